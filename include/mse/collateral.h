@@ -1,0 +1,56 @@
+/*
+ * DCAP collateral as the verifier consumes it: raw bytes exactly as a
+ * PCS/PCCS v4 service or an mse evidence bundle delivers them. The verifier
+ * sniffs encodings itself (CRL as DER, PEM, or lowercase hex of DER; issuer
+ * chains as PEM, optionally percent-encoded) and never trusts a Content-Type.
+ *
+ * All pointers are caller-owned views; nothing is copied or freed by libmse.
+ */
+#ifndef MSE_COLLATERAL_H
+#define MSE_COLLATERAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mse/err.h>
+
+struct mse_blob {
+    const uint8_t *data;
+    size_t len;
+};
+
+struct mse_collateral {
+    struct mse_blob root_ca_crl;        /* GET /rootcacrl body */
+    struct mse_blob pck_crl;            /* GET /pckcrl?ca=platform|processor body */
+    struct mse_blob pck_crl_chain;      /* SGX-PCK-CRL-Issuer-Chain header (may be empty) */
+    struct mse_blob tcb_info;           /* GET /tcb?fmspc= body: {"tcbInfo":{...},"signature":"..."} */
+    struct mse_blob tcb_info_chain;     /* TCB-Info-Issuer-Chain header: signer PEM [+ root PEM] */
+    struct mse_blob qe_identity;        /* GET /qe/identity body: {"enclaveIdentity":{...},"signature":"..."} */
+    struct mse_blob qe_identity_chain;  /* SGX-Enclave-Identity-Issuer-Chain header */
+};
+
+/*
+ * The mse evidence bundle (JSON; see docs/formats/evidence.md):
+ *   ratls_certificate  PEM
+ *   root_ca_crl        PEM, DER-hex or base64
+ *   pck_platform_crl   (or pck_processor_crl) same
+ *   tcb_info           base64 of the hex of the TCB info JSON text, or base64 of the text
+ *   qe_identity        base64 of the JSON text (or of its hex)
+ *   tcb_cert           PEM: the TCB signing certificate (chain for both JSON items)
+ *   signer_pk          PEM: the enclave signer's RSA-3072 public key (optional)
+ *   input_args         object (optional, reported, not verified)
+ *
+ * mse_evidence_parse decodes into caller-owned storage `buf` (capacity
+ * `cap`, a limit set by the caller) and fills views into it.
+ */
+struct mse_evidence {
+    struct mse_blob ratls_cert;   /* DER */
+    struct mse_blob signer_pk;    /* PEM text or empty */
+    struct mse_blob input_args;   /* compact JSON text or empty */
+    struct mse_collateral collateral;
+};
+
+MSE_MUST_USE mse_err mse_evidence_parse(const uint8_t *json, size_t json_len, uint8_t *buf,
+                                        size_t cap, struct mse_evidence *out) MSE_NONNULL(1, 3, 5);
+
+#endif

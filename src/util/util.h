@@ -1,0 +1,28 @@
+/*
+ * Helpers for the CLI and the servers (not part of libmse's pure core):
+ * whole-file reads with a size limit, atomic writes, the clock.
+ */
+#ifndef MSE_UTIL_H
+#define MSE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mse/err.h>
+
+/* Read a whole file into a malloc'd buffer (NUL-terminated, not counted in *len).
+ * Refuses files larger than `limit` (MSE_ERR_LIMIT). Errors: MSE_ERR_FILE_NOT_FOUND,
+ * MSE_ERR_IO, MSE_ERR_NOMEM. */
+MSE_MUST_USE mse_err mse_file_read(const char *path, size_t limit, uint8_t **data, size_t *len);
+
+/* Write `len` bytes to `path` atomically: a temporary file in the same
+ * directory, fsync, rename over the target, fsync of the directory. The file
+ * gets `mode` (e.g. 0600 for secrets, 0644 otherwise). On error the previous
+ * file, if any, is untouched and no temporary file is left. */
+MSE_MUST_USE mse_err mse_file_write_atomic(const char *path, const void *data, size_t len,
+                                           unsigned mode);
+
+/* Current UTC time in seconds (the only clock read in mse). */
+int64_t mse_time_now(void);
+
+#endif
