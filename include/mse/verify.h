@@ -85,7 +85,7 @@ const char *mse_outcome_name(enum mse_outcome o);
 struct mse_check_result {
     enum mse_outcome outcome;
     mse_err err;         /* MSE_OK unless FAIL or WARN */
-    char detail[256];    /* precise, human: which item, which value, which date */
+    char detail[512];    /* precise, human: which item, which value, which date */
 };
 
 /* One collateral item's validity window, as evaluated at the given time. */
@@ -133,12 +133,12 @@ struct mse_verify_input {
 struct mse_verify_result {
     bool ok;                   /* every check passed (WARNs allowed by policy) */
     mse_err err;               /* decisive failure, MSE_OK if ok */
-    char message[512];         /* human sentence for err: which check, what value */
+    char message[1024];        /* human sentence for err: which check, what value */
     struct mse_check_result checks[MSE_CHECK_COUNT];
 
     /* Identity from the quote (valid once the QUOTE check passed). */
     bool have_quote;
-    struct mse_report_body enclave; /* raw view is into the input certificate */
+    struct mse_report_body enclave; /* the ISV enclave's report; enclave.raw is NULL */
     bool debug;
     enum mse_binding binding;
     uint8_t x25519_public_key[32]; /* MSE binding only: REPORTDATA[32:64] */

@@ -246,4 +246,10 @@ MSE_MUST_USE mse_err mse_cj_level_common(json_t *level, uint32_t allowed,
 /* Combined status, as QVL's convergeTcbStatusWithQeTcbStatus. */
 enum mse_tcb_status mse_tcb_status_converge(enum mse_tcb_status platform, enum mse_tcb_status qe);
 
+/* ---- policy.c ------------------------------------------------------------ */
+
+/* Fill checks TCB_STATUS, DEBUG, MRSIGNER, MRENCLAVE and ISV from verified fields. */
+void mse_policy_evaluate(const struct mse_policy *p, struct mse_verify_result *r)
+    MSE_NONNULL(1, 2);
+
 #endif
