@@ -92,9 +92,9 @@ bool mse_x509_subject_cn_is(X509 *c, const char *cn);
 /*
  * Verify leaf <- [intermediate] <- anchor with OpenSSL's path validation
  * (signatures, issuer/subject chaining, basicConstraints and pathlen,
- * keyUsage), the anchor being the only trusted certificate. Time is pinned
- * to `at` but validity windows are not enforced here: the coordinator
- * reports them per item (COLLATERAL_TIME). Errors:
+ * keyUsage), the anchor being the only trusted certificate. Validity
+ * windows are not enforced here (`at` is unused): the coordinator reports
+ * them per item (COLLATERAL_TIME). Errors:
  * MSE_ERR_PCK_CHAIN_SIGNATURE, _ISSUER, _CA; MSE_ERR_NOMEM.
  */
 MSE_MUST_USE mse_err mse_x509_chain_verify(X509 *leaf, X509 *intermediate, X509 *anchor,

@@ -11,8 +11,8 @@
  *  - Validity windows are not enforced inside OpenSSL's path validation
  *    (X509_V_FLAG_NO_CHECK_TIME) because every window is evaluated at the
  *    caller's time T by the coordinator, reported per item and, only when the
- *    policy says so, tolerated. The verification time is still pinned with
- *    X509_VERIFY_PARAM_set_time so nothing here reads the clock.
+ *    policy says so, tolerated. This keeps "is it genuine" apart from "is it
+ *    current", so a forgery is named as such even when also expired.
  *  - X509_V_FLAG_X509_STRICT makes OpenSSL enforce the RFC 5280 profile
  *    checks (basicConstraints on CAs, key usage, AKID/SKID consistency).
  *  - Partial chains are not allowed: the path must end at the anchor.
@@ -167,11 +167,18 @@ mse_err mse_x509_chain_verify(X509 *leaf, X509 *intermediate, X509 *anchor, int6
         MSE_ENSURE_OUT(sk_X509_push(untrusted, intermediate) > 0, MSE_ERR_NOMEM);
     MSE_ENSURE_OUT(X509_STORE_CTX_init(ctx, store, leaf, untrusted) == 1, MSE_ERR_CRYPTO);
     X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
-    X509_VERIFY_PARAM_set_time(param, (time_t)at);
+    /*
+     * No time checks at all: OpenSSL gives X509_V_FLAG_USE_CHECK_TIME (set by
+     * X509_VERIFY_PARAM_set_time) precedence over NO_CHECK_TIME, so the time
+     * is deliberately not set; with NO_CHECK_TIME OpenSSL never reads the
+     * clock either (no CRL checking is enabled here: crl.c does that).
+     */
+    (void)at;
     X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_NO_CHECK_TIME | X509_V_FLAG_X509_STRICT);
     X509_VERIFY_PARAM_clear_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
-    if (X509_verify_cert(ctx) != 1)
+    if (X509_verify_cert(ctx) != 1) {
         MSE_GOTO_OUT(map_verify_error(X509_STORE_CTX_get_error(ctx)));
+    }
     /* The path must use the intermediate we were given, not some other route. */
     STACK_OF(X509) *path = X509_STORE_CTX_get0_chain(ctx);
     size_t want = intermediate != NULL ? 3 : 2;
