@@ -63,6 +63,11 @@ static mse_err copy_text(struct arena *a, const char *s, size_t n, struct mse_bl
     return MSE_OK;
 }
 
+static bool is_ws(uint8_t c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
 static bool all_hex(const uint8_t *d, size_t n)
 {
     struct mse_rd rd;
@@ -115,12 +120,16 @@ static mse_err json_member(struct arena *a, const char *s, size_t n, struct mse_
     mse_err err = mse_b64_decode(s, n, p, want, &got);
     arena_trim(a, want, err == MSE_OK ? got : 0);
     MSE_ENSURE(err == MSE_OK, E);
-    if (all_hex(p, got)) {
+    /* The MSE tools end the hex text with a newline. */
+    size_t hex_len = got;
+    while (hex_len > 0 && is_ws(p[hex_len - 1]))
+        hex_len--;
+    if (all_hex(p, hex_len)) {
         /* The MSE tools store the hex of the JSON text; decode it to the text Intel signed. */
         size_t len2 = 0;
         uint8_t *q;
-        MSE_TRY(arena_take(a, got / 2, &q));
-        MSE_TRY_AS(mse_hex_decode_var((const char *)p, got, q, got / 2, &len2), E);
+        MSE_TRY(arena_take(a, hex_len / 2, &q));
+        MSE_TRY_AS(mse_hex_decode_var((const char *)p, hex_len, q, hex_len / 2, &len2), E);
         out->data = q;
         out->len = len2;
         return MSE_OK;
