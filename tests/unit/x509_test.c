@@ -88,6 +88,7 @@ static void test_percent_encoded_chain(void **state)
     for (int i = 0; i < 3; i++)
         assert_true(mse_x509_same(a.c[i], b.c[i]));
     /* A broken escape is refused. */
+    mse_certs_free(&a);
     enc[n - 1] = '%';
     assert_int_equal(mse_x509_pem_chain((uint8_t *)enc, n, &a), MSE_ERR_PEM);
     mse_certs_free(&a);
