@@ -147,8 +147,13 @@ static void policy_tcb(const struct mse_policy *p, struct mse_verify_result *r)
     }
     mse_msg_str(&m, " is not accepted by policy");
     advisories(&m, r);
-    mse_msg_str(&m, "; accept it explicitly with --allow-tcb ");
-    mse_msg_str(&m, name);
+    mse_msg_str(&m, "; accepted:");
+    for (unsigned s = 0; s < MSE_TCB_UNKNOWN; s++) {
+        if (accepted & MSE_TCB_MASK(s)) {
+            mse_msg_str(&m, " ");
+            mse_msg_str(&m, mse_tcb_status_name((enum mse_tcb_status)s));
+        }
+    }
 }
 
 static void policy_debug(const struct mse_policy *p, struct mse_verify_result *r)
