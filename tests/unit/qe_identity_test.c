@@ -16,7 +16,7 @@
 #include "pki.h"
 #include "testlib.h"
 
-/* The real QE report's identity fields (from the real quote; see tests/data/real/README.md). */
+/* The real QE report's identity fields (from the real quote in mse-home-evidence.json). */
 static void real_qe_report(struct mse_report_body *qe)
 {
     memset(qe, 0, sizeof *qe);
