@@ -33,31 +33,33 @@ mse_err mse_cj_signed_body(const uint8_t *body, size_t len, const char *member, 
                            json_t **signed_obj, const uint8_t **span, size_t *span_len,
                            uint8_t sig[64])
 {
-    mse_err err = MSE_OK;
-    json_t *top = NULL, *inner = NULL;
-    size_t off = 0, n = 0;
+    size_t off = 0, n = 0, soff = 0, sn = 0;
+    const uint8_t *sig_hex;
     struct mse_rd rd;
-    MSE_CHECK_OUT(mse_cj_load(body, len, &top));
-    MSE_ENSURE_OUT(json_is_object(top) && json_object_size(top) == 2, fmt);
-    MSE_ENSURE_OUT(json_is_object(json_object_get(top, member)), fmt);
-    const char *sig_hex;
-    MSE_CHECK_OUT(mse_cj_str(top, "signature", &sig_hex, fmt));
-    MSE_ENSURE_OUT(mse_hex_decode(sig_hex, strlen(sig_hex), sig, 64) == MSE_OK, fmt);
-    /* The member's raw text, as signed; an escaped key spelling is not found and refused. */
-    MSE_ENSURE_OUT(mse_json_member_span(body, len, member, &off, &n) == MSE_OK, fmt);
+    json_t *inner = NULL;
+    MSE_ENSURE(len <= MSE_COLLATERAL_JSON_MAX, MSE_ERR_LIMIT);
+    /*
+     * The envelope is checked by a strict scanner (two keys, spelled plainly,
+     * a hex signature); the signed object is exactly the span it found, and
+     * that span alone is what jansson parses and the signature covers. So the
+     * fields used are, byte for byte, the bytes signed.
+     */
+    MSE_TRY_AS(mse_json_signed_envelope(body, len, member, &off, &n, &soff, &sn), fmt);
     mse_rd_init(&rd, body, len);
-    MSE_ENSURE_OUT(mse_rd_skip(&rd, off) == MSE_OK && mse_rd_bytes(&rd, n, span) == MSE_OK, fmt);
+    MSE_TRY_AS(mse_rd_skip(&rd, soff), fmt);
+    MSE_TRY_AS(mse_rd_bytes(&rd, sn, &sig_hex), fmt);
+    MSE_TRY_AS(mse_hex_decode((const char *)sig_hex, sn, sig, 64), fmt);
+    mse_rd_init(&rd, body, len);
+    MSE_TRY_AS(mse_rd_skip(&rd, off), fmt);
+    MSE_TRY_AS(mse_rd_bytes(&rd, n, span), fmt);
     *span_len = n;
-    /* Fields are read from the signed span itself, not from the outer parse. */
-    MSE_CHECK_OUT(mse_cj_load(*span, n, &inner));
-    MSE_ENSURE_OUT(json_is_object(inner), fmt);
-    MSE_ENSURE_OUT(json_equal(inner, json_object_get(top, member)), fmt);
+    MSE_TRY(mse_cj_load(*span, n, &inner));
+    if (!json_is_object(inner)) {
+        json_decref(inner);
+        return fmt;
+    }
     *signed_obj = inner;
-    inner = NULL;
-out:
-    json_decref(inner);
-    json_decref(top);
-    return err;
+    return MSE_OK;
 }
 
 mse_err mse_cj_str(json_t *o, const char *key, const char **out, mse_err fmt)

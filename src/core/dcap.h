@@ -29,6 +29,14 @@
 #include <mse/rd.h>
 #include <mse/verify.h>
 
+/* ---- der.c ------------------------------------------------------------- */
+
+/* One DER TLV with tag want_tag; value is its contents. MSE_ERR_DER; rd unchanged on error. */
+MSE_MUST_USE mse_err mse_der_tlv(struct mse_rd *rd, uint8_t want_tag, struct mse_rd *value)
+    MSE_NONNULL(1, 3);
+/* The next tag without consuming it. */
+MSE_MUST_USE mse_err mse_der_peek_tag(const struct mse_rd *rd, uint8_t *tag) MSE_NONNULL(1, 2);
+
 /* ---- pem.c ------------------------------------------------------------- */
 
 /*
@@ -66,8 +74,11 @@ MSE_MUST_USE mse_err mse_ecdsa_p256_verify(EVP_PKEY *key, const uint8_t *msg, si
 
 #define MSE_CERTS_MAX 8
 struct mse_certs {
-    X509 *c[MSE_CERTS_MAX];
+    X509 *c[MSE_CERTS_MAX]; /* decoded certificates (NULL if not decoded) */
     size_t n;
+    uint8_t *der;                 /* all DER encodings, back to back (owned) */
+    size_t der_off[MSE_CERTS_MAX]; /* where certificate i starts in der */
+    size_t der_len[MSE_CERTS_MAX];
 };
 void mse_certs_free(struct mse_certs *cs);
 
@@ -80,6 +91,23 @@ MSE_MUST_USE mse_err mse_x509_from_der(const uint8_t *der, size_t len, X509 **ou
  */
 MSE_MUST_USE mse_err mse_x509_pem_chain(const uint8_t *data, size_t len, struct mse_certs *out)
     MSE_NONNULL(3);
+/*
+ * The same, but only the first `decode` certificates are decoded into X509
+ * (OpenSSL 3.0 spends more on decoding a certificate's public key than on
+ * an ECDSA verification; a certificate only compared byte for byte need not
+ * be decoded). The others are available as DER (mse_certs_der).
+ */
+MSE_MUST_USE mse_err mse_x509_pem_chain_partial(const uint8_t *data, size_t len, size_t decode,
+                                                struct mse_certs *out) MSE_NONNULL(4);
+/* The DER of certificate i. */
+void mse_certs_der(const struct mse_certs *cs, size_t i, const uint8_t **der, size_t *len);
+/*
+ * notBefore / notAfter read from DER without decoding the certificate
+ * (RFC 5280 4.1: UTCTime YYMMDDHHMMSSZ, GeneralizedTime YYYYMMDDHHMMSSZ).
+ * MSE_ERR_CERT_PARSE.
+ */
+MSE_MUST_USE mse_err mse_x509_der_validity(const uint8_t *der, size_t len, int64_t *not_before,
+                                           int64_t *not_after) MSE_NONNULL(3, 4);
 /* Byte-for-byte DER equality. */
 bool mse_x509_same(X509 *a, X509 *b);
 /* ASN1_TIME as UTC seconds. MSE_ERR_TIME_FORMAT. */
@@ -148,6 +176,18 @@ MSE_MUST_USE mse_err mse_pck_ext_from_cert(X509 *c, struct mse_pck_ext *out) MSE
  */
 MSE_MUST_USE mse_err mse_json_member_span(const uint8_t *text, size_t len, const char *key,
                                           size_t *off, size_t *span_len) MSE_NONNULL(1, 3, 4, 5);
+
+/*
+ * The signed envelope {"<member>":{...},"signature":"<hex>"} (either order,
+ * whitespace allowed, nothing else): the raw span of the member's object and
+ * of the signature's hex digits. Any other key, an escaped key spelling, a
+ * repeated key or a signature string that is not plain hex: MSE_ERR_JSON.
+ * The member span is not validated as JSON here: the caller parses exactly
+ * that span with jansson, which refuses anything but one complete value.
+ */
+MSE_MUST_USE mse_err mse_json_signed_envelope(const uint8_t *text, size_t len, const char *member,
+                                              size_t *span_off, size_t *span_len, size_t *sig_off,
+                                              size_t *sig_len) MSE_NONNULL(1, 3, 4, 5, 6, 7);
 
 /* ---- tcb_info.c / qe_identity.c ------------------------------------------ */
 

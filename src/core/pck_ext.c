@@ -34,30 +34,10 @@
 /* DER of 1.2.840.113741.1.13.1 (content bytes of the OBJECT IDENTIFIER). */
 static const uint8_t sgx_arc[] = {0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01, 0x0d, 0x01};
 
-/* One DER TLV: single-byte tag, definite minimal length up to 2^24. */
+/* One DER TLV (der.c), errors reported as the extension's format error. */
 static mse_err der_tlv(struct mse_rd *rd, uint8_t want_tag, struct mse_rd *value)
 {
-    uint8_t tag, l0;
-    size_t len = 0;
-    MSE_TRY_AS(mse_rd_u8(rd, &tag), F);
-    MSE_ENSURE(tag == want_tag, F);
-    MSE_TRY_AS(mse_rd_u8(rd, &l0), F);
-    if (l0 < 0x80) {
-        len = l0;
-    } else {
-        size_t nbytes = l0 & 0x7f;
-        MSE_ENSURE(nbytes >= 1 && nbytes <= 3, F);
-        for (size_t i = 0; i < nbytes; i++) {
-            uint8_t b;
-            MSE_TRY_AS(mse_rd_u8(rd, &b), F);
-            /* Minimal: no leading zero byte. */
-            MSE_ENSURE(!(i == 0 && b == 0), F);
-            len = (len << 8) | b;
-        }
-        /* Minimal: long form only for lengths >= 128. */
-        MSE_ENSURE(len >= 0x80, F);
-    }
-    MSE_TRY_AS(mse_rd_sub(rd, len, value), F);
+    MSE_TRY_AS(mse_der_tlv(rd, want_tag, value), F);
     return MSE_OK;
 }
 

@@ -70,11 +70,18 @@ mse_err mse_pem_next(struct mse_rd *rd, const char *label, uint8_t *der, size_t 
     MSE_ENSURE(rd_peek_is(rd, begin), MSE_ERR_PEM);
     MSE_TRY_AS(mse_rd_skip(rd, strlen(begin)), MSE_ERR_PEM);
 
-    /* The body runs to the END line; find it one byte at a time. */
+    /* The body runs to the END line: only a '-' can start it (base64 has none). */
     struct mse_rd body_start = *rd;
     size_t body_len = 0;
-    while (!rd_peek_is(rd, end)) {
-        MSE_TRY_AS(mse_rd_skip(rd, 1), MSE_ERR_PEM);
+    for (;;) {
+        struct mse_rd t = *rd;
+        uint8_t c;
+        MSE_TRY_AS(mse_rd_u8(&t, &c), MSE_ERR_PEM);
+        if (c == '-') {
+            MSE_ENSURE(rd_peek_is(rd, end), MSE_ERR_PEM);
+            break;
+        }
+        *rd = t;
         body_len++;
     }
     MSE_TRY_AS(mse_rd_skip(rd, strlen(end)), MSE_ERR_PEM);

@@ -49,10 +49,11 @@ struct vctx {
     const struct mse_verify_input *in;
     struct mse_verify_result *r;
     X509 *anchor;
+    const uint8_t *anchor_der; /* the anchor as given (compared byte for byte) */
+    size_t anchor_len;
     uint8_t *qbuf; /* the quote copied out of the certificate */
     struct mse_ratls ratls;
     struct mse_quote quote;
-    X509 *cert; /* the RA-TLS certificate */
     struct mse_certs pck; /* leaf, CA, root from the quote */
     struct mse_pck_ext ext;
     X509_CRL *root_crl, *pck_crl;
@@ -129,8 +130,9 @@ static mse_err check_cert(struct vctx *v)
     MSE_ENSURE(in->cert_der != NULL && in->cert_len > 0, MSE_ERR_CERT_PARSE);
     MSE_TRY(mse_ratls_extract(in->cert_der, in->cert_len, v->qbuf, MSE_QUOTE_MAX_SIZE,
                               &v->ratls));
-    MSE_TRY(mse_x509_from_der(in->cert_der, in->cert_len, &v->cert));
-    MSE_TRY(add_cert_validity(v, "RA-TLS certificate", v->cert));
+    int64_t nb, na;
+    MSE_TRY(mse_x509_der_validity(in->cert_der, in->cert_len, &nb, &na));
+    add_validity(v, "RA-TLS certificate", nb, na);
     mse_msg_str(&v->m, v->ratls.carrier == MSE_RATLS_CARRIER_DICE
                            ? "quote found in TCG DICE tagged evidence"
                            : "quote found in extension 1.2.840.113741.1337.6");
@@ -170,6 +172,12 @@ static mse_err check_binding(struct vctx *v)
     return MSE_OK;
 }
 
+/* Byte-for-byte equality with the trust anchor. */
+static bool der_is_anchor(const struct vctx *v, const uint8_t *der, size_t len)
+{
+    return der != NULL && len == v->anchor_len && memcmp(der, v->anchor_der, len) == 0;
+}
+
 static const char CN_PCK_LEAF[] = "Intel SGX PCK Certificate";
 static const char CN_PCK_PLATFORM[] = "Intel SGX PCK Platform CA";
 static const char CN_PCK_PROCESSOR[] = "Intel SGX PCK Processor CA";
@@ -178,7 +186,8 @@ static const char CN_TCB_SIGNING[] = "Intel SGX TCB Signing";
 static mse_err check_pck_chain(struct vctx *v)
 {
     struct mse_verify_result *r = v->r;
-    mse_err e = mse_x509_pem_chain(v->quote.cert_data, v->quote.cert_data_len, &v->pck);
+    /* Leaf and CA are decoded; the root is only compared with the anchor, byte for byte. */
+    mse_err e = mse_x509_pem_chain_partial(v->quote.cert_data, v->quote.cert_data_len, 2, &v->pck);
     if (e == MSE_ERR_NOMEM)
         return e;
     if (e == MSE_ERR_LIMIT) {
@@ -196,12 +205,17 @@ static mse_err check_pck_chain(struct vctx *v)
         mse_msg_str(&v->m, " certificates, expected 3 (leaf, PCK CA, root)");
         return MSE_ERR_QUOTE_PCK_CHAIN_LENGTH;
     }
-    X509 *leaf = v->pck.c[0], *ca = v->pck.c[1], *root = v->pck.c[2];
+    X509 *leaf = v->pck.c[0], *ca = v->pck.c[1];
+    const uint8_t *root_der;
+    size_t root_len;
+    int64_t nb, na;
+    mse_certs_der(&v->pck, 2, &root_der, &root_len);
     MSE_TRY(add_cert_validity(v, "PCK certificate", leaf));
     MSE_TRY(add_cert_validity(v, "PCK CA certificate", ca));
-    MSE_TRY(add_cert_validity(v, "root CA certificate", root));
+    MSE_TRY(mse_x509_der_validity(root_der, root_len, &nb, &na));
+    add_validity(v, "root CA certificate", nb, na);
     /* A root carrying Intel's names but another key is the classic forgery. */
-    if (!mse_x509_same(root, v->anchor)) {
+    if (!der_is_anchor(v, root_der, root_len)) {
         mse_msg_str(&v->m, "the quote's root certificate is not the trusted anchor");
         return MSE_ERR_ROOT_UNTRUSTED;
     }
@@ -315,13 +329,19 @@ static mse_err load_tcb_signer(struct vctx *v, const struct mse_blob *chain, X50
         mse_msg_str(&v->m, "TCB signing certificate missing");
         return MSE_ERR_COLLATERAL_MISSING;
     }
-    err = mse_x509_pem_chain(chain->data, chain->len, &ch);
+    err = mse_x509_pem_chain_partial(chain->data, chain->len, 1, &ch);
     if (err != MSE_OK) {
         mse_msg_str(&v->m, "TCB signing issuer chain is not PEM certificates");
         return err == MSE_ERR_NOMEM ? err : MSE_ERR_CHAIN_FORMAT;
     }
-    MSE_ENSURE_OUT(ch.n <= 2, MSE_ERR_CHAIN_FORMAT);
-    if (ch.n == 2 && !mse_x509_same(ch.c[1], v->anchor)) {
+    if (ch.n > 2) {
+        mse_msg_str(&v->m, "TCB signing issuer chain has more than signer and root");
+        MSE_GOTO_OUT(MSE_ERR_CHAIN_FORMAT);
+    }
+    const uint8_t *root_der;
+    size_t root_len;
+    mse_certs_der(&ch, 1, &root_der, &root_len);
+    if (ch.n == 2 && !der_is_anchor(v, root_der, root_len)) {
         mse_msg_str(&v->m, "TCB signing issuer chain ends in a root that is not the trusted anchor");
         MSE_GOTO_OUT(MSE_ERR_TCB_SIGNING_CHAIN);
     }
@@ -640,7 +660,6 @@ static void vctx_free(struct vctx *v)
 {
     free(v->qbuf);
     X509_free(v->anchor);
-    X509_free(v->cert);
     mse_certs_free(&v->pck);
     X509_CRL_free(v->root_crl);
     X509_CRL_free(v->pck_crl);
@@ -674,6 +693,8 @@ mse_err mse_verify(const struct mse_verify_input *in, const struct mse_policy *p
         anchor_der = mse_intel_root_ca_der(&anchor_len);
     /* A bad anchor is the caller's mistake, not a verdict on the certificate. */
     MSE_ENSURE_OUT(mse_x509_from_der(anchor_der, anchor_len, &v.anchor) == MSE_OK, MSE_ERR_ARG);
+    v.anchor_der = anchor_der;
+    v.anchor_len = anchor_len;
     v.qbuf = malloc(MSE_QUOTE_MAX_SIZE);
     MSE_ENSURE_OUT(v.qbuf != NULL, MSE_ERR_NOMEM);
 

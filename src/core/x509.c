@@ -26,14 +26,32 @@
 #include <openssl/x509v3.h>
 
 #include <mse/guard.h>
+#include <mse/time.h>
 
 #include "dcap.h"
 
 void mse_certs_free(struct mse_certs *cs)
 {
-    for (size_t i = 0; i < cs->n && i < MSE_CERTS_MAX; i++)
+    for (size_t i = 0; i < MSE_CERTS_MAX; i++) {
         X509_free(cs->c[i]);
+        cs->c[i] = NULL;
+    }
+    free(cs->der);
+    cs->der = NULL;
     cs->n = 0;
+}
+
+void mse_certs_der(const struct mse_certs *cs, size_t i, const uint8_t **der, size_t *len)
+{
+    struct mse_rd rd;
+    *der = NULL;
+    *len = 0;
+    if (i >= cs->n || cs->der == NULL)
+        return;
+    /* The offsets were recorded by mse_x509_pem_chain_partial within the buffer it sized. */
+    mse_rd_init(&rd, cs->der, cs->der_off[i] + cs->der_len[i]);
+    if (mse_rd_skip(&rd, cs->der_off[i]) == MSE_OK && mse_rd_bytes(&rd, cs->der_len[i], der) == MSE_OK)
+        *len = cs->der_len[i];
 }
 
 mse_err mse_x509_from_der(const uint8_t *der, size_t len, X509 **out)
@@ -54,35 +72,107 @@ mse_err mse_x509_from_der(const uint8_t *der, size_t len, X509 **out)
     return MSE_OK;
 }
 
-mse_err mse_x509_pem_chain(const uint8_t *data, size_t len, struct mse_certs *out)
+mse_err mse_x509_pem_chain_partial(const uint8_t *data, size_t len, size_t decode,
+                                   struct mse_certs *out)
 {
     mse_err err = MSE_OK;
-    uint8_t *text = NULL, *der = NULL;
-    size_t text_len = 0;
+    uint8_t *text = NULL;
+    size_t text_len = 0, used = 0;
     struct mse_rd rd;
-    out->n = 0;
+    memset(out, 0, sizeof *out);
     MSE_ENSURE(data != NULL && len > 0, MSE_ERR_PEM);
     MSE_CHECK_OUT(mse_percent_decode(data, len, &text, &text_len));
-    der = malloc(text_len);
-    MSE_ENSURE_OUT(der != NULL, MSE_ERR_NOMEM);
+    /* Base64 only shrinks: all DER fits in text_len bytes. */
+    out->der = malloc(text_len + 1);
+    MSE_ENSURE_OUT(out->der != NULL, MSE_ERR_NOMEM);
     mse_rd_init(&rd, text, text_len);
     for (;;) {
         size_t der_len = 0;
         bool found = false;
-        MSE_CHECK_OUT(mse_pem_next(&rd, "CERTIFICATE", der, text_len, &der_len, &found));
+        MSE_CHECK_OUT(mse_pem_next(&rd, "CERTIFICATE", out->der + used, text_len - used, &der_len,
+                                   &found));
         if (!found)
             break;
         MSE_ENSURE_OUT(out->n < MSE_CERTS_MAX, MSE_ERR_LIMIT);
-        MSE_CHECK_OUT(mse_x509_from_der(der, der_len, &out->c[out->n]));
+        out->der_off[out->n] = used;
+        out->der_len[out->n] = der_len;
+        used += der_len;
         out->n++;
     }
     MSE_ENSURE_OUT(out->n > 0, MSE_ERR_PEM);
+    for (size_t i = 0; i < out->n; i++) {
+        const uint8_t *der;
+        size_t dl;
+        mse_certs_der(out, i, &der, &dl);
+        if (i < decode) {
+            MSE_CHECK_OUT(mse_x509_from_der(der, dl, &out->c[i]));
+        } else {
+            /* Not decoded, but still a well-formed certificate as far as its validity goes. */
+            int64_t nb, na;
+            MSE_CHECK_OUT(mse_x509_der_validity(der, dl, &nb, &na));
+        }
+    }
 out:
     if (err != MSE_OK)
         mse_certs_free(out);
     free(text);
-    free(der);
     return err;
+}
+
+mse_err mse_x509_pem_chain(const uint8_t *data, size_t len, struct mse_certs *out)
+{
+    return mse_x509_pem_chain_partial(data, len, MSE_CERTS_MAX, out);
+}
+
+/* UTCTime or GeneralizedTime (RFC 5280 4.1.2.5: always UTC, seconds, 'Z'). */
+static mse_err der_time(struct mse_rd *rd, int64_t *out)
+{
+    uint8_t tag, z;
+    struct mse_rd v;
+    char iso[21] = "YYYY-MM-DDTHH:MM:SSZ";
+    MSE_TRY_AS(mse_der_peek_tag(rd, &tag), MSE_ERR_CERT_PARSE);
+    MSE_ENSURE(tag == 0x17 || tag == 0x18, MSE_ERR_CERT_PARSE);
+    MSE_TRY_AS(mse_der_tlv(rd, tag, &v), MSE_ERR_CERT_PARSE);
+    MSE_ENSURE(mse_rd_left(&v) == (tag == 0x17 ? 13u : 15u), MSE_ERR_CERT_PARSE);
+    if (tag == 0x17) {
+        /* Two-digit years: 50-99 are 19xx, 00-49 are 20xx. */
+        MSE_TRY_AS(mse_rd_copy(&v, iso + 2, 2), MSE_ERR_CERT_PARSE);
+        MSE_ENSURE(iso[2] >= '0' && iso[2] <= '9', MSE_ERR_CERT_PARSE);
+        memcpy(iso, iso[2] >= '5' ? "19" : "20", 2);
+    } else {
+        MSE_TRY_AS(mse_rd_copy(&v, iso, 4), MSE_ERR_CERT_PARSE);
+    }
+    /* MM DD HH MM SS into their places; mse_time_parse checks digits and ranges. */
+    static const size_t at[5] = {5, 8, 11, 14, 17};
+    for (size_t i = 0; i < 5; i++)
+        MSE_TRY_AS(mse_rd_copy(&v, iso + at[i], 2), MSE_ERR_CERT_PARSE);
+    MSE_TRY_AS(mse_rd_u8(&v, &z), MSE_ERR_CERT_PARSE);
+    MSE_ENSURE(z == 'Z', MSE_ERR_CERT_PARSE);
+    MSE_TRY_AS(mse_time_parse(iso, 20, out), MSE_ERR_CERT_PARSE);
+    return MSE_OK;
+}
+
+mse_err mse_x509_der_validity(const uint8_t *der, size_t len, int64_t *not_before,
+                              int64_t *not_after)
+{
+    struct mse_rd rd, cert, tbs, skip, validity;
+    uint8_t tag;
+    mse_rd_init(&rd, der, len);
+    MSE_TRY_AS(mse_der_tlv(&rd, 0x30, &cert), MSE_ERR_CERT_PARSE);
+    MSE_TRY_AS(mse_rd_end(&rd), MSE_ERR_CERT_PARSE);
+    MSE_TRY_AS(mse_der_tlv(&cert, 0x30, &tbs), MSE_ERR_CERT_PARSE);
+    /* [0] EXPLICIT version OPTIONAL, serialNumber, signature, issuer, validity. */
+    MSE_TRY_AS(mse_der_peek_tag(&tbs, &tag), MSE_ERR_CERT_PARSE);
+    if (tag == 0xa0)
+        MSE_TRY_AS(mse_der_tlv(&tbs, 0xa0, &skip), MSE_ERR_CERT_PARSE);
+    MSE_TRY_AS(mse_der_tlv(&tbs, 0x02, &skip), MSE_ERR_CERT_PARSE);
+    MSE_TRY_AS(mse_der_tlv(&tbs, 0x30, &skip), MSE_ERR_CERT_PARSE);
+    MSE_TRY_AS(mse_der_tlv(&tbs, 0x30, &skip), MSE_ERR_CERT_PARSE);
+    MSE_TRY_AS(mse_der_tlv(&tbs, 0x30, &validity), MSE_ERR_CERT_PARSE);
+    MSE_TRY(der_time(&validity, not_before));
+    MSE_TRY(der_time(&validity, not_after));
+    MSE_TRY_AS(mse_rd_end(&validity), MSE_ERR_CERT_PARSE);
+    return MSE_OK;
 }
 
 bool mse_x509_same(X509 *a, X509 *b)

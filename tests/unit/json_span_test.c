@@ -38,11 +38,47 @@ static void test_refused(void **state)
                      MSE_ERR_JSON_DUPLICATE_KEY);
 }
 
+
+static mse_err env(const char *t, size_t *off, size_t *n, size_t *so, size_t *sn)
+{
+    return mse_json_signed_envelope((const uint8_t *)t, strlen(t), "tcbInfo", off, n, so, sn);
+}
+
+static void test_envelope(void **state)
+{
+    size_t off, n, so, sn;
+    const char *t = " {\"tcbInfo\" : {\"a\":\"}\"} , \"signature\":\"0aF9\"}\n";
+    assert_int_equal(env(t, &off, &n, &so, &sn), MSE_OK);
+    assert_int_equal(n, 9);
+    assert_memory_equal(t + off, "{\"a\":\"}\"}", 9);
+    assert_int_equal(sn, 4);
+    assert_memory_equal(t + so, "0aF9", 4);
+    /* Reversed order. */
+    t = "{\"signature\":\"00\",\"tcbInfo\":{}}";
+    assert_int_equal(env(t, &off, &n, &so, &sn), MSE_OK);
+    assert_int_equal(n, 2);
+    const char *bad[] = {
+        "{\"tcbInfo\":{}}",                                   /* no signature */
+        "{\"tcbInfo\":{},\"signature\":\"00\",\"x\":1}",        /* third member */
+        "{\"tcbInfo\":{},\"tcbInfo\":{}}",                      /* repeated */
+        "{\"tcbInfo\":[],\"signature\":\"00\"}",               /* not an object */
+        "{\"tcbInfo\":{},\"signature\":\"0\\u0030\"}",          /* escape in signature */
+        "{\"tcbInfo\":{},\"signature\":00}",                    /* not a string */
+        "{\"tcb\\u0049nfo\":{},\"signature\":\"00\"}",          /* escaped key */
+        "{\"tcbInfo\":{},\"signature\":\"00\"} {}",              /* trailing */
+        "{\"tcbInfo\":{\"a\":1,\"signature\":\"00\"}",            /* unbalanced */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (env(bad[i], &off, &n, &so, &sn) == MSE_OK)
+            fail_msg("accepted: %s", bad[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_spans),
         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_envelope),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -312,16 +312,19 @@ static void test_strictness(void **state)
     /* Extra top-level member. */
     snprintf(buf, sizeof buf, "{\"x\":1,%s", body + 1);
     assert_int_equal(parse_text(buf), MSE_ERR_TCB_INFO_FORMAT);
-    /* Duplicate key at the top and inside. */
+    /* Duplicate key at the top (a third member: the envelope is refused) and inside. */
     snprintf(buf, sizeof buf, "{\"tcbInfo\":{},%s", body + 1);
-    assert_int_equal(parse_text(buf), MSE_ERR_JSON_DUPLICATE_KEY);
+    assert_int_equal(parse_text(buf), MSE_ERR_TCB_INFO_FORMAT);
     snprintf(buf, sizeof buf, "{\"tcbInfo\":{\"version\":3,%s", body + 12);
     assert_int_equal(parse_text(buf), MSE_ERR_JSON_DUPLICATE_KEY);
     /* Escaped spelling of the signed member's key. */
     snprintf(buf, sizeof buf, "{\"tcb\\u0049nfo\":%s", body + 11);
     assert_int_equal(parse_text(buf), MSE_ERR_TCB_INFO_FORMAT);
     /* Not JSON; too short signature; empty levels. */
-    assert_int_equal(parse_text("{"), MSE_ERR_JSON);
+    assert_int_equal(parse_text("{"), MSE_ERR_TCB_INFO_FORMAT);
+    /* Trailing bytes after the envelope; a signature with an escape. */
+    snprintf(buf, sizeof buf, "%s x", body);
+    assert_int_equal(parse_text(buf), MSE_ERR_TCB_INFO_FORMAT);
     snprintf(buf, sizeof buf, "{\"tcbInfo\":%s,\"signature\":\"00\"}", inner);
     assert_int_equal(parse_text(buf), MSE_ERR_TCB_INFO_FORMAT);
     free(inner);

@@ -238,6 +238,55 @@ static void test_ca_constraints(void **state)
     fake_free(&f);
 }
 
+
+/* Validity read from DER equals OpenSSL's, for UTCTime and GeneralizedTime (>= 2050). */
+static void test_der_validity(void **state)
+{
+    struct mse_certs cs = {0};
+    load_real_chain(&cs);
+    for (size_t i = 0; i < cs.n; i++) {
+        const uint8_t *der;
+        size_t len;
+        int64_t a, b, c, d;
+        mse_certs_der(&cs, i, &der, &len);
+        assert_int_equal(mse_x509_der_validity(der, len, &a, &b), MSE_OK);
+        assert_int_equal(mse_x509_validity(cs.c[i], &c, &d), MSE_OK);
+        assert_int_equal(a, c);
+        assert_int_equal(b, d);
+        /* Truncated anywhere: refused. */
+        for (size_t n = 0; n < len; n += 37)
+            assert_int_equal(mse_x509_der_validity(der, n, &a, &b), MSE_ERR_CERT_PARSE);
+    }
+    mse_certs_free(&cs);
+    EVP_PKEY *k = pki_key();
+    X509 *c = pki_cert("x", k, NULL, NULL, 946684800 /* 2000 */, 4102444800 /* 2100 */, true, 1);
+    size_t len;
+    uint8_t *der = pki_cert_der(c, &len);
+    int64_t nb, na;
+    assert_int_equal(mse_x509_der_validity(der, len, &nb, &na), MSE_OK);
+    assert_int_equal(nb, 946684800);
+    assert_int_equal(na, 4102444800);
+    free(der);
+    X509_free(c);
+    EVP_PKEY_free(k);
+    /* Partial decoding: only the first certificate is an X509, all have DER. */
+    size_t plen;
+    uint8_t *pem = mse_test_data("real/quote-pck-chain.pem", &plen);
+    assert_int_equal(mse_x509_pem_chain_partial(pem, plen, 1, &cs), MSE_OK);
+    assert_int_equal(cs.n, 3);
+    assert_non_null(cs.c[0]);
+    assert_null(cs.c[1]);
+    assert_null(cs.c[2]);
+    const uint8_t *root;
+    size_t root_len, anchor_len;
+    mse_certs_der(&cs, 2, &root, &root_len);
+    const uint8_t *anchor = mse_intel_root_ca_der(&anchor_len);
+    assert_int_equal(root_len, anchor_len);
+    assert_memory_equal(root, anchor, anchor_len);
+    mse_certs_free(&cs);
+    free(pem);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +297,7 @@ int main(void)
         cmocka_unit_test(test_forged_root),
         cmocka_unit_test(test_wrong_issuer_and_signature),
         cmocka_unit_test(test_ca_constraints),
+        cmocka_unit_test(test_der_validity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
