@@ -101,7 +101,8 @@ struct mse_validity_item {
 struct mse_policy {
     bool allow_debug;
     bool allow_expired_collateral; /* go on past expired items, reported as WARN */
-    uint32_t accepted_tcb;         /* MSE_TCB_MASK(...) bits; 0 means UpToDate only */
+    uint32_t accepted_tcb;         /* MSE_TCB_MASK(...) bits; UpToDate is always accepted,
+                                      Revoked never */
     /* Accept any of these MRSIGNERs (operator signer list); none = check skipped. */
     const uint8_t (*mrsigners)[32];
     size_t mrsigner_count;
@@ -163,9 +164,20 @@ struct mse_verify_result {
 
 /*
  * Run every check. Returns MSE_OK when the verification ran to a verdict
- * (read result->ok), or an error for a caller mistake (NULL input,
- * MSE_ERR_ARG) or resource failure (MSE_ERR_NOMEM, MSE_ERR_CRYPTO).
- * A refused certificate is result->ok == false with result->err set.
+ * (read result->ok), or an error for a caller mistake (trust root that is
+ * not a DER certificate: MSE_ERR_ARG) or resource failure (MSE_ERR_NOMEM,
+ * MSE_ERR_CRYPTO). A refused certificate is result->ok == false with
+ * result->err and result->message set.
+ *
+ * Decisive failure: checks CERT..QUOTE_SIGNATURE run in order and stop at
+ * the first failure. Only if all pass is COLLATERAL_TIME judged: every item
+ * of result->validity[] must satisfy not_before <= at < not_after; an
+ * invalid item refuses (naming each invalid item and its date) unless
+ * policy->allow_expired_collateral (then WARN). Then all policy checks are
+ * evaluated and the first failing one decides. in->collateral may be NULL
+ * (every collateral check then fails as missing). Nothing is retained:
+ * result holds copies only (result->enclave.raw is NULL).
+ * See docs/verification.md.
  */
 MSE_MUST_USE mse_err mse_verify(const struct mse_verify_input *in, const struct mse_policy *policy,
                                 struct mse_verify_result *result) MSE_NONNULL(1, 2, 3);
