@@ -62,15 +62,38 @@ struct vctx {
     struct mse_qe_identity qe;
     struct mse_tcb_level_match platform_level, qe_level;
     struct mse_msg m; /* detail of the running check */
+    unsigned char item_kind[MSE_MAX_VALIDITY_ITEMS]; /* enum item_kind of result->validity[i] */
 };
 
 /* ---- validity items ------------------------------------------------------ */
 
-static void add_validity(struct vctx *v, const char *name, int64_t nb, int64_t na)
+/* What kind of item a validity window belongs to: its field names and expiry code. */
+enum item_kind {
+    ITEM_PCK_CHAIN_CERT, /* PCK leaf, PCK CA, root */
+    ITEM_OTHER_CERT,     /* RA-TLS certificate, TCB signing certificate */
+    ITEM_CRL,
+    ITEM_TCB_INFO,
+    ITEM_QE_IDENTITY,
+};
+
+static const struct {
+    const char *not_before, *not_after;
+    mse_err expired;
+} item_kinds[] = {
+    [ITEM_PCK_CHAIN_CERT] = {"notBefore", "notAfter", MSE_ERR_PCK_CHAIN_VALIDITY},
+    [ITEM_OTHER_CERT] = {"notBefore", "notAfter", MSE_ERR_COLLATERAL_EXPIRED},
+    [ITEM_CRL] = {"thisUpdate", "nextUpdate", MSE_ERR_CRL_EXPIRED},
+    [ITEM_TCB_INFO] = {"issueDate", "nextUpdate", MSE_ERR_TCB_INFO_EXPIRED},
+    [ITEM_QE_IDENTITY] = {"issueDate", "nextUpdate", MSE_ERR_QE_IDENTITY_EXPIRED},
+};
+
+static void add_validity(struct vctx *v, const char *name, enum item_kind kind, int64_t nb,
+                         int64_t na)
 {
     struct mse_verify_result *r = v->r;
     if (r->validity_count >= MSE_MAX_VALIDITY_ITEMS)
         return;
+    v->item_kind[r->validity_count] = kind;
     struct mse_validity_item *it = &r->validity[r->validity_count++];
     size_t n = strlen(name);
     if (n >= sizeof it->name)
@@ -82,44 +105,12 @@ static void add_validity(struct vctx *v, const char *name, int64_t nb, int64_t n
     it->valid = nb <= v->in->at && v->in->at < na;
 }
 
-static mse_err add_cert_validity(struct vctx *v, const char *name, X509 *c)
+static mse_err add_cert_validity(struct vctx *v, const char *name, enum item_kind kind, X509 *c)
 {
     int64_t nb, na;
     MSE_TRY_AS(mse_x509_validity(c, &nb, &na), MSE_ERR_CERT_PARSE);
-    add_validity(v, name, nb, na);
+    add_validity(v, name, kind, nb, na);
     return MSE_OK;
-}
-
-/* Field names for messages: which date made the item invalid. */
-static void validity_fields(const char *name, const char **nb, const char **na)
-{
-    if (strstr(name, "CRL") != NULL) {
-        *nb = "thisUpdate";
-        *na = "nextUpdate";
-    } else if (strcmp(name, "TCB info") == 0 || strcmp(name, "QE identity") == 0) {
-        *nb = "issueDate";
-        *na = "nextUpdate";
-    } else {
-        *nb = "notBefore";
-        *na = "notAfter";
-    }
-}
-
-/* The specific code of one invalid item. */
-static mse_err validity_code(const struct mse_validity_item *it, int64_t at)
-{
-    bool expired = at >= it->not_after;
-    if (!expired)
-        return MSE_ERR_COLLATERAL_NOT_YET_VALID;
-    if (strstr(it->name, "CRL") != NULL)
-        return MSE_ERR_CRL_EXPIRED;
-    if (strcmp(it->name, "TCB info") == 0)
-        return MSE_ERR_TCB_INFO_EXPIRED;
-    if (strcmp(it->name, "QE identity") == 0)
-        return MSE_ERR_QE_IDENTITY_EXPIRED;
-    if (strncmp(it->name, "PCK", 3) == 0 || strcmp(it->name, "root CA certificate") == 0)
-        return MSE_ERR_PCK_CHAIN_VALIDITY;
-    return MSE_ERR_COLLATERAL_EXPIRED;
 }
 
 /* ---- the DCAP checks, one function each ------------------------------------ */
@@ -132,7 +123,7 @@ static mse_err check_cert(struct vctx *v)
                               &v->ratls));
     int64_t nb, na;
     MSE_TRY(mse_x509_der_validity(in->cert_der, in->cert_len, &nb, &na));
-    add_validity(v, "RA-TLS certificate", nb, na);
+    add_validity(v, "RA-TLS certificate", ITEM_OTHER_CERT, nb, na);
     mse_msg_str(&v->m, v->ratls.carrier == MSE_RATLS_CARRIER_DICE
                            ? "quote found in TCG DICE tagged evidence"
                            : "quote found in extension 1.2.840.113741.1337.6");
@@ -210,10 +201,10 @@ static mse_err check_pck_chain(struct vctx *v)
     size_t root_len;
     int64_t nb, na;
     mse_certs_der(&v->pck, 2, &root_der, &root_len);
-    MSE_TRY(add_cert_validity(v, "PCK certificate", leaf));
-    MSE_TRY(add_cert_validity(v, "PCK CA certificate", ca));
+    MSE_TRY(add_cert_validity(v, "PCK certificate", ITEM_PCK_CHAIN_CERT, leaf));
+    MSE_TRY(add_cert_validity(v, "PCK CA certificate", ITEM_PCK_CHAIN_CERT, ca));
     MSE_TRY(mse_x509_der_validity(root_der, root_len, &nb, &na));
-    add_validity(v, "root CA certificate", nb, na);
+    add_validity(v, "root CA certificate", ITEM_PCK_CHAIN_CERT, nb, na);
     /* A root carrying Intel's names but another key is the classic forgery. */
     if (!der_is_anchor(v, root_der, root_len)) {
         mse_msg_str(&v->m, "the quote's root certificate is not the trusted anchor");
@@ -262,7 +253,7 @@ static mse_err load_crl(struct vctx *v, const struct mse_blob *b, const char *na
     }
     int64_t tu, nu;
     MSE_TRY(mse_crl_validity(*out, &tu, &nu));
-    add_validity(v, name, tu, nu);
+    add_validity(v, name, ITEM_CRL, tu, nu);
     return MSE_OK;
 }
 
@@ -383,7 +374,7 @@ static mse_err check_tcb_info(struct vctx *v)
     struct mse_verify_result *r = v->r;
     const struct mse_collateral *col = v->in->collateral;
     MSE_TRY(load_tcb_signer(v, &col->tcb_info_chain, &v->tcb_signer));
-    MSE_TRY(add_cert_validity(v, "TCB signing certificate", v->tcb_signer));
+    MSE_TRY(add_cert_validity(v, "TCB signing certificate", ITEM_OTHER_CERT, v->tcb_signer));
     if (col->tcb_info.data == NULL || col->tcb_info.len == 0) {
         mse_msg_str(&v->m, "TCB info missing");
         return MSE_ERR_COLLATERAL_MISSING;
@@ -393,7 +384,7 @@ static mse_err check_tcb_info(struct vctx *v)
         mse_msg_str(&v->m, "TCB info is not a valid SGX TCB info v2/v3 body");
         return e;
     }
-    add_validity(v, "TCB info", v->tcb.issue_date, v->tcb.next_update);
+    add_validity(v, "TCB info", ITEM_TCB_INFO, v->tcb.issue_date, v->tcb.next_update);
     e = mse_tcb_info_verify_signature(&v->tcb, X509_get0_pubkey(v->tcb_signer));
     if (e != MSE_OK) {
         mse_msg_str(&v->m, "TCB info signature does not verify with the TCB signing key");
@@ -443,7 +434,7 @@ static mse_err check_qe_identity(struct vctx *v)
           col->qe_identity_chain.len == col->tcb_info_chain.len)) {
         MSE_TRY(load_tcb_signer(v, &col->qe_identity_chain, &own));
         if (!mse_x509_same(own, v->tcb_signer)) {
-            e = add_cert_validity(v, "QE identity signing certificate", own);
+            e = add_cert_validity(v, "QE identity signing certificate", ITEM_OTHER_CERT, own);
             if (e != MSE_OK) {
                 X509_free(own);
                 return e;
@@ -462,7 +453,7 @@ static mse_err check_qe_identity(struct vctx *v)
         mse_msg_str(&v->m, "QE identity is not a valid QE identity v2 body");
         return e;
     }
-    add_validity(v, "QE identity", v->qe.issue_date, v->qe.next_update);
+    add_validity(v, "QE identity", ITEM_QE_IDENTITY, v->qe.issue_date, v->qe.next_update);
     e = mse_qe_identity_verify_signature(&v->qe, X509_get0_pubkey(signer));
     X509_free(own);
     if (e != MSE_OK) {
@@ -582,13 +573,13 @@ static mse_err check_collateral_time(struct vctx *v, const struct mse_policy *p)
     mse_msg_init(&m, c->detail, sizeof c->detail);
     for (size_t i = 0; i < r->validity_count; i++) {
         const struct mse_validity_item *it = &r->validity[i];
-        const char *fnb, *fna;
         if (it->valid)
             continue;
-        validity_fields(it->name, &fnb, &fna);
+        enum item_kind kind = (enum item_kind)v->item_kind[i];
+        const char *fnb = item_kinds[kind].not_before, *fna = item_kinds[kind].not_after;
         bool expired = at >= it->not_after;
         all_future = all_future && !expired;
-        mse_err ic = validity_code(it, at);
+        mse_err ic = expired ? item_kinds[kind].expired : MSE_ERR_COLLATERAL_NOT_YET_VALID;
         code = bad == 0 ? ic : (code == ic ? code : MSE_ERR_COLLATERAL_EXPIRED);
         mse_msg_str(&m, bad == 0 ? "" : "; ");
         mse_msg_str(&m, it->name);
