@@ -101,6 +101,9 @@ struct mse_toml *mse_toml_get(const struct mse_toml *table, const char *key);
 struct mse_toml *mse_toml_get_type(const struct mse_toml *table, const char *key,
                                    enum mse_toml_type type);
 
+/* Strict UTF-8 (no overlongs, surrogates, or code points past U+10FFFF), as Python decodes. */
+bool mse_toml_utf8_valid(const void *s, size_t len);
+
 /* Builders (NULL on allocation failure). */
 struct mse_toml *mse_toml_new(enum mse_toml_type type);
 struct mse_toml *mse_toml_new_string(const char *s, size_t len);

@@ -1007,8 +1007,9 @@ static mse_err array_header(struct parser *p, struct key *k)
 }
 
 /* Strict UTF-8 as Python's decoder: no overlongs, surrogates or code points past U+10FFFF. */
-static bool valid_utf8(const uint8_t *s, size_t len)
+bool mse_toml_utf8_valid(const void *data, size_t len)
 {
+    const uint8_t *s = data;
     size_t k = 0;
     while (k < len) {
         uint8_t c = s[k];
@@ -1100,7 +1101,7 @@ mse_err mse_toml_parse(const void *src, size_t len, struct mse_toml **out, size_
     *out = NULL;
     MSE_ENSURE(len <= MSE_TOML_MAX_INPUT, MSE_ERR_LIMIT);
     MSE_ENSURE(src != NULL || len == 0, MSE_ERR_ARG);
-    MSE_ENSURE(len == 0 || valid_utf8(in, len), MSE_ERR_TOML);
+    MSE_ENSURE(len == 0 || mse_toml_utf8_valid(in, len), MSE_ERR_TOML);
     /* tomli first replaces every CRLF with LF. */
     norm = malloc(len + 1);
     MSE_ENSURE(norm != NULL, MSE_ERR_NOMEM);
