@@ -502,61 +502,28 @@ static mse_err check_qe_identity(struct vctx *v)
 
 static mse_err check_qe_report(struct vctx *v)
 {
-    bool valid = false;
-    EVP_PKEY *pck_key = X509_get0_pubkey(v->pck.c[0]);
-    MSE_ENSURE(pck_key != NULL, MSE_ERR_QE_REPORT_SIGNATURE);
-    MSE_TRY(mse_ecdsa_p256_verify(pck_key, v->quote.qe_report.raw, MSE_REPORT_BODY_SIZE,
-                                  v->quote.qe_report_signature, &valid));
-    if (!valid) {
-        mse_msg_str(&v->m, "the QE report is not signed by the PCK certificate's key");
-        return MSE_ERR_QE_REPORT_SIGNATURE;
-    }
-    mse_msg_str(&v->m, "QE report signed by the PCK key");
-    return MSE_OK;
+    mse_err e = mse_quote_verify_qe_report(&v->quote, X509_get0_pubkey(v->pck.c[0]));
+    mse_msg_str(&v->m, e == MSE_OK ? "QE report signed by the PCK key"
+                                   : "the QE report is not signed by the PCK certificate's key");
+    return e;
 }
 
 static mse_err check_qe_report_data(struct vctx *v)
 {
-    uint8_t h[32];
-    unsigned int hl = 0;
-    static const uint8_t zero[32] = {0};
-    const uint8_t *rd = v->quote.qe_report.report_data;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    MSE_ENSURE(md != NULL, MSE_ERR_NOMEM);
-    int ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
-             EVP_DigestUpdate(md, v->quote.att_public_key, 64) == 1 &&
-             (v->quote.qe_auth_len == 0 ||
-              EVP_DigestUpdate(md, v->quote.qe_auth_data, v->quote.qe_auth_len) == 1) &&
-             EVP_DigestFinal_ex(md, h, &hl) == 1 && hl == 32;
-    EVP_MD_CTX_free(md);
-    MSE_ENSURE(ok, MSE_ERR_CRYPTO);
     /* Without this, any key could be passed off as attested by the QE. */
-    if (memcmp(h, rd, 32) != 0 || memcmp(rd + 32, zero, 32) != 0) {
-        mse_msg_str(&v->m, "QE REPORTDATA is not SHA-256(attestation key || QE auth data) || zeros");
-        return MSE_ERR_QE_REPORT_DATA;
-    }
-    mse_msg_str(&v->m, "QE REPORTDATA binds the attestation key");
-    return MSE_OK;
+    mse_err e = mse_quote_verify_qe_report_data(&v->quote);
+    mse_msg_str(&v->m, e == MSE_OK
+                           ? "QE REPORTDATA binds the attestation key"
+                           : "QE REPORTDATA is not SHA-256(attestation key || QE auth data) || zeros");
+    return e;
 }
 
 static mse_err check_quote_signature(struct vctx *v)
 {
-    EVP_PKEY *ak = NULL;
-    bool valid = false;
-    if (mse_ec_p256_key(v->quote.att_public_key, &ak) != MSE_OK) {
-        mse_msg_str(&v->m, "the attestation key is not a P-256 point");
-        return MSE_ERR_QUOTE_SIGNATURE;
-    }
-    mse_err e = mse_ecdsa_p256_verify(ak, v->quote.signed_data, v->quote.signed_len,
-                                      v->quote.quote_signature, &valid);
-    EVP_PKEY_free(ak);
-    MSE_TRY(e);
-    if (!valid) {
-        mse_msg_str(&v->m, "the quote is not signed by the attestation key");
-        return MSE_ERR_QUOTE_SIGNATURE;
-    }
-    mse_msg_str(&v->m, "header and report body signed by the attested key");
-    return MSE_OK;
+    mse_err e = mse_quote_verify_signature(&v->quote);
+    mse_msg_str(&v->m, e == MSE_OK ? "header and report body signed by the attested key"
+                                   : "the quote is not signed by the attestation key");
+    return e;
 }
 
 /* ---- freshness --------------------------------------------------------- */
