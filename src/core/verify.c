@@ -51,6 +51,7 @@ struct vctx {
     X509 *anchor;
     const uint8_t *anchor_der; /* the anchor as given (compared byte for byte) */
     size_t anchor_len;
+    bool intel_anchor; /* the anchor is the built-in Intel SGX Root CA */
     uint8_t *qbuf; /* the quote copied out of the certificate */
     struct mse_ratls ratls;
     struct mse_quote quote;
@@ -210,9 +211,15 @@ static mse_err check_pck_chain(struct vctx *v)
         mse_msg_str(&v->m, "the quote's root certificate is not the trusted anchor");
         return MSE_ERR_ROOT_UNTRUSTED;
     }
-    if (!mse_x509_subject_cn_is(leaf, CN_PCK_LEAF) ||
-        !(mse_x509_subject_cn_is(ca, CN_PCK_PLATFORM) ||
-          mse_x509_subject_cn_is(ca, CN_PCK_PROCESSOR))) {
+    /*
+     * Intel's profile names (QVL PckCertVerifier). Under another, explicitly
+     * given anchor (a test PKI) naming is that anchor owner's business; the
+     * structure (CA flags, chaining, byte-equal root) is enforced regardless.
+     */
+    if (v->intel_anchor &&
+        (!mse_x509_subject_cn_is(leaf, CN_PCK_LEAF) ||
+         !(mse_x509_subject_cn_is(ca, CN_PCK_PLATFORM) ||
+           mse_x509_subject_cn_is(ca, CN_PCK_PROCESSOR)))) {
         mse_msg_str(&v->m, "subject names are not those of an Intel PCK chain");
         return MSE_ERR_PCK_CHAIN_ISSUER;
     }
@@ -336,7 +343,8 @@ static mse_err load_tcb_signer(struct vctx *v, const struct mse_blob *chain, X50
         mse_msg_str(&v->m, "TCB signing issuer chain ends in a root that is not the trusted anchor");
         MSE_GOTO_OUT(MSE_ERR_TCB_SIGNING_CHAIN);
     }
-    if (!mse_x509_subject_cn_is(ch.c[0], CN_TCB_SIGNING)) {
+    /* Another Intel-issued certificate (a PCK CA) must not pass for the TCB signer. */
+    if (v->intel_anchor && !mse_x509_subject_cn_is(ch.c[0], CN_TCB_SIGNING)) {
         mse_msg_str(&v->m, "TCB signing certificate is not named Intel SGX TCB Signing");
         MSE_GOTO_OUT(MSE_ERR_TCB_SIGNING_CHAIN);
     }
@@ -653,6 +661,11 @@ mse_err mse_verify(const struct mse_verify_input *in, const struct mse_policy *p
     MSE_ENSURE_OUT(mse_x509_from_der(anchor_der, anchor_len, &v.anchor) == MSE_OK, MSE_ERR_ARG);
     v.anchor_der = anchor_der;
     v.anchor_len = anchor_len;
+    {
+        size_t il;
+        const uint8_t *intel = mse_intel_root_ca_der(&il);
+        v.intel_anchor = anchor_len == il && memcmp(anchor_der, intel, il) == 0;
+    }
     v.qbuf = malloc(MSE_QUOTE_MAX_SIZE);
     MSE_ENSURE_OUT(v.qbuf != NULL, MSE_ERR_NOMEM);
 
