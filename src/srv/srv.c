@@ -241,7 +241,27 @@ MSE_MUST_USE static mse_err make_app_ctx(struct srv *s)
         MSE_ENSURE(SSL_CTX_use_PrivateKey_file(s->app_ctx, c->ssl_key, SSL_FILETYPE_PEM) == 1,
                    MSE_ERR_PEM);
         MSE_ENSURE(SSL_CTX_check_private_key(s->app_ctx) == 1, MSE_ERR_ARG);
+    } else {
+        /* Owner mode: the chain is checked now; the key comes with the configuration. */
+        SSL_CTX_free(s->app_ctx);
+        s->app_ctx = NULL;
     }
+    return MSE_OK;
+}
+
+mse_err srv_owner_ctx(struct srv *s, EVP_PKEY *key)
+{
+    SSL_CTX *ctx = NULL;
+    MSE_TRY(new_ctx(&ctx));
+    /* A fresh context per attempt: a refused key leaves nothing half-installed. */
+    if (SSL_CTX_use_certificate_chain_file(ctx, s->cfg->ssl_cert) != 1 ||
+        SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+        SSL_CTX_free(ctx);
+        ERR_clear_error();
+        return MSE_ERR_ARG;
+    }
+    SSL_CTX_free(s->app_ctx);
+    s->app_ctx = ctx;
     return MSE_OK;
 }
 

@@ -16,6 +16,7 @@
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 
 #include <mse/bytes.h>
@@ -137,11 +138,12 @@ static int install_owner_key(struct srv *s, const struct config_msg *m, const ch
     BIO *b = BIO_new_mem_buf(m->ssl_key_pem, (int)m->ssl_key_pem_len);
     EVP_PKEY *k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
     BIO_free(b);
+    ERR_clear_error();
     if (k == NULL) {
         *why = "ssl_private_key is not a PEM private key";
         return 400;
     }
-    int ok = SSL_CTX_use_PrivateKey(s->app_ctx, k) == 1 && SSL_CTX_check_private_key(s->app_ctx) == 1;
+    bool ok = srv_owner_ctx(s, k) == MSE_OK;
     EVP_PKEY_free(k);
     if (!ok) {
         *why = "ssl_private_key does not match the owner's certificate";

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/queue.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
@@ -33,7 +34,21 @@ struct proxy_req {
     bool failed;
     bool in_make;   /* inside evhttp_make_request: on_done must not free */
     bool done;      /* on_done ran */
+    struct timespec start; /* CLOCK_MONOTONIC when the upstream request was made */
 };
+
+/*
+ * libevent 2.1 reports a refused connection as EVREQ_HTTP_TIMEOUT too, so a
+ * timeout only counts as one (504) if the upstream timeout really elapsed.
+ */
+static bool timed_out(const struct proxy_req *p)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double elapsed = (double)(now.tv_sec - p->start.tv_sec) +
+                     (double)(now.tv_nsec - p->start.tv_nsec) / 1e9;
+    return p->error == EVREQ_HTTP_TIMEOUT && elapsed + 0.5 >= (double)p->s->cfg->upstream_timeout;
+}
 
 static bool hop_by_hop(const char *name)
 {
@@ -111,7 +126,7 @@ static void fail_client(struct proxy_req *p)
         return;
     p->client_gone = true;
     if (!p->started) {
-        bool timeout = p->error == EVREQ_HTTP_TIMEOUT;
+        bool timeout = timed_out(p);
         if (evhttp_request_get_connection(p->client) == NULL) {
             /* Detached by libevent: sending frees it without writing. */
             evhttp_send_reply(p->client, 502, "Bad Gateway", NULL);
@@ -167,7 +182,7 @@ static void on_done(struct evhttp_request *ureq, void *arg)
     struct proxy_req *p = arg;
     if (ureq == NULL || p->failed || evhttp_request_get_response_code(ureq) == 0) {
         srv_log("upstream request failed (%s)",
-                p->error == EVREQ_HTTP_TIMEOUT ? "timeout" : "connection or protocol error");
+                timed_out(p) ? "timeout" : "connection refused, reset or protocol error");
         fail_client(p);
     } else if (!p->client_gone) {
         if (!p->started) {
@@ -238,6 +253,7 @@ void srv_proxy_handle(struct srv *s, struct evhttp_request *req)
     evhttp_add_header(up_h, "X-Forwarded-Proto", s->cur_ctx ? "https" : "http");
     evbuffer_add_buffer(evhttp_request_get_output_buffer(ureq),
                         evhttp_request_get_input_buffer(req));
+    clock_gettime(CLOCK_MONOTONIC, &p->start);
     p->in_make = true;
     int rc = evhttp_make_request(p->up->evcon, ureq, evhttp_request_get_command(req), uri);
     p->in_make = false;
