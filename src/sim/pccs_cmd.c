@@ -147,7 +147,7 @@ static int cmd_serve(int argc, char **argv)
     struct mse_sim_pccs *s = NULL;
     mse_err err = mse_sim_pccs_start(&cfg, &s);
     if (err == MSE_ERR_ARG)
-        return usage_error("refusing host %s (loopback only without --allow-remote)",
+        return usage_error("refusing host %s (an IP address; loopback only without --allow-remote)",
                            cfg.host != NULL ? cfg.host : "127.0.0.1");
     if (err != MSE_OK) {
         fprintf(stderr, "mse-sim pccs: cannot serve %s on port %u: %s\n", cfg.dir,

@@ -309,6 +309,11 @@ check "bad port (2, got $rc)" eq "$rc" 2
 rc=0; "$SIM" pccs serve --dir "$PKI" --port 0 --delay-ms -1 2>/dev/null || rc=$?
 check "bad delay (2, got $rc)" eq "$rc" 2
 
+start busy --dir "$PKI" --quiet
+rc=0; "$SIM" pccs serve --dir "$PKI" --port "$PORT" --max-seconds 1 2>/dev/null || rc=$?
+check "port in use: exit 22 (got $rc)" eq "$rc" 22
+stop
+
 start ipv6 --dir "$PKI" --host ::1 --quiet
 check "ipv6 loopback" eq "$("${C[@]}" -o /dev/null -w '%{http_code}' "http://[::1]:$PORT/sgx/certification/v4/rootcacrl")" 200
 stop
