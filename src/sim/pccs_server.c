@@ -185,14 +185,25 @@ static mse_err file_error(struct reply *r, mse_err err)
 
 /* ---- endpoints ---------------------------------------------------------------- */
 
+/* A query parameter's first value (PCCS's filterDuplicatedParams). Names are
+ * case-sensitive as in Express, unlike evhttp_find_header. */
+static const char *param(const struct evkeyvalq *q, const char *name)
+{
+    const struct evkeyval *kv;
+    TAILQ_FOREACH(kv, q, next)
+        if (strcmp(kv->key, name) == 0)
+            return kv->value;
+    return NULL;
+}
+
 /* tcbinfoController.getTcbInfo: fmspc length, then update type. */
 static mse_err answer_tcb(const struct mse_sim_pccs *s, const struct evkeyvalq *q, bool wrong_chain,
                           struct reply *r)
 {
     bool is_hex = false;
     char fmspc[13];
-    if (mse_sim_pccs_check_fmspc(evhttp_find_header(q, "fmspc"), &is_hex, fmspc) != MSE_OK ||
-        mse_sim_pccs_check_update(evhttp_find_header(q, "update")) != MSE_OK)
+    if (mse_sim_pccs_check_fmspc(param(q, "fmspc"), &is_hex, fmspc) != MSE_OK ||
+        mse_sim_pccs_check_update(param(q, "update")) != MSE_OK)
         return reply_text(r, 400, TEXT_400);
     /* PCCS would ask PCS, which has no such platform: "no cache data". */
     if (!is_hex)
@@ -217,7 +228,7 @@ static mse_err answer_qe_identity(const struct mse_sim_pccs *s, const struct evk
                                   bool wrong_chain, struct reply *r)
 {
     /* PCCS 1.23 means 400 here (it forgot to import PccsError, so it actually says 500). */
-    if (mse_sim_pccs_check_update(evhttp_find_header(q, "update")) != MSE_OK)
+    if (mse_sim_pccs_check_update(param(q, "update")) != MSE_OK)
         return reply_text(r, 400, TEXT_400);
     mse_err err = read_rel(s, "qe-identity.json", &r->body, &r->body_len);
     if (err != MSE_OK)
@@ -247,7 +258,7 @@ static mse_err answer_pckcrl(const struct mse_sim_pccs *s, const struct evkeyval
                              bool wrong_chain, struct reply *r)
 {
     bool processor = false;
-    if (mse_sim_pccs_check_ca(evhttp_find_header(q, "ca"), &processor) != MSE_OK)
+    if (mse_sim_pccs_check_ca(param(q, "ca"), &processor) != MSE_OK)
         return reply_text(r, 400, TEXT_400);
     mse_err err = read_rel(s, processor ? "pckcrl-processor.der" : "pckcrl-platform.der", &r->body,
                            &r->body_len);
@@ -258,7 +269,7 @@ static mse_err answer_pckcrl(const struct mse_sim_pccs *s, const struct evkeyval
     if (err != MSE_OK)
         return file_error(r, err);
     r->code = 200;
-    if (mse_sim_pccs_encoding_is_der(evhttp_find_header(q, "encoding"))) {
+    if (mse_sim_pccs_encoding_is_der(param(q, "encoding"))) {
         r->ctype = "application/pkix-crl";
         return MSE_OK;
     }

@@ -175,6 +175,8 @@ check "fmspc too short 400" eq "$(get "$URL/tcb?fmspc=00906ed5000" "$O")" 400
 check "400 text" eq "$(cat "$O")" "Invalid request parameters."
 check "400 Request-ID" bash -c '[[ $1 =~ ^[0-9a-f]{32}$ ]]' _ "$(header "$O.h" Request-ID)"
 check "fmspc missing 400" eq "$(get "$URL/tcb" "$O")" 400
+check "parameter names are case-sensitive (Express) 400" eq "$(get "$URL/tcb?FMSPC=$FMSPC" "$O")" 400
+check "first of repeated parameters counts" eq "$(get "$URL/tcb?fmspc=$FMSPC&fmspc=zz" "$O")" 200
 check "fmspc too long 400" eq "$(get "$URL/tcb?fmspc=${FMSPC}0" "$O")" 400
 check "bad update 400" eq "$(get "$URL/tcb?fmspc=$FMSPC&update=sometime" "$O")" 400
 check "ca missing 400" eq "$(get "$URL/pckcrl" "$O")" 400
@@ -190,10 +192,10 @@ check "POST Express page" grep -q "Cannot POST /sgx/certification/v4/rootcacrl" 
 check "HEAD 200" eq "$("${C[@]}" -I -o /dev/null -w '%{http_code}' "$URL/rootcacrl")" 200
 
 # request counter: every request above, stats not counted
-N=23
+N=25
 stats=$("${C[@]}" "http://127.0.0.1:$PORT/mse-sim/stats")
 check "stats counter ($stats)" bash -c '[[ $1 == *"\"requests\":'$N',"* ]]' _ "$stats"
-check "stats per endpoint ($stats)" bash -c '[[ $1 == *"\"tcb\":10,"*"\"pckcrl\":7,"* ]]' _ "$stats"
+check "stats per endpoint ($stats)" bash -c '[[ $1 == *"\"tcb\":12,"*"\"pckcrl\":7,"* ]]' _ "$stats"
 stats=$("${C[@]}" "http://127.0.0.1:$PORT/mse-sim/stats")
 check "stats not counted" bash -c '[[ $1 == *"\"requests\":'$N',"* ]]' _ "$stats"
 check "one log line per request" eq "$(grep -c ' -> ' "$LOG")" "$((N + 2))"
