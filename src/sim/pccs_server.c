@@ -503,7 +503,8 @@ static void answer(struct mse_sim_pccs *s, struct evhttp_request *req,
     enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
     struct evkeyvalq q;
     TAILQ_INIT(&q);
-    /* A malformed query string is no parameters (PCCS's qs parser is as lenient). */
+    /* A query evhttp cannot parse (e.g. `?a&fmspc=..`: a name without '=') counts as no
+     * parameters; only routes that need one notice (400). Express would keep the rest. */
     if (query != NULL && evhttp_parse_query_str(query, &q) != 0)
         evhttp_clear_headers(&q);
 
