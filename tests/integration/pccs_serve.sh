@@ -96,7 +96,7 @@ stop() {
     kill -TERM "$SPID" 2>/dev/null || true
     waitexit
 }
-# waitexit: wait up to 20 s for the server to exit on its own, sets RC
+# waitexit: wait up to 20 s for the server to exit on its own, sets RC, checks it is 0
 waitexit() {
     local i
     for i in $(seq 200); do
@@ -109,6 +109,13 @@ waitexit() {
     fi
     RC=0
     wait "$SPID" || RC=$?
+    # Every stop here is graceful: anything but 0 (a sanitizer report, a crash) fails.
+    if [[ $RC -ne 0 ]]; then
+        fail "server exited $RC; its log:"
+        cat "$LOG"
+    else
+        ok
+    fi
 }
 C=(curl -sS --max-time 10)
 # get URL OUTFILE: body to OUTFILE, headers to OUTFILE.h, prints the status code
