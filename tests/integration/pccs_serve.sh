@@ -11,7 +11,16 @@ SIM=""
 for cand in "$BUILD/src/mse-sim" "$BUILD/mse-sim"; do
     [[ -x $cand ]] && SIM=$cand && break
 done
-[[ -n $SIM ]] || { echo "FAIL: mse-sim binary not found under $BUILD"; exit 1; }
+if [[ -z $SIM ]]; then
+    # The mse-sim entry point comes from the simulator's branch; until it is in
+    # the tree there is nothing to run. Once it is, a missing binary is a failure.
+    if [[ -n ${MSE_SRC_DIR:-} && ! -e $MSE_SRC_DIR/src/sim/mse_sim_main.c ]]; then
+        echo "SKIP: src/sim/mse_sim_main.c not in this tree, no mse-sim to test"
+        exit 0
+    fi
+    echo "FAIL: mse-sim binary not found under $BUILD"
+    exit 1
+fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pccs_serve.XXXXXX")
 PIDS=()
