@@ -1,0 +1,264 @@
+/*
+ * Encrypted app code, docs/formats/code-encryption.md (see codecrypt.h):
+ * libsodium crypto_secretbox_easy (XSalsa20-Poly1305), output
+ * nonce || tag || ciphertext as PyNaCl's SecretBox.encrypt writes it.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include <mse/bytes.h>
+#include <mse/guard.h>
+#include <mse/toml.h>
+
+#include "util/codecrypt.h"
+#include "util/util.h"
+
+static mse_err say(char *errbuf, size_t errlen, mse_err err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static mse_err say(char *errbuf, size_t errlen, mse_err err, const char *fmt, ...)
+{
+    if (errbuf && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(errbuf, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return err;
+}
+
+mse_err mse_code_encrypt(const uint8_t key[MSE_CODE_KEY_BYTES],
+                         const uint8_t nonce[MSE_CODE_NONCE_BYTES], const uint8_t *plain,
+                         size_t len, uint8_t **out, size_t *out_len)
+{
+    MSE_ENSURE(sodium_init() >= 0, MSE_ERR_CRYPTO);
+    MSE_ENSURE(len <= MSE_CODE_FILE_LIMIT, MSE_ERR_LIMIT);
+    size_t n = MSE_CODE_NONCE_BYTES + crypto_secretbox_MACBYTES + len;
+    uint8_t *buf = malloc(n);
+    MSE_ENSURE(buf != NULL, MSE_ERR_NOMEM);
+    memcpy(buf, nonce, MSE_CODE_NONCE_BYTES);
+    if (crypto_secretbox_easy(buf + MSE_CODE_NONCE_BYTES, plain ? plain : (const uint8_t *)"", len,
+                              nonce, key) != 0) {
+        free(buf);
+        return MSE_ERR_CRYPTO;
+    }
+    *out = buf;
+    *out_len = n;
+    return MSE_OK;
+}
+
+mse_err mse_code_decrypt(const uint8_t key[MSE_CODE_KEY_BYTES], const uint8_t *enc, size_t enc_len,
+                         const uint8_t *expect_nonce, uint8_t **plain, size_t *plain_len)
+{
+    MSE_ENSURE(sodium_init() >= 0, MSE_ERR_CRYPTO);
+    MSE_ENSURE(enc_len >= MSE_CODE_NONCE_BYTES + crypto_secretbox_MACBYTES, MSE_ERR_TRUNCATED);
+    /* A file encrypted under another nonce is another file, or a replay. */
+    MSE_ENSURE(!expect_nonce || mse_ct_eq(enc, expect_nonce, MSE_CODE_NONCE_BYTES), MSE_ERR_CONTEXT);
+    size_t n = enc_len - MSE_CODE_NONCE_BYTES - crypto_secretbox_MACBYTES;
+    uint8_t *buf = malloc(n ? n : 1);
+    MSE_ENSURE(buf != NULL, MSE_ERR_NOMEM);
+    if (crypto_secretbox_open_easy(buf, enc + MSE_CODE_NONCE_BYTES,
+                                   enc_len - MSE_CODE_NONCE_BYTES, enc, key) != 0) {
+        free(buf);
+        return MSE_ERR_CRYPTO;
+    }
+    *plain = buf;
+    *plain_len = n;
+    return MSE_OK;
+}
+
+struct list {
+    char **v;
+    size_t n, cap;
+};
+
+static mse_err list_push(struct list *l, char *s)
+{
+    if (!s)
+        return MSE_ERR_NOMEM;
+    if (l->n == l->cap) {
+        size_t ncap = l->cap ? l->cap * 2 : 32;
+        char **nv = realloc(l->v, ncap * sizeof *nv);
+        if (!nv) {
+            free(s);
+            return MSE_ERR_NOMEM;
+        }
+        l->v = nv;
+        l->cap = ncap;
+    }
+    l->v[l->n++] = s;
+    return MSE_OK;
+}
+
+struct entry {
+    char *name;
+    bool dir;
+};
+
+/* Gramine sorts the encrypted directory: files are named "<name>.enc", directories keep theirs. */
+static int cmp_entries(const void *a, const void *b)
+{
+    const struct entry *x = a, *y = b;
+    const char *p = x->name, *q = y->name;
+    const char *ps = x->dir ? "" : ".enc", *qs = y->dir ? "" : ".enc";
+    for (;;) {
+        unsigned char cp = (unsigned char)(*p ? *p : *ps);
+        unsigned char cq = (unsigned char)(*q ? *q : *qs);
+        if (cp != cq)
+            return cp < cq ? -1 : 1;
+        if (cp == 0)
+            return 0;
+        if (*p)
+            p++;
+        else
+            ps++;
+        if (*q)
+            q++;
+        else
+            qs++;
+    }
+}
+
+static mse_err walk(const char *root, const char *rel, struct list *out, int depth, char *errbuf,
+                    size_t errlen)
+{
+    mse_err err = MSE_OK;
+    struct entry *ents = NULL;
+    size_t n = 0, cap = 0;
+    char path[PATH_MAX];
+    int pn = snprintf(path, sizeof path, "%s%s%s", root, *rel ? "/" : "", rel);
+    MSE_ENSURE(pn > 0 && (size_t)pn < sizeof path, MSE_ERR_LIMIT);
+    MSE_ENSURE(depth < 64, say(errbuf, errlen, MSE_ERR_LIMIT, "%s: nested too deep", path));
+    DIR *d = opendir(path);
+    MSE_ENSURE(d != NULL, say(errbuf, errlen, errno == ENOENT ? MSE_ERR_FILE_NOT_FOUND : MSE_ERR_IO,
+                              "cannot list %s: %s", path, strerror(errno)));
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        char full[PATH_MAX];
+        struct stat st;
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        int fn = snprintf(full, sizeof full, "%s/%s", path, e->d_name);
+        MSE_ENSURE_OUT(fn > 0 && (size_t)fn < sizeof full, MSE_ERR_LIMIT);
+        MSE_ENSURE_OUT(mse_toml_utf8_valid(e->d_name, strlen(e->d_name)),
+                       say(errbuf, errlen, MSE_ERR_CONTEXT, "file name is not UTF-8: %s", full));
+        MSE_ENSURE_OUT(lstat(full, &st) == 0,
+                       say(errbuf, errlen, MSE_ERR_IO, "cannot stat %s", full));
+        /* A link could point outside the code; its target would be encrypted unseen. */
+        MSE_ENSURE_OUT(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode),
+                       say(errbuf, errlen, MSE_ERR_CONTEXT,
+                           "%s is a symbolic link or special file; only regular files and "
+                           "directories are allowed in the code",
+                           full));
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 32;
+            struct entry *nv = realloc(ents, ncap * sizeof *nv);
+            MSE_ENSURE_OUT(nv != NULL, MSE_ERR_NOMEM);
+            ents = nv;
+            cap = ncap;
+        }
+        ents[n].name = strdup(e->d_name);
+        ents[n].dir = S_ISDIR(st.st_mode);
+        MSE_ENSURE_OUT(ents[n].name != NULL, MSE_ERR_NOMEM);
+        n++;
+    }
+    if (n)
+        qsort(ents, n, sizeof *ents, cmp_entries);
+    for (size_t k = 0; k < n; k++) {
+        char sub[PATH_MAX];
+        int sn = snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", ents[k].name);
+        MSE_ENSURE_OUT(sn > 0 && (size_t)sn < sizeof sub, MSE_ERR_LIMIT);
+        if (ents[k].dir)
+            MSE_CHECK_OUT(walk(root, sub, out, depth + 1, errbuf, errlen));
+        else
+            MSE_CHECK_OUT(list_push(out, strdup(sub)));
+    }
+out:
+    closedir(d);
+    for (size_t k = 0; k < n; k++)
+        free(ents[k].name);
+    free(ents);
+    return err;
+}
+
+mse_err mse_code_list(const char *dir, char ***paths, size_t *n, char *errbuf, size_t errlen)
+{
+    struct list out = {0};
+    mse_err err = walk(dir, "", &out, 0, errbuf, errlen);
+    if (err != MSE_OK) {
+        mse_code_list_free(out.v, out.n);
+        return err;
+    }
+    *paths = out.v;
+    *n = out.n;
+    return MSE_OK;
+}
+
+void mse_code_list_free(char **paths, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        free(paths[k]);
+    free(paths);
+}
+
+static mse_err mkdirs(const char *path)
+{
+    char tmp[PATH_MAX];
+    int n = snprintf(tmp, sizeof tmp, "%s", path);
+    MSE_ENSURE(n > 0 && (size_t)n < sizeof tmp, MSE_ERR_LIMIT);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        MSE_ENSURE(mkdir(tmp, 0700) == 0 || errno == EEXIST, MSE_ERR_FILE_WRITE);
+        *p = '/';
+    }
+    MSE_ENSURE(mkdir(tmp, 0700) == 0 || errno == EEXIST, MSE_ERR_FILE_WRITE);
+    return MSE_OK;
+}
+
+mse_err mse_code_encrypt_dir(const char *src_dir, const char *dst_dir,
+                             const uint8_t key[MSE_CODE_KEY_BYTES], mse_code_nonce_fn nonce_for,
+                             void *arg, char *errbuf, size_t errlen)
+{
+    mse_err err = MSE_OK;
+    char **paths = NULL;
+    size_t n = 0;
+    MSE_TRY(mse_code_list(src_dir, &paths, &n, errbuf, errlen));
+    for (size_t k = 0; k < n; k++) {
+        char in[PATH_MAX], out[PATH_MAX];
+        uint8_t nonce[MSE_CODE_NONCE_BYTES], *plain = NULL, *enc = NULL;
+        size_t plen = 0, elen = 0;
+        int a = snprintf(in, sizeof in, "%s/%s", src_dir, paths[k]);
+        int b = snprintf(out, sizeof out, "%s/%s.enc", dst_dir, paths[k]);
+        MSE_ENSURE_OUT(a > 0 && (size_t)a < sizeof in && b > 0 && (size_t)b < sizeof out,
+                       MSE_ERR_LIMIT);
+        char *slash = strrchr(out, '/');
+        *slash = '\0';
+        MSE_CHECK_OUT(mkdirs(out));
+        *slash = '/';
+        MSE_CHECK_OUT(nonce_for(arg, paths[k], nonce));
+        MSE_CHECK_OUT(mse_file_read(in, MSE_CODE_FILE_LIMIT, &plain, &plen));
+        err = mse_code_encrypt(key, nonce, plain, plen, &enc, &elen);
+        mse_wipe(plain, plen);
+        free(plain);
+        if (err == MSE_OK)
+            err = mse_file_write_atomic(out, enc, elen, 0644);
+        free(enc);
+        if (err != MSE_OK) {
+            say(errbuf, errlen, err, "cannot encrypt %s to %s", in, out);
+            goto out;
+        }
+    }
+out:
+    mse_code_list_free(paths, n);
+    return err;
+}
