@@ -397,6 +397,10 @@ void fd_build(struct fd *f, const struct fd_opts *o)
         free(chain);
         chain = tmp;
     }
+    if (o->chain_garbage) {
+        free(chain);
+        chain = concat("-----BEGIN CERTIFICATE-----\n!!not base64!!\n", "-----END CERTIFICATE-----\n");
+    }
     size_t cd_len = strlen(chain) + 1;
     uint32_t sig_len = (uint32_t)(64 + 64 + 384 + 64 + 2 + sizeof auth + 2 + 4 + cd_len);
     qb_u32(&q, sig_len);

@@ -35,6 +35,7 @@ struct fd_opts {
     bool pck_wrong_issuer;   /* leaf signed by a look-alike CA (same names, other key) */
     bool pck_no_extension;
     int chain_len;           /* 0: 3; else 2 or 4 */
+    bool chain_garbage;      /* certification data is not PEM certificates */
     bool tcb_signer_foreign; /* TCB signer not issued by the root */
     bool qe_mrsigner_other, qe_isvprodid_other, qe_attributes_debug, qe_miscselect_other;
     bool qe_report_sig_bad, qe_report_data_bad, quote_sig_bad;

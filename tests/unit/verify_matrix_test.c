@@ -96,6 +96,10 @@ static void test_pki_and_crls(void **state)
     expect(&o, &p, MSE_ERR_QUOTE_PCK_CHAIN_LENGTH, MSE_CHECK_PCK_CHAIN);
 
     fd_opts_default(&o, NOW);
+    o.chain_garbage = true;
+    expect(&o, &p, MSE_ERR_QUOTE_PCK_CHAIN_FORMAT, MSE_CHECK_PCK_CHAIN);
+
+    fd_opts_default(&o, NOW);
     o.pck_no_extension = true;
     expect(&o, &p, MSE_ERR_PCK_EXT_FORMAT, MSE_CHECK_PCK_CHAIN);
 
