@@ -8,7 +8,8 @@
  *  - the median time of the 10 ECDSA-P256 verifications such a verification
  *    needs (RA-TLS self-signature, PCK leaf and PCK CA certificates, Root CA
  *    CRL, PCK CRL, TCB signing certificate, TCB info, QE identity, QE report,
- *    quote), measured as 10 verifications of the real quote signature;
+ *    quote; the anchor's self-signature is not needed: it is pinned by its
+ *    bytes), measured as 10 verifications of the real quote signature;
  *  - their ratio (target <= 1.3);
  *  - the median whole-process wall time of `mse verify --evidence` (target
  *    <= 10 ms), when the mse command in the build supports it.
@@ -63,7 +64,10 @@ int main(int argc, char **argv)
     char src[4096];
     snprintf(src, sizeof src, "%s", __FILE__);
     snprintf(def, sizeof def, "%s/../tests/data/real/mse-home-evidence.json", dirname(src));
-    snprintf(mse_def, sizeof mse_def, "%s", "src/mse");
+    /* The bench sits in <build>/bench/, the command in <build>/. */
+    char self[4096];
+    snprintf(self, sizeof self, "%s", argv[0]);
+    snprintf(mse_def, sizeof mse_def, "%s/../mse", dirname(self));
     const char *path = argc > 1 ? argv[1] : def;
     const char *mse_bin = argc > 2 ? argv[2] : mse_def;
 
@@ -128,9 +132,10 @@ int main(int argc, char **argv)
     printf("ratio:                              %8.2f  (target <= 1.30)\n", full / ecdsa);
 
     /* Whole process: mse verify --evidence, if the command supports it. */
+    char out_path[] = "/tmp/mse-verify-bench-cert.pem";
     char *args[] = {(char *)mse_bin, "verify",  "--evidence", (char *)path, "--at",
                     "2023-06-25T00:00:00Z", "--allow-expired-collateral", "--allow-tcb",
-                    "OutOfDate", "--output", "/dev/null", NULL};
+                    "OutOfDate", "--no-cache", "--output", out_path, NULL};
     int n = 0;
     for (int i = 0; i < 51; i++) {
         pid_t pid;
@@ -145,6 +150,8 @@ int main(int argc, char **argv)
         if (rc != 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
             break;
         t[n++] = now_us() - a;
+        remove(out_path);
+        remove("/tmp/mse-verify-bench-cert.pem.verify.json");
     }
     if (n == 51)
         printf("mse verify --evidence (wall, median of 51): %6.2f ms  (target <= 10 ms)\n",
