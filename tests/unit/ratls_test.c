@@ -594,6 +594,37 @@ static void test_gramine_two_carriers(void **state)
     EVP_PKEY_free(k);
 }
 
+/* A Gramine-shaped certificate made by the openssl command and hand-written CBOR (see
+ * tests/data/synthetic/README.md): an encoder other than libcbor and OpenSSL's C API. */
+static void test_gramine_shaped_file(void **state)
+{
+    size_t len;
+    uint8_t *der = mse_test_data("synthetic/gramine-ratls-cert.der", &len);
+    struct mse_ratls r;
+    struct mse_quote q;
+    enum mse_binding form;
+    uint8_t x25519[32] = {1};
+    assert_int_equal(mse_ratls_extract(der, len, quote_buf, sizeof quote_buf, &r), MSE_OK);
+    assert_int_equal(r.carrier, MSE_RATLS_CARRIER_DICE);
+    assert_true(r.legacy_quote_ignored);
+    assert_int_equal(r.quote_len, 4734);
+    assert_int_equal(mse_quote_parse(r.quote, r.quote_len, &q), MSE_OK);
+    assert_int_equal(mse_ratls_check_binding(der, len, &r, q.body.report_data, &form, x25519),
+                     MSE_OK);
+    assert_int_equal(form, MSE_BINDING_DICE);
+    assert_int_equal(x25519[0], 1); /* untouched: only the MSE form carries an X25519 key */
+    /* The claims bytes themselves are what REPORTDATA hashes: one byte changed, refused. */
+    uint8_t claims[256];
+    assert_true(r.claims_len <= sizeof claims);
+    memcpy(claims, r.claims, r.claims_len);
+    claims[r.claims_len - 1] ^= 1;
+    struct mse_ratls r2 = r;
+    r2.claims = claims;
+    assert_int_equal(mse_ratls_check_binding(der, len, &r2, q.body.report_data, &form, NULL),
+                     MSE_ERR_BINDING_MISMATCH);
+    free(der);
+}
+
 static void test_small_buffer(void **state)
 {
     size_t len;
@@ -634,6 +665,7 @@ int main(void)
         cmocka_unit_test(test_dice_form),
         cmocka_unit_test(test_dice_claims_refused),
         cmocka_unit_test(test_gramine_two_carriers),
+        cmocka_unit_test(test_gramine_shaped_file),
         cmocka_unit_test(test_small_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
