@@ -179,6 +179,7 @@ mse_err mse_ratls_extract(const uint8_t *der, size_t der_len, uint8_t *buf, size
     if (dice_ext) {
         MSE_CHECK_OUT(parse_dice(ASN1_STRING_get0_data(dice_ext),
                                  (size_t)ASN1_STRING_length(dice_ext), buf, cap, out));
+        MSE_ENSURE_OUT(out->quote_len <= MSE_QUOTE_MAX_SIZE, MSE_ERR_LIMIT);
         if (quote_ext) {
             MSE_CHECK_OUT(same_enclave(ASN1_STRING_get0_data(quote_ext),
                                        (size_t)ASN1_STRING_length(quote_ext), out->quote,
