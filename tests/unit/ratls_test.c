@@ -12,6 +12,7 @@
 #include <openssl/x509v3.h>
 
 #include <mse/bytes.h>
+#include <mse/collateral.h>
 #include <mse/quote.h>
 #include <mse/ratls.h>
 
@@ -134,6 +135,48 @@ static void test_real_mse_certificate(void **state)
     free(bad);
     free(expected_quote);
     free(der);
+}
+
+/* From the evidence bundle as MSE wrote it to the enclave's identity, through this module. */
+static void test_real_evidence_certificate(void **state)
+{
+    size_t jlen, dlen;
+    uint8_t *json = mse_test_data("real/mse-home-evidence.json", &jlen);
+    uint8_t *der_file = mse_test_data("real/mse-ratls-cert.der", &dlen);
+    static uint8_t store[1 << 20];
+    struct mse_evidence ev;
+    struct mse_ratls r;
+    struct mse_quote q;
+    enum mse_binding form;
+    uint8_t x25519[32] = {0xff};
+    char hex[65];
+    assert_int_equal(mse_evidence_parse(json, jlen, store, sizeof store, &ev), MSE_OK);
+    assert_int_equal(ev.ratls_cert.len, dlen);
+    assert_memory_equal(ev.ratls_cert.data, der_file, dlen);
+    assert_int_equal(mse_ratls_extract(ev.ratls_cert.data, ev.ratls_cert.len, quote_buf,
+                                       sizeof quote_buf, &r),
+                     MSE_OK);
+    assert_int_equal(r.carrier, MSE_RATLS_CARRIER_SGX_QUOTE_OID);
+    assert_false(r.legacy_quote_ignored);
+    assert_null(r.claims);
+    assert_int_equal(r.quote_len, 4734);
+    assert_int_equal(mse_quote_parse(r.quote, r.quote_len, &q), MSE_OK);
+    mse_hex_encode(q.body.mr_enclave, 32, hex);
+    assert_string_equal(hex, "0e4ec55e690b06a574af59dfd51baa3866ac4c8d37896effc0f1fad17b31cf3b");
+    mse_hex_encode(q.body.mr_signer, 32, hex);
+    assert_string_equal(hex, "c1c161d0dd996e8a9847de67ea2c00226761f7715a2c422d3012ac10795a1ef5");
+    assert_false(q.body.attributes_flags & MSE_SGX_FLAGS_DEBUG);
+    assert_int_equal(mse_ratls_check_binding(ev.ratls_cert.data, ev.ratls_cert.len, &r,
+                                             q.body.report_data, &form, x25519),
+                     MSE_OK);
+    assert_int_equal(form, MSE_BINDING_MSE);
+    /* REPORTDATA[0:32] is SHA-256 of the certificate's uncompressed point; [32:64] is zero. */
+    mse_hex_encode(q.body.report_data, 32, hex);
+    assert_string_equal(hex, "8d88360ed0eb149b40a220b2a9eb2f2d7de55952fb8b4759edf343a49e8df81c");
+    static const uint8_t zero[32];
+    assert_memory_equal(x25519, zero, 32);
+    free(der_file);
+    free(json);
 }
 
 static void test_no_quote_and_garbage(void **state)
@@ -653,6 +696,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_real_mse_certificate),
+        cmocka_unit_test(test_real_evidence_certificate),
         cmocka_unit_test(test_no_quote_and_garbage),
         cmocka_unit_test(test_one_carrier_twice_refused),
         cmocka_unit_test(test_gramine_legacy_oid),
