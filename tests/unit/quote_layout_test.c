@@ -10,6 +10,10 @@
  * OpenSSL and nothing from libmse: the quote signature (offset 436) verifies
  * over bytes 0..431 with the attestation key (offset 500), and the QE
  * report's REPORTDATA[0:32] is SHA-256(attestation key || QE auth data).
+ *
+ * Then the same on quotes from the simulator (src/sim/sim.h), which writes
+ * the layout with its own code: three independent readings must agree, and
+ * the values the simulator was asked for must sit at Intel's offsets.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +27,7 @@
 #include <mse/bytes.h>
 #include <mse/quote.h>
 
+#include "sim/sim.h"
 #include "testlib.h"
 
 /* Quote v3: header. */
@@ -252,12 +257,80 @@ static void test_random_fields_agree(void **state)
     free(buf);
 }
 
+/* A PCK-key signature over the QE report at its offset (the simulator's chain). */
+static void confirm_qe_report_signature(EVP_PKEY *pck, const uint8_t *buf)
+{
+    assert_int_equal(ecdsa_ok(pck, buf + L_QE_REPORT, R_SIZE, buf + L_QE_REPORT_SIG), 1);
+}
+
+static void test_simulator_quotes(void **state)
+{
+    char *dir = mse_test_tmpdir();
+    struct mse_sim_pki_opts o;
+    struct mse_sim_pki pki;
+    char errbuf[256] = "";
+    mse_sim_pki_opts_default(&o, 1700000000);
+    assert_int_equal(mse_sim_pki_init(dir, &o, errbuf, sizeof errbuf), MSE_OK);
+    assert_int_equal(mse_sim_pki_load(dir, &pki), MSE_OK);
+    uint32_t x = 0xdecafbadu;
+    for (int round = 0; round < 8; round++) {
+        struct mse_sim_enclave e;
+        uint8_t rd[64];
+        memset(&e, 0, sizeof e);
+        for (size_t i = 0; i < 32; i++) {
+            x = x * 1103515245u + 12345u;
+            e.mrenclave[i] = (uint8_t)(x >> 16);
+            e.mrsigner[i] = (uint8_t)(x >> 8);
+        }
+        for (size_t i = 0; i < 64; i++) {
+            x = x * 1103515245u + 12345u;
+            rd[i] = (uint8_t)(x >> 16);
+        }
+        e.have_mrsigner = round % 2 == 1;
+        e.debug = round % 3 == 0;
+        e.isv_prod_id = (uint16_t)(0x1234 + round);
+        e.isv_svn = (uint16_t)(0xfff0 + round);
+        uint8_t *quote = NULL;
+        size_t len = 0;
+        assert_int_equal(mse_sim_quote(&pki, &e, rd, &quote, &len), MSE_OK);
+        compare_quote(quote, len);
+        confirm_offsets_by_crypto(quote, len);
+        confirm_qe_report_signature(pki.pck_key, quote);
+        /* What the simulator was asked for, read at Intel's offsets. */
+        assert_memory_equal(quote + L_BODY + R_MR_ENCLAVE, e.mrenclave, 32);
+        assert_memory_equal(quote + L_BODY + R_MR_SIGNER,
+                            e.have_mrsigner ? e.mrsigner : pki.signer_mrsigner, 32);
+        assert_memory_equal(quote + L_BODY + R_REPORT_DATA, rd, 64);
+        assert_int_equal(le16(quote + L_BODY + R_ISV_PROD_ID), e.isv_prod_id);
+        assert_int_equal(le16(quote + L_BODY + R_ISV_SVN), e.isv_svn);
+        assert_int_equal((le64(quote + L_BODY + R_ATTR_FLAGS) & MSE_SGX_FLAGS_DEBUG) != 0, e.debug);
+        assert_memory_equal(quote + L_BODY + R_CPU_SVN, pki.cpusvn, 16);
+        assert_int_equal(le16(quote + L_PCE_SVN), pki.pcesvn);
+        assert_memory_equal(quote + L_QE_REPORT + R_MR_SIGNER, MSE_SIM_QE_MRSIGNER, 32);
+        assert_int_equal(le16(quote + L_QE_REPORT + R_ISV_PROD_ID), MSE_SIM_QE_ISVPRODID);
+        assert_int_equal(le16(quote + L_QE_REPORT + R_ISV_SVN), pki.qe_isvsvn);
+        /* The simulator's quotes are cut anywhere like real ones: always TRUNCATED. */
+        for (size_t n = 0; n < len; n += 97) {
+            struct mse_quote q;
+            uint8_t *copy = malloc(n ? n : 1);
+            memcpy(copy, quote, n);
+            assert_int_equal(mse_quote_parse(copy, n, &q), MSE_ERR_QUOTE_TRUNCATED);
+            free(copy);
+        }
+        free(quote);
+    }
+    mse_sim_pki_free(&pki);
+    mse_test_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_real_mse_quote),
         cmocka_unit_test(test_real_intel_sgx_ra_quote),
         cmocka_unit_test(test_random_fields_agree),
+        cmocka_unit_test(test_simulator_quotes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
