@@ -85,7 +85,7 @@ static void test_refusals(void **state)
         "[[a]\n",
         "[ [a]]\n",
         "a.'' .= 1\n",
-        "\xef\xbb\xbf" "a = 1\n",        /* byte order mark */
+        ("\xef\xbb\xbf" "a = 1\n"),        /* byte order mark */
         "a = \"\xc3\x28\"\n",             /* invalid UTF-8 */
         "a = \"\xed\xa0\x80\"\n",         /* encoded surrogate */
         "a = \"\xc0\xaf\"\n",             /* overlong */
