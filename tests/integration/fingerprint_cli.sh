@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # mse fingerprint and mse context, end to end with the built binary.
 set -euo pipefail
-mse="$MSE_BUILD_DIR/src/mse"
+mse="$MSE_BUILD_DIR/mse"
 data="$MSE_TEST_DATA"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
