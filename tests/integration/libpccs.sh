@@ -6,7 +6,7 @@
 
 BUILD=${MSE_BUILD_DIR:?MSE_BUILD_DIR not set}
 SIM=""
-for cand in "$BUILD/src/mse-sim" "$BUILD/mse-sim"; do
+for cand in "$BUILD/mse-sim" "$BUILD/src/mse-sim"; do
     [[ -x $cand ]] && SIM=$cand && break
 done
 if [[ -z $SIM ]]; then
