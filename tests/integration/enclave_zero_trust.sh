@@ -67,6 +67,7 @@ kill -9 "$app_pid"
 for _ in $(seq 1 50); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.05; done
 code=$(curl -sk -o "$WORK/resp" -w '%{http_code}' "$BASE/")
 expect_code 502 "$code" "dead upstream"
+grep -q "the app was killed by signal 9" "$WORK/zt.log" || fail "the app's death was not logged"
 code=$(curl -sk -o /dev/null -w '%{http_code}' "$BASE/.well-known/mse/ratls.pem")
 expect_code 200 "$code" "server still up after upstream death"
 
