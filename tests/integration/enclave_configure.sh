@@ -53,6 +53,34 @@ grep -q "stopped (0 request(s) to the configuration endpoint," "$WORK/bind.log" 
     fail "wrong-binding server: $(grep stopped "$WORK/bind.log")"
 ok "server side: the wrong-binding server got no request at all"
 
+# A forged quote that binds the server's key: a real quote whose REPORTDATA is
+# replaced by the server's (an emulated Gramine quote FIFO splices it in).
+# Name, quote format and key binding pass; the full DCAP verification with
+# the real collateral (--collateral) must refuse it (quote signature).
+mkdir -p "$WORK/att3"
+printf dcap >"$WORK/att3/attestation_type"
+: >"$WORK/att3/user_report_data"
+mkfifo "$WORK/att3/quote"
+REAL="$MSE_TEST_DATA/real/mse-quote.dat"
+( exec >"$WORK/att3/quote"   # blocks until mse-enclave opens the quote, after writing RD
+  head -c 368 "$REAL"; head -c 64 "$WORK/att3/user_report_data"; tail -c +433 "$REAL" ) &
+PIDS+=("$!")
+mkdir "$WORK/app-f"
+start_enclave forged --mode zero-trust --attestation-root "$WORK/att3" --san localhost \
+    --uuid "$UUID" --code-dir "$ENC" --app-dir "$WORK/app-f" --hello
+if "$MSE" configure localhost --connect 127.0.0.1 --port "$PORT" --context "$CTX" \
+    --collateral "$MSE_TEST_DATA/real/mse-home-evidence.json" >"$WORK/configure-forged.out" 2>&1; then
+    fail "mse configure accepted a forged quote"
+fi
+grep -q "nothing was sent" "$WORK/configure-forged.out" || fail "forged: $(cat "$WORK/configure-forged.out")"
+grep -q "not signed by the attestation key" "$WORK/configure-forged.out" ||
+    fail "forged quote not refused by the DCAP signature checks: $(cat "$WORK/configure-forged.out")"
+kill -TERM "$SERVER_PID"
+wait "$SERVER_PID" || true
+grep -q "stopped (0 request(s) to the configuration endpoint," "$WORK/forged.log" ||
+    fail "forged-quote server: $(grep stopped "$WORK/forged.log")"
+ok "forged quote refused by DCAP ($(grep -o 'nothing was sent.*' "$WORK/configure-forged.out" | head -c 150)); server got no request"
+
 # A TLS sink with an ordinary certificate for localhost: whatever arrives is recorded.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/sink.key" \
     -out "$WORK/sink.pem" -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" -days 2 \
