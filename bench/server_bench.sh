@@ -13,7 +13,7 @@ set -euo pipefail
 BUILD="${1:-${MSE_BUILD_DIR:-build}}"
 SECS="${2:-3}"
 CONNS="${3:-32}"
-ENCLAVE="$BUILD/src/mse-enclave"
+ENCLAVE="$BUILD/mse-enclave"
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 for t in "$ENCLAVE" "$NGINX" "$(command -v wrk || true)"; do
     [ -n "$t" ] && [ -x "$t" ] || { echo "server_bench: missing $t (build mse; apt install nginx-light wrk)" >&2; exit 2; }

@@ -103,7 +103,7 @@ grep -q "$KEY" "$WORK/sink.out" && fail "the code key reached the sink"
 ok "server side: the quote-less TLS sink received zero bytes of application data"
 
 # End to end on the simulator: needs mse-sim (pki, pccs) and the verifier.
-SIM="$MSE_BUILD_DIR/src/mse-sim"
+SIM="$MSE_BUILD_DIR/mse-sim"
 if [ ! -x "$SIM" ] || ! "$SIM" pki init "$WORK/pki" >/dev/null 2>&1; then
     echo "SKIP: zero-trust end to end needs the simulator (mse-sim pki init)"
     exit 77

@@ -3,8 +3,8 @@
 set -euo pipefail
 
 : "${MSE_BUILD_DIR:?MSE_BUILD_DIR must be set (CTest sets it)}"
-ENCLAVE="$MSE_BUILD_DIR/src/mse-enclave"
-MSE="$MSE_BUILD_DIR/src/mse"
+ENCLAVE="$MSE_BUILD_DIR/mse-enclave"
+MSE="$MSE_BUILD_DIR/mse"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/mse-enclave-test.XXXXXX")"
 PIDS=()
 
