@@ -73,6 +73,46 @@ fi
 grep -q "HTTP 409" "$WORK/again.out" || fail "second configuration: $(cat "$WORK/again.out")"
 ok "a second mse configure gets 409"
 
+# 1b. App owner trust end to end: the owner's key goes with the configuration.
+O="$WORK/owner"
+mkdir -p "$O"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$O/ca.key" \
+    -out "$O/ca.pem" -subj "/CN=Owner Test CA" -days 2 >/dev/null 2>&1
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$O/leaf.key" \
+    -out "$O/leaf.csr" -subj "/CN=localhost" >/dev/null 2>&1
+printf 'subjectAltName=DNS:localhost\nbasicConstraints=critical,CA:FALSE\n' >"$O/ext"
+openssl x509 -req -in "$O/leaf.csr" -CA "$O/ca.pem" -CAkey "$O/ca.key" -CAcreateserial \
+    -out "$O/leaf.pem" -days 2 -extfile "$O/ext" >/dev/null 2>&1
+cat "$O/leaf.pem" "$O/ca.pem" >"$O/chain.pem"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$O/other.key" 2>/dev/null
+SAVED_CTX=$CTX SAVED_UUID=$UUID SAVED_ENC=$ENC
+make_context ow --owner-cert "$O/chain.pem"
+mkdir "$WORK/app-owner"
+start_enclave owner --mode owner --provider sim --sim-pki "$WORK/pki" --sim-mrenclave "$MRENCLAVE" \
+    --san localhost --uuid "$UUID" --code-dir "$ENC" --app-dir "$WORK/app-owner" --hello \
+    --ssl-cert "$O/chain.pem"
+if "$MSE" configure "localhost:$PORT" --context "$CTX" "${VERIFY[@]}" >"$WORK/owner1.out" 2>&1; then
+    fail "owner context configured without --ssl-key"
+fi
+if "$MSE" configure "localhost:$PORT" --context "$CTX" --ssl-key "$O/other.key" "${VERIFY[@]}" \
+    >"$WORK/owner2.out" 2>&1; then
+    fail "owner context configured with a key that is not the owner's"
+fi
+grep -q "is not the key of the context's owner certificate" "$WORK/owner2.out" || fail "owner2: $(cat "$WORK/owner2.out")"
+grep -q "configuration request:" "$WORK/owner.log" && fail "owner: a refused local check still sent a request"
+"$MSE" configure "localhost:$PORT" --context "$CTX" --ssl-key "$O/leaf.key" "${VERIFY[@]}" \
+    >"$WORK/owner3.out" 2>&1 || fail "owner configure: $(cat "$WORK/owner3.out")"
+wait_http "https://localhost:$PORT/" --cacert "$O/ca.pem"
+body=$(curl -s --cacert "$O/ca.pem" "https://localhost:$PORT/")
+[ "$body" = "Hello from the enclave!" ] || fail "owner app body: $body"
+# Users can still attest it: the RA-TLS certificate is published and verifies.
+curl -s --cacert "$O/ca.pem" "https://localhost:$PORT/.well-known/mse/ratls.pem" >"$WORK/owner-ratls.pem"
+openssl x509 -in "$WORK/owner-ratls.pem" -noout -text | grep -q "1.2.840.113741.1337.6" ||
+    fail "owner mode: ratls.pem has no quote"
+ok "owner trust end to end: key checked locally, configured, app on the owner's chain, RA-TLS published"
+kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true
+CTX=$SAVED_CTX UUID=$SAVED_UUID ENC=$SAVED_ENC
+
 # 2. Wrong MRENCLAVE: a genuine simulated enclave running other code.
 mkdir "$WORK/app-mrenclave"
 start_enclave mrenclave --mode zero-trust --provider sim --sim-pki "$WORK/pki" \
