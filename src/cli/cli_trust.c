@@ -180,9 +180,9 @@ mse_err mse_trust_cert_load(const uint8_t *data, size_t len, int64_t now,
     MSE_ENSURE_OUT(!(flags & EXFLAG_INVALID), MSE_ERR_CERT_PARSE);
     out->is_ca = (flags & EXFLAG_BCONS) && (flags & EXFLAG_CA);
     out->self_signed = X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) == 0;
-    time_t t = (time_t)now;
-    out->expired = X509_cmp_time(X509_get0_notAfter(x), &t) < 0;
-    out->not_yet_valid = X509_cmp_time(X509_get0_notBefore(x), &t) > 0;
+    /* RFC 5280 4.1.2.5: both bounds are inclusive. */
+    out->expired = ASN1_TIME_cmp_time_t(X509_get0_notAfter(x), (time_t)now) < 0;
+    out->not_yet_valid = ASN1_TIME_cmp_time_t(X509_get0_notBefore(x), (time_t)now) > 0;
     san_text(x, out->san, sizeof out->san);
 out:
     ERR_clear_error();
