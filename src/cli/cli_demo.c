@@ -387,9 +387,14 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
                         (char *)DEMO_MRENCLAVE, "--output", d->cert,   NULL};
         int st = run_wait(d, argv, log_verify, VERIFY_TIMEOUT_MS);
         print_file(log_verify, "   | ");
-        if (st != 0)
-            return mse_out_error(o, MSE_ERR_SERVER, "mse verify failed (exit %d): the demo stops "
-                                                   "here, nothing is sent to the app", st);
+        if (st != 0) {
+            mse_out_error(o, MSE_ERR_SERVER,
+                          "mse verify failed (exit %d): the demo stops here, nothing is sent to "
+                          "the app",
+                          st);
+            /* Keep verify's own failure class as the demo's exit code. */
+            return st > 0 && st < 128 ? st : MSE_EXIT_INTERNAL;
+        }
     }
     if (access(d->cert, R_OK) != 0)
         return mse_out_error(o, MSE_ERR_FILE_NOT_FOUND, "mse verify succeeded but saved no %s",
