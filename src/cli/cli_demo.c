@@ -103,14 +103,14 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
     return remove(path);
 }
 
-static mse_err path_join(char *out, size_t cap, const char *a, const char *b)
+MSE_MUST_USE static mse_err path_join(char *out, size_t cap, const char *a, const char *b)
 {
     int n = snprintf(out, cap, "%s/%s", a, b);
     return n > 0 && (size_t)n < cap ? MSE_OK : MSE_ERR_LIMIT;
 }
 
 /* Find the sibling programs next to /proc/self/exe. */
-static mse_err find_programs(struct demo *d)
+MSE_MUST_USE static mse_err find_programs(struct demo *d)
 {
     ssize_t n = readlink("/proc/self/exe", d->self, sizeof d->self - 1);
     MSE_ENSURE(n > 0 && (size_t)n < sizeof d->self - 1, MSE_ERR_IO);
@@ -125,7 +125,7 @@ static mse_err find_programs(struct demo *d)
 }
 
 /* Read the port a server wrote to `path` (decimal, 1..65535), waiting while `pid` runs. */
-static mse_err wait_port(const char *path, pid_t pid, int timeout_ms, int *port)
+MSE_MUST_USE static mse_err wait_port(const char *path, pid_t pid, int timeout_ms, int *port)
 {
     for (int waited = 0; waited < timeout_ms; waited += 50) {
         MSE_ENSURE(!demo_stop_signal, MSE_ERR_INTERNAL);
@@ -189,20 +189,19 @@ static void print_file(const char *path, const char *indent)
     free(data);
 }
 
-/* Find a file in the PKI directory whose name contains `part` and ends with `suffix`. */
-static mse_err pki_file(const struct demo *d, const char *const parts[], const char *suffix,
-                        char *out, size_t cap)
+/* The first of `names` (NULL-terminated) present in the PKI directory. */
+MSE_MUST_USE static mse_err pki_file(const struct demo *d, const char *const names[], char *out,
+                                     size_t cap)
 {
-    for (size_t i = 0; parts[i]; i++) {
+    for (size_t i = 0; names[i]; i++) {
         char path[PATH_MAX];
-        MSE_TRY(path_join(path, sizeof path, d->pki, parts[i]));
+        MSE_TRY(path_join(path, sizeof path, d->pki, names[i]));
         if (access(path, R_OK) == 0) {
             int n = snprintf(out, cap, "%s", path);
             MSE_ENSURE(n > 0 && (size_t)n < cap, MSE_ERR_LIMIT);
             return MSE_OK;
         }
     }
-    (void)suffix;
     return MSE_ERR_FILE_NOT_FOUND;
 }
 
@@ -223,7 +222,7 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 }
 
 /* GET https://localhost:PORT/ trusting only the verified certificate. */
-static mse_err call_app(const struct demo *d, long *http_code, struct body *b)
+MSE_MUST_USE static mse_err call_app(const struct demo *d, long *http_code, struct body *b)
 {
     mse_err err = MSE_OK;
     char url[64], resolve[64];
@@ -320,8 +319,8 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
     static const char *const signer_names[] = {"signer.pub.pem", "signer-pub.pem",
                                                "signer.pem", "signer-key.pem",
                                                "enclave-signer.pem", NULL};
-    if (pki_file(d, root_names, ".pem", root, sizeof root) != MSE_OK ||
-        pki_file(d, signer_names, ".pem", signer, sizeof signer) != MSE_OK)
+    if (pki_file(d, root_names, root, sizeof root) != MSE_OK ||
+        pki_file(d, signer_names, signer, sizeof signer) != MSE_OK)
         return mse_out_error(o, MSE_ERR_FILE_NOT_FOUND,
                              "mse-sim pki init did not leave a root CA and a signer key where "
                              "mse demo looks (%s)",

@@ -88,7 +88,7 @@ static bool only_space(const uint8_t *p, size_t n)
 }
 
 /* The exact DER bytes: PEM decoded (one CERTIFICATE block, nothing else), or the input itself. */
-static mse_err cert_der(const uint8_t *data, size_t len, uint8_t **der, size_t *der_len)
+MSE_MUST_USE static mse_err cert_der(const uint8_t *data, size_t len, uint8_t **der, size_t *der_len)
 {
     static const char begin[] = "-----BEGIN ";
     mse_err err = MSE_OK;
@@ -276,7 +276,7 @@ struct nssdb {
     char arg[4101];  /* "sql:" + dir, certutil's -d argument */
 };
 
-static mse_err nssdb_resolve(const char *given, struct nssdb *db)
+MSE_MUST_USE static mse_err nssdb_resolve(const char *given, struct nssdb *db)
 {
     int n;
     if (given) {
@@ -304,7 +304,7 @@ static bool nssdb_exists(const struct nssdb *db)
 }
 
 /* mkdir -p with mode 0700 for every directory it creates. */
-static mse_err mkdirs(const char *dir)
+MSE_MUST_USE static mse_err mkdirs(const char *dir)
 {
     char path[4096];
     int n = snprintf(path, sizeof path, "%s", dir);
@@ -323,7 +323,7 @@ static mse_err mkdirs(const char *dir)
 }
 
 /* Run certutil; on a spawn failure, explain. *status and *output as mse_proc_capture. */
-static mse_err certutil(const struct mse_out *o, char *const argv[], int *status, char **output)
+MSE_MUST_USE static mse_err certutil(const struct mse_out *o, char *const argv[], int *status, char **output)
 {
     size_t len = 0;
     mse_err err = mse_proc_capture(argv, CERTUTIL_OUTPUT_LIMIT, CERTUTIL_TIMEOUT_MS, status,
@@ -337,7 +337,7 @@ static mse_err certutil(const struct mse_out *o, char *const argv[], int *status
     return err;
 }
 
-static mse_err nssdb_create(const struct mse_out *o, const struct nssdb *db)
+MSE_MUST_USE static mse_err nssdb_create(const struct mse_out *o, const struct nssdb *db)
 {
     int status = 0;
     char *output = NULL;
@@ -355,7 +355,7 @@ static mse_err nssdb_create(const struct mse_out *o, const struct nssdb *db)
 }
 
 /* Whether NAME is in the database (certutil -L -n NAME succeeds). */
-static mse_err nssdb_has(const struct mse_out *o, const struct nssdb *db, const char *name,
+MSE_MUST_USE static mse_err nssdb_has(const struct mse_out *o, const struct nssdb *db, const char *name,
                          bool *has)
 {
     int status = 0;
@@ -368,7 +368,7 @@ static mse_err nssdb_has(const struct mse_out *o, const struct nssdb *db, const 
 }
 
 /* Remove every certificate stored under NAME (NSS deletes one per call). */
-static mse_err nssdb_delete_all(const struct mse_out *o, const struct nssdb *db,
+MSE_MUST_USE static mse_err nssdb_delete_all(const struct mse_out *o, const struct nssdb *db,
                                 const char *name, int *deleted)
 {
     *deleted = 0;
@@ -426,7 +426,7 @@ static void listed_flags(const char *listing, const char *name, char *flags, siz
 }
 
 /* Write DER to a fresh private directory; returns the file path (both malloc'd). */
-static mse_err write_temp_der(const uint8_t *der, size_t len, char **dir, char **file)
+MSE_MUST_USE static mse_err write_temp_der(const uint8_t *der, size_t len, char **dir, char **file)
 {
     const char *base = getenv("TMPDIR");
     *dir = NULL;
