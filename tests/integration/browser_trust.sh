@@ -11,7 +11,11 @@
 # Chromium is restarted for every step (fresh process and profile, HOME with
 # the test's NSS database); every step is bounded; everything is killed on exit.
 # Needs mse-sim (pki, pccs), mse-enclave and `mse verify` built.
+# BROWSER_SERVER=s_server (browser_ratls_s_server.sh) serves the RA-TLS
+# certificates of `mse-sim ratls` with openssl s_server instead of mse-enclave,
+# so the browser flow is also checked against a TLS server nobody here wrote.
 source "$(dirname "$0")/libbrowser.sh"
+BROWSER_SERVER=${BROWSER_SERVER:-enclave}
 
 SIM="$MSE_BUILD_DIR/src/mse-sim"
 ENCLAVE="$MSE_BUILD_DIR/src/mse-enclave"
@@ -22,7 +26,9 @@ mkdir -p "$BROWSER_HOME"
 
 [[ -x $CHROMIUM ]] || fail "$CHROMIUM not found (Debian package chromium)"
 command -v certutil >/dev/null || fail "certutil not found (Debian package libnss3-tools)"
-for p in "$MSE_BIN" "$SIM" "$ENCLAVE"; do
+needed=("$MSE_BIN" "$SIM")
+[[ $BROWSER_SERVER == s_server ]] || needed+=("$ENCLAVE")
+for p in "${needed[@]}"; do
     [[ -x $p ]] || fail "$p is not built (this test needs the simulator, the enclave server and mse)"
 done
 
@@ -42,16 +48,39 @@ bg_start pccs "$SIM" pccs serve --dir "$TMP/pki" --host 127.0.0.1 --port 0 \
 wait_for test -s "$TMP/pccs.port" || fail "the simulated PCCS did not start"
 PCCS_URL="http://127.0.0.1:$(cat "$TMP/pccs.port")"
 
-# deploy PORT : (re)start the enclave server (a fresh key each time) on PORT (0: any).
+# deploy PORT : (re)start the app server with a fresh key and RA-TLS certificate
+# on PORT (0: any free port).
 APP_PID=
+DEPLOYS=0
 deploy() {
     [[ -z $APP_PID ]] || bg_stop "$APP_PID"
+    DEPLOYS=$((DEPLOYS + 1))
     rm -f "$TMP/app.port"
-    bg_start app "$ENCLAVE" --provider sim --pki "$TMP/pki" --mrenclave "$MRENCLAVE" \
-        --mode zero-trust --hello --san localhost --host 127.0.0.1 --port "$1" \
-        --port-file "$TMP/app.port"
-    APP_PID=$BG_PID
-    wait_for test -s "$TMP/app.port" || fail "mse-enclave did not start"
+    if [[ $BROWSER_SERVER == s_server ]]; then
+        local d=$TMP/deploy$DEPLOYS
+        mkdir -p "$d/www"
+        printf '<html><head><title>mse RA-TLS test</title></head><body><p>Hello from the simulated enclave, deployment %s</p></body></html>\n' \
+            "$DEPLOYS" >"$d/www/index.html"
+        "$SIM" ratls --pki "$TMP/pki" --cert "$d/cert.pem" --key "$d/key.pem" --san localhost \
+            --mrenclave "$MRENCLAVE" >"$d/ratls.log" 2>&1 || fail "mse-sim ratls: $(cat "$d/ratls.log")"
+        local port=$1
+        [[ $port != 0 ]] || port=$(free_port)
+        (cd "$d/www" && exec setsid openssl s_server -accept "127.0.0.1:$port" -cert "$d/cert.pem" \
+            -key "$d/key.pem" -WWW >"$TMP/app.log" 2>&1 </dev/null) &
+        APP_PID=$!
+        BG_PIDS+=("$APP_PID")
+        wait_for bash -c "openssl s_client -connect 127.0.0.1:$port </dev/null >/dev/null 2>&1" ||
+            fail "openssl s_server did not start on $port"
+        echo "$port" >"$TMP/app.port"
+        APP_PATH=index.html
+    else
+        bg_start app "$ENCLAVE" --provider sim --pki "$TMP/pki" --mrenclave "$MRENCLAVE" \
+            --mode zero-trust --hello --san localhost --host 127.0.0.1 --port "$1" \
+            --port-file "$TMP/app.port"
+        APP_PID=$BG_PID
+        wait_for test -s "$TMP/app.port" || fail "mse-enclave did not start"
+        APP_PATH=
+    fi
     PORT=$(cat "$TMP/app.port")
 }
 
@@ -64,8 +93,8 @@ verify_app() {
 }
 
 deploy 0
-URL="https://localhost:$PORT/"
-log "enclave server on $URL"
+URL="https://localhost:$PORT/$APP_PATH"
+log "app server ($BROWSER_SERVER) on $URL"
 # What the page says, read through a connection pinned to the verified certificate.
 verify_app "$TMP/v1.pem"
 PAGE_TEXT=$(curl -sS --max-time 10 --cacert "$TMP/v1.pem" --resolve "localhost:$PORT:127.0.0.1" "$URL") ||
@@ -93,13 +122,10 @@ else
     log "2-trusted: page loaded in Chromium with the expected text"
 fi
 
-# 3. Re-deployed with a new key (same URL when the port can be reused): error again.
+# 3. Re-deployed with a new key at the same URL: error again.
 OLD_PORT=$PORT
-deploy "$OLD_PORT" 2>/dev/null || true
-if [[ $PORT != "$OLD_PORT" ]]; then
-    log "port $OLD_PORT could not be reused; the re-deployed app is on $PORT"
-    URL="https://localhost:$PORT/"
-fi
+deploy "$OLD_PORT"
+[[ $PORT == "$OLD_PORT" ]] || fail "re-deployed on port $PORT, not $OLD_PORT"
 chromium_load "$URL" 3-redeployed
 expect_cert_error 3-redeployed ERR_CERT_AUTHORITY_INVALID
 
