@@ -90,7 +90,9 @@ mse_err mse_proc_capture(char *const argv[], size_t limit, int timeout_ms, int *
                    MSE_ERR_IO);
     MSE_ENSURE_OUT(posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO) == 0, MSE_ERR_IO);
     MSE_ENSURE_OUT(posix_spawn_file_actions_adddup2(&fa, fds[1], STDERR_FILENO) == 0, MSE_ERR_IO);
-    MSE_ENSURE_OUT(attr_init(&attr, 0) == 0, MSE_ERR_IO);
+    /* A session of its own: no controlling terminal, so a tool that would open
+     * /dev/tty to prompt (certutil asking for a database password) fails at once. */
+    MSE_ENSURE_OUT(attr_init(&attr, POSIX_SPAWN_SETSID) == 0, MSE_ERR_IO);
     have_attr = 1;
     int rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ);
     if (rc != 0) {

@@ -13,8 +13,9 @@
 #include <mse/err.h>
 
 /*
- * Run argv (argv[0] looked up in PATH; argv NULL-terminated) with stdin from
- * /dev/null (a tool that would prompt gets EOF instead of hanging) and stdout
+ * Run argv (argv[0] looked up in PATH; argv NULL-terminated) in a new session
+ * (no controlling terminal) with stdin from /dev/null, so a tool that would
+ * prompt fails instead of waiting for an answer, and with stdout
  * and stderr captured together into *out (malloc'd, NUL-terminated, at most
  * `limit` bytes kept; the rest is read and dropped). The child is killed if it
  * runs longer than `timeout_ms`.

@@ -650,6 +650,12 @@ static int trust_add(const struct mse_out *o, int argc, char **argv)
     if (status != 0) {
         exit_code = mse_out_error(o, MSE_ERR_IO, "certutil could not add %s to %s:\n%s",
                                   a.positional, db.dir, output);
+        /* certutil may have stored the certificate before failing to set its
+         * trust (a password-protected database): remove that half-added entry,
+         * as far as the database lets us. It carries no trust either way. */
+        int ignored = 0;
+        if (nssdb_delete_all(o, &db, a.name, &ignored) != MSE_OK)
+            mse_out_warn(o, "'%s' may remain in %s without trust flags", a.name, db.dir);
         goto out;
     }
     free(output);
