@@ -282,20 +282,88 @@ static void usage(FILE *f)
                "  --keep         keep the scratch directory (logs, test PKI) and print its path\n");
 }
 
+/* The `id = "..."` line of the context file: the app's uuid (36 characters). */
+MSE_MUST_USE static mse_err context_uuid(const char *path, char uuid[37])
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    mse_err err = MSE_ERR_CONTEXT;
+    MSE_TRY(mse_file_read(path, 1u << 20, &data, &len));
+    const char *line = (const char *)data;
+    while (line && *line) {
+        if (strncmp(line, "id = \"", 6) == 0 && strlen(line) >= 6 + 36 + 1 && line[6 + 36] == '"') {
+            memcpy(uuid, line + 6, 36);
+            uuid[36] = '\0';
+            err = MSE_OK;
+            break;
+        }
+        const char *nl = strchr(line, '\n');
+        line = nl ? nl + 1 : NULL;
+    }
+    free(data);
+    return err;
+}
+
+/* Paths inside the scratch directory. */
+struct demo_paths {
+    char log_init[PATH_MAX], log_pccs[PATH_MAX], log_ctx[PATH_MAX], log_app[PATH_MAX];
+    char log_conf[PATH_MAX], log_verify[PATH_MAX];
+    char pccs_port[PATH_MAX], app_port[PATH_MAX];
+    char code[PATH_MAX], code_enc[PATH_MAX], context[PATH_MAX], app_dir[PATH_MAX];
+    char bad_cert[PATH_MAX], root[PATH_MAX], signer[PATH_MAX];
+};
+
+MSE_MUST_USE static mse_err demo_paths(struct demo *d, struct demo_paths *p)
+{
+    MSE_TRY(path_join(p->log_init, sizeof p->log_init, d->tmp, "pki-init.log"));
+    MSE_TRY(path_join(p->log_pccs, sizeof p->log_pccs, d->tmp, "pccs.log"));
+    MSE_TRY(path_join(p->log_ctx, sizeof p->log_ctx, d->tmp, "context.log"));
+    MSE_TRY(path_join(p->log_app, sizeof p->log_app, d->tmp, "enclave.log"));
+    MSE_TRY(path_join(p->log_conf, sizeof p->log_conf, d->tmp, "configure.log"));
+    MSE_TRY(path_join(p->log_verify, sizeof p->log_verify, d->tmp, "verify.log"));
+    MSE_TRY(path_join(p->pccs_port, sizeof p->pccs_port, d->tmp, "pccs.port"));
+    MSE_TRY(path_join(p->app_port, sizeof p->app_port, d->tmp, "enclave.port"));
+    MSE_TRY(path_join(p->code, sizeof p->code, d->tmp, "code"));
+    MSE_TRY(path_join(p->code_enc, sizeof p->code_enc, d->tmp, "code.enc"));
+    MSE_TRY(path_join(p->context, sizeof p->context, d->tmp, "mse-demo.context.toml"));
+    MSE_TRY(path_join(p->app_dir, sizeof p->app_dir, d->tmp, "app"));
+    MSE_TRY(path_join(p->bad_cert, sizeof p->bad_cert, d->tmp, "refused-cert.pem"));
+    MSE_TRY(path_join(d->pki, sizeof d->pki, d->tmp, "pki"));
+    return MSE_OK;
+}
+
+/* The owner's plain code: one page (the hello app answers instead; the code
+ * shows the configuration phase delivering and decrypting it). */
+MSE_MUST_USE static mse_err write_code(const struct demo_paths *p)
+{
+    char page[PATH_MAX];
+    static const char html[] = "<html><body>mse demo app</body></html>\n";
+    MSE_ENSURE(mkdir(p->code, 0700) == 0, MSE_ERR_FILE_WRITE);
+    MSE_ENSURE(mkdir(p->app_dir, 0700) == 0, MSE_ERR_FILE_WRITE);
+    MSE_TRY(path_join(page, sizeof page, p->code, "index.html"));
+    return mse_file_write_atomic(page, html, sizeof html - 1, 0644);
+}
+
+/* Run a short-lived child; on failure show its log and say what failed. */
+static int run_step(struct demo *d, const struct mse_out *o, char *const argv[], const char *log,
+                    int timeout_ms, const char *what)
+{
+    int st = run_wait(d, argv, log, timeout_ms);
+    if (st == 0)
+        return MSE_EXIT_OK;
+    print_file(log, "   | ");
+    mse_out_error(o, MSE_ERR_SERVER, "%s failed (status %d)", what, st);
+    /* Keep a failing mse's own exit class as the demo's exit code. */
+    return st > 0 && st < 128 ? st : MSE_EXIT_INTERNAL;
+}
+
 static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
 {
-    char log_pccs[PATH_MAX], log_app[PATH_MAX], log_verify[PATH_MAX], log_init[PATH_MAX];
-    char pccs_port_file[PATH_MAX], app_port_file[PATH_MAX], bad_cert[PATH_MAX];
-    char root[PATH_MAX], signer[PATH_MAX], pccs_url[64], target[64], port_s[16];
+    struct demo_paths p;
+    char pccs_url[64], target[64], port_s[16], uuid[37];
+    int rc;
 
-    if (path_join(log_pccs, sizeof log_pccs, d->tmp, "pccs.log") != MSE_OK ||
-        path_join(log_app, sizeof log_app, d->tmp, "enclave.log") != MSE_OK ||
-        path_join(log_verify, sizeof log_verify, d->tmp, "verify.log") != MSE_OK ||
-        path_join(log_init, sizeof log_init, d->tmp, "pki-init.log") != MSE_OK ||
-        path_join(pccs_port_file, sizeof pccs_port_file, d->tmp, "pccs.port") != MSE_OK ||
-        path_join(app_port_file, sizeof app_port_file, d->tmp, "enclave.port") != MSE_OK ||
-        path_join(bad_cert, sizeof bad_cert, d->tmp, "refused-cert.pem") != MSE_OK ||
-        path_join(d->pki, sizeof d->pki, d->tmp, "pki") != MSE_OK)
+    if (demo_paths(d, &p) != MSE_OK)
         return mse_out_error(o, MSE_ERR_LIMIT, "temporary directory path too long");
 
     printf("mse demo: verify an app in a (simulated) SGX enclave before trusting it.\n"
@@ -308,19 +376,16 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
     say("QE identity and CRLs signed the way Intel signs them, and an enclave signer key.");
     {
         char *argv[] = {d->sim, "pki", "init", d->pki, NULL};
-        int st = run_wait(d, argv, log_init, START_TIMEOUT_MS);
-        if (st != 0) {
-            print_file(log_init, "   | ");
-            return mse_out_error(o, MSE_ERR_SERVER, "mse-sim pki init failed (status %d)", st);
-        }
+        if ((rc = run_step(d, o, argv, p.log_init, START_TIMEOUT_MS, "mse-sim pki init")) != 0)
+            return rc;
     }
     static const char *const root_names[] = {"root-ca.pem", "root.pem", "sgx-root-ca.pem",
                                              "root_ca.pem", NULL};
     static const char *const signer_names[] = {"signer.pub.pem", "signer-pub.pem",
                                                "signer.pem", "signer-key.pem",
                                                "enclave-signer.pem", NULL};
-    if (pki_file(d, root_names, root, sizeof root) != MSE_OK ||
-        pki_file(d, signer_names, signer, sizeof signer) != MSE_OK)
+    if (pki_file(d, root_names, p.root, sizeof p.root) != MSE_OK ||
+        pki_file(d, signer_names, p.signer, sizeof p.signer) != MSE_OK)
         return mse_out_error(o, MSE_ERR_FILE_NOT_FOUND,
                              "mse-sim pki init did not leave a root CA and a signer key where "
                              "mse demo looks (%s)",
@@ -333,67 +398,98 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
     step(2, "Starting the simulated PCCS on 127.0.0.1 (mse-sim pccs serve)");
     say("The verifier fetches TCB info, QE identity and CRLs from it, as from Intel's PCS.");
     {
-        char *argv[] = {d->sim,           "pccs",         "serve",       "--dir",
-                        d->pki,           "--host",       "127.0.0.1",   "--port",
-                        "0",              "--port-file",  pccs_port_file, "--max-seconds",
+        char *argv[] = {d->sim,           "pccs",        "serve",      "--dir",
+                        d->pki,           "--host",      "127.0.0.1",  "--port",
+                        "0",              "--port-file", p.pccs_port,  "--max-seconds",
                         PCCS_MAX_SECONDS, NULL};
-        if (mse_proc_start(argv, log_pccs, &d->pccs) != MSE_OK)
+        if (mse_proc_start(argv, p.log_pccs, &d->pccs) != MSE_OK)
             return mse_out_error(o, MSE_ERR_SERVER, "cannot start %s", d->sim);
-        mse_err err = wait_port(pccs_port_file, d->pccs, START_TIMEOUT_MS, &d->pccs_port);
+        mse_err err = wait_port(p.pccs_port, d->pccs, START_TIMEOUT_MS, &d->pccs_port);
         if (err != MSE_OK) {
-            print_file(log_pccs, "   | ");
+            print_file(p.log_pccs, "   | ");
             return mse_out_error(o, err, "the simulated PCCS did not start");
         }
     }
     snprintf(pccs_url, sizeof pccs_url, "http://127.0.0.1:%d", d->pccs_port);
     say("Listening: %s", pccs_url);
 
-    /* 3. The app in the simulated enclave. */
-    step(3, "Starting the app in a simulated enclave (mse-enclave --provider sim --mode zero-trust "
-            "--hello)");
-    say("Inside the enclave it makes a fresh TLS key and an RA-TLS certificate whose SGX quote");
-    say("binds that key (REPORTDATA = SHA-256 of the public key) to the enclave's identity.");
+    /* 3. The owner prepares the app. */
+    step(3, "The app owner encrypts the code and makes a context (mse context new)");
+    say("The code travels encrypted; its key (code_secret_key) stays in the owner's context");
+    say("file and is sent only to an enclave that passes verification.");
     {
-        char *argv[] = {d->enclave,   "--provider",   "sim",          "--pki",
-                        d->pki,       "--mrenclave",  (char *)DEMO_MRENCLAVE, "--mode",
-                        "zero-trust", "--hello",      "--san",        "localhost",
-                        "--host",     "127.0.0.1",    "--port",       "0",
-                        "--port-file", app_port_file, NULL};
-        if (mse_proc_start(argv, log_app, &d->app) != MSE_OK)
+        if (write_code(&p) != MSE_OK)
+            return mse_out_error(o, MSE_ERR_FILE_WRITE, "cannot write the demo code");
+        char *argv[] = {d->self,      "context",  "new",       "--code",   p.code,
+                        "--name",     "mse-demo", "--san",     "localhost", "--out",
+                        p.context,    "--out-code", p.code_enc, NULL};
+        if ((rc = run_step(d, o, argv, p.log_ctx, START_TIMEOUT_MS, "mse context new")) != 0)
+            return rc;
+        if (context_uuid(p.context, uuid) != MSE_OK)
+            return mse_out_error(o, MSE_ERR_CONTEXT, "no app id in %s", p.context);
+    }
+    say("App id %s; encrypted code in %s", uuid, p.code_enc);
+
+    /* 4. The enclave server, configuration phase. */
+    step(4, "Starting the app in a simulated enclave (mse-enclave --provider sim --mode "
+            "zero-trust)");
+    say("Inside the enclave it makes a fresh TLS key and an RA-TLS certificate whose SGX quote");
+    say("binds that key (REPORTDATA = SHA-256 of the public key) to the enclave's identity,");
+    say("then waits for its code key on that certificate (the configuration phase).");
+    {
+        char *argv[] = {d->enclave,    "--provider",   "sim",        "--sim-pki",
+                        d->pki,        "--sim-mrenclave", (char *)DEMO_MRENCLAVE, "--mode",
+                        "zero-trust",  "--hello",      "--san",      "localhost",
+                        "--uuid",      uuid,           "--code-dir", p.code_enc,
+                        "--app-dir",   p.app_dir,      "--host",     "127.0.0.1",
+                        "--port",      "0",            "--port-file", p.app_port,
+                        "--max-seconds", PCCS_MAX_SECONDS, NULL};
+        if (mse_proc_start(argv, p.log_app, &d->app) != MSE_OK)
             return mse_out_error(o, MSE_ERR_SERVER, "cannot start %s", d->enclave);
-        mse_err err = wait_port(app_port_file, d->app, START_TIMEOUT_MS, &d->app_port);
+        mse_err err = wait_port(p.app_port, d->app, START_TIMEOUT_MS, &d->app_port);
         if (err != MSE_OK) {
-            print_file(log_app, "   | ");
+            print_file(p.log_app, "   | ");
             return mse_out_error(o, err, "the enclave server did not start");
         }
     }
     snprintf(target, sizeof target, "127.0.0.1:%d", d->app_port);
     snprintf(port_s, sizeof port_s, "%d", d->app_port);
-    say("Listening: https://localhost:%d/ (certificate for localhost)",
-             d->app_port);
+    say("Listening: https://localhost:%d/ (certificate for localhost)", d->app_port);
     say("The owner publishes the code fingerprint (MRENCLAVE):");
     say("  %s", DEMO_MRENCLAVE);
 
-    /* 4. Verification. */
-    step(4, "Verifying the app before sending it anything (mse verify)");
+    /* 5. Configuration: verify, then send the code key over the verified connection. */
+    step(5, "The owner verifies the enclave, then sends it the code key (mse configure)");
+    say("mse configure runs the same three checks as mse verify on the TLS connection it");
+    say("opened, and sends the key on that same connection only if all of them pass.");
+    {
+        char *argv[] = {d->self,        "configure",     "localhost",  "--connect",
+                        "127.0.0.1",    "--port",        port_s,       "--context",
+                        p.context,      "--fingerprint", (char *)DEMO_MRENCLAVE, "--pccs",
+                        pccs_url,       "--trust-root",  p.root,       "--signer-key",
+                        p.signer,       NULL};
+        if ((rc = run_step(d, o, argv, p.log_conf, VERIFY_TIMEOUT_MS, "mse configure")) != 0)
+            return rc;
+        print_file(p.log_conf, "   | ");
+    }
+    say("Configured: the enclave decrypted its code and started the app.");
+    if (demo_stop_signal)
+        return MSE_EXIT_INTERNAL;
+
+    /* 6. The user's verification. */
+    step(6, "A user verifies the app before sending it anything (mse verify)");
     say("Check 1: the quote is a genuine SGX quote (chain to the root CA, CRLs, TCB, QE identity)");
     say("         and it binds the TLS key of the certificate the server presented;");
     say("Check 2: the enclave belongs to the operator (MRSIGNER = the signer key);");
     say("Check 3: the code is exactly the owner's (MRENCLAVE = the published fingerprint).");
     {
-        char *argv[] = {d->self,          "verify",      target,       "--pccs-url", pccs_url,
-                        "--trust-root",   root,          "--signer-key", signer,     "--fingerprint",
+        char *argv[] = {d->self,        "verify",      target,         "--pccs-url", pccs_url,
+                        "--trust-root", p.root,        "--signer-key", p.signer,     "--fingerprint",
                         (char *)DEMO_MRENCLAVE, "--output", d->cert,   NULL};
-        int st = run_wait(d, argv, log_verify, VERIFY_TIMEOUT_MS);
-        print_file(log_verify, "   | ");
-        if (st != 0) {
-            mse_out_error(o, MSE_ERR_SERVER,
-                          "mse verify failed (exit %d): the demo stops here, nothing is sent to "
-                          "the app",
-                          st);
-            /* Keep verify's own failure class as the demo's exit code. */
-            return st > 0 && st < 128 ? st : MSE_EXIT_INTERNAL;
-        }
+        if ((rc = run_step(d, o, argv, p.log_verify, VERIFY_TIMEOUT_MS,
+                           "mse verify (the demo stops here: nothing is sent to the app)")) != 0)
+            return rc;
+        print_file(p.log_verify, "   | ");
     }
     if (access(d->cert, R_OK) != 0)
         return mse_out_error(o, MSE_ERR_FILE_NOT_FOUND, "mse verify succeeded but saved no %s",
@@ -402,30 +498,30 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
     if (demo_stop_signal)
         return MSE_EXIT_INTERNAL;
 
-    /* 5. Fail closed. */
-    step(5, "The same verification with a wrong fingerprint (as after a code change)");
+    /* 7. Fail closed. */
+    step(7, "The same verification with a wrong fingerprint (as after a code change)");
     {
         char wrong[sizeof DEMO_MRENCLAVE];
         memcpy(wrong, DEMO_MRENCLAVE, sizeof wrong);
         wrong[0] = wrong[0] == '0' ? '1' : '0';
         char *argv[] = {d->self,        "verify",      target,         "--pccs-url", pccs_url,
-                        "--trust-root", root,          "--signer-key", signer,       "--fingerprint",
-                        wrong,          "--output",    bad_cert,       NULL};
-        unlink(log_verify);
-        int st = run_wait(d, argv, log_verify, VERIFY_TIMEOUT_MS);
-        print_file(log_verify, "   | ");
-        if (st == 0 || st < 0)
+                        "--trust-root", p.root,        "--signer-key", p.signer,     "--fingerprint",
+                        wrong,          "--output",    p.bad_cert,     NULL};
+        unlink(p.log_verify);
+        int st = run_wait(d, argv, p.log_verify, VERIFY_TIMEOUT_MS);
+        print_file(p.log_verify, "   | ");
+        if (st <= 0)
             return mse_out_error(o, MSE_ERR_INTERNAL,
                                  "mse verify with a wrong fingerprint did not refuse (status %d)",
                                  st);
-        if (access(bad_cert, F_OK) == 0)
-            return mse_out_error(o, MSE_ERR_INTERNAL,
-                                 "mse verify refused but still wrote %s", bad_cert);
+        if (access(p.bad_cert, F_OK) == 0)
+            return mse_out_error(o, MSE_ERR_INTERNAL, "mse verify refused but still wrote %s",
+                                 p.bad_cert);
         say("Refused (exit %d) and nothing saved: mse fails closed.", st);
     }
 
-    /* 6. The app, pinned. */
-    step(6, "Calling the app over HTTPS, trusting only the verified certificate (libcurl)");
+    /* 8. The app, pinned. */
+    step(8, "Calling the app over HTTPS, trusting only the verified certificate (libcurl)");
     say("Like: curl --cacert cert.pem https://localhost:PORT/ ; no other CA is accepted, so");
     say("this reaches the verified enclave or nothing.");
     {
@@ -449,8 +545,8 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
             return mse_out_error(o, MSE_ERR_SERVER, "the app answered HTTP %ld", code);
     }
 
-    /* 7. Stop. */
-    step(7, "Stopping the enclave server and the PCCS");
+    /* 9. Stop. */
+    step(9, "Stopping the enclave server and the PCCS");
     stop_all(d);
     say("Stopped.");
 
