@@ -1,0 +1,240 @@
+/*
+ * The configuration endpoint (POST /.well-known/mse/configure), reached only
+ * over the RA-TLS certificate during the configuration phase.
+ *
+ * Body (application/json, at most SRV_CONFIG_BODY_MAX bytes, duplicate keys
+ * refused, unknown keys refused):
+ *   {"uuid": "<36 chars>", "code_secret_key": "<64 hex>",
+ *    "ssl_private_key": "<PEM>"}            (the last one in owner mode only)
+ * Answers: 200 configured; 400 malformed or unusable; 403 wrong uuid;
+ * 405 not POST; 413 too large; 415 not JSON. Anything but 200 leaves the
+ * server waiting for a correct configuration. Secrets are wiped after use.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include <mse/bytes.h>
+#include <mse/guard.h>
+
+#include "srv_int.h"
+#include "util/codecrypt.h"
+
+struct config_msg {
+    char uuid[SRV_UUID_LEN + 1];
+    uint8_t key[MSE_CODE_KEY_SIZE];
+    char *ssl_key_pem; /* malloc'd, wiped on free */
+    size_t ssl_key_pem_len;
+};
+
+static void msg_wipe(struct config_msg *m)
+{
+    mse_wipe(m->key, sizeof m->key);
+    if (m->ssl_key_pem != NULL) {
+        mse_wipe(m->ssl_key_pem, m->ssl_key_pem_len);
+        free(m->ssl_key_pem);
+    }
+    memset(m, 0, sizeof *m);
+}
+
+/* Wipe a jansson string's storage before it is freed (it holds a secret). */
+static void wipe_json_string(json_t *v)
+{
+    if (json_is_string(v))
+        mse_wipe((char *)json_string_value(v), json_string_length(v));
+}
+
+static bool content_type_json(struct evhttp_request *req)
+{
+    const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+    if (ct == NULL)
+        return false;
+    size_t n = strlen("application/json");
+    if (strncasecmp(ct, "application/json", n) != 0)
+        return false;
+    return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+/*
+ * Parse the body. Returns the HTTP status to send on failure (0 on success)
+ * and a fixed message.
+ */
+static int parse_msg(struct srv *s, const char *body, size_t len, struct config_msg *m,
+                     const char **why)
+{
+    json_error_t jerr;
+    int code = 400;
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    const char *key;
+    json_t *v, *uuid = NULL, *hex = NULL, *pem = NULL;
+    if (root == NULL) {
+        *why = strstr(jerr.text, "duplicate") ? "duplicate JSON key" : "malformed JSON";
+        return 400;
+    }
+    if (!json_is_object(root)) {
+        *why = "body is not a JSON object";
+        goto out;
+    }
+    json_object_foreach(root, key, v)
+    {
+        if (strcmp(key, "uuid") != 0 && strcmp(key, "code_secret_key") != 0 &&
+            strcmp(key, "ssl_private_key") != 0) {
+            *why = "unknown field";
+            goto out;
+        }
+    }
+    uuid = json_object_get(root, "uuid");
+    hex = json_object_get(root, "code_secret_key");
+    pem = json_object_get(root, "ssl_private_key");
+    if (!json_is_string(uuid) || !json_is_string(hex)) {
+        *why = "uuid and code_secret_key must be strings";
+        goto out;
+    }
+    if (s->cfg->mode == SRV_MODE_OWNER ? !json_is_string(pem) : pem != NULL) {
+        *why = s->cfg->mode == SRV_MODE_OWNER ? "ssl_private_key (PEM) is required in owner mode"
+                                              : "ssl_private_key is only for owner mode";
+        goto out;
+    }
+    if (mse_hex_decode(json_string_value(hex), json_string_length(hex), m->key, sizeof m->key) !=
+        MSE_OK) {
+        *why = "code_secret_key must be 64 hex digits";
+        goto out;
+    }
+    /* The uuid is not a key, but it gates the configuration: compare in constant time. */
+    bool uuid_ok = json_string_length(uuid) == SRV_UUID_LEN &&
+                   mse_ct_eq(json_string_value(uuid), s->cfg->uuid, SRV_UUID_LEN);
+    if (!uuid_ok) {
+        *why = "wrong uuid";
+        code = 403;
+        goto out;
+    }
+    memcpy(m->uuid, json_string_value(uuid), SRV_UUID_LEN);
+    if (pem != NULL) {
+        m->ssl_key_pem_len = json_string_length(pem);
+        m->ssl_key_pem = malloc(m->ssl_key_pem_len + 1);
+        if (m->ssl_key_pem == NULL) {
+            *why = "out of memory";
+            code = 500;
+            goto out;
+        }
+        memcpy(m->ssl_key_pem, json_string_value(pem), m->ssl_key_pem_len + 1);
+    }
+    code = 0;
+out:
+    wipe_json_string(hex);
+    wipe_json_string(pem);
+    json_decref(root);
+    return code;
+}
+
+/* Owner mode: the received key must be the owner certificate's. */
+static int install_owner_key(struct srv *s, const struct config_msg *m, const char **why)
+{
+    BIO *b = BIO_new_mem_buf(m->ssl_key_pem, (int)m->ssl_key_pem_len);
+    EVP_PKEY *k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+    BIO_free(b);
+    ERR_clear_error();
+    if (k == NULL) {
+        *why = "ssl_private_key is not a PEM private key";
+        return 400;
+    }
+    bool ok = srv_owner_ctx(s, k) == MSE_OK;
+    EVP_PKEY_free(k);
+    if (!ok) {
+        *why = "ssl_private_key does not match the owner's certificate";
+        return 400;
+    }
+    return 0;
+}
+
+/* After the 200 has been written: leave the configuration phase. */
+static void start_app(evutil_socket_t fd, short events, void *arg)
+{
+    struct srv *s = arg;
+    if (srv_enter_app_phase(s) != MSE_OK) {
+        srv_log("error: the app could not be started; stopping");
+        s->exit_code = MSE_EXIT_INTERNAL;
+        event_base_loopexit(s->base, NULL);
+    }
+}
+
+void srv_config_handle(struct srv *s, struct evhttp_request *req)
+{
+    struct config_msg m;
+    const char *why = "";
+    int code;
+    memset(&m, 0, sizeof m);
+    if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
+        srv_reply(req, 405, "Method Not Allowed", "method not allowed; POST the configuration");
+        return;
+    }
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(in);
+    char *body = NULL;
+    srv_log("configuration request: %zu body byte(s)", len);
+    if (len > SRV_CONFIG_BODY_MAX) {
+        srv_reply(req, 413, "Payload Too Large", "configuration body too large");
+        return;
+    }
+    if (!content_type_json(req)) {
+        srv_reply(req, 415, "Unsupported Media Type", "Content-Type must be application/json");
+        return;
+    }
+    /* Take the body out of libevent's buffers and wipe them: it may hold secrets. */
+    body = malloc(len + 1);
+    if (body == NULL) {
+        srv_reply(req, 500, "Internal Server Error", "out of memory");
+        return;
+    }
+    if (evbuffer_copyout(in, body, len) != (ev_ssize_t)len) {
+        free(body);
+        srv_reply(req, 500, "Internal Server Error", "cannot read the body");
+        return;
+    }
+    body[len] = '\0';
+    unsigned char *raw = evbuffer_pullup(in, -1);
+    if (raw != NULL)
+        mse_wipe(raw, len);
+    evbuffer_drain(in, len);
+
+    code = parse_msg(s, body, len, &m, &why);
+    mse_wipe(body, len);
+    free(body);
+    if (code == 0 && s->cfg->mode == SRV_MODE_OWNER)
+        code = install_owner_key(s, &m, &why);
+    if (code == 0) {
+        size_t files = 0;
+        mse_err err = mse_code_decrypt_dir(m.key, s->cfg->code_dir, s->cfg->app_dir, &files);
+        if (err != MSE_OK) {
+            srv_log("code decryption: %s", mse_err_str(err));
+            code = 400;
+            why = err == MSE_ERR_CRYPTO ? "code_secret_key does not decrypt the code"
+                                        : "the encrypted code could not be installed";
+        } else {
+            srv_log("decrypted %zu code file(s) into %s", files, s->cfg->app_dir);
+        }
+    }
+    msg_wipe(&m);
+    if (code != 0) {
+        srv_reply(req, code,
+                  code == 403   ? "Forbidden"
+                  : code == 500 ? "Internal Server Error"
+                                : "Bad Request",
+                  why);
+        return;
+    }
+    /* The configuration connection ends with this answer; the app phase starts after it. */
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+    srv_reply(req, 200, "OK", "configured");
+    s->phase = SRV_PHASE_APP; /* refuse any other configuration from now on (409) */
+    if (event_base_once(s->base, -1, EV_TIMEOUT, start_app, s, NULL) != 0) {
+        srv_log("error: cannot schedule the app phase");
+        event_base_loopexit(s->base, NULL);
+    }
+}

@@ -1,0 +1,64 @@
+/* mse-enclave internals shared by srv.c, srv_config.c, srv_proxy.c and srv_app.c. */
+#ifndef MSE_SRV_INT_H
+#define MSE_SRV_INT_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <openssl/ssl.h>
+
+#include "srv.h"
+
+#define SRV_UPSTREAM_MAX 256 /* concurrent upstream connections */
+
+enum srv_phase {
+    SRV_PHASE_CONFIG,
+    SRV_PHASE_APP,
+};
+
+struct srv_upstream {
+    struct evhttp_connection *evcon;
+    bool busy;
+};
+
+struct srv {
+    const struct srv_config *cfg;
+    struct event_base *base;
+    struct evhttp *http;
+    SSL_CTX *ratls_ctx; /* the RA-TLS certificate */
+    SSL_CTX *app_ctx;   /* app phase: owner's or operator's certificate; NULL: see cur_ctx */
+    SSL_CTX *cur_ctx;   /* used for new connections; NULL: plain HTTP */
+    enum srv_phase phase;
+    char *ratls_pem;
+    size_t ratls_pem_len;
+    pid_t app_pid; /* process group leader of the app, 0 when none */
+    struct srv_upstream upstream[SRV_UPSTREAM_MAX];
+    size_t upstream_count;
+    unsigned long config_requests; /* requests that reached the configuration endpoint */
+    int exit_code;
+};
+
+/* srv_config.c: the configuration endpoint. */
+void srv_config_handle(struct srv *s, struct evhttp_request *req);
+
+/* srv.c: switch to the app phase (after a successful configuration or at start). */
+MSE_MUST_USE mse_err srv_enter_app_phase(struct srv *s);
+/* srv.c: the owner-mode app context from the owner's chain and the key received. */
+MSE_MUST_USE mse_err srv_owner_ctx(struct srv *s, EVP_PKEY *key);
+/* srv.c: a small JSON error/status body, logged. */
+void srv_reply(struct evhttp_request *req, int code, const char *reason, const char *message);
+
+/* srv_proxy.c */
+void srv_proxy_handle(struct srv *s, struct evhttp_request *req);
+void srv_proxy_free(struct srv *s);
+
+/* srv_app.c */
+MSE_MUST_USE mse_err srv_app_start(struct srv *s);
+void srv_app_stop(struct srv *s);
+
+/* The peer of a request, "ip:port", for logs. */
+void srv_peer(struct evhttp_request *req, char *out, size_t cap);
+
+#endif

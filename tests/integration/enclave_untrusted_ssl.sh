@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# mse-enclave, untrusted SSL: (1) the operator's certificate, no configuration
+# phase, built-in hello; (2) plain HTTP behind the operator's proxy after a
+# configuration on the RA-TLS certificate, proxying to an app; 502 with no
+# upstream and 504 with one that never answers. ratls.pem in every case.
+source "$(dirname "$0")/libenclave.sh"
+
+fake_attestation "$WORK/att"
+OP="$WORK/op"
+mkdir -p "$OP"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$OP/key.pem" \
+    -out "$OP/cert.pem" -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" -days 2 \
+    >/dev/null 2>&1
+
+# (1) operator certificate + hello
+start_enclave op --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost --hello \
+    --ssl-cert "$OP/cert.pem" --ssl-key "$OP/key.pem"
+body=$(curl -s --cacert "$OP/cert.pem" --resolve "localhost:$PORT:127.0.0.1" "https://localhost:$PORT/")
+[ "$body" = "Hello from the enclave!" ] || fail "operator-cert hello: $body"
+curl -s --cacert "$OP/cert.pem" --resolve "localhost:$PORT:127.0.0.1" \
+    "https://localhost:$PORT/.well-known/mse/ratls.pem" >"$WORK/ratls1.pem"
+openssl x509 -in "$WORK/ratls1.pem" -noout -text | grep -q "1.2.840.113741.1337.6" ||
+    fail "ratls.pem in untrusted-ssl mode carries no quote"
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$OP/cert.pem" --resolve "localhost:$PORT:127.0.0.1" \
+    -X POST -H 'Content-Type: application/json' -d '{}' "https://localhost:$PORT/.well-known/mse/configure")
+[ "$code" = 409 ] || fail "configuration without a configuration phase: $code"
+ok "untrusted-ssl with the operator's certificate, hello app, ratls.pem"
+
+# (2) configuration on RA-TLS, then plain HTTP, proxying to an app
+make_context us
+APP_PORT=$(free_port)
+mkdir "$WORK/app"
+APP_CMD="exec '$ENCLAVE' --mode untrusted-ssl --hello --san localhost --attestation-root '$WORK/att' --host 127.0.0.1 --port \$MSE_APP_PORT"
+start_enclave us --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost \
+    --uuid "$UUID" --code-dir "$ENC" --app-dir "$WORK/app" --app-cmd "$APP_CMD" --app-port "$APP_PORT"
+BASE="https://127.0.0.1:$PORT"
+abuse_config "$BASE/.well-known/mse/configure"
+expect_code 200 "$(post_config "$BASE/.well-known/mse/configure" "{\"uuid\":\"$UUID\",\"code_secret_key\":\"$KEY\"}")" "configuration"
+wait_http "http://127.0.0.1:$PORT/"
+body=$(curl -s "http://127.0.0.1:$PORT/x")
+[ "$body" = "Hello from the enclave!" ] || fail "plain-HTTP proxied body: $body"
+curl -s "http://127.0.0.1:$PORT/.well-known/mse/ratls.pem" | openssl x509 -noout -text |
+    grep -q "1.2.840.113741.1337.6" || fail "ratls.pem over plain HTTP"
+ok "plain HTTP app phase behind the operator's proxy, ratls.pem"
+
+# (3) no upstream listening -> 502; an upstream that never answers -> 504
+DEAD=$(free_port)
+start_enclave dead --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost \
+    --app-dir "$WORK/app" --app-cmd "exec sleep 100" --app-port "$DEAD"
+code=$(curl -s -o "$WORK/resp" -w '%{http_code}' "http://127.0.0.1:$PORT/")
+expect_code 502 "$code" "no upstream"
+if command -v python3 >/dev/null; then
+    SLOW=$(free_port)
+    start_enclave slow --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost \
+        --upstream-timeout 1 --app-dir "$WORK/app" --app-port "$SLOW" \
+        --app-cmd "exec python3 -c 'import socket,time,os; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\"127.0.0.1\", int(os.environ[\"MSE_APP_PORT\"]))); s.listen(8); c=s.accept(); time.sleep(30)'"
+    for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$SLOW") 2>/dev/null && break; sleep 0.1; done
+    sleep 0.2
+    code=$(curl -s -o "$WORK/resp" -w '%{http_code}' --max-time 10 "http://127.0.0.1:$PORT/")
+    expect_code 504 "$code" "upstream that never answers"
+else
+    echo "SKIP: 504 check needs python3 for a silent upstream"
+fi
