@@ -5,13 +5,16 @@
  *   1. mse-sim pki init       a simulated SGX platform: test root CA, PCK
  *                             certificates, signed collateral, enclave signer
  *   2. mse-sim pccs serve     a PCCS-compatible collateral server, 127.0.0.1
- *   3. mse-enclave --provider sim --mode zero-trust --hello
- *                             the app in a simulated enclave, 127.0.0.1
- *   4. mse verify             the three checks; saves the certificate
- *   5. mse verify, wrong fingerprint
+ *   3. mse context new        the owner encrypts the code, keeps its key
+ *   4. mse-enclave --provider sim --mode zero-trust --hello
+ *                             the app in a simulated enclave, 127.0.0.1, in
+ *                             its configuration phase
+ *   5. mse configure          verify, then send the code key on that connection
+ *   6. mse verify             the user's three checks; saves the certificate
+ *   7. mse verify, wrong fingerprint
  *                             refused, nothing saved (fail closed)
- *   6. HTTPS GET with libcurl pinned to the saved certificate
- *   7. stop everything
+ *   8. HTTPS GET with libcurl pinned to the saved certificate
+ *   9. stop everything
  *
  * The programs are the `mse-sim` and `mse-enclave` next to this `mse` binary
  * (found through /proc/self/exe: the build directory, or the install

@@ -83,12 +83,14 @@ grep -q 'enclave server did not start' "$TMP/out1" || fail "no message: $(cat "$
 grep -q 'refusing to start' "$TMP/out1" || fail "the server's log is not shown"
 nothing_left "enclave exits"
 
-# 2. Verification fails (nothing answers TLS on the stand-in's port): the demo
-#    stops before calling the app, and stops both servers and their children.
+# 2. Verification fails (nothing answers TLS on the stand-in's port, so
+#    mse configure refuses): the demo stops before sending the key or calling
+#    the app, and stops both servers and their children.
 rc=0
 TMPDIR=$TMP/scratch timeout 120 "$TMP/bin/mse" demo >"$TMP/out2" 2>&1 || rc=$?
 [[ $rc -ne 0 && $rc -ne 124 ]] || fail "verify fails: demo exit $rc"
-grep -q 'mse verify failed' "$TMP/out2" || fail "no verify failure message: $(cat "$TMP/out2")"
+grep -q 'error: mse configure failed' "$TMP/out2" || fail "no failure message: $(cat "$TMP/out2")"
+grep -q 'Configured:' "$TMP/out2" && fail "configuration reported after a failed verification"
 grep -q 'Calling the app' "$TMP/out2" && fail "the app was called after a failed verification"
 nothing_left "verify fails"
 
