@@ -85,7 +85,7 @@ const char *mse_outcome_name(enum mse_outcome o);
 struct mse_check_result {
     enum mse_outcome outcome;
     mse_err err;         /* MSE_OK unless FAIL or WARN */
-    char detail[256];    /* precise, human: which item, which value, which date */
+    char detail[512];    /* precise, human: which item, which value, which date */
 };
 
 /* One collateral item's validity window, as evaluated at the given time. */
@@ -101,7 +101,8 @@ struct mse_validity_item {
 struct mse_policy {
     bool allow_debug;
     bool allow_expired_collateral; /* go on past expired items, reported as WARN */
-    uint32_t accepted_tcb;         /* MSE_TCB_MASK(...) bits; 0 means UpToDate only */
+    uint32_t accepted_tcb;         /* MSE_TCB_MASK(...) bits; UpToDate is always accepted,
+                                      Revoked never */
     /* Accept any of these MRSIGNERs (operator signer list); none = check skipped. */
     const uint8_t (*mrsigners)[32];
     size_t mrsigner_count;
@@ -133,12 +134,12 @@ struct mse_verify_input {
 struct mse_verify_result {
     bool ok;                   /* every check passed (WARNs allowed by policy) */
     mse_err err;               /* decisive failure, MSE_OK if ok */
-    char message[512];         /* human sentence for err: which check, what value */
+    char message[1024];        /* human sentence for err: which check, what value */
     struct mse_check_result checks[MSE_CHECK_COUNT];
 
     /* Identity from the quote (valid once the QUOTE check passed). */
     bool have_quote;
-    struct mse_report_body enclave; /* raw view is into the input certificate */
+    struct mse_report_body enclave; /* the ISV enclave's report; enclave.raw is NULL */
     bool debug;
     enum mse_binding binding;
     uint8_t x25519_public_key[32]; /* MSE binding only: REPORTDATA[32:64] */
@@ -163,9 +164,20 @@ struct mse_verify_result {
 
 /*
  * Run every check. Returns MSE_OK when the verification ran to a verdict
- * (read result->ok), or an error for a caller mistake (NULL input,
- * MSE_ERR_ARG) or resource failure (MSE_ERR_NOMEM, MSE_ERR_CRYPTO).
- * A refused certificate is result->ok == false with result->err set.
+ * (read result->ok), or an error for a caller mistake (trust root that is
+ * not a DER certificate: MSE_ERR_ARG) or resource failure (MSE_ERR_NOMEM,
+ * MSE_ERR_CRYPTO). A refused certificate is result->ok == false with
+ * result->err and result->message set.
+ *
+ * Decisive failure: checks CERT..QUOTE_SIGNATURE run in order and stop at
+ * the first failure. Only if all pass is COLLATERAL_TIME judged: every item
+ * of result->validity[] must satisfy not_before <= at < not_after; an
+ * invalid item refuses (naming each invalid item and its date) unless
+ * policy->allow_expired_collateral (then WARN). Then all policy checks are
+ * evaluated and the first failing one decides. in->collateral may be NULL
+ * (every collateral check then fails as missing). Nothing is retained:
+ * result holds copies only (result->enclave.raw is NULL).
+ * See docs/verification.md.
  */
 MSE_MUST_USE mse_err mse_verify(const struct mse_verify_input *in, const struct mse_policy *policy,
                                 struct mse_verify_result *result) MSE_NONNULL(1, 2, 3);

@@ -21,8 +21,10 @@
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -37,7 +39,7 @@
 
 #include "cli.h"
 #include "cli_configure.h"
-#include "cli_ctxfile.h"
+#include "util/context.h"
 #include "util/util.h"
 
 #define CONFIG_PATH "/.well-known/mse/configure"
@@ -51,6 +53,7 @@ struct configure_opts {
     const char *context;
     const char *ssl_key;
     const char *fingerprint;
+    const char *code_dir; /* plain code, to compute the fingerprint from the context */
     int timeout;
     struct configure_verify_opts verify;
 };
@@ -64,19 +67,23 @@ static void usage(FILE *f)
             "  --ssl-key PEM        app owner trust: the private key of the owner's certificate\n"
             "  --port N             configuration server port (default 443)\n"
             "  --connect HOST       dial HOST instead of DOMAIN (SNI and checks still use DOMAIN)\n"
-            "  --fingerprint HEX    expected MRENCLAVE when the context has none\n"
+            "  --code DIR           the plain code: fingerprint computed from the context\n"
+            "  --fingerprint HEX    expected MRENCLAVE (when not computed from the context)\n"
             "  --pccs URL           PCCS for the collateral (as mse verify)\n"
             "  --timeout S          network timeout in seconds (default 30)\n");
 }
 
 /* The secrets as JSON; *body is wiped and freed by the caller. */
-MSE_MUST_USE static mse_err build_body(const struct mse_ctxfile *ctx, const char *key_pem,
+MSE_MUST_USE static mse_err build_body(const struct mse_context *ctx, const char *key_pem,
                                        char **body)
 {
+    char key_hex[2 * MSE_CODE_KEY_BYTES + 1];
     json_t *o = json_object();
     MSE_ENSURE(o != NULL, MSE_ERR_NOMEM);
-    int rc = json_object_set_new(o, "uuid", json_string(mse_ctxfile_uuid(ctx)));
-    rc |= json_object_set_new(o, "code_secret_key", json_string(mse_ctxfile_key_hex(ctx)));
+    mse_hex_encode(ctx->code_secret_key, MSE_CODE_KEY_BYTES, key_hex);
+    int rc = json_object_set_new(o, "uuid", json_string(ctx->instance_id));
+    rc |= json_object_set_new(o, "code_secret_key", json_string(key_hex));
+    mse_wipe(key_hex, sizeof key_hex);
     if (key_pem != NULL)
         rc |= json_object_set_new(o, "ssl_private_key", json_string(key_pem));
     *body = rc == 0 ? json_dumps(o, JSON_COMPACT) : NULL;
@@ -93,15 +100,12 @@ MSE_MUST_USE static mse_err build_body(const struct mse_ctxfile *ctx, const char
 }
 
 /* Owner mode: refuse locally a key that is not the owner certificate's. */
-MSE_MUST_USE static mse_err check_owner_key(const char *cert_path, const char *key_pem)
+MSE_MUST_USE static mse_err check_owner_key(const char *cert_pem, const char *key_pem)
 {
     mse_err err = MSE_OK;
-    uint8_t *cert_pem = NULL;
-    size_t cert_len = 0;
     X509 *x = NULL;
     EVP_PKEY *k = NULL;
-    MSE_TRY(mse_file_read(cert_path, 1u << 20, &cert_pem, &cert_len));
-    BIO *b = BIO_new_mem_buf(cert_pem, (int)cert_len);
+    BIO *b = BIO_new_mem_buf(cert_pem, -1);
     x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
     BIO_free(b);
     MSE_ENSURE_OUT(x != NULL, MSE_ERR_PEM);
@@ -114,7 +118,6 @@ out:
     ERR_clear_error();
     EVP_PKEY_free(k);
     X509_free(x);
-    free(cert_pem);
     return err;
 }
 
@@ -250,6 +253,7 @@ int mse_cli_configure(int argc, char **argv)
         {"port", required_argument, NULL, 'p'},    {"connect", required_argument, NULL, 'C'},
         {"fingerprint", required_argument, NULL, 'f'}, {"pccs", required_argument, NULL, 'P'},
         {"timeout", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
+        {"code", required_argument, NULL, 'D'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -261,6 +265,7 @@ int mse_cli_configure(int argc, char **argv)
         case 'p': o.port = optarg; break;
         case 'C': o.connect_host = optarg; break;
         case 'f': o.fingerprint = optarg; break;
+        case 'D': o.code_dir = optarg; break;
         case 'P': o.verify.pccs_url = optarg; break;
         case 't': {
             char *end = NULL;
@@ -282,7 +287,8 @@ int mse_cli_configure(int argc, char **argv)
     o.verify.domain = o.domain;
     o.verify.timeout = o.timeout;
 
-    struct mse_ctxfile *ctx = NULL;
+    struct mse_context ctx;
+    memset(&ctx, 0, sizeof ctx);
     char *key_pem = NULL, *body = NULL, *request = NULL;
     size_t key_len = 0, body_len = 0, request_len = 0;
     uint8_t *der = NULL;
@@ -291,31 +297,56 @@ int mse_cli_configure(int argc, char **argv)
     SSL *ssl = NULL;
     int rc = MSE_EXIT_OK;
     uint8_t mrenclave[32];
-    mse_err err = mse_ctxfile_read(o.context, &ctx);
+    char errbuf[256] = "", ctx_path[4096];
+    /* --context takes a file, or the uuid of a context in the context directory. */
+    const char *path = o.context;
+    struct stat sb;
+    if (stat(path, &sb) != 0 && mse_context_uuid_ok(path) &&
+        mse_context_path(path, ctx_path, sizeof ctx_path) == MSE_OK)
+        path = ctx_path;
+    mse_err err = mse_context_load(path, &ctx, errbuf, sizeof errbuf);
+    if (err == MSE_OK && (!ctx.has_instance || !ctx.has_key)) {
+        err = MSE_ERR_CONTEXT;
+        snprintf(errbuf, sizeof errbuf, "no [instance] id or no code_secret_key");
+    }
     if (err != MSE_OK) {
-        rc = mse_out_error(&out, err, "--context %s", o.context);
+        rc = mse_out_error(&out, err, "--context %s: %s", o.context, errbuf);
         goto done;
     }
-    /* The fingerprint: the context's, else --fingerprint; never both disagreeing. */
-    const char *fp = mse_ctxfile_mrenclave_hex(ctx);
-    if (fp != NULL && o.fingerprint != NULL && strcasecmp(fp, o.fingerprint) != 0) {
-        rc = mse_out_error(&out, MSE_ERR_ARG_CONFLICT,
-                           "--fingerprint differs from the context's mrenclave");
-        goto done;
-    }
-    if (fp == NULL)
-        fp = o.fingerprint;
-    if (fp != NULL) {
-        if (mse_hex_decode(fp, strlen(fp), mrenclave, 32) != MSE_OK) {
-            rc = mse_out_error(&out, MSE_ERR_ARG_HEX, "fingerprint: 64 hex digits");
+    /* The fingerprint: computed from the context and the plain code, else --fingerprint. */
+    if (o.code_dir != NULL) {
+        if (!ctx.has_runtime) {
+            rc = mse_out_error(&out, MSE_ERR_CONTEXT,
+                               "--code needs a context with a [runtime] section");
+            goto done;
+        }
+        err = mse_fingerprint_context(&ctx, o.code_dir, mrenclave, NULL, NULL, errbuf,
+                                      sizeof errbuf);
+        if (err != MSE_OK) {
+            rc = mse_out_error(&out, err, "fingerprint from the context: %s", errbuf);
+            goto done;
+        }
+        if (o.fingerprint != NULL) {
+            uint8_t given[32];
+            if (mse_hex_decode(o.fingerprint, strlen(o.fingerprint), given, 32) != MSE_OK ||
+                !mse_ct_eq(given, mrenclave, 32)) {
+                rc = mse_out_error(&out, MSE_ERR_ARG_CONFLICT,
+                                   "--fingerprint differs from the context's fingerprint");
+                goto done;
+            }
+        }
+        o.verify.mrenclave = mrenclave;
+    } else if (o.fingerprint != NULL) {
+        if (mse_hex_decode(o.fingerprint, strlen(o.fingerprint), mrenclave, 32) != MSE_OK) {
+            rc = mse_out_error(&out, MSE_ERR_ARG_HEX, "--fingerprint: 64 hex digits");
             goto done;
         }
         o.verify.mrenclave = mrenclave;
     } else {
-        mse_out_warn(&out, "no fingerprint in the context nor --fingerprint: the enclave's code "
-                           "(MRENCLAVE) will not be checked");
+        mse_out_warn(&out, "no --code nor --fingerprint: the enclave's code (MRENCLAVE) will not "
+                           "be checked");
     }
-    const char *owner_cert = mse_ctxfile_owner_cert(ctx);
+    const char *owner_cert = ctx.ssl_app_certificate;
     if ((owner_cert != NULL) != (o.ssl_key != NULL)) {
         rc = mse_out_error(&out, MSE_ERR_ARG_MISSING,
                            owner_cert ? "this context is app owner trust: give --ssl-key"
@@ -327,12 +358,12 @@ int mse_cli_configure(int argc, char **argv)
         if (err == MSE_OK)
             err = check_owner_key(owner_cert, key_pem);
         if (err != MSE_OK) {
-            rc = mse_out_error(&out, err, "--ssl-key %s is not the key of %s", o.ssl_key,
-                               owner_cert);
+            rc = mse_out_error(&out, err, "--ssl-key %s is not the key of the context's owner "
+                                          "certificate", o.ssl_key);
             goto done;
         }
     }
-    err = build_body(ctx, key_pem, &body);
+    err = build_body(&ctx, key_pem, &body);
     if (err != MSE_OK) {
         rc = mse_out_error(&out, err, "configuration request");
         goto done;
@@ -406,7 +437,7 @@ done:
         mse_wipe(key_pem, key_len);
         free(key_pem);
     }
-    mse_ctxfile_free(ctx);
+    mse_context_free(&ctx);
     mse_wipe(mrenclave, sizeof mrenclave);
     return rc;
 }

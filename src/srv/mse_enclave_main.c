@@ -53,6 +53,8 @@ static void usage(FILE *f)
             "  --ssl-cert PEM           owner: owner's chain; untrusted-ssl: operator's chain\n"
             "  --ssl-key PEM            untrusted-ssl: operator's key (none: plain HTTP)\n"
             "  --timeout S              client read/write timeout (default 30)\n"
+            "  --request-deadline S     a new connection's first request must be complete\n"
+            "                           within S seconds (slowloris guard; default 60)\n"
             "  --upstream-timeout S     app response timeout, 504 after (default 60)\n"
             "  --max-body BYTES         request body limit in the app phase (default 16 MiB)\n"
             "  --max-seconds N          stop after N seconds\n");
@@ -196,6 +198,7 @@ int main(int argc, char **argv)
     o.srv.host = "127.0.0.1";
     o.srv.port = 443;
     o.srv.timeout = 30;
+    o.srv.request_deadline = 60;
     o.srv.upstream_timeout = 60;
     o.srv.max_body = 16u << 20;
     o.srv.max_headers = 16 * 1024;
@@ -204,7 +207,7 @@ int main(int argc, char **argv)
         O_MODE = 256, O_PROVIDER, O_ATT_ROOT, O_SIM_PKI, O_SIM_MRENCLAVE, O_SIM_MRSIGNER,
         O_SIM_DEBUG, O_HOST, O_PORT, O_PORT_FILE, O_SUBJECT, O_SAN, O_EXPIRATION, O_UUID,
         O_CODE_DIR, O_APP_DIR, O_APP_CMD, O_APP_PORT, O_APP_SOCKET, O_HELLO, O_SSL_CERT,
-        O_SSL_KEY, O_TIMEOUT, O_UP_TIMEOUT, O_MAX_BODY, O_MAX_SECONDS, O_HELP, O_VERSION,
+        O_SSL_KEY, O_TIMEOUT, O_DEADLINE, O_UP_TIMEOUT, O_MAX_BODY, O_MAX_SECONDS, O_HELP, O_VERSION,
     };
     static const struct option longopts[] = {
         {"mode", required_argument, NULL, O_MODE},
@@ -230,6 +233,7 @@ int main(int argc, char **argv)
         {"ssl-cert", required_argument, NULL, O_SSL_CERT},
         {"ssl-key", required_argument, NULL, O_SSL_KEY},
         {"timeout", required_argument, NULL, O_TIMEOUT},
+        {"request-deadline", required_argument, NULL, O_DEADLINE},
         {"upstream-timeout", required_argument, NULL, O_UP_TIMEOUT},
         {"max-body", required_argument, NULL, O_MAX_BODY},
         {"max-seconds", required_argument, NULL, O_MAX_SECONDS},
@@ -276,6 +280,11 @@ int main(int argc, char **argv)
             if (parse_long(optarg, 1, 3600, &v) != MSE_OK)
                 bad = "--timeout";
             o.srv.timeout = (int)v;
+            break;
+        case O_DEADLINE:
+            if (parse_long(optarg, 1, 3600, &v) != MSE_OK)
+                bad = "--request-deadline";
+            o.srv.request_deadline = (int)v;
             break;
         case O_UP_TIMEOUT:
             if (parse_long(optarg, 1, 3600, &v) != MSE_OK)

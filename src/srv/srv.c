@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <event2/buffer.h>
@@ -127,9 +129,107 @@ static void handle_hello(struct evhttp_request *req)
     evbuffer_free(body);
 }
 
+/*
+ * First-request deadline. libevent's timeout is an idle timer that every
+ * received byte resets, so a slowloris client trickling its headers could
+ * hold a connection for as long as the header limit allows. Each new
+ * connection is therefore watched until it delivers a complete request; past
+ * request_deadline it is shut down. Later requests on a keep-alive
+ * connection are only subject to the idle timeout. A once-a-second sweep
+ * expires watches and releases those whose connection evhttp already closed
+ * (the watch's reference keeps the bufferevent, and its socket, alive).
+ */
+static time_t mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+static size_t watch_bucket(const struct bufferevent *bev)
+{
+    return (size_t)(((uintptr_t)bev >> 4) % SRV_WATCH_BUCKETS);
+}
+
+/* Unlink (pp points at w's link) and release. */
+static void watch_end(struct srv_watch **pp)
+{
+    struct srv_watch *w = *pp;
+    *pp = w->next;
+    bufferevent_decref(w->bev);
+    free(w);
+}
+
+static void watch_sweep(evutil_socket_t fd_unused, short events, void *arg)
+{
+    struct srv *s = arg;
+    time_t now = mono_now();
+    for (size_t i = 0; i < SRV_WATCH_BUCKETS; i++) {
+        struct srv_watch **pp = &s->watch[i];
+        while (*pp != NULL) {
+            struct srv_watch *w = *pp;
+            bufferevent_data_cb readcb = NULL;
+            /* evhttp clears the callbacks when it frees the connection. */
+            bufferevent_getcb(w->bev, &readcb, NULL, NULL, NULL);
+            if (readcb == NULL) {
+                watch_end(pp);
+                continue;
+            }
+            if (now >= w->deadline) {
+                evutil_socket_t fd = bufferevent_getfd(w->bev);
+                if (fd >= 0) {
+                    s->deadline_drops++;
+                    srv_log("connection without a complete request after %d s: dropped",
+                            s->cfg->request_deadline);
+                    /* evhttp sees the end of the stream and frees the connection itself. */
+                    shutdown(fd, SHUT_RDWR);
+                }
+                watch_end(pp);
+                continue;
+            }
+            pp = &w->next;
+        }
+    }
+}
+
+static void watch_start(struct srv *s, struct bufferevent *bev)
+{
+    struct srv_watch *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return; /* the idle timeout still applies */
+    bufferevent_incref(bev);
+    w->bev = bev;
+    w->s = s;
+    w->deadline = mono_now() + s->cfg->request_deadline;
+    size_t b = watch_bucket(bev);
+    w->next = s->watch[b];
+    s->watch[b] = w;
+}
+
+static void watch_request(struct srv *s, struct evhttp_request *req)
+{
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+    if (bev == NULL)
+        return;
+    for (struct srv_watch **pp = &s->watch[watch_bucket(bev)]; *pp != NULL; pp = &(*pp)->next)
+        if ((*pp)->bev == bev) {
+            watch_end(pp);
+            return;
+        }
+}
+
+static void watch_free_all(struct srv *s)
+{
+    for (size_t i = 0; i < SRV_WATCH_BUCKETS; i++)
+        while (s->watch[i] != NULL)
+            watch_end(&s->watch[i]);
+}
+
 static void dispatch(struct evhttp_request *req, void *arg)
 {
     struct srv *s = arg;
+    watch_request(s, req);
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
     if (path == NULL || path[0] != '/') {
@@ -166,19 +266,24 @@ static void dispatch(struct evhttp_request *req, void *arg)
 static struct bufferevent *make_bev(struct event_base *base, void *arg)
 {
     struct srv *s = arg;
-    if (s->cur_ctx == NULL)
-        return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-    SSL *ssl = SSL_new(s->cur_ctx);
-    if (ssl == NULL)
-        return NULL;
-    struct bufferevent *bev = bufferevent_openssl_socket_new(
-        base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-    if (bev == NULL) {
-        SSL_free(ssl);
-        return NULL;
+    struct bufferevent *bev;
+    if (s->cur_ctx == NULL) {
+        bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    } else {
+        SSL *ssl = SSL_new(s->cur_ctx);
+        if (ssl == NULL)
+            return NULL;
+        bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                             BEV_OPT_CLOSE_ON_FREE);
+        if (bev == NULL) {
+            SSL_free(ssl);
+            return NULL;
+        }
+        /* Clients commonly close without close_notify; that is not an error for a server. */
+        bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
     }
-    /* Clients commonly close without close_notify; that is not an error for a server. */
-    bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+    if (bev != NULL)
+        watch_start(s, bev);
     return bev;
 }
 
@@ -316,6 +421,10 @@ MSE_MUST_USE static mse_err bind_listener(struct srv *s)
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
     evutil_socket_t fd = evhttp_bound_socket_get_fd(bound);
+    /* Accepted sockets inherit TCP_NODELAY on Linux: without it a response
+     * written in two TLS records waits for the client's delayed ACK (~40 ms). */
+    int one = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     MSE_ENSURE(getsockname(fd, (struct sockaddr *)&ss, &sl) == 0, MSE_ERR_IO);
     uint16_t port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
                                              : ntohs(((struct sockaddr_in *)&ss)->sin_port);
@@ -331,6 +440,9 @@ static void srv_free(struct srv *s)
     srv_proxy_free(s);
     if (s->http != NULL)
         evhttp_free(s->http);
+    if (s->watch_tick != NULL)
+        event_free(s->watch_tick);
+    watch_free_all(s);
     SSL_CTX_free(s->ratls_ctx);
     SSL_CTX_free(s->app_ctx);
     free(s->ratls_pem);
@@ -349,7 +461,13 @@ int srv_run(const struct srv_config *cfg)
     /* A client closing mid-write must not kill the server. */
     signal(SIGPIPE, SIG_IGN);
 
-    s.base = event_base_new();
+    /* Single-threaded loop; the epoll changelist folds the add/remove of
+     * write interest each response causes into fewer epoll_ctl calls. */
+    struct event_config *ecfg = event_config_new();
+    MSE_ENSURE_OUT(ecfg != NULL, MSE_ERR_NOMEM);
+    event_config_set_flag(ecfg, EVENT_BASE_FLAG_NOLOCK | EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+    s.base = event_base_new_with_config(ecfg);
+    event_config_free(ecfg);
     MSE_ENSURE_OUT(s.base != NULL, MSE_ERR_NOMEM);
     s.http = evhttp_new(s.base);
     MSE_ENSURE_OUT(s.http != NULL, MSE_ERR_NOMEM);
@@ -373,6 +491,9 @@ int srv_run(const struct srv_config *cfg)
     MSE_ENSURE_OUT(ev_term != NULL && ev_int != NULL, MSE_ERR_NOMEM);
     MSE_ENSURE_OUT(event_add(ev_term, NULL) == 0 && event_add(ev_int, NULL) == 0,
                    MSE_ERR_INTERNAL);
+    struct timeval tick = {1, 0};
+    s.watch_tick = event_new(s.base, -1, EV_PERSIST, watch_sweep, &s);
+    MSE_ENSURE_OUT(s.watch_tick != NULL && event_add(s.watch_tick, &tick) == 0, MSE_ERR_NOMEM);
     if (cfg->max_seconds > 0) {
         struct timeval tv = {cfg->max_seconds, 0};
         ev_deadline = evtimer_new(s.base, on_deadline, &s);
@@ -390,7 +511,9 @@ int srv_run(const struct srv_config *cfg)
     MSE_CHECK_OUT(bind_listener(&s));
 
     event_base_dispatch(s.base);
-    srv_log("stopped (%lu request(s) to the configuration endpoint)", s.config_requests);
+    srv_log("stopped (%lu request(s) to the configuration endpoint, %lu connection(s) dropped "
+            "by the request deadline)",
+            s.config_requests, s.deadline_drops);
 out:
     if (err != MSE_OK) {
         srv_log("error: %s", mse_err_str(err));

@@ -52,6 +52,7 @@ struct srv_config {
     const char *ssl_key;   /* untrusted-ssl: operator's key PEM (NULL: plain HTTP) */
     int max_seconds;       /* stop after this long (0: never) */
     int timeout;           /* client read/write timeout, seconds */
+    int request_deadline;  /* a new connection must deliver a complete request within this */
     int upstream_timeout;  /* upstream response timeout, seconds (504 after) */
     size_t max_body;       /* app-phase request body limit, bytes */
     size_t max_headers;    /* request header block limit, bytes */

@@ -23,11 +23,11 @@
 #include <mse/guard.h>
 
 #include "srv_int.h"
-#include "util/codecrypt.h"
+#include "util/code_install.h"
 
 struct config_msg {
     char uuid[SRV_UUID_LEN + 1];
-    uint8_t key[MSE_CODE_KEY_SIZE];
+    uint8_t key[MSE_CODE_KEY_BYTES];
     char *ssl_key_pem; /* malloc'd, wiped on free */
     size_t ssl_key_pem_len;
 };
@@ -210,7 +210,7 @@ void srv_config_handle(struct srv *s, struct evhttp_request *req)
         code = install_owner_key(s, &m, &why);
     if (code == 0) {
         size_t files = 0;
-        mse_err err = mse_code_decrypt_dir(m.key, s->cfg->code_dir, s->cfg->app_dir, &files);
+        mse_err err = mse_code_install(m.key, s->cfg->code_dir, s->cfg->app_dir, &files);
         if (err != MSE_OK) {
             srv_log("code decryption: %s", mse_err_str(err));
             code = 400;

@@ -4,7 +4,9 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <time.h>
 
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <openssl/ssl.h>
@@ -23,6 +25,16 @@ struct srv_upstream {
     bool busy;
 };
 
+#define SRV_WATCH_BUCKETS 1024
+
+/* A connection that has not yet delivered a complete first request (slowloris guard). */
+struct srv_watch {
+    struct bufferevent *bev; /* we hold a reference until the watch ends */
+    time_t deadline;         /* CLOCK_MONOTONIC seconds */
+    struct srv *s;
+    struct srv_watch *next;
+};
+
 struct srv {
     const struct srv_config *cfg;
     struct event_base *base;
@@ -36,6 +48,9 @@ struct srv {
     pid_t app_pid; /* process group leader of the app, 0 when none */
     struct srv_upstream upstream[SRV_UPSTREAM_MAX];
     size_t upstream_count;
+    struct srv_watch *watch[SRV_WATCH_BUCKETS];
+    struct event *watch_tick; /* once a second: expire or release watches */
+    unsigned long deadline_drops; /* connections dropped by the first-request deadline */
     unsigned long config_requests; /* requests that reached the configuration endpoint */
     int exit_code;
 };

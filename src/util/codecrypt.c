@@ -1,232 +1,264 @@
 /*
- * Encrypted app code, per docs/formats/code-encryption.md: libsodium
- * crypto_secretbox_easy (XSalsa20-Poly1305), file layout nonce || tag || ct.
+ * Encrypted app code, docs/formats/code-encryption.md (see codecrypt.h):
+ * libsodium crypto_secretbox_easy (XSalsa20-Poly1305), output
+ * nonce || tag || ciphertext as PyNaCl's SecretBox.encrypt writes it.
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
 #include <mse/bytes.h>
 #include <mse/guard.h>
+#include <mse/toml.h>
 
-#include "codecrypt.h"
-#include "util.h"
+#include "util/codecrypt.h"
+#include "util/util.h"
 
-#define WALK_DEPTH_MAX 32
+static mse_err say(char *errbuf, size_t errlen, mse_err err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-mse_err mse_code_encrypt(const uint8_t key[MSE_CODE_KEY_SIZE],
-                         const uint8_t nonce[MSE_CODE_NONCE_SIZE], const uint8_t *plain,
+static mse_err say(char *errbuf, size_t errlen, mse_err err, const char *fmt, ...)
+{
+    if (errbuf && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(errbuf, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return err;
+}
+
+mse_err mse_code_encrypt(const uint8_t key[MSE_CODE_KEY_BYTES],
+                         const uint8_t nonce[MSE_CODE_NONCE_BYTES], const uint8_t *plain,
                          size_t len, uint8_t **out, size_t *out_len)
 {
-    MSE_ENSURE(key != NULL && nonce != NULL && out != NULL && out_len != NULL, MSE_ERR_ARG);
-    MSE_ENSURE(plain != NULL || len == 0, MSE_ERR_ARG);
-    MSE_ENSURE(len <= MSE_CODE_FILE_MAX, MSE_ERR_LIMIT);
     MSE_ENSURE(sodium_init() >= 0, MSE_ERR_CRYPTO);
-    size_t total = MSE_CODE_NONCE_SIZE + crypto_secretbox_MACBYTES + len;
-    uint8_t *buf = malloc(total);
+    MSE_ENSURE(len <= MSE_CODE_FILE_LIMIT, MSE_ERR_LIMIT);
+    size_t n = MSE_CODE_NONCE_BYTES + crypto_secretbox_MACBYTES + len;
+    uint8_t *buf = malloc(n);
     MSE_ENSURE(buf != NULL, MSE_ERR_NOMEM);
-    memcpy(buf, nonce, MSE_CODE_NONCE_SIZE);
-    if (crypto_secretbox_easy(buf + MSE_CODE_NONCE_SIZE, plain ? plain : (const uint8_t *)"", len,
+    memcpy(buf, nonce, MSE_CODE_NONCE_BYTES);
+    if (crypto_secretbox_easy(buf + MSE_CODE_NONCE_BYTES, plain ? plain : (const uint8_t *)"", len,
                               nonce, key) != 0) {
         free(buf);
         return MSE_ERR_CRYPTO;
     }
     *out = buf;
-    *out_len = total;
+    *out_len = n;
     return MSE_OK;
 }
 
-mse_err mse_code_decrypt(const uint8_t key[MSE_CODE_KEY_SIZE], const uint8_t *expected_nonce,
-                         const uint8_t *enc, size_t enc_len, uint8_t **plain, size_t *plain_len)
+mse_err mse_code_decrypt(const uint8_t key[MSE_CODE_KEY_BYTES], const uint8_t *enc, size_t enc_len,
+                         const uint8_t *expect_nonce, uint8_t **plain, size_t *plain_len)
 {
-    MSE_ENSURE(key != NULL && enc != NULL && plain != NULL && plain_len != NULL, MSE_ERR_ARG);
-    MSE_ENSURE(enc_len >= MSE_CODE_NONCE_SIZE + crypto_secretbox_MACBYTES, MSE_ERR_CRYPTO);
     MSE_ENSURE(sodium_init() >= 0, MSE_ERR_CRYPTO);
-    /* The nonce is public; a mismatch means the file is not the one the context describes. */
-    if (expected_nonce != NULL)
-        MSE_ENSURE(memcmp(enc, expected_nonce, MSE_CODE_NONCE_SIZE) == 0, MSE_ERR_CONTEXT);
-    size_t len = enc_len - MSE_CODE_NONCE_SIZE - crypto_secretbox_MACBYTES;
-    uint8_t *buf = malloc(len + 1);
+    MSE_ENSURE(enc_len >= MSE_CODE_NONCE_BYTES + crypto_secretbox_MACBYTES, MSE_ERR_TRUNCATED);
+    /* A file encrypted under another nonce is another file, or a replay. */
+    MSE_ENSURE(!expect_nonce || mse_ct_eq(enc, expect_nonce, MSE_CODE_NONCE_BYTES), MSE_ERR_CONTEXT);
+    size_t n = enc_len - MSE_CODE_NONCE_BYTES - crypto_secretbox_MACBYTES;
+    uint8_t *buf = malloc(n ? n : 1);
     MSE_ENSURE(buf != NULL, MSE_ERR_NOMEM);
-    /* enc is our own file buffer (already read whole), not a wire parser input. */
-    if (crypto_secretbox_open_easy(buf, enc + MSE_CODE_NONCE_SIZE,
-                                   enc_len - MSE_CODE_NONCE_SIZE, enc, key) != 0) {
+    if (crypto_secretbox_open_easy(buf, enc + MSE_CODE_NONCE_BYTES,
+                                   enc_len - MSE_CODE_NONCE_BYTES, enc, key) != 0) {
         free(buf);
         return MSE_ERR_CRYPTO;
     }
-    buf[len] = '\0';
     *plain = buf;
-    *plain_len = len;
+    *plain_len = n;
     return MSE_OK;
 }
 
-static int cmp_names(const void *a, const void *b)
+struct list {
+    char **v;
+    size_t n, cap;
+};
+
+static mse_err list_push(struct list *l, char *s)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    if (!s)
+        return MSE_ERR_NOMEM;
+    if (l->n == l->cap) {
+        size_t ncap = l->cap ? l->cap * 2 : 32;
+        char **nv = realloc(l->v, ncap * sizeof *nv);
+        if (!nv) {
+            free(s);
+            return MSE_ERR_NOMEM;
+        }
+        l->v = nv;
+        l->cap = ncap;
+    }
+    l->v[l->n++] = s;
+    return MSE_OK;
 }
 
-static bool plain_name(const char *n)
+struct entry {
+    char *name;
+    bool dir;
+};
+
+/* Gramine sorts the encrypted directory: files are named "<name>.enc", directories keep theirs. */
+static int cmp_entries(const void *a, const void *b)
 {
-    return strcmp(n, ".") != 0 && strcmp(n, "..") != 0 && strchr(n, '\n') == NULL && n[0] != '\0';
+    const struct entry *x = a, *y = b;
+    const char *p = x->name, *q = y->name;
+    const char *ps = x->dir ? "" : ".enc", *qs = y->dir ? "" : ".enc";
+    for (;;) {
+        unsigned char cp = (unsigned char)(*p ? *p : *ps);
+        unsigned char cq = (unsigned char)(*q ? *q : *qs);
+        if (cp != cq)
+            return cp < cq ? -1 : 1;
+        if (cp == 0)
+            return 0;
+        if (*p)
+            p++;
+        else
+            ps++;
+        if (*q)
+            q++;
+        else
+            qs++;
+    }
 }
 
-/* Sorted entries of one directory, "." and ".." excluded. */
-MSE_MUST_USE static mse_err list_dir(const char *path, char ***names, size_t *count)
+static mse_err walk(const char *root, const char *rel, struct list *out, int depth, char *errbuf,
+                    size_t errlen)
 {
     mse_err err = MSE_OK;
-    DIR *d = opendir(path);
-    char **v = NULL;
+    struct entry *ents = NULL;
     size_t n = 0, cap = 0;
-    MSE_ENSURE(d != NULL, errno == ENOENT ? MSE_ERR_FILE_NOT_FOUND : MSE_ERR_IO);
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
+    char path[PATH_MAX];
+    int pn = snprintf(path, sizeof path, "%s%s%s", root, *rel ? "/" : "", rel);
+    MSE_ENSURE(pn > 0 && (size_t)pn < sizeof path, MSE_ERR_LIMIT);
+    MSE_ENSURE(depth < 64, say(errbuf, errlen, MSE_ERR_LIMIT, "%s: nested too deep", path));
+    DIR *d = opendir(path);
+    MSE_ENSURE(d != NULL, say(errbuf, errlen, errno == ENOENT ? MSE_ERR_FILE_NOT_FOUND : MSE_ERR_IO,
+                              "cannot list %s: %s", path, strerror(errno)));
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        char full[PATH_MAX];
+        struct stat st;
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
-        MSE_ENSURE_OUT(plain_name(e->d_name), MSE_ERR_ARG);
-        MSE_ENSURE_OUT(n < MSE_CODE_FILES_MAX, MSE_ERR_LIMIT);
+        int fn = snprintf(full, sizeof full, "%s/%s", path, e->d_name);
+        MSE_ENSURE_OUT(fn > 0 && (size_t)fn < sizeof full, MSE_ERR_LIMIT);
+        MSE_ENSURE_OUT(mse_toml_utf8_valid(e->d_name, strlen(e->d_name)),
+                       say(errbuf, errlen, MSE_ERR_CONTEXT, "file name is not UTF-8: %s", full));
+        MSE_ENSURE_OUT(lstat(full, &st) == 0,
+                       say(errbuf, errlen, MSE_ERR_IO, "cannot stat %s", full));
+        /* A link could point outside the code; its target would be encrypted unseen. */
+        MSE_ENSURE_OUT(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode),
+                       say(errbuf, errlen, MSE_ERR_CONTEXT,
+                           "%s is a symbolic link or special file; only regular files and "
+                           "directories are allowed in the code",
+                           full));
         if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            char **nv = realloc(v, ncap * sizeof *nv);
+            size_t ncap = cap ? cap * 2 : 32;
+            struct entry *nv = realloc(ents, ncap * sizeof *nv);
             MSE_ENSURE_OUT(nv != NULL, MSE_ERR_NOMEM);
-            v = nv;
+            ents = nv;
             cap = ncap;
         }
-        v[n] = strdup(e->d_name);
-        MSE_ENSURE_OUT(v[n] != NULL, MSE_ERR_NOMEM);
+        ents[n].name = strdup(e->d_name);
+        ents[n].dir = S_ISDIR(st.st_mode);
+        MSE_ENSURE_OUT(ents[n].name != NULL, MSE_ERR_NOMEM);
         n++;
     }
-    if (n > 0)
-        qsort(v, n, sizeof *v, cmp_names);
-    *names = v;
-    *count = n;
-    v = NULL;
-out:
-    if (v != NULL) {
-        for (size_t i = 0; i < n; i++)
-            free(v[i]);
-        free(v);
+    if (n)
+        qsort(ents, n, sizeof *ents, cmp_entries);
+    for (size_t k = 0; k < n; k++) {
+        char sub[PATH_MAX];
+        int sn = snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", ents[k].name);
+        MSE_ENSURE_OUT(sn > 0 && (size_t)sn < sizeof sub, MSE_ERR_LIMIT);
+        if (ents[k].dir)
+            MSE_CHECK_OUT(walk(root, sub, out, depth + 1, errbuf, errlen));
+        else
+            MSE_CHECK_OUT(list_push(out, strdup(sub)));
     }
+out:
     closedir(d);
+    for (size_t k = 0; k < n; k++)
+        free(ents[k].name);
+    free(ents);
     return err;
 }
 
-struct walk {
-    mse_code_file_cb cb;
-    void *arg;
-    size_t files;
-};
+mse_err mse_code_list(const char *dir, char ***paths, size_t *n, char *errbuf, size_t errlen)
+{
+    struct list out = {0};
+    mse_err err = walk(dir, "", &out, 0, errbuf, errlen);
+    if (err != MSE_OK) {
+        mse_code_list_free(out.v, out.n);
+        return err;
+    }
+    *paths = out.v;
+    *n = out.n;
+    return MSE_OK;
+}
 
-MSE_MUST_USE static mse_err walk_rec(struct walk *w, const char *root, const char *rel, int depth)
+void mse_code_list_free(char **paths, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        free(paths[k]);
+    free(paths);
+}
+
+static mse_err mkdirs(const char *path)
+{
+    char tmp[PATH_MAX];
+    int n = snprintf(tmp, sizeof tmp, "%s", path);
+    MSE_ENSURE(n > 0 && (size_t)n < sizeof tmp, MSE_ERR_LIMIT);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        MSE_ENSURE(mkdir(tmp, 0700) == 0 || errno == EEXIST, MSE_ERR_FILE_WRITE);
+        *p = '/';
+    }
+    MSE_ENSURE(mkdir(tmp, 0700) == 0 || errno == EEXIST, MSE_ERR_FILE_WRITE);
+    return MSE_OK;
+}
+
+mse_err mse_code_encrypt_dir(const char *src_dir, const char *dst_dir,
+                             const uint8_t key[MSE_CODE_KEY_BYTES], mse_code_nonce_fn nonce_for,
+                             void *arg, char *errbuf, size_t errlen)
 {
     mse_err err = MSE_OK;
-    char full[PATH_MAX];
-    char **names = NULL;
+    char **paths = NULL;
     size_t n = 0;
-    MSE_ENSURE(depth < WALK_DEPTH_MAX, MSE_ERR_LIMIT);
-    int len = rel[0] ? snprintf(full, sizeof full, "%s/%s", root, rel)
-                     : snprintf(full, sizeof full, "%s", root);
-    MSE_ENSURE(len > 0 && (size_t)len < sizeof full, MSE_ERR_LIMIT);
-    MSE_TRY(list_dir(full, &names, &n));
-    for (size_t i = 0; i < n; i++) {
-        char child_rel[PATH_MAX], child_full[PATH_MAX];
-        struct stat st;
-        int a = rel[0] ? snprintf(child_rel, sizeof child_rel, "%s/%s", rel, names[i])
-                       : snprintf(child_rel, sizeof child_rel, "%s", names[i]);
-        int b = snprintf(child_full, sizeof child_full, "%s/%s", full, names[i]);
-        MSE_ENSURE_OUT(a > 0 && (size_t)a < sizeof child_rel && b > 0 &&
-                           (size_t)b < sizeof child_full,
+    MSE_TRY(mse_code_list(src_dir, &paths, &n, errbuf, errlen));
+    for (size_t k = 0; k < n; k++) {
+        char in[PATH_MAX], out[PATH_MAX];
+        uint8_t nonce[MSE_CODE_NONCE_BYTES], *plain = NULL, *enc = NULL;
+        size_t plen = 0, elen = 0;
+        int a = snprintf(in, sizeof in, "%s/%s", src_dir, paths[k]);
+        int b = snprintf(out, sizeof out, "%s/%s.enc", dst_dir, paths[k]);
+        MSE_ENSURE_OUT(a > 0 && (size_t)a < sizeof in && b > 0 && (size_t)b < sizeof out,
                        MSE_ERR_LIMIT);
-        /* lstat: a symbolic link could point outside the code directory. */
-        MSE_ENSURE_OUT(lstat(child_full, &st) == 0, MSE_ERR_IO);
-        if (S_ISDIR(st.st_mode)) {
-            MSE_CHECK_OUT(walk_rec(w, root, child_rel, depth + 1));
-        } else {
-            MSE_ENSURE_OUT(S_ISREG(st.st_mode), MSE_ERR_ARG);
-            MSE_ENSURE_OUT(++w->files <= MSE_CODE_FILES_MAX, MSE_ERR_LIMIT);
-            MSE_CHECK_OUT(w->cb(w->arg, child_rel, child_full));
+        char *slash = strrchr(out, '/');
+        *slash = '\0';
+        MSE_CHECK_OUT(mkdirs(out));
+        *slash = '/';
+        MSE_CHECK_OUT(nonce_for(arg, paths[k], nonce));
+        MSE_CHECK_OUT(mse_file_read(in, MSE_CODE_FILE_LIMIT, &plain, &plen));
+        err = mse_code_encrypt(key, nonce, plain, plen, &enc, &elen);
+        mse_wipe(plain, plen);
+        free(plain);
+        if (err == MSE_OK)
+            err = mse_file_write_atomic(out, enc, elen, 0644);
+        free(enc);
+        if (err != MSE_OK) {
+            say(errbuf, errlen, err, "cannot encrypt %s to %s", in, out);
+            goto out;
         }
     }
 out:
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+    mse_code_list_free(paths, n);
     return err;
-}
-
-mse_err mse_code_walk(const char *dir, mse_code_file_cb cb, void *arg)
-{
-    MSE_ENSURE(dir != NULL && cb != NULL, MSE_ERR_ARG);
-    struct walk w = {cb, arg, 0};
-    return walk_rec(&w, dir, "", 0);
-}
-
-struct decrypt_dir {
-    const uint8_t *key;
-    const char *out_dir;
-    size_t count;
-};
-
-/* mkdir -p for the parent directories of out_dir/rel (rel already validated). */
-MSE_MUST_USE static mse_err make_parents(const char *out_dir, const char *rel)
-{
-    char path[PATH_MAX];
-    int n = snprintf(path, sizeof path, "%s/%s", out_dir, rel);
-    MSE_ENSURE(n > 0 && (size_t)n < sizeof path, MSE_ERR_LIMIT);
-    size_t base = strlen(out_dir) + 1;
-    for (size_t i = base; path[i] != '\0'; i++) {
-        if (path[i] != '/')
-            continue;
-        path[i] = '\0';
-        if (mkdir(path, 0700) != 0 && errno != EEXIST)
-            return MSE_ERR_FILE_WRITE;
-        path[i] = '/';
-    }
-    return MSE_OK;
-}
-
-MSE_MUST_USE static mse_err decrypt_one(void *arg, const char *rel, const char *full)
-{
-    struct decrypt_dir *d = arg;
-    mse_err err = MSE_OK;
-    uint8_t *enc = NULL, *plain = NULL;
-    size_t enc_len = 0, plain_len = 0;
-    size_t rl = strlen(rel);
-    char out_path[PATH_MAX];
-    MSE_ENSURE(rl > 4 && strcmp(rel + rl - 4, ".enc") == 0, MSE_ERR_ARG);
-    int n = snprintf(out_path, sizeof out_path, "%s/%.*s", d->out_dir, (int)(rl - 4), rel);
-    MSE_ENSURE(n > 0 && (size_t)n < sizeof out_path, MSE_ERR_LIMIT);
-    MSE_TRY(mse_file_read(full, MSE_CODE_FILE_MAX + MSE_CODE_NONCE_SIZE + MSE_CODE_MAC_SIZE,
-                          &enc, &enc_len));
-    MSE_CHECK_OUT(mse_code_decrypt(d->key, NULL, enc, enc_len, &plain, &plain_len));
-    MSE_CHECK_OUT(make_parents(d->out_dir, rel));
-    MSE_CHECK_OUT(mse_file_write_atomic(out_path, plain, plain_len, 0600));
-    d->count++;
-out:
-    free(enc);
-    if (plain != NULL) {
-        /* The plaintext is the owner's secret code. */
-        mse_wipe(plain, plain_len);
-        free(plain);
-    }
-    return err;
-}
-
-mse_err mse_code_decrypt_dir(const uint8_t key[MSE_CODE_KEY_SIZE], const char *enc_dir,
-                             const char *out_dir, size_t *count)
-{
-    MSE_ENSURE(key != NULL && enc_dir != NULL && out_dir != NULL, MSE_ERR_ARG);
-    struct decrypt_dir d = {key, out_dir, 0};
-    MSE_TRY(mse_code_walk(enc_dir, decrypt_one, &d));
-    if (count != NULL)
-        *count = d.count;
-    return MSE_OK;
 }

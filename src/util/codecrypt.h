@@ -1,59 +1,61 @@
 /*
- * Encrypted app code (docs/formats/code-encryption.md): each file P of the
- * code directory ships as P.enc = nonce (24) || crypto_secretbox_easy(P,
- * nonce, code_secret_key), i.e. XSalsa20-Poly1305 with the tag first.
- * Used by `mse context new` (encrypt), `mse fingerprint` (deterministic
- * re-encryption with the context's nonces) and mse-enclave (decrypt).
+ * Encrypted app code (docs/formats/code-encryption.md): each regular file P
+ * of the code directory becomes P.enc = nonce (24) || crypto_secretbox_easy
+ * (XSalsa20-Poly1305) of its bytes under code_secret_key, with the file's
+ * own nonce from the context ([instance.nonces], keyed by P with '/').
+ * Used by `mse fingerprint --context` (hash the .enc files), `mse context
+ * new` (encrypt before upload) and the enclave server (decrypt).
  */
-#ifndef MSE_CODECRYPT_H
-#define MSE_CODECRYPT_H
+#ifndef MSE_UTIL_CODECRYPT_H
+#define MSE_UTIL_CODECRYPT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include <mse/err.h>
 
-#define MSE_CODE_KEY_SIZE 32
-#define MSE_CODE_NONCE_SIZE 24
-#define MSE_CODE_MAC_SIZE 16
-#define MSE_CODE_FILE_MAX (256u << 20) /* largest single code file, bytes */
-#define MSE_CODE_FILES_MAX 10000       /* files in one code directory */
+#define MSE_CODE_KEY_BYTES 32
+#define MSE_CODE_NONCE_BYTES 24
+#define MSE_CODE_MAC_BYTES 16
+#define MSE_CODE_FILE_LIMIT (1u << 30) /* largest plain file accepted */
 
-/* out (malloc'd, *out_len = MSE_CODE_NONCE_SIZE + MSE_CODE_MAC_SIZE + len) = nonce || box. */
-MSE_MUST_USE mse_err mse_code_encrypt(const uint8_t key[MSE_CODE_KEY_SIZE],
-                                      const uint8_t nonce[MSE_CODE_NONCE_SIZE],
+/* nonce || secretbox(plain). *out malloc'd, len + 40 bytes. */
+MSE_MUST_USE mse_err mse_code_encrypt(const uint8_t key[MSE_CODE_KEY_BYTES],
+                                      const uint8_t nonce[MSE_CODE_NONCE_BYTES],
                                       const uint8_t *plain, size_t len, uint8_t **out,
                                       size_t *out_len);
 
 /*
- * Decrypt nonce || box. If expected_nonce is not NULL the embedded nonce must
- * equal it (MSE_ERR_CONTEXT). A forged or truncated file is MSE_ERR_CRYPTO and
- * yields no output. *plain is malloc'd (NUL-terminated, not counted).
+ * Inverse of mse_code_encrypt. If expect_nonce is not NULL the embedded nonce
+ * must equal it (MSE_ERR_CONTEXT otherwise). Authentication failure:
+ * MSE_ERR_CRYPTO, and nothing is returned. *plain malloc'd.
  */
-MSE_MUST_USE mse_err mse_code_decrypt(const uint8_t key[MSE_CODE_KEY_SIZE],
-                                      const uint8_t *expected_nonce, const uint8_t *enc,
-                                      size_t enc_len, uint8_t **plain, size_t *plain_len);
-
-/* Called once per regular file of a code directory, in sorted path order.
- * rel is the path relative to the directory with '/' separators. */
-typedef mse_err (*mse_code_file_cb)(void *arg, const char *rel, const char *full_path);
+MSE_MUST_USE mse_err mse_code_decrypt(const uint8_t key[MSE_CODE_KEY_BYTES], const uint8_t *enc,
+                                      size_t enc_len, const uint8_t *expect_nonce,
+                                      uint8_t **plain, size_t *plain_len);
 
 /*
- * Walk `dir` recursively in a deterministic (sorted) order calling cb for each
- * regular file. Symbolic links, special files and names that are not plain
- * (".", "..", containing '\n') are refused with MSE_ERR_ARG.
+ * The regular files under dir, as paths relative to it with '/' separators,
+ * in the order Gramine expands the *encrypted* directory (in each directory,
+ * entries sorted byte-wise by their encrypted name: "<file>.enc" for files,
+ * the plain name for directories; depth first). Symbolic links and special files are refused
+ * (MSE_ERR_CONTEXT, path in errbuf). Free with mse_code_list_free.
  */
-MSE_MUST_USE mse_err mse_code_walk(const char *dir, mse_code_file_cb cb, void *arg);
+MSE_MUST_USE mse_err mse_code_list(const char *dir, char ***paths, size_t *n, char *errbuf,
+                                   size_t errlen);
+void mse_code_list_free(char **paths, size_t n);
+
+/* Supplies the nonce of a relative path; may create one (mse context new). */
+typedef mse_err (*mse_code_nonce_fn)(void *arg, const char *relpath,
+                                     uint8_t nonce[MSE_CODE_NONCE_BYTES]);
 
 /*
- * mse-enclave side: decrypt every file P.enc of enc_dir into out_dir/P
- * (directories made as needed, mode 0700; files 0600; out_dir must exist).
- * A file not ending in ".enc" is refused (MSE_ERR_ARG). On error some files
- * may already be written: the caller must not start the app and should
- * remove out_dir. *count (may be NULL) receives the number of files.
+ * Encrypt every file of src_dir into dst_dir (created 0700 if missing) as
+ * <relpath>.enc, with nonces from nonce_for. Files are written atomically.
  */
-MSE_MUST_USE mse_err mse_code_decrypt_dir(const uint8_t key[MSE_CODE_KEY_SIZE],
-                                          const char *enc_dir, const char *out_dir,
-                                          size_t *count);
+MSE_MUST_USE mse_err mse_code_encrypt_dir(const char *src_dir, const char *dst_dir,
+                                          const uint8_t key[MSE_CODE_KEY_BYTES],
+                                          mse_code_nonce_fn nonce_for, void *arg, char *errbuf,
+                                          size_t errlen);
 
 #endif

@@ -20,7 +20,7 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$O/other.ke
 
 fake_attestation "$WORK/att"
 make_context ow --owner-cert "$O/chain.pem"
-grep -q "^owner_cert = " "$CTX" || fail "context does not record the owner certificate"
+grep -q "^ssl_certificate_origin = \"owner\"" "$CTX" || fail "context does not record the owner certificate"
 mkdir "$WORK/app"
 start_enclave ow --mode owner --attestation-root "$WORK/att" --san localhost --uuid "$UUID" \
     --code-dir "$ENC" --app-dir "$WORK/app" --hello --ssl-cert "$O/chain.pem"

@@ -104,7 +104,8 @@ make_context() {
     mkdir -p "$WORK/$name.code/static"
     echo "index of $name" >"$WORK/$name.code/index.html"
     echo "body{}" >"$WORK/$name.code/static/style.css"
-    (cd "$WORK" && "$MSE" context new --code "$name.code" --name "$name" --san localhost "$@" \
+    (cd "$WORK" && "$MSE" context new --code "$name.code" --name "$name" --san localhost \
+        --out "$WORK/$name.context.toml" "$@" \
         >/dev/null) || fail "mse context new"
     CTX="$WORK/$name.context.toml"
     ENC="$WORK/$name.code.enc"

@@ -1,0 +1,295 @@
+/*
+ * Internal interfaces of the DCAP verifier (src/core only; never included
+ * from include/). One concept per file:
+ *
+ *   pem.c          strict PEM block scanner (percent-encoded headers too)
+ *   ecdsa.c        ECDSA-P256/SHA-256 over raw r||s signatures and x||y keys
+ *   x509.c         certificate loading, chain verification, validity windows
+ *   crl.c          CRL sniffing (DER / PEM / hex of DER), issuer, signature, revocation
+ *   pck_ext.c      the SGX extension of PCK certificates (OID 1.2.840.113741.1.13.1)
+ *   json_span.c    the exact raw bytes of a top-level JSON member (what Intel signs)
+ *   tcb_info.c     TCB info v2/v3 (SGX): parse, signature, TCB level selection
+ *   qe_identity.c  QE identity v2: parse, signature, QE report match, QE TCB level
+ *   verify.c       the coordinator (public mse_verify)
+ *
+ * OpenSSL objects returned by these functions are owned by the caller.
+ */
+#ifndef MSE_CORE_DCAP_H
+#define MSE_CORE_DCAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <mse/err.h>
+#include <mse/rd.h>
+#include <mse/verify.h>
+
+/* ---- der.c ------------------------------------------------------------- */
+
+/* One DER TLV with tag want_tag; value is its contents. MSE_ERR_DER; rd unchanged on error. */
+MSE_MUST_USE mse_err mse_der_tlv(struct mse_rd *rd, uint8_t want_tag, struct mse_rd *value)
+    MSE_NONNULL(1, 3);
+/* The next tag without consuming it. */
+MSE_MUST_USE mse_err mse_der_peek_tag(const struct mse_rd *rd, uint8_t *tag) MSE_NONNULL(1, 2);
+
+/* ---- pem.c ------------------------------------------------------------- */
+
+/*
+ * Next "-----BEGIN <label>-----" block of the reader, base64-decoded into
+ * der (capacity cap). Only whitespace (and NUL bytes, which quotes use as a
+ * terminator) may surround blocks; anything else is MSE_ERR_PEM. *found is
+ * false at the end of the input.
+ */
+MSE_MUST_USE mse_err mse_pem_next(struct mse_rd *rd, const char *label, uint8_t *der, size_t cap,
+                                  size_t *der_len, bool *found) MSE_NONNULL(1, 2, 3, 5, 6);
+/* Whether the bytes (after leading whitespace) start a PEM block. */
+bool mse_pem_sniff(const uint8_t *data, size_t len);
+/*
+ * Percent-decode (RFC 3986 %XX) into a fresh buffer the caller frees.
+ * Inputs without '%' are copied unchanged. MSE_ERR_PEM on a bad escape.
+ */
+MSE_MUST_USE mse_err mse_percent_decode(const uint8_t *in, size_t len, uint8_t **out,
+                                        size_t *out_len) MSE_NONNULL(3, 4);
+
+/* ---- ecdsa.c ----------------------------------------------------------- */
+
+/* P-256 public key from x||y (big-endian). MSE_ERR_DER if not a curve point. */
+MSE_MUST_USE mse_err mse_ec_p256_key(const uint8_t xy[64], EVP_PKEY **out) MSE_NONNULL(1, 2);
+/* Whether key is an EC key on P-256. */
+bool mse_ec_is_p256(const EVP_PKEY *key);
+/*
+ * *valid = whether sig (r||s, 32 bytes each, big-endian) is an ECDSA
+ * signature by key over SHA-256(msg). MSE_ERR_CRYPTO only on library failure.
+ */
+MSE_MUST_USE mse_err mse_ecdsa_p256_verify(EVP_PKEY *key, const uint8_t *msg, size_t len,
+                                           const uint8_t sig[64], bool *valid)
+    MSE_NONNULL(1, 4, 5);
+
+/* ---- x509.c ------------------------------------------------------------ */
+
+#define MSE_CERTS_MAX 8
+struct mse_certs {
+    X509 *c[MSE_CERTS_MAX]; /* decoded certificates (NULL if not decoded) */
+    size_t n;
+    uint8_t *der;                 /* all DER encodings, back to back (owned) */
+    size_t der_off[MSE_CERTS_MAX]; /* where certificate i starts in der */
+    size_t der_len[MSE_CERTS_MAX];
+};
+void mse_certs_free(struct mse_certs *cs);
+
+/* One DER certificate, every byte consumed. MSE_ERR_CERT_PARSE. */
+MSE_MUST_USE mse_err mse_x509_from_der(const uint8_t *der, size_t len, X509 **out) MSE_NONNULL(3);
+/*
+ * Concatenated PEM certificates (optionally percent-encoded, as PCS issuer
+ * chain headers are), in order. At most MSE_CERTS_MAX (MSE_ERR_LIMIT); at
+ * least one (MSE_ERR_PEM). Errors: MSE_ERR_PEM, MSE_ERR_CERT_PARSE.
+ */
+MSE_MUST_USE mse_err mse_x509_pem_chain(const uint8_t *data, size_t len, struct mse_certs *out)
+    MSE_NONNULL(3);
+/*
+ * The same, but only the first `decode` certificates are decoded into X509
+ * (OpenSSL 3.0 spends more on decoding a certificate's public key than on
+ * an ECDSA verification; a certificate only compared byte for byte need not
+ * be decoded). The others are available as DER (mse_certs_der).
+ */
+MSE_MUST_USE mse_err mse_x509_pem_chain_partial(const uint8_t *data, size_t len, size_t decode,
+                                                struct mse_certs *out) MSE_NONNULL(4);
+/* The DER of certificate i. */
+void mse_certs_der(const struct mse_certs *cs, size_t i, const uint8_t **der, size_t *len);
+/*
+ * notBefore / notAfter read from DER without decoding the certificate
+ * (RFC 5280 4.1: UTCTime YYMMDDHHMMSSZ, GeneralizedTime YYYYMMDDHHMMSSZ).
+ * MSE_ERR_CERT_PARSE.
+ */
+MSE_MUST_USE mse_err mse_x509_der_validity(const uint8_t *der, size_t len, int64_t *not_before,
+                                           int64_t *not_after) MSE_NONNULL(3, 4);
+/* Byte-for-byte DER equality. */
+bool mse_x509_same(X509 *a, X509 *b);
+/* ASN1_TIME as UTC seconds. MSE_ERR_TIME_FORMAT. */
+MSE_MUST_USE mse_err mse_asn1_time(const ASN1_TIME *t, int64_t *out) MSE_NONNULL(2);
+/* notBefore / notAfter as UTC seconds. */
+MSE_MUST_USE mse_err mse_x509_validity(X509 *c, int64_t *not_before, int64_t *not_after)
+    MSE_NONNULL(1, 2, 3);
+/* Whether the subject's commonName is exactly cn. */
+bool mse_x509_subject_cn_is(X509 *c, const char *cn);
+/*
+ * Verify leaf <- [intermediate] <- anchor with OpenSSL's path validation
+ * (signatures, issuer/subject chaining, basicConstraints and pathlen,
+ * keyUsage), the anchor being the only trusted certificate. Validity
+ * windows are not enforced here (`at` is unused): the coordinator reports
+ * them per item (COLLATERAL_TIME). Errors:
+ * MSE_ERR_PCK_CHAIN_SIGNATURE, _ISSUER, _CA; MSE_ERR_NOMEM.
+ */
+MSE_MUST_USE mse_err mse_x509_chain_verify(X509 *leaf, X509 *intermediate, X509 *anchor,
+                                           int64_t at) MSE_NONNULL(1, 3);
+
+/* ---- crl.c ------------------------------------------------------------- */
+
+/* Sniff DER / PEM / lowercase hex of DER and parse strictly. MSE_ERR_CRL_FORMAT. */
+MSE_MUST_USE mse_err mse_crl_load(const uint8_t *data, size_t len, X509_CRL **out)
+    MSE_NONNULL(3);
+/* Issuer name equals issuer's subject (MSE_ERR_CRL_ISSUER), signature by its key (MSE_ERR_CRL_SIGNATURE). */
+MSE_MUST_USE mse_err mse_crl_check_issuer(X509_CRL *crl, X509 *issuer) MSE_NONNULL(1, 2);
+/* thisUpdate / nextUpdate (required: MSE_ERR_CRL_FORMAT). */
+MSE_MUST_USE mse_err mse_crl_validity(X509_CRL *crl, int64_t *this_update, int64_t *next_update)
+    MSE_NONNULL(1, 2, 3);
+/* Whether cert's serial is listed (the CRL's issuer is checked by the caller). */
+bool mse_crl_lists(X509_CRL *crl, X509 *cert);
+
+/* ---- pck_ext.c --------------------------------------------------------- */
+
+#define MSE_SGX_TYPE_STANDARD 0
+#define MSE_SGX_TYPE_SCALABLE 1
+#define MSE_SGX_TYPE_SCALABLE_INTEGRITY 2
+
+struct mse_pck_ext {
+    uint8_t ppid[16];
+    uint8_t comp_svn[16]; /* SGXTCBComp01SVN..16 */
+    uint16_t pcesvn;
+    uint8_t cpusvn[16];
+    uint8_t pce_id[2]; /* as in the certificate (big-endian text order "0000") */
+    uint8_t fmspc[6];
+    uint32_t sgx_type;
+    bool have_platform_instance_id;
+    uint8_t platform_instance_id[16];
+};
+
+/* Parse the SGX extension of the DER value bytes (strict). MSE_ERR_PCK_EXT_FORMAT. */
+MSE_MUST_USE mse_err mse_pck_ext_parse(const uint8_t *der, size_t len, struct mse_pck_ext *out)
+    MSE_NONNULL(3);
+/* Find the extension in a certificate (exactly once) and parse it. */
+MSE_MUST_USE mse_err mse_pck_ext_from_cert(X509 *c, struct mse_pck_ext *out) MSE_NONNULL(1, 2);
+
+/* ---- json_span.c -------------------------------------------------------- */
+
+/*
+ * The raw bytes of the value of top-level member `key` of a JSON object, as
+ * they appear in the text (what Intel signs). The key must appear in the
+ * text unescaped. The text must already have been validated as JSON by
+ * jansson (with duplicate keys refused); this scanner only finds the span.
+ * MSE_ERR_JSON if the key is absent or the text is not an object.
+ */
+MSE_MUST_USE mse_err mse_json_member_span(const uint8_t *text, size_t len, const char *key,
+                                          size_t *off, size_t *span_len) MSE_NONNULL(1, 3, 4, 5);
+
+/*
+ * The signed envelope {"<member>":{...},"signature":"<hex>"} (either order,
+ * whitespace allowed, nothing else): the raw span of the member's object and
+ * of the signature's hex digits. Any other key, an escaped key spelling, a
+ * repeated key or a signature string that is not plain hex: MSE_ERR_JSON.
+ * The member span is not validated as JSON here: the caller parses exactly
+ * that span with jansson, which refuses anything but one complete value.
+ */
+MSE_MUST_USE mse_err mse_json_signed_envelope(const uint8_t *text, size_t len, const char *member,
+                                              size_t *span_off, size_t *span_len, size_t *sig_off,
+                                              size_t *sig_len) MSE_NONNULL(1, 3, 4, 5, 6, 7);
+
+/* ---- tcb_info.c / qe_identity.c ------------------------------------------ */
+
+#define MSE_COLLATERAL_JSON_MAX (1u << 20) /* 1 MiB: real TCB info is ~10 KiB */
+
+struct mse_tcb_level_match {
+    enum mse_tcb_status status;
+    char tcb_date[32];
+    char advisories[MSE_MAX_ADVISORIES][24];
+    size_t advisory_count;
+};
+
+struct mse_tcb_info {
+    int version; /* 2 or 3 */
+    int64_t issue_date, next_update;
+    uint8_t fmspc[6];
+    uint8_t pce_id[2];
+    uint32_t tcb_evaluation_data_number;
+    json_t *json;          /* the signed "tcbInfo" object, parsed from its raw span (owned) */
+    uint8_t signature[64]; /* r||s */
+    const uint8_t *signed_data; /* view into the caller's body: raw "tcbInfo" value */
+    size_t signed_len;
+};
+
+/* Parse the body {"tcbInfo":{...},"signature":"..."}: MSE_ERR_TCB_INFO_FORMAT, _VERSION, MSE_ERR_JSON*. */
+MSE_MUST_USE mse_err mse_tcb_info_parse(const uint8_t *body, size_t len, struct mse_tcb_info *out)
+    MSE_NONNULL(1, 3);
+void mse_tcb_info_free(struct mse_tcb_info *t);
+/* Signature by the TCB signing key over the raw tcbInfo bytes: MSE_ERR_TCB_INFO_SIGNATURE. */
+MSE_MUST_USE mse_err mse_tcb_info_verify_signature(const struct mse_tcb_info *t, EVP_PKEY *key)
+    MSE_NONNULL(1, 2);
+/*
+ * FMSPC and PCE-ID match (MSE_ERR_TCB_INFO_FMSPC_MISMATCH, _PCEID_MISMATCH),
+ * then the first level whose 16 component SVNs and PCESVN are <= the PCK's
+ * (MSE_ERR_TCB_NOT_SUPPORTED if none).
+ */
+MSE_MUST_USE mse_err mse_tcb_info_match(const struct mse_tcb_info *t, const struct mse_pck_ext *pck,
+                                        struct mse_tcb_level_match *out) MSE_NONNULL(1, 2, 3);
+
+struct mse_qe_identity {
+    int64_t issue_date, next_update;
+    uint32_t tcb_evaluation_data_number;
+    uint32_t miscselect, miscselect_mask;
+    uint8_t attributes[16], attributes_mask[16];
+    uint8_t mrsigner[32];
+    uint16_t isvprodid;
+    json_t *json; /* the signed "enclaveIdentity" object (owned) */
+    uint8_t signature[64];
+    const uint8_t *signed_data;
+    size_t signed_len;
+};
+
+MSE_MUST_USE mse_err mse_qe_identity_parse(const uint8_t *body, size_t len,
+                                           struct mse_qe_identity *out) MSE_NONNULL(1, 3);
+void mse_qe_identity_free(struct mse_qe_identity *q);
+MSE_MUST_USE mse_err mse_qe_identity_verify_signature(const struct mse_qe_identity *q,
+                                                      EVP_PKEY *key) MSE_NONNULL(1, 2);
+/*
+ * QE report against the identity: MRSIGNER, ISVPRODID, MISCSELECT and
+ * ATTRIBUTES under their masks (MSE_ERR_QE_IDENTITY_*), then the QE TCB
+ * level for its ISVSVN (MSE_ERR_QE_TCB_NOT_SUPPORTED).
+ */
+MSE_MUST_USE mse_err mse_qe_identity_match(const struct mse_qe_identity *q,
+                                           const struct mse_report_body *qe_report,
+                                           struct mse_tcb_level_match *out) MSE_NONNULL(1, 2, 3);
+
+/* ---- collateral_json.c: helpers shared by tcb_info.c and qe_identity.c ---- */
+
+/*
+ * Load JSON text strictly (JSON_REJECT_DUPLICATES, no NUL bytes, size
+ * limit). MSE_ERR_JSON, MSE_ERR_JSON_DUPLICATE_KEY, MSE_ERR_LIMIT.
+ */
+MSE_MUST_USE mse_err mse_cj_load(const uint8_t *text, size_t len, json_t **out) MSE_NONNULL(3);
+/*
+ * The signed body {"<member>":{...},"signature":"<128 hex>"}: exactly these
+ * two keys. Returns the signed object parsed from its own raw span (so
+ * fields come from the signed bytes), the span, and the signature.
+ * `fmt` is the format error to report.
+ */
+MSE_MUST_USE mse_err mse_cj_signed_body(const uint8_t *body, size_t len, const char *member,
+                                        mse_err fmt, json_t **signed_obj,
+                                        const uint8_t **span, size_t *span_len,
+                                        uint8_t sig[64]) MSE_NONNULL(1, 3, 5, 6, 7, 8);
+/* Required fields of an object; each returns `fmt` when absent or mistyped. */
+MSE_MUST_USE mse_err mse_cj_hex(json_t *o, const char *key, uint8_t *out, size_t n, mse_err fmt);
+MSE_MUST_USE mse_err mse_cj_uint(json_t *o, const char *key, uint32_t max, uint32_t *out,
+                                 mse_err fmt);
+MSE_MUST_USE mse_err mse_cj_time(json_t *o, const char *key, int64_t *out, mse_err fmt);
+MSE_MUST_USE mse_err mse_cj_str(json_t *o, const char *key, const char **out, mse_err fmt);
+/*
+ * The status, date and advisory IDs of a TCB level object into out;
+ * `allowed` is a MSE_TCB_MASK set of statuses valid in this model.
+ */
+MSE_MUST_USE mse_err mse_cj_level_common(json_t *level, uint32_t allowed,
+                                         struct mse_tcb_level_match *out, mse_err fmt);
+/* Combined status, as QVL's convergeTcbStatusWithQeTcbStatus. */
+enum mse_tcb_status mse_tcb_status_converge(enum mse_tcb_status platform, enum mse_tcb_status qe);
+
+/* ---- policy.c ------------------------------------------------------------ */
+
+/* Fill checks TCB_STATUS, DEBUG, MRSIGNER, MRENCLAVE and ISV from verified fields. */
+void mse_policy_evaluate(const struct mse_policy *p, struct mse_verify_result *r)
+    MSE_NONNULL(1, 2);
+
+#endif

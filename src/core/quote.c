@@ -1,0 +1,132 @@
+/*
+ * SGX ECDSA quote v3 parser (Intel SGX ECDSA Quote Library API, appendix A.4
+ * "Quote Format"; the report body is sgx_report_body_t, Intel SDM vol. 3D
+ * 34.18.1). Layout in <mse/quote.h>.
+ *
+ * Parsing only: nothing here is trusted until src/core/verify.c has checked
+ * the signatures. Length rules, chosen so every malformed quote has one code:
+ *   - running out of bytes while reading a fixed-size field, or a length
+ *     field (sig_data_len, qe_auth_len, cert_data_len) that claims more bytes
+ *     than the buffer holds: MSE_ERR_QUOTE_TRUNCATED;
+ *   - sig_data_len that disagrees with the lengths nested inside it (too
+ *     small for its own content, or larger than that content while the buffer
+ *     holds the extra bytes): MSE_ERR_QUOTE_LENGTH;
+ *   - bytes after the end of the signature data: MSE_ERR_QUOTE_TRAILING.
+ */
+#include <string.h>
+
+#include <mse/guard.h>
+#include <mse/quote.h>
+#include <mse/rd.h>
+
+const uint8_t MSE_INTEL_QE_VENDOR_ID[16] = {0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
+                                            0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07};
+
+/* Fixed part of the signature data: sig, att key, QE report, QE report sig. */
+#define SIG_DATA_FIXED (64 + 64 + MSE_REPORT_BODY_SIZE + 64)
+
+static mse_err read_report_body(struct mse_rd *rd, struct mse_report_body *o)
+{
+    const uint8_t *raw = mse_rd_pos(rd);
+    MSE_TRY(mse_rd_copy(rd, o->cpu_svn, sizeof o->cpu_svn));
+    MSE_TRY(mse_rd_u32le(rd, &o->misc_select));
+    MSE_TRY(mse_rd_skip(rd, 12)); /* reserved1 */
+    MSE_TRY(mse_rd_copy(rd, o->isv_ext_prod_id, sizeof o->isv_ext_prod_id));
+    MSE_TRY(mse_rd_u64le(rd, &o->attributes_flags));
+    MSE_TRY(mse_rd_u64le(rd, &o->attributes_xfrm));
+    MSE_TRY(mse_rd_copy(rd, o->mr_enclave, sizeof o->mr_enclave));
+    MSE_TRY(mse_rd_skip(rd, 32)); /* reserved2 */
+    MSE_TRY(mse_rd_copy(rd, o->mr_signer, sizeof o->mr_signer));
+    MSE_TRY(mse_rd_skip(rd, 32)); /* reserved3 */
+    MSE_TRY(mse_rd_copy(rd, o->config_id, sizeof o->config_id));
+    MSE_TRY(mse_rd_u16le(rd, &o->isv_prod_id));
+    MSE_TRY(mse_rd_u16le(rd, &o->isv_svn));
+    MSE_TRY(mse_rd_u16le(rd, &o->config_svn));
+    MSE_TRY(mse_rd_skip(rd, 42)); /* reserved4 */
+    MSE_TRY(mse_rd_copy(rd, o->isv_family_id, sizeof o->isv_family_id));
+    MSE_TRY(mse_rd_copy(rd, o->report_data, sizeof o->report_data));
+    o->raw = raw;
+    return MSE_OK;
+}
+
+mse_err mse_report_body_parse(const uint8_t *buf, size_t len, struct mse_report_body *out)
+{
+    struct mse_rd rd;
+    memset(out, 0, sizeof *out);
+    mse_rd_init(&rd, buf, len);
+    MSE_TRY(read_report_body(&rd, out));
+    return mse_rd_end(&rd);
+}
+
+static mse_err parse_header(struct mse_rd *rd, struct mse_quote *q)
+{
+    MSE_TRY(mse_rd_u16le(rd, &q->version));
+    MSE_ENSURE(q->version == MSE_QUOTE_VERSION_3, MSE_ERR_QUOTE_VERSION);
+    MSE_TRY(mse_rd_u16le(rd, &q->att_key_type));
+    MSE_ENSURE(q->att_key_type == MSE_QUOTE_ATT_KEY_ECDSA_P256, MSE_ERR_QUOTE_KEY_TYPE);
+    MSE_TRY(mse_rd_u32le(rd, &q->tee_type));
+    MSE_ENSURE(q->tee_type == MSE_QUOTE_TEE_SGX, MSE_ERR_QUOTE_TEE_TYPE);
+    MSE_TRY(mse_rd_u16le(rd, &q->qe_svn));
+    MSE_TRY(mse_rd_u16le(rd, &q->pce_svn));
+    MSE_TRY(mse_rd_copy(rd, q->qe_vendor_id, sizeof q->qe_vendor_id));
+    MSE_TRY(mse_rd_copy(rd, q->user_data, sizeof q->user_data));
+    return MSE_OK;
+}
+
+/* The signature data, read from a sub-reader bounded by sig_data_len. */
+static mse_err parse_sig_data(struct mse_rd *sd, struct mse_quote *q)
+{
+    uint16_t auth_len;
+    uint32_t cert_len;
+    MSE_TRY(mse_rd_copy(sd, q->quote_signature, sizeof q->quote_signature));
+    MSE_TRY(mse_rd_copy(sd, q->att_public_key, sizeof q->att_public_key));
+    MSE_TRY(read_report_body(sd, &q->qe_report));
+    MSE_TRY(mse_rd_copy(sd, q->qe_report_signature, sizeof q->qe_report_signature));
+    MSE_TRY(mse_rd_u16le(sd, &auth_len));
+    MSE_TRY(mse_rd_bytes(sd, auth_len, &q->qe_auth_data));
+    q->qe_auth_len = auth_len;
+    MSE_TRY(mse_rd_u16le(sd, &q->cert_data_type));
+    MSE_ENSURE(q->cert_data_type == MSE_QUOTE_CERT_DATA_PCK_CHAIN, MSE_ERR_QUOTE_CERT_DATA_TYPE);
+    MSE_TRY(mse_rd_u32le(sd, &cert_len));
+    MSE_TRY(mse_rd_bytes(sd, cert_len, &q->cert_data));
+    q->cert_data_len = cert_len;
+    return MSE_OK;
+}
+
+mse_err mse_quote_parse(const uint8_t *buf, size_t len, struct mse_quote *q)
+{
+    mse_err err = MSE_OK;
+    struct mse_rd rd, sd;
+    uint32_t sig_len;
+
+    memset(q, 0, sizeof *q);
+    MSE_ENSURE(len <= MSE_QUOTE_MAX_SIZE, MSE_ERR_LIMIT);
+    mse_rd_init(&rd, buf, len);
+
+    err = parse_header(&rd, q);
+    MSE_ENSURE_OUT(err != MSE_ERR_TRUNCATED, MSE_ERR_QUOTE_TRUNCATED);
+    MSE_CHECK_OUT(err);
+    MSE_ENSURE_OUT(read_report_body(&rd, &q->body) == MSE_OK, MSE_ERR_QUOTE_TRUNCATED);
+    q->signed_data = buf;
+    q->signed_len = MSE_QUOTE_HEADER_SIZE + MSE_REPORT_BODY_SIZE;
+
+    MSE_ENSURE_OUT(mse_rd_u32le(&rd, &sig_len) == MSE_OK, MSE_ERR_QUOTE_TRUNCATED);
+    /* A length below its fixed content can never be right, whatever follows. */
+    MSE_ENSURE_OUT(sig_len >= SIG_DATA_FIXED + 2 + 2 + 4, MSE_ERR_QUOTE_LENGTH);
+    MSE_ENSURE_OUT(mse_rd_sub(&rd, sig_len, &sd) == MSE_OK, MSE_ERR_QUOTE_TRUNCATED);
+
+    err = parse_sig_data(&sd, q);
+    if (err == MSE_ERR_TRUNCATED) {
+        /* The nested lengths overrun sig_data_len: truncated if the buffer ends
+         * there too, otherwise the outer length is inconsistent. */
+        err = mse_rd_left(&rd) == 0 ? MSE_ERR_QUOTE_TRUNCATED : MSE_ERR_QUOTE_LENGTH;
+    }
+    MSE_CHECK_OUT(err);
+    MSE_ENSURE_OUT(mse_rd_end(&sd) == MSE_OK, MSE_ERR_QUOTE_LENGTH);
+    MSE_ENSURE_OUT(mse_rd_end(&rd) == MSE_OK, MSE_ERR_QUOTE_TRAILING);
+    q->total_len = len;
+    return MSE_OK;
+out:
+    memset(q, 0, sizeof *q);
+    return err;
+}

@@ -1,0 +1,144 @@
+/*
+ * TCB info for SGX, versions 2 and 3 (Intel PCS API v4, "TCB Info V2/V3"
+ * models; Intel QVL TCBInfoVerifier.cpp and QuoteVerifier.cpp for the
+ * evaluation).
+ *
+ *   {"tcbInfo":{"id":"SGX"(v3 only),"version":2|3,"issueDate","nextUpdate",
+ *               "fmspc":"<12 hex>","pceId":"<4 hex>","tcbType":0,
+ *               "tcbEvaluationDataNumber":n,
+ *               "tcbLevels":[{"tcb":{...},"tcbDate","tcbStatus","advisoryIDs"?}]},
+ *    "signature":"<128 hex: r||s>"}
+ *   v2 level tcb: {"sgxtcbcomp01svn".."sgxtcbcomp16svn","pcesvn"}
+ *   v3 level tcb: {"sgxtcbcomponents":[16 x {"svn",...}],"pcesvn"}
+ *
+ * Checks and the attacks they stop:
+ *  - ECDSA-P256 signature by the TCB signing key over the raw "tcbInfo"
+ *    text: forged or edited TCB info (a level relabelled UpToDate).
+ *  - fmspc and pceId equal to the PCK's: TCB info of another, better
+ *    patched platform family presented for this one.
+ *  - level selection: the first level (Intel lists them from the highest
+ *    TCB down) whose 16 component SVNs and PCESVN are all <= the PCK's. A
+ *    platform matching no level is refused (TCB not supported) rather than
+ *    given a default status.
+ * The issueDate/nextUpdate window is evaluated by the coordinator (freshness
+ * is a check of its own).
+ */
+#include <string.h>
+
+#include <mse/guard.h>
+
+#include "dcap.h"
+
+#define F MSE_ERR_TCB_INFO_FORMAT
+
+/* All seven statuses are valid in TCB info. */
+#define TCB_INFO_STATUSES                                                                          \
+    (MSE_TCB_MASK(MSE_TCB_UP_TO_DATE) | MSE_TCB_MASK(MSE_TCB_SW_HARDENING_NEEDED) |                \
+     MSE_TCB_MASK(MSE_TCB_CONFIGURATION_NEEDED) |                                                  \
+     MSE_TCB_MASK(MSE_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED) |                                 \
+     MSE_TCB_MASK(MSE_TCB_OUT_OF_DATE) | MSE_TCB_MASK(MSE_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED) |  \
+     MSE_TCB_MASK(MSE_TCB_REVOKED))
+
+/* The 16 component SVNs and PCESVN of one level. */
+static mse_err level_tcb(json_t *level, int version, uint8_t comp[16], uint16_t *pcesvn)
+{
+    json_t *tcb = json_object_get(level, "tcb");
+    uint32_t v;
+    MSE_ENSURE(json_is_object(tcb), F);
+    if (version == 2) {
+        for (int i = 0; i < 16; i++) {
+            char key[20] = "sgxtcbcomp00svn";
+            key[10] = (char)('0' + (i + 1) / 10);
+            key[11] = (char)('0' + (i + 1) % 10);
+            MSE_TRY(mse_cj_uint(tcb, key, 255, &v, F));
+            comp[i] = (uint8_t)v;
+        }
+    } else {
+        json_t *comps = json_object_get(tcb, "sgxtcbcomponents");
+        MSE_ENSURE(json_is_array(comps) && json_array_size(comps) == 16, F);
+        for (size_t i = 0; i < 16; i++) {
+            json_t *c = json_array_get(comps, i);
+            MSE_ENSURE(json_is_object(c), F);
+            MSE_TRY(mse_cj_uint(c, "svn", 255, &v, F));
+            comp[i] = (uint8_t)v;
+        }
+    }
+    MSE_TRY(mse_cj_uint(tcb, "pcesvn", 65535, &v, F));
+    *pcesvn = (uint16_t)v;
+    return MSE_OK;
+}
+
+void mse_tcb_info_free(struct mse_tcb_info *t)
+{
+    json_decref(t->json);
+    t->json = NULL;
+}
+
+mse_err mse_tcb_info_parse(const uint8_t *body, size_t len, struct mse_tcb_info *out)
+{
+    mse_err err = MSE_OK;
+    uint32_t v;
+    memset(out, 0, sizeof *out);
+    MSE_CHECK_OUT(mse_cj_signed_body(body, len, "tcbInfo", F, &out->json, &out->signed_data,
+                                     &out->signed_len, out->signature));
+    json_t *o = out->json;
+    MSE_CHECK_OUT(mse_cj_uint(o, "version", 1000, &v, F));
+    MSE_ENSURE_OUT(v == 2 || v == 3, MSE_ERR_TCB_INFO_VERSION);
+    out->version = (int)v;
+    if (v == 3) {
+        /* v3 also describes TDX ("TDX"); only SGX TCB info applies to an SGX quote. */
+        const char *id;
+        MSE_CHECK_OUT(mse_cj_str(o, "id", &id, F));
+        MSE_ENSURE_OUT(strcmp(id, "SGX") == 0, MSE_ERR_TCB_INFO_VERSION);
+    }
+    MSE_CHECK_OUT(mse_cj_time(o, "issueDate", &out->issue_date, F));
+    MSE_CHECK_OUT(mse_cj_time(o, "nextUpdate", &out->next_update, F));
+    MSE_CHECK_OUT(mse_cj_hex(o, "fmspc", out->fmspc, 6, F));
+    MSE_CHECK_OUT(mse_cj_hex(o, "pceId", out->pce_id, 2, F));
+    MSE_CHECK_OUT(mse_cj_uint(o, "tcbType", 0, &v, F));
+    MSE_CHECK_OUT(mse_cj_uint(o, "tcbEvaluationDataNumber", UINT32_MAX,
+                              &out->tcb_evaluation_data_number, F));
+    json_t *levels = json_object_get(o, "tcbLevels");
+    MSE_ENSURE_OUT(json_is_array(levels) && json_array_size(levels) > 0, F);
+    /* Validate every level now, so a malformed level is a format error whatever the PCK. */
+    for (size_t i = 0; i < json_array_size(levels); i++) {
+        uint8_t comp[16];
+        uint16_t pcesvn;
+        struct mse_tcb_level_match m;
+        json_t *lvl = json_array_get(levels, i);
+        MSE_CHECK_OUT(level_tcb(lvl, out->version, comp, &pcesvn));
+        MSE_CHECK_OUT(mse_cj_level_common(lvl, TCB_INFO_STATUSES, &m, F));
+    }
+out:
+    if (err != MSE_OK)
+        mse_tcb_info_free(out);
+    return err;
+}
+
+mse_err mse_tcb_info_verify_signature(const struct mse_tcb_info *t, EVP_PKEY *key)
+{
+    bool valid = false;
+    MSE_TRY(mse_ecdsa_p256_verify(key, t->signed_data, t->signed_len, t->signature, &valid));
+    MSE_ENSURE(valid, MSE_ERR_TCB_INFO_SIGNATURE);
+    return MSE_OK;
+}
+
+mse_err mse_tcb_info_match(const struct mse_tcb_info *t, const struct mse_pck_ext *pck,
+                           struct mse_tcb_level_match *out)
+{
+    MSE_ENSURE(memcmp(t->fmspc, pck->fmspc, 6) == 0, MSE_ERR_TCB_INFO_FMSPC_MISMATCH);
+    MSE_ENSURE(memcmp(t->pce_id, pck->pce_id, 2) == 0, MSE_ERR_TCB_INFO_PCEID_MISMATCH);
+    json_t *levels = json_object_get(t->json, "tcbLevels");
+    for (size_t i = 0; i < json_array_size(levels); i++) {
+        uint8_t comp[16];
+        uint16_t pcesvn;
+        json_t *lvl = json_array_get(levels, i);
+        MSE_TRY(level_tcb(lvl, t->version, comp, &pcesvn));
+        bool ok = pck->pcesvn >= pcesvn;
+        for (int c = 0; c < 16 && ok; c++)
+            ok = pck->comp_svn[c] >= comp[c];
+        if (ok)
+            return mse_cj_level_common(lvl, TCB_INFO_STATUSES, out, F);
+    }
+    return MSE_ERR_TCB_NOT_SUPPORTED;
+}

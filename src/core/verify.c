@@ -1,0 +1,739 @@
+/*
+ * The verification coordinator: RA-TLS certificate -> quote -> Intel DCAP
+ * (the algorithm of Intel's Quote Verification Library, QVL:
+ * PckCertVerifier, PckCrlVerifier, TCBInfoVerifier, EnclaveIdentityV2,
+ * QuoteVerifier) against one pinned anchor -> collateral freshness at T ->
+ * the mse policy. The checks and their order are MSE_CHECK_LIST in
+ * <mse/verify.h>; docs/verification.md gives each one's spec source, the
+ * attack it stops and its error codes.
+ *
+ * Decisive failure (what result->err names), by design:
+ *  1. The cryptographic/structural checks CERT .. QUOTE_SIGNATURE run in
+ *     list order and stop at the first failure, which is decisive: later
+ *     checks depend on what earlier ones established (e.g. TCB info is only
+ *     meaningful for a PCK whose chain verified). They run whatever T is,
+ *     with validity windows merely recorded, so a forged or tampered item is
+ *     reported as such even when it is also expired.
+ *  2. Only when all of them passed is freshness (COLLATERAL_TIME) judged:
+ *     every certificate, CRL, TCB info and QE identity must be valid at T
+ *     (not_before <= T < not_after, the same half-open window for all). An
+ *     invalid item refuses, naming every invalid item and its date, unless
+ *     the policy tolerates expired collateral; then the check is WARN and
+ *     still names them. Reviewers: tolerated staleness means revocations
+ *     and TCB recoveries published after the items' nextUpdate are unseen.
+ *  3. Then the policy checks (TCB status, debug, MRSIGNER, MRENCLAVE, ISV)
+ *     are all evaluated and reported; the first failing one is decisive.
+ * A check that did not run is NOT_RUN; result->ok needs no FAIL anywhere.
+ *
+ * Pure: no clock, files or printing. Resource failures (allocation, OpenSSL
+ * internal errors) are returned as the function's error, never as a
+ * verdict about the certificate.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include <mse/bytes.h>
+#include <mse/guard.h>
+#include <mse/quote.h>
+#include <mse/ratls.h>
+#include <mse/time.h>
+#include <mse/verify.h>
+
+#include "dcap.h"
+#include "msg.h"
+
+struct vctx {
+    const struct mse_verify_input *in;
+    struct mse_verify_result *r;
+    X509 *anchor;
+    const uint8_t *anchor_der; /* the anchor as given (compared byte for byte) */
+    size_t anchor_len;
+    uint8_t *qbuf; /* the quote copied out of the certificate */
+    struct mse_ratls ratls;
+    struct mse_quote quote;
+    struct mse_certs pck; /* leaf, CA, root from the quote */
+    struct mse_pck_ext ext;
+    X509_CRL *root_crl, *pck_crl;
+    X509 *tcb_signer;
+    struct mse_tcb_info tcb;
+    struct mse_qe_identity qe;
+    struct mse_tcb_level_match platform_level, qe_level;
+    struct mse_msg m; /* detail of the running check */
+    unsigned char item_kind[MSE_MAX_VALIDITY_ITEMS]; /* enum item_kind of result->validity[i] */
+};
+
+/* ---- validity items ------------------------------------------------------ */
+
+/* What kind of item a validity window belongs to: its field names and expiry code. */
+enum item_kind {
+    ITEM_PCK_CHAIN_CERT, /* PCK leaf, PCK CA, root */
+    ITEM_OTHER_CERT,     /* RA-TLS certificate, TCB signing certificate */
+    ITEM_CRL,
+    ITEM_TCB_INFO,
+    ITEM_QE_IDENTITY,
+};
+
+static const struct {
+    const char *not_before, *not_after;
+    mse_err expired;
+} item_kinds[] = {
+    [ITEM_PCK_CHAIN_CERT] = {"notBefore", "notAfter", MSE_ERR_PCK_CHAIN_VALIDITY},
+    [ITEM_OTHER_CERT] = {"notBefore", "notAfter", MSE_ERR_COLLATERAL_EXPIRED},
+    [ITEM_CRL] = {"thisUpdate", "nextUpdate", MSE_ERR_CRL_EXPIRED},
+    [ITEM_TCB_INFO] = {"issueDate", "nextUpdate", MSE_ERR_TCB_INFO_EXPIRED},
+    [ITEM_QE_IDENTITY] = {"issueDate", "nextUpdate", MSE_ERR_QE_IDENTITY_EXPIRED},
+};
+
+static void add_validity(struct vctx *v, const char *name, enum item_kind kind, int64_t nb,
+                         int64_t na)
+{
+    struct mse_verify_result *r = v->r;
+    if (r->validity_count >= MSE_MAX_VALIDITY_ITEMS)
+        return;
+    v->item_kind[r->validity_count] = kind;
+    struct mse_validity_item *it = &r->validity[r->validity_count++];
+    size_t n = strlen(name);
+    if (n >= sizeof it->name)
+        n = sizeof it->name - 1;
+    memcpy(it->name, name, n);
+    it->name[n] = '\0';
+    it->not_before = nb;
+    it->not_after = na;
+    it->valid = nb <= v->in->at && v->in->at < na;
+}
+
+static mse_err add_cert_validity(struct vctx *v, const char *name, enum item_kind kind, X509 *c)
+{
+    int64_t nb, na;
+    MSE_TRY_AS(mse_x509_validity(c, &nb, &na), MSE_ERR_CERT_PARSE);
+    add_validity(v, name, kind, nb, na);
+    return MSE_OK;
+}
+
+/* ---- the DCAP checks, one function each ------------------------------------ */
+
+static mse_err check_cert(struct vctx *v)
+{
+    const struct mse_verify_input *in = v->in;
+    MSE_ENSURE(in->cert_der != NULL && in->cert_len > 0, MSE_ERR_CERT_PARSE);
+    MSE_TRY(mse_ratls_extract(in->cert_der, in->cert_len, v->qbuf, MSE_QUOTE_MAX_SIZE,
+                              &v->ratls));
+    int64_t nb, na;
+    MSE_TRY(mse_x509_der_validity(in->cert_der, in->cert_len, &nb, &na));
+    add_validity(v, "RA-TLS certificate", ITEM_OTHER_CERT, nb, na);
+    mse_msg_str(&v->m, v->ratls.carrier == MSE_RATLS_CARRIER_DICE
+                           ? "quote found in TCG DICE tagged evidence"
+                           : "quote found in extension 1.2.840.113741.1337.6");
+    return MSE_OK;
+}
+
+static mse_err check_quote(struct vctx *v)
+{
+    struct mse_verify_result *r = v->r;
+    MSE_TRY(mse_quote_parse(v->ratls.quote, v->ratls.quote_len, &v->quote));
+    r->have_quote = true;
+    r->enclave = v->quote.body;
+    r->enclave.raw = NULL; /* the quote buffer does not outlive mse_verify */
+    r->debug = (v->quote.body.attributes_flags & MSE_SGX_FLAGS_DEBUG) != 0;
+    /* QVL: only quotes from Intel's QE are verifiable against Intel's collateral. */
+    if (memcmp(v->quote.qe_vendor_id, MSE_INTEL_QE_VENDOR_ID, 16) != 0) {
+        mse_msg_str(&v->m, "QE vendor ID ");
+        mse_msg_hex(&v->m, v->quote.qe_vendor_id, 16);
+        mse_msg_str(&v->m, " is not Intel's");
+        return MSE_ERR_QUOTE_QE_VENDOR;
+    }
+    mse_msg_str(&v->m, "SGX ECDSA-P256 quote v3, ");
+    mse_msg_u64(&v->m, v->quote.total_len);
+    mse_msg_str(&v->m, " bytes");
+    return MSE_OK;
+}
+
+static mse_err check_binding(struct vctx *v)
+{
+    struct mse_verify_result *r = v->r;
+    MSE_TRY(mse_ratls_check_binding(v->in->cert_der, v->in->cert_len, &v->ratls,
+                                    v->quote.body.report_data, &r->binding,
+                                    r->x25519_public_key));
+    mse_msg_str(&v->m, "certificate key bound by REPORTDATA (");
+    mse_msg_str(&v->m, mse_binding_name(r->binding));
+    mse_msg_str(&v->m, " form)");
+    return MSE_OK;
+}
+
+/* Byte-for-byte equality with the trust anchor. */
+static bool der_is_anchor(const struct vctx *v, const uint8_t *der, size_t len)
+{
+    return der != NULL && len == v->anchor_len && memcmp(der, v->anchor_der, len) == 0;
+}
+
+static const char CN_PCK_LEAF[] = "Intel SGX PCK Certificate";
+static const char CN_PCK_PLATFORM[] = "Intel SGX PCK Platform CA";
+static const char CN_PCK_PROCESSOR[] = "Intel SGX PCK Processor CA";
+static const char CN_TCB_SIGNING[] = "Intel SGX TCB Signing";
+
+static mse_err check_pck_chain(struct vctx *v)
+{
+    struct mse_verify_result *r = v->r;
+    /* Leaf and CA are decoded; the root is only compared with the anchor, byte for byte. */
+    mse_err e = mse_x509_pem_chain_partial(v->quote.cert_data, v->quote.cert_data_len, 2, &v->pck);
+    if (e == MSE_ERR_NOMEM)
+        return e;
+    if (e == MSE_ERR_LIMIT) {
+        mse_msg_str(&v->m, "more than 8 certificates in the quote's PCK chain");
+        return MSE_ERR_QUOTE_PCK_CHAIN_LENGTH;
+    }
+    if (e != MSE_OK) {
+        mse_msg_str(&v->m, "the quote's certification data is not a PEM certificate chain");
+        return MSE_ERR_QUOTE_PCK_CHAIN_FORMAT;
+    }
+    /* Exactly leaf, PCK CA, root: anything else is not the DCAP profile. */
+    if (v->pck.n != 3) {
+        mse_msg_str(&v->m, "the quote's PCK chain has ");
+        mse_msg_u64(&v->m, v->pck.n);
+        mse_msg_str(&v->m, " certificates, expected 3 (leaf, PCK CA, root)");
+        return MSE_ERR_QUOTE_PCK_CHAIN_LENGTH;
+    }
+    X509 *leaf = v->pck.c[0], *ca = v->pck.c[1];
+    const uint8_t *root_der;
+    size_t root_len;
+    int64_t nb, na;
+    mse_certs_der(&v->pck, 2, &root_der, &root_len);
+    MSE_TRY(add_cert_validity(v, "PCK certificate", ITEM_PCK_CHAIN_CERT, leaf));
+    MSE_TRY(add_cert_validity(v, "PCK CA certificate", ITEM_PCK_CHAIN_CERT, ca));
+    MSE_TRY(mse_x509_der_validity(root_der, root_len, &nb, &na));
+    add_validity(v, "root CA certificate", ITEM_PCK_CHAIN_CERT, nb, na);
+    /* A root carrying Intel's names but another key is the classic forgery. */
+    if (!der_is_anchor(v, root_der, root_len)) {
+        mse_msg_str(&v->m, "the quote's root certificate is not the trusted anchor");
+        return MSE_ERR_ROOT_UNTRUSTED;
+    }
+    if (!mse_x509_subject_cn_is(leaf, CN_PCK_LEAF) ||
+        !(mse_x509_subject_cn_is(ca, CN_PCK_PLATFORM) ||
+          mse_x509_subject_cn_is(ca, CN_PCK_PROCESSOR))) {
+        mse_msg_str(&v->m, "subject names are not those of an Intel PCK chain");
+        return MSE_ERR_PCK_CHAIN_ISSUER;
+    }
+    mse_err ce = mse_x509_chain_verify(leaf, ca, v->anchor, v->in->at);
+    if (ce != MSE_OK) {
+        mse_msg_str(&v->m, "PCK chain does not verify to the trusted root: ");
+        mse_msg_str(&v->m, mse_err_str(ce));
+        return ce;
+    }
+    e = mse_pck_ext_from_cert(leaf, &v->ext);
+    if (e != MSE_OK) {
+        mse_msg_str(&v->m, "PCK certificate SGX extension (1.2.840.113741.1.13.1) missing or malformed");
+        return e;
+    }
+    memcpy(r->fmspc, v->ext.fmspc, 6);
+    r->pce_id = (uint16_t)(v->ext.pce_id[0] << 8 | v->ext.pce_id[1]);
+    memcpy(r->pck_cpusvn, v->ext.cpusvn, 16);
+    r->pck_pcesvn = v->ext.pcesvn;
+    mse_msg_str(&v->m, "PCK chain verifies to the trusted root; FMSPC ");
+    mse_msg_hex(&v->m, v->ext.fmspc, 6);
+    mse_msg_str(&v->m, ", PCESVN ");
+    mse_msg_u64(&v->m, v->ext.pcesvn);
+    return MSE_OK;
+}
+
+static mse_err load_crl(struct vctx *v, const struct mse_blob *b, const char *name, X509_CRL **out)
+{
+    if (b->data == NULL || b->len == 0) {
+        mse_msg_str(&v->m, name);
+        mse_msg_str(&v->m, " missing");
+        return MSE_ERR_CRL_MISSING;
+    }
+    mse_err e = mse_crl_load(b->data, b->len, out);
+    if (e != MSE_OK) {
+        mse_msg_str(&v->m, name);
+        mse_msg_str(&v->m, " is not a DER, PEM or hex-encoded CRL");
+        return e;
+    }
+    int64_t tu, nu;
+    MSE_TRY(mse_crl_validity(*out, &tu, &nu));
+    add_validity(v, name, ITEM_CRL, tu, nu);
+    return MSE_OK;
+}
+
+static mse_err crl_issuer(struct vctx *v, X509_CRL *crl, X509 *issuer, const char *name,
+                          const char *issuer_name)
+{
+    mse_err e = mse_crl_check_issuer(crl, issuer);
+    if (e != MSE_OK) {
+        mse_msg_str(&v->m, name);
+        mse_msg_str(&v->m, e == MSE_ERR_CRL_ISSUER ? " is not issued by the " : " signature does not verify with the ");
+        mse_msg_str(&v->m, issuer_name);
+    }
+    return e;
+}
+
+static mse_err check_root_crl(struct vctx *v)
+{
+    MSE_TRY(load_crl(v, &v->in->collateral->root_ca_crl, "Root CA CRL", &v->root_crl));
+    MSE_TRY(crl_issuer(v, v->root_crl, v->anchor, "Root CA CRL", "trusted root"));
+    if (mse_crl_lists(v->root_crl, v->pck.c[1])) {
+        mse_msg_str(&v->m, "the PCK CA certificate is revoked by the Root CA CRL");
+        return MSE_ERR_PCK_CA_REVOKED;
+    }
+    mse_msg_str(&v->m, "signed by the trusted root; PCK CA not revoked");
+    return MSE_OK;
+}
+
+static mse_err check_pck_crl(struct vctx *v)
+{
+    const struct mse_collateral *col = v->in->collateral;
+    MSE_TRY(load_crl(v, &col->pck_crl, "PCK CRL", &v->pck_crl));
+    MSE_TRY(crl_issuer(v, v->pck_crl, v->pck.c[1], "PCK CRL", "PCK CA of the quote"));
+    /* An issuer chain sent alongside must name the same CA (it adds no trust of its own). */
+    if (col->pck_crl_chain.data != NULL && col->pck_crl_chain.len > 0) {
+        struct mse_certs ch = {0};
+        mse_err e = mse_x509_pem_chain(col->pck_crl_chain.data, col->pck_crl_chain.len, &ch);
+        bool same = e == MSE_OK && mse_x509_same(ch.c[0], v->pck.c[1]);
+        mse_certs_free(&ch);
+        if (e == MSE_ERR_NOMEM)
+            return e;
+        if (!same) {
+            mse_msg_str(&v->m, "the PCK CRL issuer chain does not start with the quote's PCK CA");
+            return e == MSE_OK ? MSE_ERR_CRL_ISSUER : MSE_ERR_CHAIN_FORMAT;
+        }
+    }
+    if (mse_crl_lists(v->pck_crl, v->pck.c[0])) {
+        mse_msg_str(&v->m, "the PCK certificate is revoked by the PCK CRL");
+        return MSE_ERR_PCK_REVOKED;
+    }
+    mse_msg_str(&v->m, "signed by the PCK CA; PCK certificate not revoked");
+    return MSE_OK;
+}
+
+/*
+ * The TCB signing certificate from an issuer chain (signer [+ root]):
+ * chained to the anchor, named as Intel's, not revoked by the Root CA CRL.
+ */
+static mse_err load_tcb_signer(struct vctx *v, const struct mse_blob *chain, X509 **out)
+{
+    struct mse_certs ch = {0};
+    mse_err err = MSE_OK;
+    *out = NULL;
+    if (chain->data == NULL || chain->len == 0) {
+        mse_msg_str(&v->m, "TCB signing certificate missing");
+        return MSE_ERR_COLLATERAL_MISSING;
+    }
+    err = mse_x509_pem_chain_partial(chain->data, chain->len, 1, &ch);
+    if (err != MSE_OK) {
+        mse_msg_str(&v->m, "TCB signing issuer chain is not PEM certificates");
+        return err == MSE_ERR_NOMEM ? err : MSE_ERR_CHAIN_FORMAT;
+    }
+    if (ch.n > 2) {
+        mse_msg_str(&v->m, "TCB signing issuer chain has more than signer and root");
+        MSE_GOTO_OUT(MSE_ERR_CHAIN_FORMAT);
+    }
+    const uint8_t *root_der;
+    size_t root_len;
+    mse_certs_der(&ch, 1, &root_der, &root_len);
+    if (ch.n == 2 && !der_is_anchor(v, root_der, root_len)) {
+        mse_msg_str(&v->m, "TCB signing issuer chain ends in a root that is not the trusted anchor");
+        MSE_GOTO_OUT(MSE_ERR_TCB_SIGNING_CHAIN);
+    }
+    if (!mse_x509_subject_cn_is(ch.c[0], CN_TCB_SIGNING)) {
+        mse_msg_str(&v->m, "TCB signing certificate is not named Intel SGX TCB Signing");
+        MSE_GOTO_OUT(MSE_ERR_TCB_SIGNING_CHAIN);
+    }
+    err = mse_x509_chain_verify(ch.c[0], NULL, v->anchor, v->in->at);
+    if (err != MSE_OK) {
+        mse_msg_str(&v->m, "TCB signing certificate does not verify to the trusted root: ");
+        mse_msg_str(&v->m, mse_err_str(err));
+        MSE_GOTO_OUT(err == MSE_ERR_NOMEM ? err : MSE_ERR_TCB_SIGNING_CHAIN);
+    }
+    if (mse_crl_lists(v->root_crl, ch.c[0])) {
+        mse_msg_str(&v->m, "TCB signing certificate is revoked by the Root CA CRL");
+        MSE_GOTO_OUT(MSE_ERR_TCB_SIGNING_CHAIN);
+    }
+    *out = ch.c[0];
+    ch.c[0] = NULL;
+out:
+    mse_certs_free(&ch);
+    return err;
+}
+
+static void merge_advisories(struct mse_verify_result *r, const struct mse_tcb_level_match *l)
+{
+    for (size_t i = 0; i < l->advisory_count; i++) {
+        bool dup = false;
+        for (size_t j = 0; j < r->advisory_count && !dup; j++)
+            dup = strcmp(r->advisories[j], l->advisories[i]) == 0;
+        if (!dup && r->advisory_count < MSE_MAX_ADVISORIES)
+            memcpy(r->advisories[r->advisory_count++], l->advisories[i],
+                   sizeof r->advisories[0]);
+    }
+}
+
+static mse_err check_tcb_info(struct vctx *v)
+{
+    struct mse_verify_result *r = v->r;
+    const struct mse_collateral *col = v->in->collateral;
+    MSE_TRY(load_tcb_signer(v, &col->tcb_info_chain, &v->tcb_signer));
+    MSE_TRY(add_cert_validity(v, "TCB signing certificate", ITEM_OTHER_CERT, v->tcb_signer));
+    if (col->tcb_info.data == NULL || col->tcb_info.len == 0) {
+        mse_msg_str(&v->m, "TCB info missing");
+        return MSE_ERR_COLLATERAL_MISSING;
+    }
+    mse_err e = mse_tcb_info_parse(col->tcb_info.data, col->tcb_info.len, &v->tcb);
+    if (e != MSE_OK) {
+        mse_msg_str(&v->m, "TCB info is not a valid SGX TCB info v2/v3 body");
+        return e;
+    }
+    add_validity(v, "TCB info", ITEM_TCB_INFO, v->tcb.issue_date, v->tcb.next_update);
+    e = mse_tcb_info_verify_signature(&v->tcb, X509_get0_pubkey(v->tcb_signer));
+    if (e != MSE_OK) {
+        mse_msg_str(&v->m, "TCB info signature does not verify with the TCB signing key");
+        return e;
+    }
+    e = mse_tcb_info_match(&v->tcb, &v->ext, &v->platform_level);
+    if (e == MSE_ERR_TCB_INFO_FMSPC_MISMATCH) {
+        mse_msg_str(&v->m, "TCB info is for FMSPC ");
+        mse_msg_hex(&v->m, v->tcb.fmspc, 6);
+        mse_msg_str(&v->m, ", the PCK's is ");
+        mse_msg_hex(&v->m, v->ext.fmspc, 6);
+        return e;
+    }
+    if (e == MSE_ERR_TCB_INFO_PCEID_MISMATCH) {
+        mse_msg_str(&v->m, "TCB info is for PCE ID ");
+        mse_msg_hex(&v->m, v->tcb.pce_id, 2);
+        mse_msg_str(&v->m, ", the PCK's is ");
+        mse_msg_hex(&v->m, v->ext.pce_id, 2);
+        return e;
+    }
+    if (e == MSE_ERR_TCB_NOT_SUPPORTED) {
+        mse_msg_str(&v->m, "no TCB level of the TCB info matches the PCK's TCB (PCESVN ");
+        mse_msg_u64(&v->m, v->ext.pcesvn);
+        mse_msg_str(&v->m, ")");
+        return e;
+    }
+    MSE_TRY(e);
+    r->platform_tcb_status = v->platform_level.status;
+    memcpy(r->tcb_date, v->platform_level.tcb_date, sizeof r->tcb_date);
+    merge_advisories(r, &v->platform_level);
+    mse_msg_str(&v->m, "signed by Intel; platform TCB level ");
+    mse_msg_str(&v->m, v->platform_level.tcb_date);
+    mse_msg_str(&v->m, ": ");
+    mse_msg_str(&v->m, mse_tcb_status_name(v->platform_level.status));
+    return MSE_OK;
+}
+
+static mse_err check_qe_identity(struct vctx *v)
+{
+    struct mse_verify_result *r = v->r;
+    const struct mse_collateral *col = v->in->collateral;
+    X509 *signer = v->tcb_signer, *own = NULL;
+    mse_err e;
+    /* A separate issuer chain is verified like the TCB info's; an absent one means the same signer. */
+    if (col->qe_identity_chain.data != NULL && col->qe_identity_chain.len > 0 &&
+        !(col->qe_identity_chain.data == col->tcb_info_chain.data &&
+          col->qe_identity_chain.len == col->tcb_info_chain.len)) {
+        MSE_TRY(load_tcb_signer(v, &col->qe_identity_chain, &own));
+        if (!mse_x509_same(own, v->tcb_signer)) {
+            e = add_cert_validity(v, "QE identity signing certificate", ITEM_OTHER_CERT, own);
+            if (e != MSE_OK) {
+                X509_free(own);
+                return e;
+            }
+        }
+        signer = own;
+    }
+    if (col->qe_identity.data == NULL || col->qe_identity.len == 0) {
+        X509_free(own);
+        mse_msg_str(&v->m, "QE identity missing");
+        return MSE_ERR_COLLATERAL_MISSING;
+    }
+    e = mse_qe_identity_parse(col->qe_identity.data, col->qe_identity.len, &v->qe);
+    if (e != MSE_OK) {
+        X509_free(own);
+        mse_msg_str(&v->m, "QE identity is not a valid QE identity v2 body");
+        return e;
+    }
+    add_validity(v, "QE identity", ITEM_QE_IDENTITY, v->qe.issue_date, v->qe.next_update);
+    e = mse_qe_identity_verify_signature(&v->qe, X509_get0_pubkey(signer));
+    X509_free(own);
+    if (e != MSE_OK) {
+        mse_msg_str(&v->m, "QE identity signature does not verify with the TCB signing key");
+        return e;
+    }
+    const struct mse_report_body *qr = &v->quote.qe_report;
+    e = mse_qe_identity_match(&v->qe, qr, &v->qe_level);
+    switch (e) {
+    case MSE_OK:
+        break;
+    case MSE_ERR_QE_IDENTITY_MRSIGNER:
+        mse_msg_str(&v->m, "QE MRSIGNER ");
+        mse_msg_hex(&v->m, qr->mr_signer, 32);
+        mse_msg_str(&v->m, " is not the QE identity's ");
+        mse_msg_hex(&v->m, v->qe.mrsigner, 32);
+        return e;
+    case MSE_ERR_QE_IDENTITY_ISVPRODID:
+        mse_msg_str(&v->m, "QE ISVPRODID ");
+        mse_msg_u64(&v->m, qr->isv_prod_id);
+        mse_msg_str(&v->m, " is not the QE identity's ");
+        mse_msg_u64(&v->m, v->qe.isvprodid);
+        return e;
+    case MSE_ERR_QE_IDENTITY_MISCSELECT:
+        mse_msg_str(&v->m, "QE MISCSELECT differs from the QE identity under its mask");
+        return e;
+    case MSE_ERR_QE_IDENTITY_ATTRIBUTES:
+        mse_msg_str(&v->m, "QE ATTRIBUTES differ from the QE identity under its mask");
+        return e;
+    case MSE_ERR_QE_TCB_NOT_SUPPORTED:
+        mse_msg_str(&v->m, "QE ISVSVN ");
+        mse_msg_u64(&v->m, qr->isv_svn);
+        mse_msg_str(&v->m, " is below every QE TCB level");
+        return e;
+    default:
+        return e;
+    }
+    r->qe_tcb_status = v->qe_level.status;
+    merge_advisories(r, &v->qe_level);
+    mse_msg_str(&v->m, "QE matches Intel's QE identity; QE ISVSVN ");
+    mse_msg_u64(&v->m, qr->isv_svn);
+    mse_msg_str(&v->m, ": ");
+    mse_msg_str(&v->m, mse_tcb_status_name(v->qe_level.status));
+    return MSE_OK;
+}
+
+static mse_err check_qe_report(struct vctx *v)
+{
+    bool valid = false;
+    EVP_PKEY *pck_key = X509_get0_pubkey(v->pck.c[0]);
+    MSE_ENSURE(pck_key != NULL, MSE_ERR_QE_REPORT_SIGNATURE);
+    MSE_TRY(mse_ecdsa_p256_verify(pck_key, v->quote.qe_report.raw, MSE_REPORT_BODY_SIZE,
+                                  v->quote.qe_report_signature, &valid));
+    if (!valid) {
+        mse_msg_str(&v->m, "the QE report is not signed by the PCK certificate's key");
+        return MSE_ERR_QE_REPORT_SIGNATURE;
+    }
+    mse_msg_str(&v->m, "QE report signed by the PCK key");
+    return MSE_OK;
+}
+
+static mse_err check_qe_report_data(struct vctx *v)
+{
+    uint8_t h[32];
+    unsigned int hl = 0;
+    static const uint8_t zero[32] = {0};
+    const uint8_t *rd = v->quote.qe_report.report_data;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    MSE_ENSURE(md != NULL, MSE_ERR_NOMEM);
+    int ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+             EVP_DigestUpdate(md, v->quote.att_public_key, 64) == 1 &&
+             (v->quote.qe_auth_len == 0 ||
+              EVP_DigestUpdate(md, v->quote.qe_auth_data, v->quote.qe_auth_len) == 1) &&
+             EVP_DigestFinal_ex(md, h, &hl) == 1 && hl == 32;
+    EVP_MD_CTX_free(md);
+    MSE_ENSURE(ok, MSE_ERR_CRYPTO);
+    /* Without this, any key could be passed off as attested by the QE. */
+    if (memcmp(h, rd, 32) != 0 || memcmp(rd + 32, zero, 32) != 0) {
+        mse_msg_str(&v->m, "QE REPORTDATA is not SHA-256(attestation key || QE auth data) || zeros");
+        return MSE_ERR_QE_REPORT_DATA;
+    }
+    mse_msg_str(&v->m, "QE REPORTDATA binds the attestation key");
+    return MSE_OK;
+}
+
+static mse_err check_quote_signature(struct vctx *v)
+{
+    EVP_PKEY *ak = NULL;
+    bool valid = false;
+    if (mse_ec_p256_key(v->quote.att_public_key, &ak) != MSE_OK) {
+        mse_msg_str(&v->m, "the attestation key is not a P-256 point");
+        return MSE_ERR_QUOTE_SIGNATURE;
+    }
+    mse_err e = mse_ecdsa_p256_verify(ak, v->quote.signed_data, v->quote.signed_len,
+                                      v->quote.quote_signature, &valid);
+    EVP_PKEY_free(ak);
+    MSE_TRY(e);
+    if (!valid) {
+        mse_msg_str(&v->m, "the quote is not signed by the attestation key");
+        return MSE_ERR_QUOTE_SIGNATURE;
+    }
+    mse_msg_str(&v->m, "header and report body signed by the attested key");
+    return MSE_OK;
+}
+
+/* ---- freshness --------------------------------------------------------- */
+
+static mse_err check_collateral_time(struct vctx *v, const struct mse_policy *p)
+{
+    struct mse_verify_result *r = v->r;
+    struct mse_check_result *c = &r->checks[MSE_CHECK_COLLATERAL_TIME];
+    struct mse_msg m;
+    size_t bad = 0;
+    mse_err code = MSE_OK;
+    bool all_future = true;
+    int64_t at = v->in->at;
+    mse_msg_init(&m, c->detail, sizeof c->detail);
+    for (size_t i = 0; i < r->validity_count; i++) {
+        const struct mse_validity_item *it = &r->validity[i];
+        if (it->valid)
+            continue;
+        enum item_kind kind = (enum item_kind)v->item_kind[i];
+        const char *fnb = item_kinds[kind].not_before, *fna = item_kinds[kind].not_after;
+        bool expired = at >= it->not_after;
+        all_future = all_future && !expired;
+        mse_err ic = expired ? item_kinds[kind].expired : MSE_ERR_COLLATERAL_NOT_YET_VALID;
+        code = bad == 0 ? ic : (code == ic ? code : MSE_ERR_COLLATERAL_EXPIRED);
+        mse_msg_str(&m, bad == 0 ? "" : "; ");
+        mse_msg_str(&m, it->name);
+        mse_msg_str(&m, expired ? " expired: " : " not yet valid: ");
+        mse_msg_str(&m, expired ? fna : fnb);
+        mse_msg_str(&m, " ");
+        mse_msg_time(&m, expired ? it->not_after : it->not_before);
+        bad++;
+    }
+    if (bad == 0) {
+        c->outcome = MSE_OUTCOME_PASS;
+        mse_msg_str(&m, "all ");
+        mse_msg_u64(&m, r->validity_count);
+        mse_msg_str(&m, " items valid at ");
+        mse_msg_time(&m, at);
+        return MSE_OK;
+    }
+    if (bad > 1 && all_future)
+        code = code == MSE_ERR_COLLATERAL_EXPIRED ? MSE_ERR_COLLATERAL_NOT_YET_VALID : code;
+    c->err = code;
+    if (p->allow_expired_collateral) {
+        c->outcome = MSE_OUTCOME_WARN;
+        mse_msg_str(&m, " (tolerated by policy)");
+        return MSE_OK;
+    }
+    c->outcome = MSE_OUTCOME_FAIL;
+    return code;
+}
+
+/* ---- driver ------------------------------------------------------------ */
+
+typedef mse_err (*check_fn)(struct vctx *);
+
+static const check_fn dcap_checks[] = {
+    [MSE_CHECK_CERT] = check_cert,
+    [MSE_CHECK_QUOTE] = check_quote,
+    [MSE_CHECK_BINDING] = check_binding,
+    [MSE_CHECK_PCK_CHAIN] = check_pck_chain,
+    [MSE_CHECK_ROOT_CA_CRL] = check_root_crl,
+    [MSE_CHECK_PCK_CRL] = check_pck_crl,
+    [MSE_CHECK_TCB_INFO] = check_tcb_info,
+    [MSE_CHECK_QE_IDENTITY] = check_qe_identity,
+    [MSE_CHECK_QE_REPORT] = check_qe_report,
+    [MSE_CHECK_QE_REPORT_DATA] = check_qe_report_data,
+    [MSE_CHECK_QUOTE_SIGNATURE] = check_quote_signature,
+};
+
+static bool resource_error(mse_err e)
+{
+    return e == MSE_ERR_NOMEM || e == MSE_ERR_CRYPTO || e == MSE_ERR_INTERNAL ||
+           e == MSE_ERR_BUFFER_TOO_SMALL;
+}
+
+static void decide(struct mse_verify_result *r, enum mse_check_id id, mse_err e)
+{
+    struct mse_msg m;
+    r->ok = false;
+    r->err = e;
+    mse_msg_init(&m, r->message, sizeof r->message);
+    mse_msg_str(&m, mse_check_title(id));
+    mse_msg_str(&m, ": ");
+    if (r->checks[id].detail[0] != '\0')
+        mse_msg_str(&m, r->checks[id].detail);
+    else
+        mse_msg_str(&m, mse_err_str(e));
+}
+
+static void vctx_free(struct vctx *v)
+{
+    free(v->qbuf);
+    X509_free(v->anchor);
+    mse_certs_free(&v->pck);
+    X509_CRL_free(v->root_crl);
+    X509_CRL_free(v->pck_crl);
+    X509_free(v->tcb_signer);
+    mse_tcb_info_free(&v->tcb);
+    mse_qe_identity_free(&v->qe);
+    ERR_clear_error();
+}
+
+mse_err mse_verify(const struct mse_verify_input *in, const struct mse_policy *policy,
+                   struct mse_verify_result *r)
+{
+    mse_err err = MSE_OK;
+    struct vctx v;
+    const uint8_t *anchor_der;
+    size_t anchor_len;
+    static const struct mse_collateral no_collateral;
+    struct mse_verify_input input = *in;
+
+    memset(r, 0, sizeof *r);
+    memset(&v, 0, sizeof v);
+    r->tcb_status = r->platform_tcb_status = r->qe_tcb_status = MSE_TCB_UNKNOWN;
+    if (input.collateral == NULL)
+        input.collateral = &no_collateral;
+    v.in = &input;
+    v.r = r;
+
+    anchor_der = in->trust_root_der;
+    anchor_len = in->trust_root_len;
+    if (anchor_der == NULL)
+        anchor_der = mse_intel_root_ca_der(&anchor_len);
+    /* A bad anchor is the caller's mistake, not a verdict on the certificate. */
+    MSE_ENSURE_OUT(mse_x509_from_der(anchor_der, anchor_len, &v.anchor) == MSE_OK, MSE_ERR_ARG);
+    v.anchor_der = anchor_der;
+    v.anchor_len = anchor_len;
+    v.qbuf = malloc(MSE_QUOTE_MAX_SIZE);
+    MSE_ENSURE_OUT(v.qbuf != NULL, MSE_ERR_NOMEM);
+
+    /* 1. DCAP, cryptographic and structural: first failure decides. */
+    for (int id = MSE_CHECK_CERT; id <= MSE_CHECK_QUOTE_SIGNATURE; id++) {
+        struct mse_check_result *c = &r->checks[id];
+        mse_msg_init(&v.m, c->detail, sizeof c->detail);
+        mse_err e = dcap_checks[id](&v);
+        if (resource_error(e))
+            MSE_GOTO_OUT(e);
+        if (e != MSE_OK) {
+            c->outcome = MSE_OUTCOME_FAIL;
+            c->err = e;
+            decide(r, (enum mse_check_id)id, e);
+            goto out;
+        }
+        c->outcome = MSE_OUTCOME_PASS;
+    }
+    r->tcb_status = mse_tcb_status_converge(r->platform_tcb_status, r->qe_tcb_status);
+
+    /* 2. Freshness, decisive once the cryptography holds. */
+    mse_err te = check_collateral_time(&v, policy);
+    if (te != MSE_OK) {
+        struct mse_msg m;
+        r->ok = false;
+        r->err = te;
+        mse_msg_init(&m, r->message, sizeof r->message);
+        mse_msg_str(&m, "collateral not valid at ");
+        mse_msg_time(&m, input.at);
+        mse_msg_str(&m, ": ");
+        mse_msg_str(&m, r->checks[MSE_CHECK_COLLATERAL_TIME].detail);
+        goto out;
+    }
+
+    /* 3. Policy: every check evaluated and reported, the first failure decides. */
+    mse_policy_evaluate(policy, r);
+    r->ok = true;
+    for (int id = MSE_CHECK_TCB_STATUS; id < MSE_CHECK_COUNT; id++) {
+        if (r->checks[id].outcome == MSE_OUTCOME_FAIL) {
+            decide(r, (enum mse_check_id)id, r->checks[id].err);
+            break;
+        }
+    }
+out:
+    vctx_free(&v);
+    if (err != MSE_OK) {
+        r->ok = false;
+        r->err = err;
+    }
+    return err;
+}

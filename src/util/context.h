@@ -1,0 +1,108 @@
+/*
+ * mse contexts: the mse-cli v2.0 context file (TOML) plus a [runtime]
+ * section naming the enclave runtime, stored as
+ * $MSE_CONF_PATH/context/<uuid>/context.mse (default ~/.config/mse/),
+ * mode 0600 (it holds code_secret_key), written atomically.
+ * Format: docs/formats/context.md.
+ */
+#ifndef MSE_UTIL_CONTEXT_H
+#define MSE_UTIL_CONTEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mse/err.h>
+#include <mse/toml.h>
+
+#include "util/codecrypt.h"
+
+#define MSE_CONTEXT_FILE "context.mse"
+#define MSE_CONTEXT_LIMIT (4u << 20)
+
+struct mse_context_nonce {
+    char *path;                          /* relative to the code dir, '/' separators */
+    uint8_t nonce[MSE_CODE_NONCE_BYTES];
+};
+
+struct mse_context {
+    char *version;                       /* "2.0" */
+    /* [config] */
+    char *name;                          /* app name */
+    char *project;
+    char *docker;                        /* image the enclave runs (mse-cli) */
+    char *python_application;            /* "module:app" */
+    char *tests, *tests_cmd;             /* optional */
+    char **tests_requirements;           /* optional list */
+    size_t ntests_requirements;
+    uint8_t code_secret_key[MSE_CODE_KEY_BYTES];
+    bool has_key;
+    char *ssl_app_certificate;           /* optional PEM chain */
+    /* [instance] */
+    bool has_instance;
+    char *instance_id;                   /* UUID; also the directory name */
+    char *config_domain_name;
+    int64_t enclave_size;                /* GB, as mse-cli writes it */
+    char *expires_at;                    /* as written ("2022-11-18 16:22:11.516125") */
+    char *ssl_certificate_origin;        /* "owner", "operator", "self" */
+    struct mse_context_nonce *nonces;    /* [instance.nonces], file order */
+    size_t nnonces;
+    /* [runtime] (mse) */
+    bool has_runtime;
+    char *libpal;                        /* path of Gramine's SGX libpal.so */
+    uint8_t libpal_sha256[32];
+    char *manifest_template;             /* path of the manifest template */
+    uint8_t manifest_template_sha256[32];
+    char *code_dir;                      /* in-enclave path of the encrypted code; default "/opt/input/code" */
+    /* The file as parsed: keys mse does not know survive a rewrite. */
+    struct mse_toml *doc;
+};
+
+/* Parse context TOML. Errors: MSE_ERR_TOML, MSE_ERR_CONTEXT (reason in errbuf). */
+MSE_MUST_USE mse_err mse_context_parse(const uint8_t *data, size_t len, struct mse_context *ctx,
+                                       char *errbuf, size_t errlen);
+/* Serialize (tomli-w layout); *out malloc'd; the caller wipes it (it holds the key). */
+MSE_MUST_USE mse_err mse_context_serialize(const struct mse_context *ctx, char **out,
+                                           size_t *len);
+MSE_MUST_USE mse_err mse_context_load(const char *path, struct mse_context *ctx, char *errbuf,
+                                      size_t errlen);
+/* Atomic write, mode 0600; parent directories created 0700. */
+MSE_MUST_USE mse_err mse_context_save(const char *path, const struct mse_context *ctx);
+/* Frees every field and wipes the key. */
+void mse_context_free(struct mse_context *ctx);
+
+/* Add or replace the nonce of a relative path. */
+MSE_MUST_USE mse_err mse_context_set_nonce(struct mse_context *ctx, const char *path,
+                                           const uint8_t nonce[MSE_CODE_NONCE_BYTES]);
+/* The nonce of a relative path, or NULL. */
+const uint8_t *mse_context_nonce(const struct mse_context *ctx, const char *path);
+
+/* "$MSE_CONF_PATH/context" or "$HOME/.config/mse/context". */
+MSE_MUST_USE mse_err mse_context_dir(char *buf, size_t len);
+/* "<context dir>/<uuid>/context.mse"; MSE_ERR_ARG unless uuid is a canonical UUID. */
+MSE_MUST_USE mse_err mse_context_path(const char *uuid, char *buf, size_t len);
+/* Whether s is a canonical 8-4-4-4-12 hex UUID. */
+bool mse_context_uuid_ok(const char *s);
+
+/*
+ * The code fingerprint (MRENCLAVE) from a context and the plain code:
+ * check the [runtime] files against their SHA-256, encrypt the code with the
+ * context's key and nonces, render the manifest template (docs/formats/
+ * context.md lists its variables) with the code's .enc files as pre-hashed
+ * trusted files, expand it as gramine-sgx-sign does, and measure it.
+ * A one-line reason is left in errbuf on error.
+ */
+MSE_MUST_USE mse_err mse_fingerprint_from_context(const char *context_path, const char *code_dir,
+                                                  uint8_t mrenclave[32], char *errbuf,
+                                                  size_t errlen);
+
+/*
+ * The same from an already loaded context; if manifest_sgx is not NULL it
+ * receives the expanded manifest (malloc'd, *manifest_sgx_len bytes).
+ */
+MSE_MUST_USE mse_err mse_fingerprint_context(const struct mse_context *ctx, const char *code_dir,
+                                             uint8_t mrenclave[32], char **manifest_sgx,
+                                             size_t *manifest_sgx_len, char *errbuf,
+                                             size_t errlen);
+
+#endif

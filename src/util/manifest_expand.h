@@ -1,0 +1,34 @@
+/*
+ * gramine-sgx-sign 1.9's manifest expansion, the part that reads files:
+ * loader.entrypoint hashing and sgx.trusted_files expansion (files and
+ * directories, Gramine's order, SHA-256 of each, pre-hashed entries kept
+ * without reading the file), optionally inside a chroot (--root).
+ */
+#ifndef MSE_UTIL_MANIFEST_EXPAND_H
+#define MSE_UTIL_MANIFEST_EXPAND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mse/err.h>
+
+struct mse_expand_opts {
+    const char *root;         /* chroot for absolute file: URIs (gramine-sgx-sign --chroot), or NULL */
+    const char *default_libos; /* loader.entrypoint.uri default; NULL: "file:" MSE_GRAMINE_DEFAULT_LIBOS */
+};
+
+/*
+ * Expand a user manifest (TOML bytes) into the .manifest.sgx bytes Gramine
+ * writes. Relative paths resolve against the current directory. *out is
+ * malloc'd (NUL-terminated, *out_len bytes). On error a one-line reason is
+ * left in errbuf (may be NULL). Errors: MSE_ERR_TOML, MSE_ERR_MANIFEST,
+ * MSE_ERR_FILE_NOT_FOUND, MSE_ERR_IO, MSE_ERR_NOMEM, MSE_ERR_UNSUPPORTED.
+ */
+MSE_MUST_USE mse_err mse_manifest_expand(const uint8_t *manifest, size_t len,
+                                         const struct mse_expand_opts *opts, char **out,
+                                         size_t *out_len, char *errbuf, size_t errlen);
+
+/* SHA-256 of a file as 64 lowercase hex digits + NUL. */
+MSE_MUST_USE mse_err mse_file_sha256_hex(const char *path, char hex[65]);
+
+#endif
