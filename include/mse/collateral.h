@@ -53,4 +53,37 @@ struct mse_evidence {
 MSE_MUST_USE mse_err mse_evidence_parse(const uint8_t *json, size_t json_len, uint8_t *buf,
                                         size_t cap, struct mse_evidence *out) MSE_NONNULL(1, 3, 5);
 
+/*
+ * Which collateral a quote needs, read (not verified) from the PCK leaf in
+ * its certification data: the FMSPC and PCE-ID of the platform and whether
+ * the leaf was issued by the PCK Processor CA (else the Platform CA). Used to
+ * ask a PCCS for the right items before verification.
+ * Errors: those of mse_quote_parse, MSE_ERR_QUOTE_PCK_CHAIN_FORMAT,
+ * MSE_ERR_PCK_EXT_FORMAT.
+ */
+struct mse_quote;
+struct mse_collateral_id {
+    uint8_t fmspc[6];
+    uint8_t pce_id[2];
+    int processor_ca; /* 1: "Intel SGX PCK Processor CA" issued the leaf; 0: Platform CA */
+};
+MSE_MUST_USE mse_err mse_collateral_id_from_quote(const struct mse_quote *q,
+                                                  struct mse_collateral_id *out) MSE_NONNULL(1, 2);
+
+/* Kinds of collateral items, as a PCCS serves them. */
+enum mse_collateral_kind {
+    MSE_COLLATERAL_TCB_INFO,
+    MSE_COLLATERAL_QE_IDENTITY,
+    MSE_COLLATERAL_PCK_CRL,
+    MSE_COLLATERAL_ROOT_CA_CRL,
+};
+/*
+ * The validity window an item claims for itself (issueDate/thisUpdate,
+ * nextUpdate), read without verifying signatures: enough to decide whether
+ * a cached copy may still be used. Verification re-checks everything.
+ */
+MSE_MUST_USE mse_err mse_collateral_window(enum mse_collateral_kind kind, const uint8_t *data,
+                                           size_t len, int64_t *not_before, int64_t *not_after)
+    MSE_NONNULL(2, 4, 5);
+
 #endif

@@ -70,6 +70,8 @@ static void usage(FILE *f)
             "  --code DIR           the plain code: fingerprint computed from the context\n"
             "  --fingerprint HEX    expected MRENCLAVE (when not computed from the context)\n"
             "  --pccs URL           PCCS for the collateral (as mse verify)\n"
+            "  --collateral FILE    collateral from an evidence bundle (offline) instead\n"
+            "  --trust-root PEM     root CA instead of Intel's (simulator)\n"
             "  --timeout S          network timeout in seconds (default 30)\n");
 }
 
@@ -254,6 +256,8 @@ int mse_cli_configure(int argc, char **argv)
         {"fingerprint", required_argument, NULL, 'f'}, {"pccs", required_argument, NULL, 'P'},
         {"timeout", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
         {"code", required_argument, NULL, 'D'},
+        {"collateral", required_argument, NULL, 'E'},
+        {"trust-root", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -266,6 +270,8 @@ int mse_cli_configure(int argc, char **argv)
         case 'C': o.connect_host = optarg; break;
         case 'f': o.fingerprint = optarg; break;
         case 'D': o.code_dir = optarg; break;
+        case 'E': o.verify.collateral = optarg; break;
+        case 'R': o.verify.trust_root = optarg; break;
         case 'P': o.verify.pccs_url = optarg; break;
         case 't': {
             char *end = NULL;

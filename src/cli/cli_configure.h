@@ -13,6 +13,9 @@
 struct configure_verify_opts {
     const char *domain;       /* the name the certificate must be for */
     const char *pccs_url;     /* NULL: mse verify's default */
+    const char *collateral;   /* evidence bundle (docs/formats/evidence.md) whose collateral is
+                                 used offline instead of the PCCS; NULL: fetch */
+    const char *trust_root;   /* PEM root CA instead of the built-in Intel SGX root (simulator) */
     const uint8_t *mrenclave; /* 32 bytes, or NULL (not checked, warned) */
     int timeout;              /* seconds, for collateral fetches */
 };

@@ -1,4 +1,9 @@
-/* mse context new: create a context and the encrypted code (src/cli/cli_context_new.c). */
+/*
+ * `mse context new`: implemented by the enclave-server side in
+ * src/cli/cli_context_new.c (encrypts the code, generates key and nonces,
+ * writes the context with mse_context_save). cli_context.c dispatches
+ * `mse context new ...` to it with argv[0] == "new".
+ */
 #ifndef MSE_CLI_CONTEXT_NEW_H
 #define MSE_CLI_CONTEXT_NEW_H
 

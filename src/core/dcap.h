@@ -26,6 +26,7 @@
 #include <openssl/x509.h>
 
 #include <mse/err.h>
+#include <mse/quote.h>
 #include <mse/rd.h>
 #include <mse/verify.h>
 
@@ -285,6 +286,16 @@ MSE_MUST_USE mse_err mse_cj_level_common(json_t *level, uint32_t allowed,
                                          struct mse_tcb_level_match *out, mse_err fmt);
 /* Combined status, as QVL's convergeTcbStatusWithQeTcbStatus. */
 enum mse_tcb_status mse_tcb_status_converge(enum mse_tcb_status platform, enum mse_tcb_status qe);
+
+/* ---- quote_verify.c ------------------------------------------------------ */
+
+/* QE report signed by the PCK leaf key: MSE_ERR_QE_REPORT_SIGNATURE. */
+MSE_MUST_USE mse_err mse_quote_verify_qe_report(const struct mse_quote *q, EVP_PKEY *pck_key)
+    MSE_NONNULL(1);
+/* QE REPORTDATA = SHA-256(attestation key || QE auth data) || 0^32: MSE_ERR_QE_REPORT_DATA. */
+MSE_MUST_USE mse_err mse_quote_verify_qe_report_data(const struct mse_quote *q) MSE_NONNULL(1);
+/* header || body signed by the attestation key: MSE_ERR_QUOTE_SIGNATURE. */
+MSE_MUST_USE mse_err mse_quote_verify_signature(const struct mse_quote *q) MSE_NONNULL(1);
 
 /* ---- policy.c ------------------------------------------------------------ */
 

@@ -184,6 +184,42 @@ static void test_quote_extension_and_binding(void **state)
     EVP_PKEY_free(key);
 }
 
+/* Round trip through the verifier's RA-TLS parser: extract and binding check. */
+static void test_verifier_round_trip(void **state)
+{
+    struct fake f = {0};
+    EVP_PKEY *key = NULL;
+    uint8_t x25519[32];
+    for (int i = 0; i < 32; i++)
+        x25519[i] = (uint8_t)(0x11 * (i % 15));
+    struct mse_ratls_params p = default_params;
+    p.x25519_public_key = x25519;
+    X509 *c = make(&p, &key, &f);
+    unsigned char *der = NULL;
+    int der_len = i2d_X509(c, &der);
+    assert_true(der_len > 0);
+    static uint8_t buf[MSE_QUOTE_MAX_SIZE];
+    struct mse_ratls r;
+    assert_int_equal(mse_ratls_extract(der, (size_t)der_len, buf, sizeof buf, &r), MSE_OK);
+    assert_int_equal(r.carrier, MSE_RATLS_CARRIER_SGX_QUOTE_OID);
+    assert_int_equal(r.quote_len, FAKE_QUOTE_LEN);
+    enum mse_binding form = MSE_BINDING_NONE;
+    uint8_t x_out[32];
+    assert_int_equal(mse_ratls_check_binding(der, (size_t)der_len, &r, f.last_rd, &form, x_out),
+                     MSE_OK);
+    assert_int_equal(form, MSE_BINDING_MSE);
+    assert_memory_equal(x_out, x25519, 32);
+    /* Another key's report data does not bind this certificate. */
+    uint8_t other[64];
+    memcpy(other, f.last_rd, 64);
+    other[0] ^= 1;
+    assert_int_not_equal(mse_ratls_check_binding(der, (size_t)der_len, &r, other, &form, x_out),
+                         MSE_OK);
+    OPENSSL_free(der);
+    X509_free(c);
+    EVP_PKEY_free(key);
+}
+
 static void test_serials_differ(void **state)
 {
     struct fake f = {0};
@@ -329,6 +365,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_quote_extension_and_binding),
+        cmocka_unit_test(test_verifier_round_trip),
         cmocka_unit_test(test_serials_differ),
         cmocka_unit_test(test_san_ip),
         cmocka_unit_test(test_subject_escapes),

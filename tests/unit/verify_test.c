@@ -149,6 +149,13 @@ static void test_b_tolerated_reports_real_tcb(void **state)
     assert_int_equal(f->r.checks[MSE_CHECK_MRSIGNER].outcome, MSE_OUTCOME_PASS);
     assert_int_equal(f->r.checks[MSE_CHECK_MRENCLAVE].outcome, MSE_OUTCOME_PASS);
     assert_int_equal(f->r.checks[MSE_CHECK_DEBUG].outcome, MSE_OUTCOME_PASS);
+    /* The operator's signer key (Cosmian's), as `--signer-key` gives it. */
+    size_t klen;
+    uint8_t *key = mse_test_data("real/cosmian-mse-signer.pem", &klen);
+    assert_int_equal(mse_mrsigner_from_pem(key, klen, f->mrsigner[0]), MSE_OK);
+    free(key);
+    mse_hex_encode(f->mrsigner[0], 32, hex);
+    assert_string_equal(hex, MRSIGNER);
     /* OutOfDate accepted: passes, with the status as a warning. */
     f->pol.accepted_tcb |= MSE_TCB_MASK(MSE_TCB_OUT_OF_DATE);
     run(f);

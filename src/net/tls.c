@@ -1,0 +1,252 @@
+/*
+ * TLS client for certificate capture: non-blocking connect and handshake
+ * with one deadline, OpenSSL 3. The server certificate is deliberately not
+ * validated here (SSL_VERIFY_NONE): an RA-TLS certificate is self-signed and
+ * is verified by mse_verify() against the SGX quote it carries. Callers must
+ * not send application data before that verification succeeded.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <mse/guard.h>
+#include <mse/net.h>
+
+struct mse_tls_conn {
+    int fd;
+    SSL_CTX *ctx;
+    SSL *ssl;
+    uint8_t *cert_der;
+    size_t cert_len;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+__attribute__((format(printf, 3, 4))) static void set_err(char *buf, size_t len,
+                                                          const char *fmt, ...)
+{
+    va_list ap;
+    if (!buf || !len)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
+}
+
+/* Wait until fd is ready for `events` or the deadline passes. */
+static mse_err wait_fd(int fd, short events, int64_t deadline)
+{
+    for (;;) {
+        int64_t left = deadline - now_ms();
+        if (left <= 0)
+            return MSE_ERR_NET_TIMEOUT;
+        struct pollfd p = {.fd = fd, .events = events};
+        int r = poll(&p, 1, (int)left);
+        if (r > 0)
+            return MSE_OK;
+        if (r == 0)
+            return MSE_ERR_NET_TIMEOUT;
+        if (errno != EINTR)
+            return MSE_ERR_NET_CONNECT;
+    }
+}
+
+static mse_err connect_any(const struct mse_endpoint *ep, int64_t deadline, int *out, char *errbuf,
+                           size_t errlen)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_family = AF_UNSPEC};
+    struct addrinfo *res = NULL;
+    mse_err err = MSE_ERR_NET_CONNECT;
+    int gai = getaddrinfo(ep->host, ep->port, &hints, &res);
+    if (gai != 0) {
+        set_err(errbuf, errlen, "cannot resolve %s: %s", ep->host, gai_strerror(gai));
+        return MSE_ERR_NET_RESOLVE;
+    }
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            continue;
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+            *out = fd;
+            err = MSE_OK;
+            break;
+        }
+        if (errno == EINPROGRESS) {
+            err = wait_fd(fd, POLLOUT, deadline);
+            int so = 0;
+            socklen_t sl = sizeof so;
+            if (err == MSE_OK && getsockopt(fd, SOL_SOCKET, SO_ERROR, &so, &sl) == 0 && so == 0) {
+                *out = fd;
+                break;
+            }
+            if (err == MSE_OK)
+                err = MSE_ERR_NET_CONNECT;
+            errno = so;
+        }
+        close(fd);
+        if (err == MSE_ERR_NET_TIMEOUT)
+            break;
+    }
+    freeaddrinfo(res);
+    if (err == MSE_ERR_NET_TIMEOUT)
+        set_err(errbuf, errlen, "connection to %s:%s timed out", ep->host, ep->port);
+    else if (err != MSE_OK)
+        set_err(errbuf, errlen, "cannot connect to %s:%s", ep->host, ep->port);
+    return err;
+}
+
+/* Drive an SSL operation that may want I/O until it completes or the deadline passes. */
+static mse_err ssl_wait(SSL *ssl, int fd, int rc, int64_t deadline)
+{
+    switch (SSL_get_error(ssl, rc)) {
+    case SSL_ERROR_WANT_READ:
+        return wait_fd(fd, POLLIN, deadline);
+    case SSL_ERROR_WANT_WRITE:
+        return wait_fd(fd, POLLOUT, deadline);
+    default:
+        return MSE_ERR_NET_TLS;
+    }
+}
+
+void mse_tls_close(struct mse_tls_conn *c)
+{
+    if (!c)
+        return;
+    if (c->ssl) {
+        /* Best effort close_notify; never block on it. */
+        (void)SSL_shutdown(c->ssl);
+        SSL_free(c->ssl);
+    }
+    SSL_CTX_free(c->ctx);
+    if (c->fd >= 0)
+        close(c->fd);
+    OPENSSL_free(c->cert_der);
+    free(c);
+}
+
+mse_err mse_tls_connect(const struct mse_endpoint *ep, int timeout_ms, struct mse_tls_conn **out,
+                        char *errbuf, size_t errlen)
+{
+    mse_err err = MSE_OK;
+    int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 10000);
+    struct mse_tls_conn *c = calloc(1, sizeof *c);
+    MSE_ENSURE(c != NULL, MSE_ERR_NOMEM);
+    c->fd = -1;
+    MSE_CHECK_OUT(connect_any(ep, deadline, &c->fd, errbuf, errlen));
+
+    c->ctx = SSL_CTX_new(TLS_client_method());
+    MSE_ENSURE_OUT(c->ctx != NULL, MSE_ERR_CRYPTO);
+    SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
+    SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, NULL);
+    c->ssl = SSL_new(c->ctx);
+    MSE_ENSURE_OUT(c->ssl != NULL && SSL_set_fd(c->ssl, c->fd) == 1, MSE_ERR_CRYPTO);
+    if (!ep->host_is_ip)
+        MSE_ENSURE_OUT(SSL_set_tlsext_host_name(c->ssl, ep->host) == 1, MSE_ERR_CRYPTO);
+    for (;;) {
+        int rc = SSL_connect(c->ssl);
+        if (rc == 1)
+            break;
+        err = ssl_wait(c->ssl, c->fd, rc, deadline);
+        if (err != MSE_OK) {
+            unsigned long e = ERR_peek_last_error();
+            set_err(errbuf, errlen, "TLS handshake with %s failed: %s", ep->host,
+                    err == MSE_ERR_NET_TIMEOUT ? "timed out"
+                    : e                        ? ERR_reason_error_string(e)
+                                               : "connection closed");
+            if (err != MSE_ERR_NET_TIMEOUT)
+                err = MSE_ERR_NET_TLS;
+            ERR_clear_error();
+            goto out;
+        }
+    }
+    X509 *peer = SSL_get0_peer_certificate(c->ssl);
+    if (!peer) {
+        set_err(errbuf, errlen, "%s presented no certificate", ep->host);
+        MSE_GOTO_OUT(MSE_ERR_NET_NO_CERT);
+    }
+    unsigned char *der = NULL;
+    int n = i2d_X509(peer, &der);
+    MSE_ENSURE_OUT(n > 0, MSE_ERR_CRYPTO);
+    c->cert_der = der;
+    c->cert_len = (size_t)n;
+    *out = c;
+    return MSE_OK;
+out:
+    mse_tls_close(c);
+    return err;
+}
+
+void mse_tls_peer_cert(const struct mse_tls_conn *c, const uint8_t **der, size_t *len)
+{
+    *der = c->cert_der;
+    *len = c->cert_len;
+}
+
+mse_err mse_tls_write(struct mse_tls_conn *c, const void *buf, size_t len, int timeout_ms)
+{
+    int64_t deadline = now_ms() + timeout_ms;
+    const uint8_t *p = buf;
+    while (len > 0) {
+        size_t done = 0;
+        int rc = SSL_write_ex(c->ssl, p, len, &done);
+        if (rc == 1) {
+            p += done;
+            len -= done;
+            continue;
+        }
+        MSE_TRY(ssl_wait(c->ssl, c->fd, rc, deadline));
+    }
+    return MSE_OK;
+}
+
+mse_err mse_tls_read(struct mse_tls_conn *c, void *buf, size_t cap, size_t *got, int timeout_ms)
+{
+    int64_t deadline = now_ms() + timeout_ms;
+    *got = 0;
+    for (;;) {
+        int rc = SSL_read_ex(c->ssl, buf, cap, got);
+        if (rc == 1)
+            return MSE_OK;
+        int e = SSL_get_error(c->ssl, rc);
+        if (e == SSL_ERROR_ZERO_RETURN)
+            return MSE_OK;
+        if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
+            ERR_clear_error();
+            return MSE_OK; /* EOF without close_notify: the caller checks framing */
+        }
+        MSE_TRY(ssl_wait(c->ssl, c->fd, rc, deadline));
+    }
+}
+
+mse_err mse_tls_fetch_cert(const struct mse_endpoint *ep, int timeout_ms, uint8_t **der,
+                           size_t *len, char *errbuf, size_t errlen)
+{
+    struct mse_tls_conn *c = NULL;
+    MSE_TRY(mse_tls_connect(ep, timeout_ms, &c, errbuf, errlen));
+    *der = malloc(c->cert_len);
+    if (!*der) {
+        mse_tls_close(c);
+        return MSE_ERR_NOMEM;
+    }
+    memcpy(*der, c->cert_der, c->cert_len);
+    *len = c->cert_len;
+    mse_tls_close(c);
+    return MSE_OK;
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# mse verify --evidence on the genuine Intel-signed MSE evidence (issue 2, acceptance 1 and 2):
+# exit codes, decisive messages, warnings, identity in --json, and that nothing is written on
+# failure while success writes the certificate and its record.
+set -euo pipefail
+mse="$MSE_BUILD_DIR/mse"
+data="$MSE_TEST_DATA/real"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+ev=(--evidence "$data/mse-home-evidence.json" --signer-key "$data/cosmian-mse-signer.pem" --no-cache)
+out="$work/cert.pem"
+
+# 1a. Strict at 2023-06-25: refused, the expired PCK CRL and its date decisive, nothing written.
+set +e
+"$mse" verify "${ev[@]}" --at 2023-06-25T00:00:00Z --output "$out" >"$work/o1" 2>&1
+rc=$?
+set -e
+[ "$rc" = 11 ] || fail "strict: exit $rc, want 11 (collateral)"
+grep -q 'MSE_ERR_CRL_EXPIRED: .*PCK CRL expired: nextUpdate 2023-06-15T23:55:41Z' "$work/o1" ||
+    fail "strict: decisive message"
+[ ! -e "$out" ] && [ ! -e "$out.verify.json" ] || fail "strict: something was written"
+
+# 1b. Expired collateral tolerated: the real TCB status (OutOfDate) refuses under the default policy.
+set +e
+"$mse" verify "${ev[@]}" --at 2023-06-25T00:00:00Z --allow-expired-collateral --output "$out" \
+    >"$work/o2" 2>&1
+rc=$?
+set -e
+[ "$rc" = 12 ] || fail "tolerated: exit $rc, want 12 (TCB)"
+grep -q 'warning: expired collateral tolerated' "$work/o2" || fail "tolerated: no warning"
+grep -q 'PCK CRL expired: nextUpdate 2023-06-15T23:55:41Z' "$work/o2" || fail "tolerated: PCK CRL not named"
+grep -q 'MSE_ERR_TCB_STATUS: .*OutOfDate' "$work/o2" || fail "tolerated: TCB status not decisive"
+grep -q 'INTEL-SA-00615' "$work/o2" || fail "tolerated: advisories missing"
+[ ! -e "$out" ] || fail "tolerated: something was written"
+
+# 1c. ... and --allow-tcb OutOfDate passes, with the identity in --json and the certificate saved.
+"$mse" verify "${ev[@]}" --at 2023-06-25T00:00:00Z --allow-expired-collateral \
+    --allow-tcb OutOfDate --json --output "$out" >"$work/o3"
+grep -q '"verdict": "ok"' "$work/o3" || fail "accepted: verdict"
+grep -q '"mrenclave": "0e4ec55e690b06a574af59dfd51baa3866ac4c8d37896effc0f1fad17b31cf3b"' "$work/o3" ||
+    fail "accepted: mrenclave"
+grep -q '"mrsigner": "c1c161d0dd996e8a9847de67ea2c00226761f7715a2c422d3012ac10795a1ef5"' "$work/o3" ||
+    fail "accepted: mrsigner"
+grep -q '"tcb_status": "OutOfDate"' "$work/o3" || fail "accepted: tcb_status"
+openssl x509 -in "$out" -noout || fail "accepted: saved certificate unreadable"
+want=$(sha256sum <"$data/mse-ratls-cert.der" | cut -d' ' -f1)
+got=$(openssl x509 -in "$out" -outform DER | sha256sum | cut -d' ' -f1)
+[ "$want" = "$got" ] || fail "accepted: saved certificate is not the verified one"
+grep -q "\"sha256\": \"$got\"" "$out.verify.json" || fail "accepted: record"
+
+# 1d. Wrong fingerprint and wrong signer are refused with their own codes, nothing overwritten.
+before=$(sha256sum "$out")
+set +e
+"$mse" verify "${ev[@]}" --at 2023-06-25T00:00:00Z --allow-expired-collateral --allow-tcb OutOfDate \
+    --fingerprint "$(printf '%064d' 0)" --output "$out" >/dev/null 2>&1
+[ $? = 16 ] || fail "fingerprint mismatch exit"
+"$mse" verify --evidence "$data/mse-home-evidence.json" --mrsigner "$(printf '%064d' 1)" --no-cache \
+    --at 2023-06-25T00:00:00Z --allow-expired-collateral --allow-tcb OutOfDate --output "$out" >/dev/null 2>&1
+[ $? = 15 ] || fail "signer mismatch exit"
+set -e
+[ "$before" = "$(sha256sum "$out")" ] || fail "a failure overwrote the saved certificate"
+
+# 2. Today: refused as collateral expired, naming each expired item.
+set +e
+"$mse" verify "${ev[@]}" --at 2026-11-23T00:00:00Z --output "$work/today.pem" >"$work/o4" 2>&1
+rc=$?
+set -e
+[ "$rc" = 11 ] || fail "today: exit $rc"
+for item in 'PCK CRL' 'Root CA CRL' 'TCB info' 'QE identity' 'TCB signing certificate'; do
+    grep -q "$item expired" "$work/o4" || fail "today: $item not named"
+done
+[ ! -e "$work/today.pem" ] || fail "today: something was written"
+
+# Usage errors.
+set +e
+"$mse" verify "${ev[@]}" --fingerprint abc >/dev/null 2>&1; [ $? = 2 ] || fail "bad fingerprint"
+"$mse" verify "${ev[@]}" --at yesterday >/dev/null 2>&1; [ $? = 2 ] || fail "bad --at"
+"$mse" verify >/dev/null 2>&1; [ $? = 2 ] || fail "no target"
+set -e
+echo "verify_evidence: 1 passed, 0 failed"
