@@ -162,7 +162,7 @@ static void der_pair(struct der *out, int a, int b, const struct der *value)
 
 static mse_err sgx_extension(const uint8_t ppid[16], struct der *out)
 {
-    struct der v, tcb = {.n = 0}, seq = {.n = 0};
+    struct der v = {.n = 0}, tcb = {.n = 0}, seq = {.n = 0};
     for (int i = 1; i <= 16; i++) {
         v.n = 0;
         der_uint(&v, SIM_COMP_SVN[i - 1]);
