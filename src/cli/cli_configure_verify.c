@@ -1,21 +1,22 @@
 /*
- * mse configure's verification of the configuration server's certificate.
- *
- * 1. The certificate must be for the domain (SAN, RFC 6125 matching by
- *    OpenSSL).
- * 2. It must carry a quote that parses, whose REPORTDATA binds the
- *    certificate's key (mse_ratls_extract, mse_quote_parse,
- *    mse_ratls_check_binding): cheap local checks that stop most impostors
- *    before any network traffic.
- * 3. It must pass the whole RA-TLS verification of `mse verify` (Intel DCAP
- *    against the collateral, policy, code fingerprint). Until the collateral
- *    client is linked into this build, this step refuses: configure fails
- *    closed and sends nothing rather than trust an unverified enclave.
+ * mse configure's local pre-checks of the configuration server's certificate,
+ * before the full verification of `mse verify` (mse_verify_online):
+ *   1. the certificate is for the domain (SAN, RFC 6125 matching by OpenSSL:
+ *      `mse verify` pins a certificate, configure also names its server);
+ *   2. it carries a quote that parses and whose REPORTDATA binds the
+ *      certificate's key (mse_ratls_extract, mse_quote_parse,
+ *      mse_ratls_check_binding);
+ *   3. the quote's MRENCLAVE is the expected fingerprint, when one is known.
+ * Cheap and offline: an impostor is refused before any collateral request,
+ * with the precise reason. mse_verify() repeats 2 and 3 as part of the
+ * complete verdict.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/x509.h>
 
 #include <openssl/x509v3.h>
 
@@ -75,9 +76,6 @@ mse_err mse_cli_configure_verify(const uint8_t *der, size_t der_len, const struc
         snprintf(why, why_cap, "MRENCLAVE differs from the code fingerprint");
         goto out;
     }
-    err = MSE_ERR_UNSUPPORTED;
-    snprintf(why, why_cap, "quote and key binding fine, but the DCAP verification of mse verify "
-                           "(collateral client) is not linked into this build");
 out:
     free(buf);
     return err;

@@ -191,6 +191,7 @@ static mse_err sgx_extension(const uint8_t ppid[16], struct der *out)
     der_tlv(&v, 0x0a, "\x00", 1); /* SGX Type: Standard */
     der_pair(&seq, 5, 0, &v);
     out->n = 0;
+    out->overflow = false;
     der_tlv(out, 0x30, seq.b, seq.n);
     MSE_ENSURE(!out->overflow && !seq.overflow && !tcb.overflow, MSE_ERR_INTERNAL);
     return MSE_OK;
@@ -491,7 +492,7 @@ mse_err mse_sim_pki_init(const char *dir, const struct mse_sim_pki_opts *o, char
     X509_CRL *root_crl = NULL, *pck_crl = NULL, *plat_crl = NULL;
     char *tcb_json = NULL, *qe_json = NULL;
     char sub[4096];
-    struct der ext;
+    struct der ext = {.n = 0};
     uint8_t ppid[16];
     int64_t nb = o->now - 86400, na = o->now + 10LL * 365 * 86400;
 

@@ -75,12 +75,37 @@ static const char *method_name(enum evhttp_cmd_type m)
     return "?";
 }
 
+/* The request target as logged: at most 200 bytes, anything but printable ASCII
+ * escaped, so a client cannot forge log lines or send terminal escapes. */
+static void log_safe(const char *in, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)(in ? in : ""); *p && n + 5 < cap; p++) {
+        if (n >= 200) {
+            memcpy(out + n, "...", 3);
+            n += 3;
+            break;
+        }
+        if (*p >= 0x20 && *p < 0x7f && *p != '\\') {
+            out[n++] = (char)*p;
+        } else {
+            out[n++] = '\\';
+            out[n++] = 'x';
+            out[n++] = hex[*p >> 4];
+            out[n++] = hex[*p & 15];
+        }
+    }
+    out[n] = '\0';
+}
+
 void srv_reply(struct evhttp_request *req, int code, const char *reason, const char *message)
 {
-    char peer[80];
+    char peer[80], target[256];
     srv_peer(req, peer, sizeof peer);
-    srv_log("%s %s %s -> %d %s", peer, method_name(evhttp_request_get_command(req)),
-            evhttp_request_get_uri(req), code, message);
+    log_safe(evhttp_request_get_uri(req), target, sizeof target);
+    srv_log("%s %s %s -> %d %s", peer, method_name(evhttp_request_get_command(req)), target, code,
+            message);
     struct evbuffer *body = evbuffer_new();
     if (body == NULL) {
         evhttp_send_error(req, HTTP_INTERNAL, NULL);
@@ -395,6 +420,11 @@ static void on_signal(evutil_socket_t sig, short events, void *arg)
     event_base_loopexit(s->base, NULL);
 }
 
+static void on_child(evutil_socket_t sig, short events, void *arg)
+{
+    srv_app_reap(arg);
+}
+
 static void on_deadline(evutil_socket_t fd, short events, void *arg)
 {
     struct srv *s = arg;
@@ -454,7 +484,7 @@ int srv_run(const struct srv_config *cfg)
 {
     struct srv s;
     mse_err err = MSE_OK;
-    struct event *ev_term = NULL, *ev_int = NULL, *ev_deadline = NULL;
+    struct event *ev_term = NULL, *ev_int = NULL, *ev_chld = NULL, *ev_deadline = NULL;
     memset(&s, 0, sizeof s);
     s.cfg = cfg;
     s.exit_code = MSE_EXIT_OK;
@@ -488,8 +518,10 @@ int srv_run(const struct srv_config *cfg)
 
     ev_term = evsignal_new(s.base, SIGTERM, on_signal, &s);
     ev_int = evsignal_new(s.base, SIGINT, on_signal, &s);
-    MSE_ENSURE_OUT(ev_term != NULL && ev_int != NULL, MSE_ERR_NOMEM);
-    MSE_ENSURE_OUT(event_add(ev_term, NULL) == 0 && event_add(ev_int, NULL) == 0,
+    ev_chld = evsignal_new(s.base, SIGCHLD, on_child, &s);
+    MSE_ENSURE_OUT(ev_term != NULL && ev_int != NULL && ev_chld != NULL, MSE_ERR_NOMEM);
+    MSE_ENSURE_OUT(event_add(ev_term, NULL) == 0 && event_add(ev_int, NULL) == 0 &&
+                       event_add(ev_chld, NULL) == 0,
                    MSE_ERR_INTERNAL);
     struct timeval tick = {1, 0};
     s.watch_tick = event_new(s.base, -1, EV_PERSIST, watch_sweep, &s);
@@ -523,6 +555,8 @@ out:
         event_free(ev_term);
     if (ev_int)
         event_free(ev_int);
+    if (ev_chld)
+        event_free(ev_chld);
     if (ev_deadline)
         event_free(ev_deadline);
     int code = s.exit_code;

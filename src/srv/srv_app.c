@@ -46,28 +46,49 @@ mse_err srv_app_start(struct srv *s)
     /* Also from the parent, so a kill right after fork reaches the group. */
     setpgid(pid, pid);
     s->app_pid = pid;
+    s->app_pgid = pid;
     srv_log("app started (pid %d) on 127.0.0.1:%s: %s", (int)pid, port, c->app_cmd);
     return MSE_OK;
 }
 
+void srv_app_reap(struct srv *s)
+{
+    int status = 0;
+    pid_t r;
+    while ((r = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (r != s->app_pid)
+            continue;
+        s->app_pid = 0;
+        if (WIFEXITED(status))
+            srv_log("the app exited with status %d; requests now get 502", WEXITSTATUS(status));
+        else if (WIFSIGNALED(status))
+            srv_log("the app was killed by signal %d; requests now get 502", WTERMSIG(status));
+    }
+}
+
 void srv_app_stop(struct srv *s)
 {
-    if (s->app_pid <= 0)
+    if (s->app_pgid <= 0)
         return;
-    pid_t pid = s->app_pid;
+    pid_t pgid = s->app_pgid, pid = s->app_pid;
+    s->app_pgid = 0;
     s->app_pid = 0;
-    kill(-pid, SIGTERM);
-    for (int waited = 0; waited < STOP_GRACE_MS; waited += 50) {
+    kill(-pgid, SIGTERM);
+    for (int waited = 0; pid > 0 && waited < STOP_GRACE_MS; waited += 50) {
         pid_t r = waitpid(pid, NULL, WNOHANG);
         if (r == pid || (r < 0 && errno == ECHILD)) {
-            kill(-pid, SIGKILL); /* stragglers in the group */
-            srv_log("app stopped");
-            return;
+            pid = 0;
+            break;
         }
         struct timespec ts = {0, 50 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    kill(-pid, SIGKILL);
-    (void)waitpid(pid, NULL, 0);
-    srv_log("app killed after %d ms", STOP_GRACE_MS);
+    /* Whatever is left of the group (the leader after the grace period, its children). */
+    kill(-pgid, SIGKILL);
+    if (pid > 0) {
+        (void)waitpid(pid, NULL, 0);
+        srv_log("app killed after %d ms", STOP_GRACE_MS);
+    } else {
+        srv_log("app stopped");
+    }
 }

@@ -45,7 +45,8 @@ struct srv {
     enum srv_phase phase;
     char *ratls_pem;
     size_t ratls_pem_len;
-    pid_t app_pid; /* process group leader of the app, 0 when none */
+    pid_t app_pid;  /* the app (process group leader), 0 when none or reaped */
+    pid_t app_pgid; /* its process group, 0 when none: stopped even if the leader died */
     struct srv_upstream upstream[SRV_UPSTREAM_MAX];
     size_t upstream_count;
     struct srv_watch *watch[SRV_WATCH_BUCKETS];
@@ -72,6 +73,8 @@ void srv_proxy_free(struct srv *s);
 /* srv_app.c */
 MSE_MUST_USE mse_err srv_app_start(struct srv *s);
 void srv_app_stop(struct srv *s);
+/* SIGCHLD: reap, and log if it was the app. */
+void srv_app_reap(struct srv *s);
 
 /* The peer of a request, "ip:port", for logs. */
 void srv_peer(struct evhttp_request *req, char *out, size_t cap);

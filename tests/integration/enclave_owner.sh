@@ -26,8 +26,8 @@ start_enclave ow --mode owner --attestation-root "$WORK/att" --san localhost --u
     --code-dir "$ENC" --app-dir "$WORK/app" --hello --ssl-cert "$O/chain.pem"
 BASE="https://127.0.0.1:$PORT"
 curl -sk "$BASE/.well-known/mse/ratls.pem" >"$WORK/ratls.pem"
-presented_cert "$PORT" | cmp -s - <(openssl x509 -in "$WORK/ratls.pem") ||
-    fail "configuration phase is not on the RA-TLS certificate"
+presented_cert "$PORT" >"$WORK/p1.pem" || fail "no certificate presented"
+same_cert "$WORK/p1.pem" "$WORK/ratls.pem" || fail "configuration phase is not on the RA-TLS certificate"
 
 json_pem() { awk 'BEGIN{ORS="\\n"} {print}' "$1"; }
 GOODKEY=$(json_pem "$O/leaf.key")
@@ -42,7 +42,8 @@ wait_http "https://localhost:$PORT/" --cacert "$O/ca.pem" --resolve "localhost:$
 body=$(curl -s --cacert "$O/ca.pem" --resolve "localhost:$PORT:127.0.0.1" "https://localhost:$PORT/")
 [ "$body" = "Hello from the enclave!" ] || fail "owner-mode body: $body"
 ok "app phase on the owner's chain (curl --cacert owner CA)"
-presented_cert "$PORT" | cmp -s - <(openssl x509 -in "$O/leaf.pem") || fail "app phase leaf is not the owner's"
+presented_cert "$PORT" >"$WORK/p2.pem" || fail "no certificate presented"
+same_cert "$WORK/p2.pem" "$O/leaf.pem" || fail "app phase leaf is not the owner's"
 curl -s --cacert "$O/ca.pem" --resolve "localhost:$PORT:127.0.0.1" \
     "https://localhost:$PORT/.well-known/mse/ratls.pem" | cmp -s - "$WORK/ratls.pem" ||
     fail "ratls.pem not served in the owner app phase"

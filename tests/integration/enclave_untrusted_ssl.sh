@@ -35,6 +35,12 @@ start_enclave us --mode untrusted-ssl --attestation-root "$WORK/att" --san local
     --uuid "$UUID" --code-dir "$ENC" --app-dir "$WORK/app" --app-cmd "$APP_CMD" --app-port "$APP_PORT"
 BASE="https://127.0.0.1:$PORT"
 abuse_config "$BASE/.well-known/mse/configure"
+# A request target with a terminal escape and a fake log line: logged escaped.
+printf 'GET /x\033[31m\\nFAKE HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+    openssl s_client -quiet -connect "127.0.0.1:$PORT" 2>/dev/null >"$WORK/raw.out" || true
+grep -q $'\033' "$WORK/us.log" && fail "raw escape byte in the server log"
+grep -q 'GET /x\\x1b\[31m\\x5cnFAKE -> ' "$WORK/us.log" || fail "escaped target not logged: $(grep 'GET /x' "$WORK/us.log")"
+ok "request targets are logged escaped"
 expect_code 200 "$(post_config "$BASE/.well-known/mse/configure" "{\"uuid\":\"$UUID\",\"code_secret_key\":\"$KEY\"}")" "configuration"
 wait_http "http://127.0.0.1:$PORT/"
 body=$(curl -s "http://127.0.0.1:$PORT/x")

@@ -20,8 +20,8 @@ curl -sk "$BASE/.well-known/mse/ratls.pem" >"$WORK/ratls.pem"
 openssl x509 -in "$WORK/ratls.pem" -noout -ext 1.2.840.113741.1337.6 >/dev/null 2>&1 ||
     openssl x509 -in "$WORK/ratls.pem" -noout -text | grep -q "1.2.840.113741.1337.6" ||
     fail "ratls.pem carries no quote extension"
-presented_cert "$PORT" >"$WORK/presented.pem"
-cmp -s <(openssl x509 -in "$WORK/ratls.pem" -outform DER) <(openssl x509 -in "$WORK/presented.pem" -outform DER) ||
+presented_cert "$PORT" >"$WORK/presented.pem" || fail "no certificate presented"
+same_cert "$WORK/ratls.pem" "$WORK/presented.pem" ||
     fail "configuration server does not present the RA-TLS certificate"
 ok "configuration phase on the RA-TLS certificate, served at ratls.pem"
 
@@ -54,8 +54,8 @@ code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/ratls.pem" --resol
     -H 'X-Forwarded-For: 1.2.3.4' -H 'Connection: close, X-Secret' -H 'X-Secret: 1' "https://localhost:$PORT/")
 [ "$code" = 200 ] || fail "request with hop-by-hop headers: $code"
 
-presented_cert "$PORT" >"$WORK/presented2.pem"
-cmp -s <(openssl x509 -in "$WORK/ratls.pem" -outform DER) <(openssl x509 -in "$WORK/presented2.pem" -outform DER) ||
+presented_cert "$PORT" >"$WORK/presented2.pem" || fail "no certificate presented"
+same_cert "$WORK/ratls.pem" "$WORK/presented2.pem" ||
     fail "app phase does not present the RA-TLS certificate"
 curl -sk "$BASE/.well-known/mse/ratls.pem" | cmp -s - "$WORK/ratls.pem" || fail "ratls.pem changed in the app phase"
 ok "app phase on the RA-TLS certificate, ratls.pem unchanged"
@@ -67,6 +67,7 @@ kill -9 "$app_pid"
 for _ in $(seq 1 50); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.05; done
 code=$(curl -sk -o "$WORK/resp" -w '%{http_code}' "$BASE/")
 expect_code 502 "$code" "dead upstream"
+grep -q "the app was killed by signal 9" "$WORK/zt.log" || fail "the app's death was not logged"
 code=$(curl -sk -o /dev/null -w '%{http_code}' "$BASE/.well-known/mse/ratls.pem")
 expect_code 200 "$code" "server still up after upstream death"
 

@@ -114,10 +114,23 @@ make_context() {
     [ ${#UUID} = 36 ] && [ ${#KEY} = 64 ] || fail "context $CTX lacks id/code_secret_key"
 }
 
-# The certificate the server presents on PORT.
+# The certificate the server presents on PORT (PEM on stdout; retried: s_client
+# under load occasionally gives up before the handshake completes).
 presented_cert() {
-    openssl s_client -connect "127.0.0.1:$1" -servername localhost </dev/null 2>/dev/null |
-        openssl x509 -outform PEM
+    local out="$WORK/presented.$$.pem"
+    for _ in 1 2 3 4 5; do
+        openssl s_client -connect "127.0.0.1:$1" -servername localhost </dev/null 2>"$WORK/s_client.err" |
+            openssl x509 -outform PEM >"$out" 2>/dev/null || true
+        [ -s "$out" ] && { cat "$out"; return 0; }
+        sleep 0.2
+    done
+    echo "presented_cert: no certificate from port $1: $(tail -3 "$WORK/s_client.err")" >&2
+    return 1
+}
+
+# same_cert A.pem B.pem: the same certificate (DER equality).
+same_cert() {
+    cmp -s <(openssl x509 -in "$1" -outform DER) <(openssl x509 -in "$2" -outform DER)
 }
 
 # The configuration-phase abuse suite: every bad request is refused with its
