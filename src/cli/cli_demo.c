@@ -175,7 +175,15 @@ static int run_wait(struct demo *d, char *const argv[], const char *log_path, in
     return -1;
 }
 
+/* Print the lines of a log that contain `only` (all lines when only is NULL). */
+static void print_lines(const char *path, const char *indent, const char *only);
+
 static void print_file(const char *path, const char *indent)
+{
+    print_lines(path, indent, NULL);
+}
+
+static void print_lines(const char *path, const char *indent, const char *only)
 {
     uint8_t *data = NULL;
     size_t len = 0;
@@ -185,7 +193,8 @@ static void print_file(const char *path, const char *indent)
     while (line && *line) {
         const char *end = strchr(line, '\n');
         int n = end ? (int)(end - line) : (int)strlen(line);
-        printf("%s%.*s\n", indent, n, line);
+        if (!only || memmem(line, (size_t)n, only, strlen(only)))
+            printf("%s%.*s\n", indent, n, line);
         line = end ? end + 1 : NULL;
     }
     fflush(stdout);
@@ -313,7 +322,7 @@ struct demo_paths {
     char log_conf[PATH_MAX], log_verify[PATH_MAX];
     char pccs_port[PATH_MAX], app_port[PATH_MAX];
     char code[PATH_MAX], code_enc[PATH_MAX], context[PATH_MAX], app_dir[PATH_MAX];
-    char bad_cert[PATH_MAX], root[PATH_MAX], signer[PATH_MAX];
+    char bad_cert[PATH_MAX], root[PATH_MAX], signer[PATH_MAX], evidence[PATH_MAX];
 };
 
 MSE_MUST_USE static mse_err demo_paths(struct demo *d, struct demo_paths *p)
@@ -331,6 +340,7 @@ MSE_MUST_USE static mse_err demo_paths(struct demo *d, struct demo_paths *p)
     MSE_TRY(path_join(p->context, sizeof p->context, d->tmp, "mse-demo.context.toml"));
     MSE_TRY(path_join(p->app_dir, sizeof p->app_dir, d->tmp, "app"));
     MSE_TRY(path_join(p->bad_cert, sizeof p->bad_cert, d->tmp, "refused-cert.pem"));
+    MSE_TRY(path_join(p->evidence, sizeof p->evidence, d->tmp, "collateral.json"));
     MSE_TRY(path_join(d->pki, sizeof d->pki, d->tmp, "pki"));
     return MSE_OK;
 }
@@ -368,6 +378,14 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
 
     if (demo_paths(d, &p) != MSE_OK)
         return mse_out_error(o, MSE_ERR_LIMIT, "temporary directory path too long");
+    /* The test PKI's collateral must never reach the user's collateral cache
+     * (~/.cache/mse): a later real verification of a platform with the same
+     * FMSPC would find it there. Every child gets a cache inside the scratch
+     * directory, and mse verify runs with --no-cache besides. */
+    char cache[PATH_MAX];
+    if (path_join(cache, sizeof cache, d->tmp, "cache") != MSE_OK ||
+        setenv("XDG_CACHE_HOME", cache, 1) != 0)
+        return mse_out_error(o, MSE_ERR_INTERNAL, "cannot set XDG_CACHE_HOME");
 
     printf("mse demo: verify an app in a (simulated) SGX enclave before trusting it.\n"
            "No SGX hardware is used: mse-sim plays Intel's role with a test root CA that\n"
@@ -463,14 +481,22 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
 
     /* 5. Configuration: verify, then send the code key over the verified connection. */
     step(5, "The owner verifies the enclave, then sends it the code key (mse configure)");
-    say("mse configure runs the same three checks as mse verify on the TLS connection it");
-    say("opened, and sends the key on that same connection only if all of them pass.");
+    say("mse configure runs the same checks as mse verify on the TLS connection it opened,");
+    say("and sends the key on that same connection only if all of them pass.");
+    /* mse configure does not fetch collateral from a PCCS in this build: it takes
+     * the simulated platform's collateral from an evidence bundle (--collateral).
+     * The quote and the key binding are still those of the live connection. */
+    {
+        char *argv[] = {d->sim, "evidence", "--pki", d->pki, "--out", p.evidence, NULL};
+        if ((rc = run_step(d, o, argv, p.log_conf, START_TIMEOUT_MS, "mse-sim evidence")) != 0)
+            return rc;
+        unlink(p.log_conf);
+    }
     {
         char *argv[] = {d->self,        "configure",     "localhost",  "--connect",
                         "127.0.0.1",    "--port",        port_s,       "--context",
-                        p.context,      "--fingerprint", (char *)DEMO_MRENCLAVE, "--pccs",
-                        pccs_url,       "--trust-root",  p.root,       "--signer-key",
-                        p.signer,       NULL};
+                        p.context,      "--fingerprint", (char *)DEMO_MRENCLAVE, "--collateral",
+                        p.evidence,     "--trust-root",  p.root,       NULL};
         if ((rc = run_step(d, o, argv, p.log_conf, VERIFY_TIMEOUT_MS, "mse configure")) != 0)
             return rc;
         print_file(p.log_conf, "   | ");
@@ -488,7 +514,7 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
     {
         char *argv[] = {d->self,        "verify",      target,         "--pccs-url", pccs_url,
                         "--trust-root", p.root,        "--signer-key", p.signer,     "--fingerprint",
-                        (char *)DEMO_MRENCLAVE, "--output", d->cert,   NULL};
+                        (char *)DEMO_MRENCLAVE, "--output", d->cert,   "--no-cache", NULL};
         if ((rc = run_step(d, o, argv, p.log_verify, VERIFY_TIMEOUT_MS,
                            "mse verify (the demo stops here: nothing is sent to the app)")) != 0)
             return rc;
@@ -509,10 +535,11 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
         wrong[0] = wrong[0] == '0' ? '1' : '0';
         char *argv[] = {d->self,        "verify",      target,         "--pccs-url", pccs_url,
                         "--trust-root", p.root,        "--signer-key", p.signer,     "--fingerprint",
-                        wrong,          "--output",    p.bad_cert,     NULL};
+                        wrong,          "--output",    p.bad_cert,     "--no-cache",  NULL};
         unlink(p.log_verify);
         int st = run_wait(d, argv, p.log_verify, VERIFY_TIMEOUT_MS);
-        print_file(p.log_verify, "   | ");
+        print_lines(p.log_verify, "   | ", "FAIL");
+        print_lines(p.log_verify, "   | ", "Verification:");
         if (st <= 0)
             return mse_out_error(o, MSE_ERR_INTERNAL,
                                  "mse verify with a wrong fingerprint did not refuse (status %d)",

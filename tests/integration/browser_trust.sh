@@ -17,8 +17,8 @@
 source "$(dirname "$0")/libbrowser.sh"
 BROWSER_SERVER=${BROWSER_SERVER:-enclave}
 
-SIM="$MSE_BUILD_DIR/src/mse-sim"
-ENCLAVE="$MSE_BUILD_DIR/src/mse-enclave"
+SIM="$MSE_BUILD_DIR/mse-sim"
+ENCLAVE="$MSE_BUILD_DIR/mse-enclave"
 MRENCLAVE=6d73652062726f7773657220746573742c2073696d756c617465642121212121
 BROWSER_HOME="$TMP/home"
 NSSDB="$BROWSER_HOME/.pki/nssdb"
@@ -44,8 +44,8 @@ pick() {
     done
     fail "none of $* in $TMP/pki: $(ls "$TMP/pki" | tr '\n' ' ')"
 }
-ROOT=$(pick root-ca.pem root.pem sgx-root-ca.pem root_ca.pem)
-SIGNER=$(pick signer.pub.pem signer-pub.pem signer.pem signer-key.pem enclave-signer.pem)
+ROOT=$(pick root.pem)
+SIGNER=$(pick signer.pem)
 
 bg_start pccs "$SIM" pccs serve --dir "$TMP/pki" --host 127.0.0.1 --port 0 \
     --port-file "$TMP/pccs.port" --max-seconds 600
@@ -87,9 +87,11 @@ deploy() {
             --port-file "$TMP/app.port" --max-seconds 600
         APP_PID=$BG_PID
         wait_for test -s "$TMP/app.port" || fail "mse-enclave did not start"
+        # (mse configure takes the collateral from an evidence bundle of the same
+        # PKI: it does not fetch from a PCCS in this build.)
         timeout "$STEP_TIMEOUT" "$MSE_BIN" configure localhost --connect 127.0.0.1 \
             --port "$(cat "$TMP/app.port")" --context "$TMP/ctx.toml" --fingerprint "$MRENCLAVE" \
-            --pccs "$PCCS_URL" --trust-root "$ROOT" --signer-key "$SIGNER" \
+            --collateral "$TMP/collateral.json" --trust-root "$ROOT" \
             >"$TMP/configure.log" 2>&1 || fail "mse configure: $(cat "$TMP/configure.log")"
         APP_PATH=
     fi
@@ -103,6 +105,8 @@ if [[ $BROWSER_SERVER != s_server ]]; then
     "$MSE_BIN" context new --code "$TMP/code" --name browser-test --san localhost \
         --out "$TMP/ctx.toml" --out-code "$TMP/code.enc" >"$TMP/ctx.log" 2>&1 ||
         fail "mse context new: $(cat "$TMP/ctx.log")"
+    "$SIM" evidence --pki "$TMP/pki" --out "$TMP/collateral.json" >"$TMP/evidence.log" 2>&1 ||
+        fail "mse-sim evidence: $(cat "$TMP/evidence.log")"
     UUID=$(sed -n 's/^id = "\(.*\)"$/\1/p' "$TMP/ctx.toml")
     [[ ${#UUID} -eq 36 ]] || fail "no app id in the context"
 fi
@@ -122,7 +126,9 @@ log "app server ($BROWSER_SERVER) on $URL"
 verify_app "$TMP/v1.pem"
 PAGE_TEXT=$(curl -sS --max-time 10 --cacert "$TMP/v1.pem" --resolve "localhost:$PORT:127.0.0.1" "$URL") ||
     fail "curl pinned to the verified certificate failed"
-PAGE_MARKER=$(printf '%s' "$PAGE_TEXT" | sed 's/<[^>]*>//g' | tr -s ' \n' ' ' | sed 's/^ //' | cut -c1-40)
+# The page's visible text (head dropped, tags removed), first 30 characters.
+PAGE_MARKER=$(printf '%s' "$PAGE_TEXT" | tr '\n' ' ' | sed 's:<head>.*</head>::; s/<[^>]*>//g' |
+    tr -s ' ' | sed 's/^ //' | cut -c1-30)
 [[ -n $PAGE_MARKER ]] || fail "the hello app's page has no text"
 PAGE_TITLE=$(printf '%s' "$PAGE_TEXT" | sed -n 's:.*<title>\(.*\)</title>.*:\1:p' | head -1)
 log "the app's page text starts with: $PAGE_MARKER"

@@ -27,14 +27,21 @@ fail() {
 }
 
 mkdir -p "$TMP/bin" "$TMP/scratch"
-cp "$MSE_BUILD_DIR/src/mse" "$TMP/bin/mse"
+cp "$MSE_BUILD_DIR/mse" "$TMP/bin/mse"
 
 # Stand-in mse-sim: `pki init DIR` makes the files mse demo looks for;
 # `pccs serve ... --port-file F` writes a port, starts a grandchild, waits.
 cat >"$TMP/bin/mse-sim" <<'EOF'
 #!/usr/bin/env bash
 if [[ $1 == pki && $2 == init ]]; then
-    mkdir -p "$3" && touch "$3/root-ca.pem" "$3/signer.pem"
+    mkdir -p "$3" && touch "$3/root.pem" "$3/signer.pem"
+    exit 0
+fi
+if [[ $1 == evidence ]]; then
+    while [[ $# -gt 0 ]]; do
+        [[ $1 == --out ]] && { echo '{}' >"$2"; shift; }
+        shift
+    done
     exit 0
 fi
 while [[ $# -gt 0 ]]; do

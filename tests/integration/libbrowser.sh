@@ -13,13 +13,16 @@ set -euo pipefail
 
 : "${MSE_BUILD_DIR:?MSE_BUILD_DIR is set by CTest}"
 : "${MSE_TEST_DATA:?MSE_TEST_DATA is set by CTest}"
-MSE_BIN="$MSE_BUILD_DIR/src/mse"
+MSE_BIN="$MSE_BUILD_DIR/mse"
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 STEP_TIMEOUT=${STEP_TIMEOUT:-60}
 
 # Process-group leaders started by bg_start; killed by cleanup.
 BG_PIDS=()
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mse-browser-XXXXXX")
+# mse verify's collateral cache stays inside the test: every test PKI shares
+# the simulator's FMSPC, so a shared cache would mix collateral of different roots.
+export XDG_CACHE_HOME="$TMP/cache"
 
 log() { printf '# %s\n' "$*" >&2; }
 fail() {
