@@ -1,6 +1,7 @@
 /*
- * mse configure's verification step: is the certificate taken from the
- * configuration connection one `mse verify` would accept for this domain?
+ * mse configure's local pre-checks of the certificate taken from the
+ * configuration connection (name, quote format, key binding, fingerprint),
+ * run before the full verification shared with `mse verify`.
  */
 #ifndef MSE_CLI_CONFIGURE_H
 #define MSE_CLI_CONFIGURE_H
@@ -11,13 +12,8 @@
 #include <mse/err.h>
 
 struct configure_verify_opts {
-    const char *domain;       /* the name the certificate must be for */
-    const char *pccs_url;     /* NULL: mse verify's default */
-    const char *collateral;   /* evidence bundle (docs/formats/evidence.md) whose collateral is
-                                 used offline instead of the PCCS; NULL: fetch */
-    const char *trust_root;   /* PEM root CA instead of the built-in Intel SGX root (simulator) */
-    const uint8_t *mrenclave; /* 32 bytes, or NULL (not checked, warned) */
-    int timeout;              /* seconds, for collateral fetches */
+    const char *domain;       /* the name (or IP literal) the certificate must be for */
+    const uint8_t *mrenclave; /* 32 bytes, or NULL (not checked here) */
 };
 
 /*
