@@ -95,6 +95,17 @@ void mse_toml_free(struct mse_toml *v);
 MSE_MUST_USE mse_err mse_toml_write(const struct mse_toml *root, char **out, size_t *len)
     MSE_NONNULL(1, 2, 3);
 
+/*
+ * Formats a float the way Python's str(float) does, into buf (cap bytes,
+ * NUL-terminated); returns the length, 0 on failure. The pure core cannot
+ * format floats (no stdio), so callers that must write floats pass one
+ * (src/util/pyfloat.h: mse_py_float_repr).
+ */
+typedef size_t (*mse_toml_float_fmt)(double f, char *buf, size_t cap);
+/* mse_toml_write with floats printed by `ff` (NULL: floats are MSE_ERR_UNSUPPORTED). */
+MSE_MUST_USE mse_err mse_toml_write_ex(const struct mse_toml *root, mse_toml_float_fmt ff,
+                                       char **out, size_t *len) MSE_NONNULL(1, 3, 4);
+
 /* Lookup in a table by a NUL-free key; NULL if absent or not a table. */
 struct mse_toml *mse_toml_get(const struct mse_toml *table, const char *key);
 /* Same, and NULL unless the value has the given type. */

@@ -140,9 +140,11 @@ static mse_err put_datetime(struct mse_toml_buf *b, const struct mse_toml_dateti
     return MSE_OK;
 }
 
-static mse_err put_literal(struct mse_toml_buf *b, const struct mse_toml *v, int nest, int depth);
+static mse_err put_literal(struct mse_toml_buf *b, const struct mse_toml *v, int nest, int depth,
+                           mse_toml_float_fmt ff);
 
-static mse_err put_inline_table(struct mse_toml_buf *b, const struct mse_toml *t, int depth)
+static mse_err put_inline_table(struct mse_toml_buf *b, const struct mse_toml *t, int depth,
+                                mse_toml_float_fmt ff)
 {
     if (t->n == 0)
         return mse_toml_buf_str(b, "{}");
@@ -152,7 +154,7 @@ static mse_err put_inline_table(struct mse_toml_buf *b, const struct mse_toml *t
             MSE_TRY(mse_toml_buf_str(b, ", "));
         MSE_TRY(put_key(b, t->kv[k].key, t->kv[k].klen));
         MSE_TRY(mse_toml_buf_str(b, " = "));
-        MSE_TRY(put_literal(b, t->kv[k].val, 0, depth + 1));
+        MSE_TRY(put_literal(b, t->kv[k].val, 0, depth + 1, ff));
     }
     return mse_toml_buf_str(b, " }");
 }
@@ -164,7 +166,8 @@ static mse_err put_indent(struct mse_toml_buf *b, int levels)
     return MSE_OK;
 }
 
-static mse_err put_literal(struct mse_toml_buf *b, const struct mse_toml *v, int nest, int depth)
+static mse_err put_literal(struct mse_toml_buf *b, const struct mse_toml *v, int nest, int depth,
+                           mse_toml_float_fmt ff)
 {
     MSE_ENSURE(depth <= 4 * MSE_TOML_MAX_DEPTH, MSE_ERR_LIMIT);
     switch (v->type) {
@@ -177,7 +180,7 @@ static mse_err put_literal(struct mse_toml_buf *b, const struct mse_toml *v, int
     case MSE_TOML_STRING:
         return put_string(b, v->s, v->slen);
     case MSE_TOML_TABLE:
-        return put_inline_table(b, v, depth);
+        return put_inline_table(b, v, depth, ff);
     case MSE_TOML_ARRAY:
         if (v->n == 0)
             return mse_toml_buf_str(b, "[]");
@@ -186,23 +189,29 @@ static mse_err put_literal(struct mse_toml_buf *b, const struct mse_toml *v, int
             if (k)
                 MSE_TRY(mse_toml_buf_str(b, ",\n"));
             MSE_TRY(put_indent(b, nest + 1));
-            MSE_TRY(put_literal(b, v->items[k], nest + 1, depth + 1));
+            MSE_TRY(put_literal(b, v->items[k], nest + 1, depth + 1, ff));
         }
         MSE_TRY(mse_toml_buf_str(b, ",\n"));
         MSE_TRY(put_indent(b, nest));
         return mse_toml_buf_str(b, "]");
-    case MSE_TOML_FLOAT:
+    case MSE_TOML_FLOAT: {
+        /* tomli-w prints Python's str(float); the caller supplies that formatting. */
+        char tmp[64];
+        MSE_ENSURE(ff != NULL, MSE_ERR_UNSUPPORTED);
+        size_t n = ff(v->f, tmp, sizeof tmp);
+        MSE_ENSURE(n > 0 && n < sizeof tmp, MSE_ERR_UNSUPPORTED);
+        return mse_toml_buf_put(b, tmp, n);
+    }
     default:
-        /* tomli-w prints Python's repr(float); not reproduced here. */
         return MSE_ERR_UNSUPPORTED;
     }
 }
 
 /* tomli-w's is_suitable_inline_table(): "    {...}," within 100 code points, one line. */
-static mse_err suitable_inline(const struct mse_toml *t, int depth, bool *ok)
+static mse_err suitable_inline(const struct mse_toml *t, int depth, mse_toml_float_fmt ff, bool *ok)
 {
     struct mse_toml_buf b = {0};
-    mse_err err = put_inline_table(&b, t, depth);
+    mse_err err = put_inline_table(&b, t, depth, ff);
     if (err == MSE_OK) {
         size_t chars = 5; /* indent and comma */
         bool newline = false;
@@ -229,14 +238,14 @@ static bool all_tables(const struct mse_toml *v)
 }
 
 /* Whether table entry k is written as [[array of tables]] sections. */
-static mse_err entry_is_aot(const struct mse_toml *v, int depth, bool *aot)
+static mse_err entry_is_aot(const struct mse_toml *v, int depth, mse_toml_float_fmt ff, bool *aot)
 {
     *aot = false;
     if (!all_tables(v))
         return MSE_OK;
     for (size_t k = 0; k < v->n; k++) {
         bool ok;
-        MSE_TRY(suitable_inline(v->items[k], depth, &ok));
+        MSE_TRY(suitable_inline(v->items[k], depth, ff, &ok));
         if (!ok) {
             *aot = true;
             return MSE_OK;
@@ -246,7 +255,7 @@ static mse_err entry_is_aot(const struct mse_toml *v, int depth, bool *aot)
 }
 
 static mse_err gen_table(struct mse_toml_buf *b, const struct mse_toml *t, const uint8_t *name,
-                         size_t name_len, bool inside_aot, int depth)
+                         size_t name_len, bool inside_aot, int depth, mse_toml_float_fmt ff)
 {
     mse_err err = MSE_OK;
     struct mse_toml_buf sub = {0};
@@ -255,7 +264,7 @@ static mse_err gen_table(struct mse_toml_buf *b, const struct mse_toml *t, const
     for (size_t k = 0; k < t->n; k++) {
         const struct mse_toml *v = t->kv[k].val;
         bool aot;
-        MSE_TRY(entry_is_aot(v, depth, &aot));
+        MSE_TRY(entry_is_aot(v, depth, ff, &aot));
         if (v->type == MSE_TOML_TABLE || aot)
             has_tables = true;
         else
@@ -270,19 +279,19 @@ static mse_err gen_table(struct mse_toml_buf *b, const struct mse_toml *t, const
     for (size_t k = 0; k < t->n; k++) {
         const struct mse_toml *v = t->kv[k].val;
         bool aot;
-        MSE_TRY(entry_is_aot(v, depth, &aot));
+        MSE_TRY(entry_is_aot(v, depth, ff, &aot));
         if (v->type == MSE_TOML_TABLE || aot)
             continue;
         yielded = true;
         MSE_TRY(put_key(b, t->kv[k].key, t->kv[k].klen));
         MSE_TRY(mse_toml_buf_str(b, " = "));
-        MSE_TRY(put_literal(b, v, 0, depth + 1));
+        MSE_TRY(put_literal(b, v, 0, depth + 1, ff));
         MSE_TRY(mse_toml_buf_str(b, "\n"));
     }
     for (size_t k = 0; k < t->n; k++) {
         const struct mse_toml *v = t->kv[k].val;
         bool aot;
-        MSE_CHECK_OUT(entry_is_aot(v, depth, &aot));
+        MSE_CHECK_OUT(entry_is_aot(v, depth, ff, &aot));
         if (v->type != MSE_TOML_TABLE && !aot)
             continue;
         sub.n = 0;
@@ -296,7 +305,7 @@ static mse_err gen_table(struct mse_toml_buf *b, const struct mse_toml *t, const
             if (yielded)
                 MSE_CHECK_OUT(mse_toml_buf_str(b, "\n"));
             yielded = true;
-            MSE_CHECK_OUT(gen_table(b, aot ? v->items[i] : v, sub.p, sub.n, aot, depth + 1));
+            MSE_CHECK_OUT(gen_table(b, aot ? v->items[i] : v, sub.p, sub.n, aot, depth + 1, ff));
         }
     }
 out:
@@ -306,9 +315,15 @@ out:
 
 mse_err mse_toml_write(const struct mse_toml *root, char **out, size_t *len)
 {
+    return mse_toml_write_ex(root, NULL, out, len);
+}
+
+mse_err mse_toml_write_ex(const struct mse_toml *root, mse_toml_float_fmt ff, char **out,
+                          size_t *len)
+{
     struct mse_toml_buf b = {0};
     MSE_ENSURE(root->type == MSE_TOML_TABLE, MSE_ERR_ARG);
-    mse_err err = gen_table(&b, root, NULL, 0, false, 0);
+    mse_err err = gen_table(&b, root, NULL, 0, false, 0, ff);
     if (err == MSE_OK)
         err = mse_toml_buf_put(&b, "", 1);
     if (err != MSE_OK) {

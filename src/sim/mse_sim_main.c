@@ -34,6 +34,7 @@ static int usage(FILE *f, int rc)
           "\n"
           "enclave options: --mrenclave HEX --mrsigner HEX --debug --isv-prod-id N --isv-svn N\n"
           "                 --san NAME --subject RFC4514 --days N --x25519 HEX\n"
+          "                 --unbound-key (tamper: the quote binds another key)\n"
           "Test only: every key made here is public. T is RFC 3339 UTC.\n",
           f);
     return rc;
@@ -128,6 +129,7 @@ struct enclave_args {
     const char *pki, *out, *cert, *key, *report_data, *san, *subject, *x25519;
     struct mse_sim_enclave e;
     long days;
+    bool unbind;
 };
 
 static int hex32(const char *name, const char *s, uint8_t *out, size_t n)
@@ -142,7 +144,7 @@ static int hex32(const char *name, const char *s, uint8_t *out, size_t n)
 static int parse_enclave_args(int argc, char **argv, struct enclave_args *a)
 {
     enum { O_PKI = 256, O_OUT, O_CERT, O_KEY, O_RD, O_MRE, O_MRS, O_DEBUG, O_PROD, O_SVN, O_SAN,
-           O_SUBJ, O_DAYS, O_X };
+           O_SUBJ, O_DAYS, O_X, O_UNBIND };
     static const struct option opts[] = {
         {"pki", required_argument, NULL, O_PKI},       {"out", required_argument, NULL, O_OUT},
         {"cert", required_argument, NULL, O_CERT},     {"key", required_argument, NULL, O_KEY},
@@ -152,7 +154,8 @@ static int parse_enclave_args(int argc, char **argv, struct enclave_args *a)
         {"isv-prod-id", required_argument, NULL, O_PROD},
         {"isv-svn", required_argument, NULL, O_SVN},   {"san", required_argument, NULL, O_SAN},
         {"subject", required_argument, NULL, O_SUBJ},  {"days", required_argument, NULL, O_DAYS},
-        {"x25519", required_argument, NULL, O_X},      {NULL, 0, NULL, 0}};
+        {"x25519", required_argument, NULL, O_X},
+        {"unbound-key", no_argument, NULL, O_UNBIND},  {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     a->days = 365;
     memset(a->e.mrenclave, 0x11, 32); /* recognisable default */
@@ -181,6 +184,7 @@ static int parse_enclave_args(int argc, char **argv, struct enclave_args *a)
         case O_SUBJ: a->subject = optarg; break;
         case O_DAYS: a->days = strtol(optarg, NULL, 10); break;
         case O_X: a->x25519 = optarg; break;
+        case O_UNBIND: a->unbind = true; break;
         default: return 0;
         }
     }
@@ -204,7 +208,7 @@ static int make_cert(const struct enclave_args *a, EVP_PKEY **key, X509 **cert)
         .not_after = now + a->days * 86400,
         .x25519_public_key = a->x25519 ? x : NULL,
     };
-    mse_err err = mse_sim_make_ratls(a->pki, &a->e, &p, key, cert);
+    mse_err err = mse_sim_make_ratls(a->pki, &a->e, &p, a->unbind, key, cert);
     return err == MSE_OK ? 0 : fail("RA-TLS certificate", err);
 }
 

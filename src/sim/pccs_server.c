@@ -175,6 +175,16 @@ static mse_err load_chain(const struct mse_sim_pccs *s, const char *rel, const c
     return MSE_OK;
 }
 
+/* The chain the wrong-chain fault sends with TCB info and QE identity: a PCK
+ * CRL chain (well formed, same root, wrong signer), whichever CA the pki has. */
+static mse_err load_wrong_chain(const struct mse_sim_pccs *s, const char *header, struct reply *r)
+{
+    mse_err err = load_chain(s, "pckcrl-platform-chain.pem", header, r);
+    if (err == MSE_ERR_FILE_NOT_FOUND)
+        err = load_chain(s, "pckcrl-processor-chain.pem", header, r);
+    return err;
+}
+
 /* Map a file error to the answer PCCS gives: missing data is 404, anything else 500. */
 static mse_err file_error(struct reply *r, mse_err err)
 {
@@ -214,8 +224,8 @@ static mse_err answer_tcb(const struct mse_sim_pccs *s, const struct evkeyvalq *
     mse_err err = read_rel(s, rel, &r->body, &r->body_len);
     if (err != MSE_OK)
         return file_error(r, err);
-    err = load_chain(s, wrong_chain ? "pckcrl-platform-chain.pem" : "tcb-chain.pem",
-                     "TCB-Info-Issuer-Chain", r);
+    err = wrong_chain ? load_wrong_chain(s, "TCB-Info-Issuer-Chain", r)
+                      : load_chain(s, "tcb-chain.pem", "TCB-Info-Issuer-Chain", r);
     if (err != MSE_OK)
         return file_error(r, err);
     r->code = 200;
@@ -233,8 +243,8 @@ static mse_err answer_qe_identity(const struct mse_sim_pccs *s, const struct evk
     mse_err err = read_rel(s, "qe-identity.json", &r->body, &r->body_len);
     if (err != MSE_OK)
         return file_error(r, err);
-    err = load_chain(s, wrong_chain ? "pckcrl-platform-chain.pem" : "tcb-chain.pem",
-                     "SGX-Enclave-Identity-Issuer-Chain", r);
+    err = wrong_chain ? load_wrong_chain(s, "SGX-Enclave-Identity-Issuer-Chain", r)
+                      : load_chain(s, "tcb-chain.pem", "SGX-Enclave-Identity-Issuer-Chain", r);
     if (err != MSE_OK)
         return file_error(r, err);
     r->code = 200;

@@ -18,13 +18,34 @@
 #include "sim_cmd.h"
 #include "util/util.h"
 
-mse_err mse_sim_make_ratls(const char *pki_dir, const struct mse_sim_enclave *e,
-                           const struct mse_ratls_params *params, EVP_PKEY **key, X509 **cert)
+/* A provider that quotes other REPORTDATA than asked: the certificate key is then unbound. */
+struct unbound {
+    struct mse_quote_provider inner;
+};
+
+static mse_err unbound_get_quote(void *ctx, const uint8_t report_data[64], uint8_t **quote,
+                                 size_t *len)
 {
-    struct mse_quote_provider qp;
-    MSE_TRY(mse_sim_quote_provider(pki_dir, e, &qp));
+    struct unbound *u = ctx;
+    uint8_t other[64];
+    memcpy(other, report_data, 64);
+    other[0] ^= 0xff;
+    return u->inner.get_quote(u->inner.ctx, other, quote, len);
+}
+
+mse_err mse_sim_make_ratls(const char *pki_dir, const struct mse_sim_enclave *e,
+                           const struct mse_ratls_params *params, bool unbind, EVP_PKEY **key,
+                           X509 **cert)
+{
+    struct unbound u;
+    MSE_TRY(mse_sim_quote_provider(pki_dir, e, &u.inner));
+    struct mse_quote_provider qp = u.inner;
+    if (unbind) {
+        qp.get_quote = unbound_get_quote;
+        qp.ctx = &u;
+    }
     mse_err err = mse_ratls_cert_create(&qp, params, key, cert);
-    mse_quote_provider_close(&qp);
+    mse_quote_provider_close(&u.inner);
     return err;
 }
 

@@ -162,7 +162,7 @@ static void der_pair(struct der *out, int a, int b, const struct der *value)
 
 static mse_err sgx_extension(const uint8_t ppid[16], struct der *out)
 {
-    struct der v, tcb = {.n = 0}, seq = {.n = 0};
+    struct der v = {.n = 0}, tcb = {.n = 0}, seq = {.n = 0};
     for (int i = 1; i <= 16; i++) {
         v.n = 0;
         der_uint(&v, SIM_COMP_SVN[i - 1]);
@@ -191,6 +191,7 @@ static mse_err sgx_extension(const uint8_t ppid[16], struct der *out)
     der_tlv(&v, 0x0a, "\x00", 1); /* SGX Type: Standard */
     der_pair(&seq, 5, 0, &v);
     out->n = 0;
+    out->overflow = false;
     der_tlv(out, 0x30, seq.b, seq.n);
     MSE_ENSURE(!out->overflow && !seq.overflow && !tcb.overflow, MSE_ERR_INTERNAL);
     return MSE_OK;
@@ -485,13 +486,13 @@ mse_err mse_sim_pki_init(const char *dir, const struct mse_sim_pki_opts *o, char
                          size_t errlen)
 {
     mse_err err = MSE_OK;
-    EVP_PKEY *root_key = NULL, *ca_key = NULL, *pck_key = NULL, *tcb_key = NULL, *att_key = NULL,
+    EVP_PKEY *plat_key = NULL, *root_key = NULL, *ca_key = NULL, *pck_key = NULL, *tcb_key = NULL, *att_key = NULL,
              *signer = NULL;
-    X509 *root = NULL, *ca = NULL, *pck = NULL, *tcb = NULL;
-    X509_CRL *root_crl = NULL, *pck_crl = NULL;
+    X509 *root = NULL, *ca = NULL, *pck = NULL, *tcb = NULL, *plat = NULL;
+    X509_CRL *root_crl = NULL, *pck_crl = NULL, *plat_crl = NULL;
     char *tcb_json = NULL, *qe_json = NULL;
     char sub[4096];
-    struct der ext;
+    struct der ext = {.n = 0};
     uint8_t ppid[16];
     int64_t nb = o->now - 86400, na = o->now + 10LL * 365 * 86400;
 
@@ -502,11 +503,15 @@ mse_err mse_sim_pki_init(const char *dir, const struct mse_sim_pki_opts *o, char
     tcb_key = EVP_EC_gen("P-256");
     att_key = EVP_EC_gen("P-256");
     signer = rsa3072_e3();
-    MSE_ENSURE_OUT(root_key && ca_key && pck_key && tcb_key && att_key && signer, MSE_ERR_CRYPTO);
+    plat_key = EVP_EC_gen("P-256");
+    MSE_ENSURE_OUT(plat_key && root_key && ca_key && pck_key && tcb_key && att_key && signer, MSE_ERR_CRYPTO);
 
     MSE_CHECK_OUT(make_cert("Root CA", o->intel_names, root_key, NULL, NULL, nb, na, true, 1, &root));
     MSE_CHECK_OUT(make_cert("PCK Processor CA", o->intel_names, ca_key, root, root_key, nb, na, true,
                             CA_SERIAL, &ca));
+    /* The Platform CA exists as in Intel's PKI (its CRL is served); our leaf is the Processor CA's. */
+    MSE_CHECK_OUT(make_cert("PCK Platform CA", o->intel_names, plat_key, root, root_key, nb, na,
+                            true, CA_SERIAL + 1, &plat));
     MSE_CHECK_OUT(make_cert("TCB Signing", o->intel_names, tcb_key, root, root_key, nb, na, false,
                             0x5443, &tcb));
     MSE_CHECK_OUT(make_cert("PCK Certificate", o->intel_names, pck_key, ca, ca_key, nb,
@@ -531,6 +536,7 @@ mse_err mse_sim_pki_init(const char *dir, const struct mse_sim_pki_opts *o, char
                            o->revoke_pck_ca ? CA_SERIAL : 0, &root_crl));
     MSE_CHECK_OUT(make_crl(ca, ca_key, o->collateral_issue, o->collateral_next,
                            o->revoke_pck ? PCK_SERIAL : 0, &pck_crl));
+    MSE_CHECK_OUT(make_crl(plat, plat_key, o->collateral_issue, o->collateral_next, 0, &plat_crl));
     MSE_CHECK_OUT(tcb_info_json(o, tcb_key, &tcb_json));
     MSE_CHECK_OUT(qe_identity_json(o, tcb_key, &qe_json));
 
@@ -561,11 +567,18 @@ mse_err mse_sim_pki_init(const char *dir, const struct mse_sim_pki_opts *o, char
     MSE_CHECK_OUT(write_chain(sub, "tcb-chain.pem", tcb, root));
     MSE_CHECK_OUT(write_bytes(sub, "qe-identity.json", qe_json, strlen(qe_json)));
     MSE_CHECK_OUT(write_chain(sub, "pckcrl-processor-chain.pem", ca, root));
+    MSE_CHECK_OUT(write_chain(sub, "pckcrl-platform-chain.pem", plat, root));
     {
         unsigned char *der = NULL;
         int n = i2d_X509_CRL(pck_crl, &der);
         MSE_ENSURE_OUT(n > 0, MSE_ERR_CRYPTO);
         err = write_bytes(sub, "pckcrl-processor.der", der, (size_t)n);
+        OPENSSL_free(der);
+        MSE_CHECK_OUT(err);
+        der = NULL;
+        n = i2d_X509_CRL(plat_crl, &der);
+        MSE_ENSURE_OUT(n > 0, MSE_ERR_CRYPTO);
+        err = write_bytes(sub, "pckcrl-platform.der", der, (size_t)n);
         OPENSSL_free(der);
         MSE_CHECK_OUT(err);
         der = NULL;
@@ -587,6 +600,9 @@ out:
     EVP_PKEY_free(tcb_key);
     EVP_PKEY_free(att_key);
     EVP_PKEY_free(signer);
+    EVP_PKEY_free(plat_key);
+    X509_free(plat);
+    X509_CRL_free(plat_crl);
     X509_free(root);
     X509_free(ca);
     X509_free(pck);

@@ -17,6 +17,7 @@
 
 #include <mse/bytes.h>
 #include <mse/guard.h>
+#include <mse/rd.h>
 #include <mse/toml.h>
 
 #include "util/codecrypt.h"
@@ -59,15 +60,22 @@ mse_err mse_code_encrypt(const uint8_t key[MSE_CODE_KEY_BYTES],
 mse_err mse_code_decrypt(const uint8_t key[MSE_CODE_KEY_BYTES], const uint8_t *enc, size_t enc_len,
                          const uint8_t *expect_nonce, uint8_t **plain, size_t *plain_len)
 {
+    struct mse_rd rd;
+    const uint8_t *nonce, *box;
     MSE_ENSURE(sodium_init() >= 0, MSE_ERR_CRYPTO);
-    MSE_ENSURE(enc_len >= MSE_CODE_NONCE_BYTES + crypto_secretbox_MACBYTES, MSE_ERR_TRUNCATED);
+    mse_rd_init(&rd, enc, enc_len);
+    MSE_TRY(mse_rd_bytes(&rd, MSE_CODE_NONCE_BYTES, &nonce));
+    size_t box_len = mse_rd_left(&rd);
+    MSE_ENSURE(box_len >= crypto_secretbox_MACBYTES, MSE_ERR_TRUNCATED);
+    MSE_TRY(mse_rd_bytes(&rd, box_len, &box));
     /* A file encrypted under another nonce is another file, or a replay. */
-    MSE_ENSURE(!expect_nonce || mse_ct_eq(enc, expect_nonce, MSE_CODE_NONCE_BYTES), MSE_ERR_CONTEXT);
-    size_t n = enc_len - MSE_CODE_NONCE_BYTES - crypto_secretbox_MACBYTES;
+    MSE_ENSURE(!expect_nonce || mse_ct_eq(nonce, expect_nonce, MSE_CODE_NONCE_BYTES),
+               MSE_ERR_CONTEXT);
+    size_t n = box_len - crypto_secretbox_MACBYTES;
     uint8_t *buf = malloc(n ? n : 1);
     MSE_ENSURE(buf != NULL, MSE_ERR_NOMEM);
-    if (crypto_secretbox_open_easy(buf, enc + MSE_CODE_NONCE_BYTES,
-                                   enc_len - MSE_CODE_NONCE_BYTES, enc, key) != 0) {
+    if (crypto_secretbox_open_easy(buf, box, box_len, nonce, key) != 0) {
+        mse_wipe(buf, n);
         free(buf);
         return MSE_ERR_CRYPTO;
     }

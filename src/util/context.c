@@ -21,6 +21,7 @@
 
 #include "util/context.h"
 #include "util/manifest_expand.h"
+#include "util/pyfloat.h"
 #include "util/util.h"
 
 #define DEFAULT_CODE_DIR "/opt/input/code"
@@ -300,7 +301,7 @@ mse_err mse_context_serialize(const struct mse_context *c, char **out, size_t *l
         MSE_CHECK_OUT(put_hex(rt, "manifest_template_sha256", c->manifest_template_sha256, 32));
         MSE_CHECK_OUT(put_str(rt, "code_dir", c->code_dir));
     }
-    MSE_CHECK_OUT(mse_toml_write(doc, out, len));
+    MSE_CHECK_OUT(mse_toml_write_ex(doc, mse_py_float_repr, out, len));
 out:
     mse_toml_free(doc);
     return err;

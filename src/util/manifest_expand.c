@@ -37,6 +37,7 @@
 #include <mse/toml.h>
 
 #include "manifest_expand.h"
+#include "util/pyfloat.h"
 
 #define MAX_SYMLINK_DEPTH 40
 #define MAX_TRUSTED 1000000
@@ -533,7 +534,7 @@ mse_err mse_manifest_expand(const uint8_t *manifest, size_t len, const struct ms
         MSE_CHECK_OUT(mse_toml_set(entry, "sha256", sha));
     }
     MSE_CHECK_OUT(expand_trusted(&c, mse_toml_get(root, "sgx")));
-    err = mse_toml_write(root, out, out_len);
+    err = mse_toml_write_ex(root, mse_py_float_repr, out, out_len);
     if (err != MSE_OK)
         MSE_GOTO_OUT(fail(&c, err, "manifest holds a value mse cannot serialize like tomli-w"));
 out:

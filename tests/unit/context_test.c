@@ -71,8 +71,8 @@ static void test_refuses_bad_contexts(void **state)
         "version = \"2.0\"\n[config]\nname = 1\n",
         "version = \"2.0\"\n[config]\nname = \"a\"\ncode_secret_key = \"abcd\"\n",
         "version = \"2.0\"\n[config]\nname = \"a\"\n[instance]\nid = \"../../etc\"\n",
-        "version = \"2.0\"\n[config]\nname = \"a\"\n[instance]\n"
-        "id = \"d17a9cbd-e2ff-4f77-ba03-e9d8ea58ca2e\"\n[instance.nonces]\n\"a\" = \"00\"\n",
+        ("version = \"2.0\"\n[config]\nname = \"a\"\n[instance]\n"
+         "id = \"d17a9cbd-e2ff-4f77-ba03-e9d8ea58ca2e\"\n[instance.nonces]\n\"a\" = \"00\"\n"),
         "version = \"2.0\"\n[config]\nname = \"a\"\n[runtime]\nlibpal = \"x\"\n",
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {

@@ -57,7 +57,7 @@ static void test_official_vectors(void **state)
 
 static void test_extra_vectors(void **state)
 {
-    static const char *cases[] = {"edmm", "defaults", "dirs", "chroot", "fixed", "palb", "odd"};
+    static const char *cases[] = {"edmm", "defaults", "dirs", "chroot", "fixed", "palb", "odd", "floats"};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         char dir[256], p[300];
         size_t len;
