@@ -306,11 +306,17 @@ int mse_cli_configure(int argc, char **argv)
     }
     rc = mse_verify_online(&out, &vo, &setup, der, der_len, result);
     if (rc != 0 || !result->ok) {
-        if (result->err != MSE_OK && !out.quiet)
-            mse_verify_print(&out, result);
-        rc = mse_out_error(&out, result->err != MSE_OK ? result->err : MSE_ERR_INTERNAL,
-                           "%s was NOT verified; nothing was sent%s%s", target,
-                           result->message[0] ? ": " : "", result->message);
+        if (result->err != MSE_OK) {
+            if (!out.quiet)
+                mse_verify_print(&out, result);
+            rc = mse_out_error(&out, result->err, "%s was NOT verified; nothing was sent: %s",
+                               target, result->message);
+        } else {
+            /* Verification could not run (collateral, resources): already reported. */
+            fprintf(stderr, "%s was NOT verified; nothing was sent\n", target);
+            if (rc == 0)
+                rc = MSE_EXIT_INTERNAL;
+        }
         goto done;
     }
     if (!out.quiet)
