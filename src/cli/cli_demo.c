@@ -322,7 +322,7 @@ struct demo_paths {
     char log_conf[PATH_MAX], log_verify[PATH_MAX];
     char pccs_port[PATH_MAX], app_port[PATH_MAX];
     char code[PATH_MAX], code_enc[PATH_MAX], context[PATH_MAX], app_dir[PATH_MAX];
-    char bad_cert[PATH_MAX], root[PATH_MAX], signer[PATH_MAX], evidence[PATH_MAX];
+    char bad_cert[PATH_MAX], root[PATH_MAX], signer[PATH_MAX];
 };
 
 MSE_MUST_USE static mse_err demo_paths(struct demo *d, struct demo_paths *p)
@@ -340,7 +340,6 @@ MSE_MUST_USE static mse_err demo_paths(struct demo *d, struct demo_paths *p)
     MSE_TRY(path_join(p->context, sizeof p->context, d->tmp, "mse-demo.context.toml"));
     MSE_TRY(path_join(p->app_dir, sizeof p->app_dir, d->tmp, "app"));
     MSE_TRY(path_join(p->bad_cert, sizeof p->bad_cert, d->tmp, "refused-cert.pem"));
-    MSE_TRY(path_join(p->evidence, sizeof p->evidence, d->tmp, "collateral.json"));
     MSE_TRY(path_join(d->pki, sizeof d->pki, d->tmp, "pki"));
     return MSE_OK;
 }
@@ -373,7 +372,7 @@ static int run_step(struct demo *d, const struct mse_out *o, char *const argv[],
 static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
 {
     struct demo_paths p;
-    char pccs_url[64], target[64], port_s[16], uuid[37];
+    char pccs_url[64], target[64], uuid[37];
     int rc;
 
     if (demo_paths(d, &p) != MSE_OK)
@@ -474,7 +473,6 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
         }
     }
     snprintf(target, sizeof target, "127.0.0.1:%d", d->app_port);
-    snprintf(port_s, sizeof port_s, "%d", d->app_port);
     say("Listening: https://localhost:%d/ (certificate for localhost)", d->app_port);
     say("The owner publishes the code fingerprint (MRENCLAVE):");
     say("  %s", DEMO_MRENCLAVE);
@@ -483,20 +481,13 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
     step(5, "The owner verifies the enclave, then sends it the code key (mse configure)");
     say("mse configure runs the same checks as mse verify on the TLS connection it opened,");
     say("and sends the key on that same connection only if all of them pass.");
-    /* mse configure does not fetch collateral from a PCCS in this build: it takes
-     * the simulated platform's collateral from an evidence bundle (--collateral).
-     * The quote and the key binding are still those of the live connection. */
     {
-        char *argv[] = {d->sim, "evidence", "--pki", d->pki, "--out", p.evidence, NULL};
-        if ((rc = run_step(d, o, argv, p.log_conf, START_TIMEOUT_MS, "mse-sim evidence")) != 0)
-            return rc;
-        unlink(p.log_conf);
-    }
-    {
-        char *argv[] = {d->self,        "configure",     "localhost",  "--connect",
-                        "127.0.0.1",    "--port",        port_s,       "--context",
-                        p.context,      "--fingerprint", (char *)DEMO_MRENCLAVE, "--collateral",
-                        p.evidence,     "--trust-root",  p.root,       NULL};
+        char conf_target[64];
+        snprintf(conf_target, sizeof conf_target, "localhost:%d", d->app_port);
+        char *argv[] = {d->self,        "configure",     conf_target,  "--context",
+                        p.context,      "--fingerprint", (char *)DEMO_MRENCLAVE, "--signer-key",
+                        p.signer,       "--trust-root",  p.root,       "--pccs-url",
+                        pccs_url,       "--no-cache",    NULL};
         if ((rc = run_step(d, o, argv, p.log_conf, VERIFY_TIMEOUT_MS, "mse configure")) != 0)
             return rc;
         print_file(p.log_conf, "   | ");

@@ -87,11 +87,9 @@ deploy() {
             --port-file "$TMP/app.port" --max-seconds 600
         APP_PID=$BG_PID
         wait_for test -s "$TMP/app.port" || fail "mse-enclave did not start"
-        # (mse configure takes the collateral from an evidence bundle of the same
-        # PKI: it does not fetch from a PCCS in this build.)
-        timeout "$STEP_TIMEOUT" "$MSE_BIN" configure localhost --connect 127.0.0.1 \
-            --port "$(cat "$TMP/app.port")" --context "$TMP/ctx.toml" --fingerprint "$MRENCLAVE" \
-            --collateral "$TMP/collateral.json" --trust-root "$ROOT" \
+        timeout "$STEP_TIMEOUT" "$MSE_BIN" configure "localhost:$(cat "$TMP/app.port")" \
+            --context "$TMP/ctx.toml" --fingerprint "$MRENCLAVE" --signer-key "$SIGNER" \
+            --trust-root "$ROOT" --pccs-url "$PCCS_URL" \
             >"$TMP/configure.log" 2>&1 || fail "mse configure: $(cat "$TMP/configure.log")"
         APP_PATH=
     fi
@@ -105,8 +103,6 @@ if [[ $BROWSER_SERVER != s_server ]]; then
     "$MSE_BIN" context new --code "$TMP/code" --name browser-test --san localhost \
         --out "$TMP/ctx.toml" --out-code "$TMP/code.enc" >"$TMP/ctx.log" 2>&1 ||
         fail "mse context new: $(cat "$TMP/ctx.log")"
-    "$SIM" evidence --pki "$TMP/pki" --out "$TMP/collateral.json" >"$TMP/evidence.log" 2>&1 ||
-        fail "mse-sim evidence: $(cat "$TMP/evidence.log")"
     UUID=$(sed -n 's/^id = "\(.*\)"$/\1/p' "$TMP/ctx.toml")
     [[ ${#UUID} -eq 36 ]] || fail "no app id in the context"
 fi
