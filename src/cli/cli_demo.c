@@ -48,8 +48,8 @@
 #define HTTP_TIMEOUT_S 15L
 #define STOP_GRACE_MS 3000
 #define BODY_LIMIT (64u << 10)
-/* The PCCS also stops itself after this long, should the demo be SIGKILLed. */
-#define PCCS_MAX_SECONDS "600"
+/* The servers also stop themselves after this long, should the demo be SIGKILLed. */
+#define SERVER_MAX_SECONDS "600"
 
 /*
  * The code fingerprint (MRENCLAVE) the simulated enclave reports and the
@@ -421,7 +421,7 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
         char *argv[] = {d->sim,           "pccs",        "serve",      "--dir",
                         d->pki,           "--host",      "127.0.0.1",  "--port",
                         "0",              "--port-file", p.pccs_port,  "--max-seconds",
-                        PCCS_MAX_SECONDS, NULL};
+                        SERVER_MAX_SECONDS, NULL};
         if (mse_proc_start(argv, p.log_pccs, &d->pccs) != MSE_OK)
             return mse_out_error(o, MSE_ERR_SERVER, "cannot start %s", d->sim);
         mse_err err = wait_port(p.pccs_port, d->pccs, START_TIMEOUT_MS, &d->pccs_port);
@@ -463,7 +463,7 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
                         "--uuid",      uuid,           "--code-dir", p.code_enc,
                         "--app-dir",   p.app_dir,      "--host",     "127.0.0.1",
                         "--port",      "0",            "--port-file", p.app_port,
-                        "--max-seconds", PCCS_MAX_SECONDS, NULL};
+                        "--max-seconds", SERVER_MAX_SECONDS, NULL};
         if (mse_proc_start(argv, p.log_app, &d->app) != MSE_OK)
             return mse_out_error(o, MSE_ERR_SERVER, "cannot start %s", d->enclave);
         mse_err err = wait_port(p.app_port, d->app, START_TIMEOUT_MS, &d->app_port);
