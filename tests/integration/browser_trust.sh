@@ -67,14 +67,18 @@ deploy() {
             "$DEPLOYS" >"$d/www/index.html"
         "$SIM" ratls --pki "$TMP/pki" --cert "$d/cert.pem" --key "$d/key.pem" --san localhost \
             --mrenclave "$MRENCLAVE" >"$d/ratls.log" 2>&1 || fail "mse-sim ratls: $(cat "$d/ratls.log")"
-        local port=$1
-        [[ $port != 0 ]] || port=$(free_port)
+        # Port 0: s_server binds an ephemeral port and prints "ACCEPT 127.0.0.1:PORT"
+        local port=$1 log=$TMP/app$DEPLOYS.log
         (cd "$d/www" && exec setsid openssl s_server -accept "127.0.0.1:$port" -cert "$d/cert.pem" \
-            -key "$d/key.pem" -WWW >"$TMP/app.log" 2>&1 </dev/null) &
+            -key "$d/key.pem" -WWW >"$log" 2>&1 </dev/null) &
         APP_PID=$!
         BG_PIDS+=("$APP_PID")
+        wait_for grep -q '^ACCEPT' "$log" || fail "openssl s_server did not start: $(cat "$log")"
+        # (With an explicit port it prints just "ACCEPT".)
+        [[ $port != 0 ]] || port=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$log")
+        [[ -n $port ]] || fail "no port in the s_server log: $(cat "$log")"
         wait_for bash -c "openssl s_client -connect 127.0.0.1:$port </dev/null >/dev/null 2>&1" ||
-            fail "openssl s_server did not start on $port"
+            fail "openssl s_server does not answer on $port"
         echo "$port" >"$TMP/app.port"
         APP_PATH=index.html
     else

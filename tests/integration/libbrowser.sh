@@ -93,11 +93,6 @@ no_process_matches() {
     ! pgrep -f -- "$1" >/dev/null
 }
 
-# free_port: an ephemeral port the kernel just handed out and released.
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
 # chromium_load URL TAG : one headless Chromium run (a fresh browser with a fresh
 # profile) with HOME=$BROWSER_HOME, so it reads $BROWSER_HOME/.pki/nssdb.
 # Writes $TMP/TAG.dom (the DOM) and $TMP/TAG.err (Chromium's log).
