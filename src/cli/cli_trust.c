@@ -201,8 +201,8 @@ static void copy_printable(char *dst, size_t cap, const char *src)
 }
 
 /*
- * A one-line summary of the record's "checks" object: "17 checks: 16 pass, 1
- * skipped" when every check is an object with an "outcome" (or "status")
+ * A one-line summary of the record's "checks" object: "16 pass, 1 skipped"
+ * when every check is an object with an "outcome" (or "status")
  * string, as mse verify writes them; otherwise "name=value, ..." for strings
  * and booleans.
  */
@@ -242,10 +242,8 @@ static void checks_text(json_t *checks, char *out, size_t cap)
         n++;
     }
     if (summary && n > 0) {
-        int w = snprintf(out, cap, "%zu checks:", n);
-        used = w > 0 ? (size_t)w : 0;
         for (size_t k = 0; k < kinds && used < cap; k++) {
-            w = snprintf(out + used, cap - used, "%s %zu %s", k ? "," : "", count[k], kind[k]);
+            int w = snprintf(out + used, cap - used, "%s%zu %s", k ? ", " : "", count[k], kind[k]);
             if (w < 0)
                 break;
             used += (size_t)w;
