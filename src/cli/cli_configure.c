@@ -30,6 +30,7 @@
 #include <mse/bytes.h>
 #include <mse/guard.h>
 #include <mse/net.h>
+#include <mse/rd.h>
 
 #include "cli.h"
 #include "cli_configure.h"
@@ -117,11 +118,43 @@ out:
     return err;
 }
 
+/*
+ * The answer's status code and body (one line for humans, controls replaced).
+ * The answer is the server's bytes: read with the bounded reader.
+ */
+MSE_MUST_USE static mse_err parse_response(const uint8_t *buf, size_t len, int *status, char *msg,
+                                           size_t msg_cap)
+{
+    struct mse_rd rd;
+    const uint8_t *p;
+    uint8_t minor, sp, d[3];
+    mse_rd_init(&rd, buf, len);
+    MSE_TRY_AS(mse_rd_bytes(&rd, 7, &p), MSE_ERR_SERVER);
+    MSE_ENSURE(memcmp(p, "HTTP/1.", 7) == 0, MSE_ERR_SERVER);
+    MSE_TRY_AS(mse_rd_u8(&rd, &minor), MSE_ERR_SERVER);
+    MSE_TRY_AS(mse_rd_u8(&rd, &sp), MSE_ERR_SERVER);
+    MSE_ENSURE(sp == ' ', MSE_ERR_SERVER);
+    MSE_TRY_AS(mse_rd_copy(&rd, d, 3), MSE_ERR_SERVER);
+    for (int i = 0; i < 3; i++)
+        MSE_ENSURE(d[i] >= '0' && d[i] <= '9', MSE_ERR_SERVER);
+    *status = (d[0] - '0') * 100 + (d[1] - '0') * 10 + (d[2] - '0');
+    /* Skip the rest of the head: up to and including the blank line. */
+    uint8_t c;
+    unsigned state = 0; /* matched bytes of "\r\n\r\n" */
+    while (state < 4 && mse_rd_u8(&rd, &c) == MSE_OK)
+        state = (c == (state % 2 == 0 ? '\r' : '\n')) ? state + 1 : (c == '\r' ? 1 : 0);
+    size_t n = 0;
+    while (n + 1 < msg_cap && mse_rd_u8(&rd, &c) == MSE_OK)
+        msg[n++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+    msg[n] = '\0';
+    return MSE_OK;
+}
+
 /* Read the answer (the server closes after it) and return its status and body. */
 MSE_MUST_USE static mse_err read_response(struct mse_tls_conn *c, int timeout_ms, int *status,
                                           char *msg, size_t msg_cap)
 {
-    char *buf = malloc(RESPONSE_MAX + 1);
+    uint8_t *buf = malloc(RESPONSE_MAX);
     MSE_ENSURE(buf != NULL, MSE_ERR_NOMEM);
     size_t used = 0;
     while (used < RESPONSE_MAX) {
@@ -131,20 +164,7 @@ MSE_MUST_USE static mse_err read_response(struct mse_tls_conn *c, int timeout_ms
             break;
         used += got;
     }
-    buf[used] = '\0';
-    mse_err err = MSE_OK;
-    int code = 0;
-    if (used < 12 || strncmp(buf, "HTTP/1.", 7) != 0 || buf[8] != ' ' ||
-        sscanf(buf + 9, "%3d", &code) != 1) {
-        err = MSE_ERR_SERVER;
-    } else {
-        *status = code;
-        const char *body = strstr(buf, "\r\n\r\n");
-        snprintf(msg, msg_cap, "%s", body ? body + 4 : "");
-        for (char *q = msg; *q; q++) /* one line for humans, no terminal controls */
-            if ((unsigned char)*q < 0x20 || *q == 0x7f)
-                *q = ' ';
-    }
+    mse_err err = parse_response(buf, used, status, msg, msg_cap);
     free(buf);
     return err;
 }
