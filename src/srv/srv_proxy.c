@@ -256,6 +256,9 @@ void srv_proxy_handle(struct srv *s, struct evhttp_request *req)
     struct evkeyvalq *in_h = evhttp_request_get_input_headers(req);
     struct evkeyvalq *up_h = evhttp_request_get_output_headers(ureq);
     copy_headers(in_h, up_h);
+    /* The body is already received in full: a 100-continue exchange with the
+     * app would only confuse the client side of libevent. */
+    evhttp_remove_header(up_h, "Expect");
     if (evhttp_find_header(up_h, "Host") == NULL)
         evhttp_add_header(up_h, "Host", "localhost");
     char peer[80];
