@@ -220,7 +220,7 @@ int main(int argc, char **argv)
     char src[4096];
     snprintf(src, sizeof src, "%s", __FILE__);
     snprintf(def, sizeof def, "%s/../tests/data/real/mse-home-evidence.json", dirname(src));
-    snprintf(mse_def, sizeof mse_def, "%s", "src/mse");
+    snprintf(mse_def, sizeof mse_def, "%s", "./mse"); /* run from the build directory */
     const char *path = argc > 1 ? argv[1] : def;
     const char *mse_bin = argc > 2 ? argv[2] : mse_def;
 

@@ -6,7 +6,7 @@
 set -euo pipefail
 : "${MSE_BUILD_DIR:?set by CTest}"
 : "${MSE_TEST_DATA:?set by CTest}"
-MSE_BIN="$MSE_BUILD_DIR/src/mse"
+MSE_BIN="$MSE_BUILD_DIR/mse"
 D="$MSE_TEST_DATA/trust"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mse-trust-cli-XXXXXX")
 trap 'rm -rf "$TMP"' EXIT

@@ -6,7 +6,7 @@
 # record `mse trust add` requires, so it is accepted without --force.
 set -euo pipefail
 : "${MSE_BUILD_DIR:?set by CTest}"
-MSE_BIN="$MSE_BUILD_DIR/src/mse"
+MSE_BIN="$MSE_BUILD_DIR/mse"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mse-demo-test-XXXXXX")
 DEMO_PID=

@@ -27,7 +27,7 @@ fail() {
 }
 
 mkdir -p "$TMP/bin" "$TMP/scratch"
-cp "$MSE_BUILD_DIR/src/mse" "$TMP/bin/mse"
+cp "$MSE_BUILD_DIR/mse" "$TMP/bin/mse"
 
 # Stand-in mse-sim: `pki init DIR` makes the files mse demo looks for;
 # `pccs serve ... --port-file F` writes a port, starts a grandchild, waits.

@@ -13,7 +13,7 @@ set -euo pipefail
 
 : "${MSE_BUILD_DIR:?MSE_BUILD_DIR is set by CTest}"
 : "${MSE_TEST_DATA:?MSE_TEST_DATA is set by CTest}"
-MSE_BIN="$MSE_BUILD_DIR/src/mse"
+MSE_BIN="$MSE_BUILD_DIR/mse"
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 STEP_TIMEOUT=${STEP_TIMEOUT:-60}
 

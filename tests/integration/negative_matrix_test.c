@@ -562,11 +562,11 @@ static void test_quote_cases(void **state)
     field_width = 2;
     field_value = 0xffff;
     tamper_offset = auth_len;
-    quote_case(set_field, MSE_ERR_QUOTE_TRUNCATED, "qe_auth_len = 65535");
+    quote_case(set_field, MSE_ERR_QUOTE_LENGTH, "qe_auth_len = 65535");
     field_width = 4;
     field_value = 0xffffffffu;
     tamper_offset = cert_len;
-    quote_case(set_field, MSE_ERR_QUOTE_TRUNCATED, "cert_data_len = 2^32-1");
+    quote_case(set_field, MSE_ERR_QUOTE_LENGTH, "cert_data_len = 2^32-1");
     /* Wrong version, key type, TEE type, certification data type. */
     field_width = 2;
     field_value = 4;
