@@ -30,6 +30,7 @@
 #include <mse/bytes.h>
 #include <mse/guard.h>
 #include <mse/net.h>
+#include <mse/rd.h>
 
 #include "cli.h"
 #include "cli_configure.h"
@@ -66,6 +67,9 @@ static void usage(FILE *f)
             "  --offline                  use cached collateral only\n"
             "  --no-cache                 neither read nor write the collateral cache\n"
             "  --timeout SECONDS          network timeout (default 15)\n"
+            "  --port N                   port, when DOMAIN has none (default 443)\n"
+            "  --connect HOST             dial HOST instead of DOMAIN; the certificate must\n"
+            "                             still be for DOMAIN\n"
             "  --quiet                    print only errors\n");
 }
 
@@ -117,11 +121,43 @@ out:
     return err;
 }
 
+/*
+ * The answer's status code and body (one line for humans, controls replaced).
+ * The answer is the server's bytes: read with the bounded reader.
+ */
+MSE_MUST_USE static mse_err parse_response(const uint8_t *buf, size_t len, int *status, char *msg,
+                                           size_t msg_cap)
+{
+    struct mse_rd rd;
+    const uint8_t *p;
+    uint8_t minor, sp, d[3];
+    mse_rd_init(&rd, buf, len);
+    MSE_TRY_AS(mse_rd_bytes(&rd, 7, &p), MSE_ERR_SERVER);
+    MSE_ENSURE(memcmp(p, "HTTP/1.", 7) == 0, MSE_ERR_SERVER);
+    MSE_TRY_AS(mse_rd_u8(&rd, &minor), MSE_ERR_SERVER);
+    MSE_TRY_AS(mse_rd_u8(&rd, &sp), MSE_ERR_SERVER);
+    MSE_ENSURE(sp == ' ', MSE_ERR_SERVER);
+    MSE_TRY_AS(mse_rd_copy(&rd, d, 3), MSE_ERR_SERVER);
+    for (int i = 0; i < 3; i++)
+        MSE_ENSURE(d[i] >= '0' && d[i] <= '9', MSE_ERR_SERVER);
+    *status = (d[0] - '0') * 100 + (d[1] - '0') * 10 + (d[2] - '0');
+    /* Skip the rest of the head: up to and including the blank line. */
+    uint8_t c;
+    unsigned state = 0; /* matched bytes of "\r\n\r\n" */
+    while (state < 4 && mse_rd_u8(&rd, &c) == MSE_OK)
+        state = (c == (state % 2 == 0 ? '\r' : '\n')) ? state + 1 : (c == '\r' ? 1 : 0);
+    size_t n = 0;
+    while (n + 1 < msg_cap && mse_rd_u8(&rd, &c) == MSE_OK)
+        msg[n++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+    msg[n] = '\0';
+    return MSE_OK;
+}
+
 /* Read the answer (the server closes after it) and return its status and body. */
 MSE_MUST_USE static mse_err read_response(struct mse_tls_conn *c, int timeout_ms, int *status,
                                           char *msg, size_t msg_cap)
 {
-    char *buf = malloc(RESPONSE_MAX + 1);
+    uint8_t *buf = malloc(RESPONSE_MAX);
     MSE_ENSURE(buf != NULL, MSE_ERR_NOMEM);
     size_t used = 0;
     while (used < RESPONSE_MAX) {
@@ -131,20 +167,7 @@ MSE_MUST_USE static mse_err read_response(struct mse_tls_conn *c, int timeout_ms
             break;
         used += got;
     }
-    buf[used] = '\0';
-    mse_err err = MSE_OK;
-    int code = 0;
-    if (used < 12 || strncmp(buf, "HTTP/1.", 7) != 0 || buf[8] != ' ' ||
-        sscanf(buf + 9, "%3d", &code) != 1) {
-        err = MSE_ERR_SERVER;
-    } else {
-        *status = code;
-        const char *body = strstr(buf, "\r\n\r\n");
-        snprintf(msg, msg_cap, "%s", body ? body + 4 : "");
-        for (char *q = msg; *q; q++) /* one line for humans, no terminal controls */
-            if ((unsigned char)*q < 0x20 || *q == 0x7f)
-                *q = ' ';
-    }
+    mse_err err = parse_response(buf, used, status, msg, msg_cap);
     free(buf);
     return err;
 }
@@ -152,7 +175,7 @@ MSE_MUST_USE static mse_err read_response(struct mse_tls_conn *c, int timeout_ms
 int mse_cli_configure(int argc, char **argv)
 {
     enum { O_CTX = 256, O_KEY, O_CODE, O_FP, O_SK, O_MRS, O_ROOT, O_DEBUG, O_TCB, O_EXPIRED,
-           O_URL, O_CA, O_INSEC, O_OFFLINE, O_NOCACHE, O_TIMEOUT, O_QUIET };
+           O_URL, O_CA, O_INSEC, O_OFFLINE, O_NOCACHE, O_TIMEOUT, O_QUIET, O_PORT, O_CONNECT };
     static const struct option longopts[] = {
         {"context", required_argument, NULL, O_CTX},
         {"ssl-key", required_argument, NULL, O_KEY},
@@ -165,6 +188,9 @@ int mse_cli_configure(int argc, char **argv)
         {"allow-tcb", required_argument, NULL, O_TCB},
         {"allow-expired-collateral", no_argument, NULL, O_EXPIRED},
         {"pccs-url", required_argument, NULL, O_URL},
+        {"pccs", required_argument, NULL, O_URL}, /* earlier spelling, kept */
+        {"port", required_argument, NULL, O_PORT},
+        {"connect", required_argument, NULL, O_CONNECT},
         {"pccs-cacert", required_argument, NULL, O_CA},
         {"pccs-insecure", no_argument, NULL, O_INSEC},
         {"offline", no_argument, NULL, O_OFFLINE},
@@ -176,7 +202,8 @@ int mse_cli_configure(int argc, char **argv)
     };
     struct mse_out out;
     struct mse_verify_opts vo = {.timeout_ms = 15000};
-    const char *context_arg = NULL, *ssl_key = NULL, *code = NULL;
+    const char *context_arg = NULL, *ssl_key = NULL, *code = NULL, *port = NULL,
+               *connect_host = NULL;
     int c;
     mse_out_init(&out);
     optind = 1;
@@ -206,6 +233,8 @@ int mse_cli_configure(int argc, char **argv)
             break;
         }
         case O_QUIET: out.quiet = true; break;
+        case O_PORT: port = optarg; break;
+        case O_CONNECT: connect_host = optarg; break;
         case 'h': usage(stdout); return MSE_EXIT_OK;
         default: usage(stderr); return MSE_EXIT_USAGE;
         }
@@ -284,6 +313,27 @@ int mse_cli_configure(int argc, char **argv)
         rc = mse_out_error(&out, MSE_ERR_ARG, "'%s' is not a host, host:port or URL", target);
         goto done;
     }
+    char domain[sizeof ep.host];
+    memcpy(domain, ep.host, sizeof domain);
+    if (port != NULL) {
+        char *end = NULL;
+        long v = strtol(port, &end, 10);
+        if (end == port || *end != '\0' || v < 1 || v > 65535) {
+            rc = mse_out_error(&out, MSE_ERR_ARG, "--port: 1 to 65535");
+            goto done;
+        }
+        snprintf(ep.port, sizeof ep.port, "%ld", v);
+    }
+    if (connect_host != NULL) {
+        /* Dial elsewhere (tests, split DNS); the name checks still use DOMAIN. */
+        struct mse_endpoint dial;
+        if (mse_endpoint_parse(connect_host, &dial) != MSE_OK) {
+            rc = mse_out_error(&out, MSE_ERR_ARG, "--connect '%s' is not a host", connect_host);
+            goto done;
+        }
+        memcpy(ep.host, dial.host, sizeof ep.host);
+        ep.host_is_ip = dial.host_is_ip;
+    }
     err = mse_tls_connect(&ep, (int)vo.timeout_ms, &conn, errbuf, sizeof errbuf);
     if (err != MSE_OK) {
         rc = mse_out_error(&out, err, "%s: %s", target, errbuf[0] ? errbuf : mse_err_str(err));
@@ -292,7 +342,7 @@ int mse_cli_configure(int argc, char **argv)
     const uint8_t *der = NULL;
     size_t der_len = 0;
     mse_tls_peer_cert(conn, &der, &der_len);
-    struct configure_verify_opts pre = {ep.host,
+    struct configure_verify_opts pre = {domain,
                                         setup.fingerprint_given ? setup.mrenclave : NULL};
     err = mse_cli_configure_verify(der, der_len, &pre, errbuf, sizeof errbuf);
     if (err != MSE_OK) {
@@ -306,11 +356,17 @@ int mse_cli_configure(int argc, char **argv)
     }
     rc = mse_verify_online(&out, &vo, &setup, der, der_len, result);
     if (rc != 0 || !result->ok) {
-        if (result->err != MSE_OK && !out.quiet)
-            mse_verify_print(&out, result);
-        rc = mse_out_error(&out, result->err != MSE_OK ? result->err : MSE_ERR_INTERNAL,
-                           "%s was NOT verified; nothing was sent%s%s", target,
-                           result->message[0] ? ": " : "", result->message);
+        if (result->err != MSE_OK) {
+            if (!out.quiet)
+                mse_verify_print(&out, result);
+            rc = mse_out_error(&out, result->err, "%s was NOT verified; nothing was sent: %s",
+                               target, result->message);
+        } else {
+            /* Verification could not run (collateral, resources): already reported. */
+            fprintf(stderr, "%s was NOT verified; nothing was sent\n", target);
+            if (rc == 0)
+                rc = MSE_EXIT_INTERNAL;
+        }
         goto done;
     }
     if (!out.quiet)
@@ -326,7 +382,7 @@ int mse_cli_configure(int argc, char **argv)
     fprintf(f,
             "POST " CONFIG_PATH " HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
             "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-            ep.host, body_len);
+            domain, body_len);
     fwrite(body, 1, body_len, f);
     if (fclose(f) != 0) {
         rc = mse_out_error(&out, MSE_ERR_NOMEM, "request");

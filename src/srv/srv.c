@@ -27,6 +27,7 @@
 #include <openssl/pem.h>
 
 #include <mse/guard.h>
+#include <mse/rd.h>
 
 #include "srv_int.h"
 #include "util/util.h"
@@ -80,20 +81,23 @@ static const char *method_name(enum evhttp_cmd_type m)
 static void log_safe(const char *in, char *out, size_t cap)
 {
     static const char hex[] = "0123456789abcdef";
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)(in ? in : ""); *p && n + 5 < cap; p++) {
-        if (n >= 200) {
+    struct mse_rd rd;
+    mse_rd_init(&rd, in ? in : "", in ? strlen(in) : 0);
+    size_t n = 0, shown = 0;
+    uint8_t c;
+    while (n + 5 < cap && mse_rd_u8(&rd, &c) == MSE_OK) {
+        if (shown++ == 200) {
             memcpy(out + n, "...", 3);
             n += 3;
             break;
         }
-        if (*p >= 0x20 && *p < 0x7f && *p != '\\') {
-            out[n++] = (char)*p;
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            out[n++] = (char)c;
         } else {
             out[n++] = '\\';
             out[n++] = 'x';
-            out[n++] = hex[*p >> 4];
-            out[n++] = hex[*p & 15];
+            out[n++] = hex[c >> 4];
+            out[n++] = hex[c & 15];
         }
     }
     out[n] = '\0';

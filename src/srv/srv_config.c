@@ -21,6 +21,7 @@
 
 #include <mse/bytes.h>
 #include <mse/guard.h>
+#include <mse/rd.h>
 
 #include "srv_int.h"
 #include "util/code_install.h"
@@ -49,15 +50,23 @@ static void wipe_json_string(json_t *v)
         mse_wipe((char *)json_string_value(v), json_string_length(v));
 }
 
+/* "application/json", optionally followed by parameters ("; charset=utf-8"). */
 static bool content_type_json(struct evhttp_request *req)
 {
+    static const char want[] = "application/json";
     const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
     if (ct == NULL)
         return false;
-    size_t n = strlen("application/json");
-    if (strncasecmp(ct, "application/json", n) != 0)
+    struct mse_rd rd;
+    const uint8_t *type;
+    uint8_t next;
+    mse_rd_init(&rd, ct, strlen(ct));
+    if (mse_rd_bytes(&rd, sizeof want - 1, &type) != MSE_OK ||
+        strncasecmp((const char *)type, want, sizeof want - 1) != 0)
         return false;
-    return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+    if (mse_rd_u8(&rd, &next) != MSE_OK)
+        return true;
+    return next == ';' || next == ' ';
 }
 
 /*

@@ -19,6 +19,8 @@
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
 
+#include <mse/rd.h>
+
 #include "srv_int.h"
 
 #define SRV_UPSTREAM_BODY_MAX (256L * 1024 * 1024)
@@ -61,24 +63,39 @@ static bool hop_by_hop(const char *name)
     return false;
 }
 
-/* Also drop headers the Connection header names as hop-by-hop. */
+/*
+ * Also drop headers the Connection header names as hop-by-hop (RFC 9110
+ * 7.6.1). The header is client or app input: read with the bounded reader,
+ * a comma-separated list of tokens with optional whitespace.
+ */
 static bool listed_in_connection(struct evkeyvalq *h, const char *name)
 {
     const char *conn = evhttp_find_header(h, "Connection");
     if (conn == NULL)
         return false;
-    size_t n = strlen(name);
-    for (const char *p = conn; *p;) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        const char *e = p;
-        while (*e && *e != ',' && *e != ' ')
-            e++;
-        if ((size_t)(e - p) == n && strncasecmp(p, name, n) == 0)
-            return true;
-        p = e;
+    struct mse_rd rd;
+    mse_rd_init(&rd, conn, strlen(conn));
+    char token[64];
+    size_t n = 0;
+    bool overlong = false;
+    for (;;) {
+        uint8_t ch = 0;
+        bool end = mse_rd_u8(&rd, &ch) != MSE_OK;
+        if (end || ch == ',' || ch == ' ' || ch == '\t') {
+            token[n] = '\0';
+            if (n > 0 && !overlong && strcasecmp(token, name) == 0)
+                return true;
+            n = 0;
+            overlong = false;
+            if (end)
+                return false;
+            continue;
+        }
+        if (n + 1 < sizeof token)
+            token[n++] = (char)ch;
+        else
+            overlong = true; /* no header name we forward is that long */
     }
-    return false;
 }
 
 static void copy_headers(struct evkeyvalq *from, struct evkeyvalq *to)
@@ -239,6 +256,9 @@ void srv_proxy_handle(struct srv *s, struct evhttp_request *req)
     struct evkeyvalq *in_h = evhttp_request_get_input_headers(req);
     struct evkeyvalq *up_h = evhttp_request_get_output_headers(ureq);
     copy_headers(in_h, up_h);
+    /* The body is already received in full: a 100-continue exchange with the
+     * app would only confuse the client side of libevent. */
+    evhttp_remove_header(up_h, "Expect");
     if (evhttp_find_header(up_h, "Host") == NULL)
         evhttp_add_header(up_h, "Host", "localhost");
     char peer[80];

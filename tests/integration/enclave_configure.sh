@@ -66,8 +66,10 @@ wait_http "https://localhost:$PORT/" --cacert "$WORK/cert.pem"
 body=$(curl -s --cacert "$WORK/cert.pem" "https://localhost:$PORT/")
 [ "$body" = "Hello from the enclave!" ] || fail "app body: $body"
 ok "curl --cacert cert.pem reaches the app"
-# Configuring again is refused by the server (409), after verification.
-if "$MSE" configure "localhost:$PORT" --context "$CTX" "${VERIFY[@]}" >"$WORK/again.out" 2>&1; then
+# Configuring again is refused by the server (409), after verification
+# (spelled with --connect/--port: dial 127.0.0.1, names checked for localhost).
+if "$MSE" configure localhost --connect 127.0.0.1 --port "$PORT" --context "$CTX" "${VERIFY[@]}" \
+    >"$WORK/again.out" 2>&1; then
     fail "second configuration accepted"
 fi
 grep -q "HTTP 409" "$WORK/again.out" || fail "second configuration: $(cat "$WORK/again.out")"

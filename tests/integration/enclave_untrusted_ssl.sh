@@ -64,6 +64,18 @@ if command -v python3 >/dev/null; then
     sleep 0.2
     code=$(curl -s -o "$WORK/resp" -w '%{http_code}' --max-time 10 "http://127.0.0.1:$PORT/")
     expect_code 504 "$code" "upstream that never answers"
+    # A large response streams through intact; an app's own status passes through.
+    mkdir -p "$WORK/files"
+    head -c 20000000 /dev/urandom >"$WORK/files/big.bin"
+    FILES=$(free_port)
+    start_enclave files --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost \
+        --app-dir "$WORK/files" --app-port "$FILES" \
+        --app-cmd 'exec python3 -m http.server "$MSE_APP_PORT" --bind 127.0.0.1'
+    wait_http "http://127.0.0.1:$PORT/big.bin"
+    curl -s "http://127.0.0.1:$PORT/big.bin" | cmp -s - "$WORK/files/big.bin" || fail "20 MB response corrupted"
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/missing")
+    [ "$code" = 404 ] || fail "app's 404 became $code"
+    ok "20 MB response streamed intact; the app's 404 passes through"
 else
     echo "SKIP: 504 check needs python3 for a silent upstream"
 fi

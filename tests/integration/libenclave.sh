@@ -145,6 +145,8 @@ abuse_config() {
     expect_code 400 "$(post_config "$url" "{\"uuid\":\"$UUID\",\"code_secret_key\":\"$KEY\",\"x\":1$extra}")" "unknown field"
     expect_code 403 "$(post_config "$url" "{\"uuid\":\"00000000-0000-4000-8000-000000000000\",\"code_secret_key\":\"$KEY\"$extra}")" "wrong uuid"
     expect_code 415 "$(post_config "$url" "$good" text/plain)" "wrong content type"
+    expect_code 415 "$(post_config "$url" "$good" application/jsonp)" "content type with a JSON prefix"
+    expect_code 403 "$(post_config "$url" "{\"uuid\":\"00000000-0000-4000-8000-000000000000\",\"code_secret_key\":\"$KEY\"$extra}" 'application/json; charset=utf-8')" "JSON with a charset parameter (accepted, then wrong uuid)"
     head -c 100000 /dev/zero >"$WORK/big"
     expect_code 413 "$(post_config "$url" "@$WORK/big")" "oversized body"
     # A body beyond the hard cap is cut by libevent itself (413, not logged).
