@@ -5,6 +5,7 @@
  *   mse-sim quote --pki DIR --report-data HEX --out FILE [enclave options]
  *   mse-sim ratls --pki DIR --cert FILE --key FILE [enclave options]
  *   mse-sim evidence --pki DIR --out FILE [enclave options]
+ *   mse-sim tamper --out DIR [--now T]     negative matrix as evidence files + MANIFEST
  *   mse-sim pccs serve --dir DIR ...        PCCS-compatible server (docs/cmd/mse-sim-pccs.md)
  */
 #include <getopt.h>
@@ -30,6 +31,7 @@ static int usage(FILE *f, int rc)
           "       mse-sim quote --pki DIR --report-data HEX --out FILE [enclave options]\n"
           "       mse-sim ratls --pki DIR --cert FILE --key FILE [enclave options]\n"
           "       mse-sim evidence --pki DIR --out FILE [enclave options]\n"
+          "       mse-sim tamper --out DIR [--now T]   (the verifier's negative matrix as files)\n"
           "       mse-sim pccs serve --dir DIR [--host H] --port P [...]\n"
           "\n"
           "enclave options: --mrenclave HEX --mrsigner HEX --debug --isv-prod-id N --isv-svn N\n"
@@ -285,6 +287,39 @@ static int cmd_quote(int argc, char **argv)
     return err == MSE_OK ? 0 : fail("quote", err);
 }
 
+static int cmd_tamper(int argc, char **argv)
+{
+    enum { O_OUT = 256, O_NOW };
+    static const struct option opts[] = {{"out", required_argument, NULL, O_OUT},
+                                         {"now", required_argument, NULL, O_NOW},
+                                         {NULL, 0, NULL, 0}};
+    const char *out = NULL;
+    int64_t now = mse_time_now();
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case O_OUT: out = optarg; break;
+        case O_NOW:
+            if (!parse_time(optarg, &now))
+                return 2;
+            break;
+        default: return usage(stderr, 2);
+        }
+    }
+    if (!out || optind != argc)
+        return usage(stderr, 2);
+    char why[512] = "";
+    size_t n = 0;
+    mse_err err = mse_sim_tamper_set(out, now, &n, why, sizeof why);
+    if (err != MSE_OK) {
+        fprintf(stderr, "mse-sim: %s\n", why);
+        return fail("tamper", err);
+    }
+    printf("%zu cases written to %s (see %s/MANIFEST)\n", n, out, out);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -300,6 +335,8 @@ int main(int argc, char **argv)
         return cmd_ratls(argc - 1, argv + 1);
     if (!strcmp(cmd, "evidence"))
         return cmd_evidence(argc - 1, argv + 1);
+    if (!strcmp(cmd, "tamper"))
+        return cmd_tamper(argc - 1, argv + 1);
     if (!strcmp(cmd, "pccs"))
         return mse_sim_cmd_pccs(argc - 1, argv + 1);
     fprintf(stderr, "mse-sim: unknown command '%s'\n", cmd);
