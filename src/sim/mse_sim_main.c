@@ -28,6 +28,7 @@ static int usage(FILE *f, int rc)
     fputs("usage: mse-sim pki init DIR [--intel-names] [--tcb-status S] [--qe-tcb-status S]\n"
           "                [--advisories ID,...] [--revoke-pck] [--revoke-pck-ca]\n"
           "                [--now T] [--issue-date T] [--next-update T] [--pck-not-after T]\n"
+          "                [--valid-days N]\n"
           "       mse-sim quote --pki DIR --report-data HEX --out FILE [enclave options]\n"
           "       mse-sim ratls --pki DIR --cert FILE --key FILE [enclave options]\n"
           "       mse-sim evidence --pki DIR --out FILE [enclave options]\n"
@@ -59,7 +60,7 @@ static int parse_time(const char *s, int64_t *t)
 
 static int cmd_pki_init(int argc, char **argv)
 {
-    enum { O_INTEL = 256, O_TCB, O_QETCB, O_ADV, O_RPCK, O_RCA, O_NOW, O_ISSUE, O_NEXT, O_PCKNA };
+    enum { O_INTEL = 256, O_TCB, O_QETCB, O_ADV, O_RPCK, O_RCA, O_NOW, O_ISSUE, O_NEXT, O_PCKNA, O_DAYS };
     static const struct option opts[] = {
         {"intel-names", no_argument, NULL, O_INTEL},   {"tcb-status", required_argument, NULL, O_TCB},
         {"qe-tcb-status", required_argument, NULL, O_QETCB},
@@ -68,8 +69,11 @@ static int cmd_pki_init(int argc, char **argv)
         {"issue-date", required_argument, NULL, O_ISSUE},
         {"next-update", required_argument, NULL, O_NEXT},
         {"pck-not-after", required_argument, NULL, O_PCKNA},
+        {"valid-days", required_argument, NULL, O_DAYS},
         {NULL, 0, NULL, 0}};
     struct mse_sim_pki_opts o;
+    long days = 0;
+    char *end;
     int64_t now = mse_time_now(), t;
     const char *issue = NULL, *next = NULL, *pckna = NULL;
     mse_sim_pki_opts_default(&o, now);
@@ -102,6 +106,13 @@ static int cmd_pki_init(int argc, char **argv)
         case O_ISSUE: issue = optarg; break;
         case O_NEXT: next = optarg; break;
         case O_PCKNA: pckna = optarg; break;
+        case O_DAYS:
+            days = strtol(optarg, &end, 10);
+            if (*optarg == 0 || *end != 0 || days < 1 || days > 36500) {
+                fprintf(stderr, "mse-sim: --valid-days takes 1..36500\n");
+                return 2;
+            }
+            break;
         default: return usage(stderr, 2);
         }
     }
@@ -113,6 +124,12 @@ static int cmd_pki_init(int argc, char **argv)
     o.collateral_issue = d.collateral_issue;
     o.collateral_next = d.collateral_next;
     o.pck_not_after = d.pck_not_after;
+    o.ca_not_after = d.ca_not_after;
+    if (days) {
+        /* Every certificate expires after `days`; the PCK leaf no later than its CA. */
+        o.ca_not_after = now + (int64_t)days * 86400;
+        o.pck_not_after = o.ca_not_after;
+    }
     if ((issue && !parse_time(issue, &o.collateral_issue)) ||
         (next && !parse_time(next, &o.collateral_next)) ||
         (pckna && !parse_time(pckna, &o.pck_not_after)))
