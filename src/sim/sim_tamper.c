@@ -163,7 +163,7 @@ static mse_err make_cert_pem(const struct ctx *c, const struct pki_case *pc, boo
     return err;
 }
 
-static void say(struct ctx *c, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void say(struct ctx *c, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

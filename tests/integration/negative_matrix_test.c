@@ -635,6 +635,7 @@ static void test_certificate_and_policy_cases(void **state)
         k.cert_len = 10;
         EXPECT(&k, MSE_ERR_CERT_PARSE, "garbage certificate");
     }
+    free_case(&k);
 
     /* Policy. */
     base_case(&k, &good);
