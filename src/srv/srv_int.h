@@ -76,6 +76,9 @@ void srv_app_stop(struct srv *s);
 /* SIGCHLD: reap, and log if it was the app. */
 void srv_app_reap(struct srv *s);
 
+/* Join the queued response bytes of a connection into one TLS record/write. */
+void srv_coalesce_output(struct evhttp_connection *evcon);
+
 /* The peer of a request, "ip:port", for logs. */
 void srv_peer(struct evhttp_request *req, char *out, size_t cap);
 
