@@ -3,6 +3,8 @@
 #define MSE_SRV_INT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -55,6 +57,23 @@ struct srv {
     unsigned long config_requests; /* requests that reached the configuration endpoint */
     int exit_code;
 };
+
+/* srv_config_msg.c: the configuration request body. */
+struct srv_config_msg {
+    char uuid[SRV_UUID_LEN + 1];
+    uint8_t key[32];   /* code_secret_key */
+    char *ssl_key_pem; /* owner mode: malloc'd, wiped by srv_config_msg_wipe */
+    size_t ssl_key_pem_len;
+};
+/*
+ * Parse and check a configuration body against the mode and the expected
+ * uuid. 0 on success, else the HTTP status to answer (400, 403, 500) with a
+ * fixed message in *why. *m must be zeroed before; always call
+ * srv_config_msg_wipe afterwards (it may hold the key even on failure).
+ */
+int srv_config_parse(const char *body, size_t len, enum srv_mode mode, const char *expected_uuid,
+                     struct srv_config_msg *m, const char **why);
+void srv_config_msg_wipe(struct srv_config_msg *m);
 
 /* srv_config.c: the configuration endpoint. */
 void srv_config_handle(struct srv *s, struct evhttp_request *req);
