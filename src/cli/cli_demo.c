@@ -48,8 +48,8 @@
 #define HTTP_TIMEOUT_S 15L
 #define STOP_GRACE_MS 3000
 #define BODY_LIMIT (64u << 10)
-/* The PCCS also stops itself after this long, should the demo be SIGKILLed. */
-#define PCCS_MAX_SECONDS "600"
+/* The servers also stop themselves after this long, should the demo be SIGKILLed. */
+#define SERVER_MAX_SECONDS "600"
 
 /*
  * The code fingerprint (MRENCLAVE) the simulated enclave reports and the
@@ -175,7 +175,15 @@ static int run_wait(struct demo *d, char *const argv[], const char *log_path, in
     return -1;
 }
 
+/* Print the lines of a log that contain `only` (all lines when only is NULL). */
+static void print_lines(const char *path, const char *indent, const char *only);
+
 static void print_file(const char *path, const char *indent)
+{
+    print_lines(path, indent, NULL);
+}
+
+static void print_lines(const char *path, const char *indent, const char *only)
 {
     uint8_t *data = NULL;
     size_t len = 0;
@@ -185,7 +193,8 @@ static void print_file(const char *path, const char *indent)
     while (line && *line) {
         const char *end = strchr(line, '\n');
         int n = end ? (int)(end - line) : (int)strlen(line);
-        printf("%s%.*s\n", indent, n, line);
+        if (!only || memmem(line, (size_t)n, only, strlen(only)))
+            printf("%s%.*s\n", indent, n, line);
         line = end ? end + 1 : NULL;
     }
     fflush(stdout);
@@ -363,11 +372,19 @@ static int run_step(struct demo *d, const struct mse_out *o, char *const argv[],
 static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
 {
     struct demo_paths p;
-    char pccs_url[64], target[64], port_s[16], uuid[37];
+    char pccs_url[64], target[64], uuid[37];
     int rc;
 
     if (demo_paths(d, &p) != MSE_OK)
         return mse_out_error(o, MSE_ERR_LIMIT, "temporary directory path too long");
+    /* The test PKI's collateral must never reach the user's collateral cache
+     * (~/.cache/mse): a later real verification of a platform with the same
+     * FMSPC would find it there. Every child gets a cache inside the scratch
+     * directory, and mse verify runs with --no-cache besides. */
+    char cache[PATH_MAX];
+    if (path_join(cache, sizeof cache, d->tmp, "cache") != MSE_OK ||
+        setenv("XDG_CACHE_HOME", cache, 1) != 0)
+        return mse_out_error(o, MSE_ERR_INTERNAL, "cannot set XDG_CACHE_HOME");
 
     printf("mse demo: verify an app in a (simulated) SGX enclave before trusting it.\n"
            "No SGX hardware is used: mse-sim plays Intel's role with a test root CA that\n"
@@ -404,7 +421,7 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
         char *argv[] = {d->sim,           "pccs",        "serve",      "--dir",
                         d->pki,           "--host",      "127.0.0.1",  "--port",
                         "0",              "--port-file", p.pccs_port,  "--max-seconds",
-                        PCCS_MAX_SECONDS, NULL};
+                        SERVER_MAX_SECONDS, NULL};
         if (mse_proc_start(argv, p.log_pccs, &d->pccs) != MSE_OK)
             return mse_out_error(o, MSE_ERR_SERVER, "cannot start %s", d->sim);
         mse_err err = wait_port(p.pccs_port, d->pccs, START_TIMEOUT_MS, &d->pccs_port);
@@ -446,7 +463,7 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
                         "--uuid",      uuid,           "--code-dir", p.code_enc,
                         "--app-dir",   p.app_dir,      "--host",     "127.0.0.1",
                         "--port",      "0",            "--port-file", p.app_port,
-                        "--max-seconds", PCCS_MAX_SECONDS, NULL};
+                        "--max-seconds", SERVER_MAX_SECONDS, NULL};
         if (mse_proc_start(argv, p.log_app, &d->app) != MSE_OK)
             return mse_out_error(o, MSE_ERR_SERVER, "cannot start %s", d->enclave);
         mse_err err = wait_port(p.app_port, d->app, START_TIMEOUT_MS, &d->app_port);
@@ -456,21 +473,21 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
         }
     }
     snprintf(target, sizeof target, "127.0.0.1:%d", d->app_port);
-    snprintf(port_s, sizeof port_s, "%d", d->app_port);
     say("Listening: https://localhost:%d/ (certificate for localhost)", d->app_port);
     say("The owner publishes the code fingerprint (MRENCLAVE):");
     say("  %s", DEMO_MRENCLAVE);
 
     /* 5. Configuration: verify, then send the code key over the verified connection. */
     step(5, "The owner verifies the enclave, then sends it the code key (mse configure)");
-    say("mse configure runs the same three checks as mse verify on the TLS connection it");
-    say("opened, and sends the key on that same connection only if all of them pass.");
+    say("mse configure runs the same checks as mse verify on the TLS connection it opened,");
+    say("and sends the key on that same connection only if all of them pass.");
     {
-        char *argv[] = {d->self,        "configure",     "localhost",  "--connect",
-                        "127.0.0.1",    "--port",        port_s,       "--context",
-                        p.context,      "--fingerprint", (char *)DEMO_MRENCLAVE, "--pccs",
-                        pccs_url,       "--trust-root",  p.root,       "--signer-key",
-                        p.signer,       NULL};
+        char conf_target[64];
+        snprintf(conf_target, sizeof conf_target, "localhost:%d", d->app_port);
+        char *argv[] = {d->self,        "configure",     conf_target,  "--context",
+                        p.context,      "--fingerprint", (char *)DEMO_MRENCLAVE, "--signer-key",
+                        p.signer,       "--trust-root",  p.root,       "--pccs-url",
+                        pccs_url,       "--no-cache",    NULL};
         if ((rc = run_step(d, o, argv, p.log_conf, VERIFY_TIMEOUT_MS, "mse configure")) != 0)
             return rc;
         print_file(p.log_conf, "   | ");
@@ -488,7 +505,7 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
     {
         char *argv[] = {d->self,        "verify",      target,         "--pccs-url", pccs_url,
                         "--trust-root", p.root,        "--signer-key", p.signer,     "--fingerprint",
-                        (char *)DEMO_MRENCLAVE, "--output", d->cert,   NULL};
+                        (char *)DEMO_MRENCLAVE, "--output", d->cert,   "--no-cache", NULL};
         if ((rc = run_step(d, o, argv, p.log_verify, VERIFY_TIMEOUT_MS,
                            "mse verify (the demo stops here: nothing is sent to the app)")) != 0)
             return rc;
@@ -509,10 +526,11 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
         wrong[0] = wrong[0] == '0' ? '1' : '0';
         char *argv[] = {d->self,        "verify",      target,         "--pccs-url", pccs_url,
                         "--trust-root", p.root,        "--signer-key", p.signer,     "--fingerprint",
-                        wrong,          "--output",    p.bad_cert,     NULL};
+                        wrong,          "--output",    p.bad_cert,     "--no-cache",  NULL};
         unlink(p.log_verify);
         int st = run_wait(d, argv, p.log_verify, VERIFY_TIMEOUT_MS);
-        print_file(p.log_verify, "   | ");
+        print_lines(p.log_verify, "   | ", "FAIL");
+        print_lines(p.log_verify, "   | ", "Verification:");
         if (st <= 0)
             return mse_out_error(o, MSE_ERR_INTERNAL,
                                  "mse verify with a wrong fingerprint did not refuse (status %d)",

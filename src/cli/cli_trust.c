@@ -200,14 +200,58 @@ static void copy_printable(char *dst, size_t cap, const char *src)
     dst[i] = '\0';
 }
 
+/*
+ * A one-line summary of the record's "checks" object: "16 pass, 1 skipped"
+ * when every check is an object with an "outcome" (or "status")
+ * string, as mse verify writes them; otherwise "name=value, ..." for strings
+ * and booleans.
+ */
 static void checks_text(json_t *checks, char *out, size_t cap)
 {
     const char *key;
     json_t *v;
-    size_t used = 0;
+    size_t used = 0, n = 0, kinds = 0;
+    char kind[4][24];
+    size_t count[4] = {0};
+    bool summary = true;
     out[0] = '\0';
     if (!json_is_object(checks))
         return;
+    json_object_foreach(checks, key, v)
+    {
+        json_t *oc = json_is_object(v) ? json_object_get(v, "outcome") : NULL;
+        if (!oc && json_is_object(v))
+            oc = json_object_get(v, "status");
+        if (!json_is_string(oc)) {
+            summary = false;
+            break;
+        }
+        char val[24];
+        copy_printable(val, sizeof val, json_string_value(oc));
+        size_t k = 0;
+        while (k < kinds && strcmp(kind[k], val) != 0)
+            k++;
+        if (k == kinds) {
+            if (kinds == 4) {
+                summary = false;
+                break;
+            }
+            memcpy(kind[kinds++], val, sizeof val);
+        }
+        count[k]++;
+        n++;
+    }
+    if (summary && n > 0) {
+        for (size_t k = 0; k < kinds && used < cap; k++) {
+            int w = snprintf(out + used, cap - used, "%s%zu %s", k ? ", " : "", count[k], kind[k]);
+            if (w < 0)
+                break;
+            used += (size_t)w;
+        }
+        return;
+    }
+    used = 0;
+    out[0] = '\0';
     json_object_foreach(checks, key, v)
     {
         char val[64];
@@ -215,16 +259,14 @@ static void checks_text(json_t *checks, char *out, size_t cap)
             copy_printable(val, sizeof val, json_string_value(v));
         else if (json_is_boolean(v))
             snprintf(val, sizeof val, "%s", json_is_true(v) ? "true" : "false");
-        else if (json_is_object(v) && json_is_string(json_object_get(v, "status")))
-            copy_printable(val, sizeof val, json_string_value(json_object_get(v, "status")));
         else
             snprintf(val, sizeof val, "...");
         char k[48];
         copy_printable(k, sizeof k, key);
-        int n = snprintf(out + used, cap - used, "%s%s=%s", used ? ", " : "", k, val);
-        if (n < 0 || (size_t)n >= cap - used)
+        int w = snprintf(out + used, cap - used, "%s%s=%s", used ? ", " : "", k, val);
+        if (w < 0 || (size_t)w >= cap - used)
             break;
-        used += (size_t)n;
+        used += (size_t)w;
     }
 }
 

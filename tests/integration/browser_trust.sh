@@ -44,8 +44,8 @@ pick() {
     done
     fail "none of $* in $TMP/pki: $(ls "$TMP/pki" | tr '\n' ' ')"
 }
-ROOT=$(pick root-ca.pem root.pem sgx-root-ca.pem root_ca.pem)
-SIGNER=$(pick signer.pub.pem signer-pub.pem signer.pem signer-key.pem enclave-signer.pem)
+ROOT=$(pick root.pem)
+SIGNER=$(pick signer.pem)
 
 bg_start pccs "$SIM" pccs serve --dir "$TMP/pki" --host 127.0.0.1 --port 0 \
     --port-file "$TMP/pccs.port" --max-seconds 600
@@ -67,14 +67,18 @@ deploy() {
             "$DEPLOYS" >"$d/www/index.html"
         "$SIM" ratls --pki "$TMP/pki" --cert "$d/cert.pem" --key "$d/key.pem" --san localhost \
             --mrenclave "$MRENCLAVE" >"$d/ratls.log" 2>&1 || fail "mse-sim ratls: $(cat "$d/ratls.log")"
-        local port=$1
-        [[ $port != 0 ]] || port=$(free_port)
+        # Port 0: s_server binds an ephemeral port and prints "ACCEPT 127.0.0.1:PORT"
+        local port=$1 log=$TMP/app$DEPLOYS.log
         (cd "$d/www" && exec setsid openssl s_server -accept "127.0.0.1:$port" -cert "$d/cert.pem" \
-            -key "$d/key.pem" -WWW >"$TMP/app.log" 2>&1 </dev/null) &
+            -key "$d/key.pem" -WWW >"$log" 2>&1 </dev/null) &
         APP_PID=$!
         BG_PIDS+=("$APP_PID")
+        wait_for grep -q '^ACCEPT' "$log" || fail "openssl s_server did not start: $(cat "$log")"
+        # (With an explicit port it prints just "ACCEPT".)
+        [[ $port != 0 ]] || port=$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$log")
+        [[ -n $port ]] || fail "no port in the s_server log: $(cat "$log")"
         wait_for bash -c "openssl s_client -connect 127.0.0.1:$port </dev/null >/dev/null 2>&1" ||
-            fail "openssl s_server did not start on $port"
+            fail "openssl s_server does not answer on $port"
         echo "$port" >"$TMP/app.port"
         APP_PATH=index.html
     else
@@ -87,9 +91,9 @@ deploy() {
             --port-file "$TMP/app.port" --max-seconds 600
         APP_PID=$BG_PID
         wait_for test -s "$TMP/app.port" || fail "mse-enclave did not start"
-        timeout "$STEP_TIMEOUT" "$MSE_BIN" configure localhost --connect 127.0.0.1 \
-            --port "$(cat "$TMP/app.port")" --context "$TMP/ctx.toml" --fingerprint "$MRENCLAVE" \
-            --pccs "$PCCS_URL" --trust-root "$ROOT" --signer-key "$SIGNER" \
+        timeout "$STEP_TIMEOUT" "$MSE_BIN" configure "localhost:$(cat "$TMP/app.port")" \
+            --context "$TMP/ctx.toml" --fingerprint "$MRENCLAVE" --signer-key "$SIGNER" \
+            --trust-root "$ROOT" --pccs-url "$PCCS_URL" \
             >"$TMP/configure.log" 2>&1 || fail "mse configure: $(cat "$TMP/configure.log")"
         APP_PATH=
     fi
@@ -122,7 +126,9 @@ log "app server ($BROWSER_SERVER) on $URL"
 verify_app "$TMP/v1.pem"
 PAGE_TEXT=$(curl -sS --max-time 10 --cacert "$TMP/v1.pem" --resolve "localhost:$PORT:127.0.0.1" "$URL") ||
     fail "curl pinned to the verified certificate failed"
-PAGE_MARKER=$(printf '%s' "$PAGE_TEXT" | sed 's/<[^>]*>//g' | tr -s ' \n' ' ' | sed 's/^ //' | cut -c1-40)
+# The page's visible text (head dropped, tags removed), first 30 characters.
+PAGE_MARKER=$(printf '%s' "$PAGE_TEXT" | tr '\n' ' ' | sed 's:<head>.*</head>::; s/<[^>]*>//g' |
+    tr -s ' ' | sed 's/^ //' | cut -c1-30)
 [[ -n $PAGE_MARKER ]] || fail "the hello app's page has no text"
 PAGE_TITLE=$(printf '%s' "$PAGE_TEXT" | sed -n 's:.*<title>\(.*\)</title>.*:\1:p' | head -1)
 log "the app's page text starts with: $PAGE_MARKER"

@@ -9,6 +9,8 @@ set -euo pipefail
 MSE_BIN="$MSE_BUILD_DIR/mse"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mse-demo-test-XXXXXX")
+# mse demo must not touch the user's collateral cache: point it here and check below.
+export XDG_CACHE_HOME="$TMP/user-cache"
 DEMO_PID=
 cleanup() {
     local rc=$?
@@ -30,7 +32,7 @@ fail() {
 }
 
 for prog in mse mse-sim mse-enclave; do
-    if [[ ! -x $MSE_BUILD_DIR/src/$prog ]]; then
+    if [[ ! -x $MSE_BUILD_DIR/$prog ]]; then
         # Exit 77: CTest reports the test as skipped (not passed), with this reason.
         echo "SKIP: $prog is not built (needed by mse demo)"
         exit 77
@@ -72,6 +74,8 @@ fi
 if compgen -G "$TMP/scratch/*" >/dev/null; then
     fail "scratch left behind: $(ls "$TMP/scratch")"
 fi
+
+[[ ! -e $XDG_CACHE_HOME/mse ]] || fail "mse demo wrote to the user's collateral cache"
 
 # The kept certificate and its record: `mse trust add` accepts it without --force.
 [[ -s $TMP/cert.pem && -s $TMP/cert.pem.verify.json ]] || fail "--output did not keep cert + record"

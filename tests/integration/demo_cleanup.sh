@@ -34,9 +34,10 @@ cp "$MSE_BUILD_DIR/mse" "$TMP/bin/mse"
 cat >"$TMP/bin/mse-sim" <<'EOF'
 #!/usr/bin/env bash
 if [[ $1 == pki && $2 == init ]]; then
-    mkdir -p "$3" && touch "$3/root-ca.pem" "$3/signer.pem"
+    mkdir -p "$3" && touch "$3/root.pem" "$3/signer.pem"
     exit 0
 fi
+
 while [[ $# -gt 0 ]]; do
     [[ $1 == --port-file ]] && { echo 1 >"$2"; shift; }
     shift

@@ -20,6 +20,9 @@ STEP_TIMEOUT=${STEP_TIMEOUT:-60}
 # Process-group leaders started by bg_start; killed by cleanup.
 BG_PIDS=()
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mse-browser-XXXXXX")
+# mse verify's collateral cache stays inside the test: every test PKI shares
+# the simulator's FMSPC, so a shared cache would mix collateral of different roots.
+export XDG_CACHE_HOME="$TMP/cache"
 
 log() { printf '# %s\n' "$*" >&2; }
 fail() {
@@ -88,11 +91,6 @@ wait_for() {
 # (a function, so the check does not match a shell of its own).
 no_process_matches() {
     ! pgrep -f -- "$1" >/dev/null
-}
-
-# free_port: an ephemeral port the kernel just handed out and released.
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
 # chromium_load URL TAG : one headless Chromium run (a fresh browser with a fresh

@@ -26,12 +26,21 @@ static void test_good_record(void **state)
                            "0864461918\",\"verified_at\":\"2026-11-23T01:00:00Z\",\"at\":\"2026-11-"
                            "23T01:00:00Z\",\"target\":\"localhost:4433\",\"verdict\":\"success\","
                            "\"checks\":{\"genuine\":\"ok\",\"signer\":true,\"fingerprint\":"
-                           "{\"status\":\"ok\"}}}",
+                           "\"ok\"}}",
                            &r),
                      MSE_OK);
     assert_string_equal(r.target, "localhost:4433");
     assert_string_equal(r.verified_at, "2026-11-23T01:00:00Z");
     assert_string_equal(r.checks, "genuine=ok, signer=true, fingerprint=ok");
+    /* mse verify's form: one object per check, summarised by outcome. */
+    char json[1024];
+    snprintf(json, sizeof json,
+             "{\"sha256\":\"%s\",\"verified_at\":\"2026-11-23T01:00:00Z\",\"verdict\":\"success\","
+             "\"checks\":{\"quote\":{\"outcome\":\"pass\",\"title\":\"q\"},\"isv\":{\"outcome\":"
+             "\"skipped\"},\"mrenclave\":{\"outcome\":\"pass\"}}}",
+             SHA);
+    assert_int_equal(check(json, &r), MSE_OK);
+    assert_string_equal(r.checks, "2 pass, 1 skipped");
     /* Upper-case hex names the same bytes. */
     assert_int_equal(check("{\"sha256\":\"D180E0FE80B79A002BB79C46E1DD6AAF811675E8A1FA8321FACB7F"
                            "0864461918\",\"verified_at\":\"2026-11-23T01:00:00Z\",\"verdict\":"
