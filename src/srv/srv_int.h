@@ -10,6 +10,7 @@
 
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <event2/listener.h>
 #include <event2/http.h>
 #include <openssl/ssl.h>
 
@@ -53,6 +54,9 @@ struct srv {
     size_t upstream_count;
     struct srv_watch *watch[SRV_WATCH_BUCKETS];
     struct event *watch_tick; /* once a second: expire or release watches */
+    struct evconnlistener *listener;
+    struct event *listener_resume; /* re-enables accepting after an accept error */
+    unsigned long accept_pauses;
     unsigned long deadline_drops; /* connections dropped by the first-request deadline */
     unsigned long config_requests; /* requests that reached the configuration endpoint */
     int exit_code;
