@@ -3,6 +3,8 @@
 #define MSE_SRV_INT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -56,6 +58,23 @@ struct srv {
     int exit_code;
 };
 
+/* srv_config_msg.c: the configuration request body. */
+struct srv_config_msg {
+    char uuid[SRV_UUID_LEN + 1];
+    uint8_t key[32];   /* code_secret_key */
+    char *ssl_key_pem; /* owner mode: malloc'd, wiped by srv_config_msg_wipe */
+    size_t ssl_key_pem_len;
+};
+/*
+ * Parse and check a configuration body against the mode and the expected
+ * uuid. 0 on success, else the HTTP status to answer (400, 403, 500) with a
+ * fixed message in *why. *m must be zeroed before; always call
+ * srv_config_msg_wipe afterwards (it may hold the key even on failure).
+ */
+int srv_config_parse(const char *body, size_t len, enum srv_mode mode, const char *expected_uuid,
+                     struct srv_config_msg *m, const char **why);
+void srv_config_msg_wipe(struct srv_config_msg *m);
+
 /* srv_config.c: the configuration endpoint. */
 void srv_config_handle(struct srv *s, struct evhttp_request *req);
 
@@ -75,6 +94,9 @@ MSE_MUST_USE mse_err srv_app_start(struct srv *s);
 void srv_app_stop(struct srv *s);
 /* SIGCHLD: reap, and log if it was the app. */
 void srv_app_reap(struct srv *s);
+
+/* Join the queued response bytes of a connection into one TLS record/write. */
+void srv_coalesce_output(struct evhttp_connection *evcon);
 
 /* The peer of a request, "ip:port", for logs. */
 void srv_peer(struct evhttp_request *req, char *out, size_t cap);

@@ -211,9 +211,12 @@ static void on_done(struct evhttp_request *ureq, void *arg)
                 evhttp_send_reply(p->client, 502, "Bad Gateway", NULL);
         } else {
             struct evbuffer *in = evhttp_request_get_input_buffer(ureq);
+            struct evhttp_connection *evcon = evhttp_request_get_connection(p->client);
             if (evbuffer_get_length(in) > 0 && client_alive(p))
                 evhttp_send_reply_chunk(p->client, in);
             evhttp_send_reply_end(p->client);
+            /* Small responses: head, body and chunk trailer leave in one record. */
+            srv_coalesce_output(evcon);
         }
     }
     p->up->busy = false;
