@@ -636,6 +636,8 @@ static void test_certificate_and_policy_cases(void **state)
         EXPECT(&k, MSE_ERR_CERT_PARSE, "garbage certificate");
     }
 
+    free_case(&k);
+
     /* Policy. */
     base_case(&k, &good);
     make_cert(&k, &good, true, NULL);
