@@ -26,6 +26,7 @@ enum srv_phase {
 struct srv_upstream {
     struct evhttp_connection *evcon;
     bool busy;
+    void *inflight; /* the proxied request using it (srv_proxy.c), freed at shutdown */
 };
 
 #define SRV_WATCH_BUCKETS 1024
