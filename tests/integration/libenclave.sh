@@ -70,7 +70,7 @@ start_enclave() {
         >"$WORK/$name.log" 2>&1 &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 300); do
         [ -s "$WORK/$name.port" ] && break
         kill -0 "$SERVER_PID" 2>/dev/null || fail "$name exited at start"
         sleep 0.05
