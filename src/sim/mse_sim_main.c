@@ -5,6 +5,7 @@
  *   mse-sim quote --pki DIR --report-data HEX --out FILE [enclave options]
  *   mse-sim ratls --pki DIR --cert FILE --key FILE [enclave options]
  *   mse-sim evidence --pki DIR --out FILE [enclave options]
+ *   mse-sim tamper --out DIR [--now T]     negative matrix as evidence files + MANIFEST
  *   mse-sim pccs serve --dir DIR ...        PCCS-compatible server (docs/cmd/mse-sim-pccs.md)
  */
 #include <getopt.h>
@@ -27,9 +28,11 @@ static int usage(FILE *f, int rc)
     fputs("usage: mse-sim pki init DIR [--intel-names] [--tcb-status S] [--qe-tcb-status S]\n"
           "                [--advisories ID,...] [--revoke-pck] [--revoke-pck-ca]\n"
           "                [--now T] [--issue-date T] [--next-update T] [--pck-not-after T]\n"
+          "                [--valid-days N]\n"
           "       mse-sim quote --pki DIR --report-data HEX --out FILE [enclave options]\n"
           "       mse-sim ratls --pki DIR --cert FILE --key FILE [enclave options]\n"
           "       mse-sim evidence --pki DIR --out FILE [enclave options]\n"
+          "       mse-sim tamper --out DIR [--now T]   (the verifier's negative matrix as files)\n"
           "       mse-sim pccs serve --dir DIR [--host H] --port P [...]\n"
           "\n"
           "enclave options: --mrenclave HEX --mrsigner HEX --debug --isv-prod-id N --isv-svn N\n"
@@ -57,7 +60,7 @@ static int parse_time(const char *s, int64_t *t)
 
 static int cmd_pki_init(int argc, char **argv)
 {
-    enum { O_INTEL = 256, O_TCB, O_QETCB, O_ADV, O_RPCK, O_RCA, O_NOW, O_ISSUE, O_NEXT, O_PCKNA };
+    enum { O_INTEL = 256, O_TCB, O_QETCB, O_ADV, O_RPCK, O_RCA, O_NOW, O_ISSUE, O_NEXT, O_PCKNA, O_DAYS };
     static const struct option opts[] = {
         {"intel-names", no_argument, NULL, O_INTEL},   {"tcb-status", required_argument, NULL, O_TCB},
         {"qe-tcb-status", required_argument, NULL, O_QETCB},
@@ -66,8 +69,11 @@ static int cmd_pki_init(int argc, char **argv)
         {"issue-date", required_argument, NULL, O_ISSUE},
         {"next-update", required_argument, NULL, O_NEXT},
         {"pck-not-after", required_argument, NULL, O_PCKNA},
+        {"valid-days", required_argument, NULL, O_DAYS},
         {NULL, 0, NULL, 0}};
     struct mse_sim_pki_opts o;
+    long days = 0;
+    char *end;
     int64_t now = mse_time_now(), t;
     const char *issue = NULL, *next = NULL, *pckna = NULL;
     mse_sim_pki_opts_default(&o, now);
@@ -100,6 +106,13 @@ static int cmd_pki_init(int argc, char **argv)
         case O_ISSUE: issue = optarg; break;
         case O_NEXT: next = optarg; break;
         case O_PCKNA: pckna = optarg; break;
+        case O_DAYS:
+            days = strtol(optarg, &end, 10);
+            if (*optarg == 0 || *end != 0 || days < 1 || days > 36500) {
+                fprintf(stderr, "mse-sim: --valid-days takes 1..36500\n");
+                return 2;
+            }
+            break;
         default: return usage(stderr, 2);
         }
     }
@@ -111,6 +124,12 @@ static int cmd_pki_init(int argc, char **argv)
     o.collateral_issue = d.collateral_issue;
     o.collateral_next = d.collateral_next;
     o.pck_not_after = d.pck_not_after;
+    o.ca_not_after = d.ca_not_after;
+    if (days) {
+        /* Every certificate expires after `days`; the PCK leaf no later than its CA. */
+        o.ca_not_after = now + (int64_t)days * 86400;
+        o.pck_not_after = o.ca_not_after;
+    }
     if ((issue && !parse_time(issue, &o.collateral_issue)) ||
         (next && !parse_time(next, &o.collateral_next)) ||
         (pckna && !parse_time(pckna, &o.pck_not_after)))
@@ -285,6 +304,39 @@ static int cmd_quote(int argc, char **argv)
     return err == MSE_OK ? 0 : fail("quote", err);
 }
 
+static int cmd_tamper(int argc, char **argv)
+{
+    enum { O_OUT = 256, O_NOW };
+    static const struct option opts[] = {{"out", required_argument, NULL, O_OUT},
+                                         {"now", required_argument, NULL, O_NOW},
+                                         {NULL, 0, NULL, 0}};
+    const char *out = NULL;
+    int64_t now = mse_time_now();
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case O_OUT: out = optarg; break;
+        case O_NOW:
+            if (!parse_time(optarg, &now))
+                return 2;
+            break;
+        default: return usage(stderr, 2);
+        }
+    }
+    if (!out || optind != argc)
+        return usage(stderr, 2);
+    char why[512] = "";
+    size_t n = 0;
+    mse_err err = mse_sim_tamper_set(out, now, &n, why, sizeof why);
+    if (err != MSE_OK) {
+        fprintf(stderr, "mse-sim: %s\n", why);
+        return fail("tamper", err);
+    }
+    printf("%zu cases written to %s (see %s/MANIFEST)\n", n, out, out);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -300,6 +352,8 @@ int main(int argc, char **argv)
         return cmd_ratls(argc - 1, argv + 1);
     if (!strcmp(cmd, "evidence"))
         return cmd_evidence(argc - 1, argv + 1);
+    if (!strcmp(cmd, "tamper"))
+        return cmd_tamper(argc - 1, argv + 1);
     if (!strcmp(cmd, "pccs"))
         return mse_sim_cmd_pccs(argc - 1, argv + 1);
     fprintf(stderr, "mse-sim: unknown command '%s'\n", cmd);

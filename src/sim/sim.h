@@ -45,6 +45,7 @@ struct mse_sim_pki_opts {
     int64_t collateral_issue;        /* TCB info / QE identity / CRL issue time */
     int64_t collateral_next;         /* their nextUpdate */
     int64_t pck_not_after;           /* PCK leaf expiry */
+    int64_t ca_not_after;            /* root, PCK CAs and TCB signing certificate expiry */
 };
 void mse_sim_pki_opts_default(struct mse_sim_pki_opts *o, int64_t now);
 

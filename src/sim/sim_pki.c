@@ -52,6 +52,7 @@ void mse_sim_pki_opts_default(struct mse_sim_pki_opts *o, int64_t now)
     o->collateral_issue = now - 3600;
     o->collateral_next = now + 30 * 86400;
     o->pck_not_after = now + 7 * 365 * 86400;
+    o->ca_not_after = now + 10LL * 365 * 86400;
 }
 
 __attribute__((format(printf, 3, 4))) static void set_err(char *buf, size_t len, const char *fmt,
@@ -480,7 +481,15 @@ static const char README[] =
     "root-ca-crl.der/.pem               root CA CRL\n"
     "pck-crl.der/.pem                   PCK Processor CA CRL\n"
     "tcb-info.json, qe-identity.json    signed collateral (PCS v4 bodies)\n"
-    "pccs/                              what `mse-sim pccs serve --dir` serves\n";
+    "pccs/                              what `mse-sim pccs serve --dir` serves:\n"
+    "  tcb/<fmspc>.json                   GET /tcb body\n"
+    "  tcb-chain.pem                      TCB signing certificate, then root (TCB-Info-\n"
+    "                                     and SGX-Enclave-Identity-Issuer-Chain)\n"
+    "  qe-identity.json                   GET /qe/identity body\n"
+    "  pckcrl-processor.der, -chain.pem   Processor CA CRL, its issuer chain (CA, root)\n"
+    "  pckcrl-platform.der, -chain.pem    Platform CA CRL, its issuer chain (CA, root);\n"
+    "                                     the PCK leaf itself is issued by the Processor CA\n"
+    "  rootcacrl.der                      GET /rootcacrl (root CA CRL)\n";
 
 mse_err mse_sim_pki_init(const char *dir, const struct mse_sim_pki_opts *o, char *errbuf,
                          size_t errlen)
@@ -494,7 +503,7 @@ mse_err mse_sim_pki_init(const char *dir, const struct mse_sim_pki_opts *o, char
     char sub[4096];
     struct der ext = {.n = 0};
     uint8_t ppid[16];
-    int64_t nb = o->now - 86400, na = o->now + 10LL * 365 * 86400;
+    int64_t nb = o->now - 86400, na = o->ca_not_after;
 
     MSE_CHECK_OUT(mkdir_ok(dir));
     root_key = EVP_EC_gen("P-256");
