@@ -37,7 +37,7 @@ free_port() {
     return 1
 }
 wait_port() {
-    for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done
+    for _ in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done
     echo "server_bench: nothing listens on $1" >&2
     exit 1
 }

@@ -47,17 +47,6 @@ char *mse_sim_pccs_percent_encode(const uint8_t *in, size_t len)
     return out;
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 mse_err mse_sim_pccs_percent_decode(const char *in, size_t len, uint8_t **out, size_t *out_len)
 {
     MSE_ENSURE(in != NULL || len == 0, MSE_ERR_ARG);
@@ -69,8 +58,8 @@ mse_err mse_sim_pccs_percent_decode(const char *in, size_t len, uint8_t **out, s
             buf[o++] = (uint8_t)in[i];
             continue;
         }
-        int hi = i + 2 < len ? hex_digit(in[i + 1]) : -1;
-        int lo = i + 2 < len ? hex_digit(in[i + 2]) : -1;
+        int hi = i + 2 < len ? mse_hex_digit((unsigned char)(in[i + 1])) : -1;
+        int lo = i + 2 < len ? mse_hex_digit((unsigned char)(in[i + 2])) : -1;
         if (hi < 0 || lo < 0) {
             free(buf);
             return MSE_ERR_HEX;
@@ -104,7 +93,7 @@ mse_err mse_sim_pccs_check_fmspc(const char *fmspc, bool *is_hex, char lower[13]
     MSE_ENSURE(fmspc != NULL && strlen(fmspc) == 12, MSE_ERR_ARG);
     bool hex = true;
     for (size_t i = 0; i < 12; i++) {
-        int d = hex_digit(fmspc[i]);
+        int d = mse_hex_digit((unsigned char)(fmspc[i]));
         if (d < 0)
             hex = false;
         else

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -144,6 +145,22 @@ static void handle_ratls_pem(struct srv *s, struct evhttp_request *req)
     evbuffer_free(body);
 }
 
+/*
+ * evhttp queues the head and the body as separate buffer chains, and the TLS
+ * layer writes one record (and one write(2)) per chain. Joining them before
+ * the write event runs halves the records and system calls per response.
+ */
+void srv_coalesce_output(struct evhttp_connection *evcon)
+{
+    struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+    if (bev == NULL)
+        return;
+    struct evbuffer *out = bufferevent_get_output(bev);
+    /* Only small responses: copying a large backlog would cost more than it saves. */
+    if (evbuffer_get_length(out) <= 16 * 1024)
+        (void)evbuffer_pullup(out, -1);
+}
+
 static void handle_hello(struct evhttp_request *req)
 {
     struct evbuffer *body = evbuffer_new();
@@ -151,11 +168,13 @@ static void handle_hello(struct evhttp_request *req)
         evhttp_send_error(req, HTTP_INTERNAL, NULL);
         return;
     }
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
     evbuffer_add_reference(body, SRV_HELLO_BODY, sizeof SRV_HELLO_BODY - 1, NULL, NULL);
     evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
                       "text/plain; charset=utf-8");
     evhttp_send_reply(req, HTTP_OK, "OK", body);
     evbuffer_free(body);
+    srv_coalesce_output(evcon);
 }
 
 /*
@@ -444,6 +463,40 @@ MSE_MUST_USE static mse_err write_port_file(const char *path, uint16_t port)
     return mse_file_write_atomic(path, buf, (size_t)n, 0644);
 }
 
+/*
+ * accept(2) failing for lack of file descriptors (or memory) leaves the
+ * listening socket readable: libevent would retry at once, forever, and log
+ * each failure, a busy loop and a log flood any client can cause by holding
+ * connections open. Pause accepting for 100 ms instead, and log rarely.
+ */
+/*
+ * libevent hands the listener's error callback evhttp's own argument, not
+ * ours, so the server the listener belongs to is recorded here (one server
+ * per process; this is mse-enclave, not libmse).
+ */
+static struct srv *listener_srv;
+
+static void listener_resume(evutil_socket_t fd, short events, void *arg)
+{
+    struct srv *s = arg;
+    evconnlistener_enable(s->listener);
+}
+
+static void listener_error(struct evconnlistener *l, void *arg_unused)
+{
+    struct srv *s = listener_srv;
+    int e = EVUTIL_SOCKET_ERROR();
+    if (s == NULL)
+        return;
+    evconnlistener_disable(l);
+    if (s->accept_pauses++ % 100 == 0)
+        srv_log("accept failed (%s): pausing new connections for 100 ms (%lu pause(s))",
+                strerror(e), s->accept_pauses);
+    struct timeval tv = {0, 100 * 1000};
+    if (event_add(s->listener_resume, &tv) != 0)
+        evconnlistener_enable(l);
+}
+
 MSE_MUST_USE static mse_err bind_listener(struct srv *s)
 {
     const struct srv_config *c = s->cfg;
@@ -462,6 +515,11 @@ MSE_MUST_USE static mse_err bind_listener(struct srv *s)
     MSE_ENSURE(getsockname(fd, (struct sockaddr *)&ss, &sl) == 0, MSE_ERR_IO);
     uint16_t port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
                                              : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    s->listener = evhttp_bound_socket_get_listener(bound);
+    s->listener_resume = evtimer_new(s->base, listener_resume, s);
+    MSE_ENSURE(s->listener != NULL && s->listener_resume != NULL, MSE_ERR_NOMEM);
+    listener_srv = s;
+    evconnlistener_set_error_cb(s->listener, listener_error);
     srv_log("listening on %s:%u", c->host, (unsigned)port);
     if (c->port_file != NULL)
         MSE_TRY(write_port_file(c->port_file, port));
@@ -476,6 +534,9 @@ static void srv_free(struct srv *s)
         evhttp_free(s->http);
     if (s->watch_tick != NULL)
         event_free(s->watch_tick);
+    if (s->listener_resume != NULL)
+        event_free(s->listener_resume);
+    listener_srv = NULL;
     watch_free_all(s);
     SSL_CTX_free(s->ratls_ctx);
     SSL_CTX_free(s->app_ctx);
@@ -494,6 +555,12 @@ int srv_run(const struct srv_config *cfg)
     s.exit_code = MSE_EXIT_OK;
     /* A client closing mid-write must not kill the server. */
     signal(SIGPIPE, SIG_IGN);
+    /* As many connections as the system lets this process have. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
 
     /* Single-threaded loop; the epoll changelist folds the add/remove of
      * write interest each response causes into fewer epoll_ctl calls. */
@@ -548,8 +615,8 @@ int srv_run(const struct srv_config *cfg)
 
     event_base_dispatch(s.base);
     srv_log("stopped (%lu request(s) to the configuration endpoint, %lu connection(s) dropped "
-            "by the request deadline)",
-            s.config_requests, s.deadline_drops);
+            "by the request deadline, %lu accept pause(s))",
+            s.config_requests, s.deadline_drops, s.accept_pauses);
 out:
     if (err != MSE_OK) {
         srv_log("error: %s", mse_err_str(err));

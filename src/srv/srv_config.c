@@ -26,30 +26,6 @@
 #include "srv_int.h"
 #include "util/code_install.h"
 
-struct config_msg {
-    char uuid[SRV_UUID_LEN + 1];
-    uint8_t key[MSE_CODE_KEY_BYTES];
-    char *ssl_key_pem; /* malloc'd, wiped on free */
-    size_t ssl_key_pem_len;
-};
-
-static void msg_wipe(struct config_msg *m)
-{
-    mse_wipe(m->key, sizeof m->key);
-    if (m->ssl_key_pem != NULL) {
-        mse_wipe(m->ssl_key_pem, m->ssl_key_pem_len);
-        free(m->ssl_key_pem);
-    }
-    memset(m, 0, sizeof *m);
-}
-
-/* Wipe a jansson string's storage before it is freed (it holds a secret). */
-static void wipe_json_string(json_t *v)
-{
-    if (json_is_string(v))
-        mse_wipe((char *)json_string_value(v), json_string_length(v));
-}
-
 /* "application/json", optionally followed by parameters ("; charset=utf-8"). */
 static bool content_type_json(struct evhttp_request *req)
 {
@@ -69,80 +45,8 @@ static bool content_type_json(struct evhttp_request *req)
     return next == ';' || next == ' ';
 }
 
-/*
- * Parse the body. Returns the HTTP status to send on failure (0 on success)
- * and a fixed message.
- */
-static int parse_msg(struct srv *s, const char *body, size_t len, struct config_msg *m,
-                     const char **why)
-{
-    json_error_t jerr;
-    int code = 400;
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-    const char *key;
-    json_t *v, *uuid = NULL, *hex = NULL, *pem = NULL;
-    if (root == NULL) {
-        *why = strstr(jerr.text, "duplicate") ? "duplicate JSON key" : "malformed JSON";
-        return 400;
-    }
-    if (!json_is_object(root)) {
-        *why = "body is not a JSON object";
-        goto out;
-    }
-    json_object_foreach(root, key, v)
-    {
-        if (strcmp(key, "uuid") != 0 && strcmp(key, "code_secret_key") != 0 &&
-            strcmp(key, "ssl_private_key") != 0) {
-            *why = "unknown field";
-            goto out;
-        }
-    }
-    uuid = json_object_get(root, "uuid");
-    hex = json_object_get(root, "code_secret_key");
-    pem = json_object_get(root, "ssl_private_key");
-    if (!json_is_string(uuid) || !json_is_string(hex)) {
-        *why = "uuid and code_secret_key must be strings";
-        goto out;
-    }
-    if (s->cfg->mode == SRV_MODE_OWNER ? !json_is_string(pem) : pem != NULL) {
-        *why = s->cfg->mode == SRV_MODE_OWNER ? "ssl_private_key (PEM) is required in owner mode"
-                                              : "ssl_private_key is only for owner mode";
-        goto out;
-    }
-    if (mse_hex_decode(json_string_value(hex), json_string_length(hex), m->key, sizeof m->key) !=
-        MSE_OK) {
-        *why = "code_secret_key must be 64 hex digits";
-        goto out;
-    }
-    /* The uuid is not a key, but it gates the configuration: compare in constant time. */
-    bool uuid_ok = json_string_length(uuid) == SRV_UUID_LEN &&
-                   mse_ct_eq(json_string_value(uuid), s->cfg->uuid, SRV_UUID_LEN);
-    if (!uuid_ok) {
-        *why = "wrong uuid";
-        code = 403;
-        goto out;
-    }
-    memcpy(m->uuid, json_string_value(uuid), SRV_UUID_LEN);
-    if (pem != NULL) {
-        m->ssl_key_pem_len = json_string_length(pem);
-        m->ssl_key_pem = malloc(m->ssl_key_pem_len + 1);
-        if (m->ssl_key_pem == NULL) {
-            *why = "out of memory";
-            code = 500;
-            goto out;
-        }
-        memcpy(m->ssl_key_pem, json_string_value(pem), m->ssl_key_pem_len + 1);
-    }
-    code = 0;
-out:
-    wipe_json_string(hex);
-    wipe_json_string(pem);
-    json_decref(root);
-    return code;
-}
-
 /* Owner mode: the received key must be the owner certificate's. */
-static int install_owner_key(struct srv *s, const struct config_msg *m, const char **why)
+static int install_owner_key(struct srv *s, const struct srv_config_msg *m, const char **why)
 {
     BIO *b = BIO_new_mem_buf(m->ssl_key_pem, (int)m->ssl_key_pem_len);
     EVP_PKEY *k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
@@ -174,7 +78,7 @@ static void start_app(evutil_socket_t fd, short events, void *arg)
 
 void srv_config_handle(struct srv *s, struct evhttp_request *req)
 {
-    struct config_msg m;
+    struct srv_config_msg m;
     const char *why = "";
     int code;
     memset(&m, 0, sizeof m);
@@ -212,7 +116,7 @@ void srv_config_handle(struct srv *s, struct evhttp_request *req)
         mse_wipe(raw, len);
     evbuffer_drain(in, len);
 
-    code = parse_msg(s, body, len, &m, &why);
+    code = srv_config_parse(body, len, s->cfg->mode, s->cfg->uuid, &m, &why);
     mse_wipe(body, len);
     free(body);
     if (code == 0 && s->cfg->mode == SRV_MODE_OWNER)
@@ -229,7 +133,7 @@ void srv_config_handle(struct srv *s, struct evhttp_request *req)
             srv_log("decrypted %zu code file(s) into %s", files, s->cfg->app_dir);
         }
     }
-    msg_wipe(&m);
+    srv_config_msg_wipe(&m);
     if (code != 0) {
         srv_reply(req, code,
                   code == 403   ? "Forbidden"

@@ -3,11 +3,14 @@
 #define MSE_SRV_INT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <event2/listener.h>
 #include <event2/http.h>
 #include <openssl/ssl.h>
 
@@ -23,6 +26,7 @@ enum srv_phase {
 struct srv_upstream {
     struct evhttp_connection *evcon;
     bool busy;
+    void *inflight; /* the proxied request using it (srv_proxy.c), freed at shutdown */
 };
 
 #define SRV_WATCH_BUCKETS 1024
@@ -51,10 +55,30 @@ struct srv {
     size_t upstream_count;
     struct srv_watch *watch[SRV_WATCH_BUCKETS];
     struct event *watch_tick; /* once a second: expire or release watches */
+    struct evconnlistener *listener;
+    struct event *listener_resume; /* re-enables accepting after an accept error */
+    unsigned long accept_pauses;
     unsigned long deadline_drops; /* connections dropped by the first-request deadline */
     unsigned long config_requests; /* requests that reached the configuration endpoint */
     int exit_code;
 };
+
+/* srv_config_msg.c: the configuration request body. */
+struct srv_config_msg {
+    char uuid[SRV_UUID_LEN + 1];
+    uint8_t key[32];   /* code_secret_key */
+    char *ssl_key_pem; /* owner mode: malloc'd, wiped by srv_config_msg_wipe */
+    size_t ssl_key_pem_len;
+};
+/*
+ * Parse and check a configuration body against the mode and the expected
+ * uuid. 0 on success, else the HTTP status to answer (400, 403, 500) with a
+ * fixed message in *why. *m must be zeroed before; always call
+ * srv_config_msg_wipe afterwards (it may hold the key even on failure).
+ */
+int srv_config_parse(const char *body, size_t len, enum srv_mode mode, const char *expected_uuid,
+                     struct srv_config_msg *m, const char **why);
+void srv_config_msg_wipe(struct srv_config_msg *m);
 
 /* srv_config.c: the configuration endpoint. */
 void srv_config_handle(struct srv *s, struct evhttp_request *req);
@@ -75,6 +99,9 @@ MSE_MUST_USE mse_err srv_app_start(struct srv *s);
 void srv_app_stop(struct srv *s);
 /* SIGCHLD: reap, and log if it was the app. */
 void srv_app_reap(struct srv *s);
+
+/* Join the queued response bytes of a connection into one TLS record/write. */
+void srv_coalesce_output(struct evhttp_connection *evcon);
 
 /* The peer of a request, "ip:port", for logs. */
 void srv_peer(struct evhttp_request *req, char *out, size_t cap);

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/keyvalq_struct.h>
 
 #include <mse/rd.h>
@@ -177,14 +178,43 @@ static int on_headers(struct evhttp_request *ureq, void *arg)
     return 0;
 }
 
+/*
+ * Back-pressure: when more than SRV_CLIENT_BACKLOG_MAX bytes wait for a slow
+ * client, stop reading from the app until they are written (or the client
+ * connection closes), so a slow reader cannot make the server buffer a whole
+ * large response. The argument is the pool slot, which outlives requests.
+ */
+#define SRV_CLIENT_BACKLOG_MAX (1u << 20)
+
+static void resume_upstream(struct evhttp_connection *evcon_unused, void *arg)
+{
+    struct srv_upstream *up = arg;
+    /* NULL once the pool is freed at shutdown, before the client connections. */
+    struct bufferevent *bev = up->evcon ? evhttp_connection_get_bufferevent(up->evcon) : NULL;
+    if (bev != NULL)
+        bufferevent_enable(bev, EV_READ);
+}
+
 static void on_chunk(struct evhttp_request *ureq, void *arg)
 {
     struct proxy_req *p = arg;
     struct evbuffer *in = evhttp_request_get_input_buffer(ureq);
-    if (p->started && client_alive(p))
-        evhttp_send_reply_chunk(p->client, in);
-    else
+    if (!p->started || !client_alive(p)) {
         evbuffer_drain(in, evbuffer_get_length(in));
+        return;
+    }
+    struct evhttp_connection *cevcon = evhttp_request_get_connection(p->client);
+    struct bufferevent *cbev = evhttp_connection_get_bufferevent(cevcon);
+    size_t backlog = evbuffer_get_length(in) +
+                     (cbev != NULL ? evbuffer_get_length(bufferevent_get_output(cbev)) : 0);
+    struct bufferevent *ubev = evhttp_connection_get_bufferevent(p->up->evcon);
+    if (backlog > SRV_CLIENT_BACKLOG_MAX && ubev != NULL) {
+        bufferevent_disable(ubev, EV_READ);
+        evhttp_connection_set_closecb(cevcon, resume_upstream, p->up);
+        evhttp_send_reply_chunk_with_cb(p->client, in, resume_upstream, p->up);
+    } else {
+        evhttp_send_reply_chunk(p->client, in);
+    }
 }
 
 static void on_error(enum evhttp_request_error error, void *arg)
@@ -211,12 +241,16 @@ static void on_done(struct evhttp_request *ureq, void *arg)
                 evhttp_send_reply(p->client, 502, "Bad Gateway", NULL);
         } else {
             struct evbuffer *in = evhttp_request_get_input_buffer(ureq);
+            struct evhttp_connection *evcon = evhttp_request_get_connection(p->client);
             if (evbuffer_get_length(in) > 0 && client_alive(p))
                 evhttp_send_reply_chunk(p->client, in);
             evhttp_send_reply_end(p->client);
+            /* Small responses: head, body and chunk trailer leave in one record. */
+            srv_coalesce_output(evcon);
         }
     }
     p->up->busy = false;
+    p->up->inflight = NULL;
     p->done = true;
     if (!p->in_make)
         free(p);
@@ -274,6 +308,7 @@ void srv_proxy_handle(struct srv *s, struct evhttp_request *req)
     evbuffer_add_buffer(evhttp_request_get_output_buffer(ureq),
                         evhttp_request_get_input_buffer(req));
     clock_gettime(CLOCK_MONOTONIC, &p->start);
+    p->up->inflight = p;
     p->in_make = true;
     int rc = evhttp_make_request(p->up->evcon, ureq, evhttp_request_get_command(req), uri);
     p->in_make = false;
@@ -286,13 +321,19 @@ void srv_proxy_handle(struct srv *s, struct evhttp_request *req)
         p->failed = true;
         fail_client(p);
         p->up->busy = false;
+        p->up->inflight = NULL;
         free(p);
     }
 }
 
 void srv_proxy_free(struct srv *s)
 {
-    for (size_t i = 0; i < s->upstream_count; i++)
+    for (size_t i = 0; i < s->upstream_count; i++) {
+        /* Pending requests are dropped without their callbacks: free ours here. */
         evhttp_connection_free(s->upstream[i].evcon);
+        s->upstream[i].evcon = NULL;
+        free(s->upstream[i].inflight);
+        s->upstream[i].inflight = NULL;
+    }
     s->upstream_count = 0;
 }

@@ -82,3 +82,38 @@ grep -q "connection without a complete request after 2 s: dropped" "$WORK/plain.
     fail "plain: drops not logged as request-deadline drops"
 # TLS: handshakes never started; the idle timeout drops them.
 run_case tls https --timeout 2 --ssl-cert "$WORK/cert.pem" --ssl-key "$WORK/key.pem"
+
+# File descriptor exhaustion: with a hard limit of 48 descriptors, 80
+# connections make accept(2) fail. The server must pause accepting instead of
+# spinning and flooding its log, and accept again once descriptors free up.
+rm -f "$WORK/fds.port"
+(ulimit -n 48 && exec "$ENCLAVE" --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost \
+    --hello --host 127.0.0.1 --port 0 --port-file "$WORK/fds.port" --max-seconds 60 --timeout 30 \
+    >"$WORK/fds.log" 2>&1) &
+FDS_PID=$!
+PIDS+=("$FDS_PID")
+for _ in $(seq 1 100); do [ -s "$WORK/fds.port" ] && break; sleep 0.05; done
+[ -s "$WORK/fds.port" ] || fail "fds: server did not start"
+FP=$(cat "$WORK/fds.port")
+held=()
+for i in $(seq 1 80); do
+    exec {fd}<>"/dev/tcp/127.0.0.1/$FP" || fail "fds: connect $i"
+    held+=("$fd")
+done
+ticks() { awk '{print $14 + $15}' "/proc/$FDS_PID/stat"; }
+t0=$(ticks)
+sleep 1
+t1=$(ticks)
+# A busy accept loop burns the whole second (100 ticks); a paused one almost nothing.
+[ $((t1 - t0)) -lt 30 ] || fail "fds: server spun on accept errors ($((t1 - t0)) ticks in 1 s)"
+n=$(grep -c "accept failed" "$WORK/fds.log" || true)
+[ "$n" -ge 1 ] && [ "$n" -lt 10 ] || fail "fds: $n accept-failure log lines"
+for fd in "${held[@]}"; do exec {fd}>&-; done
+code=000
+for _ in $(seq 1 50); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$FP/" || true)
+    [ "$code" = 200 ] && break
+    sleep 0.1
+done
+[ "$code" = 200 ] || fail "fds: not accepting again after descriptors were freed ($code)"
+ok "descriptor exhaustion: accept paused ($((t1 - t0)) CPU ticks in 1 s, $n log line(s)), then served"

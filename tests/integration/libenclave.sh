@@ -9,14 +9,21 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/mse-enclave-test.XXXXXX")"
 PIDS=()
 
 cleanup() {
-    local pid
+    local pid status=$?
     for pid in "${PIDS[@]}"; do
         kill "$pid" 2>/dev/null || true
     done
     for pid in "${PIDS[@]}"; do
         wait "$pid" 2>/dev/null || true
     done
+    # Sanitizer builds: a report in any server log fails the test.
+    if grep -l "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:" "$WORK"/*.log \
+        >/dev/null 2>&1; then
+        grep -h -A20 "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:" "$WORK"/*.log >&2
+        status=1
+    fi
     rm -rf "$WORK"
+    exit "$status"
 }
 trap cleanup EXIT
 
@@ -63,7 +70,7 @@ start_enclave() {
         >"$WORK/$name.log" 2>&1 &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 300); do
         [ -s "$WORK/$name.port" ] && break
         kill -0 "$SERVER_PID" 2>/dev/null || fail "$name exited at start"
         sleep 0.05
