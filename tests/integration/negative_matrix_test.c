@@ -637,8 +637,6 @@ static void test_certificate_and_policy_cases(void **state)
     }
     free_case(&k);
 
-    free_case(&k);
-
     /* Policy. */
     base_case(&k, &good);
     make_cert(&k, &good, true, NULL);
