@@ -28,7 +28,7 @@ static int usage(FILE *f, int rc)
     fputs("usage: mse-sim pki init DIR [--intel-names] [--tcb-status S] [--qe-tcb-status S]\n"
           "                [--advisories ID,...] [--revoke-pck] [--revoke-pck-ca]\n"
           "                [--now T] [--issue-date T] [--next-update T] [--pck-not-after T]\n"
-          "                [--valid-days N]\n"
+          "                [--valid-days N] [--pcesvn N]\n"
           "       mse-sim quote --pki DIR --report-data HEX --out FILE [enclave options]\n"
           "       mse-sim ratls --pki DIR --cert FILE --key FILE [enclave options]\n"
           "       mse-sim evidence --pki DIR --out FILE [enclave options]\n"
@@ -60,7 +60,7 @@ static int parse_time(const char *s, int64_t *t)
 
 static int cmd_pki_init(int argc, char **argv)
 {
-    enum { O_INTEL = 256, O_TCB, O_QETCB, O_ADV, O_RPCK, O_RCA, O_NOW, O_ISSUE, O_NEXT, O_PCKNA, O_DAYS };
+    enum { O_INTEL = 256, O_TCB, O_QETCB, O_ADV, O_RPCK, O_RCA, O_NOW, O_ISSUE, O_NEXT, O_PCKNA, O_DAYS, O_PCESVN };
     static const struct option opts[] = {
         {"intel-names", no_argument, NULL, O_INTEL},   {"tcb-status", required_argument, NULL, O_TCB},
         {"qe-tcb-status", required_argument, NULL, O_QETCB},
@@ -70,7 +70,9 @@ static int cmd_pki_init(int argc, char **argv)
         {"next-update", required_argument, NULL, O_NEXT},
         {"pck-not-after", required_argument, NULL, O_PCKNA},
         {"valid-days", required_argument, NULL, O_DAYS},
+        {"pcesvn", required_argument, NULL, O_PCESVN},
         {NULL, 0, NULL, 0}};
+    long pcesvn = -1;
     struct mse_sim_pki_opts o;
     long days = 0;
     char *end;
@@ -113,11 +115,20 @@ static int cmd_pki_init(int argc, char **argv)
                 return 2;
             }
             break;
+        case O_PCESVN:
+            pcesvn = strtol(optarg, &end, 10);
+            if (*optarg == 0 || *end != 0 || pcesvn < 0 || pcesvn > 0xffff) {
+                fprintf(stderr, "mse-sim: --pcesvn takes 0..65535\n");
+                return 2;
+            }
+            break;
         default: return usage(stderr, 2);
         }
     }
     if (optind + 1 != argc)
         return usage(stderr, 2);
+    if (pcesvn >= 0)
+        o.pcesvn = (uint16_t)pcesvn;
     struct mse_sim_pki_opts d;
     mse_sim_pki_opts_default(&d, now);
     o.now = d.now;

@@ -46,6 +46,8 @@ struct mse_sim_pki_opts {
     int64_t collateral_next;         /* their nextUpdate */
     int64_t pck_not_after;           /* PCK leaf expiry */
     int64_t ca_not_after;            /* root, PCK CAs and TCB signing certificate expiry */
+    uint16_t pcesvn;                 /* PCESVN in the PCK leaf and quotes; TCB info has
+                                        levels at MSE_SIM_PCESVN and MSE_SIM_PCESVN - 1 */
 };
 void mse_sim_pki_opts_default(struct mse_sim_pki_opts *o, int64_t now);
 
@@ -69,6 +71,8 @@ void mse_sim_pki_free(struct mse_sim_pki *p);
 /* The simulated QE's identity (what the QE identity JSON describes). */
 extern const uint8_t MSE_SIM_QE_MRSIGNER[32];
 #define MSE_SIM_QE_ISVPRODID 1
+/* The platform's default PCESVN (the TCB info's top level). */
+#define MSE_SIM_PCESVN 13
 
 /*
  * A v3 ECDSA-P256 quote for report_data: QE report signed by the PCK key,

@@ -38,7 +38,7 @@ const uint8_t MSE_SIM_QE_MRSIGNER[32] = {
 /* The simulated platform. */
 static const uint8_t SIM_FMSPC[6] = {0x00, 0x90, 0x6e, 0xd5, 0x00, 0x00};
 static const uint8_t SIM_COMP_SVN[16] = {15, 15, 2, 4, 1, 128, 14, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-#define SIM_PCESVN 13
+#define SIM_PCESVN MSE_SIM_PCESVN
 #define SIM_QE_ISVSVN 8
 #define PCK_SERIAL 0x5043
 #define CA_SERIAL 0x4341
@@ -53,6 +53,60 @@ void mse_sim_pki_opts_default(struct mse_sim_pki_opts *o, int64_t now)
     o->collateral_next = now + 30 * 86400;
     o->pck_not_after = now + 7 * 365 * 86400;
     o->ca_not_after = now + 10LL * 365 * 86400;
+    o->pcesvn = SIM_PCESVN;
+}
+
+/*
+ * Read the PCESVN back from our own PCK leaf (SGX extension, TCB entry
+ * 1.2.840.113741.1.13.1.2.17), so quotes carry what the certificate says.
+ */
+static mse_err pck_pcesvn(X509 *pck, uint16_t *out)
+{
+    mse_err err = MSE_ERR_PCK_EXT_FORMAT;
+    ASN1_OBJECT *oid = OBJ_txt2obj("1.2.840.113741.1.13.1", 1);
+    int idx = oid ? X509_get_ext_by_OBJ(pck, oid, -1) : -1;
+    ASN1_OBJECT_free(oid);
+    MSE_ENSURE(idx >= 0, MSE_ERR_PCK_EXT_FORMAT);
+    ASN1_OCTET_STRING *v = X509_EXTENSION_get_data(X509_get_ext(pck, idx));
+    const unsigned char *p = ASN1_STRING_get0_data(v);
+    STACK_OF(ASN1_TYPE) *top = d2i_ASN1_SEQUENCE_ANY(NULL, &p, ASN1_STRING_length(v));
+    MSE_ENSURE(top != NULL, MSE_ERR_PCK_EXT_FORMAT);
+    for (int i = 0; i < sk_ASN1_TYPE_num(top) && err != MSE_OK; i++) {
+        ASN1_TYPE *pair = sk_ASN1_TYPE_value(top, i);
+        if (pair->type != V_ASN1_SEQUENCE)
+            continue;
+        const unsigned char *q = pair->value.sequence->data;
+        STACK_OF(ASN1_TYPE) *kv = d2i_ASN1_SEQUENCE_ANY(NULL, &q, pair->value.sequence->length);
+        if (kv && sk_ASN1_TYPE_num(kv) == 2 && sk_ASN1_TYPE_value(kv, 1)->type == V_ASN1_SEQUENCE) {
+            ASN1_STRING *tcb = sk_ASN1_TYPE_value(kv, 1)->value.sequence;
+            const unsigned char *r = tcb->data;
+            STACK_OF(ASN1_TYPE) *comps = d2i_ASN1_SEQUENCE_ANY(NULL, &r, tcb->length);
+            for (int j = 0; comps && j < sk_ASN1_TYPE_num(comps); j++) {
+                ASN1_TYPE *c = sk_ASN1_TYPE_value(comps, j);
+                const unsigned char *t = c->type == V_ASN1_SEQUENCE ? c->value.sequence->data
+                                                                     : NULL;
+                STACK_OF(ASN1_TYPE) *e =
+                    t ? d2i_ASN1_SEQUENCE_ANY(NULL, &t, c->value.sequence->length) : NULL;
+                char name[64] = "";
+                long val = -1;
+                if (e && sk_ASN1_TYPE_num(e) == 2 &&
+                    sk_ASN1_TYPE_value(e, 0)->type == V_ASN1_OBJECT &&
+                    sk_ASN1_TYPE_value(e, 1)->type == V_ASN1_INTEGER) {
+                    OBJ_obj2txt(name, sizeof name, sk_ASN1_TYPE_value(e, 0)->value.object, 1);
+                    val = ASN1_INTEGER_get(sk_ASN1_TYPE_value(e, 1)->value.integer);
+                }
+                if (strcmp(name, "1.2.840.113741.1.13.1.2.17") == 0 && val >= 0 && val <= 0xffff) {
+                    *out = (uint16_t)val;
+                    err = MSE_OK;
+                }
+                sk_ASN1_TYPE_pop_free(e, ASN1_TYPE_free);
+            }
+            sk_ASN1_TYPE_pop_free(comps, ASN1_TYPE_free);
+        }
+        sk_ASN1_TYPE_pop_free(kv, ASN1_TYPE_free);
+    }
+    sk_ASN1_TYPE_pop_free(top, ASN1_TYPE_free);
+    return err;
 }
 
 __attribute__((format(printf, 3, 4))) static void set_err(char *buf, size_t len, const char *fmt,
@@ -161,7 +215,7 @@ static void der_pair(struct der *out, int a, int b, const struct der *value)
     out->overflow |= s.overflow || value->overflow;
 }
 
-static mse_err sgx_extension(const uint8_t ppid[16], struct der *out)
+static mse_err sgx_extension(const uint8_t ppid[16], uint16_t pcesvn, struct der *out)
 {
     struct der v = {.n = 0}, tcb = {.n = 0}, seq = {.n = 0};
     for (int i = 1; i <= 16; i++) {
@@ -170,7 +224,7 @@ static mse_err sgx_extension(const uint8_t ppid[16], struct der *out)
         der_pair(&tcb, 2, i, &v);
     }
     v.n = 0;
-    der_uint(&v, SIM_PCESVN);
+    der_uint(&v, pcesvn);
     der_pair(&tcb, 2, 17, &v);
     v.n = 0;
     der_tlv(&v, 0x04, SIM_COMP_SVN, 16); /* CPUSVN: the components in order */
@@ -528,7 +582,7 @@ mse_err mse_sim_pki_init(const char *dir, const struct mse_sim_pki_opts *o, char
     /* The SGX extension, non-critical as in Intel's PCK certificates. */
     for (int i = 0; i < 16; i++)
         ppid[i] = (uint8_t)(0xa0 + i);
-    MSE_CHECK_OUT(sgx_extension(ppid, &ext));
+    MSE_CHECK_OUT(sgx_extension(ppid, o->pcesvn, &ext));
     {
         ASN1_OBJECT *obj = OBJ_txt2obj("1.2.840.113741.1.13.1", 1);
         ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
@@ -678,7 +732,7 @@ mse_err mse_sim_pki_load(const char *dir, struct mse_sim_pki *p)
                                         p->signer_mrsigner));
     memcpy(p->fmspc, SIM_FMSPC, 6);
     memcpy(p->cpusvn, SIM_COMP_SVN, 16);
-    p->pcesvn = SIM_PCESVN;
+    MSE_CHECK_OUT(pck_pcesvn(p->pck, &p->pcesvn));
     p->qe_isvsvn = SIM_QE_ISVSVN;
 out:
     free(signer_pem);

@@ -451,6 +451,15 @@ static mse_err all_cases(struct ctx *c, struct pki_case *good, struct pki_case *
     o.pck_not_after = c->now - 60;
     MSE_TRY(pki_case(c, "expired-pck", &o, MSE_ERR_PCK_CHAIN_VALIDITY,
                      "PCK leaf notAfter one minute ago", NULL));
+    /* A platform below every TCB level, and one matching only the lower (OutOfDate) level. */
+    mse_sim_pki_opts_default(&o, c->now);
+    o.pcesvn = MSE_SIM_PCESVN - 2;
+    MSE_TRY(pki_case(c, "tcb-not-supported", &o, MSE_ERR_TCB_NOT_SUPPORTED,
+                     "PCK PCESVN below every TCB level", NULL));
+    mse_sim_pki_opts_default(&o, c->now);
+    o.pcesvn = MSE_SIM_PCESVN - 1;
+    MSE_TRY(pki_case(c, "tcb-lower-level", &o, MSE_ERR_TCB_STATUS,
+                     "PCK PCESVN matches only the older, OutOfDate TCB level", NULL));
     /* Every TCB status but UpToDate, platform and QE. */
     static const struct {
         const char *name;

@@ -227,6 +227,9 @@ static void test_quote(void **state)
     le16(q + 0, 3);
     le16(q + 2, 2);
     assert_int_equal(q[4] | q[5] | q[6] | q[7], 0);
+    /* PCESVN as the PCK leaf's SGX extension says (read back by mse_sim_pki_load). */
+    assert_int_equal(pki.pcesvn, MSE_SIM_PCESVN);
+    le16(q + 10, MSE_SIM_PCESVN);
     static const uint8_t vendor[16] = {0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
                                        0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07};
     assert_memory_equal(q + 12, vendor, 16);
