@@ -9,6 +9,9 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +51,45 @@ __attribute__((format(printf, 3, 4))) static void set_err(char *buf, size_t len,
     va_start(ap, fmt);
     vsnprintf(buf, len, fmt, ap);
     va_end(ap);
+}
+
+
+/*
+ * Writing to a socket the peer has reset raises SIGPIPE, whose default action
+ * kills the process without a word: a hostile or flaky server could turn a
+ * clear MSE_ERR_NET_TLS into a silent death. A library must not change the
+ * process's signal dispositions, so SIGPIPE is blocked in the calling thread
+ * around every OpenSSL call that may write, and a SIGPIPE raised meanwhile is
+ * consumed before the mask is restored (the write itself fails with EPIPE,
+ * which OpenSSL reports as an error).
+ */
+struct sigpipe_guard {
+    sigset_t old;
+    bool was_pending; /* a SIGPIPE pending before us is not ours to consume */
+};
+
+static void sigpipe_block(struct sigpipe_guard *g)
+{
+    sigset_t set, pend;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, &g->old);
+    g->was_pending = sigpending(&pend) == 0 && sigismember(&pend, SIGPIPE) == 1;
+}
+
+static void sigpipe_restore(const struct sigpipe_guard *g)
+{
+    sigset_t set, pend;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    if (!g->was_pending && sigpending(&pend) == 0 && sigismember(&pend, SIGPIPE) == 1) {
+        const struct timespec zero = {0, 0};
+        int saved = errno;
+        while (sigtimedwait(&set, NULL, &zero) < 0 && errno == EINTR)
+            ;
+        errno = saved;
+    }
+    pthread_sigmask(SIG_SETMASK, &g->old, NULL);
 }
 
 /* Wait until fd is ready for `events` or the deadline passes. */
@@ -131,7 +173,11 @@ void mse_tls_close(struct mse_tls_conn *c)
         return;
     if (c->ssl) {
         /* Best effort close_notify; never block on it. */
+        struct sigpipe_guard g;
+        sigpipe_block(&g);
         (void)SSL_shutdown(c->ssl);
+        sigpipe_restore(&g);
+        ERR_clear_error(); /* a shutdown refused mid-handshake leaves an error queued */
         SSL_free(c->ssl);
     }
     SSL_CTX_free(c->ctx);
@@ -160,7 +206,10 @@ mse_err mse_tls_connect(const struct mse_endpoint *ep, int timeout_ms, struct ms
     if (!ep->host_is_ip)
         MSE_ENSURE_OUT(SSL_set_tlsext_host_name(c->ssl, ep->host) == 1, MSE_ERR_CRYPTO);
     for (;;) {
+        struct sigpipe_guard g;
+        sigpipe_block(&g);
         int rc = SSL_connect(c->ssl);
+        sigpipe_restore(&g);
         if (rc == 1)
             break;
         err = ssl_wait(c->ssl, c->fd, rc, deadline);
@@ -205,7 +254,10 @@ mse_err mse_tls_write(struct mse_tls_conn *c, const void *buf, size_t len, int t
     const uint8_t *p = buf;
     while (len > 0) {
         size_t done = 0;
+        struct sigpipe_guard g;
+        sigpipe_block(&g);
         int rc = SSL_write_ex(c->ssl, p, len, &done);
+        sigpipe_restore(&g);
         if (rc == 1) {
             p += done;
             len -= done;
@@ -221,7 +273,11 @@ mse_err mse_tls_read(struct mse_tls_conn *c, void *buf, size_t cap, size_t *got,
     int64_t deadline = now_ms() + timeout_ms;
     *got = 0;
     for (;;) {
+        /* Reads may write too (TLS 1.3 key updates, alerts). */
+        struct sigpipe_guard g;
+        sigpipe_block(&g);
         int rc = SSL_read_ex(c->ssl, buf, cap, got);
+        sigpipe_restore(&g);
         if (rc == 1)
             return MSE_OK;
         int e = SSL_get_error(c->ssl, rc);
