@@ -53,6 +53,30 @@ later=$(pccs_requests "$PCCS_PORT")
 [ ! -e "$WORK/late.pem" ] || fail "stale collateral: certificate written"
 ok "cache: zero requests on the second run, refetch after nextUpdate"
 
+# --offline: the cache alone answers (zero requests; the cache is kept per collateral service,
+# so the same --pccs-url names it) ...
+"$MSE" verify "127.0.0.1:$GOOD" "${common[@]}" --fingerprint "$MRE" --output "$WORK/offline.pem" \
+    --offline >"$WORK/offline.out" 2>&1 ||
+    { cat "$WORK/offline.out"; fail "--offline with a warm cache"; }
+[ "$(pccs_requests "$PCCS_PORT")" = "$later" ] || fail "--offline made PCCS requests"
+# ... and an empty cache is a cache miss (PCCS class), never a network fetch, nothing written.
+set +e
+XDG_CACHE_HOME="$WORK/empty-cache" "$MSE" verify "127.0.0.1:$GOOD" "${common[@]}" --fingerprint "$MRE" \
+    --output "$WORK/miss.pem" --offline >"$WORK/miss.out" 2>&1
+rc=$?
+set -e
+[ "$rc" = 21 ] || { cat "$WORK/miss.out"; fail "--offline cache miss: exit $rc"; }
+grep -q 'MSE_ERR_CACHE_MISS\|not in the cache' "$WORK/miss.out" || { cat "$WORK/miss.out"; fail "cache miss message"; }
+[ ! -e "$WORK/miss.pem" ] && [ "$(pccs_requests "$PCCS_PORT")" = "$later" ] || fail "--offline miss fetched or wrote"
+ok "--offline: served from the cache, a miss refused"
+
+# The verification record names exactly the saved DER.
+der_sha=$(openssl x509 -in cert.pem -outform DER | sha256sum | cut -d' ' -f1)
+grep -q "\"sha256\": *\"$der_sha\"" cert.pem.verify.json || { cat cert.pem.verify.json; fail "record sha256"; }
+grep -q '"verdict": *"success"' cert.pem.verify.json || fail "record verdict"
+grep -q "\"target\": *\"127.0.0.1:$GOOD\"" cert.pem.verify.json || fail "record target"
+ok "verification record: sha256 of the saved DER, verdict, target"
+
 # Refusals: exit code per class, nothing written, the previous certificate untouched.
 saved=$(sha256sum cert.pem)
 refuse() { # refuse EXPECTED_EXIT PATTERN ARGS...
