@@ -288,6 +288,14 @@ static void status_line(const struct mse_out *out, const char *msg)
         fprintf(stderr, "\r\033[K%s", msg);
 }
 
+/* The check that verifies each collateral item (indexed by enum mse_pccs_item_id). */
+static const enum mse_check_id item_checks[MSE_PCCS_ITEM_COUNT] = {
+    [MSE_PCCS_TCB_INFO] = MSE_CHECK_TCB_INFO,
+    [MSE_PCCS_QE_IDENTITY] = MSE_CHECK_QE_IDENTITY,
+    [MSE_PCCS_PCK_CRL] = MSE_CHECK_PCK_CRL,
+    [MSE_PCCS_ROOT_CA_CRL] = MSE_CHECK_ROOT_CA_CRL,
+};
+
 int mse_verify_online(const struct mse_out *out, const struct mse_verify_opts *o,
                       const struct mse_verify_setup *s, const uint8_t *cert_der, size_t cert_len,
                       struct mse_verify_result *result)
@@ -364,16 +372,9 @@ int mse_verify_online(const struct mse_out *out, const struct mse_verify_opts *o
             rc = mse_out_error(out, err, "%s", why[0] ? why : mse_err_str(err));
             goto out;
         }
-        for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
-            if (!(want & (1u << i)))
-                continue;
-            items[i] = fetched[i];
-            /* Caching what verification later refuses is harmless: it is re-verified each time. */
-            if (use_cache && mse_cache_store(cache_dir, (enum mse_pccs_item_id)i, &id,
-                                             &items[i]) != MSE_OK && !out->quiet)
-                mse_out_warn(out, "could not cache %s in %s",
-                             mse_pccs_item_name((enum mse_pccs_item_id)i), cache_dir);
-        }
+        for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++)
+            if (want & (1u << i))
+                items[i] = fetched[i];
     }
     if (getenv("MSE_DEBUG_REQUESTS"))
         fprintf(stderr, "pccs requests: %u\n", requests);
@@ -383,10 +384,29 @@ int mse_verify_online(const struct mse_out *out, const struct mse_verify_opts *o
                                   .trust_root_der = s->trust_root_der,
                                   .trust_root_len = s->trust_root_len, .at = s->at};
     err = mse_verify(&in, &s->policy, result);
-    if (err != MSE_OK)
+    if (err != MSE_OK) {
         rc = mse_out_error(out, err, "verification could not run: %s", mse_err_str(err));
-    else
-        rc = (int)mse_err_exit(result->err);
+        goto out;
+    }
+    rc = (int)mse_err_exit(result->err);
+    /*
+     * Cache a fetched item only once the verifier has checked it (signature,
+     * issuer chain, platform match). Cached bytes are re-verified on every
+     * run, so this is not about trust but about availability: an item that
+     * failed (a PCCS fault, or bytes injected on an unauthenticated
+     * --pccs-insecure link) would otherwise be served from the cache until
+     * the nextUpdate it claims, refusing every later verification even after
+     * the PCCS is fixed.
+     */
+    for (int i = 0; use_cache && i < MSE_PCCS_ITEM_COUNT; i++) {
+        enum mse_outcome oc = result->checks[item_checks[i]].outcome;
+        if (!(want & (1u << i)) || (oc != MSE_OUTCOME_PASS && oc != MSE_OUTCOME_WARN))
+            continue;
+        if (mse_cache_store(cache_dir, (enum mse_pccs_item_id)i, &id, &items[i]) != MSE_OK &&
+            !out->quiet)
+            mse_out_warn(out, "could not cache %s in %s",
+                         mse_pccs_item_name((enum mse_pccs_item_id)i), cache_dir);
+    }
 out:
     mse_pccs_items_free(items);
     free(owned_url);

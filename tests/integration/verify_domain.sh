@@ -121,6 +121,24 @@ t1=$(date +%s)
 [ $((t1 - t0)) -lt 60 ] || fail "PCCS failure cases took $((t1 - t0)) s"
 ok "PCCS down, slow, 500, truncated, reset, wrong chain: refused with clear errors"
 
+# A refused answer is not cached: a PCCS that once sent a wrong issuer chain and is then fixed,
+# on the same address (so the same cache), serves a successful verification at once.
+start_pccs poison --wrong-chain
+POISON=$PCCS_PORT
+poison_pid=${PIDS[-1]}
+refuse 10 "Verification: failure" "127.0.0.1:$GOOD" "${common[@]}" --pccs-url "http://127.0.0.1:$POISON"
+kill "$poison_pid"
+wait "$poison_pid" 2>/dev/null || true
+"$SIM" pccs serve --dir "$WORK/pki" --port "$POISON" --port-file "$WORK/fixed.port" --max-seconds 120 \
+    >"$WORK/fixed.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 100); do [ -s "$WORK/fixed.port" ] && break; sleep 0.05; done
+[ -s "$WORK/fixed.port" ] || fail "fixed PCCS did not start on port $POISON"
+"$MSE" verify "127.0.0.1:$GOOD" "${common[@]}" --fingerprint "$MRE" --pccs-url "http://127.0.0.1:$POISON" \
+    --output "$WORK/fixed.pem" >"$WORK/fixed.out" 2>&1 ||
+    { cat "$WORK/fixed.out"; fail "a refused PCCS answer was cached"; }
+ok "collateral refused by the verifier is not cached"
+
 # The app server unreachable: network class.
 refuse 20 "cannot connect" "127.0.0.1:$down" "${common[@]}"
 echo "verify_domain: 1 passed, 0 failed"
