@@ -604,6 +604,13 @@ int mse_cli_verify(int argc, char **argv)
     bool ran = false;
     mse_err err;
 
+    struct mse_endpoint ep;
+    /* A malformed DOMAIN is a usage error, reported before any "Checking" output. */
+    if (!evidence && mse_endpoint_parse(target, &ep) != MSE_OK) {
+        rc = mse_out_error(&out, MSE_ERR_ARG, "'%s' is not a host, host:port or https:// URL",
+                           target);
+        goto done;
+    }
     if (!out.quiet && !out.json)
         printf("Checking your app...\n");
     if (evidence) {
@@ -633,18 +640,16 @@ int mse_cli_verify(int argc, char **argv)
             goto done;
         }
         cert = malloc(ev.ratls_cert.len);
+        if (!cert) {
+            rc = mse_out_error(&out, MSE_ERR_NOMEM, "%s", mse_err_str(MSE_ERR_NOMEM));
+            goto done;
+        }
         memcpy(cert, ev.ratls_cert.data, ev.ratls_cert.len);
         cert_len = ev.ratls_cert.len;
         ran = true;
         rc = (int)mse_err_exit(result.err);
     } else {
-        struct mse_endpoint ep;
         char why[512] = "";
-        if (mse_endpoint_parse(target, &ep) != MSE_OK) {
-            rc = mse_out_error(&out, MSE_ERR_ARG,
-                               "'%s' is not a host, host:port or https:// URL", target);
-            goto done;
-        }
         status_line(&out, "Fetching the server certificate...");
         err = mse_tls_fetch_cert(&ep, (int)o.timeout_ms, &cert, &cert_len, why, sizeof why);
         status_line(&out, "");
