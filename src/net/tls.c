@@ -5,6 +5,8 @@
  * is verified by mse_verify() against the SGX quote it carries. Callers must
  * not send application data before that verification succeeded.
  */
+/* getaddrinfo_a (glibc >= 2.34 has it in libc). */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -110,13 +112,72 @@ static mse_err wait_fd(int fd, short events, int64_t deadline)
     }
 }
 
+/*
+ * getaddrinfo(3) has no timeout of its own (the resolver's can add up to tens
+ * of seconds), so the lookup runs asynchronously (glibc getaddrinfo_a) and is
+ * waited for only until the deadline. An abandoned lookup that the resolver
+ * cannot cancel still references its request block: that block is then left
+ * allocated on purpose (a few hundred bytes, once, on a timeout path).
+ */
+struct lookup {
+    struct gaicb cb;
+    struct addrinfo hints;
+    char host[256];
+    char port[6];
+};
+
+static int resolve(const struct mse_endpoint *ep, int64_t deadline, struct addrinfo **res,
+                   bool *timed_out)
+{
+    struct lookup *l = calloc(1, sizeof *l);
+    struct gaicb *list[1];
+    int rc;
+    *timed_out = false;
+    if (!l)
+        return EAI_MEMORY;
+    snprintf(l->host, sizeof l->host, "%s", ep->host);
+    snprintf(l->port, sizeof l->port, "%s", ep->port);
+    l->hints.ai_socktype = SOCK_STREAM;
+    l->hints.ai_family = AF_UNSPEC;
+    l->cb.ar_name = l->host;
+    l->cb.ar_service = l->port;
+    l->cb.ar_request = &l->hints;
+    list[0] = &l->cb;
+    rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
+    if (rc != 0) {
+        free(l);
+        return rc;
+    }
+    while (gai_error(&l->cb) == EAI_INPROGRESS) {
+        int64_t left = deadline - now_ms();
+        if (left <= 0)
+            break;
+        struct timespec ts = {.tv_sec = left / 1000, .tv_nsec = (left % 1000) * 1000000};
+        (void)gai_suspend((const struct gaicb *const *)list, 1, &ts); /* done, timeout or EINTR */
+    }
+    rc = gai_error(&l->cb);
+    if (rc == EAI_INPROGRESS) {
+        *timed_out = true;
+        if (gai_cancel(&l->cb) == EAI_CANCELED)
+            free(l);
+        return EAI_AGAIN;
+    }
+    *res = rc == 0 ? l->cb.ar_result : NULL;
+    free(l);
+    return rc;
+}
+
 static mse_err connect_any(const struct mse_endpoint *ep, int64_t deadline, int *out, char *errbuf,
                            size_t errlen)
 {
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_family = AF_UNSPEC};
     struct addrinfo *res = NULL;
     mse_err err = MSE_ERR_NET_CONNECT;
-    int gai = getaddrinfo(ep->host, ep->port, &hints, &res);
+    bool timed_out = false;
+    int gai = resolve(ep, deadline, &res, &timed_out);
+    if (timed_out) {
+        set_err(errbuf, errlen, "resolving %s timed out", ep->host);
+        return MSE_ERR_NET_TIMEOUT;
+    }
     if (gai != 0) {
         set_err(errbuf, errlen, "cannot resolve %s: %s", ep->host, gai_strerror(gai));
         return MSE_ERR_NET_RESOLVE;
