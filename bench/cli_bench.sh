@@ -16,7 +16,7 @@ mre=$(printf 'ab%.0s' {1..32})
 "$build/mse-sim" pccs serve --dir "$work/pki" --port 0 --port-file "$work/pp" --quiet --max-seconds 300 \
     >/dev/null 2>&1 &
 pids+=($!)
-port=$((20000 + RANDOM % 30000))
+port=$((20000 + RANDOM % 12000))
 timeout 300 openssl s_server -accept "127.0.0.1:$port" -cert "$work/c.pem" -key "$work/k.pem" -www \
     -quiet >/dev/null 2>&1 </dev/null &
 pids+=($!)
