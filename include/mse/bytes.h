@@ -22,6 +22,8 @@ MSE_MUST_USE mse_err mse_hex_decode(const char *hex, size_t hex_len, uint8_t *ou
  */
 MSE_MUST_USE mse_err mse_hex_decode_var(const char *hex, size_t hex_len, uint8_t *out,
                                         size_t out_cap, size_t *out_len);
+/* Value of one hex digit (either case), or -1. */
+int mse_hex_digit(unsigned char c);
 /* Write 2*len lowercase hex digits and a NUL to out (capacity >= 2*len+1). */
 void mse_hex_encode(const uint8_t *in, size_t len, char *out);
 

@@ -65,6 +65,8 @@ enum mse_exit {
     X(MSE_ERR_NOMEM, 107, INTERNAL, "out of memory")                                           \
     X(MSE_ERR_INTERNAL, 108, INTERNAL, "internal error")                                       \
     X(MSE_ERR_LIMIT, 109, FORMAT, "input exceeds a size limit")                                \
+    X(MSE_ERR_UNVERIFIED_CERT, 110, USAGE,                                                     \
+      "certificate has no matching record of a successful mse verify")                         \
     /* 2xx parse: generic reader */                                                            \
     X(MSE_ERR_TRUNCATED, 200, FORMAT, "input truncated")                                       \
     X(MSE_ERR_TRAILING_BYTES, 201, FORMAT, "unexpected bytes after the end of the structure")  \

@@ -1,23 +1,35 @@
 /*
  * RA-TLS certificates: where the quote sits and how it binds the key.
+ * Format, bindings and the attack each check stops: docs/formats/ratls.md.
  *
  * Two carriers are recognised:
- *   - the legacy Gramine / MSE extension, OID 1.2.840.113741.1337.6, whose
- *     OCTET STRING value is the raw quote;
+ *   - the SGX quote extension, whose OCTET STRING value is the raw quote:
+ *     OID 1.2.840.113741.1337.6 (MSE), or the OID Gramine's writer actually
+ *     emits for it, content octets 06 09 2A 86 48 86 F8 4D 8A 39 06
+ *     (0.6.9.42.840.113741.1337.6: Gramine passes the DER tag and length as
+ *     part of the OID);
  *   - TCG DICE tagged evidence, OID 2.23.133.5.4.9, a CBOR tag 60000 holding
- *     [quote, claims] as Gramine emits it (claims: a map whose "pubkey-hash"
- *     entry is [hash-alg, hash]).
- * A certificate carrying both, or one carrier twice, is refused.
+ *     a definite array [quote: bstr, claims: bstr] as Gramine emits it
+ *     (claims: a serialized map whose "pubkey-hash" entry is a serialized
+ *     array [IANA hash id 1|7|8, hash of the DER SubjectPublicKeyInfo]).
+ * One carrier twice is refused (MSE_ERR_RATLS_MULTIPLE). Both carriers at once
+ * is what Gramine >= 1.8 emits: the DICE quote is used, as Gramine's verifier
+ * does, and only if both quotes parse and agree on header and report body up
+ * to REPORTDATA (else MSE_ERR_RATLS_MULTIPLE); legacy_quote_ignored is set.
  *
  * Bindings of the certificate public key to REPORTDATA (enum mse_binding):
- *   MSE      RD[0:32] = SHA-256(X9.62 uncompressed EC point), RD[32:64] = X25519 key
- *   GRAMINE  RD[0:32] = SHA-256(DER SubjectPublicKeyInfo), RD[32:64] = 0
- *   DICE     the claims' pubkey hash over the SPKI, and RD[0:32] = SHA-256 of the
- *            claims as Gramine defines it
+ *   MSE      RD[0:32] = SHA-256(X9.62 uncompressed point 04||X||Y), P-256 only;
+ *            RD[32:64] = the enclave's X25519 key (returned)
+ *   GRAMINE  RD[0:32] = SHA-256(DER SubjectPublicKeyInfo as in the certificate),
+ *            P-256 or P-384; RD[32:64] not read (Gramine leaves it zero)
+ *   DICE     RD[0:32] = SHA-256(claims bytes) and claims["pubkey-hash"] =
+ *            [alg, alg(SPKI)], P-256 or P-384
+ * The SGX quote carrier tries MSE then GRAMINE; the DICE carrier only DICE.
  */
 #ifndef MSE_RATLS_H
 #define MSE_RATLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,14 +52,19 @@ struct mse_ratls {
     size_t quote_len;
     const uint8_t *claims; /* DICE only: the CBOR claims bytes (view), else NULL */
     size_t claims_len;
+    bool legacy_quote_ignored; /* DICE used; an agreeing SGX quote extension was also present */
 };
 
 /*
  * Find the quote in a DER certificate. The quote (and DICE claims) are copied
  * into caller storage `buf` of capacity `cap` (a quote is at most
  * MSE_QUOTE_MAX_SIZE); out's views point into buf.
+ * The certificate must be exactly der_len bytes of DER (at most 1 MiB).
  * Errors: MSE_ERR_CERT_PARSE, MSE_ERR_RATLS_NO_QUOTE, MSE_ERR_RATLS_MULTIPLE,
- * MSE_ERR_RATLS_DICE_FORMAT, MSE_ERR_BUFFER_TOO_SMALL.
+ * MSE_ERR_RATLS_DICE_FORMAT, MSE_ERR_BUFFER_TOO_SMALL, MSE_ERR_LIMIT (SGX
+ * quote extension larger than MSE_QUOTE_MAX_SIZE). On error *out is zeroed.
+ * Does not parse the quote, except to compare the two in a Gramine
+ * two-carrier certificate.
  */
 MSE_MUST_USE mse_err mse_ratls_extract(const uint8_t *der, size_t der_len, uint8_t *buf,
                                        size_t cap, struct mse_ratls *out) MSE_NONNULL(1, 3, 5);
@@ -56,9 +73,13 @@ MSE_MUST_USE mse_err mse_ratls_extract(const uint8_t *der, size_t der_len, uint8
  * Check that the certificate's public key is the one REPORTDATA binds, trying
  * the forms the carrier allows, and report which one matched. For the MSE form
  * x25519_out (32 bytes, may be NULL) receives REPORTDATA[32:64].
- * Also checks the certificate's self-signature (MSE_ERR_CERT_SIGNATURE).
- * Errors: MSE_ERR_CERT_PARSE, MSE_ERR_RATLS_KEY_TYPE, MSE_ERR_BINDING_MISMATCH,
- * MSE_ERR_CERT_SIGNATURE.
+ * Checks, in order: key type (EC P-256 or P-384, else MSE_ERR_RATLS_KEY_TYPE),
+ * the certificate's self-signature (MSE_ERR_CERT_SIGNATURE), the binding.
+ * *form is MSE_BINDING_NONE unless MSE_OK.
+ * Errors: MSE_ERR_ARG (no carrier in ratls), MSE_ERR_CERT_PARSE,
+ * MSE_ERR_RATLS_KEY_TYPE, MSE_ERR_CERT_SIGNATURE, MSE_ERR_BINDING_MISMATCH,
+ * MSE_ERR_RATLS_DICE_FORMAT (claims malformed, no or two "pubkey-hash",
+ * unknown hash id), MSE_ERR_CRYPTO.
  */
 MSE_MUST_USE mse_err mse_ratls_check_binding(const uint8_t *der, size_t der_len,
                                              const struct mse_ratls *ratls,

@@ -20,13 +20,6 @@
 #include "util/context.h"
 #include "util/util.h"
 
-/* Fallback so this file links before cli_context_new.c lands. */
-__attribute__((weak)) int mse_cli_context_new(int argc, char **argv)
-{
-    struct mse_out o;
-    mse_out_init(&o);
-    return mse_out_error(&o, MSE_ERR_UNSUPPORTED, "mse context new: not yet supported");
-}
 
 static void usage(FILE *f)
 {

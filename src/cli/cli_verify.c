@@ -327,9 +327,14 @@ int mse_verify_online(const struct mse_out *out, const struct mse_verify_opts *o
                              : (int)mse_err_exit(result->err);
     }
 
-    if (use_cache && mse_cache_dir(cache_dir, sizeof cache_dir) != MSE_OK) {
-        if (o->offline)
-            return mse_out_error(out, MSE_ERR_IO, "--offline: no cache directory");
+    if ((rc = resolve_pccs(out, o, &popts, &owned_url)) != 0)
+        goto out;
+    /* One cache per collateral service: two PCCSs (a simulator and Intel's, say) never mix. */
+    if (use_cache && mse_cache_dir(cache_dir, sizeof cache_dir, popts.url) != MSE_OK) {
+        if (o->offline) {
+            rc = mse_out_error(out, MSE_ERR_IO, "--offline: no cache directory");
+            goto out;
+        }
         use_cache = false;
     }
     for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
@@ -352,8 +357,6 @@ int mse_verify_online(const struct mse_out *out, const struct mse_verify_opts *o
     }
     if (want) {
         struct mse_pccs_item fetched[MSE_PCCS_ITEM_COUNT];
-        if ((rc = resolve_pccs(out, o, &popts, &owned_url)) != 0)
-            goto out;
         status_line(out, "Fetching collateral...");
         err = mse_pccs_fetch(&popts, &id, want, fetched, &requests, why, sizeof why);
         status_line(out, "");

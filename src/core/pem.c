@@ -94,17 +94,6 @@ mse_err mse_pem_next(struct mse_rd *rd, const char *label, uint8_t *der, size_t 
     return MSE_OK;
 }
 
-static int hexval(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 mse_err mse_percent_decode(const uint8_t *in, size_t len, uint8_t **out, size_t *out_len)
 {
     struct mse_rd rd;
@@ -119,8 +108,8 @@ mse_err mse_percent_decode(const uint8_t *in, size_t len, uint8_t **out, size_t 
         if (c == '%') {
             MSE_ENSURE_OUT(mse_rd_u8(&rd, &h) == MSE_OK && mse_rd_u8(&rd, &l) == MSE_OK,
                            MSE_ERR_PEM);
-            MSE_ENSURE_OUT(hexval(h) >= 0 && hexval(l) >= 0, MSE_ERR_PEM);
-            c = (uint8_t)(hexval(h) << 4 | hexval(l));
+            MSE_ENSURE_OUT(mse_hex_digit(h) >= 0 && mse_hex_digit(l) >= 0, MSE_ERR_PEM);
+            c = (uint8_t)(mse_hex_digit(h) << 4 | mse_hex_digit(l));
         }
         buf[n++] = c;
     }

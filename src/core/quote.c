@@ -4,14 +4,24 @@
  * 34.18.1). Layout in <mse/quote.h>.
  *
  * Parsing only: nothing here is trusted until src/core/verify.c has checked
- * the signatures. Length rules, chosen so every malformed quote has one code:
- *   - running out of bytes while reading a fixed-size field, or a length
- *     field (sig_data_len, qe_auth_len, cert_data_len) that claims more bytes
- *     than the buffer holds: MSE_ERR_QUOTE_TRUNCATED;
- *   - sig_data_len that disagrees with the lengths nested inside it (too
- *     small for its own content, or larger than that content while the buffer
- *     holds the extra bytes): MSE_ERR_QUOTE_LENGTH;
- *   - bytes after the end of the signature data: MSE_ERR_QUOTE_TRAILING.
+ * the signatures, and the QE vendor ID is the verifier's to judge.
+ *
+ * Length rule. sig_data_len frames the signature data; the buffer frames the
+ * quote. Each error names which frame was broken, whatever follows:
+ *   - MSE_ERR_QUOTE_TRUNCATED: the buffer ends before the end the quote
+ *     declares: the header, body or sig_data_len runs past the buffer, or
+ *     sig_data_len is larger than the bytes left. So every proper prefix of a
+ *     well-formed quote is TRUNCATED (a quote cut in transit), and a
+ *     sig_data_len of 0xffffffff is too.
+ *   - MSE_ERR_QUOTE_LENGTH: inside the signature data, a fixed field,
+ *     qe_auth_len or cert_data_len runs past sig_data_len, or the content
+ *     ends before sig_data_len: the nested lengths contradict the outer one
+ *     (a forged or corrupted length, never a cut), even when the buffer
+ *     happens to hold the bytes the inner length asks for.
+ *   - MSE_ERR_QUOTE_TRAILING: a well-formed quote followed by more bytes.
+ * The type fields (version, key type, TEE type, cert data type) are judged as
+ * soon as they are read, so a quote of another kind gets its specific error
+ * even when it is also short.
  */
 #include <string.h>
 
@@ -21,9 +31,6 @@
 
 const uint8_t MSE_INTEL_QE_VENDOR_ID[16] = {0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
                                             0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07};
-
-/* Fixed part of the signature data: sig, att key, QE report, QE report sig. */
-#define SIG_DATA_FIXED (64 + 64 + MSE_REPORT_BODY_SIZE + 64)
 
 static mse_err read_report_body(struct mse_rd *rd, struct mse_report_body *o)
 {
@@ -110,17 +117,13 @@ mse_err mse_quote_parse(const uint8_t *buf, size_t len, struct mse_quote *q)
     q->signed_data = buf;
     q->signed_len = MSE_QUOTE_HEADER_SIZE + MSE_REPORT_BODY_SIZE;
 
+    /* The outer frame against the buffer. */
     MSE_ENSURE_OUT(mse_rd_u32le(&rd, &sig_len) == MSE_OK, MSE_ERR_QUOTE_TRUNCATED);
-    /* A length below its fixed content can never be right, whatever follows. */
-    MSE_ENSURE_OUT(sig_len >= SIG_DATA_FIXED + 2 + 2 + 4, MSE_ERR_QUOTE_LENGTH);
     MSE_ENSURE_OUT(mse_rd_sub(&rd, sig_len, &sd) == MSE_OK, MSE_ERR_QUOTE_TRUNCATED);
 
+    /* The nested fields against the outer frame. */
     err = parse_sig_data(&sd, q);
-    if (err == MSE_ERR_TRUNCATED) {
-        /* The nested lengths overrun sig_data_len: truncated if the buffer ends
-         * there too, otherwise the outer length is inconsistent. */
-        err = mse_rd_left(&rd) == 0 ? MSE_ERR_QUOTE_TRUNCATED : MSE_ERR_QUOTE_LENGTH;
-    }
+    MSE_ENSURE_OUT(err != MSE_ERR_TRUNCATED, MSE_ERR_QUOTE_LENGTH);
     MSE_CHECK_OUT(err);
     MSE_ENSURE_OUT(mse_rd_end(&sd) == MSE_OK, MSE_ERR_QUOTE_LENGTH);
     MSE_ENSURE_OUT(mse_rd_end(&rd) == MSE_OK, MSE_ERR_QUOTE_TRAILING);

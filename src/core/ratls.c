@@ -1,14 +1,26 @@
 /*
  * RA-TLS certificates (<mse/ratls.h>): find the SGX quote and check that it
- * binds the certificate's public key.
+ * binds the certificate's public key. Format and threat notes:
+ * docs/formats/ratls.md.
  *
  * Carriers, as Gramine (tools/sgx/ra-tls) and MSE emit them:
- *   - OID 1.2.840.113741.1337.6: extnValue is the raw quote.
+ *   - the SGX quote OID: extnValue is the raw quote. MSE writes the proper
+ *     1.2.840.113741.1337.6 (content 2A 86 48 86 F8 4D 8A 39 06). Gramine's
+ *     mbedTLS writer is handed those bytes with their DER tag and length
+ *     still in front, so its certificates carry the OID whose content is
+ *     06 09 2A 86 48 86 F8 4D 8A 39 06 (it reads as 0.6.9.42.840.113741.1337.6);
+ *     Gramine's own verifier finds either with memmem. Both are this carrier.
  *   - OID 2.23.133.5.4.9 (TCG DICE tagged evidence): CBOR tag 60000 over a
  *     definite array [quote: bstr, claims: bstr]; claims is a serialized CBOR
  *     map whose "pubkey-hash" value is a serialized array [alg, hash] with
  *     alg an IANA Named Information hash id (1 SHA-256, 7 SHA-384, 8 SHA-512)
  *     over the DER SubjectPublicKeyInfo. REPORTDATA[0:32] = SHA-256(claims).
+ *
+ * Gramine >= 1.8 puts both carriers in every certificate, each with its own
+ * quote (the REPORTDATA differ). Like Gramine's verifier we then use the DICE
+ * one, but only after checking that the two quotes describe the same enclave
+ * on the same platform (header and report body equal except REPORTDATA), so
+ * no other tool reading the other carrier can be shown another identity.
  *
  * Without the binding a quote copied from a genuine enclave could be put in a
  * certificate for an attacker's key; every form below ties REPORTDATA, which
@@ -17,6 +29,8 @@
 #include <string.h>
 
 #include <cbor.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
@@ -32,6 +46,14 @@
 #define IANA_HASH_SHA512 8
 /* Refuse absurd extension sizes before asking libcbor to allocate for them. */
 #define DICE_EVIDENCE_MAX (MSE_QUOTE_MAX_SIZE + 4096)
+/* Header and report body up to REPORTDATA: what two carriers must agree on. */
+#define QUOTE_IDENTITY_LEN (MSE_QUOTE_HEADER_SIZE + MSE_REPORT_BODY_SIZE - 64)
+
+/* OID content octets (no tag, no length) of the carriers. */
+static const uint8_t OID_SGX_QUOTE[] = {0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x8a, 0x39, 0x06};
+static const uint8_t OID_SGX_QUOTE_GRAMINE[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                                0xf8, 0x4d, 0x8a, 0x39, 0x06};
+static const uint8_t OID_DICE[] = {0x67, 0x81, 0x05, 0x05, 0x04, 0x09};
 
 static mse_err load_cert(const uint8_t *der, size_t len, X509 **out)
 {
@@ -45,6 +67,22 @@ static mse_err load_cert(const uint8_t *der, size_t len, X509 **out)
     }
     *out = x;
     return MSE_OK;
+}
+
+static bool oid_is(const ASN1_OBJECT *obj, const uint8_t *content, size_t n)
+{
+    const unsigned char *d = OBJ_get0_data(obj);
+    return d != NULL && OBJ_length(obj) == n && memcmp(d, content, n) == 0;
+}
+
+static enum mse_ratls_carrier carrier_of(const ASN1_OBJECT *obj)
+{
+    if (oid_is(obj, OID_SGX_QUOTE, sizeof OID_SGX_QUOTE) ||
+        oid_is(obj, OID_SGX_QUOTE_GRAMINE, sizeof OID_SGX_QUOTE_GRAMINE))
+        return MSE_RATLS_CARRIER_SGX_QUOTE_OID;
+    if (oid_is(obj, OID_DICE, sizeof OID_DICE))
+        return MSE_RATLS_CARRIER_DICE;
+    return MSE_RATLS_CARRIER_NONE;
 }
 
 /* Copy a CBOR definite byte string into buf at *used. */
@@ -71,8 +109,9 @@ static mse_err parse_dice(const uint8_t *ev, size_t len, uint8_t *buf, size_t ca
     cbor_item_t *tagged = NULL, *arr = NULL;
     size_t used = 0;
 
-    MSE_ENSURE(len <= DICE_EVIDENCE_MAX, MSE_ERR_RATLS_DICE_FORMAT);
+    MSE_ENSURE(len > 0 && len <= DICE_EVIDENCE_MAX, MSE_ERR_RATLS_DICE_FORMAT);
     tagged = cbor_load(ev, len, &res);
+    /* Exactly one CBOR item filling the extension: no trailing bytes to hide things in. */
     MSE_ENSURE_OUT(tagged && res.error.code == CBOR_ERR_NONE && res.read == len,
                    MSE_ERR_RATLS_DICE_FORMAT);
     MSE_ENSURE_OUT(cbor_isa_tag(tagged) && cbor_tag_value(tagged) == DICE_TAG_TEE_QUOTE,
@@ -93,53 +132,71 @@ out:
     return err;
 }
 
+/*
+ * Both carriers present (Gramine >= 1.8): the two quotes must be well formed
+ * and agree on everything but REPORTDATA, which differs by design (each binds
+ * the key its own way). Otherwise two tools could each verify a different
+ * enclave in the same certificate.
+ */
+static mse_err same_enclave(const uint8_t *legacy, size_t legacy_len, const uint8_t *dice,
+                            size_t dice_len)
+{
+    struct mse_quote a, b;
+    MSE_TRY_AS(mse_quote_parse(legacy, legacy_len, &a), MSE_ERR_RATLS_MULTIPLE);
+    MSE_TRY_AS(mse_quote_parse(dice, dice_len, &b), MSE_ERR_RATLS_MULTIPLE);
+    /* signed_data is header || body, both 432 bytes long views into the quotes. */
+    MSE_ENSURE(a.signed_len == b.signed_len && a.signed_len > QUOTE_IDENTITY_LEN,
+               MSE_ERR_RATLS_MULTIPLE);
+    MSE_ENSURE(mse_ct_eq(a.signed_data, b.signed_data, QUOTE_IDENTITY_LEN), MSE_ERR_RATLS_MULTIPLE);
+    return MSE_OK;
+}
+
 mse_err mse_ratls_extract(const uint8_t *der, size_t der_len, uint8_t *buf, size_t cap,
                           struct mse_ratls *out)
 {
     mse_err err = MSE_OK;
     X509 *x = NULL;
-    ASN1_OBJECT *oid_quote = NULL, *oid_dice = NULL;
     const ASN1_OCTET_STRING *quote_ext = NULL, *dice_ext = NULL;
 
     memset(out, 0, sizeof *out);
     MSE_TRY(load_cert(der, der_len, &x));
-    oid_quote = OBJ_txt2obj(MSE_OID_SGX_QUOTE, 1);
-    oid_dice = OBJ_txt2obj(MSE_OID_DICE_TAGGED_EVIDENCE, 1);
-    MSE_ENSURE_OUT(oid_quote && oid_dice, MSE_ERR_CRYPTO);
 
     int count = X509_get_ext_count(x);
     for (int i = 0; i < count; i++) {
         X509_EXTENSION *ext = X509_get_ext(x, i);
-        const ASN1_OBJECT *obj = X509_EXTENSION_get_object(ext);
-        const ASN1_OCTET_STRING **slot = NULL;
-        if (OBJ_cmp(obj, oid_quote) == 0)
-            slot = &quote_ext;
-        else if (OBJ_cmp(obj, oid_dice) == 0)
-            slot = &dice_ext;
+        enum mse_ratls_carrier c = carrier_of(X509_EXTENSION_get_object(ext));
+        const ASN1_OCTET_STRING **slot = c == MSE_RATLS_CARRIER_SGX_QUOTE_OID ? &quote_ext
+                                         : c == MSE_RATLS_CARRIER_DICE         ? &dice_ext
+                                                                               : NULL;
         if (!slot)
             continue;
-        /* Two quotes would let a verifier and a TLS library disagree on which counts. */
+        /* Two quotes of one kind: nothing says which counts, and tools would disagree. */
         MSE_ENSURE_OUT(*slot == NULL, MSE_ERR_RATLS_MULTIPLE);
         *slot = X509_EXTENSION_get_data(ext);
     }
-    MSE_ENSURE_OUT(!(quote_ext && dice_ext), MSE_ERR_RATLS_MULTIPLE);
     MSE_ENSURE_OUT(quote_ext || dice_ext, MSE_ERR_RATLS_NO_QUOTE);
 
-    if (quote_ext) {
+    if (dice_ext) {
+        MSE_CHECK_OUT(parse_dice(ASN1_STRING_get0_data(dice_ext),
+                                 (size_t)ASN1_STRING_length(dice_ext), buf, cap, out));
+        MSE_ENSURE_OUT(out->quote_len <= MSE_QUOTE_MAX_SIZE, MSE_ERR_LIMIT);
+        if (quote_ext) {
+            MSE_CHECK_OUT(same_enclave(ASN1_STRING_get0_data(quote_ext),
+                                       (size_t)ASN1_STRING_length(quote_ext), out->quote,
+                                       out->quote_len));
+            out->legacy_quote_ignored = true;
+        }
+    } else {
         size_t n = (size_t)ASN1_STRING_length(quote_ext);
         MSE_ENSURE_OUT(n > 0, MSE_ERR_RATLS_NO_QUOTE);
-        MSE_ENSURE_OUT(n <= cap, n > MSE_QUOTE_MAX_SIZE ? MSE_ERR_LIMIT : MSE_ERR_BUFFER_TOO_SMALL);
+        MSE_ENSURE_OUT(n <= MSE_QUOTE_MAX_SIZE, MSE_ERR_LIMIT);
+        MSE_ENSURE_OUT(n <= cap, MSE_ERR_BUFFER_TOO_SMALL);
         memcpy(buf, ASN1_STRING_get0_data(quote_ext), n);
         out->carrier = MSE_RATLS_CARRIER_SGX_QUOTE_OID;
         out->quote = buf;
         out->quote_len = n;
-    } else {
-        MSE_CHECK_OUT(parse_dice(ASN1_STRING_get0_data(dice_ext),
-                                 (size_t)ASN1_STRING_length(dice_ext), buf, cap, out));
     }
 out:
-    ASN1_OBJECT_free(oid_quote);
-    ASN1_OBJECT_free(oid_dice);
     X509_free(x);
     if (err != MSE_OK)
         memset(out, 0, sizeof *out);
@@ -153,32 +210,51 @@ static mse_err sha256(const uint8_t *data, size_t len, uint8_t out[32])
     return MSE_OK;
 }
 
-/* MSE form: SHA-256 of the X9.62 uncompressed point of a P-256 key. */
-static mse_err mse_form_hash(EVP_PKEY *key, uint8_t out[32], bool *applicable)
+/*
+ * The key kinds an RA-TLS enclave makes: MSE P-256, Gramine P-384 (its
+ * verifier also takes P-256). Anything else is refused before any hashing.
+ */
+static mse_err key_curve(EVP_PKEY *key, bool *p256)
 {
     char group[32];
     size_t glen = 0;
-    uint8_t point[65];
-    size_t plen = 0;
-    *applicable = false;
-    if (EVP_PKEY_get_base_id(key) != EVP_PKEY_EC)
-        return MSE_OK;
-    if (!EVP_PKEY_get_utf8_string_param(key, "group", group, sizeof group, &glen) ||
-        strcmp(group, "prime256v1") != 0)
-        return MSE_OK;
-    MSE_ENSURE(EVP_PKEY_get_octet_string_param(key, "encoded-pub-key", point, sizeof point,
-                                               &plen) == 1,
-               MSE_ERR_CRYPTO);
-    /* Only the uncompressed form is what the enclave hashes. */
-    MSE_ENSURE(plen == 65 && point[0] == 0x04, MSE_ERR_RATLS_KEY_TYPE);
-    *applicable = true;
-    return sha256(point, plen, out);
+    MSE_ENSURE(key != NULL && EVP_PKEY_get_base_id(key) == EVP_PKEY_EC, MSE_ERR_RATLS_KEY_TYPE);
+    MSE_ENSURE(EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group,
+                                              sizeof group, &glen) == 1,
+               MSE_ERR_RATLS_KEY_TYPE);
+    *p256 = strcmp(group, "prime256v1") == 0;
+    MSE_ENSURE(*p256 || strcmp(group, "secp384r1") == 0, MSE_ERR_RATLS_KEY_TYPE);
+    return MSE_OK;
 }
 
+/*
+ * MSE form: SHA-256 of the X9.62 uncompressed point 04||X||Y of a P-256 key,
+ * rebuilt from the coordinates so a compressed encoding in the certificate
+ * hashes the same.
+ */
+static mse_err mse_form_hash(EVP_PKEY *key, uint8_t out[32])
+{
+    mse_err err = MSE_OK;
+    BIGNUM *bx = NULL, *by = NULL;
+    uint8_t point[65];
+    point[0] = 0x04;
+    MSE_ENSURE_OUT(EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_X, &bx) == 1 &&
+                       EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_Y, &by) == 1,
+                   MSE_ERR_CRYPTO);
+    MSE_ENSURE_OUT(BN_bn2binpad(bx, point + 1, 32) == 32 && BN_bn2binpad(by, point + 33, 32) == 32,
+                   MSE_ERR_CRYPTO);
+    MSE_CHECK_OUT(sha256(point, sizeof point, out));
+out:
+    BN_free(bx);
+    BN_free(by);
+    return err;
+}
+
+/* The SubjectPublicKeyInfo exactly as the certificate encodes it (what Gramine hashes). */
 static mse_err spki_der(X509 *x, uint8_t **der, size_t *len)
 {
     unsigned char *p = NULL;
-    int n = i2d_PUBKEY(X509_get0_pubkey(x), &p);
+    int n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &p);
     MSE_ENSURE(n > 0 && p != NULL, MSE_ERR_CRYPTO);
     *der = p;
     *len = (size_t)n;
@@ -265,15 +341,15 @@ mse_err mse_ratls_check_binding(const uint8_t *der, size_t der_len, const struct
     uint8_t *spki = NULL;
     size_t spki_len = 0;
     uint8_t digest[32];
-    bool applicable;
+    bool p256 = false;
 
     *form = MSE_BINDING_NONE;
+    MSE_ENSURE(ratls->carrier == MSE_RATLS_CARRIER_SGX_QUOTE_OID ||
+                   ratls->carrier == MSE_RATLS_CARRIER_DICE,
+               MSE_ERR_ARG);
     MSE_TRY(load_cert(der, der_len, &x));
     EVP_PKEY *key = X509_get0_pubkey(x);
-    MSE_ENSURE_OUT(key != NULL, MSE_ERR_RATLS_KEY_TYPE);
-    int type = EVP_PKEY_get_base_id(key);
-    /* Gramine makes EC keys (P-256, P-384); MSE makes P-256. Nothing else is an RA-TLS key. */
-    MSE_ENSURE_OUT(type == EVP_PKEY_EC, MSE_ERR_RATLS_KEY_TYPE);
+    MSE_CHECK_OUT(key_curve(key, &p256));
     /* A self-signed certificate whose signature fails was altered after the enclave made it. */
     MSE_ENSURE_OUT(X509_verify(x, key) == 1, MSE_ERR_CERT_SIGNATURE);
     MSE_CHECK_OUT(spki_der(x, &spki, &spki_len));
@@ -283,21 +359,20 @@ mse_err mse_ratls_check_binding(const uint8_t *der, size_t der_len, const struct
         *form = MSE_BINDING_DICE;
         goto out;
     }
-    MSE_ENSURE_OUT(ratls->carrier == MSE_RATLS_CARRIER_SGX_QUOTE_OID, MSE_ERR_ARG);
-
-    MSE_CHECK_OUT(mse_form_hash(key, digest, &applicable));
-    if (applicable && mse_ct_eq(digest, report_data, 32)) {
-        *form = MSE_BINDING_MSE;
-        if (x25519_out)
-            memcpy(x25519_out, report_data + 32, 32);
-        goto out;
+    if (p256) {
+        MSE_CHECK_OUT(mse_form_hash(key, digest));
+        if (mse_ct_eq(digest, report_data, 32)) {
+            *form = MSE_BINDING_MSE;
+            if (x25519_out)
+                memcpy(x25519_out, report_data + 32, 32);
+            goto out;
+        }
     }
+    /* Gramine legacy: RD[0:32] = SHA-256(SPKI); Gramine leaves RD[32:64] zero and
+     * its verifier never reads it, so neither do we. */
     MSE_CHECK_OUT(sha256(spki, spki_len, digest));
-    if (mse_ct_eq(digest, report_data, 32)) {
-        *form = MSE_BINDING_GRAMINE;
-        goto out;
-    }
-    err = MSE_ERR_BINDING_MISMATCH;
+    MSE_ENSURE_OUT(mse_ct_eq(digest, report_data, 32), MSE_ERR_BINDING_MISMATCH);
+    *form = MSE_BINDING_GRAMINE;
 out:
     OPENSSL_free(spki);
     X509_free(x);

@@ -1,7 +1,9 @@
 /*
  * mse-sim: a software SGX DCAP platform. Test PKI, quotes, collaterals and a
  * PCCS-compatible server, all with Intel's formats and signed by a clearly
- * marked test root. See docs/cmd/mse-sim.md.
+ * marked test root ("MSE Test ..." names unless Intel's are asked for, to
+ * test that a forged root with Intel's names is refused). Test-only: nothing
+ * here is secret and nothing here is trusted by default. See docs/cmd/mse-sim.md.
  */
 #ifndef MSE_SIM_H
 #define MSE_SIM_H
@@ -9,7 +11,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include <mse/err.h>
+#include <mse/verify.h>
 
 #include "enclave/enclave.h"
 
@@ -26,5 +32,58 @@ struct mse_sim_enclave {
 /* A quote provider backed by the test PKI in `pki_dir` (made by `mse-sim pki init`). */
 MSE_MUST_USE mse_err mse_sim_quote_provider(const char *pki_dir, const struct mse_sim_enclave *e,
                                             struct mse_quote_provider *out);
+
+/* How `mse-sim pki init` shapes the platform and its collateral. */
+struct mse_sim_pki_opts {
+    bool intel_names;                /* Intel's exact distinguished names (forgery tests) */
+    enum mse_tcb_status tcb_status;  /* status of the TCB level the platform matches */
+    const char *advisories;          /* comma-separated advisory IDs for that level, or NULL */
+    enum mse_tcb_status qe_tcb_status;
+    bool revoke_pck;                 /* the PCK CRL lists the PCK leaf */
+    bool revoke_pck_ca;              /* the root CA CRL lists the PCK CA */
+    int64_t now;                     /* certificates valid from now - 1 day */
+    int64_t collateral_issue;        /* TCB info / QE identity / CRL issue time */
+    int64_t collateral_next;         /* their nextUpdate */
+    int64_t pck_not_after;           /* PCK leaf expiry */
+    int64_t ca_not_after;            /* root, PCK CAs and TCB signing certificate expiry */
+    uint16_t pcesvn;                 /* PCESVN in the PCK leaf and quotes; TCB info has
+                                        levels at MSE_SIM_PCESVN and MSE_SIM_PCESVN - 1 */
+};
+void mse_sim_pki_opts_default(struct mse_sim_pki_opts *o, int64_t now);
+
+/* A loaded test PKI directory. */
+struct mse_sim_pki {
+    EVP_PKEY *root_key, *ca_key, *pck_key, *tcb_key, *att_key, *signer_key;
+    X509 *root, *ca, *pck, *tcb;
+    char *root_pem, *ca_pem, *pck_pem, *tcb_pem;
+    uint8_t fmspc[6];
+    uint8_t cpusvn[16];
+    uint16_t pcesvn;
+    uint16_t qe_isvsvn;
+    uint8_t signer_mrsigner[32];
+};
+
+MSE_MUST_USE mse_err mse_sim_pki_init(const char *dir, const struct mse_sim_pki_opts *o,
+                                      char *errbuf, size_t errlen);
+MSE_MUST_USE mse_err mse_sim_pki_load(const char *dir, struct mse_sim_pki *p);
+void mse_sim_pki_free(struct mse_sim_pki *p);
+
+/* The simulated QE's identity (what the QE identity JSON describes). */
+extern const uint8_t MSE_SIM_QE_MRSIGNER[32];
+#define MSE_SIM_QE_ISVPRODID 1
+/* The platform's default PCESVN (the TCB info's top level). */
+#define MSE_SIM_PCESVN 13
+
+/*
+ * A v3 ECDSA-P256 quote for report_data: QE report signed by the PCK key,
+ * QE report data binding the attestation key, quote signed by the
+ * attestation key, PEM chain (leaf, CA, root) as certification data.
+ * *quote is malloc'd.
+ */
+MSE_MUST_USE mse_err mse_sim_quote(const struct mse_sim_pki *p, const struct mse_sim_enclave *e,
+                                   const uint8_t report_data[64], uint8_t **quote, size_t *len);
+
+/* Raw ECDSA-P256/SHA-256 r||s signature, as Intel's formats carry them. */
+MSE_MUST_USE mse_err mse_sim_sign_raw(EVP_PKEY *key, const void *msg, size_t len, uint8_t sig[64]);
 
 #endif

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/evp.h>
+
 #include <mse/bytes.h>
 #include <mse/collateral.h>
 #include <mse/guard.h>
@@ -37,15 +39,21 @@ static mse_err mkdir_p(char *path)
     return MSE_OK;
 }
 
-mse_err mse_cache_dir(char *buf, size_t len)
+mse_err mse_cache_dir(char *buf, size_t len, const char *service_url)
 {
     const char *xdg = getenv("XDG_CACHE_HOME");
     const char *home = getenv("HOME");
+    uint8_t digest[32];
+    char hex[65];
     int n;
+    MSE_ENSURE(EVP_Digest(service_url, strlen(service_url), digest, NULL, EVP_sha256(), NULL) == 1,
+               MSE_ERR_CRYPTO);
+    mse_hex_encode(digest, 32, hex);
+    hex[16] = 0;
     if (xdg && *xdg == '/')
-        n = snprintf(buf, len, "%s/mse", xdg);
+        n = snprintf(buf, len, "%s/mse/%s", xdg, hex);
     else if (home && *home)
-        n = snprintf(buf, len, "%s/.cache/mse", home);
+        n = snprintf(buf, len, "%s/.cache/mse/%s", home, hex);
     else
         return MSE_ERR_IO;
     MSE_ENSURE(n > 0 && (size_t)n < len, MSE_ERR_LIMIT);

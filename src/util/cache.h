@@ -1,5 +1,6 @@
 /*
- * On-disk collateral cache: $XDG_CACHE_HOME/mse (default ~/.cache/mse), one
+ * On-disk collateral cache: $XDG_CACHE_HOME/mse (default ~/.cache/mse), per
+ * collateral service, one
  * body file and one issuer-chain file per item, keyed by item and platform
  * (tcb-<fmspc>, qe-identity, pckcrl-<ca>, rootcacrl). An item is reused
  * while its own claimed window contains the verification time; the verifier
@@ -13,8 +14,11 @@
 
 #include <mse/net.h>
 
-/* The cache directory (created 0700 if missing); errbuf explains failures. */
-MSE_MUST_USE mse_err mse_cache_dir(char *buf, size_t len);
+/*
+ * The cache directory for collateral from service_url (created 0700 if
+ * missing): $XDG_CACHE_HOME/mse/<first 16 hex digits of SHA-256(url)>.
+ */
+MSE_MUST_USE mse_err mse_cache_dir(char *buf, size_t len, const char *service_url);
 /* Cache key of an item for this platform, e.g. "tcb-00906ed50000". */
 void mse_cache_key(enum mse_pccs_item_id item, const struct mse_collateral_id *id, char *out,
                    size_t cap);

@@ -66,8 +66,15 @@ mse_err mse_file_write_atomic(const char *path, const void *data, size_t len, un
     mse_err err = MSE_OK;
     char tmp[PATH_MAX];
     char dir[PATH_MAX];
+    struct stat st;
     int n = snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
     MSE_ENSURE(n > 0 && (size_t)n < sizeof tmp, MSE_ERR_ARG);
+    /*
+     * Replace only regular files: renaming over a device, a FIFO or a symbolic
+     * link would destroy it (`--output /dev/null` must not replace the device)
+     * or write somewhere the caller did not name.
+     */
+    MSE_ENSURE(lstat(path, &st) != 0 ? errno == ENOENT : S_ISREG(st.st_mode), MSE_ERR_FILE_WRITE);
     int fd = mkstemp(tmp);
     MSE_ENSURE(fd >= 0, MSE_ERR_FILE_WRITE);
     MSE_ENSURE_OUT(fchmod(fd, (mode_t)mode) == 0, MSE_ERR_FILE_WRITE);

@@ -71,6 +71,13 @@ static void add_ext(X509 *c, X509 *issuer, int nid, const char *value)
 X509 *pki_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, int64_t nb,
                int64_t na, bool ca, long serial)
 {
+    return pki_cert_ext(cn, key, issuer, issuer_key, nb, na, ca, serial, NULL, NULL, 0);
+}
+
+X509 *pki_cert_ext(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, int64_t nb,
+                   int64_t na, bool ca, long serial, const char *ext_oid, const uint8_t *ext_der,
+                   size_t ext_len)
+{
     X509 *c = X509_new();
     X509_NAME *name = intel_name(cn);
     assert_int_equal(X509_set_version(c, 2), 1);
@@ -90,6 +97,17 @@ X509 *pki_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key
     } else {
         add_ext(c, iss, NID_basic_constraints, "critical,CA:FALSE");
         add_ext(c, iss, NID_key_usage, "critical,digitalSignature,nonRepudiation");
+    }
+    if (ext_oid != NULL) {
+        ASN1_OBJECT *o = OBJ_txt2obj(ext_oid, 1);
+        ASN1_OCTET_STRING *v = ASN1_OCTET_STRING_new();
+        assert_int_equal(ASN1_OCTET_STRING_set(v, ext_der, (int)ext_len), 1);
+        X509_EXTENSION *e = X509_EXTENSION_create_by_OBJ(NULL, o, 0, v);
+        assert_non_null(e);
+        assert_int_equal(X509_add_ext(c, e, -1), 1);
+        X509_EXTENSION_free(e);
+        ASN1_OCTET_STRING_free(v);
+        ASN1_OBJECT_free(o);
     }
     assert_true(X509_sign(c, issuer_key ? issuer_key : key, EVP_sha256()) > 0);
     return c;

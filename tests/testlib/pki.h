@@ -23,6 +23,10 @@ void pki_sign_raw(EVP_PKEY *key, const void *msg, size_t len, uint8_t sig[64]);
  */
 X509 *pki_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, int64_t nb,
                int64_t na, bool ca, long serial);
+/* The same with one extra non-critical extension (OID text, DER value). */
+X509 *pki_cert_ext(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, int64_t nb,
+                   int64_t na, bool ca, long serial, const char *ext_oid, const uint8_t *ext_der,
+                   size_t ext_len);
 /* A CRL by issuer (signed with key) with thisUpdate/nextUpdate and revoked serials. */
 X509_CRL *pki_crl(X509 *issuer, EVP_PKEY *key, int64_t this_update, int64_t next_update,
                   const long *revoked, size_t nrevoked);

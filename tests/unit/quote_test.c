@@ -83,21 +83,27 @@ static void test_real_intel_sgx_ra_quote(void **state)
 /* Every proper prefix of a valid quote is refused as truncated, never crashes. */
 static void test_truncated_at_every_offset(void **state)
 {
-    size_t len;
-    uint8_t *buf = mse_test_data("real/mse-quote.dat", &len);
-    for (size_t n = 0; n < len; n++) {
-        uint8_t *copy = malloc(n ? n : 1);
-        memcpy(copy, buf, n);
-        struct mse_quote q;
-        mse_err err = mse_quote_parse(copy, n, &q);
-        if (err != MSE_ERR_QUOTE_TRUNCATED) {
-            fprintf(stderr, "prefix %zu: %s\n", n, mse_err_name(err));
-            fail();
+    const char *files[] = {"real/mse-quote.dat", "real/intel-sgx-ra-quote.dat"};
+    for (size_t f = 0; f < 2; f++) {
+        size_t len;
+        uint8_t *buf = mse_test_data(files[f], &len);
+        for (size_t n = 0; n < len; n++) {
+            /* An exact-size copy, so ASan sees any read past the prefix. */
+            uint8_t *copy = malloc(n ? n : 1);
+            memcpy(copy, buf, n);
+            struct mse_quote q;
+            memset(&q, 0xa5, sizeof q);
+            mse_err err = mse_quote_parse(copy, n, &q);
+            if (err != MSE_ERR_QUOTE_TRUNCATED) {
+                fprintf(stderr, "%s prefix %zu: %s\n", files[f], n, mse_err_name(err));
+                fail();
+            }
+            assert_int_equal(q.version, 0); /* zeroed on error */
+            assert_null(q.cert_data);
+            free(copy);
         }
-        assert_int_equal(q.version, 0); /* zeroed on error */
-        free(copy);
+        free(buf);
     }
-    free(buf);
 }
 
 static mse_err parse_mutated(const uint8_t *orig, size_t len, size_t off, const uint8_t *bytes,
@@ -137,6 +143,12 @@ static void test_types_refused(void **state)
     free(buf);
 }
 
+/*
+ * Each length field at 0, its largest consistent value ("max"), max+1 and the
+ * largest value its width holds. The rule (src/core/quote.c): sig_data_len
+ * against the buffer is TRUNCATED; nested lengths against sig_data_len are
+ * LENGTH, whatever bytes follow.
+ */
 static void test_length_fields(void **state)
 {
     size_t len;
@@ -145,36 +157,83 @@ static void test_length_fields(void **state)
     uint32_t sig_len = (uint32_t)(len - OFF_SIG_DATA);
     size_t auth_len = get_u16(buf + OFF_AUTH_LEN);
     size_t off_cert_len = OFF_AUTH_LEN + 2 + auth_len + 2;
+    uint32_t cert_len = (uint32_t)(len - (off_cert_len + 4));
 
-    /* sig_data_len: 0, too small for its content, one too many, max. */
+    /* sig_data_len: 0 and one short leave the nested fields outside the frame. */
     put_u32(v, 0);
     assert_int_equal(parse_mutated(buf, len, OFF_SIG_LEN, v, 4, len), MSE_ERR_QUOTE_LENGTH);
     put_u32(v, sig_len - 1);
     assert_int_equal(parse_mutated(buf, len, OFF_SIG_LEN, v, 4, len), MSE_ERR_QUOTE_LENGTH);
+    /* max (the real value) parses; max+1 and 0xffffffff claim bytes the buffer lacks. */
+    put_u32(v, sig_len);
+    assert_int_equal(parse_mutated(buf, len, OFF_SIG_LEN, v, 4, len), MSE_OK);
     put_u32(v, sig_len + 1);
     assert_int_equal(parse_mutated(buf, len, OFF_SIG_LEN, v, 4, len), MSE_ERR_QUOTE_TRUNCATED);
-    /* ... and with the extra byte present, the nested lengths no longer add up. */
-    assert_int_equal(parse_mutated(buf, len, OFF_SIG_LEN, v, 4, len + 1), MSE_ERR_QUOTE_LENGTH);
     put_u32(v, 0xffffffffu);
     assert_int_equal(parse_mutated(buf, len, OFF_SIG_LEN, v, 4, len), MSE_ERR_QUOTE_TRUNCATED);
+    /* max+1 with the extra byte present: the frame now holds a byte its content does not use. */
+    put_u32(v, sig_len + 1);
+    assert_int_equal(parse_mutated(buf, len, OFF_SIG_LEN, v, 4, len + 1), MSE_ERR_QUOTE_LENGTH);
 
-    /* qe_auth_len: 0 shifts everything, max overruns. */
+    /* qe_auth_len. 0 makes the first QE auth bytes (00 01) the cert data type 0x100. */
     put_u16(v, 0);
-    assert_int_not_equal(parse_mutated(buf, len, OFF_AUTH_LEN, v, 2, len), MSE_OK);
+    assert_int_equal(parse_mutated(buf, len, OFF_AUTH_LEN, v, 2, len),
+                     MSE_ERR_QUOTE_CERT_DATA_TYPE);
+    /* max leaves exactly 6 bytes for type and length (type then reads PEM text). */
+    size_t auth_max = len - (OFF_AUTH_LEN + 2) - 6;
+    put_u16(v, (uint16_t)auth_max);
+    assert_int_equal(parse_mutated(buf, len, OFF_AUTH_LEN, v, 2, len),
+                     MSE_ERR_QUOTE_CERT_DATA_TYPE);
+    put_u16(v, (uint16_t)(len - (OFF_AUTH_LEN + 2) + 1)); /* past the frame */
+    assert_int_equal(parse_mutated(buf, len, OFF_AUTH_LEN, v, 2, len), MSE_ERR_QUOTE_LENGTH);
     put_u16(v, 0xffff);
-    assert_int_equal(parse_mutated(buf, len, OFF_AUTH_LEN, v, 2, len), MSE_ERR_QUOTE_TRUNCATED);
+    assert_int_equal(parse_mutated(buf, len, OFF_AUTH_LEN, v, 2, len), MSE_ERR_QUOTE_LENGTH);
+    /* ... also when the buffer goes on long enough to hold what it asks for. */
+    put_u16(v, (uint16_t)(len - (OFF_AUTH_LEN + 2) + 100));
+    assert_int_equal(parse_mutated(buf, len, OFF_AUTH_LEN, v, 2, len + 200), MSE_ERR_QUOTE_LENGTH);
 
-    /* cert_data_len: one short leaves a trailing byte inside sig data; one long overruns. */
-    uint32_t cert_len = (uint32_t)(len - (off_cert_len + 4));
-    put_u32(v, cert_len - 1);
-    assert_int_equal(parse_mutated(buf, len, off_cert_len, v, 4, len), MSE_ERR_QUOTE_LENGTH);
-    put_u32(v, cert_len + 1);
-    assert_int_equal(parse_mutated(buf, len, off_cert_len, v, 4, len), MSE_ERR_QUOTE_TRUNCATED);
-    put_u32(v, 0xffffffffu);
-    assert_int_equal(parse_mutated(buf, len, off_cert_len, v, 4, len), MSE_ERR_QUOTE_TRUNCATED);
+    /* cert_data_len: 0 and one short leave unused bytes in the frame; max+1 overruns it. */
     put_u32(v, 0);
     assert_int_equal(parse_mutated(buf, len, off_cert_len, v, 4, len), MSE_ERR_QUOTE_LENGTH);
+    put_u32(v, cert_len - 1);
+    assert_int_equal(parse_mutated(buf, len, off_cert_len, v, 4, len), MSE_ERR_QUOTE_LENGTH);
+    put_u32(v, cert_len);
+    assert_int_equal(parse_mutated(buf, len, off_cert_len, v, 4, len), MSE_OK);
+    put_u32(v, cert_len + 1);
+    assert_int_equal(parse_mutated(buf, len, off_cert_len, v, 4, len), MSE_ERR_QUOTE_LENGTH);
+    assert_int_equal(parse_mutated(buf, len, off_cert_len, v, 4, len + 1), MSE_ERR_QUOTE_LENGTH);
+    put_u32(v, 0xffffffffu);
+    assert_int_equal(parse_mutated(buf, len, off_cert_len, v, 4, len), MSE_ERR_QUOTE_LENGTH);
+
+    /* Both lengths shrunk together by one, cut short by one: consistent again, so the
+     * stray byte after the quote is trailing, not a length error. */
+    uint8_t *copy = malloc(len);
+    memcpy(copy, buf, len);
+    put_u32(copy + OFF_SIG_LEN, sig_len - 1);
+    put_u32(copy + off_cert_len, cert_len - 1);
+    struct mse_quote q;
+    assert_int_equal(mse_quote_parse(copy, len, &q), MSE_ERR_QUOTE_TRAILING);
+    assert_int_equal(mse_quote_parse(copy, len - 1, &q), MSE_OK);
+    assert_int_equal(q.cert_data_len, cert_len - 1);
+    free(copy);
     free(buf);
+}
+
+/* A quote of another kind gets its own error even when it is also cut short. */
+static void test_type_before_truncation(void **state)
+{
+    uint8_t hdr[8] = {4, 0, 2, 0, 0, 0, 0, 0};
+    struct mse_quote q;
+    assert_int_equal(mse_quote_parse(hdr, 2, &q), MSE_ERR_QUOTE_VERSION);
+    hdr[0] = 3;
+    hdr[2] = 3;
+    assert_int_equal(mse_quote_parse(hdr, 4, &q), MSE_ERR_QUOTE_KEY_TYPE);
+    hdr[2] = 2;
+    hdr[4] = 0x81;
+    assert_int_equal(mse_quote_parse(hdr, 8, &q), MSE_ERR_QUOTE_TEE_TYPE);
+    hdr[4] = 0;
+    assert_int_equal(mse_quote_parse(hdr, 8, &q), MSE_ERR_QUOTE_TRUNCATED);
+    assert_int_equal(mse_quote_parse(hdr, 0, &q), MSE_ERR_QUOTE_TRUNCATED);
 }
 
 static void test_trailing_and_limit(void **state)
@@ -213,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_truncated_at_every_offset),
         cmocka_unit_test(test_types_refused),
         cmocka_unit_test(test_length_fields),
+        cmocka_unit_test(test_type_before_truncation),
         cmocka_unit_test(test_trailing_and_limit),
         cmocka_unit_test(test_report_body),
     };

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/encoder.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -61,6 +62,76 @@ static void test_private_and_public_agree(void **state)
     BN_free(e);
 }
 
+/* An RSA key with e = 3 of the given size. */
+static EVP_PKEY *rsa_e3(unsigned bits)
+{
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+    EVP_PKEY *k = NULL;
+    BIGNUM *e = BN_new();
+    BN_set_word(e, 3);
+    assert_int_equal(EVP_PKEY_keygen_init(ctx), 1);
+    assert_int_equal(EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, bits), 1);
+    assert_int_equal(EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx, e), 1);
+    assert_int_equal(EVP_PKEY_keygen(ctx, &k), 1);
+    EVP_PKEY_CTX_free(ctx);
+    BN_free(e);
+    return k;
+}
+
+/* "BEGIN RSA PUBLIC KEY" (PKCS#1) gives the same MRSIGNER as the SPKI form, and the
+ * MRSIGNER is SHA-256 of the modulus little-endian, recomputed here independently. */
+static void test_pkcs1_public_key(void **state)
+{
+    EVP_PKEY *k = rsa_e3(3072);
+    OSSL_ENCODER_CTX *ectx =
+        OSSL_ENCODER_CTX_new_for_pkey(k, EVP_PKEY_PUBLIC_KEY, "PEM", "type-specific", NULL);
+    unsigned char *pem = NULL;
+    size_t len = 0;
+    assert_int_equal(OSSL_ENCODER_to_data(ectx, &pem, &len), 1);
+    OSSL_ENCODER_CTX_free(ectx);
+    assert_non_null(strstr((const char *)pem, "BEGIN RSA PUBLIC KEY"));
+    uint8_t a[32], b[32], expect[32], le[384];
+    assert_int_equal(mse_mrsigner_from_pem(pem, len, a), MSE_OK);
+    size_t spki_len;
+    uint8_t *spki = key_pem(k, false, &spki_len);
+    assert_int_equal(mse_mrsigner_from_pem(spki, spki_len, b), MSE_OK);
+    assert_memory_equal(a, b, 32);
+    BIGNUM *n = NULL;
+    assert_int_equal(EVP_PKEY_get_bn_param(k, "n", &n), 1);
+    uint8_t be[384];
+    assert_int_equal(BN_bn2binpad(n, be, sizeof be), 384);
+    for (size_t i = 0; i < 384; i++)
+        le[i] = be[383 - i];
+    assert_int_equal(EVP_Digest(le, sizeof le, expect, NULL, EVP_sha256(), NULL), 1);
+    assert_memory_equal(a, expect, 32);
+    BN_free(n);
+    free(spki);
+    OPENSSL_free(pem);
+    EVP_PKEY_free(k);
+}
+
+/* RSA-3072 with the usual exponent 65537, and e = 3 at 2048 bits: SGX signs with neither. */
+static void test_wrong_exponent_or_size(void **state)
+{
+    uint8_t mr[32];
+    size_t len;
+    EVP_PKEY *k = EVP_RSA_gen(3072);
+    uint8_t *pem = key_pem(k, false, &len);
+    assert_int_equal(mse_mrsigner_from_pem(pem, len, mr), MSE_ERR_ARG);
+    free(pem);
+    EVP_PKEY_free(k);
+    k = rsa_e3(2048);
+    pem = key_pem(k, true, &len);
+    assert_int_equal(mse_mrsigner_from_pem(pem, len, mr), MSE_ERR_ARG);
+    free(pem);
+    EVP_PKEY_free(k);
+    /* Empty input and a truncated real PEM. */
+    assert_int_equal(mse_mrsigner_from_pem((const uint8_t *)"", 0, mr), MSE_ERR_PEM);
+    uint8_t *real = mse_test_data("real/cosmian-mse-signer.pem", &len);
+    assert_int_equal(mse_mrsigner_from_pem(real, len / 2, mr), MSE_ERR_PEM);
+    free(real);
+}
+
 static void test_unusable_keys_refused(void **state)
 {
     uint8_t mr[32];
@@ -84,6 +155,8 @@ int main(void)
         cmocka_unit_test(test_cosmian_signer),
         cmocka_unit_test(test_private_and_public_agree),
         cmocka_unit_test(test_unusable_keys_refused),
+        cmocka_unit_test(test_pkcs1_public_key),
+        cmocka_unit_test(test_wrong_exponent_or_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

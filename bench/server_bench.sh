@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Requests per second of mse-enclave beside nginx (Debian nginx-light) on
+# loopback, with the same certificate, key and TLS settings (TLS 1.2+, P-256
+# ECDSA, keep-alive), the same response body, one worker each:
+#   hello    mse-enclave's built-in hello app   vs  nginx `return 200` of the same body
+#   proxied  mse-enclave proxying to an app     vs  nginx proxying to the same app
+#            (the app: mse-enclave's hello over plain HTTP on loopback)
+# and the ratio mse/nginx (issue 5 targets at least 0.8).
+# Usage: bench/server_bench.sh [BUILD_DIR] [SECONDS] [CONNECTIONS]
+# A benchmark, never a test: it prints numbers and exits 0 unless a tool is missing.
+set -euo pipefail
+
+BUILD="${1:-${MSE_BUILD_DIR:-build}}"
+SECS="${2:-3}"
+CONNS="${3:-32}"
+ENCLAVE="$BUILD/mse-enclave"
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+for t in "$ENCLAVE" "$NGINX" "$(command -v wrk || true)"; do
+    [ -n "$t" ] && [ -x "$t" ] || { echo "server_bench: missing $t (build mse; apt install nginx-light wrk)" >&2; exit 2; }
+done
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/mse-server-bench.XXXXXX")"
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() {
+    local p
+    for _ in $(seq 1 50); do
+        p=$(( 20000 + RANDOM % 12000 ))
+        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+    done
+    return 1
+}
+wait_port() {
+    for _ in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done
+    echo "server_bench: nothing listens on $1" >&2
+    exit 1
+}
+
+# One certificate and key for both servers (the operator-certificate mode of mse-enclave).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/key.pem" \
+    -out "$WORK/cert.pem" -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" -days 2 \
+    >/dev/null 2>&1
+mkdir -p "$WORK/att" "$WORK/app" "$WORK/nginx/logs"
+printf dcap >"$WORK/att/attestation_type"
+: >"$WORK/att/user_report_data"
+head -c 1200 /dev/urandom >"$WORK/att/quote"
+COMMON=(--mode untrusted-ssl --attestation-root "$WORK/att" --san localhost --max-seconds 600)
+
+# The upstream app for the proxied runs.
+APP=$(free_port)
+"$ENCLAVE" "${COMMON[@]}" --hello --host 127.0.0.1 --port "$APP" 2>/dev/null &
+PIDS+=("$!")
+MSE_HELLO=$(free_port)
+"$ENCLAVE" "${COMMON[@]}" --hello --ssl-cert "$WORK/cert.pem" --ssl-key "$WORK/key.pem" \
+    --host 127.0.0.1 --port "$MSE_HELLO" 2>/dev/null &
+PIDS+=("$!")
+MSE_PROXY=$(free_port)
+"$ENCLAVE" "${COMMON[@]}" --ssl-cert "$WORK/cert.pem" --ssl-key "$WORK/key.pem" \
+    --app-dir "$WORK/app" --app-cmd "exec sleep 600" --app-port "$APP" \
+    --host 127.0.0.1 --port "$MSE_PROXY" 2>/dev/null &
+PIDS+=("$!")
+
+NG_HELLO=$(free_port)
+NG_PROXY=$(free_port)
+cat >"$WORK/nginx/nginx.conf" <<EOF
+worker_processes 1;
+user $(id -un);
+error_log $WORK/nginx/logs/error.log;
+pid $WORK/nginx/nginx.pid;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_certificate $WORK/cert.pem;
+    ssl_certificate_key $WORK/key.pem;
+    keepalive_requests 100000;
+    upstream app { server 127.0.0.1:$APP; keepalive 64; }
+    server {
+        listen 127.0.0.1:$NG_HELLO ssl;
+        location / { default_type "text/plain; charset=utf-8"; return 200 "Hello from the enclave!\n"; }
+    }
+    server {
+        listen 127.0.0.1:$NG_PROXY ssl;
+        location / {
+            proxy_pass http://app;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+}
+EOF
+"$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' 2>"$WORK/nginx/stderr" &
+PIDS+=("$!")
+for p in "$APP" "$MSE_HELLO" "$MSE_PROXY" "$NG_HELLO" "$NG_PROXY"; do wait_port "$p"; done
+
+# Same answer from both (a benchmark of different responses would be meaningless).
+a=$(curl -s --cacert "$WORK/cert.pem" --resolve "localhost:$MSE_PROXY:127.0.0.1" "https://localhost:$MSE_PROXY/")
+b=$(curl -s --cacert "$WORK/cert.pem" --resolve "localhost:$NG_HELLO:127.0.0.1" "https://localhost:$NG_HELLO/")
+[ "$a" = "$b" ] || { echo "server_bench: responses differ: '$a' vs '$b'" >&2; exit 1; }
+
+rps() {
+    wrk -t1 -c"$CONNS" -d"${SECS}s" "https://127.0.0.1:$1/" 2>/dev/null |
+        awk '/Requests\/sec/ {print $2}'
+}
+# The machine may be shared: runs alternate mse/nginx and the best of ROUNDS is kept.
+ROUNDS="${ROUNDS:-2}"
+best() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 > b + 0) ? a : b }'; }
+echo "loopback, 1 wrk thread, $CONNS connections, ${SECS}s per run, best of $ROUNDS alternating runs, one server worker each"
+printf '%-10s %14s %14s %8s\n' case "mse-enclave" nginx ratio
+for case in hello proxied; do
+    if [ "$case" = hello ]; then mp=$MSE_HELLO; np=$NG_HELLO; else mp=$MSE_PROXY; np=$NG_PROXY; fi
+    m=0 n=0
+    for _ in $(seq 1 "$ROUNDS"); do
+        m=$(best "$m" "$(rps "$mp")")
+        n=$(best "$n" "$(rps "$np")")
+    done
+    ratio=$(awk -v m="$m" -v n="$n" 'BEGIN { if (n > 0) printf "%.2f", m / n; else print "n/a" }')
+    printf '%-10s %14s %14s %8s\n' "$case" "$m" "$n" "${ratio}x"
+done
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (numbers are only comparable on an idle machine)"

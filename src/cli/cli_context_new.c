@@ -1,0 +1,239 @@
+/*
+ * mse context new: the app owner's side of a deployment (docs/cmd/mse-context-new.md).
+ *
+ * Creates a context (uuid v4, a fresh code_secret_key, one random nonce per
+ * code file, the instance parameters) in the context format of
+ * src/util/context.h, and the encrypted code directory to ship to the
+ * operator (docs/formats/code-encryption.md). The context holds the code key:
+ * it is written with mode 0600 and never leaves the owner.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <sodium.h>
+
+#include <mse/bytes.h>
+#include <mse/guard.h>
+
+#include "cli.h"
+#include "context_new.h"
+#include "util/codecrypt.h"
+#include "util/context.h"
+#include "util/util.h"
+
+#define OWNER_CERT_MAX (1u << 20)
+#define RUNTIME_FILE_MAX (256u << 20)
+
+/* A fresh random nonce per file, recorded in the context. */
+static mse_err new_nonce(void *arg, const char *relpath, uint8_t nonce[MSE_CODE_NONCE_BYTES])
+{
+    struct mse_context *ctx = arg;
+    randombytes_buf(nonce, MSE_CODE_NONCE_BYTES);
+    return mse_context_set_nonce(ctx, relpath, nonce);
+}
+
+/* RFC 4122 version 4 uuid, lowercase. */
+static void uuid_v4(char out[37])
+{
+    uint8_t b[16];
+    randombytes_buf(b, sizeof b);
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+    char hex[33];
+    mse_hex_encode(b, 16, hex);
+    snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: mse context new --code DIR --name NAME --san NAME [options]\n"
+               "\n"
+               "  --code DIR                the app's plain code directory\n"
+               "  --name NAME               app name\n"
+               "  --san NAME                DNS name or IP address the app is served on\n"
+               "  --owner-cert PEM          app owner trust: the owner's certificate chain\n"
+               "  --out-code DIR            encrypted code to ship (default NAME.code.enc)\n"
+               "  --out FILE                context file (default "
+               "$MSE_CONF_PATH/context/<uuid>/context.mse)\n"
+               "  --libpal FILE             [runtime] Gramine's SGX libpal.so (for mse fingerprint)\n"
+               "  --manifest-template FILE  [runtime] the manifest template (for mse fingerprint)\n");
+}
+
+/* The owner chain must parse now, not at configuration time. *pem is malloc'd. */
+MSE_MUST_USE static mse_err read_owner_cert(const char *path, char **pem)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    MSE_TRY(mse_file_read(path, OWNER_CERT_MAX, &data, &len));
+    BIO *b = BIO_new_mem_buf(data, (int)len);
+    X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+    BIO_free(b);
+    if (x == NULL) {
+        free(data);
+        return MSE_ERR_PEM;
+    }
+    X509_free(x);
+    *pem = (char *)data;
+    return MSE_OK;
+}
+
+MSE_MUST_USE static mse_err file_sha256(const char *path, uint8_t out[32])
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    unsigned int n = 0;
+    MSE_TRY(mse_file_read(path, RUNTIME_FILE_MAX, &data, &len));
+    int ok = EVP_Digest(data, len, out, &n, EVP_sha256(), NULL);
+    free(data);
+    MSE_ENSURE(ok == 1 && n == 32, MSE_ERR_CRYPTO);
+    return MSE_OK;
+}
+
+MSE_MUST_USE static mse_err dup_str(char **dst, const char *src)
+{
+    *dst = strdup(src);
+    MSE_ENSURE(*dst != NULL, MSE_ERR_NOMEM);
+    return MSE_OK;
+}
+
+int mse_cli_context_new(int argc, char **argv)
+{
+    struct mse_out o;
+    mse_out_init(&o);
+    const char *code = NULL, *name = NULL, *san = NULL, *owner_cert = NULL, *out_code = NULL,
+               *out = NULL, *libpal = NULL, *tmpl = NULL;
+    static const struct option longopts[] = {
+        {"code", required_argument, NULL, 'c'},
+        {"name", required_argument, NULL, 'n'},
+        {"san", required_argument, NULL, 's'},
+        {"owner-cert", required_argument, NULL, 'O'},
+        {"out-code", required_argument, NULL, 'e'},
+        {"out", required_argument, NULL, 'o'},
+        {"libpal", required_argument, NULL, 'l'},
+        {"manifest-template", required_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': code = optarg; break;
+        case 'n': name = optarg; break;
+        case 's': san = optarg; break;
+        case 'O': owner_cert = optarg; break;
+        case 'e': out_code = optarg; break;
+        case 'o': out = optarg; break;
+        case 'l': libpal = optarg; break;
+        case 'm': tmpl = optarg; break;
+        case 'h': usage(stdout); return MSE_EXIT_OK;
+        default: usage(stderr); return MSE_EXIT_USAGE;
+        }
+    }
+    if (optind != argc || code == NULL || name == NULL || san == NULL ||
+        (libpal == NULL) != (tmpl == NULL)) {
+        usage(stderr);
+        return MSE_EXIT_USAGE;
+    }
+    for (const char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_' || *p == '.'))
+            return mse_out_error(&o, MSE_ERR_ARG, "--name: letters, digits, '-', '_', '.' only");
+    if (sodium_init() < 0)
+        return mse_out_error(&o, MSE_ERR_CRYPTO, "libsodium");
+
+    struct mse_context ctx;
+    memset(&ctx, 0, sizeof ctx);
+    char uuid[37], path[4096], def_code[4096], errbuf[256] = "";
+    int rc = MSE_EXIT_OK;
+    mse_err err = MSE_OK;
+    uuid_v4(uuid);
+    if (out == NULL) {
+        err = mse_context_path(uuid, path, sizeof path);
+        if (err != MSE_OK) {
+            rc = mse_out_error(&o, err, "context directory");
+            goto done;
+        }
+        out = path;
+    }
+    struct stat sb;
+    if (stat(out, &sb) == 0) {
+        rc = mse_out_error(&o, MSE_ERR_ARG, "%s exists: not replaced", out);
+        goto done;
+    }
+    if (out_code == NULL) {
+        snprintf(def_code, sizeof def_code, "%s.code.enc", name);
+        out_code = def_code;
+    }
+    /* A fresh output directory: never mix the files of two contexts. */
+    if (stat(out_code, &sb) == 0) {
+        rc = mse_out_error(&o, MSE_ERR_ARG, "%s exists (it must not)", out_code);
+        goto done;
+    }
+
+    err = dup_str(&ctx.version, "2.0");
+    if (err == MSE_OK)
+        err = dup_str(&ctx.name, name);
+    if (err == MSE_OK)
+        err = dup_str(&ctx.instance_id, uuid);
+    if (err == MSE_OK)
+        err = dup_str(&ctx.config_domain_name, san);
+    if (err == MSE_OK)
+        err = dup_str(&ctx.ssl_certificate_origin, owner_cert ? "owner" : "self");
+    if (err != MSE_OK) {
+        rc = mse_out_error(&o, err, "context");
+        goto done;
+    }
+    ctx.has_instance = true;
+    if (owner_cert != NULL) {
+        err = read_owner_cert(owner_cert, &ctx.ssl_app_certificate);
+        if (err != MSE_OK) {
+            rc = mse_out_error(&o, err, "--owner-cert %s", owner_cert);
+            goto done;
+        }
+    }
+    if (libpal != NULL) {
+        err = dup_str(&ctx.libpal, libpal);
+        if (err == MSE_OK)
+            err = dup_str(&ctx.manifest_template, tmpl);
+        if (err == MSE_OK)
+            err = file_sha256(libpal, ctx.libpal_sha256);
+        if (err == MSE_OK)
+            err = file_sha256(tmpl, ctx.manifest_template_sha256);
+        if (err != MSE_OK) {
+            rc = mse_out_error(&o, err, "--libpal / --manifest-template");
+            goto done;
+        }
+        ctx.has_runtime = true;
+    }
+    randombytes_buf(ctx.code_secret_key, sizeof ctx.code_secret_key);
+    ctx.has_key = true;
+
+    err = mse_code_encrypt_dir(code, out_code, ctx.code_secret_key, new_nonce, &ctx, errbuf,
+                               sizeof errbuf);
+    if (err != MSE_OK) {
+        rc = mse_out_error(&o, err, "encrypting %s: %s (remove %s)", code, errbuf, out_code);
+        goto done;
+    }
+    err = mse_context_save(out, &ctx);
+    if (err != MSE_OK) {
+        rc = mse_out_error(&o, err, "writing %s (remove %s)", out, out_code);
+        goto done;
+    }
+    if (!o.quiet) {
+        printf("context:        %s (keep it private: it holds the code key)\n", out);
+        printf("uuid:           %s\n", uuid);
+        printf("encrypted code: %s (%zu file(s); ship it and the uuid to the operator)\n",
+               out_code, ctx.nnonces);
+    }
+done:
+    mse_context_free(&ctx);
+    return rc;
+}

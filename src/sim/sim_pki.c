@@ -1,0 +1,761 @@
+/*
+ * `mse-sim pki init`: a test SGX PKI and its collateral, in Intel's formats.
+ *
+ *   root CA (self-signed) -> PCK Processor CA -> PCK leaf (SGX extension
+ *   1.2.840.113741.1.13.1 shaped as Intel's, see pck-leaf-from-processor-ca.pem)
+ *   root CA -> TCB signing certificate (signs TCB info and QE identity)
+ *   root CA CRL, PCK CA CRL; TCB info v3; QE identity v2
+ *
+ * Signatures over the TCB info / QE identity objects are ECDSA-P256-SHA256 over
+ * the exact bytes of the "tcbInfo" / "enclaveIdentity" value, as 128 hex
+ * digits r||s, the way Intel's PCS signs them.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include <mse/bytes.h>
+#include <mse/guard.h>
+#include <mse/time.h>
+
+#include "sim.h"
+#include "util/util.h"
+
+/* Intel's production QE MRSIGNER, so simulated QE reports look like real ones. */
+const uint8_t MSE_SIM_QE_MRSIGNER[32] = {
+    0x8c, 0x4f, 0x57, 0x75, 0xd7, 0x96, 0x50, 0x3e, 0x96, 0x13, 0x7f, 0x77, 0xc6, 0x8a, 0x82, 0x9a,
+    0x00, 0x56, 0xac, 0x8d, 0xed, 0x70, 0x14, 0x0b, 0x08, 0x1b, 0x09, 0x44, 0x90, 0xc5, 0x7b, 0xff};
+
+/* The simulated platform. */
+static const uint8_t SIM_FMSPC[6] = {0x00, 0x90, 0x6e, 0xd5, 0x00, 0x00};
+static const uint8_t SIM_COMP_SVN[16] = {15, 15, 2, 4, 1, 128, 14, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+#define SIM_PCESVN MSE_SIM_PCESVN
+#define SIM_QE_ISVSVN 8
+#define PCK_SERIAL 0x5043
+#define CA_SERIAL 0x4341
+
+void mse_sim_pki_opts_default(struct mse_sim_pki_opts *o, int64_t now)
+{
+    memset(o, 0, sizeof *o);
+    o->tcb_status = MSE_TCB_UP_TO_DATE;
+    o->qe_tcb_status = MSE_TCB_UP_TO_DATE;
+    o->now = now;
+    o->collateral_issue = now - 3600;
+    o->collateral_next = now + 30 * 86400;
+    o->pck_not_after = now + 7 * 365 * 86400;
+    o->ca_not_after = now + 10LL * 365 * 86400;
+    o->pcesvn = SIM_PCESVN;
+}
+
+/*
+ * Read the PCESVN back from our own PCK leaf (SGX extension, TCB entry
+ * 1.2.840.113741.1.13.1.2.17), so quotes carry what the certificate says.
+ */
+static mse_err pck_pcesvn(X509 *pck, uint16_t *out)
+{
+    mse_err err = MSE_ERR_PCK_EXT_FORMAT;
+    ASN1_OBJECT *oid = OBJ_txt2obj("1.2.840.113741.1.13.1", 1);
+    int idx = oid ? X509_get_ext_by_OBJ(pck, oid, -1) : -1;
+    ASN1_OBJECT_free(oid);
+    MSE_ENSURE(idx >= 0, MSE_ERR_PCK_EXT_FORMAT);
+    ASN1_OCTET_STRING *v = X509_EXTENSION_get_data(X509_get_ext(pck, idx));
+    const unsigned char *p = ASN1_STRING_get0_data(v);
+    STACK_OF(ASN1_TYPE) *top = d2i_ASN1_SEQUENCE_ANY(NULL, &p, ASN1_STRING_length(v));
+    MSE_ENSURE(top != NULL, MSE_ERR_PCK_EXT_FORMAT);
+    for (int i = 0; i < sk_ASN1_TYPE_num(top) && err != MSE_OK; i++) {
+        ASN1_TYPE *pair = sk_ASN1_TYPE_value(top, i);
+        if (pair->type != V_ASN1_SEQUENCE)
+            continue;
+        const unsigned char *q = pair->value.sequence->data;
+        STACK_OF(ASN1_TYPE) *kv = d2i_ASN1_SEQUENCE_ANY(NULL, &q, pair->value.sequence->length);
+        if (kv && sk_ASN1_TYPE_num(kv) == 2 && sk_ASN1_TYPE_value(kv, 1)->type == V_ASN1_SEQUENCE) {
+            ASN1_STRING *tcb = sk_ASN1_TYPE_value(kv, 1)->value.sequence;
+            const unsigned char *r = tcb->data;
+            STACK_OF(ASN1_TYPE) *comps = d2i_ASN1_SEQUENCE_ANY(NULL, &r, tcb->length);
+            for (int j = 0; comps && j < sk_ASN1_TYPE_num(comps); j++) {
+                ASN1_TYPE *c = sk_ASN1_TYPE_value(comps, j);
+                const unsigned char *t = c->type == V_ASN1_SEQUENCE ? c->value.sequence->data
+                                                                     : NULL;
+                STACK_OF(ASN1_TYPE) *e =
+                    t ? d2i_ASN1_SEQUENCE_ANY(NULL, &t, c->value.sequence->length) : NULL;
+                char name[64] = "";
+                long val = -1;
+                if (e && sk_ASN1_TYPE_num(e) == 2 &&
+                    sk_ASN1_TYPE_value(e, 0)->type == V_ASN1_OBJECT &&
+                    sk_ASN1_TYPE_value(e, 1)->type == V_ASN1_INTEGER) {
+                    OBJ_obj2txt(name, sizeof name, sk_ASN1_TYPE_value(e, 0)->value.object, 1);
+                    val = ASN1_INTEGER_get(sk_ASN1_TYPE_value(e, 1)->value.integer);
+                }
+                if (strcmp(name, "1.2.840.113741.1.13.1.2.17") == 0 && val >= 0 && val <= 0xffff) {
+                    *out = (uint16_t)val;
+                    err = MSE_OK;
+                }
+                sk_ASN1_TYPE_pop_free(e, ASN1_TYPE_free);
+            }
+            sk_ASN1_TYPE_pop_free(comps, ASN1_TYPE_free);
+        }
+        sk_ASN1_TYPE_pop_free(kv, ASN1_TYPE_free);
+    }
+    sk_ASN1_TYPE_pop_free(top, ASN1_TYPE_free);
+    return err;
+}
+
+__attribute__((format(printf, 3, 4))) static void set_err(char *buf, size_t len, const char *fmt,
+                                                          ...)
+{
+    va_list ap;
+    if (!buf || !len)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
+}
+
+mse_err mse_sim_sign_raw(EVP_PKEY *key, const void *msg, size_t len, uint8_t sig[64])
+{
+    mse_err err = MSE_ERR_CRYPTO;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned char der[80];
+    size_t dlen = sizeof der;
+    ECDSA_SIG *s = NULL;
+    if (!ctx || EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key) != 1 ||
+        EVP_DigestSign(ctx, der, &dlen, msg, len) != 1)
+        goto out;
+    const unsigned char *p = der;
+    s = d2i_ECDSA_SIG(NULL, &p, (long)dlen);
+    if (!s)
+        goto out;
+    if (BN_bn2binpad(ECDSA_SIG_get0_r(s), sig, 32) != 32 ||
+        BN_bn2binpad(ECDSA_SIG_get0_s(s), sig + 32, 32) != 32)
+        goto out;
+    err = MSE_OK;
+out:
+    ECDSA_SIG_free(s);
+    EVP_MD_CTX_free(ctx);
+    return err;
+}
+
+/* ---- a minimal DER writer for the SGX extension ---------------------------- */
+
+struct der {
+    uint8_t b[1024];
+    size_t n;
+    bool overflow;
+};
+
+static void der_put(struct der *d, const void *p, size_t n)
+{
+    if (n > sizeof d->b - d->n) {
+        d->overflow = true;
+        return;
+    }
+    memcpy(d->b + d->n, p, n);
+    d->n += n;
+}
+
+static void der_tlv(struct der *d, uint8_t tag, const void *v, size_t n)
+{
+    uint8_t h[4] = {tag};
+    size_t hn;
+    if (n < 128) {
+        h[1] = (uint8_t)n;
+        hn = 2;
+    } else if (n < 256) {
+        h[1] = 0x81;
+        h[2] = (uint8_t)n;
+        hn = 3;
+    } else {
+        h[1] = 0x82;
+        h[2] = (uint8_t)(n >> 8);
+        h[3] = (uint8_t)n;
+        hn = 4;
+    }
+    der_put(d, h, hn);
+    der_put(d, v, n);
+}
+
+/* OID 1.2.840.113741.1.13.1[.a[.b]] */
+static void der_sgx_oid(struct der *d, int a, int b)
+{
+    uint8_t oid[16] = {0x2a, 0x86, 0x48, 0x86, 0xf8, 0x4d, 0x01, 0x0d, 0x01};
+    size_t n = 9;
+    if (a)
+        oid[n++] = (uint8_t)a;
+    if (b)
+        oid[n++] = (uint8_t)b;
+    der_tlv(d, 0x06, oid, n);
+}
+
+static void der_uint(struct der *d, unsigned v)
+{
+    /* Minimal two's complement of a value below 2^16. */
+    uint8_t b[3] = {0, (uint8_t)(v >> 8), (uint8_t)v};
+    size_t skip = 0;
+    while (skip < 2 && b[skip] == 0 && !(b[skip + 1] & 0x80))
+        skip++;
+    der_tlv(d, 0x02, b + skip, 3 - skip);
+}
+
+/* SEQUENCE { OID, value } where value is already-encoded bytes. */
+static void der_pair(struct der *out, int a, int b, const struct der *value)
+{
+    struct der s = {.n = 0};
+    der_sgx_oid(&s, a, b);
+    der_put(&s, value->b, value->n);
+    der_tlv(out, 0x30, s.b, s.n);
+    out->overflow |= s.overflow || value->overflow;
+}
+
+static mse_err sgx_extension(const uint8_t ppid[16], uint16_t pcesvn, struct der *out)
+{
+    struct der v = {.n = 0}, tcb = {.n = 0}, seq = {.n = 0};
+    for (int i = 1; i <= 16; i++) {
+        v.n = 0;
+        der_uint(&v, SIM_COMP_SVN[i - 1]);
+        der_pair(&tcb, 2, i, &v);
+    }
+    v.n = 0;
+    der_uint(&v, pcesvn);
+    der_pair(&tcb, 2, 17, &v);
+    v.n = 0;
+    der_tlv(&v, 0x04, SIM_COMP_SVN, 16); /* CPUSVN: the components in order */
+    der_pair(&tcb, 2, 18, &v);
+
+    v.n = 0;
+    der_tlv(&v, 0x04, ppid, 16);
+    der_pair(&seq, 1, 0, &v);
+    v.n = 0;
+    der_tlv(&v, 0x30, tcb.b, tcb.n);
+    der_pair(&seq, 2, 0, &v);
+    v.n = 0;
+    der_tlv(&v, 0x04, "\x00\x00", 2); /* PCE-ID 0000 */
+    der_pair(&seq, 3, 0, &v);
+    v.n = 0;
+    der_tlv(&v, 0x04, SIM_FMSPC, 6);
+    der_pair(&seq, 4, 0, &v);
+    v.n = 0;
+    der_tlv(&v, 0x0a, "\x00", 1); /* SGX Type: Standard */
+    der_pair(&seq, 5, 0, &v);
+    out->n = 0;
+    out->overflow = false;
+    der_tlv(out, 0x30, seq.b, seq.n);
+    MSE_ENSURE(!out->overflow && !seq.overflow && !tcb.overflow, MSE_ERR_INTERNAL);
+    return MSE_OK;
+}
+
+/* ---- certificates and CRLs ------------------------------------------------- */
+
+static void name_for(X509_NAME *n, const char *role, bool intel)
+{
+    char cn[96];
+    if (intel)
+        snprintf(cn, sizeof cn, "Intel SGX %s", role);
+    else
+        snprintf(cn, sizeof cn, "MSE Test SGX %s", role);
+    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+    X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC,
+                               (const unsigned char *)(intel ? "Intel Corporation" : "MSE Test"),
+                               -1, -1, 0);
+    X509_NAME_add_entry_by_txt(n, "L", MBSTRING_ASC, (const unsigned char *)"Santa Clara", -1, -1,
+                               0);
+    X509_NAME_add_entry_by_txt(n, "ST", MBSTRING_ASC, (const unsigned char *)"CA", -1, -1, 0);
+    X509_NAME_add_entry_by_txt(n, "C", MBSTRING_ASC, (const unsigned char *)"US", -1, -1, 0);
+}
+
+static mse_err add_ext(X509 *x, X509 *issuer, int nid, const char *value)
+{
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, issuer ? issuer : x, x, NULL, NULL, 0);
+    X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+    MSE_ENSURE(e != NULL, MSE_ERR_CRYPTO);
+    int ok = X509_add_ext(x, e, -1);
+    X509_EXTENSION_free(e);
+    MSE_ENSURE(ok == 1, MSE_ERR_CRYPTO);
+    return MSE_OK;
+}
+
+static mse_err make_cert(const char *role, bool intel, EVP_PKEY *key, X509 *issuer,
+                         EVP_PKEY *issuer_key, int64_t nb, int64_t na, bool ca, long serial,
+                         X509 **out)
+{
+    mse_err err = MSE_OK;
+    X509 *x = X509_new();
+    MSE_ENSURE(x != NULL, MSE_ERR_NOMEM);
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
+    MSE_ENSURE_OUT(ASN1_TIME_set(X509_getm_notBefore(x), (time_t)nb) &&
+                       ASN1_TIME_set(X509_getm_notAfter(x), (time_t)na),
+                   MSE_ERR_CRYPTO);
+    name_for(X509_get_subject_name(x), role, intel);
+    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : X509_get_subject_name(x));
+    X509_set_pubkey(x, key);
+    MSE_CHECK_OUT(add_ext(x, issuer, NID_subject_key_identifier, "hash"));
+    if (issuer)
+        MSE_CHECK_OUT(add_ext(x, issuer, NID_authority_key_identifier, "keyid:always"));
+    MSE_CHECK_OUT(add_ext(x, issuer, NID_basic_constraints,
+                          ca ? (issuer ? "critical,CA:TRUE,pathlen:0" : "critical,CA:TRUE,pathlen:1")
+                             : "critical,CA:FALSE"));
+    MSE_CHECK_OUT(add_ext(x, issuer, NID_key_usage,
+                          ca ? "critical,keyCertSign,cRLSign"
+                             : "critical,digitalSignature,nonRepudiation"));
+    MSE_ENSURE_OUT(X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256()) > 0, MSE_ERR_CRYPTO);
+    *out = x;
+    return MSE_OK;
+out:
+    X509_free(x);
+    return err;
+}
+
+static mse_err make_crl(X509 *issuer, EVP_PKEY *key, int64_t this_update, int64_t next_update,
+                        long revoked, X509_CRL **out)
+{
+    mse_err err = MSE_OK;
+    X509_CRL *crl = X509_CRL_new();
+    ASN1_TIME *t1 = ASN1_TIME_set(NULL, (time_t)this_update);
+    ASN1_TIME *t2 = ASN1_TIME_set(NULL, (time_t)next_update);
+    MSE_ENSURE_OUT(crl && t1 && t2, MSE_ERR_NOMEM);
+    X509_CRL_set_version(crl, 1);
+    X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer));
+    X509_CRL_set1_lastUpdate(crl, t1);
+    X509_CRL_set1_nextUpdate(crl, t2);
+    if (revoked) {
+        X509_REVOKED *r = X509_REVOKED_new();
+        ASN1_INTEGER *serial = ASN1_INTEGER_new();
+        ASN1_INTEGER_set(serial, revoked);
+        X509_REVOKED_set_serialNumber(r, serial);
+        X509_REVOKED_set_revocationDate(r, t1);
+        X509_CRL_add0_revoked(crl, r);
+        ASN1_INTEGER_free(serial);
+    }
+    X509_CRL_sort(crl);
+    MSE_ENSURE_OUT(X509_CRL_sign(crl, key, EVP_sha256()) > 0, MSE_ERR_CRYPTO);
+    *out = crl;
+    crl = NULL;
+out:
+    X509_CRL_free(crl);
+    ASN1_TIME_free(t1);
+    ASN1_TIME_free(t2);
+    return err;
+}
+
+/* ---- files ------------------------------------------------------------------ */
+
+static mse_err write_bio(const char *dir, const char *name, BIO *bio, unsigned mode)
+{
+    char path[4096];
+    char *data;
+    long n = BIO_get_mem_data(bio, &data);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    mse_err err = mse_file_write_atomic(path, data, (size_t)n, mode);
+    BIO_free(bio);
+    return err;
+}
+
+static mse_err write_bytes(const char *dir, const char *name, const void *p, size_t n)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return mse_file_write_atomic(path, p, n, 0644);
+}
+
+static mse_err write_key(const char *dir, const char *name, EVP_PKEY *k)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    MSE_ENSURE(b && PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) == 1, MSE_ERR_CRYPTO);
+    return write_bio(dir, name, b, 0600);
+}
+
+static mse_err write_cert(const char *dir, const char *name, X509 *x)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    MSE_ENSURE(b && PEM_write_bio_X509(b, x) == 1, MSE_ERR_CRYPTO);
+    return write_bio(dir, name, b, 0644);
+}
+
+static mse_err write_chain(const char *dir, const char *name, X509 *a, X509 *b2)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    MSE_ENSURE(b && PEM_write_bio_X509(b, a) == 1 && PEM_write_bio_X509(b, b2) == 1,
+               MSE_ERR_CRYPTO);
+    return write_bio(dir, name, b, 0644);
+}
+
+static mse_err write_crl(const char *dir, const char *base, X509_CRL *crl)
+{
+    char name[256];
+    unsigned char *der = NULL;
+    int n = i2d_X509_CRL(crl, &der);
+    MSE_ENSURE(n > 0, MSE_ERR_CRYPTO);
+    snprintf(name, sizeof name, "%s.der", base);
+    mse_err err = write_bytes(dir, name, der, (size_t)n);
+    OPENSSL_free(der);
+    MSE_TRY(err);
+    BIO *b = BIO_new(BIO_s_mem());
+    MSE_ENSURE(b && PEM_write_bio_X509_CRL(b, crl) == 1, MSE_ERR_CRYPTO);
+    snprintf(name, sizeof name, "%s.pem", base);
+    return write_bio(dir, name, b, 0644);
+}
+
+static mse_err mkdir_ok(const char *path)
+{
+    MSE_ENSURE(mkdir(path, 0755) == 0 || errno == EEXIST, MSE_ERR_FILE_WRITE);
+    return MSE_OK;
+}
+
+/* ---- collateral JSON ---------------------------------------------------------- */
+
+static void json_advisories(char *out, size_t cap, const char *list)
+{
+    size_t n = 0;
+    out[0] = 0;
+    if (!list || !*list)
+        return;
+    n += (size_t)snprintf(out + n, cap - n, ",\"advisoryIDs\":[");
+    const char *p = list;
+    bool first = true;
+    while (*p && n < cap) {
+        size_t l = strcspn(p, ",");
+        n += (size_t)snprintf(out + n, cap - n, "%s\"%.*s\"", first ? "" : ",", (int)l, p);
+        first = false;
+        p += l;
+        if (*p == ',')
+            p++;
+    }
+    if (n < cap)
+        snprintf(out + n, cap - n, "]");
+}
+
+/* {"<member>":<inner>,"signature":"<hex>"} signed over the exact inner bytes. */
+static mse_err signed_body(EVP_PKEY *key, const char *member, const char *inner, char **out)
+{
+    uint8_t sig[64];
+    char hex[129];
+    MSE_TRY(mse_sim_sign_raw(key, inner, strlen(inner), sig));
+    mse_hex_encode(sig, 64, hex);
+    size_t cap = strlen(inner) + 256;
+    *out = malloc(cap);
+    MSE_ENSURE(*out != NULL, MSE_ERR_NOMEM);
+    snprintf(*out, cap, "{\"%s\":%s,\"signature\":\"%s\"}", member, inner, hex);
+    return MSE_OK;
+}
+
+static mse_err tcb_info_json(const struct mse_sim_pki_opts *o, EVP_PKEY *key, char **out)
+{
+    char issue[21], next[21], fmspc[13], comps[1024], lower[1024], adv[512];
+    char inner[4096];
+    size_t n = 0;
+    mse_time_format(o->collateral_issue, issue);
+    mse_time_format(o->collateral_next, next);
+    mse_hex_encode(SIM_FMSPC, 6, fmspc);
+    for (int i = 0; i < 16; i++)
+        n += (size_t)snprintf(comps + n, sizeof comps - n, "%s{\"svn\":%u}", i ? "," : "",
+                              SIM_COMP_SVN[i]);
+    n = 0;
+    for (int i = 0; i < 16; i++)
+        n += (size_t)snprintf(lower + n, sizeof lower - n, "%s{\"svn\":%u}", i ? "," : "",
+                              SIM_COMP_SVN[i] ? SIM_COMP_SVN[i] - 1 : 0);
+    const char *adv_list = o->advisories;
+    if (!adv_list && o->tcb_status != MSE_TCB_UP_TO_DATE)
+        adv_list = "INTEL-SA-00000";
+    json_advisories(adv, sizeof adv, adv_list);
+    /* The platform matches the first level; a lower, older level follows as in real TCB info. */
+    snprintf(inner, sizeof inner,
+             "{\"id\":\"SGX\",\"version\":3,\"issueDate\":\"%s\",\"nextUpdate\":\"%s\","
+             "\"fmspc\":\"%s\",\"pceId\":\"0000\",\"tcbType\":0,\"tcbEvaluationDataNumber\":16,"
+             "\"tcbLevels\":[{\"tcb\":{\"sgxtcbcomponents\":[%s],\"pcesvn\":%u},"
+             "\"tcbDate\":\"2023-08-09T00:00:00Z\",\"tcbStatus\":\"%s\"%s},"
+             "{\"tcb\":{\"sgxtcbcomponents\":[%s],\"pcesvn\":%u},"
+             "\"tcbDate\":\"2018-01-04T00:00:00Z\",\"tcbStatus\":\"OutOfDate\","
+             "\"advisoryIDs\":[\"INTEL-SA-00106\"]}]}",
+             issue, next, fmspc, comps, SIM_PCESVN, mse_tcb_status_name(o->tcb_status), adv, lower,
+             SIM_PCESVN - 1);
+    return signed_body(key, "tcbInfo", inner, out);
+}
+
+static mse_err qe_identity_json(const struct mse_sim_pki_opts *o, EVP_PKEY *key, char **out)
+{
+    char issue[21], next[21], mrsigner[65], inner[2048], adv[128];
+    mse_time_format(o->collateral_issue, issue);
+    mse_time_format(o->collateral_next, next);
+    mse_hex_encode(MSE_SIM_QE_MRSIGNER, 32, mrsigner);
+    for (char *p = mrsigner; *p; p++)
+        if (*p >= 'a' && *p <= 'f')
+            *p = (char)(*p - 'a' + 'A'); /* Intel writes hex upper-case here */
+    json_advisories(adv, sizeof adv,
+                    o->qe_tcb_status != MSE_TCB_UP_TO_DATE ? "INTEL-SA-00615" : NULL);
+    snprintf(inner, sizeof inner,
+             "{\"id\":\"QE\",\"version\":2,\"issueDate\":\"%s\",\"nextUpdate\":\"%s\","
+             "\"tcbEvaluationDataNumber\":16,\"miscselect\":\"00000000\","
+             "\"miscselectMask\":\"FFFFFFFF\",\"attributes\":\"11000000000000000000000000000000\","
+             "\"attributesMask\":\"FBFFFFFFFFFFFFFF0000000000000000\",\"mrsigner\":\"%s\","
+             "\"isvprodid\":%d,\"tcbLevels\":[{\"tcb\":{\"isvsvn\":%d},"
+             "\"tcbDate\":\"2023-08-09T00:00:00Z\",\"tcbStatus\":\"%s\"%s},"
+             "{\"tcb\":{\"isvsvn\":2},\"tcbDate\":\"2019-05-15T00:00:00Z\","
+             "\"tcbStatus\":\"OutOfDate\",\"advisoryIDs\":[\"INTEL-SA-00219\"]}]}",
+             issue, next, mrsigner, MSE_SIM_QE_ISVPRODID, SIM_QE_ISVSVN,
+             mse_tcb_status_name(o->qe_tcb_status), adv);
+    return signed_body(key, "enclaveIdentity", inner, out);
+}
+
+static EVP_PKEY *rsa3072_e3(void)
+{
+    EVP_PKEY *k = NULL;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+    BIGNUM *e = BN_new();
+    if (ctx && e && BN_set_word(e, 3) && EVP_PKEY_keygen_init(ctx) == 1 &&
+        EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 3072) == 1 &&
+        EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx, e) == 1)
+        (void)EVP_PKEY_keygen(ctx, &k);
+    BN_free(e);
+    EVP_PKEY_CTX_free(ctx);
+    return k;
+}
+
+static const char README[] =
+    "Simulated SGX DCAP platform made by `mse-sim pki init`. TEST ONLY: every key\n"
+    "here is public; nothing here is trusted unless you pass --trust-root root.pem.\n"
+    "\n"
+    "root.pem, root.key                 test SGX root CA (the trust anchor for tests)\n"
+    "pck-ca.pem, pck-ca.key             PCK Processor CA\n"
+    "pck.pem, pck.key                   PCK leaf with the SGX extension (FMSPC 00906ed50000)\n"
+    "tcb-signing.pem, tcb-signing.key   signs TCB info and QE identity\n"
+    "qe-attestation.key                 the simulated QE's attestation key (P-256)\n"
+    "signer.key, signer.pem             enclave signer key pair (RSA-3072, e=3); quotes\n"
+    "                                   carry its MRSIGNER by default\n"
+    "root-ca-crl.der/.pem               root CA CRL\n"
+    "pck-crl.der/.pem                   PCK Processor CA CRL\n"
+    "tcb-info.json, qe-identity.json    signed collateral (PCS v4 bodies)\n"
+    "pccs/                              what `mse-sim pccs serve --dir` serves:\n"
+    "  tcb/<fmspc>.json                   GET /tcb body\n"
+    "  tcb-chain.pem                      TCB signing certificate, then root (TCB-Info-\n"
+    "                                     and SGX-Enclave-Identity-Issuer-Chain)\n"
+    "  qe-identity.json                   GET /qe/identity body\n"
+    "  pckcrl-processor.der, -chain.pem   Processor CA CRL, its issuer chain (CA, root)\n"
+    "  pckcrl-platform.der, -chain.pem    Platform CA CRL, its issuer chain (CA, root);\n"
+    "                                     the PCK leaf itself is issued by the Processor CA\n"
+    "  rootcacrl.der                      GET /rootcacrl (root CA CRL)\n";
+
+mse_err mse_sim_pki_init(const char *dir, const struct mse_sim_pki_opts *o, char *errbuf,
+                         size_t errlen)
+{
+    mse_err err = MSE_OK;
+    EVP_PKEY *plat_key = NULL, *root_key = NULL, *ca_key = NULL, *pck_key = NULL, *tcb_key = NULL, *att_key = NULL,
+             *signer = NULL;
+    X509 *root = NULL, *ca = NULL, *pck = NULL, *tcb = NULL, *plat = NULL;
+    X509_CRL *root_crl = NULL, *pck_crl = NULL, *plat_crl = NULL;
+    char *tcb_json = NULL, *qe_json = NULL;
+    char sub[4096];
+    struct der ext = {.n = 0};
+    uint8_t ppid[16];
+    int64_t nb = o->now - 86400, na = o->ca_not_after;
+
+    MSE_CHECK_OUT(mkdir_ok(dir));
+    root_key = EVP_EC_gen("P-256");
+    ca_key = EVP_EC_gen("P-256");
+    pck_key = EVP_EC_gen("P-256");
+    tcb_key = EVP_EC_gen("P-256");
+    att_key = EVP_EC_gen("P-256");
+    signer = rsa3072_e3();
+    plat_key = EVP_EC_gen("P-256");
+    MSE_ENSURE_OUT(plat_key && root_key && ca_key && pck_key && tcb_key && att_key && signer, MSE_ERR_CRYPTO);
+
+    MSE_CHECK_OUT(make_cert("Root CA", o->intel_names, root_key, NULL, NULL, nb, na, true, 1, &root));
+    MSE_CHECK_OUT(make_cert("PCK Processor CA", o->intel_names, ca_key, root, root_key, nb, na, true,
+                            CA_SERIAL, &ca));
+    /* The Platform CA exists as in Intel's PKI (its CRL is served); our leaf is the Processor CA's. */
+    MSE_CHECK_OUT(make_cert("PCK Platform CA", o->intel_names, plat_key, root, root_key, nb, na,
+                            true, CA_SERIAL + 1, &plat));
+    MSE_CHECK_OUT(make_cert("TCB Signing", o->intel_names, tcb_key, root, root_key, nb, na, false,
+                            0x5443, &tcb));
+    MSE_CHECK_OUT(make_cert("PCK Certificate", o->intel_names, pck_key, ca, ca_key, nb,
+                            o->pck_not_after, false, PCK_SERIAL, &pck));
+    /* The SGX extension, non-critical as in Intel's PCK certificates. */
+    for (int i = 0; i < 16; i++)
+        ppid[i] = (uint8_t)(0xa0 + i);
+    MSE_CHECK_OUT(sgx_extension(ppid, o->pcesvn, &ext));
+    {
+        ASN1_OBJECT *obj = OBJ_txt2obj("1.2.840.113741.1.13.1", 1);
+        ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+        ASN1_OCTET_STRING_set(os, ext.b, (int)ext.n);
+        X509_EXTENSION *e = X509_EXTENSION_create_by_OBJ(NULL, obj, 0, os);
+        int ok = e && X509_add_ext(pck, e, -1) == 1;
+        X509_EXTENSION_free(e);
+        ASN1_OCTET_STRING_free(os);
+        ASN1_OBJECT_free(obj);
+        MSE_ENSURE_OUT(ok, MSE_ERR_CRYPTO);
+        MSE_ENSURE_OUT(X509_sign(pck, ca_key, EVP_sha256()) > 0, MSE_ERR_CRYPTO);
+    }
+    MSE_CHECK_OUT(make_crl(root, root_key, o->collateral_issue, o->collateral_next,
+                           o->revoke_pck_ca ? CA_SERIAL : 0, &root_crl));
+    MSE_CHECK_OUT(make_crl(ca, ca_key, o->collateral_issue, o->collateral_next,
+                           o->revoke_pck ? PCK_SERIAL : 0, &pck_crl));
+    MSE_CHECK_OUT(make_crl(plat, plat_key, o->collateral_issue, o->collateral_next, 0, &plat_crl));
+    MSE_CHECK_OUT(tcb_info_json(o, tcb_key, &tcb_json));
+    MSE_CHECK_OUT(qe_identity_json(o, tcb_key, &qe_json));
+
+    MSE_CHECK_OUT(write_key(dir, "root.key", root_key));
+    MSE_CHECK_OUT(write_key(dir, "pck-ca.key", ca_key));
+    MSE_CHECK_OUT(write_key(dir, "pck.key", pck_key));
+    MSE_CHECK_OUT(write_key(dir, "tcb-signing.key", tcb_key));
+    MSE_CHECK_OUT(write_key(dir, "qe-attestation.key", att_key));
+    MSE_CHECK_OUT(write_key(dir, "signer.key", signer));
+    {
+        BIO *b = BIO_new(BIO_s_mem());
+        MSE_ENSURE_OUT(b && PEM_write_bio_PUBKEY(b, signer) == 1, MSE_ERR_CRYPTO);
+        MSE_CHECK_OUT(write_bio(dir, "signer.pem", b, 0644));
+    }
+    MSE_CHECK_OUT(write_cert(dir, "root.pem", root));
+    MSE_CHECK_OUT(write_cert(dir, "pck-ca.pem", ca));
+    MSE_CHECK_OUT(write_cert(dir, "pck.pem", pck));
+    MSE_CHECK_OUT(write_cert(dir, "tcb-signing.pem", tcb));
+    MSE_CHECK_OUT(write_crl(dir, "root-ca-crl", root_crl));
+    MSE_CHECK_OUT(write_crl(dir, "pck-crl", pck_crl));
+    MSE_CHECK_OUT(write_bytes(dir, "tcb-info.json", tcb_json, strlen(tcb_json)));
+    MSE_CHECK_OUT(write_bytes(dir, "qe-identity.json", qe_json, strlen(qe_json)));
+    MSE_CHECK_OUT(write_bytes(dir, "README.txt", README, sizeof README - 1));
+
+    /* What the PCCS server serves (see src/sim/pccs.h for the layout). */
+    snprintf(sub, sizeof sub, "%s/pccs", dir);
+    MSE_CHECK_OUT(mkdir_ok(sub));
+    MSE_CHECK_OUT(write_chain(sub, "tcb-chain.pem", tcb, root));
+    MSE_CHECK_OUT(write_bytes(sub, "qe-identity.json", qe_json, strlen(qe_json)));
+    MSE_CHECK_OUT(write_chain(sub, "pckcrl-processor-chain.pem", ca, root));
+    MSE_CHECK_OUT(write_chain(sub, "pckcrl-platform-chain.pem", plat, root));
+    {
+        unsigned char *der = NULL;
+        int n = i2d_X509_CRL(pck_crl, &der);
+        MSE_ENSURE_OUT(n > 0, MSE_ERR_CRYPTO);
+        err = write_bytes(sub, "pckcrl-processor.der", der, (size_t)n);
+        OPENSSL_free(der);
+        MSE_CHECK_OUT(err);
+        der = NULL;
+        n = i2d_X509_CRL(plat_crl, &der);
+        MSE_ENSURE_OUT(n > 0, MSE_ERR_CRYPTO);
+        err = write_bytes(sub, "pckcrl-platform.der", der, (size_t)n);
+        OPENSSL_free(der);
+        MSE_CHECK_OUT(err);
+        der = NULL;
+        n = i2d_X509_CRL(root_crl, &der);
+        MSE_ENSURE_OUT(n > 0, MSE_ERR_CRYPTO);
+        err = write_bytes(sub, "rootcacrl.der", der, (size_t)n);
+        OPENSSL_free(der);
+        MSE_CHECK_OUT(err);
+    }
+    snprintf(sub, sizeof sub, "%s/pccs/tcb", dir);
+    MSE_CHECK_OUT(mkdir_ok(sub));
+    MSE_CHECK_OUT(write_bytes(sub, "00906ed50000.json", tcb_json, strlen(tcb_json)));
+out:
+    if (err != MSE_OK)
+        set_err(errbuf, errlen, "cannot create the test PKI in %s: %s", dir, mse_err_str(err));
+    EVP_PKEY_free(root_key);
+    EVP_PKEY_free(ca_key);
+    EVP_PKEY_free(pck_key);
+    EVP_PKEY_free(tcb_key);
+    EVP_PKEY_free(att_key);
+    EVP_PKEY_free(signer);
+    EVP_PKEY_free(plat_key);
+    X509_free(plat);
+    X509_CRL_free(plat_crl);
+    X509_free(root);
+    X509_free(ca);
+    X509_free(pck);
+    X509_free(tcb);
+    X509_CRL_free(root_crl);
+    X509_CRL_free(pck_crl);
+    free(tcb_json);
+    free(qe_json);
+    return err;
+}
+
+/* ---- loading ------------------------------------------------------------------ */
+
+static mse_err load_file(const char *dir, const char *name, char **text)
+{
+    char path[4096];
+    uint8_t *data;
+    size_t len;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    MSE_TRY(mse_file_read(path, 1u << 20, &data, &len));
+    *text = (char *)data;
+    return MSE_OK;
+}
+
+static mse_err load_key(const char *dir, const char *name, EVP_PKEY **out)
+{
+    char *pem;
+    MSE_TRY(load_file(dir, name, &pem));
+    BIO *b = BIO_new_mem_buf(pem, -1);
+    *out = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+    BIO_free(b);
+    free(pem);
+    MSE_ENSURE(*out != NULL, MSE_ERR_PEM);
+    return MSE_OK;
+}
+
+static mse_err load_cert(const char *dir, const char *name, X509 **out, char **pem)
+{
+    MSE_TRY(load_file(dir, name, pem));
+    BIO *b = BIO_new_mem_buf(*pem, -1);
+    *out = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+    BIO_free(b);
+    MSE_ENSURE(*out != NULL, MSE_ERR_PEM);
+    return MSE_OK;
+}
+
+mse_err mse_sim_pki_load(const char *dir, struct mse_sim_pki *p)
+{
+    mse_err err = MSE_OK;
+    char *signer_pem = NULL;
+    memset(p, 0, sizeof *p);
+    MSE_CHECK_OUT(load_key(dir, "root.key", &p->root_key));
+    MSE_CHECK_OUT(load_key(dir, "pck-ca.key", &p->ca_key));
+    MSE_CHECK_OUT(load_key(dir, "pck.key", &p->pck_key));
+    MSE_CHECK_OUT(load_key(dir, "tcb-signing.key", &p->tcb_key));
+    MSE_CHECK_OUT(load_key(dir, "qe-attestation.key", &p->att_key));
+    MSE_CHECK_OUT(load_key(dir, "signer.key", &p->signer_key));
+    MSE_CHECK_OUT(load_cert(dir, "root.pem", &p->root, &p->root_pem));
+    MSE_CHECK_OUT(load_cert(dir, "pck-ca.pem", &p->ca, &p->ca_pem));
+    MSE_CHECK_OUT(load_cert(dir, "pck.pem", &p->pck, &p->pck_pem));
+    MSE_CHECK_OUT(load_cert(dir, "tcb-signing.pem", &p->tcb, &p->tcb_pem));
+    MSE_CHECK_OUT(load_file(dir, "signer.pem", &signer_pem));
+    MSE_CHECK_OUT(mse_mrsigner_from_pem((const uint8_t *)signer_pem, strlen(signer_pem),
+                                        p->signer_mrsigner));
+    memcpy(p->fmspc, SIM_FMSPC, 6);
+    memcpy(p->cpusvn, SIM_COMP_SVN, 16);
+    MSE_CHECK_OUT(pck_pcesvn(p->pck, &p->pcesvn));
+    p->qe_isvsvn = SIM_QE_ISVSVN;
+out:
+    free(signer_pem);
+    if (err != MSE_OK)
+        mse_sim_pki_free(p);
+    return err;
+}
+
+void mse_sim_pki_free(struct mse_sim_pki *p)
+{
+    EVP_PKEY_free(p->root_key);
+    EVP_PKEY_free(p->ca_key);
+    EVP_PKEY_free(p->pck_key);
+    EVP_PKEY_free(p->tcb_key);
+    EVP_PKEY_free(p->att_key);
+    EVP_PKEY_free(p->signer_key);
+    X509_free(p->root);
+    X509_free(p->ca);
+    X509_free(p->pck);
+    X509_free(p->tcb);
+    free(p->root_pem);
+    free(p->ca_pem);
+    free(p->pck_pem);
+    free(p->tcb_pem);
+    memset(p, 0, sizeof *p);
+}

@@ -1,0 +1,193 @@
+/*
+ * Simulated quoting: an SGX ECDSA quote v3 exactly as Intel's Quoting
+ * Enclave lays it out (see <mse/quote.h>), signed with the test PKI's keys.
+ * The writer below is bounded; every field goes through put_*.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+
+#include <mse/guard.h>
+#include <mse/quote.h>
+
+#include "sim.h"
+
+struct wr {
+    uint8_t *b;
+    size_t cap, n;
+    bool overflow;
+};
+
+static void put(struct wr *w, const void *p, size_t n)
+{
+    if (n > w->cap - w->n) {
+        w->overflow = true;
+        return;
+    }
+    if (p)
+        memcpy(w->b + w->n, p, n);
+    else
+        memset(w->b + w->n, 0, n);
+    w->n += n;
+}
+
+static void put_le(struct wr *w, uint64_t v, size_t bytes)
+{
+    uint8_t b[8];
+    for (size_t i = 0; i < bytes; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+    put(w, b, bytes);
+}
+
+/* sgx_report_body_t, 384 bytes. */
+static void put_report_body(struct wr *w, const uint8_t cpusvn[16], uint32_t miscselect,
+                            uint64_t flags, uint64_t xfrm, const uint8_t mrenclave[32],
+                            const uint8_t mrsigner[32], uint16_t prod_id, uint16_t svn,
+                            const uint8_t report_data[64])
+{
+    put(w, cpusvn, 16);
+    put_le(w, miscselect, 4);
+    put(w, NULL, 12); /* reserved1 */
+    put(w, NULL, 16); /* isv_ext_prod_id */
+    put_le(w, flags, 8);
+    put_le(w, xfrm, 8);
+    put(w, mrenclave, 32);
+    put(w, NULL, 32); /* reserved2 */
+    put(w, mrsigner, 32);
+    put(w, NULL, 32); /* reserved3 */
+    put(w, NULL, 64); /* config_id */
+    put_le(w, prod_id, 2);
+    put_le(w, svn, 2);
+    put_le(w, 0, 2);  /* config_svn */
+    put(w, NULL, 42); /* reserved4 */
+    put(w, NULL, 16); /* isv_family_id */
+    put(w, report_data, 64);
+}
+
+static mse_err public_xy(EVP_PKEY *key, uint8_t xy[64])
+{
+    uint8_t point[65];
+    size_t n = 0;
+    MSE_ENSURE(EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
+                                               sizeof point, &n) == 1 &&
+                   n == 65 && point[0] == 4,
+               MSE_ERR_CRYPTO);
+    memcpy(xy, point + 1, 64);
+    return MSE_OK;
+}
+
+mse_err mse_sim_quote(const struct mse_sim_pki *p, const struct mse_sim_enclave *e,
+                      const uint8_t report_data[64], uint8_t **quote, size_t *len)
+{
+    mse_err err = MSE_OK;
+    uint8_t att_xy[64], qe_rd[64] = {0}, sig[64], qe_auth[32];
+    size_t chain_len = strlen(p->pck_pem) + strlen(p->ca_pem) + strlen(p->root_pem);
+    struct wr w = {.cap = 48 + 384 + 4 + 64 + 64 + 384 + 64 + 2 + 32 + 2 + 4 + chain_len + 1};
+    w.b = calloc(1, w.cap);
+    MSE_ENSURE(w.b != NULL, MSE_ERR_NOMEM);
+
+    for (size_t i = 0; i < sizeof qe_auth; i++)
+        qe_auth[i] = (uint8_t)i;
+    MSE_CHECK_OUT(public_xy(p->att_key, att_xy));
+
+    /* Header. */
+    put_le(&w, MSE_QUOTE_VERSION_3, 2);
+    put_le(&w, MSE_QUOTE_ATT_KEY_ECDSA_P256, 2);
+    put_le(&w, MSE_QUOTE_TEE_SGX, 4);
+    put_le(&w, p->qe_isvsvn, 2);
+    put_le(&w, p->pcesvn, 2);
+    put(&w, MSE_INTEL_QE_VENDOR_ID, 16);
+    put(&w, NULL, 20); /* user_data */
+    /* ISV enclave report body. */
+    uint64_t flags = MSE_SGX_FLAGS_INIT | MSE_SGX_FLAGS_MODE64BIT |
+                     (e->debug ? MSE_SGX_FLAGS_DEBUG : 0);
+    put_report_body(&w, p->cpusvn, 0, flags, 0x3 /* x87 | SSE */, e->mrenclave,
+                    e->have_mrsigner ? e->mrsigner : p->signer_mrsigner, e->isv_prod_id,
+                    e->isv_svn, report_data);
+    MSE_ENSURE_OUT(!w.overflow, MSE_ERR_INTERNAL);
+    /* The attestation key signs header || body. */
+    MSE_CHECK_OUT(mse_sim_sign_raw(p->att_key, w.b, 48 + 384, sig));
+
+    size_t sig_len = 64 + 64 + 384 + 64 + 2 + sizeof qe_auth + 2 + 4 + chain_len;
+    put_le(&w, sig_len, 4);
+    put(&w, sig, 64);
+    put(&w, att_xy, 64);
+    /* QE report: REPORTDATA = SHA-256(attestation key || QE auth data) || zeros. */
+    {
+        EVP_MD_CTX *md = EVP_MD_CTX_new();
+        unsigned int dl = 0;
+        int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+                 EVP_DigestUpdate(md, att_xy, 64) == 1 &&
+                 EVP_DigestUpdate(md, qe_auth, sizeof qe_auth) == 1 &&
+                 EVP_DigestFinal_ex(md, qe_rd, &dl) == 1;
+        EVP_MD_CTX_free(md);
+        MSE_ENSURE_OUT(ok, MSE_ERR_CRYPTO);
+    }
+    size_t qe_report_off = w.n;
+    uint8_t qe_mrenclave[32];
+    memset(qe_mrenclave, 0x9e, sizeof qe_mrenclave);
+    put_report_body(&w, p->cpusvn, 0, MSE_SGX_FLAGS_INIT | MSE_SGX_FLAGS_MODE64BIT |
+                                          MSE_SGX_FLAGS_PROVISION_KEY,
+                    0xe7, qe_mrenclave, MSE_SIM_QE_MRSIGNER, MSE_SIM_QE_ISVPRODID, p->qe_isvsvn,
+                    qe_rd);
+    MSE_ENSURE_OUT(!w.overflow, MSE_ERR_INTERNAL);
+    MSE_CHECK_OUT(mse_sim_sign_raw(p->pck_key, w.b + qe_report_off, 384, sig));
+    put(&w, sig, 64);
+    put_le(&w, sizeof qe_auth, 2);
+    put(&w, qe_auth, sizeof qe_auth);
+    put_le(&w, MSE_QUOTE_CERT_DATA_PCK_CHAIN, 2);
+    put_le(&w, chain_len, 4);
+    put(&w, p->pck_pem, strlen(p->pck_pem));
+    put(&w, p->ca_pem, strlen(p->ca_pem));
+    put(&w, p->root_pem, strlen(p->root_pem));
+    MSE_ENSURE_OUT(!w.overflow, MSE_ERR_INTERNAL);
+    *quote = w.b;
+    *len = w.n;
+    return MSE_OK;
+out:
+    free(w.b);
+    return err;
+}
+
+/* ---- quote provider ---------------------------------------------------------- */
+
+struct sim_provider {
+    struct mse_sim_pki pki;
+    struct mse_sim_enclave enclave;
+};
+
+static mse_err sim_get_quote(void *ctx, const uint8_t report_data[64], uint8_t **quote,
+                             size_t *quote_len)
+{
+    struct sim_provider *s = ctx;
+    return mse_sim_quote(&s->pki, &s->enclave, report_data, quote, quote_len);
+}
+
+static void sim_close(void *ctx)
+{
+    struct sim_provider *s = ctx;
+    if (!s)
+        return;
+    mse_sim_pki_free(&s->pki);
+    free(s);
+}
+
+mse_err mse_sim_quote_provider(const char *pki_dir, const struct mse_sim_enclave *e,
+                               struct mse_quote_provider *out)
+{
+    struct sim_provider *s = calloc(1, sizeof *s);
+    MSE_ENSURE(s != NULL, MSE_ERR_NOMEM);
+    mse_err err = mse_sim_pki_load(pki_dir, &s->pki);
+    if (err != MSE_OK) {
+        free(s);
+        return err;
+    }
+    s->enclave = *e;
+    out->name = "sim";
+    out->get_quote = sim_get_quote;
+    out->close = sim_close;
+    out->ctx = s;
+    return MSE_OK;
+}

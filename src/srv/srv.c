@@ -1,0 +1,636 @@
+/*
+ * mse-enclave server core: the listener, TLS contexts per phase, request
+ * dispatch, the RA-TLS certificate endpoint, the built-in hello app, signals.
+ * HTTP/1.1 parsing, limits and timeouts are libevent's evhttp; TLS is
+ * OpenSSL through bufferevent_openssl. See srv.h for the phases.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/keyvalq_struct.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include <mse/guard.h>
+#include <mse/rd.h>
+
+#include "srv_int.h"
+#include "util/util.h"
+
+void srv_log(const char *fmt, ...)
+{
+    char ts[32];
+    time_t now = (time_t)mse_time_now();
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s mse-enclave: ", ts);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+void srv_peer(struct evhttp_request *req, char *out, size_t cap)
+{
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    char *addr = NULL;
+    ev_uint16_t port = 0;
+    if (evcon == NULL) {
+        snprintf(out, cap, "-");
+        return;
+    }
+    evhttp_connection_get_peer(evcon, &addr, &port);
+    snprintf(out, cap, "%s:%u", addr ? addr : "?", (unsigned)port);
+}
+
+static const char *method_name(enum evhttp_cmd_type m)
+{
+    switch (m) {
+    case EVHTTP_REQ_GET: return "GET";
+    case EVHTTP_REQ_POST: return "POST";
+    case EVHTTP_REQ_HEAD: return "HEAD";
+    case EVHTTP_REQ_PUT: return "PUT";
+    case EVHTTP_REQ_DELETE: return "DELETE";
+    case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+    case EVHTTP_REQ_TRACE: return "TRACE";
+    case EVHTTP_REQ_CONNECT: return "CONNECT";
+    case EVHTTP_REQ_PATCH: return "PATCH";
+    }
+    return "?";
+}
+
+/* The request target as logged: at most 200 bytes, anything but printable ASCII
+ * escaped, so a client cannot forge log lines or send terminal escapes. */
+static void log_safe(const char *in, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    struct mse_rd rd;
+    mse_rd_init(&rd, in ? in : "", in ? strlen(in) : 0);
+    size_t n = 0, shown = 0;
+    uint8_t c;
+    while (n + 5 < cap && mse_rd_u8(&rd, &c) == MSE_OK) {
+        if (shown++ == 200) {
+            memcpy(out + n, "...", 3);
+            n += 3;
+            break;
+        }
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            out[n++] = (char)c;
+        } else {
+            out[n++] = '\\';
+            out[n++] = 'x';
+            out[n++] = hex[c >> 4];
+            out[n++] = hex[c & 15];
+        }
+    }
+    out[n] = '\0';
+}
+
+void srv_reply(struct evhttp_request *req, int code, const char *reason, const char *message)
+{
+    char peer[80], target[256];
+    srv_peer(req, peer, sizeof peer);
+    log_safe(evhttp_request_get_uri(req), target, sizeof target);
+    srv_log("%s %s %s -> %d %s", peer, method_name(evhttp_request_get_command(req)), target, code,
+            message);
+    struct evbuffer *body = evbuffer_new();
+    if (body == NULL) {
+        evhttp_send_error(req, HTTP_INTERNAL, NULL);
+        return;
+    }
+    /* message is one of our fixed strings: no JSON escaping needed, checked by tests. */
+    evbuffer_add_printf(body, "{\"status\":%d,\"message\":\"%s\"}\n", code, message);
+    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+    evhttp_add_header(h, "Content-Type", "application/json");
+    evhttp_add_header(h, "Cache-Control", "no-store");
+    evhttp_send_reply(req, code, reason, body);
+    evbuffer_free(body);
+}
+
+static void handle_ratls_pem(struct srv *s, struct evhttp_request *req)
+{
+    enum evhttp_cmd_type m = evhttp_request_get_command(req);
+    if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+        srv_reply(req, 405, "Method Not Allowed", "method not allowed");
+        return;
+    }
+    struct evbuffer *body = evbuffer_new();
+    if (body == NULL) {
+        evhttp_send_error(req, HTTP_INTERNAL, NULL);
+        return;
+    }
+    evbuffer_add(body, s->ratls_pem, s->ratls_pem_len);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                      "application/x-pem-file");
+    evhttp_send_reply(req, HTTP_OK, "OK", body);
+    evbuffer_free(body);
+}
+
+/*
+ * evhttp queues the head and the body as separate buffer chains, and the TLS
+ * layer writes one record (and one write(2)) per chain. Joining them before
+ * the write event runs halves the records and system calls per response.
+ */
+void srv_coalesce_output(struct evhttp_connection *evcon)
+{
+    struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+    if (bev == NULL)
+        return;
+    struct evbuffer *out = bufferevent_get_output(bev);
+    /* Only small responses: copying a large backlog would cost more than it saves. */
+    if (evbuffer_get_length(out) <= 16 * 1024)
+        (void)evbuffer_pullup(out, -1);
+}
+
+static void handle_hello(struct evhttp_request *req)
+{
+    struct evbuffer *body = evbuffer_new();
+    if (body == NULL) {
+        evhttp_send_error(req, HTTP_INTERNAL, NULL);
+        return;
+    }
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    evbuffer_add_reference(body, SRV_HELLO_BODY, sizeof SRV_HELLO_BODY - 1, NULL, NULL);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                      "text/plain; charset=utf-8");
+    evhttp_send_reply(req, HTTP_OK, "OK", body);
+    evbuffer_free(body);
+    srv_coalesce_output(evcon);
+}
+
+/*
+ * First-request deadline. libevent's timeout is an idle timer that every
+ * received byte resets, so a slowloris client trickling its headers could
+ * hold a connection for as long as the header limit allows. Each new
+ * connection is therefore watched until it delivers a complete request; past
+ * request_deadline it is shut down. Later requests on a keep-alive
+ * connection are only subject to the idle timeout. A once-a-second sweep
+ * expires watches and releases those whose connection evhttp already closed
+ * (the watch's reference keeps the bufferevent, and its socket, alive).
+ */
+static time_t mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+static size_t watch_bucket(const struct bufferevent *bev)
+{
+    return (size_t)(((uintptr_t)bev >> 4) % SRV_WATCH_BUCKETS);
+}
+
+/* Unlink (pp points at w's link) and release. */
+static void watch_end(struct srv_watch **pp)
+{
+    struct srv_watch *w = *pp;
+    *pp = w->next;
+    bufferevent_decref(w->bev);
+    free(w);
+}
+
+static void watch_sweep(evutil_socket_t fd_unused, short events, void *arg)
+{
+    struct srv *s = arg;
+    time_t now = mono_now();
+    for (size_t i = 0; i < SRV_WATCH_BUCKETS; i++) {
+        struct srv_watch **pp = &s->watch[i];
+        while (*pp != NULL) {
+            struct srv_watch *w = *pp;
+            bufferevent_data_cb readcb = NULL;
+            /* evhttp clears the callbacks when it frees the connection. */
+            bufferevent_getcb(w->bev, &readcb, NULL, NULL, NULL);
+            if (readcb == NULL) {
+                watch_end(pp);
+                continue;
+            }
+            if (now >= w->deadline) {
+                evutil_socket_t fd = bufferevent_getfd(w->bev);
+                if (fd >= 0) {
+                    s->deadline_drops++;
+                    srv_log("connection without a complete request after %d s: dropped",
+                            s->cfg->request_deadline);
+                    /* evhttp sees the end of the stream and frees the connection itself. */
+                    shutdown(fd, SHUT_RDWR);
+                }
+                watch_end(pp);
+                continue;
+            }
+            pp = &w->next;
+        }
+    }
+}
+
+static void watch_start(struct srv *s, struct bufferevent *bev)
+{
+    struct srv_watch *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return; /* the idle timeout still applies */
+    bufferevent_incref(bev);
+    w->bev = bev;
+    w->s = s;
+    w->deadline = mono_now() + s->cfg->request_deadline;
+    size_t b = watch_bucket(bev);
+    w->next = s->watch[b];
+    s->watch[b] = w;
+}
+
+static void watch_request(struct srv *s, struct evhttp_request *req)
+{
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+    if (bev == NULL)
+        return;
+    for (struct srv_watch **pp = &s->watch[watch_bucket(bev)]; *pp != NULL; pp = &(*pp)->next)
+        if ((*pp)->bev == bev) {
+            watch_end(pp);
+            return;
+        }
+}
+
+static void watch_free_all(struct srv *s)
+{
+    for (size_t i = 0; i < SRV_WATCH_BUCKETS; i++)
+        while (s->watch[i] != NULL)
+            watch_end(&s->watch[i]);
+}
+
+static void dispatch(struct evhttp_request *req, void *arg)
+{
+    struct srv *s = arg;
+    watch_request(s, req);
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+    if (path == NULL || path[0] != '/') {
+        srv_reply(req, 400, "Bad Request", "bad request target");
+        return;
+    }
+    if (strcmp(path, SRV_PATH_RATLS) == 0) {
+        handle_ratls_pem(s, req);
+        return;
+    }
+    if (strcmp(path, SRV_PATH_CONFIGURE) == 0) {
+        s->config_requests++;
+        if (s->phase == SRV_PHASE_CONFIG) {
+            srv_config_handle(s, req);
+        } else if (evhttp_request_get_command(req) == EVHTTP_REQ_POST) {
+            srv_reply(req, 409, "Conflict", "already configured");
+        } else {
+            evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
+            srv_reply(req, 405, "Method Not Allowed", "method not allowed");
+        }
+        return;
+    }
+    if (s->phase == SRV_PHASE_CONFIG) {
+        srv_reply(req, 404, "Not Found", "not configured yet; only the configuration endpoint");
+        return;
+    }
+    if (s->cfg->hello)
+        handle_hello(req);
+    else
+        srv_proxy_handle(s, req);
+}
+
+/* One bufferevent per accepted connection: TLS with the phase's context, or plain. */
+static struct bufferevent *make_bev(struct event_base *base, void *arg)
+{
+    struct srv *s = arg;
+    struct bufferevent *bev;
+    if (s->cur_ctx == NULL) {
+        bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    } else {
+        SSL *ssl = SSL_new(s->cur_ctx);
+        if (ssl == NULL)
+            return NULL;
+        bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                             BEV_OPT_CLOSE_ON_FREE);
+        if (bev == NULL) {
+            SSL_free(ssl);
+            return NULL;
+        }
+        /* Clients commonly close without close_notify; that is not an error for a server. */
+        bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+    }
+    if (bev != NULL)
+        watch_start(s, bev);
+    return bev;
+}
+
+/* Server TLS settings, shared with the nginx comparison in bench/server_bench.sh. */
+MSE_MUST_USE static mse_err new_ctx(SSL_CTX **out)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    MSE_ENSURE(ctx != NULL, MSE_ERR_CRYPTO);
+    if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+        SSL_CTX_free(ctx);
+        return MSE_ERR_CRYPTO;
+    }
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    *out = ctx;
+    return MSE_OK;
+}
+
+MSE_MUST_USE static mse_err make_ratls_ctx(struct srv *s)
+{
+    MSE_TRY(new_ctx(&s->ratls_ctx));
+    MSE_ENSURE(SSL_CTX_use_certificate(s->ratls_ctx, s->cfg->ratls_cert) == 1, MSE_ERR_CRYPTO);
+    MSE_ENSURE(SSL_CTX_use_PrivateKey(s->ratls_ctx, s->cfg->ratls_key) == 1, MSE_ERR_CRYPTO);
+    MSE_ENSURE(SSL_CTX_check_private_key(s->ratls_ctx) == 1, MSE_ERR_CRYPTO);
+    return MSE_OK;
+}
+
+MSE_MUST_USE static mse_err make_ratls_pem(struct srv *s)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    MSE_ENSURE(b != NULL, MSE_ERR_NOMEM);
+    mse_err err = MSE_OK;
+    char *data = NULL;
+    MSE_ENSURE_OUT(PEM_write_bio_X509(b, s->cfg->ratls_cert) == 1, MSE_ERR_CRYPTO);
+    long len = BIO_get_mem_data(b, &data);
+    MSE_ENSURE_OUT(len > 0, MSE_ERR_CRYPTO);
+    s->ratls_pem = malloc((size_t)len);
+    MSE_ENSURE_OUT(s->ratls_pem != NULL, MSE_ERR_NOMEM);
+    memcpy(s->ratls_pem, data, (size_t)len);
+    s->ratls_pem_len = (size_t)len;
+out:
+    BIO_free(b);
+    return err;
+}
+
+/*
+ * App-phase TLS context known at start: the operator's certificate and key
+ * (untrusted-ssl), or the owner's chain (owner; its key arrives with the
+ * configuration and is added by srv_config.c).
+ */
+MSE_MUST_USE static mse_err make_app_ctx(struct srv *s)
+{
+    const struct srv_config *c = s->cfg;
+    if (c->mode == SRV_MODE_ZERO_TRUST)
+        return MSE_OK;
+    if (c->mode == SRV_MODE_UNTRUSTED_SSL && c->ssl_cert == NULL)
+        return MSE_OK; /* plain HTTP behind the operator's proxy */
+    MSE_TRY(new_ctx(&s->app_ctx));
+    MSE_ENSURE(SSL_CTX_use_certificate_chain_file(s->app_ctx, c->ssl_cert) == 1, MSE_ERR_PEM);
+    if (c->mode == SRV_MODE_UNTRUSTED_SSL) {
+        MSE_ENSURE(SSL_CTX_use_PrivateKey_file(s->app_ctx, c->ssl_key, SSL_FILETYPE_PEM) == 1,
+                   MSE_ERR_PEM);
+        MSE_ENSURE(SSL_CTX_check_private_key(s->app_ctx) == 1, MSE_ERR_ARG);
+    } else {
+        /* Owner mode: the chain is checked now; the key comes with the configuration. */
+        SSL_CTX_free(s->app_ctx);
+        s->app_ctx = NULL;
+    }
+    return MSE_OK;
+}
+
+mse_err srv_owner_ctx(struct srv *s, EVP_PKEY *key)
+{
+    SSL_CTX *ctx = NULL;
+    MSE_TRY(new_ctx(&ctx));
+    /* A fresh context per attempt: a refused key leaves nothing half-installed. */
+    if (SSL_CTX_use_certificate_chain_file(ctx, s->cfg->ssl_cert) != 1 ||
+        SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+        SSL_CTX_free(ctx);
+        ERR_clear_error();
+        return MSE_ERR_ARG;
+    }
+    SSL_CTX_free(s->app_ctx);
+    s->app_ctx = ctx;
+    return MSE_OK;
+}
+
+mse_err srv_enter_app_phase(struct srv *s)
+{
+    const struct srv_config *c = s->cfg;
+    if (c->mode == SRV_MODE_ZERO_TRUST)
+        s->cur_ctx = s->ratls_ctx;
+    else
+        s->cur_ctx = s->app_ctx; /* NULL: plain HTTP (untrusted-ssl without a certificate) */
+    s->phase = SRV_PHASE_APP;
+    evhttp_set_max_body_size(s->http, (ev_ssize_t)c->max_body);
+    srv_log("app phase: %s", c->mode == SRV_MODE_ZERO_TRUST  ? "HTTPS on the RA-TLS certificate"
+                             : c->mode == SRV_MODE_OWNER     ? "HTTPS on the owner's certificate"
+                             : s->cur_ctx                    ? "HTTPS on the operator's certificate"
+                                                             : "plain HTTP");
+    if (!c->hello)
+        MSE_TRY(srv_app_start(s));
+    return MSE_OK;
+}
+
+static void on_signal(evutil_socket_t sig, short events, void *arg)
+{
+    struct srv *s = arg;
+    srv_log("signal %d: stopping", (int)sig);
+    event_base_loopexit(s->base, NULL);
+}
+
+static void on_child(evutil_socket_t sig, short events, void *arg)
+{
+    srv_app_reap(arg);
+}
+
+static void on_deadline(evutil_socket_t fd, short events, void *arg)
+{
+    struct srv *s = arg;
+    srv_log("--max-seconds reached: stopping");
+    event_base_loopexit(s->base, NULL);
+}
+
+MSE_MUST_USE static mse_err write_port_file(const char *path, uint16_t port)
+{
+    char buf[16];
+    int n = snprintf(buf, sizeof buf, "%u\n", (unsigned)port);
+    MSE_ENSURE(n > 0 && (size_t)n < sizeof buf, MSE_ERR_INTERNAL);
+    return mse_file_write_atomic(path, buf, (size_t)n, 0644);
+}
+
+/*
+ * accept(2) failing for lack of file descriptors (or memory) leaves the
+ * listening socket readable: libevent would retry at once, forever, and log
+ * each failure, a busy loop and a log flood any client can cause by holding
+ * connections open. Pause accepting for 100 ms instead, and log rarely.
+ */
+/*
+ * libevent hands the listener's error callback evhttp's own argument, not
+ * ours, so the server the listener belongs to is recorded here (one server
+ * per process; this is mse-enclave, not libmse).
+ */
+static struct srv *listener_srv;
+
+static void listener_resume(evutil_socket_t fd, short events, void *arg)
+{
+    struct srv *s = arg;
+    evconnlistener_enable(s->listener);
+}
+
+static void listener_error(struct evconnlistener *l, void *arg_unused)
+{
+    struct srv *s = listener_srv;
+    int e = EVUTIL_SOCKET_ERROR();
+    if (s == NULL)
+        return;
+    evconnlistener_disable(l);
+    if (s->accept_pauses++ % 100 == 0)
+        srv_log("accept failed (%s): pausing new connections for 100 ms (%lu pause(s))",
+                strerror(e), s->accept_pauses);
+    struct timeval tv = {0, 100 * 1000};
+    if (event_add(s->listener_resume, &tv) != 0)
+        evconnlistener_enable(l);
+}
+
+MSE_MUST_USE static mse_err bind_listener(struct srv *s)
+{
+    const struct srv_config *c = s->cfg;
+    struct evhttp_bound_socket *bound = evhttp_bind_socket_with_handle(s->http, c->host, c->port);
+    if (bound == NULL) {
+        srv_log("cannot listen on %s:%u: %s", c->host, (unsigned)c->port, strerror(errno));
+        return MSE_ERR_IO;
+    }
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    evutil_socket_t fd = evhttp_bound_socket_get_fd(bound);
+    /* Accepted sockets inherit TCP_NODELAY on Linux: without it a response
+     * written in two TLS records waits for the client's delayed ACK (~40 ms). */
+    int one = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    MSE_ENSURE(getsockname(fd, (struct sockaddr *)&ss, &sl) == 0, MSE_ERR_IO);
+    uint16_t port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+                                             : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    s->listener = evhttp_bound_socket_get_listener(bound);
+    s->listener_resume = evtimer_new(s->base, listener_resume, s);
+    MSE_ENSURE(s->listener != NULL && s->listener_resume != NULL, MSE_ERR_NOMEM);
+    listener_srv = s;
+    evconnlistener_set_error_cb(s->listener, listener_error);
+    srv_log("listening on %s:%u", c->host, (unsigned)port);
+    if (c->port_file != NULL)
+        MSE_TRY(write_port_file(c->port_file, port));
+    return MSE_OK;
+}
+
+static void srv_free(struct srv *s)
+{
+    srv_app_stop(s);
+    srv_proxy_free(s);
+    if (s->http != NULL)
+        evhttp_free(s->http);
+    if (s->watch_tick != NULL)
+        event_free(s->watch_tick);
+    if (s->listener_resume != NULL)
+        event_free(s->listener_resume);
+    listener_srv = NULL;
+    watch_free_all(s);
+    SSL_CTX_free(s->ratls_ctx);
+    SSL_CTX_free(s->app_ctx);
+    free(s->ratls_pem);
+    if (s->base != NULL)
+        event_base_free(s->base);
+}
+
+int srv_run(const struct srv_config *cfg)
+{
+    struct srv s;
+    mse_err err = MSE_OK;
+    struct event *ev_term = NULL, *ev_int = NULL, *ev_chld = NULL, *ev_deadline = NULL;
+    memset(&s, 0, sizeof s);
+    s.cfg = cfg;
+    s.exit_code = MSE_EXIT_OK;
+    /* A client closing mid-write must not kill the server. */
+    signal(SIGPIPE, SIG_IGN);
+    /* As many connections as the system lets this process have. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
+
+    /* Single-threaded loop; the epoll changelist folds the add/remove of
+     * write interest each response causes into fewer epoll_ctl calls. */
+    struct event_config *ecfg = event_config_new();
+    MSE_ENSURE_OUT(ecfg != NULL, MSE_ERR_NOMEM);
+    event_config_set_flag(ecfg, EVENT_BASE_FLAG_NOLOCK | EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+    s.base = event_base_new_with_config(ecfg);
+    event_config_free(ecfg);
+    MSE_ENSURE_OUT(s.base != NULL, MSE_ERR_NOMEM);
+    s.http = evhttp_new(s.base);
+    MSE_ENSURE_OUT(s.http != NULL, MSE_ERR_NOMEM);
+    MSE_CHECK_OUT(make_ratls_ctx(&s));
+    MSE_CHECK_OUT(make_ratls_pem(&s));
+    MSE_CHECK_OUT(make_app_ctx(&s));
+
+    evhttp_set_gencb(s.http, dispatch, &s);
+    evhttp_set_bevcb(s.http, make_bev, &s);
+    evhttp_set_timeout(s.http, cfg->timeout);
+    evhttp_set_max_headers_size(s.http, (ev_ssize_t)cfg->max_headers);
+    evhttp_set_allowed_methods(s.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+                                           EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+                                           EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+    /* Our own logged 413 is at SRV_CONFIG_BODY_MAX; libevent's hard cap stops bigger bodies
+     * from being buffered at all. */
+    evhttp_set_max_body_size(s.http, 16 * SRV_CONFIG_BODY_MAX);
+
+    ev_term = evsignal_new(s.base, SIGTERM, on_signal, &s);
+    ev_int = evsignal_new(s.base, SIGINT, on_signal, &s);
+    ev_chld = evsignal_new(s.base, SIGCHLD, on_child, &s);
+    MSE_ENSURE_OUT(ev_term != NULL && ev_int != NULL && ev_chld != NULL, MSE_ERR_NOMEM);
+    MSE_ENSURE_OUT(event_add(ev_term, NULL) == 0 && event_add(ev_int, NULL) == 0 &&
+                       event_add(ev_chld, NULL) == 0,
+                   MSE_ERR_INTERNAL);
+    struct timeval tick = {1, 0};
+    s.watch_tick = event_new(s.base, -1, EV_PERSIST, watch_sweep, &s);
+    MSE_ENSURE_OUT(s.watch_tick != NULL && event_add(s.watch_tick, &tick) == 0, MSE_ERR_NOMEM);
+    if (cfg->max_seconds > 0) {
+        struct timeval tv = {cfg->max_seconds, 0};
+        ev_deadline = evtimer_new(s.base, on_deadline, &s);
+        MSE_ENSURE_OUT(ev_deadline != NULL && evtimer_add(ev_deadline, &tv) == 0, MSE_ERR_NOMEM);
+    }
+
+    if (cfg->uuid != NULL) {
+        s.phase = SRV_PHASE_CONFIG;
+        s.cur_ctx = s.ratls_ctx;
+        srv_log("configuration phase: waiting for POST %s on the RA-TLS certificate",
+                SRV_PATH_CONFIGURE);
+    } else {
+        MSE_CHECK_OUT(srv_enter_app_phase(&s));
+    }
+    MSE_CHECK_OUT(bind_listener(&s));
+
+    event_base_dispatch(s.base);
+    srv_log("stopped (%lu request(s) to the configuration endpoint, %lu connection(s) dropped "
+            "by the request deadline, %lu accept pause(s))",
+            s.config_requests, s.deadline_drops, s.accept_pauses);
+out:
+    if (err != MSE_OK) {
+        srv_log("error: %s", mse_err_str(err));
+        s.exit_code = (int)mse_err_exit(err);
+    }
+    if (ev_term)
+        event_free(ev_term);
+    if (ev_int)
+        event_free(ev_int);
+    if (ev_chld)
+        event_free(ev_chld);
+    if (ev_deadline)
+        event_free(ev_deadline);
+    int code = s.exit_code;
+    srv_free(&s);
+    return code;
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# `mse trust` against temporary NSS databases, without a browser: argument
+# and input refusals with their exit codes, the database created on first
+# use, flags read back with certutil, a password-protected database refused
+# rather than prompting (stdin is /dev/null), and `list`/`remove` errors.
+set -euo pipefail
+: "${MSE_BUILD_DIR:?set by CTest}"
+: "${MSE_TEST_DATA:?set by CTest}"
+MSE_BIN="$MSE_BUILD_DIR/mse"
+D="$MSE_TEST_DATA/trust"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/mse-trust-cli-XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+fail() {
+    printf 'FAIL: %s\n' "$*" >&2
+    exit 1
+}
+command -v certutil >/dev/null || fail "certutil not found (Debian package libnss3-tools)"
+
+# expect CODE CMD... : run CMD (bounded), require exit CODE; output in $TMP/out.
+expect() {
+    local want=$1 rc=0
+    shift
+    timeout 60 "$@" >"$TMP/out" 2>&1 || rc=$?
+    [[ $rc -eq $want ]] || fail "exit $rc, expected $want: $* :: $(cat "$TMP/out")"
+}
+flags() { certutil -L -d "sql:$1" | awk -v n="$2" '$1 == n { print $2 }'; }
+
+DB=$TMP/db
+cp "$D/leaf.pem" "$TMP/leaf.pem"
+sha=$(openssl x509 -in "$TMP/leaf.pem" -outform der | openssl dgst -sha256 -r | cut -d' ' -f1)
+printf '{"sha256":"%s","verified_at":"2026-11-23T01:00:00Z","verdict":"success","target":"localhost:1"}\n' \
+    "$sha" >"$TMP/leaf.pem.verify.json"
+
+# Usage errors: exit 2, nothing created.
+expect 2 "$MSE_BIN" trust
+expect 2 "$MSE_BIN" trust frobnicate
+expect 2 "$MSE_BIN" trust add "$TMP/leaf.pem" --nssdb "$DB"
+expect 2 "$MSE_BIN" trust add --name x --nssdb "$DB"
+for bad in "" "-x" "a b" "a/b" "../x" "x;y" "$(printf 'a%.0s' $(seq 1 65))"; do
+    expect 2 "$MSE_BIN" trust add "$TMP/leaf.pem" --name "$bad" --nssdb "$DB"
+done
+expect 2 "$MSE_BIN" trust add "$TMP/leaf.pem" --name x --nssdb "$DB" --bogus
+[[ ! -e $DB ]] || fail "a refused command created the database"
+
+# Input errors: not one certificate (exit 3), missing file (22).
+expect 3 "$MSE_BIN" trust add "$D/two.pem" --name x --nssdb "$DB" --force
+printf 'hello\n' >"$TMP/junk.pem"
+expect 3 "$MSE_BIN" trust add "$TMP/junk.pem" --name x --nssdb "$DB" --force
+expect 22 "$MSE_BIN" trust add "$TMP/nope.pem" --name x --nssdb "$DB" --force
+[[ ! -e $DB ]] || fail "a refused command created the database"
+
+# list/remove before any database exists.
+expect 22 "$MSE_BIN" trust list --nssdb "$DB"
+expect 22 "$MSE_BIN" trust remove x --nssdb "$DB"
+
+# First add: creates the database, adds P,, (the record matches: no --force).
+expect 0 "$MSE_BIN" trust add "$TMP/leaf.pem" --name leaf --nssdb "$DB"
+grep -q 'Creating the NSS database' "$TMP/out" || fail "no creation message"
+grep -q 'Verified by mse verify of localhost:1' "$TMP/out" || fail "record not reported"
+[[ -f $DB/cert9.db ]] || fail "no cert9.db"
+[[ $(flags "$DB" leaf) == "P,," ]] || fail "leaf not P,,"
+# The certificate in the database is byte for byte the one checked.
+certutil -L -d "sql:$DB" -n leaf -r | cmp -s - "$D/leaf.der" || fail "stored DER differs"
+
+# The default database is $HOME/.pki/nssdb.
+mkdir -p "$TMP/home"
+HOME=$TMP/home expect 0 "$MSE_BIN" trust add "$TMP/leaf.pem" --name leaf
+[[ $(flags "$TMP/home/.pki/nssdb" leaf) == "P,," ]] || fail "default database not used"
+[[ $(stat -c %a "$TMP/home/.pki") == 700 ]] || fail "~/.pki not created 0700"
+
+# A name that is a prefix of another is not confused with it.
+expect 0 "$MSE_BIN" trust add "$D/ca.pem" --name leaf2 --nssdb "$DB" --force
+grep -q 'is a CA certificate' "$TMP/out" || fail "no CA:TRUE warning"
+expect 0 "$MSE_BIN" trust remove leaf --nssdb "$DB"
+[[ -z $(flags "$DB" leaf) && $(flags "$DB" leaf2) == "P,," ]] || fail "remove leaf touched leaf2"
+expect 2 "$MSE_BIN" trust remove leaf --nssdb "$DB"
+expect 0 "$MSE_BIN" trust list --nssdb "$DB"
+grep -q '^leaf2  *P,,' "$TMP/out" || fail "list does not show leaf2"
+
+# No-SAN and expired-record warnings; a record for another certificate is refused.
+expect 0 "$MSE_BIN" trust add "$D/nosan.pem" --name nosan --nssdb "$DB" --force
+grep -q 'no subjectAltName' "$TMP/out" || fail "no SAN warning"
+cp "$D/ca.pem" "$TMP/other.pem"
+cp "$TMP/leaf.pem.verify.json" "$TMP/other.pem.verify.json"
+expect 2 "$MSE_BIN" trust add "$TMP/other.pem" --name other --nssdb "$DB"
+grep -q 'another certificate or not a success' "$TMP/out" || fail "mismatch not explained"
+printf '{"sha256":"%s","verified_at":"2026-11-23T01:00:00Z","verdict":"success","verdict":"success"}' \
+    "$sha" >"$TMP/leaf.pem.verify.json"
+expect 2 "$MSE_BIN" trust add "$TMP/leaf.pem" --name leaf --nssdb "$DB"
+grep -q 'malformed' "$TMP/out" || fail "duplicate-key record not refused as malformed"
+
+# A password-protected database: certutil cannot write without the password;
+# mse trust fails (exit 22) instead of waiting for a password prompt.
+printf 'secret-pw\n' >"$TMP/pw"
+mkdir -p "$TMP/pwdb"
+certutil -N -d "sql:$TMP/pwdb" -f "$TMP/pw"
+expect 22 "$MSE_BIN" trust add "$TMP/leaf.pem" --name leaf --nssdb "$TMP/pwdb" --force
+[[ -z $(flags "$TMP/pwdb" leaf) ]] || fail "added to a password-protected database"
+
+echo PASS

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# mse-enclave, untrusted SSL: (1) the operator's certificate, no configuration
+# phase, built-in hello; (2) plain HTTP behind the operator's proxy after a
+# configuration on the RA-TLS certificate, proxying to an app; 502 with no
+# upstream and 504 with one that never answers. ratls.pem in every case.
+source "$(dirname "$0")/libenclave.sh"
+# Sanitizer builds: keep freed memory from piling up in ASan's quarantine, so
+# the RSS bound below measures the server, not the sanitizer.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=1:thread_local_quarantine_size_kb=64"
+
+fake_attestation "$WORK/att"
+OP="$WORK/op"
+mkdir -p "$OP"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$OP/key.pem" \
+    -out "$OP/cert.pem" -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" -days 2 \
+    >/dev/null 2>&1
+
+# (1) operator certificate + hello
+start_enclave op --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost --hello \
+    --ssl-cert "$OP/cert.pem" --ssl-key "$OP/key.pem"
+body=$(curl -s --cacert "$OP/cert.pem" --resolve "localhost:$PORT:127.0.0.1" "https://localhost:$PORT/")
+[ "$body" = "Hello from the enclave!" ] || fail "operator-cert hello: $body"
+curl -s --cacert "$OP/cert.pem" --resolve "localhost:$PORT:127.0.0.1" \
+    "https://localhost:$PORT/.well-known/mse/ratls.pem" >"$WORK/ratls1.pem"
+openssl x509 -in "$WORK/ratls1.pem" -noout -text | grep -q "1.2.840.113741.1337.6" ||
+    fail "ratls.pem in untrusted-ssl mode carries no quote"
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$OP/cert.pem" --resolve "localhost:$PORT:127.0.0.1" \
+    -X POST -H 'Content-Type: application/json' -d '{}' "https://localhost:$PORT/.well-known/mse/configure")
+[ "$code" = 409 ] || fail "configuration without a configuration phase: $code"
+ok "untrusted-ssl with the operator's certificate, hello app, ratls.pem"
+
+# (2) configuration on RA-TLS, then plain HTTP, proxying to an app
+make_context us
+APP_PORT=$(free_port)
+mkdir "$WORK/app"
+APP_CMD="exec '$ENCLAVE' --mode untrusted-ssl --hello --san localhost --attestation-root '$WORK/att' --host 127.0.0.1 --port \$MSE_APP_PORT"
+start_enclave us --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost \
+    --uuid "$UUID" --code-dir "$ENC" --app-dir "$WORK/app" --app-cmd "$APP_CMD" --app-port "$APP_PORT"
+BASE="https://127.0.0.1:$PORT"
+abuse_config "$BASE/.well-known/mse/configure"
+# A request target with a terminal escape and a fake log line: logged escaped.
+printf 'GET /x\033[31m\\nFAKE HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+    openssl s_client -quiet -connect "127.0.0.1:$PORT" 2>/dev/null >"$WORK/raw.out" || true
+grep -q $'\033' "$WORK/us.log" && fail "raw escape byte in the server log"
+grep -q 'GET /x\\x1b\[31m\\x5cnFAKE -> ' "$WORK/us.log" || fail "escaped target not logged: $(grep 'GET /x' "$WORK/us.log")"
+ok "request targets are logged escaped"
+expect_code 200 "$(post_config "$BASE/.well-known/mse/configure" "{\"uuid\":\"$UUID\",\"code_secret_key\":\"$KEY\"}")" "configuration"
+wait_http "http://127.0.0.1:$PORT/"
+body=$(curl -s "http://127.0.0.1:$PORT/x")
+[ "$body" = "Hello from the enclave!" ] || fail "plain-HTTP proxied body: $body"
+curl -s "http://127.0.0.1:$PORT/.well-known/mse/ratls.pem" | openssl x509 -noout -text |
+    grep -q "1.2.840.113741.1337.6" || fail "ratls.pem over plain HTTP"
+ok "plain HTTP app phase behind the operator's proxy, ratls.pem"
+
+# (3) no upstream listening -> 502; an upstream that never answers -> 504
+DEAD=$(free_port)
+start_enclave dead --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost \
+    --app-dir "$WORK/app" --app-cmd "exec sleep 100" --app-port "$DEAD"
+code=$(curl -s -o "$WORK/resp" -w '%{http_code}' "http://127.0.0.1:$PORT/")
+expect_code 502 "$code" "no upstream"
+if command -v python3 >/dev/null; then
+    SLOW=$(free_port)
+    start_enclave slow --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost \
+        --upstream-timeout 1 --app-dir "$WORK/app" --app-port "$SLOW" \
+        --app-cmd "exec python3 -c 'import socket,time,os; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\"127.0.0.1\", int(os.environ[\"MSE_APP_PORT\"]))); s.listen(8); c=s.accept(); time.sleep(30)'"
+    for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$SLOW") 2>/dev/null && break; sleep 0.1; done
+    sleep 0.2
+    code=$(curl -s -o "$WORK/resp" -w '%{http_code}' --max-time 10 "http://127.0.0.1:$PORT/")
+    expect_code 504 "$code" "upstream that never answers"
+    # A large response streams through intact; an app's own status passes through.
+    mkdir -p "$WORK/files"
+    head -c 20000000 /dev/urandom >"$WORK/files/big.bin"
+    FILES=$(free_port)
+    start_enclave files --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost \
+        --app-dir "$WORK/files" --app-port "$FILES" \
+        --app-cmd 'exec python3 -m http.server "$MSE_APP_PORT" --bind 127.0.0.1'
+    wait_http "http://127.0.0.1:$PORT/big.bin"
+    curl -s "http://127.0.0.1:$PORT/big.bin" | cmp -s - "$WORK/files/big.bin" || fail "20 MB response corrupted"
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/missing")
+    [ "$code" = 404 ] || fail "app's 404 became $code"
+    ok "20 MB response streamed intact; the app's 404 passes through"
+    # Back-pressure: a slow reader does not make the server buffer the response.
+    rss() { awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status"; }
+    r0=$(rss)
+    curl -s --limit-rate 4M "http://127.0.0.1:$PORT/big.bin" >"$WORK/slow.bin" &
+    SLOW_CURL=$!
+    PIDS+=("$SLOW_CURL")
+    sleep 1.5
+    r1=$(rss)
+    wait "$SLOW_CURL" || fail "slow download failed"
+    cmp -s "$WORK/slow.bin" "$WORK/files/big.bin" || fail "slow download corrupted"
+    [ $((r1 - r0)) -lt 6000 ] || fail "server buffered for a slow reader: RSS ${r0} -> ${r1} kB"
+    ok "slow reader: server RSS ${r0} -> ${r1} kB while 20 MB trickled out, intact"
+    # A slow reader that goes away leaves no stuck upstream slot; SIGTERM mid-stream is clean.
+    for _ in 1 2 3; do curl -s --max-time 0.5 --limit-rate 500k "http://127.0.0.1:$PORT/big.bin" >/dev/null || true; done
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/missing")" = 404 ] ||
+        fail "proxy stuck after aborted slow readers"
+    curl -s --limit-rate 500k "http://127.0.0.1:$PORT/big.bin" >/dev/null &
+    PIDS+=("$!")
+    sleep 0.5
+    kill -TERM "$SERVER_PID"
+    wait "$SERVER_PID" || fail "server exit status $? on SIGTERM during a paused stream"
+    ok "aborted slow readers and SIGTERM mid-stream handled"
+else
+    echo "SKIP: 504 check needs python3 for a silent upstream"
+fi

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# mse-enclave, zero-trust mode: configuration-phase abuse, then a correct
+# configuration; the app (an upstream on loopback) is reached through the
+# proxy on the RA-TLS certificate; 502 once the upstream is dead; the RA-TLS
+# certificate is served at /.well-known/mse/ratls.pem in both phases.
+source "$(dirname "$0")/libenclave.sh"
+
+fake_attestation "$WORK/att"
+make_context zt
+APP_PORT=$(free_port)
+mkdir "$WORK/app"
+# The upstream app: mse-enclave's own hello server over plain HTTP.
+APP_CMD="exec '$ENCLAVE' --mode untrusted-ssl --hello --san localhost --attestation-root '$WORK/att' --host 127.0.0.1 --port \$MSE_APP_PORT"
+start_enclave zt --mode zero-trust --attestation-root "$WORK/att" --san localhost \
+    --subject "CN=localhost,O=MyApp Company,C=FR,L=Paris,ST=Ile-de-France" \
+    --uuid "$UUID" --code-dir "$ENC" --app-dir "$WORK/app" --app-cmd "$APP_CMD" --app-port "$APP_PORT"
+BASE="https://127.0.0.1:$PORT"
+
+curl -sk "$BASE/.well-known/mse/ratls.pem" >"$WORK/ratls.pem"
+openssl x509 -in "$WORK/ratls.pem" -noout -ext 1.2.840.113741.1337.6 >/dev/null 2>&1 ||
+    openssl x509 -in "$WORK/ratls.pem" -noout -text | grep -q "1.2.840.113741.1337.6" ||
+    fail "ratls.pem carries no quote extension"
+presented_cert "$PORT" >"$WORK/presented.pem" || fail "no certificate presented"
+same_cert "$WORK/ratls.pem" "$WORK/presented.pem" ||
+    fail "configuration server does not present the RA-TLS certificate"
+ok "configuration phase on the RA-TLS certificate, served at ratls.pem"
+
+abuse_config "$BASE/.well-known/mse/configure"
+kill -0 "$SERVER_PID" || fail "server died during abuse tests"
+[ -z "$(ls -A "$WORK/app")" ] || fail "code decrypted before a valid configuration"
+
+expect_code 200 "$(post_config "$BASE/.well-known/mse/configure" "{\"uuid\":\"$UUID\",\"code_secret_key\":\"$KEY\"}")" "correct configuration"
+grep -q '"configured"' "$WORK/resp" || fail "no configured status"
+cmp -s "$WORK/app/index.html" "$WORK/zt.code/index.html" || fail "code not decrypted into the app dir"
+cmp -s "$WORK/app/static/style.css" "$WORK/zt.code/static/style.css" || fail "nested file not decrypted"
+expect_code 409 "$(post_config "$BASE/.well-known/mse/configure" "{\"uuid\":\"$UUID\",\"code_secret_key\":\"$KEY\"}")" "second configuration"
+
+# The app through the proxy, pinned on the RA-TLS certificate (curl --cacert).
+wait_http "https://localhost:$PORT/" --cacert "$WORK/ratls.pem" --resolve "localhost:$PORT:127.0.0.1"
+body=$(curl -s --cacert "$WORK/ratls.pem" --resolve "localhost:$PORT:127.0.0.1" "https://localhost:$PORT/hi")
+[ "$body" = "Hello from the enclave!" ] || fail "proxied body: $body"
+ok "app reached through the proxy with curl --cacert ratls.pem"
+# Keep-alive: several requests on one connection.
+n=$(curl -s --cacert "$WORK/ratls.pem" --resolve "localhost:$PORT:127.0.0.1" \
+    "https://localhost:$PORT/a" "https://localhost:$PORT/b" "https://localhost:$PORT/c" | grep -c Hello)
+[ "$n" = 3 ] || fail "keep-alive requests: $n"
+# A request body goes through (the hello upstream ignores it but must answer).
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/ratls.pem" --resolve "localhost:$PORT:127.0.0.1" \
+    -X POST --data-binary "@$WORK/big" "https://localhost:$PORT/upload")
+[ "$code" = 200 ] || fail "POST with a body through the proxy: $code"
+ok "keep-alive and request bodies through the proxy"
+# Spoofed forwarding headers are replaced, hop-by-hop ones dropped (no crash either way).
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/ratls.pem" --resolve "localhost:$PORT:127.0.0.1" \
+    -H 'X-Forwarded-For: 1.2.3.4' -H 'Connection: close, X-Secret' -H 'X-Secret: 1' "https://localhost:$PORT/")
+[ "$code" = 200 ] || fail "request with hop-by-hop headers: $code"
+
+presented_cert "$PORT" >"$WORK/presented2.pem" || fail "no certificate presented"
+same_cert "$WORK/ratls.pem" "$WORK/presented2.pem" ||
+    fail "app phase does not present the RA-TLS certificate"
+curl -sk "$BASE/.well-known/mse/ratls.pem" | cmp -s - "$WORK/ratls.pem" || fail "ratls.pem changed in the app phase"
+ok "app phase on the RA-TLS certificate, ratls.pem unchanged"
+
+# Kill the upstream: the proxy answers 502 and keeps serving.
+app_pid=$(sed -n 's/.*app started (pid \([0-9]*\)).*/\1/p' "$WORK/zt.log")
+[ -n "$app_pid" ] || fail "no app pid in the log"
+kill -9 "$app_pid"
+for _ in $(seq 1 50); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.05; done
+code=$(curl -sk -o "$WORK/resp" -w '%{http_code}' "$BASE/")
+expect_code 502 "$code" "dead upstream"
+grep -q "the app was killed by signal 9" "$WORK/zt.log" || fail "the app's death was not logged"
+code=$(curl -sk -o /dev/null -w '%{http_code}' "$BASE/.well-known/mse/ratls.pem")
+expect_code 200 "$code" "server still up after upstream death"
+
+# SIGTERM stops the server cleanly.
+kill -TERM "$SERVER_PID"
+for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$SERVER_PID" 2>/dev/null && fail "server ignored SIGTERM"
+wait "$SERVER_PID" || fail "server exit status $? after SIGTERM"
+grep -q "stopped" "$WORK/zt.log" || fail "no clean stop logged"
+ok "SIGTERM stops the server"

@@ -1,0 +1,170 @@
+# Helpers for the mse-enclave integration tests (sourced; not a test itself).
+# Every server is started on 127.0.0.1 with an ephemeral port and killed on exit.
+set -euo pipefail
+
+: "${MSE_BUILD_DIR:?MSE_BUILD_DIR must be set (CTest sets it)}"
+ENCLAVE="$MSE_BUILD_DIR/mse-enclave"
+MSE="$MSE_BUILD_DIR/mse"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/mse-enclave-test.XXXXXX")"
+PIDS=()
+
+cleanup() {
+    local pid status=$?
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    # Sanitizer builds: a report in any server log fails the test.
+    if grep -l "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:" "$WORK"/*.log \
+        >/dev/null 2>&1; then
+        grep -h -A20 "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:" "$WORK"/*.log >&2
+        status=1
+    fi
+    rm -rf "$WORK"
+    exit "$status"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    for f in "$WORK"/*.log; do
+        [ -f "$f" ] && { echo "--- $f" >&2; tail -n 40 "$f" >&2; }
+    done
+    exit 1
+}
+
+ok() { echo "ok: $*"; }
+
+# A free loopback TCP port below the kernel's ephemeral range (32768+), so that client
+# sockets and port-0 servers of tests running in parallel cannot take it meanwhile.
+free_port() {
+    local p
+    for _ in $(seq 1 50); do
+        p=$(( 20000 + RANDOM % 12000 ))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            echo "$p"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# Emulated Gramine /dev/attestation whose "quote" is fixed bytes: fine for
+# the server (it only embeds it); a verifier refuses it.
+fake_attestation() {
+    local dir="$1"
+    mkdir -p "$dir"
+    printf dcap >"$dir/attestation_type"
+    : >"$dir/user_report_data"
+    head -c 1200 /dev/urandom >"$dir/quote"
+}
+
+# start_enclave NAME ARGS... : runs mse-enclave with --port 0 and waits for its port.
+# Sets PORT and SERVER_PID; log in $WORK/NAME.log.
+start_enclave() {
+    local name="$1"
+    shift
+    rm -f "$WORK/$name.port"
+    "$ENCLAVE" --host 127.0.0.1 --port 0 --port-file "$WORK/$name.port" --max-seconds 120 "$@" \
+        >"$WORK/$name.log" 2>&1 &
+    SERVER_PID=$!
+    PIDS+=("$SERVER_PID")
+    for _ in $(seq 1 300); do
+        [ -s "$WORK/$name.port" ] && break
+        kill -0 "$SERVER_PID" 2>/dev/null || fail "$name exited at start"
+        sleep 0.05
+    done
+    [ -s "$WORK/$name.port" ] || fail "$name did not report its port"
+    PORT=$(cat "$WORK/$name.port")
+}
+
+# wait_http URL CURL_ARGS... : until URL answers 200 (bounded).
+wait_http() {
+    local url="$1"
+    shift
+    for _ in $(seq 1 300); do
+        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$@" "$url" || true)
+        [ "$code" = 200 ] && return 0
+        sleep 0.1
+    done
+    fail "$url never answered 200 (last $code)"
+}
+
+# post_config URL BODY [CONTENT_TYPE] -> prints "<code> <body>"
+post_config() {
+    local url="$1" body="$2" ct="${3:-application/json}"
+    curl -sk --max-time 10 -o "$WORK/resp" -w '%{http_code}' -X POST -H "Content-Type: $ct" \
+        --data-binary "$body" "$url" || true
+}
+
+expect_code() {
+    local want="$1" got="$2" what="$3"
+    [ "$got" = "$want" ] || fail "$what: expected HTTP $want, got $got ($(cat "$WORK/resp" 2>/dev/null))"
+    ok "$what -> $want"
+}
+
+# make_context NAME : plain code + mse context new; sets CTX, UUID, KEY, ENC.
+make_context() {
+    local name="$1"
+    shift
+    mkdir -p "$WORK/$name.code/static"
+    echo "index of $name" >"$WORK/$name.code/index.html"
+    echo "body{}" >"$WORK/$name.code/static/style.css"
+    (cd "$WORK" && "$MSE" context new --code "$name.code" --name "$name" --san localhost \
+        --out "$WORK/$name.context.toml" "$@" \
+        >/dev/null) || fail "mse context new"
+    CTX="$WORK/$name.context.toml"
+    ENC="$WORK/$name.code.enc"
+    UUID=$(sed -n 's/^id = "\(.*\)"$/\1/p' "$CTX")
+    KEY=$(sed -n 's/^code_secret_key = "\(.*\)"$/\1/p' "$CTX")
+    [ ${#UUID} = 36 ] && [ ${#KEY} = 64 ] || fail "context $CTX lacks id/code_secret_key"
+}
+
+# The certificate the server presents on PORT (PEM on stdout; retried: s_client
+# under load occasionally gives up before the handshake completes).
+presented_cert() {
+    local out="$WORK/presented.$$.pem"
+    for _ in 1 2 3 4 5; do
+        openssl s_client -connect "127.0.0.1:$1" -servername localhost </dev/null 2>"$WORK/s_client.err" |
+            openssl x509 -outform PEM >"$out" 2>/dev/null || true
+        [ -s "$out" ] && { cat "$out"; return 0; }
+        sleep 0.2
+    done
+    echo "presented_cert: no certificate from port $1: $(tail -3 "$WORK/s_client.err")" >&2
+    return 1
+}
+
+# same_cert A.pem B.pem: the same certificate (DER equality).
+same_cert() {
+    cmp -s <(openssl x509 -in "$1" -outform DER) <(openssl x509 -in "$2" -outform DER)
+}
+
+# The configuration-phase abuse suite: every bad request is refused with its
+# status and the server keeps waiting. Needs URL, UUID, KEY.
+abuse_config() {
+    local url="$1" extra="${2:-}"
+    local good="{\"uuid\":\"$UUID\",\"code_secret_key\":\"$KEY\"$extra}"
+    expect_code 400 "$(post_config "$url" '{bad json')" "bad JSON"
+    expect_code 400 "$(post_config "$url" '[1,2]')" "JSON array"
+    expect_code 400 "$(post_config "$url" "{\"uuid\":\"$UUID\",\"uuid\":\"$UUID\",\"code_secret_key\":\"$KEY\"$extra}")" "duplicate key"
+    expect_code 400 "$(post_config "$url" "{\"uuid\":\"$UUID\",\"code_secret_key\":\"zz\"$extra}")" "bad hex key"
+    expect_code 400 "$(post_config "$url" "{\"uuid\":\"$UUID\",\"code_secret_key\":\"$KEY\",\"x\":1$extra}")" "unknown field"
+    expect_code 403 "$(post_config "$url" "{\"uuid\":\"00000000-0000-4000-8000-000000000000\",\"code_secret_key\":\"$KEY\"$extra}")" "wrong uuid"
+    expect_code 415 "$(post_config "$url" "$good" text/plain)" "wrong content type"
+    expect_code 415 "$(post_config "$url" "$good" application/jsonp)" "content type with a JSON prefix"
+    expect_code 403 "$(post_config "$url" "{\"uuid\":\"00000000-0000-4000-8000-000000000000\",\"code_secret_key\":\"$KEY\"$extra}" 'application/json; charset=utf-8')" "JSON with a charset parameter (accepted, then wrong uuid)"
+    head -c 100000 /dev/zero >"$WORK/big"
+    expect_code 413 "$(post_config "$url" "@$WORK/big")" "oversized body"
+    # A body beyond the hard cap is cut by libevent itself (413, not logged).
+    head -c 3000000 /dev/zero >"$WORK/huge"
+    expect_code 413 "$(post_config "$url" "@$WORK/huge")" "huge body"
+    local wrongkey
+    wrongkey=$(printf '%064d' 0)
+    expect_code 400 "$(post_config "$url" "{\"uuid\":\"$UUID\",\"code_secret_key\":\"$wrongkey\"$extra}")" "key that does not decrypt the code"
+    code=$(curl -sk -o "$WORK/resp" -w '%{http_code}' "$url")
+    expect_code 405 "$code" "GET on the configuration endpoint"
+    code=$(curl -sk -o "$WORK/resp" -w '%{http_code}' "${url%/.well-known/mse/configure}/app")
+    expect_code 404 "$code" "app path before configuration"
+}
