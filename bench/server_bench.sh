@@ -31,7 +31,7 @@ trap cleanup EXIT
 free_port() {
     local p
     for _ in $(seq 1 50); do
-        p=$(( 20000 + RANDOM % 30000 ))
+        p=$(( 20000 + RANDOM % 12000 ))
         (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
     done
     return 1

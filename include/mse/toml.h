@@ -89,7 +89,7 @@ void mse_toml_free(struct mse_toml *v);
 /*
  * Serialize a root table exactly as tomli-w 1.0.0 `dumps` does (no
  * multiline strings). *out is malloc'd, NUL-terminated, *len bytes.
- * MSE_ERR_UNSUPPORTED for floats (Python's repr is not reproduced),
+ * MSE_ERR_UNSUPPORTED for floats (use mse_toml_write_ex to print them),
  * MSE_ERR_ARG if root is not a table, MSE_ERR_LIMIT past the depth limit.
  */
 MSE_MUST_USE mse_err mse_toml_write(const struct mse_toml *root, char **out, size_t *len)

@@ -37,11 +37,12 @@ fail() {
 
 ok() { echo "ok: $*"; }
 
-# A free loopback TCP port (bound then released; the race is harmless in tests).
+# A free loopback TCP port below the kernel's ephemeral range (32768+), so that client
+# sockets and port-0 servers of tests running in parallel cannot take it meanwhile.
 free_port() {
     local p
     for _ in $(seq 1 50); do
-        p=$(( 20000 + RANDOM % 30000 ))
+        p=$(( 20000 + RANDOM % 12000 ))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             echo "$p"
             return 0
@@ -83,7 +84,7 @@ start_enclave() {
 wait_http() {
     local url="$1"
     shift
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 300); do
         code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$@" "$url" || true)
         [ "$code" = 200 ] && return 0
         sleep 0.1
