@@ -32,8 +32,11 @@ struct mse_tls_conn;
  * validating the server certificate: the certificate is what mse verifies
  * afterwards, against the quote it carries, not against a web PKI. Nothing
  * may be sent on the connection before that verification succeeded.
- * timeout_ms bounds connect and handshake together. errbuf gets a one-line
- * reason. Errors: MSE_ERR_NET_RESOLVE, _CONNECT, _TIMEOUT, _TLS, _NO_CERT.
+ * timeout_ms bounds name resolution, connect and handshake together. errbuf
+ * gets a one-line reason. Errors: MSE_ERR_NET_RESOLVE, _CONNECT, _TIMEOUT,
+ * _TLS, _NO_CERT. These functions and mse_tls_write/read/close block SIGPIPE
+ * in the calling thread while OpenSSL may write (a peer reset is an error,
+ * never a fatal signal) and restore the mask; dispositions are not changed.
  */
 MSE_MUST_USE mse_err mse_tls_connect(const struct mse_endpoint *ep, int timeout_ms,
                                      struct mse_tls_conn **out, char *errbuf, size_t errlen)
