@@ -154,9 +154,15 @@ static void test_close_before_handshake(void **state)
     pid_t pid = start(CLOSE_AT_ONCE, &ep);
     struct mse_tls_conn *c = NULL;
     char err[256] = "";
-    assert_int_equal(mse_tls_connect(&ep, 5000, &c, err, sizeof err), MSE_ERR_NET_TLS);
+    /* The reset may reach the socket before the connect completes (then it is a refused
+     * connection) or after (a failed handshake): both are a prompt, named failure. */
+    mse_err e = mse_tls_connect(&ep, 5000, &c, err, sizeof err);
     assert_null(c);
-    assert_non_null(strstr(err, "TLS handshake with 127.0.0.1 failed"));
+    if (e == MSE_ERR_NET_TLS)
+        assert_non_null(strstr(err, "TLS handshake with 127.0.0.1 failed"));
+    else
+        assert_int_equal(e, MSE_ERR_NET_CONNECT);
+    assert_true(err[0] != '\0');
     stop(pid);
 }
 
