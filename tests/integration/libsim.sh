@@ -7,40 +7,10 @@ set -euo pipefail
 MSE="$MSE_BUILD_DIR/mse"
 SIM="$MSE_BUILD_DIR/mse-sim"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/mse-sim-test.XXXXXX")"
-PIDS=()
 export XDG_CACHE_HOME="$WORK/cache" MSE_CONF_PATH="$WORK/conf" HOME="$WORK/home"
 unset MSE_PCCS_URL
 export MSE_QCNL_CONF="$WORK/no-qcnl.conf"
-
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$WORK"/*.log; do
-        [ -f "$f" ] && { echo "--- $f" >&2; tail -n 30 "$f" >&2; }
-    done
-    exit 1
-}
-ok() { echo "ok: $*"; }
-
-# Below the kernel's ephemeral range (32768+): parallel tests' client sockets never take it.
-free_port() {
-    local p
-    for _ in $(seq 1 50); do
-        p=$((20000 + RANDOM % 12000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            echo "$p"
-            return 0
-        fi
-    done
-    return 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/libcommon.sh"
 
 # start_pccs NAME [faults...]: sets PCCS_PORT (the server's), log in $WORK/NAME.log
 start_pccs() {
