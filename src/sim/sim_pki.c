@@ -11,7 +11,6 @@
  * digits r||s, the way Intel's PCS signs them.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,16 +108,6 @@ static mse_err pck_pcesvn(X509 *pck, uint16_t *out)
     return err;
 }
 
-__attribute__((format(printf, 3, 4))) static void set_err(char *buf, size_t len, const char *fmt,
-                                                          ...)
-{
-    va_list ap;
-    if (!buf || !len)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(buf, len, fmt, ap);
-    va_end(ap);
-}
 
 mse_err mse_sim_sign_raw(EVP_PKEY *key, const void *msg, size_t len, uint8_t sig[64])
 {
@@ -656,7 +645,8 @@ mse_err mse_sim_pki_init(const char *dir, const struct mse_sim_pki_opts *o, char
     MSE_CHECK_OUT(write_bytes(sub, "00906ed50000.json", tcb_json, strlen(tcb_json)));
 out:
     if (err != MSE_OK)
-        set_err(errbuf, errlen, "cannot create the test PKI in %s: %s", dir, mse_err_str(err));
+        (void)mse_say(errbuf, errlen, err, "cannot create the test PKI in %s: %s", dir,
+                      mse_err_str(err));
     EVP_PKEY_free(root_key);
     EVP_PKEY_free(ca_key);
     EVP_PKEY_free(pck_key);

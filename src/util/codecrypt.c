@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,19 +22,6 @@
 #include "util/codecrypt.h"
 #include "util/util.h"
 
-static mse_err say(char *errbuf, size_t errlen, mse_err err, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static mse_err say(char *errbuf, size_t errlen, mse_err err, const char *fmt, ...)
-{
-    if (errbuf && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(errbuf, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return err;
-}
 
 mse_err mse_code_encrypt(const uint8_t key[MSE_CODE_KEY_BYTES],
                          const uint8_t nonce[MSE_CODE_NONCE_BYTES], const uint8_t *plain,
@@ -145,9 +131,9 @@ static mse_err walk(const char *root, const char *rel, struct list *out, int dep
     char path[PATH_MAX];
     int pn = snprintf(path, sizeof path, "%s%s%s", root, *rel ? "/" : "", rel);
     MSE_ENSURE(pn > 0 && (size_t)pn < sizeof path, MSE_ERR_LIMIT);
-    MSE_ENSURE(depth < 64, say(errbuf, errlen, MSE_ERR_LIMIT, "%s: nested too deep", path));
+    MSE_ENSURE(depth < 64, mse_say(errbuf, errlen, MSE_ERR_LIMIT, "%s: nested too deep", path));
     DIR *d = opendir(path);
-    MSE_ENSURE(d != NULL, say(errbuf, errlen, errno == ENOENT ? MSE_ERR_FILE_NOT_FOUND : MSE_ERR_IO,
+    MSE_ENSURE(d != NULL, mse_say(errbuf, errlen, errno == ENOENT ? MSE_ERR_FILE_NOT_FOUND : MSE_ERR_IO,
                               "cannot list %s: %s", path, strerror(errno)));
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
         char full[PATH_MAX];
@@ -157,12 +143,12 @@ static mse_err walk(const char *root, const char *rel, struct list *out, int dep
         int fn = snprintf(full, sizeof full, "%s/%s", path, e->d_name);
         MSE_ENSURE_OUT(fn > 0 && (size_t)fn < sizeof full, MSE_ERR_LIMIT);
         MSE_ENSURE_OUT(mse_toml_utf8_valid(e->d_name, strlen(e->d_name)),
-                       say(errbuf, errlen, MSE_ERR_CONTEXT, "file name is not UTF-8: %s", full));
+                       mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "file name is not UTF-8: %s", full));
         MSE_ENSURE_OUT(lstat(full, &st) == 0,
-                       say(errbuf, errlen, MSE_ERR_IO, "cannot stat %s", full));
+                       mse_say(errbuf, errlen, MSE_ERR_IO, "cannot stat %s", full));
         /* A link could point outside the code; its target would be encrypted unseen. */
         MSE_ENSURE_OUT(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode),
-                       say(errbuf, errlen, MSE_ERR_CONTEXT,
+                       mse_say(errbuf, errlen, MSE_ERR_CONTEXT,
                            "%s is a symbolic link or special file; only regular files and "
                            "directories are allowed in the code",
                            full));
@@ -262,7 +248,7 @@ mse_err mse_code_encrypt_dir(const char *src_dir, const char *dst_dir,
             err = mse_file_write_atomic(out, enc, elen, 0644);
         free(enc);
         if (err != MSE_OK) {
-            say(errbuf, errlen, err, "cannot encrypt %s to %s", in, out);
+            mse_say(errbuf, errlen, err, "cannot encrypt %s to %s", in, out);
             goto out;
         }
     }

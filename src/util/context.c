@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,19 +27,6 @@
 #define LIBPAL_LIMIT (256u << 20)
 #define TEMPLATE_LIMIT (4u << 20)
 
-static mse_err say(char *errbuf, size_t errlen, mse_err err, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static mse_err say(char *errbuf, size_t errlen, mse_err err, const char *fmt, ...)
-{
-    if (errbuf && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(errbuf, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return err;
-}
 
 void mse_context_free(struct mse_context *c)
 {
@@ -78,12 +64,12 @@ static mse_err get_str(const struct mse_toml *t, const char *key, bool required,
     struct mse_toml *v = mse_toml_get(t, key);
     *out = NULL;
     if (!v) {
-        MSE_ENSURE(!required, say(errbuf, errlen, MSE_ERR_CONTEXT, "context: [%s] %s is missing",
+        MSE_ENSURE(!required, mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "context: [%s] %s is missing",
                                   section, key));
         return MSE_OK;
     }
     MSE_ENSURE(v->type == MSE_TOML_STRING && strlen(v->s) == v->slen,
-               say(errbuf, errlen, MSE_ERR_CONTEXT, "context: [%s] %s is not a string", section,
+               mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "context: [%s] %s is not a string", section,
                    key));
     *out = strdup(v->s);
     MSE_ENSURE(*out != NULL, MSE_ERR_NOMEM);
@@ -96,7 +82,7 @@ static mse_err get_hex(const struct mse_toml *t, const char *key, uint8_t *out, 
     struct mse_toml *v = mse_toml_get(t, key);
     MSE_ENSURE(v && v->type == MSE_TOML_STRING && v->slen == 2 * n &&
                    mse_hex_decode(v->s, v->slen, out, n) == MSE_OK,
-               say(errbuf, errlen, MSE_ERR_CONTEXT, "context: [%s] %s must be %zu hex digits",
+               mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "context: [%s] %s must be %zu hex digits",
                    section, key, 2 * n));
     return MSE_OK;
 }
@@ -133,9 +119,9 @@ static mse_err parse_fields(struct mse_context *c, char *errbuf, size_t errlen)
     const struct mse_toml *doc = c->doc, *cfg, *inst, *rt;
     MSE_TRY(get_str(doc, "version", true, &c->version, errbuf, errlen, "top"));
     MSE_ENSURE(strncmp(c->version, "2.", 2) == 0,
-               say(errbuf, errlen, MSE_ERR_CONTEXT, "context: version %s is not 2.x", c->version));
+               mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "context: version %s is not 2.x", c->version));
     cfg = mse_toml_get_type(doc, "config", MSE_TOML_TABLE);
-    MSE_ENSURE(cfg, say(errbuf, errlen, MSE_ERR_CONTEXT, "context: [config] is missing"));
+    MSE_ENSURE(cfg, mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "context: [config] is missing"));
     MSE_TRY(get_str(cfg, "name", true, &c->name, errbuf, errlen, "config"));
     MSE_TRY(get_str(cfg, "project", false, &c->project, errbuf, errlen, "config"));
     MSE_TRY(get_str(cfg, "docker", false, &c->docker, errbuf, errlen, "config"));
@@ -148,12 +134,12 @@ static mse_err parse_fields(struct mse_context *c, char *errbuf, size_t errlen)
     struct mse_toml *req = mse_toml_get(cfg, "tests_requirements");
     if (req) {
         MSE_ENSURE(req->type == MSE_TOML_ARRAY,
-                   say(errbuf, errlen, MSE_ERR_CONTEXT, "context: tests_requirements not a list"));
+                   mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "context: tests_requirements not a list"));
         c->tests_requirements = calloc(req->n ? req->n : 1, sizeof *c->tests_requirements);
         MSE_ENSURE(c->tests_requirements != NULL, MSE_ERR_NOMEM);
         for (size_t k = 0; k < req->n; k++) {
             MSE_ENSURE(req->items[k]->type == MSE_TOML_STRING,
-                       say(errbuf, errlen, MSE_ERR_CONTEXT,
+                       mse_say(errbuf, errlen, MSE_ERR_CONTEXT,
                            "context: tests_requirements holds a non-string"));
             c->tests_requirements[k] = strdup(req->items[k]->s);
             MSE_ENSURE(c->tests_requirements[k] != NULL, MSE_ERR_NOMEM);
@@ -167,11 +153,11 @@ static mse_err parse_fields(struct mse_context *c, char *errbuf, size_t errlen)
     inst = mse_toml_get(doc, "instance");
     if (inst) {
         MSE_ENSURE(inst->type == MSE_TOML_TABLE,
-                   say(errbuf, errlen, MSE_ERR_CONTEXT, "context: [instance] is not a table"));
+                   mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "context: [instance] is not a table"));
         c->has_instance = true;
         MSE_TRY(get_str(inst, "id", true, &c->instance_id, errbuf, errlen, "instance"));
         MSE_ENSURE(mse_context_uuid_ok(c->instance_id),
-                   say(errbuf, errlen, MSE_ERR_CONTEXT, "context: [instance] id is not a UUID"));
+                   mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "context: [instance] id is not a UUID"));
         MSE_TRY(get_str(inst, "config_domain_name", false, &c->config_domain_name, errbuf, errlen,
                         "instance"));
         MSE_TRY(get_str(inst, "expires_at", false, &c->expires_at, errbuf, errlen, "instance"));
@@ -180,19 +166,19 @@ static mse_err parse_fields(struct mse_context *c, char *errbuf, size_t errlen)
         struct mse_toml *size = mse_toml_get(inst, "enclave_size");
         if (size) {
             MSE_ENSURE(size->type == MSE_TOML_INT && size->i > 0,
-                       say(errbuf, errlen, MSE_ERR_CONTEXT,
+                       mse_say(errbuf, errlen, MSE_ERR_CONTEXT,
                            "context: [instance] enclave_size is not a positive integer"));
             c->enclave_size = size->i;
         }
         struct mse_toml *nonces = mse_toml_get(inst, "nonces");
         if (nonces) {
             MSE_ENSURE(nonces->type == MSE_TOML_TABLE,
-                       say(errbuf, errlen, MSE_ERR_CONTEXT, "context: [instance.nonces] not a table"));
+                       mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "context: [instance.nonces] not a table"));
             for (size_t k = 0; k < nonces->n; k++) {
                 uint8_t nonce[MSE_CODE_NONCE_BYTES];
                 const struct mse_toml_kv *kv = &nonces->kv[k];
                 MSE_ENSURE(strlen(kv->key) == kv->klen && kv->klen > 0,
-                           say(errbuf, errlen, MSE_ERR_CONTEXT, "context: bad nonce path"));
+                           mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "context: bad nonce path"));
                 MSE_TRY(get_hex(nonces, kv->key, nonce, sizeof nonce, errbuf, errlen,
                                 "instance.nonces"));
                 MSE_TRY(mse_context_set_nonce(c, kv->key, nonce));
@@ -202,7 +188,7 @@ static mse_err parse_fields(struct mse_context *c, char *errbuf, size_t errlen)
     rt = mse_toml_get(doc, "runtime");
     if (rt) {
         MSE_ENSURE(rt->type == MSE_TOML_TABLE,
-                   say(errbuf, errlen, MSE_ERR_CONTEXT, "context: [runtime] is not a table"));
+                   mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "context: [runtime] is not a table"));
         c->has_runtime = true;
         MSE_TRY(get_str(rt, "libpal", true, &c->libpal, errbuf, errlen, "runtime"));
         MSE_TRY(get_hex(rt, "libpal_sha256", c->libpal_sha256, 32, errbuf, errlen, "runtime"));
@@ -222,7 +208,7 @@ mse_err mse_context_parse(const uint8_t *data, size_t len, struct mse_context *c
     memset(c, 0, sizeof *c);
     mse_err err = mse_toml_parse(data, len, &c->doc, &line);
     if (err != MSE_OK)
-        return say(errbuf, errlen, err, "context is not valid TOML (line %zu)", line);
+        return mse_say(errbuf, errlen, err, "context is not valid TOML (line %zu)", line);
     err = parse_fields(c, errbuf, errlen);
     if (err != MSE_OK)
         mse_context_free(c);
@@ -314,7 +300,7 @@ mse_err mse_context_load(const char *path, struct mse_context *c, char *errbuf, 
     memset(c, 0, sizeof *c);
     mse_err err = mse_file_read(path, MSE_CONTEXT_LIMIT, &data, &len);
     if (err != MSE_OK)
-        return say(errbuf, errlen, err, "%s: %s", path, mse_err_str(err));
+        return mse_say(errbuf, errlen, err, "%s: %s", path, mse_err_str(err));
     err = mse_context_parse(data, len, c, errbuf, errlen);
     mse_wipe(data, len);
     free(data);
@@ -453,7 +439,7 @@ static mse_err render(const char *tpl, const struct var *vars, size_t nvars, str
             return sb_put(out, p, strlen(p));
         MSE_TRY(sb_put(out, p, (size_t)(open - p)));
         const char *close = strstr(open + 2, "}}");
-        MSE_ENSURE(close, say(errbuf, errlen, MSE_ERR_CONTEXT, "template: unclosed {{"));
+        MSE_ENSURE(close, mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "template: unclosed {{"));
         const char *a = open + 2, *z = close;
         while (a < z && *a == ' ')
             a++;
@@ -464,9 +450,9 @@ static mse_err render(const char *tpl, const struct var *vars, size_t nvars, str
         for (size_t k = 0; k < nvars; k++)
             if (strlen(vars[k].name) == n && memcmp(vars[k].name, a, n) == 0)
                 v = &vars[k];
-        MSE_ENSURE(v, say(errbuf, errlen, MSE_ERR_CONTEXT, "template: unknown variable %.*s",
+        MSE_ENSURE(v, mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "template: unknown variable %.*s",
                           (int)n, a));
-        MSE_ENSURE(v->value, say(errbuf, errlen, MSE_ERR_CONTEXT,
+        MSE_ENSURE(v->value, mse_say(errbuf, errlen, MSE_ERR_CONTEXT,
                                  "template uses %s, which the context does not set", v->name));
         MSE_TRY(v->raw ? sb_put(out, v->value, strlen(v->value)) : sb_put_escaped(out, v->value));
         p = close + 2;
@@ -480,14 +466,14 @@ static mse_err check_file(const char *what, const char *path, const uint8_t want
     char have_hex[65], want_hex[65];
     mse_err err = mse_file_read(path, limit, data, len);
     if (err != MSE_OK)
-        return say(errbuf, errlen, err, "runtime %s %s: %s", what, path, mse_err_str(err));
+        return mse_say(errbuf, errlen, err, "runtime %s %s: %s", what, path, mse_err_str(err));
     MSE_ENSURE(EVP_Digest(*data, *len, md, NULL, EVP_sha256(), NULL) == 1, MSE_ERR_CRYPTO);
     if (!mse_ct_eq(md, want, 32)) {
         mse_hex_encode(md, 32, have_hex);
         mse_hex_encode(want, 32, want_hex);
         free(*data);
         *data = NULL;
-        return say(errbuf, errlen, MSE_ERR_CONTEXT,
+        return mse_say(errbuf, errlen, MSE_ERR_CONTEXT,
                    "runtime %s %s has sha256 %s, the context expects %s", what, path, have_hex,
                    want_hex);
     }
@@ -509,7 +495,7 @@ static mse_err code_entries(const struct mse_context *c, const char *code_dir, c
         uint8_t *plain = NULL, *enc = NULL, md[32];
         size_t plen = 0, elen = 0;
         const uint8_t *nonce = mse_context_nonce(c, paths[k]);
-        MSE_ENSURE_OUT(nonce, say(errbuf, errlen, MSE_ERR_CONTEXT,
+        MSE_ENSURE_OUT(nonce, mse_say(errbuf, errlen, MSE_ERR_CONTEXT,
                                   "context has no nonce for code file %s", paths[k]));
         int fn = snprintf(full, sizeof full, "%s/%s", code_dir, paths[k]);
         MSE_ENSURE_OUT(fn > 0 && (size_t)fn < sizeof full, MSE_ERR_LIMIT);
@@ -544,18 +530,18 @@ mse_err mse_fingerprint_context(const struct mse_context *c, const char *code_di
     struct sbuf entries = {0}, rendered = {0};
     char *expanded = NULL, size_str[32] = "";
     MSE_ENSURE(c->has_runtime,
-               say(errbuf, errlen, MSE_ERR_CONTEXT,
+               mse_say(errbuf, errlen, MSE_ERR_CONTEXT,
                    "context has no [runtime] section (libpal, manifest_template and their "
                    "sha256): see docs/formats/context.md"));
     MSE_ENSURE(c->has_key,
-               say(errbuf, errlen, MSE_ERR_CONTEXT, "context has no [config] code_secret_key"));
+               mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "context has no [config] code_secret_key"));
     MSE_CHECK_OUT(check_file("libpal", c->libpal, c->libpal_sha256, LIBPAL_LIMIT, &libpal,
                              &libpal_len, errbuf, errlen));
     MSE_CHECK_OUT(check_file("manifest template", c->manifest_template,
                              c->manifest_template_sha256, TEMPLATE_LIMIT, &tpl, &tpl_len, errbuf,
                              errlen));
     MSE_ENSURE_OUT(strlen((const char *)tpl) == tpl_len,
-                   say(errbuf, errlen, MSE_ERR_CONTEXT, "manifest template holds a NUL byte"));
+                   mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "manifest template holds a NUL byte"));
     const char *mount = c->code_dir ? c->code_dir : DEFAULT_CODE_DIR;
     MSE_CHECK_OUT(code_entries(c, code_dir, mount, &entries, errbuf, errlen));
     if (c->enclave_size)
@@ -580,7 +566,7 @@ mse_err mse_fingerprint_context(const struct mse_context *c, const char *code_di
     err = mse_measure_manifest_sgx((const uint8_t *)expanded, expanded_len, libpal, libpal_len,
                                    mrenclave, NULL);
     if (err != MSE_OK)
-        MSE_GOTO_OUT(say(errbuf, errlen, err, "cannot measure the rendered manifest: %s",
+        MSE_GOTO_OUT(mse_say(errbuf, errlen, err, "cannot measure the rendered manifest: %s",
                          mse_err_str(err)));
     if (manifest_sgx) {
         *manifest_sgx = expanded;

@@ -22,6 +22,13 @@ MSE_MUST_USE mse_err mse_file_read(const char *path, size_t limit, uint8_t **dat
 MSE_MUST_USE mse_err mse_file_write_atomic(const char *path, const void *data, size_t len,
                                            unsigned mode);
 
+/*
+ * Leave a one-line reason in errbuf (when errbuf is not NULL) and return err,
+ * so an error path reads `return mse_say(errbuf, errlen, MSE_ERR_X, "...", ...);`.
+ */
+mse_err mse_say(char *errbuf, size_t errlen, mse_err err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Current UTC time in seconds (the only clock read in mse). */
 int64_t mse_time_now(void);
 
