@@ -11,6 +11,7 @@
 #include <mse/bytes.h>
 
 #include "pki.h"
+#include "sim/sim.h"
 #include "testlib.h"
 
 EVP_PKEY *pki_key(void)
@@ -22,19 +23,7 @@ EVP_PKEY *pki_key(void)
 
 void pki_sign_raw(EVP_PKEY *key, const void *msg, size_t len, uint8_t sig[64])
 {
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    unsigned char der[128];
-    size_t der_len = sizeof der;
-    assert_int_equal(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key), 1);
-    assert_int_equal(EVP_DigestSign(md, der, &der_len, msg, len), 1);
-    EVP_MD_CTX_free(md);
-    const unsigned char *p = der;
-    ECDSA_SIG *s = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
-    assert_non_null(s);
-    memset(sig, 0, 64);
-    assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_r(s), sig, 32), 32);
-    assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_s(s), sig + 32, 32), 32);
-    ECDSA_SIG_free(s);
+    assert_int_equal(mse_sim_sign_raw(key, msg, len, sig), MSE_OK);
 }
 
 void pki_sign_hex(EVP_PKEY *key, const char *text, size_t len, char out[129])
