@@ -9,8 +9,8 @@
  * (non-critical) with REPORTDATA = SHA-256(X9.62 uncompressed public point)
  * || the enclave's X25519 public key (zeros when none).
  */
-#ifndef MSE_ENCLAVE_H
-#define MSE_ENCLAVE_H
+#ifndef MSE_ATTESTER_H
+#define MSE_ATTESTER_H
 
 #include <stddef.h>
 #include <stdint.h>

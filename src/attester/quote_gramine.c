@@ -17,7 +17,7 @@
 #include <mse/guard.h>
 #include <mse/quote.h>
 
-#include "enclave.h"
+#include "attester.h"
 #include "util/util.h"
 
 #define ROOT_MAX 4096

@@ -31,7 +31,7 @@
 #include <mse/guard.h>
 #include <mse/ratls.h>
 
-#include "enclave.h"
+#include "attester.h"
 
 #define SUBJECT_MAX 1024 /* bytes of an RFC 4514 subject string */
 #define RDN_VALUE_MAX 256

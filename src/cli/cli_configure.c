@@ -35,7 +35,7 @@
 #include "cli.h"
 #include "cli_configure.h"
 #include "cli_verify.h"
-#include "util/context.h"
+#include "context/context.h"
 #include "util/util.h"
 
 #define CONFIG_PATH "/.well-known/mse/configure"

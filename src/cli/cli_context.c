@@ -17,7 +17,7 @@
 
 #include "cli.h"
 #include "context_new.h"
-#include "util/context.h"
+#include "context/context.h"
 #include "util/util.h"
 
 

@@ -24,8 +24,8 @@
 
 #include "cli.h"
 #include "context_new.h"
-#include "util/codecrypt.h"
-#include "util/context.h"
+#include "codecrypt/codecrypt.h"
+#include "context/context.h"
 #include "util/util.h"
 
 #define OWNER_CERT_MAX (1u << 20)

@@ -18,8 +18,8 @@
 #include <mse/measure.h>
 
 #include "cli.h"
-#include "util/context.h"
-#include "util/manifest_expand.h"
+#include "context/context.h"
+#include "measure/manifest_expand.h"
 #include "util/util.h"
 
 #define MANIFEST_LIMIT (16u << 20)

@@ -25,8 +25,8 @@
 #include <mse/net.h>
 
 #include "cli_verify.h"
-#include "util/cache.h"
-#include "util/context.h"
+#include "net/cache.h"
+#include "context/context.h"
 #include "util/util.h"
 
 #define EVIDENCE_MAX (8u << 20)

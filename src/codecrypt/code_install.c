@@ -12,7 +12,7 @@
 #include <mse/bytes.h>
 #include <mse/guard.h>
 
-#include "util/code_install.h"
+#include "codecrypt/code_install.h"
 #include "util/util.h"
 
 #define PATH_CAP 4096

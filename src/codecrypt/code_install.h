@@ -10,7 +10,7 @@
 
 #include <mse/err.h>
 
-#include "util/codecrypt.h"
+#include "codecrypt/codecrypt.h"
 
 /*
  * Decrypt every regular file P.enc under enc_dir into out_dir/P (out_dir must

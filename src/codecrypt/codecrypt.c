@@ -19,7 +19,7 @@
 #include <mse/rd.h>
 #include <mse/toml.h>
 
-#include "util/codecrypt.h"
+#include "codecrypt/codecrypt.h"
 #include "util/util.h"
 
 

@@ -18,9 +18,9 @@
 #include <mse/measure.h>
 #include <mse/toml.h>
 
-#include "util/context.h"
-#include "util/manifest_expand.h"
-#include "util/pyfloat.h"
+#include "context/context.h"
+#include "measure/manifest_expand.h"
+#include "measure/pyfloat.h"
 #include "util/util.h"
 
 #define DEFAULT_CODE_DIR "/opt/input/code"

@@ -15,7 +15,7 @@
 #include <mse/err.h>
 #include <mse/toml.h>
 
-#include "util/codecrypt.h"
+#include "codecrypt/codecrypt.h"
 
 #define MSE_CONTEXT_FILE "context.mse"
 #define MSE_CONTEXT_LIMIT (4u << 20)

@@ -36,8 +36,8 @@
 #include <mse/manifest.h>
 #include <mse/toml.h>
 
-#include "manifest_expand.h"
-#include "util/pyfloat.h"
+#include "measure/manifest_expand.h"
+#include "measure/pyfloat.h"
 
 #define MAX_SYMLINK_DEPTH 40
 #define MAX_TRUSTED 1000000

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/pyfloat.h"
+#include "measure/pyfloat.h"
 
 size_t mse_py_float_repr(double f, char *buf, size_t cap)
 {

@@ -11,8 +11,8 @@
 #include <mse/collateral.h>
 #include <mse/guard.h>
 
-#include "cache.h"
-#include "util.h"
+#include "net/cache.h"
+#include "util/util.h"
 
 #define CACHE_ITEM_MAX (4u << 20)
 

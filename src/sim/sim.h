@@ -17,7 +17,7 @@
 #include <mse/err.h>
 #include <mse/verify.h>
 
-#include "enclave/enclave.h"
+#include "attester/attester.h"
 
 /* What the simulated enclave reports about itself. */
 struct mse_sim_enclave {

@@ -17,7 +17,7 @@
 #include <mse/mse.h>
 #include <mse/time.h>
 
-#include "enclave/enclave.h"
+#include "attester/attester.h"
 #include "srv/srv.h"
 #include "util/util.h"
 #ifdef MSE_HAVE_SIM

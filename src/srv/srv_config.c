@@ -24,7 +24,7 @@
 #include <mse/rd.h>
 
 #include "srv_int.h"
-#include "util/code_install.h"
+#include "codecrypt/code_install.h"
 
 /* "application/json", optionally followed by parameters ("; charset=utf-8"). */
 static bool content_type_json(struct evhttp_request *req)

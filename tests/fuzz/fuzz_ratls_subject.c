@@ -13,7 +13,7 @@
 #include <mse/quote.h>
 #include <mse/ratls.h>
 
-#include "enclave/enclave.h"
+#include "attester/attester.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

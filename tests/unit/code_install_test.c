@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "testlib.h"
-#include "util/code_install.h"
+#include "codecrypt/code_install.h"
 #include "util/util.h"
 
 static const uint8_t key[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,

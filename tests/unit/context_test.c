@@ -19,9 +19,9 @@
 #include <mse/measure.h>
 
 #include "testlib.h"
-#include "util/codecrypt.h"
-#include "util/context.h"
-#include "util/manifest_expand.h"
+#include "codecrypt/codecrypt.h"
+#include "context/context.h"
+#include "measure/manifest_expand.h"
 #include "util/util.h"
 
 static void load_real(struct mse_context *c)

@@ -14,7 +14,7 @@
 #include <mse/measure.h>
 
 #include "testlib.h"
-#include "util/manifest_expand.h"
+#include "measure/manifest_expand.h"
 
 static void expand_vector(const char *dir, const char *root, const char *mr_hex)
 {

@@ -6,7 +6,7 @@
 #include <mse/net.h>
 
 #include "testlib.h"
-#include "util/cache.h"
+#include "net/cache.h"
 
 static void expect_ep(const char *in, const char *host, const char *port, bool ip)
 {

@@ -8,7 +8,7 @@
 
 #include <mse/quote.h>
 
-#include "enclave/enclave.h"
+#include "attester/attester.h"
 #include "testlib.h"
 
 static void put(const char *dir, const char *leaf, const void *data, size_t len)

@@ -14,7 +14,7 @@
 
 #include <mse/ratls.h>
 
-#include "enclave/enclave.h"
+#include "attester/attester.h"
 #include "testlib.h"
 
 #define FAKE_QUOTE_LEN 1200

@@ -11,7 +11,7 @@
 #include <mse/toml.h>
 
 #include "testlib.h"
-#include "util/pyfloat.h"
+#include "measure/pyfloat.h"
 
 static struct mse_toml *parse_ok(const char *s)
 {
