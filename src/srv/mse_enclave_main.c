@@ -57,6 +57,9 @@ static void usage(FILE *f)
             "                           within S seconds (slowloris guard; default 60)\n"
             "  --upstream-timeout S     app response timeout, 504 after (default 60)\n"
             "  --max-body BYTES         request body limit in the app phase (default 16 MiB)\n"
+            "  --max-connections N      client connections held at once; the rest wait in\n"
+            "                           the kernel's queue (default 1024 within the\n"
+            "                           descriptor limit)\n"
             "  --max-seconds N          stop after N seconds\n");
 }
 
@@ -207,7 +210,7 @@ int main(int argc, char **argv)
         O_MODE = 256, O_PROVIDER, O_ATT_ROOT, O_SIM_PKI, O_SIM_MRENCLAVE, O_SIM_MRSIGNER,
         O_SIM_DEBUG, O_HOST, O_PORT, O_PORT_FILE, O_SUBJECT, O_SAN, O_EXPIRATION, O_UUID,
         O_CODE_DIR, O_APP_DIR, O_APP_CMD, O_APP_PORT, O_APP_SOCKET, O_HELLO, O_SSL_CERT,
-        O_SSL_KEY, O_TIMEOUT, O_DEADLINE, O_UP_TIMEOUT, O_MAX_BODY, O_MAX_SECONDS, O_HELP, O_VERSION,
+        O_SSL_KEY, O_TIMEOUT, O_DEADLINE, O_UP_TIMEOUT, O_MAX_BODY, O_MAX_CONNS, O_MAX_SECONDS, O_HELP, O_VERSION,
     };
     static const struct option longopts[] = {
         {"mode", required_argument, NULL, O_MODE},
@@ -236,6 +239,7 @@ int main(int argc, char **argv)
         {"request-deadline", required_argument, NULL, O_DEADLINE},
         {"upstream-timeout", required_argument, NULL, O_UP_TIMEOUT},
         {"max-body", required_argument, NULL, O_MAX_BODY},
+        {"max-connections", required_argument, NULL, O_MAX_CONNS},
         {"max-seconds", required_argument, NULL, O_MAX_SECONDS},
         {"help", no_argument, NULL, O_HELP},
         {"version", no_argument, NULL, O_VERSION},
@@ -295,6 +299,11 @@ int main(int argc, char **argv)
             if (parse_long(optarg, 0, 1L << 30, &v) != MSE_OK)
                 bad = "--max-body";
             o.srv.max_body = (size_t)v;
+            break;
+        case O_MAX_CONNS:
+            if (parse_long(optarg, 1, 1000000, &v) != MSE_OK)
+                bad = "--max-connections";
+            o.srv.max_connections = (size_t)v;
             break;
         case O_MAX_SECONDS:
             if (parse_long(optarg, 1, 86400 * 366, &v) != MSE_OK)
