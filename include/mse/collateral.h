@@ -64,7 +64,7 @@ MSE_EXTERN MSE_MUST_USE mse_err mse_evidence_parse(const uint8_t *json, size_t j
  * certificates: the bundle holds one), MSE_ERR_PEM/_CERT_PARSE (issuer chain
  * malformed), MSE_ERR_NOMEM.
  */
-MSE_MUST_USE mse_err mse_evidence_write(const uint8_t *cert_der, size_t cert_len,
+MSE_EXTERN MSE_MUST_USE mse_err mse_evidence_write(const uint8_t *cert_der, size_t cert_len,
                                         const struct mse_collateral *c, bool processor_ca,
                                         int64_t captured_at, char **out) MSE_NONNULL(3, 6);
 
@@ -111,7 +111,7 @@ MSE_EXTERN MSE_MUST_USE mse_err mse_collateral_window(enum mse_collateral_kind k
  * MSE_ERR_JSON, MSE_ERR_JSON_DUPLICATE_KEY, MSE_ERR_LIMIT,
  * MSE_ERR_BUFFER_TOO_SMALL. On error *out and *pck_chain are zeroed.
  */
-MSE_MUST_USE mse_err mse_collateral_dcap_qvl_parse(const uint8_t *json, size_t len, uint8_t *buf,
+MSE_EXTERN MSE_MUST_USE mse_err mse_collateral_dcap_qvl_parse(const uint8_t *json, size_t len, uint8_t *buf,
                                                    size_t cap, struct mse_collateral *out,
                                                    struct mse_blob *pck_chain, char *why,
                                                    size_t why_len) MSE_NONNULL(1, 3, 5, 6);
@@ -124,7 +124,7 @@ MSE_MUST_USE mse_err mse_collateral_dcap_qvl_parse(const uint8_t *json, size_t l
  * Errors: MSE_ERR_COLLATERAL_PCK_MISMATCH, MSE_ERR_CHAIN_FORMAT (pem is not
  * PEM certificates), MSE_ERR_QUOTE_PCK_CHAIN_FORMAT, MSE_ERR_NOMEM.
  */
-MSE_MUST_USE mse_err mse_quote_pck_chain_agrees(const struct mse_quote *q, const uint8_t *pem,
+MSE_EXTERN MSE_MUST_USE mse_err mse_quote_pck_chain_agrees(const struct mse_quote *q, const uint8_t *pem,
                                                 size_t len) MSE_NONNULL(1, 2);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include <mse/err.h>
+#include <mse/export.h>
 #include <mse/quote.h>
 
 /*
@@ -21,7 +22,7 @@
  * a certificate). Errors: those of mse_quote_any_parse, mse_evidence_parse,
  * MSE_ERR_CERT_PARSE, MSE_ERR_PEM, MSE_ERR_RATLS_*, MSE_ERR_NOMEM.
  */
-MSE_MUST_USE mse_err mse_inspect_json(const uint8_t *data, size_t len, char **out,
+MSE_EXTERN MSE_MUST_USE mse_err mse_inspect_json(const uint8_t *data, size_t len, char **out,
                                       struct mse_parse_where *where) MSE_NONNULL(1, 3);
 
 #endif

@@ -185,7 +185,7 @@ struct mse_quote_any {
  * here); on error *where (may be NULL) names the offset and field, and *q is
  * zeroed. Does not verify anything and does not judge the QE vendor ID.
  */
-MSE_MUST_USE mse_err mse_quote_any_parse(const uint8_t *buf, size_t len, struct mse_quote_any *q,
+MSE_EXTERN MSE_MUST_USE mse_err mse_quote_any_parse(const uint8_t *buf, size_t len, struct mse_quote_any *q,
                                          struct mse_parse_where *where) MSE_NONNULL(1, 3);
 
 /* The TDX RA-TLS carrier: a certificate extension whose value is a raw TDX quote. */
@@ -195,7 +195,7 @@ MSE_MUST_USE mse_err mse_quote_any_parse(const uint8_t *buf, size_t len, struct 
  * quote as a view into der (not parsed). Errors: MSE_ERR_CERT_PARSE (der is
  * not a DER certificate), MSE_ERR_RATLS_MULTIPLE (the extension twice).
  */
-MSE_MUST_USE mse_err mse_cert_tdx_quote(const uint8_t *der, size_t len, const uint8_t **quote,
+MSE_EXTERN MSE_MUST_USE mse_err mse_cert_tdx_quote(const uint8_t *der, size_t len, const uint8_t **quote,
                                         size_t *quote_len, bool *found) MSE_NONNULL(1, 3, 4, 5);
 
 #endif

@@ -139,7 +139,7 @@ MSE_EXTERN void mse_policy_init(struct mse_policy *p) MSE_NONNULL(1);
  * so that mse_policy_from_json of the text gives the same policy. Caller
  * frees *out with free(). MSE_ERR_NOMEM.
  */
-MSE_MUST_USE mse_err mse_policy_to_json(const struct mse_policy *p, char **out) MSE_NONNULL(1, 2);
+MSE_EXTERN MSE_MUST_USE mse_err mse_policy_to_json(const struct mse_policy *p, char **out) MSE_NONNULL(1, 2);
 
 /* Storage a policy read from JSON points into; placed by the caller, outlives the policy. */
 #define MSE_POLICY_MAX_SIGNERS 32
@@ -156,11 +156,11 @@ struct mse_policy_store {
  * in why (may be NULL); larger than 256 KiB: MSE_ERR_LIMIT. Missing keys
  * keep mse_policy_init's defaults. On error *out is the default policy.
  */
-MSE_MUST_USE mse_err mse_policy_from_json(const uint8_t *text, size_t len,
+MSE_EXTERN MSE_MUST_USE mse_err mse_policy_from_json(const uint8_t *text, size_t len,
                                           struct mse_policy_store *store, struct mse_policy *out,
                                           char *why, size_t why_len) MSE_NONNULL(1, 3, 4);
 /* Whether id has the shape of an advisory ID (letters, digits, '-', < 24 chars): MSE_ERR_ARG. */
-MSE_MUST_USE mse_err mse_policy_advisory_id_ok(const char *id, size_t len) MSE_NONNULL(1);
+MSE_EXTERN MSE_MUST_USE mse_err mse_policy_advisory_id_ok(const char *id, size_t len) MSE_NONNULL(1);
 
 /* MRSIGNER of an RSA-3072 signer public key: SHA-256 of the little-endian modulus. */
 MSE_EXTERN MSE_MUST_USE mse_err mse_mrsigner_from_pem(const uint8_t *pem, size_t len, uint8_t out[32])
@@ -247,7 +247,7 @@ struct mse_verify_quote_input {
     size_t trust_root_len;
     int64_t at; /* verification time, UTC seconds */
 };
-MSE_MUST_USE mse_err mse_verify_quote(const struct mse_verify_quote_input *in,
+MSE_EXTERN MSE_MUST_USE mse_err mse_verify_quote(const struct mse_verify_quote_input *in,
                                       const struct mse_policy *policy,
                                       struct mse_verify_result *result) MSE_NONNULL(1, 2, 3);
 
