@@ -196,7 +196,7 @@ mse_err cli_verify_with_collateral(const struct cli_policy_args *a,
         in.collateral = &view;
         err = mse_verify(&in, &s->policy, result);
         if (err != MSE_OK)
-            (void)mse_say(why, why_cap, err, "verification could not run: %s", mse_err_str(err));
+            err = mse_say(why, why_cap, err, "verification could not run: %s", mse_err_str(err));
         else
             cache_verified(&plan, &id, items, result, &info->notes);
     }
