@@ -63,11 +63,12 @@ struct mse_verifier_stats {
  * or NULL for the built-in Intel SGX Root CA. The anchor is decoded once
  * here. Errors: MSE_ERR_ARG (not one DER certificate), MSE_ERR_NOMEM.
  */
-MSE_MUST_USE mse_err mse_verifier_new(const uint8_t *trust_root_der, size_t trust_root_len,
-                                      struct mse_verifier **out) MSE_NONNULL(3);
+MSE_EXTERN MSE_MUST_USE mse_err mse_verifier_new(const uint8_t *trust_root_der,
+                                                 size_t trust_root_len, struct mse_verifier **out)
+    MSE_NONNULL(3);
 
 /* Free the verifier and everything it remembers. NULL is fine. */
-void mse_verifier_free(struct mse_verifier *v);
+MSE_EXTERN void mse_verifier_free(struct mse_verifier *v);
 
 /*
  * mse_verify() (<mse/verify.h>: same input, policy, result and errors) with
@@ -75,13 +76,14 @@ void mse_verifier_free(struct mse_verifier *v);
  * verifier's anchor, byte for byte (else MSE_ERR_ARG: a verifier never
  * mixes anchors).
  */
-MSE_MUST_USE mse_err mse_verifier_verify(struct mse_verifier *v, const struct mse_verify_input *in,
-                                         const struct mse_policy *policy,
-                                         struct mse_verify_result *result)
+MSE_EXTERN MSE_MUST_USE mse_err mse_verifier_verify(struct mse_verifier *v,
+                                                    const struct mse_verify_input *in,
+                                                    const struct mse_policy *policy,
+                                                    struct mse_verify_result *result)
     MSE_NONNULL(1, 2, 3, 4);
 
 /* The counters so far. */
-void mse_verifier_stats(const struct mse_verifier *v, struct mse_verifier_stats *out)
+MSE_EXTERN void mse_verifier_stats(const struct mse_verifier *v, struct mse_verifier_stats *out)
     MSE_NONNULL(1, 2);
 
 #endif
