@@ -173,7 +173,7 @@ mse_err mse_verifier_verify(struct mse_verifier *v, const struct mse_verify_inpu
         result->err = MSE_ERR_ARG;
         return MSE_ERR_ARG;
     }
-    mse_err err = mse_verify_run(in, policy, result, v);
+    mse_err err = mse_verify_drive(in, NULL, 0, policy, result, v);
     if (err == MSE_OK)
         v->stats.verifications++;
     return err;

@@ -46,14 +46,14 @@ struct mse_span {
 };
 
 /*
- * The coordinator behind mse_verify and mse_verifier_verify. With a
- * verifier, its anchor is used (not decoded again) and its memory consulted
- * and fed; without one (NULL) this is exactly mse_verify.
+ * The coordinator behind mse_verify_run (dcap.h) and mse_verifier_verify.
+ * With a verifier, its anchor is used (not decoded again) and its memory
+ * consulted and fed; without one (NULL) this is exactly mse_verify_run.
  */
-MSE_MUST_USE mse_err mse_verify_run(const struct mse_verify_input *in,
-                                    const struct mse_policy *policy,
-                                    struct mse_verify_result *r, struct mse_verifier *memory)
-    MSE_NONNULL(1, 2, 3);
+MSE_MUST_USE mse_err mse_verify_drive(const struct mse_verify_input *in, const uint8_t *raw_quote,
+                                      size_t raw_quote_len, const struct mse_policy *policy,
+                                      struct mse_verify_result *r, struct mse_verifier *memory)
+    MSE_NONNULL(1, 4, 5);
 
 /* verifier.c: the anchor (borrowed, lives as long as the verifier) and its DER. */
 X509 *mse_verifier_anchor(const struct mse_verifier *v, const uint8_t **der, size_t *len)
