@@ -123,10 +123,10 @@ static bool port_ok(const char *s)
     return *s >= '1' && *s <= '9' && *end == '\0' && v >= 1 && v <= 65535;
 }
 
-int mse_cli_context_new(int argc, char **argv)
+int cli_context_new_main(int argc, char **argv)
 {
-    struct mse_out o;
-    mse_out_init(&o);
+    struct cli_out o;
+    cli_out_init(&o);
     const char *code = NULL, *name = NULL, *san = NULL, *owner_cert = NULL, *out_code = NULL,
                *out = NULL, *app_cmd = NULL, *app_port = NULL, *runtime_dir = NULL;
     static const struct option longopts[] = {
@@ -167,13 +167,13 @@ int mse_cli_context_new(int argc, char **argv)
     for (const char *p = name; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
               *p == '-' || *p == '_' || *p == '.'))
-            return mse_out_error(&o, MSE_ERR_ARG, "--name: letters, digits, '-', '_', '.' only");
+            return cli_out_error(&o, MSE_ERR_ARG, "--name: letters, digits, '-', '_', '.' only");
     if (app_port && !port_ok(app_port))
-        return mse_out_error(&o, MSE_ERR_ARG, "--app-port: a port number, 1-65535");
+        return cli_out_error(&o, MSE_ERR_ARG, "--app-port: a port number, 1-65535");
     if (app_cmd && !*app_cmd)
-        return mse_out_error(&o, MSE_ERR_ARG, "--app-cmd: an empty command line");
+        return cli_out_error(&o, MSE_ERR_ARG, "--app-cmd: an empty command line");
     if (sodium_init() < 0)
-        return mse_out_error(&o, MSE_ERR_CRYPTO, "libsodium");
+        return cli_out_error(&o, MSE_ERR_CRYPTO, "libsodium");
 
     struct mse_context ctx;
     memset(&ctx, 0, sizeof ctx);
@@ -184,14 +184,14 @@ int mse_cli_context_new(int argc, char **argv)
     if (out == NULL) {
         err = mse_context_path(uuid, path, sizeof path);
         if (err != MSE_OK) {
-            rc = mse_out_error(&o, err, "context directory");
+            rc = cli_out_error(&o, err, "context directory");
             goto done;
         }
         out = path;
     }
     struct stat sb;
     if (stat(out, &sb) == 0) {
-        rc = mse_out_error(&o, MSE_ERR_ARG, "%s exists: not replaced", out);
+        rc = cli_out_error(&o, MSE_ERR_ARG, "%s exists: not replaced", out);
         goto done;
     }
     if (out_code == NULL) {
@@ -200,7 +200,7 @@ int mse_cli_context_new(int argc, char **argv)
     }
     /* A fresh output directory: never mix the files of two contexts. */
     if (stat(out_code, &sb) == 0) {
-        rc = mse_out_error(&o, MSE_ERR_ARG, "%s exists (it must not)", out_code);
+        rc = cli_out_error(&o, MSE_ERR_ARG, "%s exists (it must not)", out_code);
         goto done;
     }
 
@@ -214,20 +214,20 @@ int mse_cli_context_new(int argc, char **argv)
     if (err == MSE_OK)
         err = dup_str(&ctx.ssl_certificate_origin, owner_cert ? "owner" : "self");
     if (err != MSE_OK) {
-        rc = mse_out_error(&o, err, "context");
+        rc = cli_out_error(&o, err, "context");
         goto done;
     }
     ctx.has_instance = true;
     if (owner_cert != NULL) {
         err = read_owner_cert(owner_cert, &ctx.ssl_app_certificate);
         if (err != MSE_OK) {
-            rc = mse_out_error(&o, err, "--owner-cert %s", owner_cert);
+            rc = cli_out_error(&o, err, "--owner-cert %s", owner_cert);
             goto done;
         }
     }
     char subject[600];
     if (snprintf(subject, sizeof subject, "CN=%s", san) >= (int)sizeof subject) {
-        rc = mse_out_error(&o, MSE_ERR_ARG, "--san too long");
+        rc = cli_out_error(&o, MSE_ERR_ARG, "--san too long");
         goto done;
     }
     const struct mse_runtime_deployment dep = {
@@ -235,7 +235,7 @@ int mse_cli_context_new(int argc, char **argv)
         .uuid = uuid, .app_cmd = app_cmd ? app_cmd : "", .app_port = app_port ? app_port : ""};
     err = record_runtime(&ctx, runtime_dir, &dep, errbuf, sizeof errbuf);
     if (err != MSE_OK) {
-        rc = mse_out_error(&o, err, "runtime: %s", errbuf);
+        rc = cli_out_error(&o, err, "runtime: %s", errbuf);
         goto done;
     }
     randombytes_buf(ctx.code_secret_key, sizeof ctx.code_secret_key);
@@ -244,12 +244,12 @@ int mse_cli_context_new(int argc, char **argv)
     err = mse_code_encrypt_dir(code, out_code, ctx.code_secret_key, new_nonce, &ctx, errbuf,
                                sizeof errbuf);
     if (err != MSE_OK) {
-        rc = mse_out_error(&o, err, "encrypting %s: %s (remove %s)", code, errbuf, out_code);
+        rc = cli_out_error(&o, err, "encrypting %s: %s (remove %s)", code, errbuf, out_code);
         goto done;
     }
     err = mse_context_save(out, &ctx);
     if (err != MSE_OK) {
-        rc = mse_out_error(&o, err, "writing %s (remove %s)", out, out_code);
+        rc = cli_out_error(&o, err, "writing %s (remove %s)", out, out_code);
         goto done;
     }
     if (!o.quiet) {
@@ -267,7 +267,7 @@ int mse_cli_context_new(int argc, char **argv)
             mse_hex_encode(mr, 32, hex);
             printf("fingerprint:    %s\n", hex);
         } else {
-            mse_out_warn(&o, "fingerprint not computed here: %s", errbuf);
+            cli_out_warn(&o, "fingerprint not computed here: %s", errbuf);
         }
     }
 done:
