@@ -81,8 +81,10 @@ MSE_MUST_USE mse_err mse_runtime_measure(const struct mse_toml *rt,
 
 /*
  * Where runtime files are looked for, in order: extra_dir (an option, may be
- * NULL), the directories of $MSE_RUNTIME_PATH (':'-separated), the build
- * tree's runtime/ and the installed share/mse/runtime/.
+ * NULL), the directories of $MSE_RUNTIME_PATH (':'-separated),
+ * ../share/mse/runtime/ beside the running program (an installed tree,
+ * wherever it was moved), the build tree's runtime/ and the configured
+ * install prefix's share/mse/runtime/.
  */
 struct mse_runtime_path {
     char *dirs[MSE_RUNTIME_PATH_MAX];

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -59,6 +60,17 @@ mse_err mse_runtime_path_init(struct mse_runtime_path *p, const char *extra_dir)
         size_t n = strcspn(s, ":");
         MSE_CHECK_OUT(add_dir(p, s, n));
         s += n + (s[n] == ':');
+    }
+    /* An installed tree may be moved (cmake --install --prefix P): look beside the program. */
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash && (size_t)(slash - exe) + sizeof "/../share/mse/runtime" <= sizeof exe) {
+            strcpy(slash, "/../share/mse/runtime");
+            MSE_CHECK_OUT(add_dir(p, exe, strlen(exe)));
+        }
     }
     MSE_CHECK_OUT(add_dir(p, MSE_RUNTIME_BUILD_DIR, strlen(MSE_RUNTIME_BUILD_DIR)));
     MSE_CHECK_OUT(add_dir(p, MSE_RUNTIME_INSTALL_DIR, strlen(MSE_RUNTIME_INSTALL_DIR)));
