@@ -49,7 +49,7 @@ static void usage(FILE *f)
           "  --trust-root PEM           trust anchor instead of the Intel SGX Root CA (simulator)\n"
           "  --allow-debug              accept a debug enclave\n"
           "  --allow-tcb LIST           also accept these TCB statuses (comma-separated)\n"
-          "  --allow-expired-collateral go on past expired collateral (reported as warnings)\n"
+          "  --allow-expired-collateral go on past collateral past its end (reported as warnings)\n"
           "  --evidence FILE            verify an mse evidence bundle instead of a server\n"
           "  --pccs-url URL             PCCS / PCS base URL (else $MSE_PCCS_URL, QCNL config, Intel PCS)\n"
           "  --pccs-cacert FILE         CA certificate of the PCCS's TLS certificate\n"
