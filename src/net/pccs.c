@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -22,12 +23,20 @@
 
 #define BODY_MAX (4u << 20)  /* real TCB info is ~10 KiB, CRLs a few KiB */
 #define HEADER_MAX (64u << 10)
+#define RETRY_AFTER_TEXT_MAX 64 /* "120" or "Wed, 21 Oct 2026 07:28:00 GMT" */
 
 static const char *const item_names[MSE_PCCS_ITEM_COUNT] = {"TCB info", "QE identity",
                                                             "PCK CRL", "Root CA CRL"};
 static const char *const chain_headers[MSE_PCCS_ITEM_COUNT] = {
     "TCB-Info-Issuer-Chain", "SGX-Enclave-Identity-Issuer-Chain", "SGX-PCK-CRL-Issuer-Chain",
     NULL};
+
+/* What each answer must be, and the words for an answer that is not it. */
+static const enum mse_collateral_kind item_kinds[MSE_PCCS_ITEM_COUNT] = {
+    MSE_COLLATERAL_TCB_INFO, MSE_COLLATERAL_QE_IDENTITY, MSE_COLLATERAL_PCK_CRL,
+    MSE_COLLATERAL_ROOT_CA_CRL};
+static const char *const item_expected[MSE_PCCS_ITEM_COUNT] = {
+    "TCB info JSON", "QE identity JSON", "a CRL", "a CRL"};
 
 const char *mse_pccs_item_name(enum mse_pccs_item_id id)
 {
@@ -43,6 +52,9 @@ struct transfer {
     uint8_t *chain;
     size_t chain_len;
     bool overflow;
+    char retry_after[RETRY_AFTER_TEXT_MAX + 1]; /* Retry-After header as sent, "" if none */
+    bool retried;                               /* the one retry after a 429 was made */
+    long waited_s;                              /* how long that retry waited */
 };
 
 __attribute__((format(printf, 3, 4))) static void set_err(char *buf, size_t len, const char *fmt,
@@ -74,20 +86,40 @@ static size_t on_body(char *data, size_t size, size_t n, void *user)
     return len;
 }
 
+/* Header "Name: value" -> value without surrounding blanks, or NULL if another name. */
+static const char *header_value(const char *data, size_t len, const char *name, size_t *vl)
+{
+    size_t nl = strlen(name);
+    if (len <= nl + 1 || strncasecmp(data, name, nl) != 0 || data[nl] != ':')
+        return NULL;
+    const char *v = data + nl + 1;
+    *vl = len - nl - 1;
+    while (*vl && (*v == ' ' || *v == '\t'))
+        v++, (*vl)--;
+    while (*vl && (v[*vl - 1] == '\r' || v[*vl - 1] == '\n' || v[*vl - 1] == ' '))
+        (*vl)--;
+    return v;
+}
+
 static size_t on_header(char *data, size_t size, size_t n, void *user)
 {
     struct transfer *t = user;
     size_t len = size * n;
-    const char *want = chain_headers[t->id];
-    size_t wl = want ? strlen(want) : 0;
-    if (!want || len <= wl + 1 || strncasecmp(data, want, wl) != 0 || data[wl] != ':')
+    size_t rl;
+    const char *ra = header_value(data, len, "Retry-After", &rl);
+    if (ra) {
+        /* An over-long value is no delay we can read: kept empty, so no retry. */
+        if (rl <= RETRY_AFTER_TEXT_MAX) {
+            memcpy(t->retry_after, ra, rl);
+            t->retry_after[rl] = 0;
+        }
         return len;
-    const char *v = data + wl + 1;
-    size_t vl = len - wl - 1;
-    while (vl && (*v == ' ' || *v == '\t'))
-        v++, vl--;
-    while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
-        vl--;
+    }
+    size_t vl;
+    const char *v = chain_headers[t->id] ? header_value(data, len, chain_headers[t->id], &vl)
+                                         : NULL;
+    if (!v)
+        return len;
     if (vl > HEADER_MAX || t->chain) {
         t->overflow = true; /* a repeated chain header is ambiguous: refuse */
         return len;
@@ -191,6 +223,26 @@ static void excerpt(const uint8_t *b, size_t n, char *out, size_t cap)
     out[j] = 0;
 }
 
+/*
+ * Seconds a Retry-After value asks to wait (RFC 9110 10.2.3: delay-seconds or
+ * an HTTP-date), or -1 when there is none or it is unreadable.
+ */
+static long retry_after_seconds(const char *v)
+{
+    if (!v[0])
+        return -1;
+    if (strspn(v, "0123456789") == strlen(v)) {
+        if (strlen(v) > 6)
+            return 1000000; /* beyond any timeout: no retry */
+        return strtol(v, NULL, 10);
+    }
+    time_t when = curl_getdate(v, NULL);
+    if (when < 0)
+        return -1;
+    time_t now = time(NULL);
+    return when <= now ? 0 : (long)(when - now > 1000000 ? 1000000 : when - now);
+}
+
 static mse_err check_status(const struct transfer *t, long status, char *errbuf, size_t errlen)
 {
     char text[256];
@@ -212,9 +264,98 @@ static mse_err check_status(const struct transfer *t, long status, char *errbuf,
         return MSE_OK;
     }
     excerpt(t->body, t->body_len, text, sizeof text);
-    set_err(errbuf, errlen, "PCCS answered HTTP %ld for %s (%s)%s%s", status, item_names[t->id],
-            t->url, text[0] ? ": " : "", text);
+    char retry[128] = "";
+    if (status == 429 && t->retried)
+        snprintf(retry, sizeof retry, " (again after waiting %ld s as Retry-After asked)",
+                 t->waited_s);
+    else if (status == 429 && retry_after_seconds(t->retry_after) >= 0)
+        snprintf(retry, sizeof retry, " (Retry-After %s does not fit in the timeout)",
+                 t->retry_after);
+    set_err(errbuf, errlen, "PCCS answered HTTP %ld for %s (%s)%s%s%s", status, item_names[t->id],
+            t->url, retry, text[0] ? ": " : "", text);
     return status == 404 ? MSE_ERR_PCCS_NOT_FOUND : MSE_ERR_PCCS_HTTP;
+}
+
+/*
+ * An answer that is not the collateral asked for (a proxy's or captive
+ * portal's page, another endpoint's item, an error text sent with 200) is a
+ * PCCS failure, said as such, not a malformed-collateral verdict. The test is
+ * whether the item yields the validity window it must claim; the verifier
+ * still checks everything else.
+ */
+static mse_err check_kind(const struct transfer *t, char *errbuf, size_t errlen)
+{
+    int64_t nb, na;
+    mse_err e = mse_collateral_window(item_kinds[t->id], t->body, t->body_len, &nb, &na);
+    if (e == MSE_OK)
+        return MSE_OK;
+    char text[256];
+    excerpt(t->body, t->body_len, text, sizeof text);
+    set_err(errbuf, errlen, "PCCS answer for %s is not %s: %s (%s): %s", item_names[t->id],
+            item_expected[t->id], mse_err_str(e), t->url, text);
+    return MSE_ERR_PCCS_BODY;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Run the added transfers to completion; results[id] gets each one's outcome. */
+static mse_err run_all(CURLM *multi, CURLcode results[MSE_PCCS_ITEM_COUNT])
+{
+    int running = 1;
+    while (running) {
+        MSE_ENSURE(curl_multi_perform(multi, &running) == CURLM_OK, MSE_ERR_INTERNAL);
+        if (running)
+            MSE_ENSURE(curl_multi_poll(multi, NULL, 0, 200, NULL) == CURLM_OK, MSE_ERR_INTERNAL);
+    }
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
+        struct transfer *tr = NULL;
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&tr);
+        results[tr->id] = msg->data.result;
+    }
+    return MSE_OK;
+}
+
+/*
+ * HTTP 429 (rate limited, as Intel's PCS and busy PCCSs answer) with a
+ * Retry-After that fits before the deadline: wait that long once, then ask
+ * again for those items only. Returns the retry mask (0: nothing to retry).
+ */
+static unsigned plan_retry(struct transfer t[MSE_PCCS_ITEM_COUNT],
+                           const CURLcode results[MSE_PCCS_ITEM_COUNT], int64_t deadline,
+                           long *wait_s)
+{
+    unsigned mask = 0;
+    *wait_s = 0;
+    for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
+        long status = 0;
+        if (!t[i].h || t[i].retried || results[i] != CURLE_OK)
+            continue;
+        curl_easy_getinfo(t[i].h, CURLINFO_RESPONSE_CODE, &status);
+        long s = retry_after_seconds(t[i].retry_after);
+        /* The wait plus a second for the answer itself must fit in the time left. */
+        if (status != 429 || s < 0 || now_ms() + s * 1000 + 1000 > deadline)
+            continue;
+        mask |= 1u << i;
+        if (s > *wait_s)
+            *wait_s = s;
+    }
+    return mask;
+}
+
+static void sleep_ms(int64_t ms)
+{
+    struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
 }
 
 mse_err mse_pccs_fetch(const struct mse_pccs_opts *o, const struct mse_collateral_id *id,
@@ -233,6 +374,7 @@ mse_err mse_pccs_fetch(const struct mse_pccs_opts *o, const struct mse_collatera
     multi = curl_multi_init();
     MSE_ENSURE(multi != NULL, MSE_ERR_NOMEM);
     long timeout = o->timeout_ms > 0 ? o->timeout_ms : 15000;
+    int64_t deadline = now_ms() + timeout;
 
     for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
         if (!(want & (1u << i)))
@@ -263,25 +405,33 @@ mse_err mse_pccs_fetch(const struct mse_pccs_opts *o, const struct mse_collatera
         (*requests)++;
     }
 
-    int running = 1;
-    while (running) {
-        MSE_ENSURE_OUT(curl_multi_perform(multi, &running) == CURLM_OK, MSE_ERR_INTERNAL);
-        if (running)
-            MSE_ENSURE_OUT(curl_multi_poll(multi, NULL, 0, 200, NULL) == CURLM_OK,
-                           MSE_ERR_INTERNAL);
-    }
     /* Report the first failing item in request order, so messages are stable. */
-    CURLMsg *msg;
-    int left;
     CURLcode results[MSE_PCCS_ITEM_COUNT];
     for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++)
         results[i] = CURLE_OK;
-    while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
-        struct transfer *tr = NULL;
-        if (msg->msg != CURLMSG_DONE)
-            continue;
-        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&tr);
-        results[tr->id] = msg->data.result;
+    MSE_CHECK_OUT(run_all(multi, results));
+    long wait_s;
+    unsigned again = plan_retry(t, results, deadline, &wait_s);
+    if (again) {
+        sleep_ms(wait_s * 1000);
+        for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
+            if (!(again & (1u << i)))
+                continue;
+            curl_multi_remove_handle(multi, t[i].h);
+            free(t[i].body);
+            free(t[i].chain);
+            t[i].body = t[i].chain = NULL;
+            t[i].body_len = t[i].chain_len = 0;
+            t[i].overflow = false;
+            t[i].retry_after[0] = 0;
+            t[i].retried = true;
+            t[i].waited_s = wait_s;
+            long left = (long)(deadline - now_ms());
+            curl_easy_setopt(t[i].h, CURLOPT_TIMEOUT_MS, left > 1 ? left : 1L);
+            MSE_ENSURE_OUT(curl_multi_add_handle(multi, t[i].h) == CURLM_OK, MSE_ERR_INTERNAL);
+            (*requests)++;
+        }
+        MSE_CHECK_OUT(run_all(multi, results));
     }
     for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
         if (!t[i].h)
@@ -291,6 +441,7 @@ mse_err mse_pccs_fetch(const struct mse_pccs_opts *o, const struct mse_collatera
         long status = 0;
         curl_easy_getinfo(t[i].h, CURLINFO_RESPONSE_CODE, &status);
         MSE_CHECK_OUT(check_status(&t[i], status, errbuf, errlen));
+        MSE_CHECK_OUT(check_kind(&t[i], errbuf, errlen));
     }
     for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
         items[i].body = t[i].body;

@@ -16,11 +16,21 @@
 MSE_MUST_USE mse_err mse_file_read(const char *path, size_t limit, uint8_t **data, size_t *len);
 
 /* Write `len` bytes to `path` atomically: a temporary file in the same
- * directory, fsync, rename over the target, fsync of the directory. The file
- * gets `mode` (e.g. 0600 for secrets, 0644 otherwise). On error the previous
- * file, if any, is untouched and no temporary file is left. */
+ * directory ("<path>.tmp.XXXXXX", locked with flock(2) until renamed), fsync,
+ * rename over the target, fsync of the directory. The file gets `mode` (e.g.
+ * 0600 for secrets, 0644 otherwise). On error the previous file, if any, is
+ * untouched and no temporary file is left; temporary files of earlier writes
+ * of `path` that were interrupted (killed) are removed first. */
 MSE_MUST_USE mse_err mse_file_write_atomic(const char *path, const void *data, size_t len,
                                            unsigned mode);
+
+/*
+ * Remove the temporary files that interrupted mse_file_write_atomic calls left
+ * in `dir`: those of target `prefix` (a file name, no '/'), or of any target
+ * when prefix is NULL. Only regular files of this user that no live writer
+ * holds locked are removed; errors are ignored (best effort, never fatal).
+ */
+void mse_file_sweep_tmp(const char *dir, const char *prefix);
 
 /*
  * Leave a one-line reason in errbuf (when errbuf is not NULL) and return err,
