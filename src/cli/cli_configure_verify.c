@@ -1,6 +1,6 @@
 /*
  * mse configure's local pre-checks of the configuration server's certificate,
- * before the full verification of `mse verify` (mse_verify_online):
+ * before the full verification of `mse verify` (cli_verify_with_collateral):
  *   1. the certificate is for the domain (SAN, RFC 6125 matching by OpenSSL:
  *      `mse verify` pins a certificate, configure also names its server);
  *   2. it carries a quote that parses and whose REPORTDATA binds the
@@ -43,7 +43,7 @@ MSE_MUST_USE static mse_err check_name(const uint8_t *der, size_t der_len, const
     return MSE_OK;
 }
 
-mse_err mse_cli_configure_verify(const uint8_t *der, size_t der_len, const struct configure_verify_opts *o,
+mse_err cli_configure_precheck(const uint8_t *der, size_t der_len, const struct configure_verify_opts *o,
                          char *why, size_t why_cap)
 {
     if (check_name(der, der_len, o->domain) != MSE_OK) {
