@@ -640,7 +640,10 @@ static mse_err check_cert_time(struct vctx *v)
         c->outcome = MSE_OUTCOME_PASS;
         return MSE_OK;
     }
-    return MSE_ERR_INTERNAL; /* check_cert always records it */
+    /* A raw quote (mse_verify_quote) comes without a certificate. */
+    mse_msg_str(&m, "no certificate: a quote verified on its own");
+    c->outcome = MSE_OUTCOME_NOT_APPLICABLE;
+    return MSE_OK;
 }
 
 /* ---- driver ------------------------------------------------------------ */
@@ -759,8 +762,6 @@ mse_err mse_verify_run(const struct mse_verify_input *in, const uint8_t *raw_quo
     /* 2. Freshness, decisive once the cryptography holds: both reported, the first failure decides. */
     mse_err te = check_collateral_time(&v, policy);
     mse_err ce = check_cert_time(&v);
-    if (ce == MSE_ERR_INTERNAL)
-        MSE_GOTO_OUT(ce);
     if (te != MSE_OK || ce != MSE_OK) {
         struct mse_msg m;
         enum mse_check_id id = te != MSE_OK ? MSE_CHECK_COLLATERAL_TIME : MSE_CHECK_CERT_TIME;
