@@ -318,7 +318,7 @@ MSE_MUST_USE static mse_err verify_quote(const struct cli_verify_args *a,
                 .at = s->at};
             err = mse_verify_quote(&in, &s->policy, &o->result);
             if (err != MSE_OK)
-                (void)mse_say(why, why_cap, err, "verification could not run: %s",
+                err = mse_say(why, why_cap, err, "verification could not run: %s",
                               mse_err_str(err));
         }
     } else {
