@@ -50,7 +50,7 @@ struct mse_evidence {
     struct mse_collateral collateral;
 };
 
-MSE_MUST_USE mse_err mse_evidence_parse(const uint8_t *json, size_t json_len, uint8_t *buf,
+MSE_EXTERN MSE_MUST_USE mse_err mse_evidence_parse(const uint8_t *json, size_t json_len, uint8_t *buf,
                                         size_t cap, struct mse_evidence *out) MSE_NONNULL(1, 3, 5);
 
 /*
@@ -67,7 +67,7 @@ struct mse_collateral_id {
     uint8_t pce_id[2];
     int processor_ca; /* 1: "Intel SGX PCK Processor CA" issued the leaf; 0: Platform CA */
 };
-MSE_MUST_USE mse_err mse_collateral_id_from_quote(const struct mse_quote *q,
+MSE_EXTERN MSE_MUST_USE mse_err mse_collateral_id_from_quote(const struct mse_quote *q,
                                                   struct mse_collateral_id *out) MSE_NONNULL(1, 2);
 
 /* Kinds of collateral items, as a PCCS serves them. */
@@ -82,7 +82,7 @@ enum mse_collateral_kind {
  * nextUpdate), read without verifying signatures: enough to decide whether
  * a cached copy may still be used. Verification re-checks everything.
  */
-MSE_MUST_USE mse_err mse_collateral_window(enum mse_collateral_kind kind, const uint8_t *data,
+MSE_EXTERN MSE_MUST_USE mse_err mse_collateral_window(enum mse_collateral_kind kind, const uint8_t *data,
                                            size_t len, int64_t *not_before, int64_t *not_after)
     MSE_NONNULL(2, 4, 5);
 

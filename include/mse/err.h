@@ -17,6 +17,8 @@
 #ifndef MSE_ERR_H
 #define MSE_ERR_H
 
+#include <mse/export.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -187,13 +189,13 @@ enum mse_err {
 typedef enum mse_err mse_err;
 
 /* Stable symbolic name ("MSE_ERR_PCK_REVOKED"); "MSE_ERR_UNKNOWN" for an unlisted value. */
-const char *mse_err_name(mse_err err);
+MSE_EXTERN const char *mse_err_name(mse_err err);
 /* One-line human message; never NULL. */
-const char *mse_err_str(mse_err err);
+MSE_EXTERN const char *mse_err_str(mse_err err);
 /* Process exit code of the `mse` command for this error. */
-enum mse_exit mse_err_exit(mse_err err);
+MSE_EXTERN enum mse_exit mse_err_exit(mse_err err);
 /* Whether err is a listed value (used by tests and by callers validating input). */
-int mse_err_known(int value);
+MSE_EXTERN int mse_err_known(int value);
 
 #ifdef __cplusplus
 }

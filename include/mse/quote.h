@@ -96,11 +96,11 @@ struct mse_quote {
  * _CERT_DATA_TYPE, _LENGTH, _TRAILING, MSE_ERR_LIMIT. On error *q is zeroed.
  * Does not verify anything.
  */
-MSE_MUST_USE mse_err mse_quote_parse(const uint8_t *buf, size_t len, struct mse_quote *q)
+MSE_EXTERN MSE_MUST_USE mse_err mse_quote_parse(const uint8_t *buf, size_t len, struct mse_quote *q)
     MSE_NONNULL(1, 3);
 
 /* Parse one 384-byte report body (used for the QE report and by tests). */
-MSE_MUST_USE mse_err mse_report_body_parse(const uint8_t *buf, size_t len,
+MSE_EXTERN MSE_MUST_USE mse_err mse_report_body_parse(const uint8_t *buf, size_t len,
                                            struct mse_report_body *out) MSE_NONNULL(1, 3);
 
 #endif

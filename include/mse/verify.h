@@ -30,8 +30,8 @@ enum mse_tcb_status {
     MSE_TCB_STATUS_COUNT
 };
 /* "UpToDate", ... as Intel spells them; mse_tcb_status_parse is the inverse. */
-const char *mse_tcb_status_name(enum mse_tcb_status s);
-MSE_MUST_USE mse_err mse_tcb_status_parse(const char *name, size_t len, enum mse_tcb_status *out);
+MSE_EXTERN const char *mse_tcb_status_name(enum mse_tcb_status s);
+MSE_EXTERN MSE_MUST_USE mse_err mse_tcb_status_parse(const char *name, size_t len, enum mse_tcb_status *out);
 #define MSE_TCB_MASK(s) (1u << (s))
 
 /* How the certificate public key is bound to the quote's REPORTDATA. */
@@ -41,7 +41,7 @@ enum mse_binding {
     MSE_BINDING_GRAMINE, /* RD[0:32] = SHA-256(DER SubjectPublicKeyInfo) */
     MSE_BINDING_DICE,    /* TCG DICE claims hash entry over the SPKI */
 };
-const char *mse_binding_name(enum mse_binding b);
+MSE_EXTERN const char *mse_binding_name(enum mse_binding b);
 
 /* The checks, in the order the verifier runs them. Never renumbered. */
 #define MSE_CHECK_LIST(X)                                                                          \
@@ -70,8 +70,8 @@ enum mse_check_id {
         MSE_CHECK_COUNT
 };
 /* "pck_chain"... (JSON key) and a short title for humans. */
-const char *mse_check_key(enum mse_check_id id);
-const char *mse_check_title(enum mse_check_id id);
+MSE_EXTERN const char *mse_check_key(enum mse_check_id id);
+MSE_EXTERN const char *mse_check_title(enum mse_check_id id);
 
 enum mse_outcome {
     MSE_OUTCOME_NOT_RUN = 0, /* an earlier check failed, or the verifier stopped */
@@ -80,7 +80,7 @@ enum mse_outcome {
     MSE_OUTCOME_WARN,    /* passed only because the policy tolerates it (expired, TCB status) */
     MSE_OUTCOME_SKIPPED, /* not requested by the policy (e.g. no fingerprint given) */
 };
-const char *mse_outcome_name(enum mse_outcome o);
+MSE_EXTERN const char *mse_outcome_name(enum mse_outcome o);
 
 struct mse_check_result {
     enum mse_outcome outcome;
@@ -113,14 +113,14 @@ struct mse_policy {
     uint16_t min_isv_svn;
 };
 /* Default policy: no debug, UpToDate only, no expired collateral, no identity checks. */
-void mse_policy_init(struct mse_policy *p) MSE_NONNULL(1);
+MSE_EXTERN void mse_policy_init(struct mse_policy *p) MSE_NONNULL(1);
 
 /* MRSIGNER of an RSA-3072 signer public key: SHA-256 of the little-endian modulus. */
-MSE_MUST_USE mse_err mse_mrsigner_from_pem(const uint8_t *pem, size_t len, uint8_t out[32])
+MSE_EXTERN MSE_MUST_USE mse_err mse_mrsigner_from_pem(const uint8_t *pem, size_t len, uint8_t out[32])
     MSE_NONNULL(1, 3);
 
 /* The built-in anchor: the genuine Intel SGX Root CA, DER. */
-const uint8_t *mse_intel_root_ca_der(size_t *len) MSE_NONNULL(1);
+MSE_EXTERN const uint8_t *mse_intel_root_ca_der(size_t *len) MSE_NONNULL(1);
 
 struct mse_verify_input {
     const uint8_t *cert_der; /* the RA-TLS certificate presented by the server */
@@ -179,7 +179,7 @@ struct mse_verify_result {
  * result holds copies only (result->enclave.raw is NULL).
  * See docs/verification.md.
  */
-MSE_MUST_USE mse_err mse_verify(const struct mse_verify_input *in, const struct mse_policy *policy,
+MSE_EXTERN MSE_MUST_USE mse_err mse_verify(const struct mse_verify_input *in, const struct mse_policy *policy,
                                 struct mse_verify_result *result) MSE_NONNULL(1, 2, 3);
 
 /*
@@ -187,7 +187,7 @@ MSE_MUST_USE mse_err mse_verify(const struct mse_verify_input *in, const struct 
  * verdict, checks, tcb_status, advisories, mrenclave, mrsigner, isv_prod_id,
  * isv_svn, debug, binding, error {code, message}. Caller frees with free().
  */
-MSE_MUST_USE mse_err mse_verify_result_json(const struct mse_verify_result *r, char **out)
+MSE_EXTERN MSE_MUST_USE mse_err mse_verify_result_json(const struct mse_verify_result *r, char **out)
     MSE_NONNULL(1, 2);
 
 #endif
