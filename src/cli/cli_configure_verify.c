@@ -1,6 +1,6 @@
 /*
  * mse configure's local pre-checks of the configuration server's certificate,
- * before the full verification of `mse verify` (mse_verify_online):
+ * before the full verification of `mse verify` (cli_verify_with_collateral):
  *   1. the certificate is for the domain (mse_cert_check_host, the same check
  *      `mse verify DOMAIN` makes before saving);
  *   2. it carries a quote that parses and whose REPORTDATA binds the
@@ -23,7 +23,7 @@
 
 #include "cli_configure.h"
 
-mse_err mse_cli_configure_verify(const uint8_t *der, size_t der_len, const struct configure_verify_opts *o,
+mse_err cli_configure_precheck(const uint8_t *der, size_t der_len, const struct configure_verify_opts *o,
                          char *why, size_t why_cap)
 {
     char names[256];

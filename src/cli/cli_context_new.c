@@ -103,10 +103,10 @@ MSE_MUST_USE static mse_err dup_str(char **dst, const char *src)
     return MSE_OK;
 }
 
-int mse_cli_context_new(int argc, char **argv)
+int cli_context_new_main(int argc, char **argv)
 {
-    struct mse_out o;
-    mse_out_init(&o);
+    struct cli_out o;
+    cli_out_init(&o);
     const char *code = NULL, *name = NULL, *san = NULL, *owner_cert = NULL, *out_code = NULL,
                *out = NULL, *libpal = NULL, *tmpl = NULL;
     static const struct option longopts[] = {
@@ -145,9 +145,9 @@ int mse_cli_context_new(int argc, char **argv)
     for (const char *p = name; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
               *p == '-' || *p == '_' || *p == '.'))
-            return mse_out_error(&o, MSE_ERR_ARG, "--name: letters, digits, '-', '_', '.' only");
+            return cli_out_error(&o, MSE_ERR_ARG, "--name: letters, digits, '-', '_', '.' only");
     if (sodium_init() < 0)
-        return mse_out_error(&o, MSE_ERR_CRYPTO, "libsodium");
+        return cli_out_error(&o, MSE_ERR_CRYPTO, "libsodium");
 
     struct mse_context ctx;
     memset(&ctx, 0, sizeof ctx);
@@ -158,14 +158,14 @@ int mse_cli_context_new(int argc, char **argv)
     if (out == NULL) {
         err = mse_context_path(uuid, path, sizeof path);
         if (err != MSE_OK) {
-            rc = mse_out_error(&o, err, "context directory");
+            rc = cli_out_error(&o, err, "context directory");
             goto done;
         }
         out = path;
     }
     struct stat sb;
     if (stat(out, &sb) == 0) {
-        rc = mse_out_error(&o, MSE_ERR_ARG, "%s exists: not replaced", out);
+        rc = cli_out_error(&o, MSE_ERR_ARG, "%s exists: not replaced", out);
         goto done;
     }
     if (out_code == NULL) {
@@ -174,7 +174,7 @@ int mse_cli_context_new(int argc, char **argv)
     }
     /* A fresh output directory: never mix the files of two contexts. */
     if (stat(out_code, &sb) == 0) {
-        rc = mse_out_error(&o, MSE_ERR_ARG, "%s exists (it must not)", out_code);
+        rc = cli_out_error(&o, MSE_ERR_ARG, "%s exists (it must not)", out_code);
         goto done;
     }
 
@@ -188,14 +188,14 @@ int mse_cli_context_new(int argc, char **argv)
     if (err == MSE_OK)
         err = dup_str(&ctx.ssl_certificate_origin, owner_cert ? "owner" : "self");
     if (err != MSE_OK) {
-        rc = mse_out_error(&o, err, "context");
+        rc = cli_out_error(&o, err, "context");
         goto done;
     }
     ctx.has_instance = true;
     if (owner_cert != NULL) {
         err = read_owner_cert(owner_cert, &ctx.ssl_app_certificate);
         if (err != MSE_OK) {
-            rc = mse_out_error(&o, err, "--owner-cert %s", owner_cert);
+            rc = cli_out_error(&o, err, "--owner-cert %s", owner_cert);
             goto done;
         }
     }
@@ -208,7 +208,7 @@ int mse_cli_context_new(int argc, char **argv)
         if (err == MSE_OK)
             err = file_sha256(tmpl, ctx.manifest_template_sha256);
         if (err != MSE_OK) {
-            rc = mse_out_error(&o, err, "--libpal / --manifest-template");
+            rc = cli_out_error(&o, err, "--libpal / --manifest-template");
             goto done;
         }
         ctx.has_runtime = true;
@@ -219,12 +219,12 @@ int mse_cli_context_new(int argc, char **argv)
     err = mse_code_encrypt_dir(code, out_code, ctx.code_secret_key, new_nonce, &ctx, errbuf,
                                sizeof errbuf);
     if (err != MSE_OK) {
-        rc = mse_out_error(&o, err, "encrypting %s: %s (remove %s)", code, errbuf, out_code);
+        rc = cli_out_error(&o, err, "encrypting %s: %s (remove %s)", code, errbuf, out_code);
         goto done;
     }
     err = mse_context_save(out, &ctx);
     if (err != MSE_OK) {
-        rc = mse_out_error(&o, err, "writing %s (remove %s)", out, out_code);
+        rc = cli_out_error(&o, err, "writing %s (remove %s)", out, out_code);
         goto done;
     }
     if (!o.quiet) {

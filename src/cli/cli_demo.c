@@ -357,26 +357,26 @@ MSE_MUST_USE static mse_err write_code(const struct demo_paths *p)
 }
 
 /* Run a short-lived child; on failure show its log and say what failed. */
-static int run_step(struct demo *d, const struct mse_out *o, char *const argv[], const char *log,
+static int run_step(struct demo *d, const struct cli_out *o, char *const argv[], const char *log,
                     int timeout_ms, const char *what)
 {
     int st = run_wait(d, argv, log, timeout_ms);
     if (st == 0)
         return MSE_EXIT_OK;
     print_file(log, "   | ");
-    mse_out_error(o, MSE_ERR_SERVER, "%s failed (status %d)", what, st);
+    cli_out_error(o, MSE_ERR_SERVER, "%s failed (status %d)", what, st);
     /* Keep a failing mse's own exit class as the demo's exit code. */
     return st > 0 && st < 128 ? st : MSE_EXIT_INTERNAL;
 }
 
-static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
+static int demo_run(struct demo *d, const struct cli_out *o, bool keep)
 {
     struct demo_paths p;
     char pccs_url[64], target[64], uuid[37];
     int rc;
 
     if (demo_paths(d, &p) != MSE_OK)
-        return mse_out_error(o, MSE_ERR_LIMIT, "temporary directory path too long");
+        return cli_out_error(o, MSE_ERR_LIMIT, "temporary directory path too long");
     /* The test PKI's collateral must never reach the user's collateral cache
      * (~/.cache/mse): a later real verification of a platform with the same
      * FMSPC would find it there. Every child gets a cache inside the scratch
@@ -384,7 +384,7 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
     char cache[PATH_MAX];
     if (path_join(cache, sizeof cache, d->tmp, "cache") != MSE_OK ||
         setenv("XDG_CACHE_HOME", cache, 1) != 0)
-        return mse_out_error(o, MSE_ERR_INTERNAL, "cannot set XDG_CACHE_HOME");
+        return cli_out_error(o, MSE_ERR_INTERNAL, "cannot set XDG_CACHE_HOME");
 
     printf("mse demo: verify an app in a (simulated) SGX enclave before trusting it.\n"
            "No SGX hardware is used: mse-sim plays Intel's role with a test root CA that\n"
@@ -406,7 +406,7 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
                                                "enclave-signer.pem", NULL};
     if (pki_file(d, root_names, p.root, sizeof p.root) != MSE_OK ||
         pki_file(d, signer_names, p.signer, sizeof p.signer) != MSE_OK)
-        return mse_out_error(o, MSE_ERR_FILE_NOT_FOUND,
+        return cli_out_error(o, MSE_ERR_FILE_NOT_FOUND,
                              "mse-sim pki init did not leave a root CA and a signer key where "
                              "mse demo looks (%s)",
                              d->pki);
@@ -423,11 +423,11 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
                         "0",              "--port-file", p.pccs_port,  "--max-seconds",
                         SERVER_MAX_SECONDS, NULL};
         if (mse_proc_start(argv, p.log_pccs, &d->pccs) != MSE_OK)
-            return mse_out_error(o, MSE_ERR_SERVER, "cannot start %s", d->sim);
+            return cli_out_error(o, MSE_ERR_SERVER, "cannot start %s", d->sim);
         mse_err err = wait_port(p.pccs_port, d->pccs, START_TIMEOUT_MS, &d->pccs_port);
         if (err != MSE_OK) {
             print_file(p.log_pccs, "   | ");
-            return mse_out_error(o, err, "the simulated PCCS did not start");
+            return cli_out_error(o, err, "the simulated PCCS did not start");
         }
     }
     snprintf(pccs_url, sizeof pccs_url, "http://127.0.0.1:%d", d->pccs_port);
@@ -439,14 +439,14 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
     say("file and is sent only to an enclave that passes verification.");
     {
         if (write_code(&p) != MSE_OK)
-            return mse_out_error(o, MSE_ERR_FILE_WRITE, "cannot write the demo code");
+            return cli_out_error(o, MSE_ERR_FILE_WRITE, "cannot write the demo code");
         char *argv[] = {d->self,      "context",  "new",       "--code",   p.code,
                         "--name",     "mse-demo", "--san",     "localhost", "--out",
                         p.context,    "--out-code", p.code_enc, NULL};
         if ((rc = run_step(d, o, argv, p.log_ctx, START_TIMEOUT_MS, "mse context new")) != 0)
             return rc;
         if (context_uuid(p.context, uuid) != MSE_OK)
-            return mse_out_error(o, MSE_ERR_CONTEXT, "no app id in %s", p.context);
+            return cli_out_error(o, MSE_ERR_CONTEXT, "no app id in %s", p.context);
     }
     say("App id %s; encrypted code in %s", uuid, p.code_enc);
 
@@ -465,11 +465,11 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
                         "--port",      "0",            "--port-file", p.app_port,
                         "--max-seconds", SERVER_MAX_SECONDS, NULL};
         if (mse_proc_start(argv, p.log_app, &d->app) != MSE_OK)
-            return mse_out_error(o, MSE_ERR_SERVER, "cannot start %s", d->enclave);
+            return cli_out_error(o, MSE_ERR_SERVER, "cannot start %s", d->enclave);
         mse_err err = wait_port(p.app_port, d->app, START_TIMEOUT_MS, &d->app_port);
         if (err != MSE_OK) {
             print_file(p.log_app, "   | ");
-            return mse_out_error(o, err, "the enclave server did not start");
+            return cli_out_error(o, err, "the enclave server did not start");
         }
     }
     snprintf(target, sizeof target, "127.0.0.1:%d", d->app_port);
@@ -512,7 +512,7 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
         print_file(p.log_verify, "   | ");
     }
     if (access(d->cert, R_OK) != 0)
-        return mse_out_error(o, MSE_ERR_FILE_NOT_FOUND, "mse verify succeeded but saved no %s",
+        return cli_out_error(o, MSE_ERR_FILE_NOT_FOUND, "mse verify succeeded but saved no %s",
                              d->cert);
     say("Verification: success. Certificate saved: %s", d->cert);
     if (demo_stop_signal)
@@ -532,11 +532,11 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
         print_lines(p.log_verify, "   | ", "FAIL");
         print_lines(p.log_verify, "   | ", "Verification:");
         if (st <= 0)
-            return mse_out_error(o, MSE_ERR_INTERNAL,
+            return cli_out_error(o, MSE_ERR_INTERNAL,
                                  "mse verify with a wrong fingerprint did not refuse (status %d)",
                                  st);
         if (access(p.bad_cert, F_OK) == 0)
-            return mse_out_error(o, MSE_ERR_INTERNAL, "mse verify refused but still wrote %s",
+            return cli_out_error(o, MSE_ERR_INTERNAL, "mse verify refused but still wrote %s",
                                  p.bad_cert);
         say("Refused (exit %d) and nothing saved: mse fails closed.", st);
     }
@@ -549,11 +549,11 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
         long code = 0;
         struct body b = {malloc(BODY_LIMIT + 1), 0};
         if (!b.data)
-            return mse_out_error(o, MSE_ERR_NOMEM, "out of memory");
+            return cli_out_error(o, MSE_ERR_NOMEM, "out of memory");
         mse_err err = call_app(d, &code, &b);
         if (err != MSE_OK) {
             free(b.data);
-            return mse_out_error(o, err, "the HTTPS call to the app failed");
+            return cli_out_error(o, err, "the HTTPS call to the app failed");
         }
         b.data[b.len] = '\0';
         for (size_t i = 0; i < b.len; i++)
@@ -563,7 +563,7 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
         printf("   > %s%s", b.data, b.len && b.data[b.len - 1] == '\n' ? "" : "\n");
         free(b.data);
         if (code != 200)
-            return mse_out_error(o, MSE_ERR_SERVER, "the app answered HTTP %ld", code);
+            return cli_out_error(o, MSE_ERR_SERVER, "the app answered HTTP %ld", code);
     }
 
     /* 9. Stop. */
@@ -581,14 +581,14 @@ static int demo_run(struct demo *d, const struct mse_out *o, bool keep)
     return MSE_EXIT_OK;
 }
 
-int mse_cli_demo(int argc, char **argv)
+int cli_demo_main(int argc, char **argv)
 {
-    struct mse_out o;
+    struct cli_out o;
     struct demo d;
     const char *output = NULL;
     bool keep = false;
 
-    mse_out_init(&o);
+    cli_out_init(&o);
     memset(&d, 0, sizeof d);
     d.pccs = d.app = d.verify = -1;
     for (int i = 1; i < argc; i++) {
@@ -601,13 +601,13 @@ int mse_cli_demo(int argc, char **argv)
             keep = true;
         } else {
             usage(stderr);
-            return mse_out_error(&o, MSE_ERR_ARG, "mse demo: unexpected argument: %s", argv[i]);
+            return cli_out_error(&o, MSE_ERR_ARG, "mse demo: unexpected argument: %s", argv[i]);
         }
     }
     if (find_programs(&d) != MSE_OK)
-        return mse_out_error(&o, MSE_ERR_IO, "cannot locate this program (/proc/self/exe)");
+        return cli_out_error(&o, MSE_ERR_IO, "cannot locate this program (/proc/self/exe)");
     if (access(d.sim, X_OK) != 0 || access(d.enclave, X_OK) != 0)
-        return mse_out_error(&o, MSE_ERR_FILE_NOT_FOUND,
+        return cli_out_error(&o, MSE_ERR_FILE_NOT_FOUND,
                              "mse demo needs mse-sim and mse-enclave next to mse (%s): build them "
                              "(cmake --build build) first",
                              d.bindir);
@@ -615,7 +615,7 @@ int mse_cli_demo(int argc, char **argv)
     const char *base = getenv("TMPDIR");
     int n = snprintf(d.tmp, sizeof d.tmp, "%s/mse-demo-XXXXXX", base && *base ? base : "/tmp");
     if (n <= 0 || (size_t)n >= sizeof d.tmp || !mkdtemp(d.tmp))
-        return mse_out_error(&o, MSE_ERR_FILE_WRITE, "cannot create a temporary directory");
+        return cli_out_error(&o, MSE_ERR_FILE_WRITE, "cannot create a temporary directory");
     if (output) {
         n = snprintf(d.cert, sizeof d.cert, "%s", output);
         d.keep_cert = true;
@@ -634,9 +634,9 @@ int mse_cli_demo(int argc, char **argv)
 
     int rc;
     if (n <= 0 || (size_t)n >= sizeof d.cert)
-        rc = mse_out_error(&o, MSE_ERR_LIMIT, "--output path too long");
+        rc = cli_out_error(&o, MSE_ERR_LIMIT, "--output path too long");
     else if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        rc = mse_out_error(&o, MSE_ERR_INTERNAL, "libcurl initialisation failed");
+        rc = cli_out_error(&o, MSE_ERR_INTERNAL, "libcurl initialisation failed");
     else {
         rc = demo_run(&d, &o, keep);
         curl_global_cleanup();

@@ -44,7 +44,7 @@ static void usage(FILE *f)
             "  --json                     print a JSON object\n");
 }
 
-static void print_result(const struct mse_out *o, const uint8_t mr[32],
+static void print_result(const struct cli_out *o, const uint8_t mr[32],
                          const struct mse_enclave_attrs *a, const uint8_t *msgx, size_t msgx_len)
 {
     char hex[65], mhex[65] = "";
@@ -73,9 +73,9 @@ static void print_result(const struct mse_out *o, const uint8_t mr[32],
     printf("%s\n", hex);
 }
 
-int mse_cli_fingerprint(int argc, char **argv)
+int cli_fingerprint_main(int argc, char **argv)
 {
-    struct mse_out o;
+    struct cli_out o;
     const char *msgx_path = NULL, *manifest_path = NULL, *libpal = NULL, *root = NULL;
     const char *write_path = NULL, *libos = NULL, *context = NULL, *code = NULL;
     uint8_t *manifest = NULL, *elf = NULL;
@@ -100,7 +100,7 @@ int mse_cli_fingerprint(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    mse_out_init(&o);
+    cli_out_init(&o);
     optind = 1;
     for (int c; (c = getopt_long(argc, argv, "hq", opts, NULL)) != -1;) {
         switch (c) {
@@ -125,35 +125,35 @@ int mse_cli_fingerprint(int argc, char **argv)
     int modes = !!msgx_path + !!manifest_path + !!context;
     if (modes != 1) {
         usage(stderr);
-        return mse_out_error(&o, modes ? MSE_ERR_ARG_CONFLICT : MSE_ERR_ARG_MISSING,
+        return cli_out_error(&o, modes ? MSE_ERR_ARG_CONFLICT : MSE_ERR_ARG_MISSING,
                              "give exactly one of --manifest-sgx, --manifest, --context");
     }
     if (context) {
         if (!code || libpal || root || write_path || libos)
-            return mse_out_error(&o, MSE_ERR_ARG,
+            return cli_out_error(&o, MSE_ERR_ARG,
                                  "--context takes --code DIR (the runtime comes from the context)");
         err = mse_fingerprint_from_context(context, code, mr, errbuf, sizeof errbuf);
         if (err != MSE_OK)
-            return mse_out_error(&o, err, "%s", errbuf[0] ? errbuf : mse_err_str(err));
+            return cli_out_error(&o, err, "%s", errbuf[0] ? errbuf : mse_err_str(err));
         print_result(&o, mr, NULL, NULL, 0);
         return MSE_EXIT_OK;
     }
     if (code)
-        return mse_out_error(&o, MSE_ERR_ARG, "--code goes with --context");
+        return cli_out_error(&o, MSE_ERR_ARG, "--code goes with --context");
     if (!libpal)
-        return mse_out_error(&o, MSE_ERR_ARG_MISSING, "--libpal ELF is required");
+        return cli_out_error(&o, MSE_ERR_ARG_MISSING, "--libpal ELF is required");
     if (msgx_path && (root || write_path || libos))
-        return mse_out_error(&o, MSE_ERR_ARG_CONFLICT,
+        return cli_out_error(&o, MSE_ERR_ARG_CONFLICT,
                              "--root, --write-manifest-sgx and --libos go with --manifest");
     const char *in_path = msgx_path ? msgx_path : manifest_path;
     err = mse_file_read(in_path, MANIFEST_LIMIT, &manifest, &manifest_len);
     if (err != MSE_OK) {
-        rc = mse_out_error(&o, err, "%s: %s", in_path, mse_err_str(err));
+        rc = cli_out_error(&o, err, "%s: %s", in_path, mse_err_str(err));
         goto out;
     }
     err = mse_file_read(libpal, ELF_LIMIT, &elf, &elf_len);
     if (err != MSE_OK) {
-        rc = mse_out_error(&o, err, "%s: %s", libpal, mse_err_str(err));
+        rc = cli_out_error(&o, err, "%s: %s", libpal, mse_err_str(err));
         goto out;
     }
     const uint8_t *msgx = manifest;
@@ -163,7 +163,7 @@ int mse_cli_fingerprint(int argc, char **argv)
         err = mse_manifest_expand(manifest, manifest_len, &eo, &expanded, &expanded_len, errbuf,
                                   sizeof errbuf);
         if (err != MSE_OK) {
-            rc = mse_out_error(&o, err, "%s: %s", manifest_path,
+            rc = cli_out_error(&o, err, "%s: %s", manifest_path,
                                errbuf[0] ? errbuf : mse_err_str(err));
             goto out;
         }
@@ -172,14 +172,14 @@ int mse_cli_fingerprint(int argc, char **argv)
         if (write_path) {
             err = mse_file_write_atomic(write_path, msgx, msgx_len, 0644);
             if (err != MSE_OK) {
-                rc = mse_out_error(&o, err, "%s: %s", write_path, mse_err_str(err));
+                rc = cli_out_error(&o, err, "%s: %s", write_path, mse_err_str(err));
                 goto out;
             }
         }
     }
     err = mse_measure_manifest_sgx(msgx, msgx_len, elf, elf_len, mr, &attrs);
     if (err != MSE_OK) {
-        rc = mse_out_error(&o, err, "cannot measure: %s", mse_err_str(err));
+        rc = cli_out_error(&o, err, "cannot measure: %s", mse_err_str(err));
         goto out;
     }
     print_result(&o, mr, &attrs, msgx, msgx_len);
