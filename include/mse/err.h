@@ -17,6 +17,8 @@
 #ifndef MSE_ERR_H
 #define MSE_ERR_H
 
+#include <mse/export.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -39,13 +41,14 @@ enum mse_exit {
     MSE_EXIT_USAGE = 2,          /* bad command line */
     MSE_EXIT_FORMAT = 3,         /* input bytes malformed (quote, cert, collateral) */
     MSE_EXIT_NOT_GENUINE = 10,   /* check 1: DCAP chain, signature or identity failed */
-    MSE_EXIT_COLLATERAL = 11,    /* check 1: collateral expired or not yet valid */
+    MSE_EXIT_COLLATERAL = 11,    /* check 1: collateral or the certificate expired or not yet valid */
     MSE_EXIT_TCB = 12,           /* check 1: TCB status not accepted by policy */
     MSE_EXIT_BINDING = 13,       /* certificate key not bound to the quote */
     MSE_EXIT_DEBUG = 14,         /* debug enclave refused */
     MSE_EXIT_SIGNER = 15,        /* check 2: MRSIGNER is not the operator's */
     MSE_EXIT_FINGERPRINT = 16,   /* check 3: MRENCLAVE is not the owner's code */
     MSE_EXIT_NO_ENCLAVE = 17,    /* server certificate carries no quote */
+    MSE_EXIT_TDX = 18,           /* a TDX quote: recognised, not verified yet */
     MSE_EXIT_NETWORK = 20,       /* could not reach the app server */
     MSE_EXIT_PCCS = 21,          /* could not obtain collateral */
     MSE_EXIT_IO = 22,            /* local file error */
@@ -90,6 +93,7 @@ enum mse_exit {
     X(MSE_ERR_QUOTE_PCK_CHAIN_FORMAT, 218, FORMAT, "PCK chain in the quote is malformed")      \
     X(MSE_ERR_QUOTE_PCK_CHAIN_LENGTH, 219, NOT_GENUINE,                                        \
       "PCK chain in the quote is not exactly leaf, intermediate and root")                     \
+    X(MSE_ERR_QUOTE_TDX, 220, TDX, "TDX quote: not supported yet")                             \
     /* 2xx parse: RA-TLS certificate (240-259) */                                              \
     X(MSE_ERR_CERT_PARSE, 240, FORMAT, "certificate is not valid X.509")                       \
     X(MSE_ERR_RATLS_NO_QUOTE, 241, NO_ENCLAVE, "certificate carries no SGX quote extension")   \
@@ -106,11 +110,17 @@ enum mse_exit {
     X(MSE_ERR_PCK_EXT_FORMAT, 266, FORMAT, "PCK certificate SGX extensions are malformed")     \
     X(MSE_ERR_CHAIN_FORMAT, 267, FORMAT, "issuer chain is malformed")                          \
     X(MSE_ERR_COLLATERAL_MISSING, 268, PCCS, "a required collateral item is missing")          \
+    X(MSE_ERR_COLLATERAL_PCK_MISMATCH, 269, NOT_GENUINE,                                       \
+      "PCK certificate chain given as collateral differs from the quote's")                    \
     /* 2xx parse: manifest, TOML, ELF, context (290-299 and 600-649) */                        \
     X(MSE_ERR_TOML, 290, FORMAT, "malformed TOML")                                             \
     X(MSE_ERR_MANIFEST, 291, FORMAT, "manifest is invalid")                                    \
     X(MSE_ERR_ELF, 292, FORMAT, "ELF file is malformed or unsupported")                        \
     X(MSE_ERR_CONTEXT, 293, FORMAT, "context file is invalid")                                 \
+    X(MSE_ERR_POLICY_FORMAT, 294, FORMAT, "policy file is invalid")                            \
+    X(MSE_ERR_TEMPLATE, 295, FORMAT, "manifest template is invalid or uses an unset variable") \
+    X(MSE_ERR_RUNTIME, 296, FORMAT,                                                            \
+      "runtime definition is invalid or does not cover a trusted file")                        \
     /* 3xx crypto and chains */                                                                \
     X(MSE_ERR_CRYPTO, 300, INTERNAL, "cryptographic library failure")                          \
     X(MSE_ERR_PCK_CHAIN_SIGNATURE, 301, NOT_GENUINE, "PCK certificate chain signature invalid") \
@@ -139,6 +149,8 @@ enum mse_exit {
     X(MSE_ERR_CRL_EXPIRED, 402, COLLATERAL, "CRL expired")                                     \
     X(MSE_ERR_TCB_INFO_EXPIRED, 403, COLLATERAL, "TCB info expired")                           \
     X(MSE_ERR_QE_IDENTITY_EXPIRED, 404, COLLATERAL, "QE identity expired")                     \
+    X(MSE_ERR_RATLS_CERT_VALIDITY, 405, COLLATERAL,                                            \
+      "RA-TLS certificate expired or not yet valid")                                           \
     X(MSE_ERR_TCB_INFO_FMSPC_MISMATCH, 410, NOT_GENUINE, "TCB info FMSPC differs from the PCK's") \
     X(MSE_ERR_TCB_INFO_PCEID_MISMATCH, 411, NOT_GENUINE, "TCB info PCE ID differs from the PCK's") \
     X(MSE_ERR_TCB_NOT_SUPPORTED, 412, NOT_GENUINE, "no TCB level matches this platform")       \
@@ -157,10 +169,15 @@ enum mse_exit {
     X(MSE_ERR_POLICY_MRENCLAVE, 452, FINGERPRINT, "MRENCLAVE differs from the code fingerprint") \
     X(MSE_ERR_POLICY_ISVPRODID, 453, NOT_GENUINE, "ISVPRODID differs from the expected value") \
     X(MSE_ERR_POLICY_ISVSVN, 454, NOT_GENUINE, "ISVSVN below the required minimum")            \
+    X(MSE_ERR_POLICY_REPORT_DATA, 455, BINDING, "REPORTDATA differs from the expected value")   \
+    /* 46x the certificate and the target the user named */                                   \
+    X(MSE_ERR_CERT_NAME_MISMATCH, 460, BINDING,                                                \
+      "certificate names (subjectAltName) do not cover the host")                              \
     /* 5xx I/O */                                                                              \
     X(MSE_ERR_IO, 500, IO, "I/O error")                                                        \
     X(MSE_ERR_FILE_NOT_FOUND, 501, IO, "file not found")                                       \
     X(MSE_ERR_FILE_WRITE, 502, IO, "could not write file")                                     \
+    X(MSE_ERR_RUNTIME_FILE, 503, IO, "no runtime file with the SHA-256 the runtime pins")      \
     X(MSE_ERR_NET_RESOLVE, 510, NETWORK, "could not resolve host")                             \
     X(MSE_ERR_NET_CONNECT, 511, NETWORK, "could not connect")                                  \
     X(MSE_ERR_NET_TIMEOUT, 512, NETWORK, "connection timed out")                               \
@@ -184,13 +201,13 @@ enum mse_err {
 typedef enum mse_err mse_err;
 
 /* Stable symbolic name ("MSE_ERR_PCK_REVOKED"); "MSE_ERR_UNKNOWN" for an unlisted value. */
-const char *mse_err_name(mse_err err);
+MSE_EXTERN const char *mse_err_name(mse_err err);
 /* One-line human message; never NULL. */
-const char *mse_err_str(mse_err err);
+MSE_EXTERN const char *mse_err_str(mse_err err);
 /* Process exit code of the `mse` command for this error. */
-enum mse_exit mse_err_exit(mse_err err);
+MSE_EXTERN enum mse_exit mse_err_exit(mse_err err);
 /* Whether err is a listed value (used by tests and by callers validating input). */
-int mse_err_known(int value);
+MSE_EXTERN int mse_err_known(int value);
 
 #ifdef __cplusplus
 }

@@ -23,7 +23,7 @@
  * (sign, 0x/0o/0b prefixes, single underscores between digits, surrounding
  * whitespace). Refuses values <= 0 or past 2^63 (MSE_ERR_MANIFEST).
  */
-MSE_MUST_USE mse_err mse_manifest_parse_size(const char *s, size_t len, uint64_t *out)
+MSE_EXTERN MSE_MUST_USE mse_err mse_manifest_parse_size(const char *s, size_t len, uint64_t *out)
     MSE_NONNULL(1, 3);
 
 /*
@@ -38,17 +38,17 @@ MSE_MUST_USE mse_err mse_manifest_parse_size(const char *s, size_t len, uint64_t
  * sha256 (the caller hashes the file and sets it), else NULL.
  * MSE_ERR_MANIFEST when a value has a type Gramine cannot handle.
  */
-MSE_MUST_USE mse_err mse_manifest_defaults(struct mse_toml *root, const char *default_libos_uri,
+MSE_EXTERN MSE_MUST_USE mse_err mse_manifest_defaults(struct mse_toml *root, const char *default_libos_uri,
                                            struct mse_toml **entry_to_hash) MSE_NONNULL(1, 2);
 
 /*
  * Apply the defaults (to `root`, in place) and read enclave_size,
  * max_threads and edmm_enable as sgx_sign.py does.
  */
-MSE_MUST_USE mse_err mse_manifest_attrs(struct mse_toml *root, struct mse_enclave_attrs *out)
+MSE_EXTERN MSE_MUST_USE mse_err mse_manifest_attrs(struct mse_toml *root, struct mse_enclave_attrs *out)
     MSE_NONNULL(1, 2);
 
 /* Python truthiness of a TOML value (bool(x)). */
-bool mse_manifest_truthy(const struct mse_toml *v);
+MSE_EXTERN bool mse_manifest_truthy(const struct mse_toml *v);
 
 #endif

@@ -47,7 +47,7 @@ struct mse_elf {
  * MSE_ERR_ELF on anything malformed or unsupported (ELF32, big endian, no
  * PT_LOAD, more than MSE_ELF_MAX_LOAD segments).
  */
-MSE_MUST_USE mse_err mse_elf_parse(const uint8_t *elf, size_t len, struct mse_elf *out)
+MSE_EXTERN MSE_MUST_USE mse_err mse_elf_parse(const uint8_t *elf, size_t len, struct mse_elf *out)
     MSE_NONNULL(3);
 
 /* The three manifest values the measurement depends on. */
@@ -64,7 +64,7 @@ struct mse_enclave_attrs {
  * Errors: MSE_ERR_ELF, MSE_ERR_MANIFEST (layout does not fit: "Enclave size
  * is not large enough" and the like), MSE_ERR_CRYPTO, MSE_ERR_NOMEM.
  */
-MSE_MUST_USE mse_err mse_measure_enclave(const struct mse_enclave_attrs *attrs,
+MSE_EXTERN MSE_MUST_USE mse_err mse_measure_enclave(const struct mse_enclave_attrs *attrs,
                                          const uint8_t *manifest, size_t manifest_len,
                                          const uint8_t *elf, size_t elf_len,
                                          uint8_t mrenclave[32]) MSE_NONNULL(1, 6);
@@ -75,7 +75,7 @@ MSE_MUST_USE mse_err mse_measure_enclave(const struct mse_enclave_attrs *attrs,
  * mse_manifest_attrs in <mse/manifest.h>), then mse_measure_enclave().
  * attrs_out may be NULL.
  */
-MSE_MUST_USE mse_err mse_measure_manifest_sgx(const uint8_t *manifest, size_t manifest_len,
+MSE_EXTERN MSE_MUST_USE mse_err mse_measure_manifest_sgx(const uint8_t *manifest, size_t manifest_len,
                                               const uint8_t *elf, size_t elf_len,
                                               uint8_t mrenclave[32],
                                               struct mse_enclave_attrs *attrs_out)

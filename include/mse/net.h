@@ -22,8 +22,20 @@ struct mse_endpoint {
     char port[6];
     bool host_is_ip; /* an IP literal: no SNI is sent */
 };
-MSE_MUST_USE mse_err mse_endpoint_parse(const char *target, struct mse_endpoint *ep)
+MSE_EXTERN MSE_MUST_USE mse_err mse_endpoint_parse(const char *target, struct mse_endpoint *ep)
     MSE_NONNULL(1, 2);
+
+/*
+ * Whether the certificate (DER) is for `host`: a DNS name matched against its
+ * subjectAltName DNS entries (RFC 6125 by OpenSSL's X509_check_host: case-
+ * insensitive, a wildcard only as a whole left-most label), an IP literal
+ * against its IP entries (X509_check_ip_asc). The subject CN is never used,
+ * as browsers no longer use it. On a mismatch `names` (when not NULL) gets
+ * what the certificate is for, printable: "DNS:localhost, IP:10.0.0.1" or
+ * "no subjectAltName". Errors: MSE_ERR_CERT_NAME_MISMATCH, MSE_ERR_CERT_PARSE.
+ */
+MSE_EXTERN MSE_MUST_USE mse_err mse_cert_check_host(const uint8_t *der, size_t der_len, const char *host,
+                                         char *names, size_t names_cap) MSE_NONNULL(1, 3);
 
 struct mse_tls_conn;
 
@@ -38,20 +50,20 @@ struct mse_tls_conn;
  * in the calling thread while OpenSSL may write (a peer reset is an error,
  * never a fatal signal) and restore the mask; dispositions are not changed.
  */
-MSE_MUST_USE mse_err mse_tls_connect(const struct mse_endpoint *ep, int timeout_ms,
+MSE_EXTERN MSE_MUST_USE mse_err mse_tls_connect(const struct mse_endpoint *ep, int timeout_ms,
                                      struct mse_tls_conn **out, char *errbuf, size_t errlen)
     MSE_NONNULL(1, 3);
 /* The peer's leaf certificate, DER; view valid until mse_tls_close. */
-void mse_tls_peer_cert(const struct mse_tls_conn *c, const uint8_t **der, size_t *len);
+MSE_EXTERN void mse_tls_peer_cert(const struct mse_tls_conn *c, const uint8_t **der, size_t *len);
 /* Write all bytes / read up to cap bytes (0 at EOF), each bounded by timeout_ms. */
-MSE_MUST_USE mse_err mse_tls_write(struct mse_tls_conn *c, const void *buf, size_t len,
+MSE_EXTERN MSE_MUST_USE mse_err mse_tls_write(struct mse_tls_conn *c, const void *buf, size_t len,
                                    int timeout_ms);
-MSE_MUST_USE mse_err mse_tls_read(struct mse_tls_conn *c, void *buf, size_t cap, size_t *got,
+MSE_EXTERN MSE_MUST_USE mse_err mse_tls_read(struct mse_tls_conn *c, void *buf, size_t cap, size_t *got,
                                   int timeout_ms);
-void mse_tls_close(struct mse_tls_conn *c);
+MSE_EXTERN void mse_tls_close(struct mse_tls_conn *c);
 
 /* Connect, copy the leaf certificate (malloc'd DER), close. */
-MSE_MUST_USE mse_err mse_tls_fetch_cert(const struct mse_endpoint *ep, int timeout_ms,
+MSE_EXTERN MSE_MUST_USE mse_err mse_tls_fetch_cert(const struct mse_endpoint *ep, int timeout_ms,
                                         uint8_t **der, size_t *len, char *errbuf, size_t errlen)
     MSE_NONNULL(1, 3, 4);
 
@@ -76,7 +88,7 @@ enum mse_pccs_item_id {
     MSE_PCCS_ROOT_CA_CRL,    /* /rootcacrl */
     MSE_PCCS_ITEM_COUNT
 };
-const char *mse_pccs_item_name(enum mse_pccs_item_id id);
+MSE_EXTERN const char *mse_pccs_item_name(enum mse_pccs_item_id id);
 
 /* One response: body bytes and the issuer-chain header (still percent-encoded). */
 struct mse_pccs_item {
@@ -92,14 +104,14 @@ struct mse_pccs_item {
  * Errors (with a one-line reason in errbuf naming the item and URL):
  * MSE_ERR_PCCS_UNREACHABLE, _TIMEOUT, _TLS, _HTTP, _NOT_FOUND, _BODY, MSE_ERR_LIMIT.
  */
-MSE_MUST_USE mse_err mse_pccs_fetch(const struct mse_pccs_opts *o,
+MSE_EXTERN MSE_MUST_USE mse_err mse_pccs_fetch(const struct mse_pccs_opts *o,
                                     const struct mse_collateral_id *id, unsigned want,
                                     struct mse_pccs_item items[MSE_PCCS_ITEM_COUNT],
                                     unsigned *requests, char *errbuf, size_t errlen)
     MSE_NONNULL(1, 2, 4, 5);
-void mse_pccs_items_free(struct mse_pccs_item items[MSE_PCCS_ITEM_COUNT]);
+MSE_EXTERN void mse_pccs_items_free(struct mse_pccs_item items[MSE_PCCS_ITEM_COUNT]);
 /* Point a collateral view at the items (no copy). */
-void mse_pccs_items_view(const struct mse_pccs_item items[MSE_PCCS_ITEM_COUNT],
+MSE_EXTERN void mse_pccs_items_view(const struct mse_pccs_item items[MSE_PCCS_ITEM_COUNT],
                          struct mse_collateral *view);
 
 /*
@@ -107,7 +119,7 @@ void mse_pccs_items_view(const struct mse_pccs_item items[MSE_PCCS_ITEM_COUNT],
  * comments, as /etc/sgx_default_qcnl.conf ships): "pccs_url" and
  * "use_secure_cert". *url is malloc'd. MSE_ERR_JSON, MSE_ERR_JSON_FIELD.
  */
-MSE_MUST_USE mse_err mse_qcnl_parse(const char *text, size_t len, char **url, bool *secure)
+MSE_EXTERN MSE_MUST_USE mse_err mse_qcnl_parse(const char *text, size_t len, char **url, bool *secure)
     MSE_NONNULL(1, 3, 4);
 
 #endif

@@ -66,7 +66,7 @@ struct mse_ratls {
  * Does not parse the quote, except to compare the two in a Gramine
  * two-carrier certificate.
  */
-MSE_MUST_USE mse_err mse_ratls_extract(const uint8_t *der, size_t der_len, uint8_t *buf,
+MSE_EXTERN MSE_MUST_USE mse_err mse_ratls_extract(const uint8_t *der, size_t der_len, uint8_t *buf,
                                        size_t cap, struct mse_ratls *out) MSE_NONNULL(1, 3, 5);
 
 /*
@@ -81,7 +81,7 @@ MSE_MUST_USE mse_err mse_ratls_extract(const uint8_t *der, size_t der_len, uint8
  * MSE_ERR_RATLS_DICE_FORMAT (claims malformed, no or two "pubkey-hash",
  * unknown hash id), MSE_ERR_CRYPTO.
  */
-MSE_MUST_USE mse_err mse_ratls_check_binding(const uint8_t *der, size_t der_len,
+MSE_EXTERN MSE_MUST_USE mse_err mse_ratls_check_binding(const uint8_t *der, size_t der_len,
                                              const struct mse_ratls *ratls,
                                              const uint8_t report_data[64],
                                              enum mse_binding *form, uint8_t *x25519_out)

@@ -24,26 +24,26 @@ struct mse_rd {
     size_t off;          /* bytes consumed, 0 <= off <= len */
 };
 
-void mse_rd_init(struct mse_rd *rd, const void *data, size_t len) MSE_NONNULL(1);
-size_t mse_rd_left(const struct mse_rd *rd) MSE_NONNULL(1);
+MSE_EXTERN void mse_rd_init(struct mse_rd *rd, const void *data, size_t len) MSE_NONNULL(1);
+MSE_EXTERN size_t mse_rd_left(const struct mse_rd *rd) MSE_NONNULL(1);
 
-MSE_MUST_USE mse_err mse_rd_u8(struct mse_rd *rd, uint8_t *out) MSE_NONNULL(1, 2);
-MSE_MUST_USE mse_err mse_rd_u16le(struct mse_rd *rd, uint16_t *out) MSE_NONNULL(1, 2);
-MSE_MUST_USE mse_err mse_rd_u32le(struct mse_rd *rd, uint32_t *out) MSE_NONNULL(1, 2);
-MSE_MUST_USE mse_err mse_rd_u64le(struct mse_rd *rd, uint64_t *out) MSE_NONNULL(1, 2);
-MSE_MUST_USE mse_err mse_rd_u16be(struct mse_rd *rd, uint16_t *out) MSE_NONNULL(1, 2);
-MSE_MUST_USE mse_err mse_rd_u32be(struct mse_rd *rd, uint32_t *out) MSE_NONNULL(1, 2);
+MSE_EXTERN MSE_MUST_USE mse_err mse_rd_u8(struct mse_rd *rd, uint8_t *out) MSE_NONNULL(1, 2);
+MSE_EXTERN MSE_MUST_USE mse_err mse_rd_u16le(struct mse_rd *rd, uint16_t *out) MSE_NONNULL(1, 2);
+MSE_EXTERN MSE_MUST_USE mse_err mse_rd_u32le(struct mse_rd *rd, uint32_t *out) MSE_NONNULL(1, 2);
+MSE_EXTERN MSE_MUST_USE mse_err mse_rd_u64le(struct mse_rd *rd, uint64_t *out) MSE_NONNULL(1, 2);
+MSE_EXTERN MSE_MUST_USE mse_err mse_rd_u16be(struct mse_rd *rd, uint16_t *out) MSE_NONNULL(1, 2);
+MSE_EXTERN MSE_MUST_USE mse_err mse_rd_u32be(struct mse_rd *rd, uint32_t *out) MSE_NONNULL(1, 2);
 /* Copy n bytes into dst. */
-MSE_MUST_USE mse_err mse_rd_copy(struct mse_rd *rd, void *dst, size_t n) MSE_NONNULL(1);
+MSE_EXTERN MSE_MUST_USE mse_err mse_rd_copy(struct mse_rd *rd, void *dst, size_t n) MSE_NONNULL(1);
 /* A view of the next n bytes (no copy). */
-MSE_MUST_USE mse_err mse_rd_bytes(struct mse_rd *rd, size_t n, const uint8_t **out)
+MSE_EXTERN MSE_MUST_USE mse_err mse_rd_bytes(struct mse_rd *rd, size_t n, const uint8_t **out)
     MSE_NONNULL(1, 3);
 /* Split off the next n bytes as a reader of their own. */
-MSE_MUST_USE mse_err mse_rd_sub(struct mse_rd *rd, size_t n, struct mse_rd *sub) MSE_NONNULL(1, 3);
-MSE_MUST_USE mse_err mse_rd_skip(struct mse_rd *rd, size_t n) MSE_NONNULL(1);
+MSE_EXTERN MSE_MUST_USE mse_err mse_rd_sub(struct mse_rd *rd, size_t n, struct mse_rd *sub) MSE_NONNULL(1, 3);
+MSE_EXTERN MSE_MUST_USE mse_err mse_rd_skip(struct mse_rd *rd, size_t n) MSE_NONNULL(1);
 /* Pointer to the current position (for recording where a signed region starts). */
-const uint8_t *mse_rd_pos(const struct mse_rd *rd) MSE_NONNULL(1);
+MSE_EXTERN const uint8_t *mse_rd_pos(const struct mse_rd *rd) MSE_NONNULL(1);
 /* MSE_ERR_TRAILING_BYTES unless everything was consumed. */
-MSE_MUST_USE mse_err mse_rd_end(const struct mse_rd *rd) MSE_NONNULL(1);
+MSE_EXTERN MSE_MUST_USE mse_err mse_rd_end(const struct mse_rd *rd) MSE_NONNULL(1);
 
 #endif

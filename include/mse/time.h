@@ -15,8 +15,8 @@
  * seconds; fractions are truncated. Other offsets are refused: every
  * timestamp mse consumes (Intel collateral, --at) is UTC. MSE_ERR_TIME_FORMAT.
  */
-MSE_MUST_USE mse_err mse_time_parse(const char *s, size_t len, int64_t *out) MSE_NONNULL(1, 3);
+MSE_EXTERN MSE_MUST_USE mse_err mse_time_parse(const char *s, size_t len, int64_t *out) MSE_NONNULL(1, 3);
 /* Format as "YYYY-MM-DDTHH:MM:SSZ" (20 characters and a NUL). */
-void mse_time_format(int64_t t, char out[21]) MSE_NONNULL(2);
+MSE_EXTERN void mse_time_format(int64_t t, char out[21]) MSE_NONNULL(2);
 
 #endif

@@ -82,9 +82,9 @@ struct mse_toml {
  * with mse_toml_free). On MSE_ERR_TOML, *err_line (if not NULL) is the
  * 1-based line of the error. Errors: MSE_ERR_TOML, MSE_ERR_LIMIT, MSE_ERR_NOMEM.
  */
-MSE_MUST_USE mse_err mse_toml_parse(const void *src, size_t len, struct mse_toml **out,
+MSE_EXTERN MSE_MUST_USE mse_err mse_toml_parse(const void *src, size_t len, struct mse_toml **out,
                                     size_t *err_line) MSE_NONNULL(3);
-void mse_toml_free(struct mse_toml *v);
+MSE_EXTERN void mse_toml_free(struct mse_toml *v);
 
 /*
  * Serialize a root table exactly as tomli-w 1.0.0 `dumps` does (no
@@ -92,7 +92,7 @@ void mse_toml_free(struct mse_toml *v);
  * MSE_ERR_UNSUPPORTED for floats (use mse_toml_write_ex to print them),
  * MSE_ERR_ARG if root is not a table, MSE_ERR_LIMIT past the depth limit.
  */
-MSE_MUST_USE mse_err mse_toml_write(const struct mse_toml *root, char **out, size_t *len)
+MSE_EXTERN MSE_MUST_USE mse_err mse_toml_write(const struct mse_toml *root, char **out, size_t *len)
     MSE_NONNULL(1, 2, 3);
 
 /*
@@ -103,32 +103,32 @@ MSE_MUST_USE mse_err mse_toml_write(const struct mse_toml *root, char **out, siz
  */
 typedef size_t (*mse_toml_float_fmt)(double f, char *buf, size_t cap);
 /* mse_toml_write with floats printed by `ff` (NULL: floats are MSE_ERR_UNSUPPORTED). */
-MSE_MUST_USE mse_err mse_toml_write_ex(const struct mse_toml *root, mse_toml_float_fmt ff,
+MSE_EXTERN MSE_MUST_USE mse_err mse_toml_write_ex(const struct mse_toml *root, mse_toml_float_fmt ff,
                                        char **out, size_t *len) MSE_NONNULL(1, 3, 4);
 
 /* Lookup in a table by a NUL-free key; NULL if absent or not a table. */
-struct mse_toml *mse_toml_get(const struct mse_toml *table, const char *key);
+MSE_EXTERN struct mse_toml *mse_toml_get(const struct mse_toml *table, const char *key);
 /* Same, and NULL unless the value has the given type. */
-struct mse_toml *mse_toml_get_type(const struct mse_toml *table, const char *key,
+MSE_EXTERN struct mse_toml *mse_toml_get_type(const struct mse_toml *table, const char *key,
                                    enum mse_toml_type type);
 
 /* Strict UTF-8 (no overlongs, surrogates, or code points past U+10FFFF), as Python decodes. */
-bool mse_toml_utf8_valid(const void *s, size_t len);
+MSE_EXTERN bool mse_toml_utf8_valid(const void *s, size_t len);
 
 /* Builders (NULL on allocation failure). */
-struct mse_toml *mse_toml_new(enum mse_toml_type type);
-struct mse_toml *mse_toml_new_string(const char *s, size_t len);
-struct mse_toml *mse_toml_new_int(int64_t i);
-struct mse_toml *mse_toml_new_bool(bool b);
+MSE_EXTERN struct mse_toml *mse_toml_new(enum mse_toml_type type);
+MSE_EXTERN struct mse_toml *mse_toml_new_string(const char *s, size_t len);
+MSE_EXTERN struct mse_toml *mse_toml_new_int(int64_t i);
+MSE_EXTERN struct mse_toml *mse_toml_new_bool(bool b);
 /* Deep copy. */
-struct mse_toml *mse_toml_clone(const struct mse_toml *v);
+MSE_EXTERN struct mse_toml *mse_toml_clone(const struct mse_toml *v);
 /*
  * Set key in table: replaces the value in place if present (keeping its
  * position, as a Python dict does), else appends. Takes ownership of val
  * (freed on error).
  */
-MSE_MUST_USE mse_err mse_toml_set(struct mse_toml *table, const char *key, struct mse_toml *val);
+MSE_EXTERN MSE_MUST_USE mse_err mse_toml_set(struct mse_toml *table, const char *key, struct mse_toml *val);
 /* Append to an array; takes ownership of val (freed on error). */
-MSE_MUST_USE mse_err mse_toml_push(struct mse_toml *array, struct mse_toml *val);
+MSE_EXTERN MSE_MUST_USE mse_err mse_toml_push(struct mse_toml *array, struct mse_toml *val);
 
 #endif

@@ -30,8 +30,8 @@ enum mse_tcb_status {
     MSE_TCB_STATUS_COUNT
 };
 /* "UpToDate", ... as Intel spells them; mse_tcb_status_parse is the inverse. */
-const char *mse_tcb_status_name(enum mse_tcb_status s);
-MSE_MUST_USE mse_err mse_tcb_status_parse(const char *name, size_t len, enum mse_tcb_status *out);
+MSE_EXTERN const char *mse_tcb_status_name(enum mse_tcb_status s);
+MSE_EXTERN MSE_MUST_USE mse_err mse_tcb_status_parse(const char *name, size_t len, enum mse_tcb_status *out);
 #define MSE_TCB_MASK(s) (1u << (s))
 
 /* How the certificate public key is bound to the quote's REPORTDATA. */
@@ -40,8 +40,9 @@ enum mse_binding {
     MSE_BINDING_MSE,     /* RD[0:32] = SHA-256(X9.62 uncompressed point); RD[32:64] = X25519 key */
     MSE_BINDING_GRAMINE, /* RD[0:32] = SHA-256(DER SubjectPublicKeyInfo) */
     MSE_BINDING_DICE,    /* TCG DICE claims hash entry over the SPKI */
+    MSE_BINDING_REPORT_DATA, /* raw quote: REPORTDATA is (starts with) the value the policy expects */
 };
-const char *mse_binding_name(enum mse_binding b);
+MSE_EXTERN const char *mse_binding_name(enum mse_binding b);
 
 /* The checks, in the order the verifier runs them. Never renumbered. */
 #define MSE_CHECK_LIST(X)                                                                          \
@@ -57,6 +58,7 @@ const char *mse_binding_name(enum mse_binding b);
     X(QE_REPORT_DATA, "qe_report_data", "QE report data binds the attestation key")                \
     X(QUOTE_SIGNATURE, "quote_signature", "quote signed by the attestation key")                   \
     X(COLLATERAL_TIME, "collateral_time", "every collateral item valid at the given time")         \
+    X(CERT_TIME, "certificate_time", "RA-TLS certificate valid at the given time")                 \
     X(TCB_STATUS, "tcb_status", "platform and QE TCB status accepted")                             \
     X(DEBUG, "debug", "enclave is not in debug mode")                                              \
     X(MRSIGNER, "mrsigner", "MRSIGNER is the operator's")                                          \
@@ -70,8 +72,8 @@ enum mse_check_id {
         MSE_CHECK_COUNT
 };
 /* "pck_chain"... (JSON key) and a short title for humans. */
-const char *mse_check_key(enum mse_check_id id);
-const char *mse_check_title(enum mse_check_id id);
+MSE_EXTERN const char *mse_check_key(enum mse_check_id id);
+MSE_EXTERN const char *mse_check_title(enum mse_check_id id);
 
 enum mse_outcome {
     MSE_OUTCOME_NOT_RUN = 0, /* an earlier check failed, or the verifier stopped */
@@ -79,8 +81,10 @@ enum mse_outcome {
     MSE_OUTCOME_FAIL,
     MSE_OUTCOME_WARN,    /* passed only because the policy tolerates it (expired, TCB status) */
     MSE_OUTCOME_SKIPPED, /* not requested by the policy (e.g. no fingerprint given) */
+    MSE_OUTCOME_NOT_APPLICABLE, /* the input has nothing to check here (a raw quote has no
+                                   certificate, hence no certificate key to bind) */
 };
-const char *mse_outcome_name(enum mse_outcome o);
+MSE_EXTERN const char *mse_outcome_name(enum mse_outcome o);
 
 struct mse_check_result {
     enum mse_outcome outcome;
@@ -100,7 +104,9 @@ struct mse_validity_item {
 
 struct mse_policy {
     bool allow_debug;
-    bool allow_expired_collateral; /* go on past expired items, reported as WARN */
+    bool allow_expired_collateral; /* go on past collateral items past their end, reported as
+                                      WARN; never not-yet-valid items, never the RA-TLS
+                                      certificate's own window */
     uint32_t accepted_tcb;         /* MSE_TCB_MASK(...) bits; UpToDate is always accepted,
                                       Revoked never */
     /* Accept any of these MRSIGNERs (operator signer list); none = check skipped. */
@@ -111,16 +117,60 @@ struct mse_policy {
     uint16_t isv_prod_id;
     bool check_min_isv_svn;
     uint16_t min_isv_svn;
+    /*
+     * Advisory IDs ("INTEL-SA-00615") the caller has assessed. A TCB status
+     * that accepted_tcb does not accept is accepted (WARN) when it carries
+     * at least one advisory and every advisory of the matched TCB levels is
+     * listed here. Revoked never is.
+     */
+    const char *const *accepted_advisories;
+    size_t accepted_advisory_count;
+    /*
+     * Raw quotes only (mse_verify_quote): the expected REPORTDATA, all 64
+     * bytes (report_data_len 64) or a prefix (1..63). NULL: nothing binds
+     * the quote to a channel, and the result says so. Ignored for
+     * certificates, whose REPORTDATA binds the certificate key.
+     */
+    const uint8_t *report_data;
+    size_t report_data_len;
 };
 /* Default policy: no debug, UpToDate only, no expired collateral, no identity checks. */
-void mse_policy_init(struct mse_policy *p) MSE_NONNULL(1);
+MSE_EXTERN void mse_policy_init(struct mse_policy *p) MSE_NONNULL(1);
+
+/*
+ * The policy as JSON (docs/formats/policy.md): every key, defaults included,
+ * so that mse_policy_from_json of the text gives the same policy. Caller
+ * frees *out with free(). MSE_ERR_NOMEM.
+ */
+MSE_EXTERN MSE_MUST_USE mse_err mse_policy_to_json(const struct mse_policy *p, char **out) MSE_NONNULL(1, 2);
+
+/* Storage a policy read from JSON points into; placed by the caller, outlives the policy. */
+#define MSE_POLICY_MAX_SIGNERS 32
+struct mse_policy_store {
+    uint8_t mrsigners[MSE_POLICY_MAX_SIGNERS][32];
+    uint8_t mrenclave[32];
+    uint8_t report_data[64];
+    char advisories[MSE_MAX_ADVISORIES][24];
+    const char *advisory_ptrs[MSE_MAX_ADVISORIES];
+};
+/*
+ * Read a policy document strictly: unknown or duplicate keys, wrong types,
+ * malformed hex, a Revoked status: MSE_ERR_POLICY_FORMAT, with the key named
+ * in why (may be NULL); larger than 256 KiB: MSE_ERR_LIMIT. Missing keys
+ * keep mse_policy_init's defaults. On error *out is the default policy.
+ */
+MSE_EXTERN MSE_MUST_USE mse_err mse_policy_from_json(const uint8_t *text, size_t len,
+                                          struct mse_policy_store *store, struct mse_policy *out,
+                                          char *why, size_t why_len) MSE_NONNULL(1, 3, 4);
+/* Whether id has the shape of an advisory ID (letters, digits, '-', < 24 chars): MSE_ERR_ARG. */
+MSE_EXTERN MSE_MUST_USE mse_err mse_policy_advisory_id_ok(const char *id, size_t len) MSE_NONNULL(1);
 
 /* MRSIGNER of an RSA-3072 signer public key: SHA-256 of the little-endian modulus. */
-MSE_MUST_USE mse_err mse_mrsigner_from_pem(const uint8_t *pem, size_t len, uint8_t out[32])
+MSE_EXTERN MSE_MUST_USE mse_err mse_mrsigner_from_pem(const uint8_t *pem, size_t len, uint8_t out[32])
     MSE_NONNULL(1, 3);
 
 /* The built-in anchor: the genuine Intel SGX Root CA, DER. */
-const uint8_t *mse_intel_root_ca_der(size_t *len) MSE_NONNULL(1);
+MSE_EXTERN const uint8_t *mse_intel_root_ca_der(size_t *len) MSE_NONNULL(1);
 
 struct mse_verify_input {
     const uint8_t *cert_der; /* the RA-TLS certificate presented by the server */
@@ -170,24 +220,49 @@ struct mse_verify_result {
  * result->err and result->message set.
  *
  * Decisive failure: checks CERT..QUOTE_SIGNATURE run in order and stop at
- * the first failure. Only if all pass is COLLATERAL_TIME judged: every item
- * of result->validity[] must satisfy not_before <= at < not_after; an
- * invalid item refuses (naming each invalid item and its date) unless
- * policy->allow_expired_collateral (then WARN). Then all policy checks are
+ * the first failure. Only if all pass is freshness judged: COLLATERAL_TIME
+ * (every collateral item of result->validity[] must satisfy
+ * not_before <= at < not_after; an invalid item refuses, naming each invalid
+ * item and its date, except that policy->allow_expired_collateral turns items
+ * past their end only into a WARN; a not-yet-valid item always refuses), then
+ * CERT_TIME (the RA-TLS certificate's own window, never tolerated); the first
+ * failing one decides. Then all policy checks are
  * evaluated and the first failing one decides. in->collateral may be NULL
  * (every collateral check then fails as missing). Nothing is retained:
  * result holds copies only (result->enclave.raw is NULL).
  * See docs/verification.md.
  */
-MSE_MUST_USE mse_err mse_verify(const struct mse_verify_input *in, const struct mse_policy *policy,
+MSE_EXTERN MSE_MUST_USE mse_err mse_verify(const struct mse_verify_input *in, const struct mse_policy *policy,
                                 struct mse_verify_result *result) MSE_NONNULL(1, 2, 3);
+
+/*
+ * Verify a raw quote (as QVL's sample app or dcap-qvl take it) with the same
+ * checks, collateral, policy and time as mse_verify, into the same result.
+ * A raw quote has no certificate: the CERT check is NOT_APPLICABLE, and so is
+ * BINDING unless policy->report_data is set, when BINDING compares REPORTDATA
+ * with it (MSE_ERR_POLICY_REPORT_DATA; binding MSE_BINDING_REPORT_DATA on
+ * success). No RA-TLS certificate appears in result->validity. Returns as
+ * mse_verify; a quote that is not a verifiable SGX quote is a verdict
+ * (QUOTE check FAIL, e.g. MSE_ERR_QUOTE_TDX for a TDX quote).
+ */
+struct mse_verify_quote_input {
+    const uint8_t *quote; /* the raw quote bytes (v3 ECDSA-P256, PCK chain inside) */
+    size_t quote_len;
+    const struct mse_collateral *collateral;
+    const uint8_t *trust_root_der; /* NULL = the built-in Intel SGX Root CA */
+    size_t trust_root_len;
+    int64_t at; /* verification time, UTC seconds */
+};
+MSE_EXTERN MSE_MUST_USE mse_err mse_verify_quote(const struct mse_verify_quote_input *in,
+                                      const struct mse_policy *policy,
+                                      struct mse_verify_result *result) MSE_NONNULL(1, 2, 3);
 
 /*
  * The result as one JSON object (keys documented in docs/cmd/mse-verify.md):
  * verdict, checks, tcb_status, advisories, mrenclave, mrsigner, isv_prod_id,
  * isv_svn, debug, binding, error {code, message}. Caller frees with free().
  */
-MSE_MUST_USE mse_err mse_verify_result_json(const struct mse_verify_result *r, char **out)
+MSE_EXTERN MSE_MUST_USE mse_err mse_verify_result_json(const struct mse_verify_result *r, char **out)
     MSE_NONNULL(1, 2);
 
 #endif

@@ -1,33 +1,71 @@
 /*
- * The `mse` command: one entry point per subcommand, each in its own
- * cli_<command>.c, each returning a process exit code (enum mse_exit).
+ * The `mse` command. Each subcommand lives in cli_<command>.c and is shaped
+ * parse -> run -> print:
+ *   - an options struct filled by a parse function from its option table
+ *     (src/util/opt.h), usage errors as MSE_ERR_ARG* with a one-line reason;
+ *   - a run function that does the work, returns mse_err with its reason in a
+ *     caller buffer and prints nothing (unit tests call it directly);
+ *   - a print function for people (or one JSON object with --json);
+ *   - an entry point cli_<command>_main of a few lines returning the exit
+ *     code of the error table (mse_err_exit, docs/exit-codes.md).
  */
 #ifndef MSE_CLI_H
 #define MSE_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include <mse/err.h>
 
-int mse_cli_verify(int argc, char **argv);      /* mse verify, mse home verify, mse cloud verify */
-int mse_cli_fingerprint(int argc, char **argv); /* mse fingerprint */
-int mse_cli_context(int argc, char **argv);     /* mse context */
-int mse_cli_configure(int argc, char **argv);   /* mse configure */
-int mse_cli_trust(int argc, char **argv);       /* mse trust add|remove|list */
-int mse_cli_demo(int argc, char **argv);        /* mse demo */
+#include "util/opt.h"
+
+int cli_verify_main(int argc, char **argv);      /* mse verify, mse home verify, mse cloud verify */
+int cli_fingerprint_main(int argc, char **argv); /* mse fingerprint */
+int cli_context_main(int argc, char **argv);     /* mse context */
+int cli_configure_main(int argc, char **argv);   /* mse configure */
+int cli_trust_main(int argc, char **argv);       /* mse trust add|remove|list */
+int cli_demo_main(int argc, char **argv);        /* mse demo */
 
 /* Terminal output shared by the subcommands. */
-struct mse_out {
+struct cli_out {
     bool color;  /* stdout is a TTY and NO_COLOR is unset */
     bool quiet;  /* --quiet: only errors */
     bool json;   /* --json: machine output on stdout, humans' on stderr */
 };
-void mse_out_init(struct mse_out *o);
+void cli_out_init(struct cli_out *o);
 /* "error: <message>" on stderr, red when color is on. Returns the exit code for err. */
-int mse_out_error(const struct mse_out *o, mse_err err, const char *fmt, ...)
+int cli_out_error(const struct cli_out *o, mse_err err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void mse_out_warn(const struct mse_out *o, const char *fmt, ...)
+void cli_out_warn(const struct cli_out *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/*
+ * A parse function's usage error, as the entry point reports it: one line
+ * naming the problem and the help hint (mse_opt_usage_error), exit 2. A
+ * MSE_OPT_HELP request prints the help on stdout and exits 0: pass
+ * MSE_OK with help set. Returns the exit code.
+ */
+int cli_parse_failed(const struct mse_opt_cmd *cmd, mse_err err, bool help, const char *why);
+
+/*
+ * Warnings a run function found (insecure PCCS link, cache not written):
+ * kept for the print function, since run functions print nothing.
+ */
+#define CLI_NOTES_MAX 6
+struct cli_notes {
+    unsigned count;
+    char text[CLI_NOTES_MAX][320];
+};
+void cli_note(struct cli_notes *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_notes_print(const struct cli_out *o, const struct cli_notes *n);
+
+/*
+ * Progress for a person watching a terminal ("Fetching collateral..."), an
+ * empty message clears it. NULL in tests; cli_progress_tty on a terminal.
+ */
+typedef void (*cli_progress_fn)(const char *msg);
+/* The progress function for out: cli_progress_tty on a terminal's stderr, else NULL. */
+cli_progress_fn cli_progress_for(const struct cli_out *out);
 
 #endif

@@ -2,21 +2,21 @@
  * mse configure DOMAIN --context FILE [--ssl-key PEM]: send an enclave the
  * app's secrets, but only after verifying it (docs/cmd/mse-configure.md).
  *
- * Order, and why:
- *   1. Everything local first (context, owner key matches the owner's
- *      certificate, policy and fingerprint, request body): nothing is
- *      half-sent on a local mistake.
- *   2. One TLS connection to the configuration server (mse_tls_connect; no
- *      web-PKI check, on purpose: the RA-TLS verification replaces it). Its
- *      certificate is taken from THAT connection, pre-checked locally
- *      (cli_configure_verify.c) and verified exactly as `mse verify` does
- *      (mse_verify_setup_init + mse_verify_online, cli_verify.h).
- *   3. Only if every check passed, the secrets are written on the same
- *      connection. Reconnecting would let another server, or another
- *      certificate, receive them. On any failure not one byte of the request
- *      is written.
+ * Three steps, and why in that order:
+ *   1. configure_prepare: everything local first (context, owner key matches
+ *      the owner's certificate, policy and fingerprint, request body): nothing
+ *      is half-sent on a local mistake.
+ *   2. configure_verify: one TLS connection to the configuration server
+ *      (mse_tls_connect; no web-PKI check, on purpose: the RA-TLS
+ *      verification replaces it). Its certificate is taken from THAT
+ *      connection, pre-checked locally (cli_configure_verify.c) and verified
+ *      exactly as `mse verify` does (cli_verify_setup_init +
+ *      cli_verify_with_collateral, cli_policy.h).
+ *   3. configure_send: only if every check passed, the secrets are written
+ *      on the same connection. Reconnecting would let another server, or
+ *      another certificate, receive them. On any failure not one byte of the
+ *      request is written.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +34,6 @@
 
 #include "cli.h"
 #include "cli_configure.h"
-#include "cli_verify.h"
 #include "context/context.h"
 #include "util/util.h"
 
@@ -42,36 +41,44 @@
 #define RESPONSE_MAX (64 * 1024)
 #define KEY_FILE_MAX (64 * 1024)
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: mse configure DOMAIN[:PORT] --context FILE|UUID [options]\n"
-            "\n"
-            "Verifies DOMAIN's configuration server exactly as `mse verify` does, then sends\n"
-            "it the app's secrets over that same TLS connection. Nothing is sent to a server\n"
-            "that fails any check.\n"
-            "\n"
-            "  --context FILE|UUID        the context made by `mse context new`\n"
-            "  --ssl-key PEM              app owner trust: the owner certificate's private key\n"
-            "  --code DIR                 the plain code: expected MRENCLAVE from the context\n"
-            "  --fingerprint HEX          expected MRENCLAVE (64 hex digits)\n"
-            "  --signer-key PEM           operator's enclave signing public key (RSA-3072)\n"
-            "  --mrsigner HEX             operator's MRSIGNER\n"
-            "  --trust-root PEM           trust anchor instead of the Intel SGX Root CA (simulator)\n"
-            "  --allow-debug              accept a debug enclave\n"
-            "  --allow-tcb LIST           also accept these TCB statuses\n"
-            "  --allow-expired-collateral go on past expired collateral\n"
-            "  --pccs-url URL             PCCS / PCS base URL\n"
-            "  --pccs-cacert FILE         CA certificate of the PCCS's TLS certificate\n"
-            "  --pccs-insecure            do not validate the PCCS's TLS certificate\n"
-            "  --offline                  use cached collateral only\n"
-            "  --no-cache                 neither read nor write the collateral cache\n"
-            "  --timeout SECONDS          network timeout (default 15)\n"
-            "  --port N                   port, when DOMAIN has none (default 443)\n"
-            "  --connect HOST             dial HOST instead of DOMAIN; the certificate must\n"
-            "                             still be for DOMAIN\n"
-            "  --quiet                    print only errors\n");
-}
+enum configure_opt { C_CONTEXT = 1, C_SSL_KEY, C_PORT, C_CONNECT, C_QUIET };
+
+static const struct mse_opt configure_app_options[] = {
+    {"context", 0, "FILE|UUID", "the context made by `mse context new` (required)", C_CONTEXT,
+     MSE_OPT_FILE},
+    {"ssl-key", 0, "PEM", "app owner trust: the owner certificate's private key", C_SSL_KEY,
+     MSE_OPT_FILE},
+    {NULL, 0, NULL, NULL, 0, 0},
+};
+
+static const struct mse_opt configure_connection_options[] = {
+    {"port", 0, "N", "port, when DOMAIN has none (default 443)", C_PORT, 0},
+    {"connect", 0, "HOST", "dial HOST instead of DOMAIN; the certificate must still be for DOMAIN",
+     C_CONNECT, 0},
+    {"quiet", 0, NULL, "print only errors", C_QUIET, 0},
+    {NULL, 0, NULL, NULL, 0, 0},
+};
+
+static const struct mse_opt *const configure_tables[] = {
+    configure_app_options, cli_policy_options, cli_collateral_options,
+    configure_connection_options, NULL,
+};
+
+static const char *const configure_synopsis[] = {"DOMAIN[:PORT] --context FILE|UUID [options]",
+                                                 NULL};
+
+const struct mse_opt_cmd cli_configure_cmd = {
+    .name = "mse configure",
+    .summary = "verify an enclave, then send it the app's secrets",
+    .synopsis = configure_synopsis,
+    .description =
+        "Verifies DOMAIN's configuration server exactly as `mse verify` does, then sends\n"
+        "it the app's secrets over that same TLS connection. Nothing is sent to a server\n"
+        "that fails any check. The policy and collateral options are those of mse verify.",
+    .tables = configure_tables,
+    .see_also = "mse-context(1), mse-verify(1), mse-enclave(8)",
+    .man_section = 1,
+};
 
 /* The secrets as JSON; *body is wiped and freed by the caller. */
 MSE_MUST_USE static mse_err build_body(const struct mse_context *ctx, const char *key_pem,
@@ -172,254 +179,263 @@ MSE_MUST_USE static mse_err read_response(struct mse_tls_conn *c, int timeout_ms
     return err;
 }
 
-int mse_cli_configure(int argc, char **argv)
+/* DOMAIN, --port and --connect: where to dial, and the name the certificate must carry. */
+MSE_MUST_USE static mse_err parse_endpoint(struct cli_configure_args *a, const char *port,
+                                           const char *connect_host, char *why, size_t why_cap)
 {
-    enum { O_CTX = 256, O_KEY, O_CODE, O_FP, O_SK, O_MRS, O_ROOT, O_DEBUG, O_TCB, O_EXPIRED,
-           O_URL, O_CA, O_INSEC, O_OFFLINE, O_NOCACHE, O_TIMEOUT, O_QUIET, O_PORT, O_CONNECT };
-    static const struct option longopts[] = {
-        {"context", required_argument, NULL, O_CTX},
-        {"ssl-key", required_argument, NULL, O_KEY},
-        {"code", required_argument, NULL, O_CODE},
-        {"fingerprint", required_argument, NULL, O_FP},
-        {"signer-key", required_argument, NULL, O_SK},
-        {"mrsigner", required_argument, NULL, O_MRS},
-        {"trust-root", required_argument, NULL, O_ROOT},
-        {"allow-debug", no_argument, NULL, O_DEBUG},
-        {"allow-tcb", required_argument, NULL, O_TCB},
-        {"allow-expired-collateral", no_argument, NULL, O_EXPIRED},
-        {"pccs-url", required_argument, NULL, O_URL},
-        {"pccs", required_argument, NULL, O_URL}, /* earlier spelling, kept */
-        {"port", required_argument, NULL, O_PORT},
-        {"connect", required_argument, NULL, O_CONNECT},
-        {"pccs-cacert", required_argument, NULL, O_CA},
-        {"pccs-insecure", no_argument, NULL, O_INSEC},
-        {"offline", no_argument, NULL, O_OFFLINE},
-        {"no-cache", no_argument, NULL, O_NOCACHE},
-        {"timeout", required_argument, NULL, O_TIMEOUT},
-        {"quiet", no_argument, NULL, O_QUIET},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    struct mse_out out;
-    struct mse_verify_opts vo = {.timeout_ms = 15000};
-    const char *context_arg = NULL, *ssl_key = NULL, *code = NULL, *port = NULL,
-               *connect_host = NULL;
-    int c;
-    mse_out_init(&out);
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case O_CTX: context_arg = optarg; break;
-        case O_KEY: ssl_key = optarg; break;
-        case O_CODE: code = optarg; break;
-        case O_FP: vo.fingerprint = optarg; break;
-        case O_SK: vo.signer_key = optarg; break;
-        case O_MRS: vo.mrsigner = optarg; break;
-        case O_ROOT: vo.trust_root = optarg; break;
-        case O_DEBUG: vo.allow_debug = true; break;
-        case O_TCB: vo.allow_tcb = optarg; break;
-        case O_EXPIRED: vo.allow_expired = true; break;
-        case O_URL: vo.pccs_url = optarg; break;
-        case O_CA: vo.pccs_cacert = optarg; break;
-        case O_INSEC: vo.pccs_insecure = true; break;
-        case O_OFFLINE: vo.offline = true; break;
-        case O_NOCACHE: vo.no_cache = true; break;
-        case O_TIMEOUT: {
-            char *end = NULL;
-            long v = strtol(optarg, &end, 10);
-            if (end == optarg || *end != '\0' || v < 1 || v > 600)
-                return mse_out_error(&out, MSE_ERR_ARG, "--timeout takes 1 to 600 seconds");
-            vo.timeout_ms = v * 1000;
-            break;
-        }
-        case O_QUIET: out.quiet = true; break;
-        case O_PORT: port = optarg; break;
-        case O_CONNECT: connect_host = optarg; break;
-        case 'h': usage(stdout); return MSE_EXIT_OK;
-        default: usage(stderr); return MSE_EXIT_USAGE;
-        }
-    }
-    if (optind != argc - 1 || context_arg == NULL) {
-        usage(stderr);
-        return MSE_EXIT_USAGE;
-    }
-    const char *target = argv[optind];
-
-    struct mse_context ctx;
-    struct mse_verify_setup setup;
-    struct mse_verify_result *result = NULL;
-    struct mse_tls_conn *conn = NULL;
-    struct mse_endpoint ep;
-    bool setup_done = false;
-    memset(&ctx, 0, sizeof ctx);
-    char *key_pem = NULL, *body = NULL, *request = NULL;
-    size_t key_len = 0, body_len = 0, request_len = 0;
-    int rc = MSE_EXIT_OK;
-    char errbuf[512] = "", ctx_path[4096];
-    mse_err err;
-
-    /* 1. Local: context (a file, or a uuid in the context directory), key, policy, body. */
-    const char *path = context_arg;
-    struct stat sb;
-    if (stat(path, &sb) != 0 && mse_context_uuid_ok(path) &&
-        mse_context_path(path, ctx_path, sizeof ctx_path) == MSE_OK)
-        path = ctx_path;
-    err = mse_context_load(path, &ctx, errbuf, sizeof errbuf);
-    if (err == MSE_OK && (!ctx.has_instance || !ctx.has_key)) {
-        err = MSE_ERR_CONTEXT;
-        snprintf(errbuf, sizeof errbuf, "no [instance] id or no code_secret_key");
-    }
-    if (err != MSE_OK) {
-        rc = mse_out_error(&out, err, "--context %s: %s", context_arg, errbuf);
-        goto done;
-    }
-    const char *owner_cert = ctx.ssl_app_certificate;
-    if ((owner_cert != NULL) != (ssl_key != NULL)) {
-        rc = mse_out_error(&out, MSE_ERR_ARG_MISSING,
-                           owner_cert ? "this context is app owner trust: give --ssl-key"
-                                      : "--ssl-key is only for contexts with an owner certificate");
-        goto done;
-    }
-    if (ssl_key != NULL) {
-        err = mse_file_read(ssl_key, KEY_FILE_MAX, (uint8_t **)&key_pem, &key_len);
-        if (err == MSE_OK)
-            err = check_owner_key(owner_cert, key_pem);
-        if (err != MSE_OK) {
-            rc = mse_out_error(&out, err,
-                               "--ssl-key %s is not the key of the context's owner certificate",
-                               ssl_key);
-            goto done;
-        }
-    }
-    if (code != NULL) {
-        vo.context = path; /* the fingerprint from this context and the plain code */
-        vo.code = code;
-    }
-    if ((rc = mse_verify_setup_init(&out, &vo, &setup)) != 0)
-        goto done;
-    setup_done = true;
-    if (!setup.fingerprint_given && !out.quiet)
-        mse_out_warn(&out, "no --code nor --fingerprint: the enclave's code (MRENCLAVE) is not "
-                           "checked");
-    err = build_body(&ctx, key_pem, &body);
-    if (err != MSE_OK) {
-        rc = mse_out_error(&out, err, "configuration request");
-        goto done;
-    }
-    body_len = strlen(body);
-
-    /* 2. One connection; its certificate is the one verified. */
-    if (mse_endpoint_parse(target, &ep) != MSE_OK) {
-        rc = mse_out_error(&out, MSE_ERR_ARG, "'%s' is not a host, host:port or URL", target);
-        goto done;
-    }
-    char domain[sizeof ep.host];
-    memcpy(domain, ep.host, sizeof domain);
+    if (mse_endpoint_parse(a->target, &a->dial) != MSE_OK)
+        return mse_say(why, why_cap, MSE_ERR_ARG, "'%s' is not a host, host:port or URL",
+                       a->target);
+    memcpy(a->domain, a->dial.host, sizeof a->domain);
     if (port != NULL) {
-        char *end = NULL;
-        long v = strtol(port, &end, 10);
-        if (end == port || *end != '\0' || v < 1 || v > 65535) {
-            rc = mse_out_error(&out, MSE_ERR_ARG, "--port: 1 to 65535");
-            goto done;
-        }
-        snprintf(ep.port, sizeof ep.port, "%ld", v);
+        long v = 0;
+        MSE_TRY(mse_opt_long("port", port, 1, 65535, "", &v, why, why_cap));
+        snprintf(a->dial.port, sizeof a->dial.port, "%ld", v);
     }
     if (connect_host != NULL) {
         /* Dial elsewhere (tests, split DNS); the name checks still use DOMAIN. */
         struct mse_endpoint dial;
-        if (mse_endpoint_parse(connect_host, &dial) != MSE_OK) {
-            rc = mse_out_error(&out, MSE_ERR_ARG, "--connect '%s' is not a host", connect_host);
-            goto done;
+        if (mse_endpoint_parse(connect_host, &dial) != MSE_OK)
+            return mse_say(why, why_cap, MSE_ERR_ARG, "--connect '%s' is not a host",
+                           connect_host);
+        memcpy(a->dial.host, dial.host, sizeof a->dial.host);
+        a->dial.host_is_ip = dial.host_is_ip;
+    }
+    return MSE_OK;
+}
+
+mse_err cli_configure_parse(int argc, char **argv, struct cli_configure_args *a, char *why,
+                            size_t why_cap)
+{
+    struct mse_opt_parser p;
+    const char *arg, *port = NULL, *connect_host = NULL;
+    int id;
+    memset(a, 0, sizeof *a);
+    cli_policy_args_init(&a->policy);
+    cli_out_init(&a->out);
+    mse_opt_init(&p, &cli_configure_cmd, argc, argv);
+    while ((id = mse_opt_next(&p, &arg, why, why_cap)) != MSE_OPT_DONE) {
+        switch (id) {
+        case MSE_OPT_ERROR: return p.error;
+        case MSE_OPT_HELP: a->help = true; return MSE_OK;
+        case MSE_OPT_OPERAND:
+            if (a->target)
+                return mse_say(why, why_cap, MSE_ERR_ARG, "unexpected argument '%s'", arg);
+            a->target = arg;
+            break;
+        case C_CONTEXT: a->context = arg; break;
+        case C_SSL_KEY: a->ssl_key = arg; break;
+        case C_PORT: port = arg; break;
+        case C_CONNECT: connect_host = arg; break;
+        case C_QUIET: a->out.quiet = true; break;
+        default: MSE_TRY(cli_policy_apply(&a->policy, id, arg, why, why_cap));
         }
-        memcpy(ep.host, dial.host, sizeof ep.host);
-        ep.host_is_ip = dial.host_is_ip;
     }
-    err = mse_tls_connect(&ep, (int)vo.timeout_ms, &conn, errbuf, sizeof errbuf);
-    if (err != MSE_OK) {
-        rc = mse_out_error(&out, err, "%s: %s", target, errbuf[0] ? errbuf : mse_err_str(err));
-        goto done;
+    if (a->target == NULL)
+        return mse_say(why, why_cap, MSE_ERR_ARG_MISSING, "give the DOMAIN to configure");
+    if (a->context == NULL)
+        return mse_say(why, why_cap, MSE_ERR_ARG_MISSING, "--context FILE|UUID is required");
+    a->policy.context = a->context; /* lets cli_policy_check accept --code */
+    MSE_TRY(cli_policy_check(&a->policy, why, why_cap));
+    return parse_endpoint(a, port, connect_host, why, why_cap);
+}
+
+/* Step 1's product: everything local, made before any connection. */
+struct configure_plan {
+    struct mse_context ctx;
+    char ctx_path[4096];
+    struct cli_policy_args policy; /* the command's, with the context's resolved path */
+    struct cli_verify_setup setup;
+    bool setup_done;
+    char *key_pem;                 /* --ssl-key's contents (a secret) */
+    size_t key_len;
+    char *body;                    /* the request body (secrets) */
+    size_t body_len;
+};
+
+static void plan_free(struct configure_plan *p)
+{
+    if (p->setup_done)
+        cli_verify_setup_free(&p->setup);
+    if (p->body != NULL) {
+        mse_wipe(p->body, p->body_len);
+        free(p->body);
     }
+    if (p->key_pem != NULL) {
+        mse_wipe(p->key_pem, p->key_len);
+        free(p->key_pem);
+    }
+    mse_context_free(&p->ctx);
+}
+
+/* The context: a file, or a uuid in the context directory. */
+MSE_MUST_USE static mse_err load_context(const struct cli_configure_args *a,
+                                         struct configure_plan *p, char *why, size_t why_cap)
+{
+    char reason[512] = "";
+    struct stat sb;
+    if (stat(a->context, &sb) == 0 || !mse_context_uuid_ok(a->context) ||
+        mse_context_path(a->context, p->ctx_path, sizeof p->ctx_path) != MSE_OK)
+        snprintf(p->ctx_path, sizeof p->ctx_path, "%s", a->context);
+    mse_err err = mse_context_load(p->ctx_path, &p->ctx, reason, sizeof reason);
+    if (err == MSE_OK && (!p->ctx.has_instance || !p->ctx.has_key))
+        err = mse_say(reason, sizeof reason, MSE_ERR_CONTEXT,
+                      "no [instance] id or no code_secret_key");
+    if (err != MSE_OK)
+        return mse_say(why, why_cap, err, "--context %s: %s", a->context, reason);
+    return MSE_OK;
+}
+
+/* Step 1: context, owner key, policy and fingerprint, request body. */
+MSE_MUST_USE static mse_err configure_prepare(const struct cli_configure_args *a, int64_t now,
+                                              struct configure_plan *p, struct cli_notes *notes,
+                                              char *why, size_t why_cap)
+{
+    MSE_TRY(load_context(a, p, why, why_cap));
+    const char *owner_cert = p->ctx.ssl_app_certificate;
+    if ((owner_cert != NULL) != (a->ssl_key != NULL))
+        return mse_say(why, why_cap, MSE_ERR_ARG_MISSING, "%s",
+                       owner_cert ? "this context is app owner trust: give --ssl-key"
+                                  : "--ssl-key is only for contexts with an owner certificate");
+    if (a->ssl_key != NULL) {
+        mse_err err = mse_file_read(a->ssl_key, KEY_FILE_MAX, (uint8_t **)&p->key_pem,
+                                    &p->key_len);
+        if (err == MSE_OK)
+            err = check_owner_key(owner_cert, p->key_pem);
+        if (err != MSE_OK)
+            return mse_say(why, why_cap, err,
+                           "--ssl-key %s is not the key of the context's owner certificate",
+                           a->ssl_key);
+    }
+    p->policy = a->policy;
+    p->policy.context = p->ctx_path; /* with --code: the fingerprint from this context */
+    MSE_TRY(cli_verify_setup_init(&p->policy, now, &p->setup, why, why_cap));
+    p->setup_done = true;
+    if (!p->setup.fingerprint_given)
+        cli_note(notes, "no --code nor --fingerprint: the enclave's code (MRENCLAVE) is not "
+                        "checked");
+    mse_err err = build_body(&p->ctx, p->key_pem, &p->body);
+    if (err != MSE_OK)
+        return mse_say(why, why_cap, err, "configuration request: %s", mse_err_str(err));
+    p->body_len = strlen(p->body);
+    return MSE_OK;
+}
+
+/* Step 2: one connection; its certificate is the one verified. */
+MSE_MUST_USE static mse_err configure_verify(const struct cli_configure_args *a,
+                                             const struct configure_plan *p,
+                                             cli_progress_fn progress,
+                                             struct cli_configure_outcome *o,
+                                             struct mse_tls_conn **conn, char *why,
+                                             size_t why_cap)
+{
+    char reason[1024] = "";
+    mse_err err = mse_tls_connect(&a->dial, (int)p->policy.timeout_ms, conn, reason,
+                                  sizeof reason);
+    if (err != MSE_OK)
+        return mse_say(why, why_cap, err, "%s: %s", a->target,
+                       reason[0] ? reason : mse_err_str(err));
     const uint8_t *der = NULL;
     size_t der_len = 0;
-    mse_tls_peer_cert(conn, &der, &der_len);
-    struct configure_verify_opts pre = {domain,
-                                        setup.fingerprint_given ? setup.mrenclave : NULL};
-    err = mse_cli_configure_verify(der, der_len, &pre, errbuf, sizeof errbuf);
-    if (err != MSE_OK) {
-        rc = mse_out_error(&out, err, "%s was NOT verified; nothing was sent: %s", target, errbuf);
-        goto done;
-    }
-    result = calloc(1, sizeof *result);
-    if (result == NULL) {
-        rc = mse_out_error(&out, MSE_ERR_NOMEM, "verification");
-        goto done;
-    }
-    rc = mse_verify_online(&out, &vo, &setup, der, der_len, result);
-    if (rc != 0 || !result->ok) {
-        if (result->err != MSE_OK) {
-            if (!out.quiet)
-                mse_verify_print(&out, result);
-            rc = mse_out_error(&out, result->err, "%s was NOT verified; nothing was sent: %s",
-                               target, result->message);
-        } else {
-            /* Verification could not run (collateral, resources): already reported. */
-            fprintf(stderr, "%s was NOT verified; nothing was sent\n", target);
-            if (rc == 0)
-                rc = MSE_EXIT_INTERNAL;
-        }
-        goto done;
-    }
-    if (!out.quiet)
-        fprintf(stderr, "%s verified; sending the configuration on the same connection\n",
-                target);
+    mse_tls_peer_cert(*conn, &der, &der_len);
+    struct configure_verify_opts pre = {a->domain,
+                                        p->setup.fingerprint_given ? p->setup.mrenclave : NULL};
+    err = cli_configure_precheck(der, der_len, &pre, reason, sizeof reason);
+    if (err == MSE_OK)
+        err = cli_verify_with_collateral(&p->policy, &p->setup, der, der_len, progress,
+                                         &o->result, &o->info, reason, sizeof reason);
+    if (err != MSE_OK)
+        return mse_say(why, why_cap, err, "%s was NOT verified; nothing was sent: %s", a->target,
+                       reason);
+    o->verify_ran = true;
+    if (!o->result.ok)
+        return mse_say(why, why_cap, o->result.err != MSE_OK ? o->result.err : MSE_ERR_INTERNAL,
+                       "%s was NOT verified; nothing was sent: %s", a->target,
+                       o->result.message);
+    o->verified = true;
+    return MSE_OK;
+}
 
-    /* 3. The secrets, on the verified connection. */
+/* Step 3: the secrets, on the verified connection, and the server's answer. */
+MSE_MUST_USE static mse_err configure_send(const struct cli_configure_args *a,
+                                           const struct configure_plan *p,
+                                           struct mse_tls_conn *conn,
+                                           struct cli_configure_outcome *o, char *why,
+                                           size_t why_cap)
+{
+    char *request = NULL;
+    size_t request_len = 0;
     FILE *f = open_memstream(&request, &request_len);
-    if (f == NULL) {
-        rc = mse_out_error(&out, MSE_ERR_NOMEM, "request");
-        goto done;
-    }
+    if (f == NULL)
+        return mse_say(why, why_cap, MSE_ERR_NOMEM, "request");
     fprintf(f,
             "POST " CONFIG_PATH " HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
             "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-            domain, body_len);
-    fwrite(body, 1, body_len, f);
-    if (fclose(f) != 0) {
-        rc = mse_out_error(&out, MSE_ERR_NOMEM, "request");
-        goto done;
-    }
-    err = mse_tls_write(conn, request, request_len, (int)vo.timeout_ms);
-    if (err != MSE_OK) {
-        rc = mse_out_error(&out, err, "sending the configuration");
-        goto done;
-    }
-    int status = 0;
-    char msg[512] = "";
-    err = read_response(conn, (int)vo.timeout_ms, &status, msg, sizeof msg);
-    if (err != MSE_OK)
-        rc = mse_out_error(&out, err, "no valid answer from the configuration server");
-    else if (status != 200)
-        rc = mse_out_error(&out, MSE_ERR_CONFIG_REFUSED, "HTTP %d: %s", status, msg);
-    else if (!out.quiet)
-        printf("configured %s: %s\n", target, msg);
-done:
-    if (conn != NULL)
-        mse_tls_close(conn);
-    free(result);
-    if (setup_done)
-        mse_verify_setup_free(&setup);
+            a->domain, p->body_len);
+    fwrite(p->body, 1, p->body_len, f);
+    mse_err err = fclose(f) == 0 ? MSE_OK : MSE_ERR_NOMEM;
+    if (err == MSE_OK)
+        err = mse_tls_write(conn, request, request_len, (int)p->policy.timeout_ms);
     if (request != NULL) {
         mse_wipe(request, request_len);
         free(request);
     }
-    if (body != NULL) {
-        mse_wipe(body, body_len);
-        free(body);
-    }
-    if (key_pem != NULL) {
-        mse_wipe(key_pem, key_len);
-        free(key_pem);
-    }
-    mse_context_free(&ctx);
-    return rc;
+    if (err != MSE_OK)
+        return mse_say(why, why_cap, err, "sending the configuration: %s", mse_err_str(err));
+    int status = 0;
+    err = read_response(conn, (int)p->policy.timeout_ms, &status, o->answer, sizeof o->answer);
+    if (err != MSE_OK)
+        return mse_say(why, why_cap, err, "no valid answer from the configuration server");
+    if (status != 200)
+        return mse_say(why, why_cap, MSE_ERR_CONFIG_REFUSED, "HTTP %d: %s", status, o->answer);
+    o->configured = true;
+    return MSE_OK;
+}
+
+mse_err cli_configure_run(const struct cli_configure_args *a, int64_t now,
+                          cli_progress_fn progress, struct cli_configure_outcome *o, char *why,
+                          size_t why_cap)
+{
+    struct configure_plan plan;
+    struct mse_tls_conn *conn = NULL;
+    memset(o, 0, sizeof *o);
+    memset(&plan, 0, sizeof plan);
+    mse_err err = configure_prepare(a, now, &plan, &o->info.notes, why, why_cap);
+    if (err == MSE_OK)
+        err = configure_verify(a, &plan, progress, o, &conn, why, why_cap);
+    if (err == MSE_OK)
+        err = configure_send(a, &plan, conn, o, why, why_cap);
+    if (conn != NULL)
+        mse_tls_close(conn);
+    plan_free(&plan);
+    return err;
+}
+
+void cli_configure_print(const struct cli_configure_args *a, const struct cli_configure_outcome *o,
+                         mse_err err, const char *why)
+{
+    const struct cli_out *out = &a->out;
+    cli_notes_print(out, &o->info.notes);
+    if (o->verify_ran && !o->result.ok && !out->quiet)
+        cli_verify_report_print(out, &o->result);
+    if (o->verified && !out->quiet)
+        fprintf(stderr, "%s verified; sending the configuration on the same connection\n",
+                a->target);
+    if (err != MSE_OK)
+        cli_out_error(out, err, "%s", why[0] ? why : mse_err_str(err));
+    else if (!out->quiet)
+        printf("configured %s: %s\n", a->target, o->answer);
+}
+
+int cli_configure_main(int argc, char **argv)
+{
+    struct cli_configure_args a;
+    struct cli_configure_outcome o;
+    char why[1024] = "";
+    mse_err err = cli_configure_parse(argc, argv, &a, why, sizeof why);
+    if (err != MSE_OK || a.help)
+        return cli_parse_failed(&cli_configure_cmd, err, a.help, why);
+    err = cli_configure_run(&a, mse_time_now(), cli_progress_for(&a.out), &o, why, sizeof why);
+    cli_configure_print(&a, &o, err, why);
+    return (int)mse_err_exit(err);
 }

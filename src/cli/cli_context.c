@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "context_new.h"
 #include "context/context.h"
+#include "measure/runtime.h"
 #include "util/util.h"
 
 
@@ -50,12 +51,12 @@ static void json_str(const char *s)
     putchar('"');
 }
 
-static int list(const struct mse_out *o)
+static int list(const struct cli_out *o)
 {
     char dir[PATH_MAX];
     mse_err err = mse_context_dir(dir, sizeof dir);
     if (err != MSE_OK)
-        return mse_out_error(o, err, "cannot locate the context directory (set MSE_CONF_PATH)");
+        return cli_out_error(o, err, "cannot locate the context directory (set MSE_CONF_PATH)");
     DIR *d = opendir(dir);
     if (o->json)
         printf("[");
@@ -63,7 +64,7 @@ static int list(const struct mse_out *o)
         if (o->json)
             printf("]\n");
         return errno == ENOENT ? MSE_EXIT_OK
-                               : mse_out_error(o, MSE_ERR_IO, "%s: %s", dir, strerror(errno));
+                               : cli_out_error(o, MSE_ERR_IO, "%s: %s", dir, strerror(errno));
     }
     char **names = NULL;
     size_t n = 0;
@@ -125,16 +126,16 @@ static int list(const struct mse_out *o)
     return MSE_EXIT_OK;
 }
 
-static int show(const struct mse_out *o, const char *uuid)
+static int show(const struct cli_out *o, const char *uuid)
 {
     char path[PATH_MAX], errbuf[256];
     struct mse_context c;
     mse_err err = mse_context_path(uuid, path, sizeof path);
     if (err != MSE_OK)
-        return mse_out_error(o, err, "%s is not a context UUID", uuid);
+        return cli_out_error(o, err, "%s is not a context UUID", uuid);
     err = mse_context_load(path, &c, errbuf, sizeof errbuf);
     if (err != MSE_OK)
-        return mse_out_error(o, err, "%s", errbuf);
+        return cli_out_error(o, err, "%s", errbuf);
     /* The secret key is never printed by --show; --export gives the whole file. */
     if (o->json) {
         printf("{\"id\": ");
@@ -171,13 +172,15 @@ static int show(const struct mse_out *o, const char *uuid)
         for (size_t k = 0; k < c.nnonces; k++)
             printf("  %s\n", c.nonces[k].path);
         if (c.has_runtime) {
-            char h[65];
-            mse_hex_encode(c.libpal_sha256, 32, h);
-            printf("runtime libpal:         %s (sha256 %s)\n", c.libpal, h);
-            mse_hex_encode(c.manifest_template_sha256, 32, h);
-            printf("runtime template:       %s (sha256 %s)\n", c.manifest_template, h);
+            const struct mse_toml *lp = mse_toml_get(c.runtime, "libpal_sha256");
+            printf("runtime:                %s (libpal sha256 %s)\n",
+                   mse_toml_get(c.runtime, "name")->s, lp->s);
+            printf("runtime mode, app:      %s, %s\n", mse_runtime_value(c.runtime, "mode"),
+                   mse_runtime_value(c.runtime, "app_cmd")[0] ? mse_runtime_value(c.runtime, "app_cmd")
+                                                              : "built-in hello app");
         } else {
-            printf("runtime:                none ([runtime] missing: no --context fingerprint)\n");
+            printf("runtime:                none (%s: no --context fingerprint)\n",
+                   c.runtime_by_path ? "an older [runtime] naming owner paths" : "[runtime] missing");
         }
         printf("code secret key:        %s\n", c.has_key ? "present (not shown)" : "absent");
     }
@@ -185,59 +188,59 @@ static int show(const struct mse_out *o, const char *uuid)
     return MSE_EXIT_OK;
 }
 
-static int export_ctx(const struct mse_out *o, const char *uuid, const char *output)
+static int export_ctx(const struct cli_out *o, const char *uuid, const char *output)
 {
     char path[PATH_MAX];
     uint8_t *data = NULL;
     size_t len = 0;
     mse_err err = mse_context_path(uuid, path, sizeof path);
     if (err != MSE_OK)
-        return mse_out_error(o, err, "%s is not a context UUID", uuid);
+        return cli_out_error(o, err, "%s is not a context UUID", uuid);
     err = mse_file_read(path, MSE_CONTEXT_LIMIT, &data, &len);
     if (err != MSE_OK)
-        return mse_out_error(o, err, "%s: %s", path, mse_err_str(err));
+        return cli_out_error(o, err, "%s: %s", path, mse_err_str(err));
     int rc = MSE_EXIT_OK;
     if (output) {
         err = mse_file_write_atomic(output, data, len, 0600);
         if (err != MSE_OK)
-            rc = mse_out_error(o, err, "%s: %s", output, mse_err_str(err));
+            rc = cli_out_error(o, err, "%s: %s", output, mse_err_str(err));
     } else if (fwrite(data, 1, len, stdout) != len) {
-        rc = mse_out_error(o, MSE_ERR_IO, "cannot write to stdout");
+        rc = cli_out_error(o, MSE_ERR_IO, "cannot write to stdout");
     }
     mse_wipe(data, len);
     free(data);
     return rc;
 }
 
-static int remove_one(const struct mse_out *o, const char *uuid)
+static int remove_one(const struct cli_out *o, const char *uuid)
 {
     char path[PATH_MAX];
     mse_err err = mse_context_path(uuid, path, sizeof path);
     if (err != MSE_OK)
-        return mse_out_error(o, err, "%s is not a context UUID", uuid);
+        return cli_out_error(o, err, "%s is not a context UUID", uuid);
     if (unlink(path) != 0)
-        return mse_out_error(o, errno == ENOENT ? MSE_ERR_FILE_NOT_FOUND : MSE_ERR_IO,
+        return cli_out_error(o, errno == ENOENT ? MSE_ERR_FILE_NOT_FOUND : MSE_ERR_IO,
                              "%s: %s", path, strerror(errno));
     char *slash = strrchr(path, '/');
     *slash = '\0';
     /* Only an emptied directory goes; anything else the user put there stays. */
     if (rmdir(path) != 0 && errno != ENOTEMPTY && errno != EEXIST)
-        mse_out_warn(o, "kept %s: %s", path, strerror(errno));
+        cli_out_warn(o, "kept %s: %s", path, strerror(errno));
     if (!o->quiet)
         fprintf(stderr, "removed context %s\n", uuid);
     return MSE_EXIT_OK;
 }
 
-static int purge(const struct mse_out *o)
+static int purge(const struct cli_out *o)
 {
     char dir[PATH_MAX];
     mse_err err = mse_context_dir(dir, sizeof dir);
     if (err != MSE_OK)
-        return mse_out_error(o, err, "cannot locate the context directory");
+        return cli_out_error(o, err, "cannot locate the context directory");
     DIR *d = opendir(dir);
     if (!d)
         return errno == ENOENT ? MSE_EXIT_OK
-                               : mse_out_error(o, MSE_ERR_IO, "%s: %s", dir, strerror(errno));
+                               : cli_out_error(o, MSE_ERR_IO, "%s: %s", dir, strerror(errno));
     int rc = MSE_EXIT_OK;
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
         if (!mse_context_uuid_ok(e->d_name))
@@ -256,12 +259,12 @@ static int purge(const struct mse_out *o)
     return rc;
 }
 
-int mse_cli_context(int argc, char **argv)
+int cli_context_main(int argc, char **argv)
 {
-    struct mse_out o;
-    mse_out_init(&o);
+    struct cli_out o;
+    cli_out_init(&o);
     if (argc >= 2 && strcmp(argv[1], "new") == 0)
-        return mse_cli_context_new(argc - 1, argv + 1);
+        return cli_context_new_main(argc - 1, argv + 1);
     const char *action = NULL, *uuid = NULL, *output = NULL;
     for (int k = 1; k < argc; k++) {
         const char *a = argv[k];
@@ -278,11 +281,11 @@ int mse_cli_context(int argc, char **argv)
                    strcmp(a, "--show") == 0 || strcmp(a, "--export") == 0 ||
                    strcmp(a, "--remove") == 0) {
             if (action)
-                return mse_out_error(&o, MSE_ERR_ARG_CONFLICT, "one action at a time");
+                return cli_out_error(&o, MSE_ERR_ARG_CONFLICT, "one action at a time");
             action = a + 2;
             if (strcmp(action, "list") != 0 && strcmp(action, "purge") != 0) {
                 if (k + 1 >= argc)
-                    return mse_out_error(&o, MSE_ERR_ARG_MISSING, "--%s needs a UUID", action);
+                    return cli_out_error(&o, MSE_ERR_ARG_MISSING, "--%s needs a UUID", action);
                 uuid = argv[++k];
             }
         } else {
@@ -295,7 +298,7 @@ int mse_cli_context(int argc, char **argv)
         return MSE_EXIT_USAGE;
     }
     if (output && strcmp(action, "export") != 0)
-        return mse_out_error(&o, MSE_ERR_ARG, "--output goes with --export");
+        return cli_out_error(&o, MSE_ERR_ARG, "--output goes with --export");
     if (strcmp(action, "list") == 0)
         return list(&o);
     if (strcmp(action, "show") == 0)

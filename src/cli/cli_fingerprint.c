@@ -4,7 +4,8 @@
  *   --manifest-sgx FILE --libpal ELF       measure an expanded manifest
  *   --manifest FILE --libpal ELF [--root DIR] [--write-manifest-sgx FILE]
  *                                          expand like gramine-sgx-sign, then measure
- *   --context FILE --code DIR              an mse-cli context and the plain code
+ *   --context FILE --code DIR [--runtime DIR]
+ *                                          a context and the plain code
  * The MRENCLAVE is printed in hex on the last line (or as JSON with --json).
  */
 #include <getopt.h>
@@ -31,7 +32,8 @@ static void usage(FILE *f)
             "usage: mse fingerprint --manifest-sgx FILE --libpal ELF [--json]\n"
             "       mse fingerprint --manifest FILE --libpal ELF [--root DIR]\n"
             "                       [--write-manifest-sgx FILE] [--libos URI] [--json]\n"
-            "       mse fingerprint --context FILE --code DIR [--json]\n"
+            "       mse fingerprint --context FILE --code DIR [--runtime DIR]\n"
+            "                       [--write-manifest-sgx FILE] [--json]\n"
             "\n"
             "Compute the MRENCLAVE of a Gramine 1.9 enclave, bit-exact with gramine-sgx-sign.\n"
             "  --manifest-sgx FILE        an expanded manifest (what Gramine measures)\n"
@@ -41,10 +43,11 @@ static void usage(FILE *f)
             "  --write-manifest-sgx FILE  also write the expanded manifest\n"
             "  --libos URI                loader.entrypoint.uri default (file:...)\n"
             "  --context FILE --code DIR  an mse context and the app's plain code\n"
+            "  --runtime DIR              look for runtime files (libpal) here first\n"
             "  --json                     print a JSON object\n");
 }
 
-static void print_result(const struct mse_out *o, const uint8_t mr[32],
+static void print_result(const struct cli_out *o, const uint8_t mr[32],
                          const struct mse_enclave_attrs *a, const uint8_t *msgx, size_t msgx_len)
 {
     char hex[65], mhex[65] = "";
@@ -73,11 +76,12 @@ static void print_result(const struct mse_out *o, const uint8_t mr[32],
     printf("%s\n", hex);
 }
 
-int mse_cli_fingerprint(int argc, char **argv)
+int cli_fingerprint_main(int argc, char **argv)
 {
-    struct mse_out o;
+    struct cli_out o;
     const char *msgx_path = NULL, *manifest_path = NULL, *libpal = NULL, *root = NULL;
     const char *write_path = NULL, *libos = NULL, *context = NULL, *code = NULL;
+    const char *runtime_dir = NULL;
     uint8_t *manifest = NULL, *elf = NULL;
     char *expanded = NULL;
     size_t manifest_len = 0, elf_len = 0, expanded_len = 0;
@@ -95,12 +99,13 @@ int mse_cli_fingerprint(int argc, char **argv)
         {"libos", required_argument, NULL, 'L'},
         {"context", required_argument, NULL, 'c'},
         {"code", required_argument, NULL, 'C'},
+        {"runtime", required_argument, NULL, 'R'},
         {"json", no_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    mse_out_init(&o);
+    cli_out_init(&o);
     optind = 1;
     for (int c; (c = getopt_long(argc, argv, "hq", opts, NULL)) != -1;) {
         switch (c) {
@@ -112,6 +117,7 @@ int mse_cli_fingerprint(int argc, char **argv)
         case 'L': libos = optarg; break;
         case 'c': context = optarg; break;
         case 'C': code = optarg; break;
+        case 'R': runtime_dir = optarg; break;
         case 'j': o.json = true; break;
         case 'q': o.quiet = true; break;
         case 'h': usage(stdout); return MSE_EXIT_OK;
@@ -125,35 +131,47 @@ int mse_cli_fingerprint(int argc, char **argv)
     int modes = !!msgx_path + !!manifest_path + !!context;
     if (modes != 1) {
         usage(stderr);
-        return mse_out_error(&o, modes ? MSE_ERR_ARG_CONFLICT : MSE_ERR_ARG_MISSING,
+        return cli_out_error(&o, modes ? MSE_ERR_ARG_CONFLICT : MSE_ERR_ARG_MISSING,
                              "give exactly one of --manifest-sgx, --manifest, --context");
     }
     if (context) {
-        if (!code || libpal || root || write_path || libos)
-            return mse_out_error(&o, MSE_ERR_ARG,
+        if (!code || libpal || root || libos)
+            return cli_out_error(&o, MSE_ERR_ARG,
                                  "--context takes --code DIR (the runtime comes from the context)");
-        err = mse_fingerprint_from_context(context, code, mr, errbuf, sizeof errbuf);
-        if (err != MSE_OK)
-            return mse_out_error(&o, err, "%s", errbuf[0] ? errbuf : mse_err_str(err));
-        print_result(&o, mr, NULL, NULL, 0);
+        struct mse_context ctx;
+        err = mse_context_load(context, &ctx, errbuf, sizeof errbuf);
+        if (err == MSE_OK) {
+            err = mse_fingerprint_context(&ctx, code, runtime_dir, mr, &expanded, &expanded_len,
+                                          errbuf, sizeof errbuf);
+            mse_context_free(&ctx);
+        }
+        if (err == MSE_OK && write_path &&
+            (err = mse_file_write_atomic(write_path, expanded, expanded_len, 0644)) != MSE_OK)
+            snprintf(errbuf, sizeof errbuf, "%s: %s", write_path, mse_err_str(err));
+        if (err != MSE_OK) {
+            free(expanded);
+            return cli_out_error(&o, err, "%s", errbuf[0] ? errbuf : mse_err_str(err));
+        }
+        print_result(&o, mr, NULL, (const uint8_t *)expanded, expanded_len);
+        free(expanded);
         return MSE_EXIT_OK;
     }
-    if (code)
-        return mse_out_error(&o, MSE_ERR_ARG, "--code goes with --context");
+    if (code || runtime_dir)
+        return cli_out_error(&o, MSE_ERR_ARG, "--code and --runtime go with --context");
     if (!libpal)
-        return mse_out_error(&o, MSE_ERR_ARG_MISSING, "--libpal ELF is required");
+        return cli_out_error(&o, MSE_ERR_ARG_MISSING, "--libpal ELF is required");
     if (msgx_path && (root || write_path || libos))
-        return mse_out_error(&o, MSE_ERR_ARG_CONFLICT,
+        return cli_out_error(&o, MSE_ERR_ARG_CONFLICT,
                              "--root, --write-manifest-sgx and --libos go with --manifest");
     const char *in_path = msgx_path ? msgx_path : manifest_path;
     err = mse_file_read(in_path, MANIFEST_LIMIT, &manifest, &manifest_len);
     if (err != MSE_OK) {
-        rc = mse_out_error(&o, err, "%s: %s", in_path, mse_err_str(err));
+        rc = cli_out_error(&o, err, "%s: %s", in_path, mse_err_str(err));
         goto out;
     }
     err = mse_file_read(libpal, ELF_LIMIT, &elf, &elf_len);
     if (err != MSE_OK) {
-        rc = mse_out_error(&o, err, "%s: %s", libpal, mse_err_str(err));
+        rc = cli_out_error(&o, err, "%s: %s", libpal, mse_err_str(err));
         goto out;
     }
     const uint8_t *msgx = manifest;
@@ -163,7 +181,7 @@ int mse_cli_fingerprint(int argc, char **argv)
         err = mse_manifest_expand(manifest, manifest_len, &eo, &expanded, &expanded_len, errbuf,
                                   sizeof errbuf);
         if (err != MSE_OK) {
-            rc = mse_out_error(&o, err, "%s: %s", manifest_path,
+            rc = cli_out_error(&o, err, "%s: %s", manifest_path,
                                errbuf[0] ? errbuf : mse_err_str(err));
             goto out;
         }
@@ -172,14 +190,14 @@ int mse_cli_fingerprint(int argc, char **argv)
         if (write_path) {
             err = mse_file_write_atomic(write_path, msgx, msgx_len, 0644);
             if (err != MSE_OK) {
-                rc = mse_out_error(&o, err, "%s: %s", write_path, mse_err_str(err));
+                rc = cli_out_error(&o, err, "%s: %s", write_path, mse_err_str(err));
                 goto out;
             }
         }
     }
     err = mse_measure_manifest_sgx(msgx, msgx_len, elf, elf_len, mr, &attrs);
     if (err != MSE_OK) {
-        rc = mse_out_error(&o, err, "cannot measure: %s", mse_err_str(err));
+        rc = cli_out_error(&o, err, "cannot measure: %s", mse_err_str(err));
         goto out;
     }
     print_result(&o, mr, &attrs, msgx, msgx_len);

@@ -5,9 +5,9 @@
  * c1c161d0dd996e8a9847de67ea2c00226761f7715a2c422d3012ac10795a1ef5).
  * Users add or replace signers in $MSE_CONF_PATH/signers/ (docs/cmd/mse-verify.md).
  */
-#include "cli_verify.h"
+#include "cli_policy.h"
 
-const char MSE_DEFAULT_SIGNER_COSMIAN[] =
+const char cli_default_signer_cosmian[] =
     "-----BEGIN PUBLIC KEY-----\n"
     "MIIBoDANBgkqhkiG9w0BAQEFAAOCAY0AMIIBiAKCAYEAwJ1w0FTxi683hkxrg9fG\n"
     "SZ6AvDbfvsh52dPgrgRIB9jkIW1eJacXyuNZHznOKl+T/QaHorfNg+e6IB9Jaa80\n"

@@ -365,21 +365,21 @@ MSE_MUST_USE static mse_err mkdirs(const char *dir)
 }
 
 /* Run certutil; on a spawn failure, explain. *status and *output as mse_proc_capture. */
-MSE_MUST_USE static mse_err certutil(const struct mse_out *o, char *const argv[], int *status, char **output)
+MSE_MUST_USE static mse_err certutil(const struct cli_out *o, char *const argv[], int *status, char **output)
 {
     size_t len = 0;
     mse_err err = mse_proc_capture(argv, CERTUTIL_OUTPUT_LIMIT, CERTUTIL_TIMEOUT_MS, status,
                                    output, &len);
     if (err == MSE_ERR_FILE_NOT_FOUND)
-        mse_out_error(o, err,
+        cli_out_error(o, err,
                       "certutil not found in PATH: install NSS's tools (Debian/Ubuntu: apt-get "
                       "install libnss3-tools)");
     else if (err != MSE_OK)
-        mse_out_error(o, err, "could not run certutil (status %d)", *status);
+        cli_out_error(o, err, "could not run certutil (status %d)", *status);
     return err;
 }
 
-MSE_MUST_USE static mse_err nssdb_create(const struct mse_out *o, const struct nssdb *db)
+MSE_MUST_USE static mse_err nssdb_create(const struct cli_out *o, const struct nssdb *db)
 {
     int status = 0;
     char *output = NULL;
@@ -387,7 +387,7 @@ MSE_MUST_USE static mse_err nssdb_create(const struct mse_out *o, const struct n
     char *argv[] = {CERTUTIL, "-N", "-d", (char *)db->arg, "--empty-password", NULL};
     MSE_TRY(certutil(o, argv, &status, &output));
     if (status != 0) {
-        mse_out_error(o, MSE_ERR_IO, "certutil could not create the NSS database %s:\n%s",
+        cli_out_error(o, MSE_ERR_IO, "certutil could not create the NSS database %s:\n%s",
                       db->dir, output);
         free(output);
         return MSE_ERR_IO;
@@ -397,7 +397,7 @@ MSE_MUST_USE static mse_err nssdb_create(const struct mse_out *o, const struct n
 }
 
 /* Whether NAME is in the database (certutil -L -n NAME succeeds). */
-MSE_MUST_USE static mse_err nssdb_has(const struct mse_out *o, const struct nssdb *db, const char *name,
+MSE_MUST_USE static mse_err nssdb_has(const struct cli_out *o, const struct nssdb *db, const char *name,
                          bool *has)
 {
     int status = 0;
@@ -410,7 +410,7 @@ MSE_MUST_USE static mse_err nssdb_has(const struct mse_out *o, const struct nssd
 }
 
 /* Remove every certificate stored under NAME (NSS deletes one per call). */
-MSE_MUST_USE static mse_err nssdb_delete_all(const struct mse_out *o, const struct nssdb *db,
+MSE_MUST_USE static mse_err nssdb_delete_all(const struct cli_out *o, const struct nssdb *db,
                                 const char *name, int *deleted)
 {
     *deleted = 0;
@@ -424,7 +424,7 @@ MSE_MUST_USE static mse_err nssdb_delete_all(const struct mse_out *o, const stru
         char *argv[] = {CERTUTIL, "-D", "-d", (char *)db->arg, "-n", (char *)name, NULL};
         MSE_TRY(certutil(o, argv, &status, &output));
         if (status != 0) {
-            mse_out_error(o, MSE_ERR_IO, "certutil could not remove '%s' from %s:\n%s", name,
+            cli_out_error(o, MSE_ERR_IO, "certutil could not remove '%s' from %s:\n%s", name,
                           db->dir, output);
             free(output);
             return MSE_ERR_IO;
@@ -432,7 +432,7 @@ MSE_MUST_USE static mse_err nssdb_delete_all(const struct mse_out *o, const stru
         free(output);
         (*deleted)++;
     }
-    mse_out_error(o, MSE_ERR_IO, "'%s' is still in %s after %d removals", name, db->dir,
+    cli_out_error(o, MSE_ERR_IO, "'%s' is still in %s after %d removals", name, db->dir,
                   MAX_DELETE_ROUNDS);
     return MSE_ERR_IO;
 }
@@ -525,7 +525,7 @@ struct trust_args {
     bool force;
 };
 
-static int parse_args(const struct mse_out *o, int argc, char **argv, bool allow_name_opt,
+static int parse_args(const struct cli_out *o, int argc, char **argv, bool allow_name_opt,
                       bool allow_force, struct trust_args *a)
 {
     memset(a, 0, sizeof *a);
@@ -541,29 +541,29 @@ static int parse_args(const struct mse_out *o, int argc, char **argv, bool allow
         } else if (allow_force && strcmp(arg, "--force") == 0) {
             a->force = true;
         } else if (arg[0] == '-' && arg[1] != '\0') {
-            return mse_out_error(o, MSE_ERR_ARG, "mse trust %s: unknown option or missing value: %s",
+            return cli_out_error(o, MSE_ERR_ARG, "mse trust %s: unknown option or missing value: %s",
                                  argv[1], arg);
         } else if (!a->positional) {
             a->positional = arg;
         } else {
-            return mse_out_error(o, MSE_ERR_ARG, "mse trust %s: unexpected argument: %s", argv[1],
+            return cli_out_error(o, MSE_ERR_ARG, "mse trust %s: unexpected argument: %s", argv[1],
                                  arg);
         }
     }
     return 0;
 }
 
-static int trust_add(const struct mse_out *o, int argc, char **argv)
+static int trust_add(const struct cli_out *o, int argc, char **argv)
 {
     struct trust_args a;
     int rc = parse_args(o, argc, argv, true, true, &a);
     if (rc != 0)
         return rc < 0 ? MSE_EXIT_OK : rc;
     if (!a.positional || !a.name)
-        return mse_out_error(o, MSE_ERR_ARG_MISSING,
+        return cli_out_error(o, MSE_ERR_ARG_MISSING,
                              "usage: mse trust add CERT --name NAME [--nssdb DIR] [--force]");
     if (!mse_trust_name_ok(a.name))
-        return mse_out_error(o, MSE_ERR_ARG,
+        return cli_out_error(o, MSE_ERR_ARG,
                              "--name must be 1 to 64 characters from A-Z a-z 0-9 . _ - and start "
                              "with a letter or digit");
 
@@ -577,12 +577,12 @@ static int trust_add(const struct mse_out *o, int argc, char **argv)
 
     err = mse_file_read(a.positional, MSE_TRUST_FILE_LIMIT, &data, &len);
     if (err != MSE_OK) {
-        exit_code = mse_out_error(o, err, "cannot read %s: %s", a.positional, mse_err_str(err));
+        exit_code = cli_out_error(o, err, "cannot read %s: %s", a.positional, mse_err_str(err));
         goto out;
     }
     err = mse_trust_cert_load(data, len, mse_time_now(), &cert);
     if (err != MSE_OK) {
-        exit_code = mse_out_error(o, err, "%s is not one X.509 certificate: %s", a.positional,
+        exit_code = cli_out_error(o, err, "%s is not one X.509 certificate: %s", a.positional,
                                   mse_err_str(err));
         goto out;
     }
@@ -592,7 +592,7 @@ static int trust_add(const struct mse_out *o, int argc, char **argv)
     /* 1. The verification record. */
     if (asprintf(&rec_path, "%s.verify.json", a.positional) < 0) {
         rec_path = NULL;
-        exit_code = mse_out_error(o, MSE_ERR_NOMEM, "out of memory");
+        exit_code = cli_out_error(o, MSE_ERR_NOMEM, "out of memory");
         goto out;
     }
     struct mse_trust_record record;
@@ -612,7 +612,7 @@ static int trust_add(const struct mse_out *o, int argc, char **argv)
                 ? "its verification record is for another certificate or not a success"
                 : "its verification record is unreadable or malformed";
         if (!a.force) {
-            exit_code = mse_out_error(
+            exit_code = cli_out_error(
                 o, MSE_ERR_UNVERIFIED_CERT,
                 "refusing to trust %s: %s (%s).\n"
                 "Run `mse verify DOMAIN ...` and trust the certificate it saves, or pass --force "
@@ -620,7 +620,7 @@ static int trust_add(const struct mse_out *o, int argc, char **argv)
                 a.positional, why, rec_path, hex);
             goto out;
         }
-        mse_out_warn(o,
+        cli_out_warn(o,
                      "--force: trusting %s although %s (%s). Nothing here shows that it belongs "
                      "to a genuine enclave running the expected code.",
                      a.positional, why, rec_path);
@@ -628,7 +628,7 @@ static int trust_add(const struct mse_out *o, int argc, char **argv)
 
     /* 2. What the certificate itself says. */
     if (cert.is_ca)
-        mse_out_warn(o,
+        cli_out_warn(o,
                      "%s is a CA certificate (BasicConstraints CA:TRUE). RA-TLS certificates from "
                      "mse-enclave are CA:FALSE; this one may come from another or older RA-TLS tool. It "
                      "is "
@@ -637,22 +637,22 @@ static int trust_add(const struct mse_out *o, int argc, char **argv)
                      "could then vouch for any website.",
                      a.positional);
     if (!cert.self_signed)
-        mse_out_warn(o, "%s is not self-signed; RA-TLS certificates are.", a.positional);
+        cli_out_warn(o, "%s is not self-signed; RA-TLS certificates are.", a.positional);
     if (!cert.san[0])
-        mse_out_warn(o,
+        cli_out_warn(o,
                      "%s has no subjectAltName: Chrome ignores the common name and will reject it "
                      "for every host.",
                      a.positional);
     if (cert.expired)
-        mse_out_warn(o, "%s has expired: the browser will reject it.", a.positional);
+        cli_out_warn(o, "%s has expired: the browser will reject it.", a.positional);
     if (cert.not_yet_valid)
-        mse_out_warn(o, "%s is not valid yet: the browser will reject it until then.",
+        cli_out_warn(o, "%s is not valid yet: the browser will reject it until then.",
                      a.positional);
 
     /* 3. The NSS database. */
     err = nssdb_resolve(a.nssdb, &db);
     if (err != MSE_OK) {
-        exit_code = mse_out_error(o, err, "cannot locate the NSS database: set HOME or --nssdb");
+        exit_code = cli_out_error(o, err, "cannot locate the NSS database: set HOME or --nssdb");
         goto out;
     }
     if (!nssdb_exists(&db)) {
@@ -678,7 +678,7 @@ static int trust_add(const struct mse_out *o, int argc, char **argv)
     /* 5. Import exactly the bytes checked above. */
     err = write_temp_der(cert.der, cert.der_len, &tmp_dir, &tmp_file);
     if (err != MSE_OK) {
-        exit_code = mse_out_error(o, err, "cannot write a temporary file: %s", mse_err_str(err));
+        exit_code = cli_out_error(o, err, "cannot write a temporary file: %s", mse_err_str(err));
         goto out;
     }
     int status = 0;
@@ -690,14 +690,14 @@ static int trust_add(const struct mse_out *o, int argc, char **argv)
         goto out;
     }
     if (status != 0) {
-        exit_code = mse_out_error(o, MSE_ERR_IO, "certutil could not add %s to %s:\n%s",
+        exit_code = cli_out_error(o, MSE_ERR_IO, "certutil could not add %s to %s:\n%s",
                                   a.positional, db.dir, output);
         /* certutil may have stored the certificate before failing to set its
          * trust (a password-protected database): remove that half-added entry,
          * as far as the database lets us. It carries no trust either way. */
         int ignored = 0;
         if (nssdb_delete_all(o, &db, a.name, &ignored) != MSE_OK)
-            mse_out_warn(o, "'%s' may remain in %s without trust flags", a.name, db.dir);
+            cli_out_warn(o, "'%s' may remain in %s without trust flags", a.name, db.dir);
         goto out;
     }
     free(output);
@@ -713,7 +713,7 @@ static int trust_add(const struct mse_out *o, int argc, char **argv)
     char flags[32];
     listed_flags(output, a.name, flags, sizeof flags);
     if (status != 0 || strcmp(flags, "P,,") != 0) {
-        exit_code = mse_out_error(o, MSE_ERR_IO,
+        exit_code = cli_out_error(o, MSE_ERR_IO,
                                   "after certutil -A, '%s' is listed with trust '%s', not 'P,,' "
                                   "(the same certificate may already be stored under another "
                                   "name):\n%s",
@@ -734,7 +734,7 @@ out:
     return exit_code;
 }
 
-static int trust_remove(const struct mse_out *o, int argc, char **argv)
+static int trust_remove(const struct cli_out *o, int argc, char **argv)
 {
     struct trust_args a;
     struct nssdb db;
@@ -742,27 +742,27 @@ static int trust_remove(const struct mse_out *o, int argc, char **argv)
     if (rc != 0)
         return rc < 0 ? MSE_EXIT_OK : rc;
     if (!a.positional)
-        return mse_out_error(o, MSE_ERR_ARG_MISSING, "usage: mse trust remove NAME [--nssdb DIR]");
+        return cli_out_error(o, MSE_ERR_ARG_MISSING, "usage: mse trust remove NAME [--nssdb DIR]");
     if (!mse_trust_name_ok(a.positional))
-        return mse_out_error(o, MSE_ERR_ARG, "invalid name: %s", a.positional);
+        return cli_out_error(o, MSE_ERR_ARG, "invalid name: %s", a.positional);
     mse_err err = nssdb_resolve(a.nssdb, &db);
     if (err != MSE_OK)
-        return mse_out_error(o, err, "cannot locate the NSS database: set HOME or --nssdb");
+        return cli_out_error(o, err, "cannot locate the NSS database: set HOME or --nssdb");
     if (!nssdb_exists(&db))
-        return mse_out_error(o, MSE_ERR_FILE_NOT_FOUND, "no NSS database at %s", db.dir);
+        return cli_out_error(o, MSE_ERR_FILE_NOT_FOUND, "no NSS database at %s", db.dir);
     int deleted = 0;
     err = nssdb_delete_all(o, &db, a.positional, &deleted);
     if (err != MSE_OK)
         return (int)mse_err_exit(err);
     if (deleted == 0)
-        return mse_out_error(o, MSE_ERR_ARG, "no certificate named '%s' in %s", a.positional,
+        return cli_out_error(o, MSE_ERR_ARG, "no certificate named '%s' in %s", a.positional,
                              db.dir);
     printf("Removed '%s' from %s. Restart Chrome/Chromium for it to take effect.\n", a.positional,
            db.dir);
     return MSE_EXIT_OK;
 }
 
-static int trust_list(const struct mse_out *o, int argc, char **argv)
+static int trust_list(const struct cli_out *o, int argc, char **argv)
 {
     struct trust_args a;
     struct nssdb db;
@@ -770,12 +770,12 @@ static int trust_list(const struct mse_out *o, int argc, char **argv)
     if (rc != 0)
         return rc < 0 ? MSE_EXIT_OK : rc;
     if (a.positional)
-        return mse_out_error(o, MSE_ERR_ARG, "usage: mse trust list [--nssdb DIR]");
+        return cli_out_error(o, MSE_ERR_ARG, "usage: mse trust list [--nssdb DIR]");
     mse_err err = nssdb_resolve(a.nssdb, &db);
     if (err != MSE_OK)
-        return mse_out_error(o, err, "cannot locate the NSS database: set HOME or --nssdb");
+        return cli_out_error(o, err, "cannot locate the NSS database: set HOME or --nssdb");
     if (!nssdb_exists(&db))
-        return mse_out_error(o, MSE_ERR_FILE_NOT_FOUND,
+        return cli_out_error(o, MSE_ERR_FILE_NOT_FOUND,
                              "no NSS database at %s (mse trust add creates it)", db.dir);
     int status = 0;
     char *output = NULL;
@@ -784,7 +784,7 @@ static int trust_list(const struct mse_out *o, int argc, char **argv)
     if (err != MSE_OK)
         return (int)mse_err_exit(err);
     if (status != 0) {
-        int code = mse_out_error(o, MSE_ERR_IO, "certutil could not list %s:\n%s", db.dir, output);
+        int code = cli_out_error(o, MSE_ERR_IO, "certutil could not list %s:\n%s", db.dir, output);
         free(output);
         return code;
     }
@@ -794,10 +794,10 @@ static int trust_list(const struct mse_out *o, int argc, char **argv)
     return MSE_EXIT_OK;
 }
 
-int mse_cli_trust(int argc, char **argv)
+int cli_trust_main(int argc, char **argv)
 {
-    struct mse_out o;
-    mse_out_init(&o);
+    struct cli_out o;
+    cli_out_init(&o);
     if (argc < 2) {
         usage(stderr);
         return MSE_EXIT_USAGE;
@@ -813,5 +813,5 @@ int mse_cli_trust(int argc, char **argv)
     if (strcmp(argv[1], "list") == 0)
         return trust_list(&o, argc, argv);
     usage(stderr);
-    return mse_out_error(&o, MSE_ERR_ARG, "mse trust: unknown subcommand '%s'", argv[1]);
+    return cli_out_error(&o, MSE_ERR_ARG, "mse trust: unknown subcommand '%s'", argv[1]);
 }

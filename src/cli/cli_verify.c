@@ -3,13 +3,17 @@
  * enclave, and save its certificate only if every check passed.
  *
  *   mse verify DOMAIN            fetch the certificate over TLS, collateral from a PCCS
+ *   mse verify DOMAIN --ratls-path PATH   the RA-TLS certificate an app publishes over HTTPS
+ *                                (app-owner trust, untrusted SSL)
+ *   mse verify --cert FILE       a saved RA-TLS certificate, collateral from a PCCS
  *   mse verify --evidence FILE   an mse evidence bundle (certificate + collateral), offline
+ *   mse verify --quote FILE      a raw quote, collateral from files (--collateral) or a PCCS
  *
- * The checks themselves are libmse's mse_verify(); this file turns options
- * into a policy, gathers inputs, prints the outcome and saves atomically.
+ * The checks themselves are libmse's mse_verify(); the policy options and the
+ * collateral path are shared with other commands (cli_policy.h). This file
+ * parses the command line, gathers the certificate, saves atomically and
+ * prints the outcome (parse -> run -> print, cli.h).
  */
-#include <dirent.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,459 +21,437 @@
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include <jansson.h>
 
+#include <mse/guard.h>
 #include <mse/mse.h>
 #include <mse/net.h>
 
+#include "cli_ratls_fetch.h"
 #include "cli_verify.h"
-#include "net/cache.h"
-#include "context/context.h"
+#include "util/collateral_files.h"
 #include "util/util.h"
 
 #define EVIDENCE_MAX (8u << 20)
-#define PEM_MAX (1u << 20)
 
-static void usage(FILE *f)
-{
-    fputs("usage: mse verify DOMAIN [options]\n"
-          "       mse verify --evidence FILE [options]\n"
-          "\n"
-          "Checks that DOMAIN runs in a genuine SGX enclave (Intel DCAP), that the enclave\n"
-          "is the operator's (MRSIGNER) and that its code is the owner's (MRENCLAVE), then\n"
-          "saves the verified certificate.\n"
-          "\n"
-          "  --fingerprint HEX          expected MRENCLAVE (64 hex digits)\n"
-          "  --context FILE --code DIR  compute the expected MRENCLAVE from a context and the code\n"
-          "  --signer-key PEM           operator's enclave signing public key (RSA-3072)\n"
-          "  --mrsigner HEX             operator's MRSIGNER (64 hex digits)\n"
-          "  --at RFC3339               verify as of this instant (default: now)\n"
-          "  --trust-root PEM           trust anchor instead of the Intel SGX Root CA (simulator)\n"
-          "  --allow-debug              accept a debug enclave\n"
-          "  --allow-tcb LIST           also accept these TCB statuses (comma-separated)\n"
-          "  --allow-expired-collateral go on past expired collateral (reported as warnings)\n"
-          "  --evidence FILE            verify an mse evidence bundle instead of a server\n"
-          "  --pccs-url URL             PCCS / PCS base URL (else $MSE_PCCS_URL, QCNL config, Intel PCS)\n"
-          "  --pccs-cacert FILE         CA certificate of the PCCS's TLS certificate\n"
-          "  --pccs-insecure            do not validate the PCCS's TLS certificate\n"
-          "  --offline                  use cached collateral only\n"
-          "  --no-cache                 neither read nor write the collateral cache\n"
-          "  --timeout SECONDS          network timeout (default 15)\n"
-          "  --output PATH              where to save the certificate (default ./cert.pem)\n"
-          "  --json                     print the result as one JSON object\n"
-          "  --quiet                    print only errors\n"
-          "\n"
-          "See docs/cmd/mse-verify.md; exit codes in docs/exit-codes.md.\n",
-          f);
-}
-
-static int read_pem_mrsigner(const struct mse_out *out, const char *path, uint8_t mr[32])
-{
-    uint8_t *pem = NULL;
-    size_t len = 0;
-    mse_err err = mse_file_read(path, PEM_MAX, &pem, &len);
-    if (err != MSE_OK)
-        return mse_out_error(out, err, "cannot read signer key %s: %s", path, mse_err_str(err));
-    err = mse_mrsigner_from_pem(pem, len, mr);
-    free(pem);
-    if (err != MSE_OK)
-        return mse_out_error(out, MSE_ERR_ARG,
-                             "%s is not an SGX enclave signing key (RSA-3072, exponent 3): %s",
-                             path, mse_err_str(err));
-    return 0;
-}
-
-/* $MSE_CONF_PATH (default ~/.config/mse) /signers/ *.pem, if that directory exists. */
-static int config_signers(const struct mse_out *out, struct mse_verify_setup *s, bool *found)
-{
-    char dir[4096];
-    const char *conf = getenv("MSE_CONF_PATH");
-    const char *home = getenv("HOME");
-    *found = false;
-    if (conf && *conf)
-        snprintf(dir, sizeof dir, "%s/signers", conf);
-    else if (home && *home)
-        snprintf(dir, sizeof dir, "%s/.config/mse/signers", home);
-    else
-        return 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
-    struct dirent *e;
-    int rc = 0;
-    while ((e = readdir(d)) != NULL && rc == 0) {
-        size_t n = strlen(e->d_name);
-        if (n < 5 || strcmp(e->d_name + n - 4, ".pem") != 0)
-            continue;
-        if (s->policy.mrsigner_count == MSE_MAX_SIGNERS) {
-            rc = mse_out_error(out, MSE_ERR_LIMIT, "more than %d signers in %s", MSE_MAX_SIGNERS,
-                               dir);
-            break;
-        }
-        char path[8192];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        rc = read_pem_mrsigner(out, path, s->signers[s->policy.mrsigner_count]);
-        if (rc == 0) {
-            s->policy.mrsigner_count++;
-            *found = true;
-        }
-    }
-    closedir(d);
-    return rc;
-}
-
-static int parse_allow_tcb(const struct mse_out *out, const char *list, uint32_t *mask)
-{
-    const char *p = list;
-    while (*p) {
-        size_t n = strcspn(p, ",");
-        enum mse_tcb_status st;
-        if (n == 0 || mse_tcb_status_parse(p, n, &st) != MSE_OK || st == MSE_TCB_UNKNOWN)
-            return mse_out_error(out, MSE_ERR_ARG,
-                                 "--allow-tcb: unknown TCB status '%.*s' (UpToDate, "
-                                 "SWHardeningNeeded, ConfigurationNeeded, "
-                                 "ConfigurationAndSWHardeningNeeded, OutOfDate, "
-                                 "OutOfDateConfigurationNeeded)",
-                                 (int)n, p);
-        if (st == MSE_TCB_REVOKED)
-            return mse_out_error(out, MSE_ERR_ARG, "--allow-tcb: a revoked TCB is never accepted");
-        *mask |= MSE_TCB_MASK(st);
-        p += n;
-        if (*p == ',')
-            p++;
-    }
-    return 0;
-}
-
-static int load_trust_root(const struct mse_out *out, const char *path, struct mse_verify_setup *s)
-{
-    BIO *bio = BIO_new_file(path, "r");
-    if (!bio)
-        return mse_out_error(out, MSE_ERR_FILE_NOT_FOUND, "cannot read trust root %s", path);
-    X509 *x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-    BIO_free(bio);
-    if (!x)
-        return mse_out_error(out, MSE_ERR_PEM, "%s is not a PEM certificate", path);
-    unsigned char *der = NULL;
-    int n = i2d_X509(x, &der);
-    X509_free(x);
-    if (n <= 0)
-        return mse_out_error(out, MSE_ERR_CRYPTO, "cannot encode %s", path);
-    s->trust_root_der = malloc((size_t)n);
-    memcpy(s->trust_root_der, der, (size_t)n);
-    s->trust_root_len = (size_t)n;
-    OPENSSL_free(der);
-    return 0;
-}
-
-int mse_verify_setup_init(const struct mse_out *out, const struct mse_verify_opts *o,
-                          struct mse_verify_setup *s)
-{
-    int rc;
-    memset(s, 0, sizeof *s);
-    mse_policy_init(&s->policy);
-    s->policy.allow_debug = o->allow_debug;
-    s->policy.allow_expired_collateral = o->allow_expired;
-
-    if (o->at) {
-        if (mse_time_parse(o->at, strlen(o->at), &s->at) != MSE_OK)
-            return mse_out_error(out, MSE_ERR_ARG_TIME,
-                                 "--at '%s' is not an RFC 3339 UTC time such as "
-                                 "2023-06-25T00:00:00Z",
-                                 o->at);
-    } else {
-        s->at = mse_time_now();
-    }
-    if (o->allow_tcb && (rc = parse_allow_tcb(out, o->allow_tcb, &s->policy.accepted_tcb)) != 0)
-        return rc;
-
-    /* Check 2: the operator. Explicit options replace the configured and built-in list. */
-    if (o->signer_key && o->mrsigner)
-        return mse_out_error(out, MSE_ERR_ARG_CONFLICT,
-                             "--signer-key and --mrsigner are mutually exclusive");
-    if (o->signer_key) {
-        if ((rc = read_pem_mrsigner(out, o->signer_key, s->signers[0])) != 0)
-            return rc;
-        s->policy.mrsigner_count = 1;
-    } else if (o->mrsigner) {
-        if (mse_hex_decode(o->mrsigner, strlen(o->mrsigner), s->signers[0], 32) != MSE_OK)
-            return mse_out_error(out, MSE_ERR_ARG_HEX, "--mrsigner must be exactly 64 hex digits");
-        s->policy.mrsigner_count = 1;
-    } else {
-        bool found;
-        if ((rc = config_signers(out, s, &found)) != 0)
-            return rc;
-        if (!found) {
-            mse_err err = mse_mrsigner_from_pem((const uint8_t *)MSE_DEFAULT_SIGNER_COSMIAN,
-                                                strlen(MSE_DEFAULT_SIGNER_COSMIAN), s->signers[0]);
-            if (err != MSE_OK)
-                return mse_out_error(out, err, "built-in signer key unreadable");
-            s->policy.mrsigner_count = 1;
-        }
-    }
-    s->policy.mrsigners = (const uint8_t(*)[32])s->signers;
-
-    /* Check 3: the code. */
-    if (o->fingerprint && (o->context || o->code))
-        return mse_out_error(out, MSE_ERR_ARG_CONFLICT,
-                             "--fingerprint and --context/--code are mutually exclusive");
-    if (o->fingerprint) {
-        if (mse_hex_decode(o->fingerprint, strlen(o->fingerprint), s->mrenclave, 32) != MSE_OK)
-            return mse_out_error(out, MSE_ERR_ARG_HEX,
-                                 "--fingerprint must be exactly 64 hex digits (an MRENCLAVE)");
-        s->fingerprint_given = true;
-    } else if (o->context || o->code) {
-        if (!o->context || !o->code)
-            return mse_out_error(out, MSE_ERR_ARG_MISSING, "--context and --code go together");
-        char why[512] = "";
-        mse_err err = mse_fingerprint_from_context(o->context, o->code, s->mrenclave, why,
-                                                   sizeof why);
-        if (err != MSE_OK)
-            return mse_out_error(out, err, "cannot compute the code fingerprint: %s",
-                                 why[0] ? why : mse_err_str(err));
-        s->fingerprint_given = true;
-    }
-    if (s->fingerprint_given)
-        s->policy.mrenclave = s->mrenclave;
-
-    if (o->trust_root && (rc = load_trust_root(out, o->trust_root, s)) != 0)
-        return rc;
-    return 0;
-}
-
-void mse_verify_setup_free(struct mse_verify_setup *s)
-{
-    free(s->trust_root_der);
-    s->trust_root_der = NULL;
-}
-
-/* --pccs-url, else $MSE_PCCS_URL, else QCNL's pccs_url, else Intel's PCS. */
-static int resolve_pccs(const struct mse_out *out, const struct mse_verify_opts *o,
-                        struct mse_pccs_opts *p, char **owned)
-{
-    *owned = NULL;
-    p->cacert = o->pccs_cacert;
-    p->insecure = o->pccs_insecure;
-    p->timeout_ms = o->timeout_ms;
-    const char *env = getenv("MSE_PCCS_URL");
-    if (o->pccs_url) {
-        p->url = o->pccs_url;
-    } else if (env && *env) {
-        p->url = env;
-    } else {
-        const char *conf = getenv("MSE_QCNL_CONF");
-        uint8_t *text = NULL;
-        size_t len = 0;
-        bool secure = true;
-        if (mse_file_read(conf && *conf ? conf : "/etc/sgx_default_qcnl.conf", 1u << 20, &text,
-                          &len) == MSE_OK) {
-            mse_err err = mse_qcnl_parse((const char *)text, len, owned, &secure);
-            free(text);
-            if (err != MSE_OK)
-                return mse_out_error(out, err, "cannot read pccs_url from the QCNL configuration");
-            p->url = *owned;
-            if (!secure)
-                p->insecure = true;
-        } else {
-            p->url = MSE_INTEL_PCS_URL;
-        }
-    }
-    if (p->insecure && !out->quiet)
-        mse_out_warn(out, "the PCCS TLS certificate is not checked (collateral signatures still are)");
-    return 0;
-}
-
-static void status_line(const struct mse_out *out, const char *msg)
-{
-    /* Progress only for a person watching a terminal; never in pipes or logs. */
-    if (!out->quiet && !out->json && isatty(STDERR_FILENO))
-        fprintf(stderr, "\r\033[K%s", msg);
-}
-
-/* The check that verifies each collateral item (indexed by enum mse_pccs_item_id). */
-static const enum mse_check_id item_checks[MSE_PCCS_ITEM_COUNT] = {
-    [MSE_PCCS_TCB_INFO] = MSE_CHECK_TCB_INFO,
-    [MSE_PCCS_QE_IDENTITY] = MSE_CHECK_QE_IDENTITY,
-    [MSE_PCCS_PCK_CRL] = MSE_CHECK_PCK_CRL,
-    [MSE_PCCS_ROOT_CA_CRL] = MSE_CHECK_ROOT_CA_CRL,
+enum verify_opt {
+    V_CONTEXT = 1,
+    V_EVIDENCE,
+    V_OUTPUT,
+    V_JSON,
+    V_QUIET,
+    V_QUOTE,
+    V_COLLATERAL,
+    V_REPORT_DATA,
+    V_REPORT_DATA_PREFIX,
+    V_CERT,
+    V_RATLS_PATH,
+    V_CACERT,
+    V_SAVE_EVIDENCE,
 };
 
-int mse_verify_online(const struct mse_out *out, const struct mse_verify_opts *o,
-                      const struct mse_verify_setup *s, const uint8_t *cert_der, size_t cert_len,
-                      struct mse_verify_result *result)
+static const struct mse_opt verify_input_options[] = {
+    {"context", 0, "FILE", "with --code: the app context to compute the expected MRENCLAVE from",
+     V_CONTEXT, MSE_OPT_FILE},
+    {"evidence", 0, "FILE", "verify an mse evidence bundle instead of a server", V_EVIDENCE,
+     MSE_OPT_FILE},
+    {"cert", 0, "FILE", "verify a saved RA-TLS certificate (PEM or DER) instead of a server",
+     V_CERT, MSE_OPT_FILE},
+    {"ratls-path", 0, "PATH",
+     "with DOMAIN: fetch the app's RA-TLS certificate over HTTPS from PATH (owner, untrusted SSL)",
+     V_RATLS_PATH, 0},
+    {"cacert", 0, "FILE", "with --ratls-path: CA of the app's HTTPS certificate (else system CAs)",
+     V_CACERT, MSE_OPT_FILE},
+    {"quote", 0, "FILE", "verify a raw quote (no certificate, nothing saved)", V_QUOTE,
+     MSE_OPT_FILE},
+    {"collateral", 0, "PATH",
+     "with --quote: collateral from a QVL sample-app directory or a dcap-qvl JSON file",
+     V_COLLATERAL, MSE_OPT_FILE},
+    {"report-data", 0, "HEX", "with --quote: the expected REPORTDATA (128 hex digits)",
+     V_REPORT_DATA, 0},
+    {"report-data-prefix", 0, "HEX", "with --quote: the expected start of REPORTDATA (hex)",
+     V_REPORT_DATA_PREFIX, 0},
+    {NULL, 0, NULL, NULL, 0, 0},
+};
+
+static const struct mse_opt verify_output_options[] = {
+    {"output", 0, "PATH", "where to save the certificate (default ./cert.pem)", V_OUTPUT,
+     MSE_OPT_FILE},
+    {"save-evidence", 0, "FILE",
+     "write the certificate and collateral verified as an evidence bundle (also on a refusal)",
+     V_SAVE_EVIDENCE, MSE_OPT_FILE},
+    {"json", 0, NULL, "print the result and the effective policy as one JSON object", V_JSON, 0},
+    {"quiet", 0, NULL, "print only errors", V_QUIET, 0},
+    {NULL, 0, NULL, NULL, 0, 0},
+};
+
+static const struct mse_opt *const verify_tables[] = {
+    cli_policy_options, verify_input_options,  cli_time_options,
+    cli_collateral_options, verify_output_options, NULL,
+};
+
+static const char *const verify_synopsis[] = {
+    "DOMAIN [options]", "DOMAIN --ratls-path PATH [--cacert FILE] [options]",
+    "--cert FILE [options]", "--evidence FILE [options]",
+    "--quote FILE [--collateral PATH] [--report-data HEX | --report-data-prefix HEX] [options]",
+    NULL};
+
+const struct mse_opt_cmd cli_verify_cmd = {
+    .name = "mse verify",
+    .summary = "verify an app's RA-TLS certificate and save it",
+    .synopsis = verify_synopsis,
+    .description =
+        "Checks that DOMAIN runs in a genuine SGX enclave (Intel DCAP), that the enclave\n"
+        "is the operator's (MRSIGNER) and that its code is the owner's (MRENCLAVE), then\n"
+        "saves the verified certificate. DOMAIN is host, host:port, [ipv6]:port or\n"
+        "https://host[:port][/path]. `mse home verify` and `mse cloud verify` are the same\n"
+        "command. Exit codes: docs/exit-codes.md.",
+    .tables = verify_tables,
+    .see_also = "mse-fingerprint(1), mse-trust(1), mse-configure(1), mse-sim(1)",
+    .man_section = 1,
+};
+
+/* Exactly one thing to verify, and the options that only make sense with one of them. */
+MSE_MUST_USE static mse_err check_inputs(const struct cli_verify_args *a, char *why,
+                                         size_t why_cap)
 {
-    static uint8_t quote_buf[MSE_QUOTE_MAX_SIZE + 8192];
-    struct mse_ratls ratls;
-    struct mse_quote q;
-    struct mse_collateral_id id;
-    struct mse_pccs_item items[MSE_PCCS_ITEM_COUNT];
-    struct mse_pccs_opts popts = {0};
-    struct mse_collateral view;
-    char cache_dir[4096], why[1024] = "";
-    char *owned_url = NULL;
-    unsigned want = 0, requests = 0;
-    bool use_cache = !o->no_cache;
-    int rc = 0;
-    mse_err err;
+    int sources = (a->target != NULL) + (a->evidence != NULL) + (a->cert != NULL) +
+                  (a->quote != NULL);
+    if (sources == 0)
+        return mse_say(why, why_cap, MSE_ERR_ARG_MISSING,
+                       "give a DOMAIN, --cert FILE, --evidence FILE or --quote FILE");
+    if (sources > 1)
+        return mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT,
+                       "give one of DOMAIN, --cert FILE, --evidence FILE, --quote FILE");
+    if (a->ratls_path && !a->target)
+        return mse_say(why, why_cap, MSE_ERR_ARG_MISSING, "--ratls-path goes with a DOMAIN");
+    if (a->cacert && !a->ratls_path)
+        return mse_say(why, why_cap, MSE_ERR_ARG_MISSING, "--cacert goes with --ratls-path");
+    if (!a->quote && (a->collateral || a->report_data_len > 0))
+        return mse_say(why, why_cap, MSE_ERR_ARG_MISSING,
+                       "--collateral, --report-data and --report-data-prefix go with --quote "
+                       "(a certificate's REPORTDATA binds its key)");
+    if (a->report_data_len > 0 && a->policy.policy_file)
+        return mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT,
+                       "--policy FILE holds the whole policy, REPORTDATA included");
+    if (a->quote && a->save_evidence)
+        return mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT,
+                       "--save-evidence needs a certificate: an evidence bundle holds one");
+    if (a->collateral && (a->policy.pccs_url || a->policy.offline))
+        return mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT,
+                       "--collateral replaces the PCCS: no --pccs-url or --offline with it");
+    return MSE_OK;
+}
 
-    memset(items, 0, sizeof items);
-    err = mse_ratls_extract(cert_der, cert_len, quote_buf, sizeof quote_buf, &ratls);
-    if (err == MSE_ERR_RATLS_NO_QUOTE)
-        return mse_out_error(out, err,
-                             "this app does not use an enclave-generated (RA-TLS) certificate: "
-                             "its certificate carries no SGX quote, so there is nothing to "
-                             "verify (app owner or operator certificate)");
-    if (err == MSE_OK)
-        err = mse_quote_parse(ratls.quote, ratls.quote_len, &q);
-    if (err == MSE_OK)
-        err = mse_collateral_id_from_quote(&q, &id);
+mse_err cli_verify_parse(int argc, char **argv, struct cli_verify_args *a, char *why,
+                         size_t why_cap)
+{
+    struct mse_opt_parser p;
+    const char *arg;
+    int id;
+    memset(a, 0, sizeof *a);
+    cli_policy_args_init(&a->policy);
+    cli_out_init(&a->out);
+    a->output = "./cert.pem";
+    mse_opt_init(&p, &cli_verify_cmd, argc, argv);
+    while ((id = mse_opt_next(&p, &arg, why, why_cap)) != MSE_OPT_DONE) {
+        switch (id) {
+        case MSE_OPT_ERROR: return p.error;
+        case MSE_OPT_HELP: a->help = true; return MSE_OK;
+        case MSE_OPT_OPERAND:
+            if (a->target)
+                return mse_say(why, why_cap, MSE_ERR_ARG, "unexpected argument '%s'", arg);
+            a->target = arg;
+            break;
+        case V_CONTEXT: a->policy.context = arg; break;
+        case V_EVIDENCE: a->evidence = arg; break;
+        case V_OUTPUT: a->output = arg; break;
+        case V_JSON: a->out.json = true; break;
+        case V_QUOTE: a->quote = arg; break;
+        case V_COLLATERAL: a->collateral = arg; break;
+        case V_REPORT_DATA:
+            MSE_ENSURE(a->report_data_len == 0,
+                       mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT,
+                               "--report-data and --report-data-prefix are mutually exclusive"));
+            MSE_TRY(mse_opt_hex("report-data", arg, a->report_data, 64, why, why_cap));
+            a->report_data_len = 64;
+            break;
+        case V_REPORT_DATA_PREFIX:
+            MSE_ENSURE(a->report_data_len == 0,
+                       mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT,
+                               "--report-data and --report-data-prefix are mutually exclusive"));
+            if (strlen(arg) == 0 || strlen(arg) % 2 != 0 || strlen(arg) > 128 ||
+                mse_hex_decode_var(arg, strlen(arg), a->report_data, 64, &a->report_data_len) !=
+                    MSE_OK)
+                return mse_say(why, why_cap, MSE_ERR_ARG_HEX,
+                               "--report-data-prefix needs 2 to 128 hex digits, an even number");
+            break;
+        case V_CERT: a->cert = arg; break;
+        case V_RATLS_PATH: a->ratls_path = arg; break;
+        case V_CACERT: a->cacert = arg; break;
+        case V_SAVE_EVIDENCE: a->save_evidence = arg; break;
+        case V_QUIET: a->out.quiet = true; break;
+        default: MSE_TRY(cli_policy_apply(&a->policy, id, arg, why, why_cap));
+        }
+    }
+    MSE_TRY(check_inputs(a, why, why_cap));
+    if (a->policy.context && a->policy.fingerprint_given)
+        return mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT,
+                       "--fingerprint and --context/--code are mutually exclusive");
+    if (a->policy.context && !a->policy.code)
+        return mse_say(why, why_cap, MSE_ERR_ARG_MISSING, "--context and --code go together");
+    MSE_TRY(cli_policy_check(&a->policy, why, why_cap));
+    if (a->target && mse_endpoint_parse(a->target, &a->endpoint) != MSE_OK)
+        return mse_say(why, why_cap, MSE_ERR_ARG,
+                       "'%s' is not a host, host:port or https:// URL", a->target);
+    return MSE_OK;
+}
+
+/* The certificate and collateral of an evidence bundle, verified offline. */
+MSE_MUST_USE static mse_err verify_evidence(const struct cli_verify_args *a,
+                                            const struct cli_verify_setup *s,
+                                            struct cli_verify_outcome *o, uint8_t **cert,
+                                            size_t *cert_len, char *why, size_t why_cap)
+{
+    struct mse_evidence ev;
+    uint8_t *json = NULL, *buf = NULL;
+    size_t json_len = 0;
+    mse_err err = mse_file_read(a->evidence, EVIDENCE_MAX, &json, &json_len);
+    if (err != MSE_OK)
+        return mse_say(why, why_cap, err, "cannot read %s: %s", a->evidence, mse_err_str(err));
+    buf = malloc(EVIDENCE_MAX);
+    err = buf ? mse_evidence_parse(json, json_len, buf, EVIDENCE_MAX, &ev) : MSE_ERR_NOMEM;
     if (err != MSE_OK) {
-        /* Let the verifier produce the precise verdict for a malformed certificate. */
-        struct mse_verify_input in = {.cert_der = cert_der, .cert_len = cert_len,
-                                      .trust_root_der = s->trust_root_der,
-                                      .trust_root_len = s->trust_root_len, .at = s->at};
-        err = mse_verify(&in, &s->policy, result);
-        return err != MSE_OK ? mse_out_error(out, err, "verification failed: %s", mse_err_str(err))
-                             : (int)mse_err_exit(result->err);
-    }
-
-    if ((rc = resolve_pccs(out, o, &popts, &owned_url)) != 0)
+        err = mse_say(why, why_cap, err, "%s is not a valid evidence bundle: %s", a->evidence,
+                      mse_err_str(err));
         goto out;
-    /* One cache per collateral service: two PCCSs (a simulator and Intel's, say) never mix. */
-    if (use_cache && mse_cache_dir(cache_dir, sizeof cache_dir, popts.url) != MSE_OK) {
-        if (o->offline) {
-            rc = mse_out_error(out, MSE_ERR_IO, "--offline: no cache directory");
-            goto out;
-        }
-        use_cache = false;
     }
-    for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
-        bool hit = false;
-        if (use_cache &&
-            mse_cache_load(cache_dir, (enum mse_pccs_item_id)i, &id, s->at, &items[i], &hit) !=
-                MSE_OK)
-            hit = false;
-        if (!hit)
-            want |= 1u << i;
-    }
-    if (want && o->offline) {
-        for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++)
-            if (want & (1u << i)) {
-                rc = mse_out_error(out, MSE_ERR_CACHE_MISS,
-                                   "--offline: %s is not in the cache or not valid at that time",
-                                   mse_pccs_item_name((enum mse_pccs_item_id)i));
-                goto out;
-            }
-    }
-    if (want) {
-        struct mse_pccs_item fetched[MSE_PCCS_ITEM_COUNT];
-        status_line(out, "Fetching collateral...");
-        err = mse_pccs_fetch(&popts, &id, want, fetched, &requests, why, sizeof why);
-        status_line(out, "");
-        if (err != MSE_OK) {
-            rc = mse_out_error(out, err, "%s", why[0] ? why : mse_err_str(err));
-            goto out;
-        }
-        for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++)
-            if (want & (1u << i))
-                items[i] = fetched[i];
-    }
-    if (getenv("MSE_DEBUG_REQUESTS"))
-        fprintf(stderr, "pccs requests: %u\n", requests);
-
-    mse_pccs_items_view(items, &view);
-    struct mse_verify_input in = {.cert_der = cert_der, .cert_len = cert_len, .collateral = &view,
+    struct mse_verify_input in = {.cert_der = ev.ratls_cert.data, .cert_len = ev.ratls_cert.len,
+                                  .collateral = &ev.collateral,
                                   .trust_root_der = s->trust_root_der,
                                   .trust_root_len = s->trust_root_len, .at = s->at};
-    err = mse_verify(&in, &s->policy, result);
+    err = mse_verify(&in, &s->policy, &o->result);
     if (err != MSE_OK) {
-        rc = mse_out_error(out, err, "verification could not run: %s", mse_err_str(err));
+        err = mse_say(why, why_cap, err, "verification could not run: %s", mse_err_str(err));
         goto out;
     }
-    rc = (int)mse_err_exit(result->err);
-    /*
-     * Cache a fetched item only once the verifier has checked it (signature,
-     * issuer chain, platform match). Cached bytes are re-verified on every
-     * run, so this is not about trust but about availability: an item that
-     * failed (a PCCS fault, or bytes injected on an unauthenticated
-     * --pccs-insecure link) would otherwise be served from the cache until
-     * the nextUpdate it claims, refusing every later verification even after
-     * the PCCS is fixed.
-     */
-    for (int i = 0; use_cache && i < MSE_PCCS_ITEM_COUNT; i++) {
-        enum mse_outcome oc = result->checks[item_checks[i]].outcome;
-        if (!(want & (1u << i)) || (oc != MSE_OUTCOME_PASS && oc != MSE_OUTCOME_WARN))
-            continue;
-        if (mse_cache_store(cache_dir, (enum mse_pccs_item_id)i, &id, &items[i]) != MSE_OK &&
-            !out->quiet)
-            mse_out_warn(out, "could not cache %s in %s",
-                         mse_pccs_item_name((enum mse_pccs_item_id)i), cache_dir);
+    o->ran = true;
+    if (a->save_evidence) {
+        /* The bundle verified is the evidence: kept byte for byte. */
+        o->info.evidence = malloc(json_len + 1);
+        if (o->info.evidence != NULL) {
+            memcpy(o->info.evidence, json, json_len);
+            o->info.evidence[json_len] = '\0';
+        }
     }
+    *cert = malloc(ev.ratls_cert.len);
+    if (*cert == NULL) {
+        err = mse_say(why, why_cap, MSE_ERR_NOMEM, "%s", mse_err_str(MSE_ERR_NOMEM));
+        goto out;
+    }
+    memcpy(*cert, ev.ratls_cert.data, ev.ratls_cert.len);
+    *cert_len = ev.ratls_cert.len;
 out:
-    mse_pccs_items_free(items);
-    free(owned_url);
-    return rc;
+    free(json);
+    free(buf);
+    return err;
 }
 
-static const char *mark(const struct mse_out *out, enum mse_outcome o)
+/* The server's certificate over TLS, its collateral from the cache or a PCCS. */
+MSE_MUST_USE static mse_err verify_server(const struct cli_verify_args *a,
+                                          const struct cli_verify_setup *s,
+                                          cli_progress_fn progress, struct cli_verify_outcome *o,
+                                          uint8_t **cert, size_t *cert_len, char *why,
+                                          size_t why_cap)
 {
-    switch (o) {
-    case MSE_OUTCOME_PASS:
-        return out->color ? "\033[32m  ok \033[0m" : "  ok ";
-    case MSE_OUTCOME_FAIL:
-        return out->color ? "\033[31mFAIL \033[0m" : "FAIL ";
-    case MSE_OUTCOME_WARN:
-        return out->color ? "\033[33mwarn \033[0m" : "warn ";
-    case MSE_OUTCOME_SKIPPED:
-        return "skip ";
-    default:
-        return "  -- ";
-    }
-}
-
-void mse_verify_print(const struct mse_out *out, const struct mse_verify_result *r)
-{
-    if (out->quiet || out->json)
-        return;
-    for (int i = 0; i < MSE_CHECK_COUNT; i++) {
-        const struct mse_check_result *c = &r->checks[i];
-        printf("  %s %s", mark(out, c->outcome), mse_check_title((enum mse_check_id)i));
-        if (c->detail[0] && c->outcome != MSE_OUTCOME_PASS)
-            printf(": %s", c->detail);
-        putchar('\n');
-    }
-    if (r->have_quote) {
-        char hex[65];
-        mse_hex_encode(r->enclave.mr_enclave, 32, hex);
-        printf("  MRENCLAVE %s\n", hex);
-        mse_hex_encode(r->enclave.mr_signer, 32, hex);
-        printf("  MRSIGNER  %s\n", hex);
-    }
-    if (r->tcb_status != MSE_TCB_UNKNOWN) {
-        printf("  TCB status %s", mse_tcb_status_name(r->tcb_status));
-        for (size_t i = 0; i < r->advisory_count; i++)
-            printf("%s%s", i ? ", " : " (advisories: ", r->advisories[i]);
-        printf("%s\n", r->advisory_count ? ")" : "");
-    }
-    if (r->checks[MSE_CHECK_MRENCLAVE].outcome == MSE_OUTCOME_SKIPPED)
-        mse_out_warn(out, "Code fingerprint check skipped! (give --fingerprint or --context/--code)");
-    if (r->checks[MSE_CHECK_COLLATERAL_TIME].outcome == MSE_OUTCOME_WARN)
-        mse_out_warn(out, "expired collateral tolerated by --allow-expired-collateral: %s",
-                     r->checks[MSE_CHECK_COLLATERAL_TIME].detail);
-    if (r->checks[MSE_CHECK_TCB_STATUS].outcome == MSE_OUTCOME_WARN)
-        mse_out_warn(out, "TCB status accepted by --allow-tcb: %s",
-                     r->checks[MSE_CHECK_TCB_STATUS].detail);
-    if (r->ok)
-        printf("Verification: %s\n", out->color ? "\033[32msuccess\033[0m" : "success");
+    char reason[512] = "";
+    mse_err err;
+    if (progress)
+        progress("Fetching the server certificate...");
+    if (a->cert)
+        err = cli_cert_file_read(a->cert, cert, cert_len, reason, sizeof reason);
+    else if (a->ratls_path)
+        err = cli_ratls_fetch(&a->endpoint, a->ratls_path, a->cacert, a->policy.timeout_ms, cert,
+                              cert_len, reason, sizeof reason);
     else
-        printf("Verification: %s\n  %s: %s\n", out->color ? "\033[31mfailure\033[0m" : "failure",
-               mse_err_name(r->err), r->message);
+        err = mse_tls_fetch_cert(&a->endpoint, (int)a->policy.timeout_ms, cert, cert_len, reason,
+                                 sizeof reason);
+    if (progress)
+        progress("");
+    if (err != MSE_OK)
+        return mse_say(why, why_cap, err, "%s", reason[0] ? reason : mse_err_str(err));
+    o->online = true;
+    o->info.capture = a->save_evidence != NULL;
+    MSE_TRY(cli_verify_with_collateral(&a->policy, s, *cert, *cert_len, progress, &o->result,
+                                       &o->info, why, why_cap));
+    o->ran = true;
+    return MSE_OK;
 }
 
-int mse_verify_save(const struct mse_out *out, const char *path, const char *target,
-                    const uint8_t *der, size_t len, const struct mse_verify_result *r, int64_t at)
+/* A raw quote: collateral from files (checked against the quote) or the cache and a PCCS. */
+MSE_MUST_USE static mse_err verify_quote(const struct cli_verify_args *a,
+                                         const struct cli_verify_setup *s,
+                                         cli_progress_fn progress, struct cli_verify_outcome *o,
+                                         char *why, size_t why_cap)
+{
+    uint8_t *quote = NULL;
+    size_t len = 0;
+    struct mse_collateral_files files;
+    mse_err err = mse_file_read(a->quote, MSE_QUOTE_MAX_SIZE, &quote, &len);
+    memset(&files, 0, sizeof files);
+    o->raw_quote = true;
+    if (err != MSE_OK)
+        return mse_say(why, why_cap, err, "cannot read %s: %s", a->quote, mse_err_str(err));
+    if (a->collateral) {
+        size_t anchor_len = s->trust_root_len;
+        const uint8_t *anchor = s->trust_root_der;
+        if (anchor == NULL)
+            anchor = mse_intel_root_ca_der(&anchor_len);
+        err = mse_collateral_files_load(a->collateral, &files, why, why_cap);
+        if (err == MSE_OK)
+            err = mse_collateral_files_check(&files, quote, len, anchor, anchor_len, why, why_cap);
+        if (err == MSE_OK) {
+            struct mse_verify_quote_input in = {
+                .quote = quote, .quote_len = len, .collateral = &files.collateral,
+                .trust_root_der = s->trust_root_der, .trust_root_len = s->trust_root_len,
+                .at = s->at};
+            err = mse_verify_quote(&in, &s->policy, &o->result);
+            if (err != MSE_OK)
+                err = mse_say(why, why_cap, err, "verification could not run: %s",
+                              mse_err_str(err));
+        }
+    } else {
+        o->online = true;
+        err = cli_verify_quote_with_collateral(&a->policy, s, quote, len, progress, &o->result,
+                                               &o->info, why, why_cap);
+    }
+    o->ran = err == MSE_OK;
+    mse_collateral_files_free(&files);
+    free(quote);
+    return err;
+}
+
+/* --save-evidence: exactly what was verified, whatever the verdict. */
+MSE_MUST_USE static mse_err save_evidence(const struct cli_verify_args *a,
+                                          struct cli_verify_outcome *o, char *why, size_t why_cap)
+{
+    if (o->info.evidence == NULL)
+        return mse_say(why, why_cap, MSE_ERR_INTERNAL,
+                       "the evidence verified could not be kept for --save-evidence");
+    mse_err err = mse_file_write_atomic(a->save_evidence, o->info.evidence,
+                                        strlen(o->info.evidence), 0644);
+    if (err != MSE_OK)
+        return mse_say(why, why_cap, err, "cannot write %s: %s", a->save_evidence,
+                       mse_err_str(err));
+    o->evidence_saved = true;
+    return MSE_OK;
+}
+
+void cli_verify_outcome_free(struct cli_verify_outcome *o)
+{
+    free(o->json);
+    free(o->info.evidence);
+    o->json = NULL;
+    o->info.evidence = NULL;
+}
+
+mse_err cli_verify_run(const struct cli_verify_args *a, int64_t now, cli_progress_fn progress,
+                       struct cli_verify_outcome *o, char *why, size_t why_cap)
+{
+    struct cli_verify_setup s;
+    uint8_t *cert = NULL;
+    size_t cert_len = 0;
+    memset(o, 0, sizeof *o);
+    mse_err err = cli_verify_setup_init(&a->policy, now, &s, why, why_cap);
+    if (err != MSE_OK)
+        goto out;
+    o->started = true;
+    if (a->quote && a->report_data_len > 0) {
+        s.policy.report_data = a->report_data;
+        s.policy.report_data_len = a->report_data_len;
+    }
+    err = a->quote      ? verify_quote(a, &s, progress, o, why, why_cap)
+          : a->evidence ? verify_evidence(a, &s, o, &cert, &cert_len, why, why_cap)
+                        : verify_server(a, &s, progress, o, &cert, &cert_len, why, why_cap);
+    if (err != MSE_OK || !o->ran)
+        goto out;
+    if (a->out.json && cli_result_json_with_policy(&o->result, &s.policy, &o->json) != MSE_OK)
+        o->json = NULL;
+    if (a->save_evidence) {
+        mse_err se = save_evidence(a, o, why, why_cap);
+        if (se != MSE_OK && o->result.ok) {
+            err = se;
+            goto out;
+        }
+    }
+    if (!o->result.ok) {
+        err = o->result.err != MSE_OK ? o->result.err : MSE_ERR_INTERNAL;
+        goto out;
+    }
+    if (o->raw_quote)
+        goto out; /* no certificate: nothing to save */
+    err = cli_verify_save(a->output,
+                          a->evidence ? a->evidence : a->cert ? a->cert : a->target, cert,
+                          cert_len, &o->result, s.at, why, why_cap);
+    o->saved = err == MSE_OK;
+out:
+    free(cert);
+    cli_verify_setup_free(&s);
+    return err;
+}
+
+void cli_verify_print(const struct cli_verify_args *a, const struct cli_verify_outcome *o,
+                      mse_err err, const char *why)
+{
+    const struct cli_out *out = &a->out;
+    if (o->started && !out->quiet && !out->json)
+        printf("Checking your app...\n");
+    cli_notes_print(out, &o->info.notes);
+    if (o->online && o->ran && getenv("MSE_DEBUG_REQUESTS"))
+        fprintf(stderr, "pccs requests: %u\n", o->info.requests);
+    if (o->ran) {
+        if (out->json && o->json != NULL)
+            puts(o->json);
+        cli_verify_report_print(out, &o->result);
+        if (o->evidence_saved && !out->quiet && !out->json)
+            printf("The evidence verified has been saved at: %s\n", a->save_evidence);
+        if (o->raw_quote && o->result.ok) {
+            if (!out->quiet && !out->json)
+                printf("A raw quote has no certificate: nothing was saved.\n");
+            return;
+        }
+        if (o->saved) {
+            if (!out->quiet && !out->json)
+                printf("The verified certificate has been saved at: %s\n", a->output);
+            return;
+        }
+        if (!o->result.ok) {
+            if (out->quiet)
+                fprintf(stderr, "error: %s: %s\n", mse_err_name(o->result.err), o->result.message);
+            return;
+        }
+    }
+    if (err != MSE_OK)
+        cli_out_error(out, err, "%s", why[0] ? why : mse_err_str(err));
+}
+
+int cli_verify_main(int argc, char **argv)
+{
+    struct cli_verify_args a;
+    struct cli_verify_outcome o;
+    char why[1024] = "";
+    mse_err err = cli_verify_parse(argc, argv, &a, why, sizeof why);
+    if (err != MSE_OK || a.help)
+        return cli_parse_failed(&cli_verify_cmd, err, a.help, why);
+    err = cli_verify_run(&a, mse_time_now(), cli_progress_for(&a.out), &o, why, sizeof why);
+    cli_verify_print(&a, &o, err, why);
+    cli_verify_outcome_free(&o);
+    return (int)mse_err_exit(err);
+}
+
+mse_err cli_verify_save(const char *path, const char *target, const uint8_t *der, size_t len,
+                        const struct mse_verify_result *r, int64_t at, char *why, size_t why_cap)
 {
     mse_err err = MSE_OK;
     char *pem = NULL, *record = NULL, *result_json = NULL;
@@ -482,7 +464,7 @@ int mse_verify_save(const struct mse_out *out, const char *path, const char *tar
     BIO *bio = BIO_new(BIO_s_mem());
     if (!bio || PEM_write_bio(bio, "CERTIFICATE", "", der, (long)len) <= 0) {
         BIO_free(bio);
-        return mse_out_error(out, MSE_ERR_CRYPTO, "cannot encode the certificate");
+        return mse_say(why, why_cap, MSE_ERR_CRYPTO, "cannot encode the certificate");
     }
     pem_len = BIO_get_mem_data(bio, &pem);
     EVP_Digest(der, len, digest, NULL, EVP_sha256(), NULL);
@@ -512,173 +494,7 @@ int mse_verify_save(const struct mse_out *out, const char *path, const char *tar
     free(record);
     free(result_json);
     if (err != MSE_OK)
-        return mse_out_error(out, err, "cannot save the certificate at %s: %s", path,
-                             mse_err_str(err));
-    if (!out->quiet && !out->json)
-        printf("The verified certificate has been saved at: %s\n", path);
-    return 0;
-}
-
-int mse_cli_verify(int argc, char **argv)
-{
-    enum { O_AT = 256, O_FP, O_CTX, O_CODE, O_SK, O_MRS, O_ROOT, O_DEBUG, O_TCB, O_EXPIRED,
-           O_EVID, O_URL, O_CA, O_INSEC, O_OFFLINE, O_NOCACHE, O_TIMEOUT, O_OUT, O_JSON, O_QUIET };
-    static const struct option opts[] = {
-        {"at", required_argument, NULL, O_AT},
-        {"fingerprint", required_argument, NULL, O_FP},
-        {"context", required_argument, NULL, O_CTX},
-        {"code", required_argument, NULL, O_CODE},
-        {"signer-key", required_argument, NULL, O_SK},
-        {"mrsigner", required_argument, NULL, O_MRS},
-        {"trust-root", required_argument, NULL, O_ROOT},
-        {"allow-debug", no_argument, NULL, O_DEBUG},
-        {"allow-tcb", required_argument, NULL, O_TCB},
-        {"allow-expired-collateral", no_argument, NULL, O_EXPIRED},
-        {"evidence", required_argument, NULL, O_EVID},
-        {"pccs-url", required_argument, NULL, O_URL},
-        {"pccs-cacert", required_argument, NULL, O_CA},
-        {"pccs-insecure", no_argument, NULL, O_INSEC},
-        {"offline", no_argument, NULL, O_OFFLINE},
-        {"no-cache", no_argument, NULL, O_NOCACHE},
-        {"timeout", required_argument, NULL, O_TIMEOUT},
-        {"output", required_argument, NULL, O_OUT},
-        {"json", no_argument, NULL, O_JSON},
-        {"quiet", no_argument, NULL, O_QUIET},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    struct mse_out out;
-    struct mse_verify_opts o = {.timeout_ms = 15000};
-    struct mse_verify_setup s;
-    const char *evidence = NULL, *output = "./cert.pem";
-    int c, rc;
-
-    mse_out_init(&out);
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case O_AT: o.at = optarg; break;
-        case O_FP: o.fingerprint = optarg; break;
-        case O_CTX: o.context = optarg; break;
-        case O_CODE: o.code = optarg; break;
-        case O_SK: o.signer_key = optarg; break;
-        case O_MRS: o.mrsigner = optarg; break;
-        case O_ROOT: o.trust_root = optarg; break;
-        case O_DEBUG: o.allow_debug = true; break;
-        case O_TCB: o.allow_tcb = optarg; break;
-        case O_EXPIRED: o.allow_expired = true; break;
-        case O_EVID: evidence = optarg; break;
-        case O_URL: o.pccs_url = optarg; break;
-        case O_CA: o.pccs_cacert = optarg; break;
-        case O_INSEC: o.pccs_insecure = true; break;
-        case O_OFFLINE: o.offline = true; break;
-        case O_NOCACHE: o.no_cache = true; break;
-        case O_TIMEOUT: {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < 1 || v > 600)
-                return mse_out_error(&out, MSE_ERR_ARG, "--timeout takes 1 to 600 seconds");
-            o.timeout_ms = v * 1000;
-            break;
-        }
-        case O_OUT: output = optarg; break;
-        case O_JSON: out.json = true; break;
-        case O_QUIET: out.quiet = true; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return MSE_EXIT_USAGE;
-        }
-    }
-    const char *target = optind < argc ? argv[optind] : NULL;
-    if (optind + 1 < argc || (!target == !evidence)) {
-        usage(stderr);
-        return mse_out_error(&out, MSE_ERR_ARG,
-                             "give exactly one of DOMAIN or --evidence FILE");
-    }
-    if ((rc = mse_verify_setup_init(&out, &o, &s)) != 0)
-        return rc;
-
-    struct mse_verify_result result;
-    memset(&result, 0, sizeof result);
-    uint8_t *cert = NULL, *ev_json = NULL, *ev_buf = NULL;
-    size_t cert_len = 0, ev_len = 0;
-    bool ran = false;
-    mse_err err;
-
-    struct mse_endpoint ep;
-    /* A malformed DOMAIN is a usage error, reported before any "Checking" output. */
-    if (!evidence && mse_endpoint_parse(target, &ep) != MSE_OK) {
-        rc = mse_out_error(&out, MSE_ERR_ARG, "'%s' is not a host, host:port or https:// URL",
-                           target);
-        goto done;
-    }
-    if (!out.quiet && !out.json)
-        printf("Checking your app...\n");
-    if (evidence) {
-        struct mse_evidence ev;
-        err = mse_file_read(evidence, EVIDENCE_MAX, &ev_json, &ev_len);
-        if (err != MSE_OK) {
-            rc = mse_out_error(&out, err, "cannot read %s: %s", evidence, mse_err_str(err));
-            goto done;
-        }
-        ev_buf = malloc(EVIDENCE_MAX);
-        err = ev_buf ? mse_evidence_parse(ev_json, ev_len, ev_buf, EVIDENCE_MAX, &ev)
-                     : MSE_ERR_NOMEM;
-        if (err != MSE_OK) {
-            rc = mse_out_error(&out, err, "%s is not a valid evidence bundle: %s", evidence,
-                               mse_err_str(err));
-            goto done;
-        }
-        struct mse_verify_input in = {.cert_der = ev.ratls_cert.data,
-                                      .cert_len = ev.ratls_cert.len,
-                                      .collateral = &ev.collateral,
-                                      .trust_root_der = s.trust_root_der,
-                                      .trust_root_len = s.trust_root_len,
-                                      .at = s.at};
-        err = mse_verify(&in, &s.policy, &result);
-        if (err != MSE_OK) {
-            rc = mse_out_error(&out, err, "verification could not run: %s", mse_err_str(err));
-            goto done;
-        }
-        cert = malloc(ev.ratls_cert.len);
-        if (!cert) {
-            rc = mse_out_error(&out, MSE_ERR_NOMEM, "%s", mse_err_str(MSE_ERR_NOMEM));
-            goto done;
-        }
-        memcpy(cert, ev.ratls_cert.data, ev.ratls_cert.len);
-        cert_len = ev.ratls_cert.len;
-        ran = true;
-        rc = (int)mse_err_exit(result.err);
-    } else {
-        char why[512] = "";
-        status_line(&out, "Fetching the server certificate...");
-        err = mse_tls_fetch_cert(&ep, (int)o.timeout_ms, &cert, &cert_len, why, sizeof why);
-        status_line(&out, "");
-        if (err != MSE_OK) {
-            rc = mse_out_error(&out, err, "%s", why[0] ? why : mse_err_str(err));
-            goto done;
-        }
-        rc = mse_verify_online(&out, &o, &s, cert, cert_len, &result);
-        ran = result.checks[MSE_CHECK_CERT].outcome != MSE_OUTCOME_NOT_RUN;
-    }
-    if (!ran)
-        goto done;
-    if (out.json) {
-        char *js = NULL;
-        if (mse_verify_result_json(&result, &js) == MSE_OK) {
-            puts(js);
-            free(js);
-        }
-    }
-    mse_verify_print(&out, &result);
-    if (result.ok)
-        rc = mse_verify_save(&out, output, evidence ? evidence : target, cert, cert_len, &result,
-                             s.at);
-    else if (out.quiet)
-        fprintf(stderr, "error: %s: %s\n", mse_err_name(result.err), result.message);
-done:
-    free(cert);
-    free(ev_json);
-    free(ev_buf);
-    mse_verify_setup_free(&s);
-    return rc;
+        return mse_say(why, why_cap, err, "cannot save the certificate at %s: %s", path,
+                       mse_err_str(err));
+    return MSE_OK;
 }

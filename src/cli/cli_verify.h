@@ -1,4 +1,8 @@
-/* Shared between `mse verify`, `mse configure` and `mse demo`: one verification path. */
+/*
+ * mse verify, shaped parse -> run -> print (cli.h). The policy and
+ * collateral options and the verification path it shares with other
+ * commands are in cli_policy.h.
+ */
 #ifndef MSE_CLI_VERIFY_H
 #define MSE_CLI_VERIFY_H
 
@@ -9,62 +13,64 @@
 #include <mse/net.h>
 #include <mse/verify.h>
 
-#include "cli.h"
+#include "cli_policy.h"
 
-extern const char MSE_DEFAULT_SIGNER_COSMIAN[];
+extern const struct mse_opt_cmd cli_verify_cmd;
 
-#define MSE_MAX_SIGNERS 32
-
-/* Everything `mse verify` needs besides the target; filled from the command line. */
-struct mse_verify_opts {
-    const char *at;          /* RFC 3339 or NULL (now) */
-    const char *fingerprint; /* 64 hex or NULL */
-    const char *context;     /* with code: compute the fingerprint */
-    const char *code;
-    const char *signer_key;  /* PEM file */
-    const char *mrsigner;    /* 64 hex */
-    const char *trust_root;  /* PEM file, replaces the Intel root */
-    bool allow_debug;
-    const char *allow_tcb;   /* "SWHardeningNeeded,OutOfDate" */
-    bool allow_expired;
-    const char *pccs_url;
-    const char *pccs_cacert;
-    bool pccs_insecure;
-    bool offline;
-    bool no_cache;
-    long timeout_ms;
+/* The command line of `mse verify`, checked. */
+struct cli_verify_args {
+    struct cli_policy_args policy;
+    struct cli_out out;          /* --json, --quiet */
+    const char *target;          /* DOMAIN as given, or NULL with --evidence */
+    struct mse_endpoint endpoint; /* target parsed */
+    const char *evidence;        /* an evidence bundle file, or NULL */
+    const char *quote;           /* a raw quote file, or NULL */
+    const char *collateral;      /* with quote: QVL directory or dcap-qvl JSON, else a PCCS */
+    uint8_t report_data[64];     /* with quote: expected REPORTDATA (or its prefix) */
+    size_t report_data_len;      /* 0: none given */
+    const char *cert;            /* a saved RA-TLS certificate file, or NULL */
+    const char *ratls_path;      /* with DOMAIN: fetch the RA-TLS certificate from this path */
+    const char *cacert;          /* with ratls_path: CA of the app's HTTPS certificate */
+    const char *save_evidence;   /* write the evidence verified here (bundle format) */
+    const char *output;          /* where the certificate is saved */
+    bool help;                   /* --help: print it, do nothing else */
 };
 
-/* Policy and anchor resolved from the options; owns its storage. */
-struct mse_verify_setup {
-    struct mse_policy policy;
-    uint8_t signers[MSE_MAX_SIGNERS][32];
-    uint8_t mrenclave[32];
-    uint8_t *trust_root_der;
-    size_t trust_root_len;
-    int64_t at;
-    bool fingerprint_given;
+/* What running it produced, for the print function. */
+struct cli_verify_outcome {
+    bool started;                  /* the local checks passed: inputs were being gathered */
+    bool ran;                      /* mse_verify ran: result holds the verdict */
+    bool online;                   /* collateral came from the cache or a PCCS */
+    bool saved;                    /* the certificate and its record were written */
+    bool raw_quote;                /* a raw quote was verified: nothing to save */
+    bool evidence_saved;           /* --save-evidence written */
+    char *json;                    /* with --json: result and effective policy (free with
+                                      cli_verify_outcome_free) */
+    struct mse_verify_result result;
+    struct cli_collateral_info info;
 };
 
-/* Returns an exit code (0 on success), printing the reason on failure. */
-int mse_verify_setup_init(const struct mse_out *out, const struct mse_verify_opts *o,
-                          struct mse_verify_setup *s);
-void mse_verify_setup_free(struct mse_verify_setup *s);
+/* Usage errors (MSE_ERR_ARG*) with one line in why. */
+MSE_MUST_USE mse_err cli_verify_parse(int argc, char **argv, struct cli_verify_args *a, char *why,
+                                      size_t why_cap);
 
 /*
- * Obtain the collateral for cert_der (cache, then PCCS) and verify it.
- * Returns an exit code; *result is filled when verification ran (then the
- * exit code follows result->err).
+ * Verify and, only on success, save. Returns MSE_OK when saved, the verdict's
+ * error when verification refused, else the reason it could not run or save
+ * (in why). Prints nothing.
  */
-int mse_verify_online(const struct mse_out *out, const struct mse_verify_opts *o,
-                      const struct mse_verify_setup *s, const uint8_t *cert_der, size_t cert_len,
-                      struct mse_verify_result *result);
+MSE_MUST_USE mse_err cli_verify_run(const struct cli_verify_args *a, int64_t now,
+                                    cli_progress_fn progress, struct cli_verify_outcome *o,
+                                    char *why, size_t why_cap);
 
-/* The human report: one line per check, warnings, verdict. */
-void mse_verify_print(const struct mse_out *out, const struct mse_verify_result *r);
+void cli_verify_outcome_free(struct cli_verify_outcome *o);
+
+void cli_verify_print(const struct cli_verify_args *a, const struct cli_verify_outcome *o,
+                      mse_err err, const char *why);
 
 /* Save the verified DER as PEM at path, with the record at <path>.verify.json. */
-int mse_verify_save(const struct mse_out *out, const char *path, const char *target,
-                    const uint8_t *der, size_t len, const struct mse_verify_result *r, int64_t at);
+MSE_MUST_USE mse_err cli_verify_save(const char *path, const char *target, const uint8_t *der,
+                                     size_t len, const struct mse_verify_result *r, int64_t at,
+                                     char *why, size_t why_cap);
 
 #endif

@@ -7,6 +7,6 @@
 #ifndef MSE_CLI_CONTEXT_NEW_H
 #define MSE_CLI_CONTEXT_NEW_H
 
-int mse_cli_context_new(int argc, char **argv);
+int cli_context_new_main(int argc, char **argv);
 
 #endif

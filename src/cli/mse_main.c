@@ -13,12 +13,12 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"verify", mse_cli_verify, "verify an app's RA-TLS certificate and save it"},
-    {"fingerprint", mse_cli_fingerprint, "compute the MRENCLAVE of an app"},
-    {"context", mse_cli_context, "list, show, export or remove app contexts"},
-    {"configure", mse_cli_configure, "verify an enclave, then send it the app's secrets"},
-    {"trust", mse_cli_trust, "add a verified certificate to the browser's NSS store"},
-    {"demo", mse_cli_demo, "run the whole zero-trust flow on the simulator"},
+    {"verify", cli_verify_main, "verify an app's RA-TLS certificate and save it"},
+    {"fingerprint", cli_fingerprint_main, "compute the MRENCLAVE of an app"},
+    {"context", cli_context_main, "list, show, export or remove app contexts"},
+    {"configure", cli_configure_main, "verify an enclave, then send it the app's secrets"},
+    {"trust", cli_trust_main, "add a verified certificate to the browser's NSS store"},
+    {"demo", cli_demo_main, "run the whole zero-trust flow on the simulator"},
 };
 
 static void usage(FILE *f)
@@ -47,7 +47,7 @@ int main(int argc, char **argv)
     /* The mse-cli spellings: `mse home verify ...`, `mse cloud verify ...`. */
     if ((strcmp(argv[1], "home") == 0 || strcmp(argv[1], "cloud") == 0) && argc >= 3 &&
         strcmp(argv[2], "verify") == 0)
-        return mse_cli_verify(argc - 2, argv + 2);
+        return cli_verify_main(argc - 2, argv + 2);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);

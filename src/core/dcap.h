@@ -1,17 +1,31 @@
 /*
- * Internal interfaces of the DCAP verifier (src/core only; never included
- * from include/). One concept per file:
+ * Internal interfaces of src/core, the pure verifier built as libmse (never
+ * included from include/; nothing here is exported: only MSE_EXTERN
+ * declarations of include/mse/ are). The room takes bytes, trust anchors,
+ * a policy and a time, and returns a verdict: no files, sockets, clock,
+ * environment or stdio (STYLE.md 6). One concept per file:
  *
- *   pem.c          strict PEM block scanner (percent-encoded headers too)
- *   ecdsa.c        ECDSA-P256/SHA-256 over raw r||s signatures and x||y keys
- *   x509.c         certificate loading, chain verification, validity windows
- *   crl.c          CRL sniffing (DER / PEM / hex of DER), issuer, signature, revocation
- *   pck_ext.c      the SGX extension of PCK certificates (OID 1.2.840.113741.1.13.1)
- *   json_span.c    the exact raw bytes of a top-level JSON member (what Intel signs)
- *   tcb_info.c     TCB info v2/v3 (SGX): parse, signature, TCB level selection
- *   qe_identity.c  QE identity v2: parse, signature, QE report match, QE TCB level
- *   verify.c       the coordinator (public mse_verify)
+ *   input                rd.c (the one bounded reader), der.c, pem.c, json_span.c,
+ *                        cbor.c (CBOR heads, allocation-free: DICE evidence),
+ *                        bytes.c (hex, base64, constant-time compare), time.c (RFC 3339)
+ *   quotes               quote.c (SGX v3), quote_any.c (SGX/TDX v4/v5, display only),
+ *                        quote_verify.c (the quote's signatures and bindings)
+ *   certificates         x509.c (chains, validity), crl.c, pck_ext.c (SGX extension),
+ *                        ecdsa.c (raw r||s, x||y), signer.c (MRSIGNER), intel_root.c
+ *   RA-TLS               ratls.c (SGX carrier, key binding), ratls_tdx.c (TDX carrier)
+ *   collateral           collateral_json.c (Intel's signed JSON), tcb_info.c,
+ *                        qe_identity.c, tcb_status.c, collateral_id.c (what to fetch),
+ *                        collateral.c + evidence_write.c (the evidence bundle),
+ *                        collateral_dcap_qvl.c (dcap-qvl's collateral JSON)
+ *   verdict              verify.c (the coordinator, mse_verify), verify_quote.c (raw
+ *                        quotes, TDX), verifier.c + verifier_span.h (a reusable verifier
+ *                        remembering platform checks that passed), policy.c,
+ *                        policy_json.c, verify_json.c (--json)
+ *   display              inspect.c (what evidence claims, unverified: mse inspect)
+ *   messages and errors  msg.c (bounded text, msg.h), err.c (the <mse/err.h> table)
  *
+ * Fetching certificates and collateral is src/net (libmse-net); the Gramine
+ * measurement is src/measure (libmse-measure).
  * OpenSSL objects returned by these functions are owned by the caller.
  */
 #ifndef MSE_CORE_DCAP_H
@@ -27,6 +41,7 @@
 
 #include <mse/err.h>
 #include <mse/quote.h>
+#include <mse/ratls.h>
 #include <mse/rd.h>
 #include <mse/verify.h>
 
@@ -37,6 +52,29 @@ MSE_MUST_USE mse_err mse_der_tlv(struct mse_rd *rd, uint8_t want_tag, struct mse
     MSE_NONNULL(1, 3);
 /* The next tag without consuming it. */
 MSE_MUST_USE mse_err mse_der_peek_tag(const struct mse_rd *rd, uint8_t *tag) MSE_NONNULL(1, 2);
+
+/* ---- cbor.c ------------------------------------------------------------ */
+
+#define MSE_CBOR_MAX_DEPTH 16
+/* One CBOR item head (RFC 8949 3): major type 0-7 and its argument. */
+struct mse_cbor_head {
+    uint8_t major;
+    uint64_t arg;    /* value, length or count; 0 when indefinite */
+    bool indefinite; /* additional information 31 (strings, arrays, maps only) */
+};
+/* All errors are MSE_ERR_RATLS_DICE_FORMAT (the only CBOR the core reads); rd unchanged on error. */
+MSE_MUST_USE mse_err mse_cbor_head(struct mse_rd *rd, struct mse_cbor_head *h) MSE_NONNULL(1, 2);
+/* Skip one well-formed item, nested at most MSE_CBOR_MAX_DEPTH deep. */
+MSE_MUST_USE mse_err mse_cbor_skip(struct mse_rd *rd) MSE_NONNULL(1);
+/* A definite byte (major 2) or text (major 3) string: a view of its bytes. */
+MSE_MUST_USE mse_err mse_cbor_string(struct mse_rd *rd, uint8_t major, const uint8_t **data,
+                                     size_t *len) MSE_NONNULL(1, 3, 4);
+/*
+ * The head of a definite array (major 4) or map (major 5): *count elements
+ * or pairs, already checked to fit in the bytes left (one byte each at least).
+ */
+MSE_MUST_USE mse_err mse_cbor_container(struct mse_rd *rd, uint8_t major, uint64_t *count)
+    MSE_NONNULL(1, 3);
 
 /* ---- pem.c ------------------------------------------------------------- */
 
@@ -128,6 +166,24 @@ bool mse_x509_subject_cn_is(X509 *c, const char *cn);
  */
 MSE_MUST_USE mse_err mse_x509_chain_verify(X509 *leaf, X509 *intermediate, X509 *anchor,
                                            int64_t at) MSE_NONNULL(1, 3);
+
+/* ---- ratls.c: the RA-TLS certificate decoded once ------------------------ */
+
+/*
+ * mse_ratls_extract and mse_ratls_check_binding (<mse/ratls.h>) each decode
+ * the certificate; the coordinator decodes it once (mse_ratls_load: the same
+ * size limit and strictness) and passes it to these, which check exactly the
+ * same things. OpenSSL 3.0 spends more on decoding a certificate than on an
+ * ECDSA verification.
+ */
+MSE_MUST_USE mse_err mse_ratls_load(const uint8_t *der, size_t der_len, X509 **out)
+    MSE_NONNULL(3);
+MSE_MUST_USE mse_err mse_ratls_extract_x509(X509 *x, uint8_t *buf, size_t cap,
+                                            struct mse_ratls *out) MSE_NONNULL(1, 2, 4);
+MSE_MUST_USE mse_err mse_ratls_check_binding_x509(X509 *x, const struct mse_ratls *ratls,
+                                                  const uint8_t report_data[64],
+                                                  enum mse_binding *form, uint8_t *x25519_out)
+    MSE_NONNULL(1, 2, 3, 4);
 
 /* ---- crl.c ------------------------------------------------------------- */
 
@@ -261,28 +317,30 @@ MSE_MUST_USE mse_err mse_qe_identity_match(const struct mse_qe_identity *q,
  * Load JSON text strictly (JSON_REJECT_DUPLICATES, no NUL bytes, size
  * limit). MSE_ERR_JSON, MSE_ERR_JSON_DUPLICATE_KEY, MSE_ERR_LIMIT.
  */
-MSE_MUST_USE mse_err mse_cj_load(const uint8_t *text, size_t len, json_t **out) MSE_NONNULL(3);
+MSE_MUST_USE mse_err mse_json_load_strict(const uint8_t *text, size_t len, json_t **out)
+    MSE_NONNULL(3);
 /*
  * The signed body {"<member>":{...},"signature":"<128 hex>"}: exactly these
  * two keys. Returns the signed object parsed from its own raw span (so
  * fields come from the signed bytes), the span, and the signature.
  * `fmt` is the format error to report.
  */
-MSE_MUST_USE mse_err mse_cj_signed_body(const uint8_t *body, size_t len, const char *member,
-                                        mse_err fmt, json_t **signed_obj,
-                                        const uint8_t **span, size_t *span_len,
-                                        uint8_t sig[64]) MSE_NONNULL(1, 3, 5, 6, 7, 8);
+MSE_MUST_USE mse_err mse_collateral_signed_body(const uint8_t *body, size_t len, const char *member,
+                                                mse_err fmt, json_t **signed_obj,
+                                                const uint8_t **span, size_t *span_len,
+                                                uint8_t sig[64]) MSE_NONNULL(1, 3, 5, 6, 7, 8);
 /* Required fields of an object; each returns `fmt` when absent or mistyped. */
-MSE_MUST_USE mse_err mse_cj_hex(json_t *o, const char *key, uint8_t *out, size_t n, mse_err fmt);
-MSE_MUST_USE mse_err mse_cj_uint(json_t *o, const char *key, uint32_t max, uint32_t *out,
-                                 mse_err fmt);
-MSE_MUST_USE mse_err mse_cj_time(json_t *o, const char *key, int64_t *out, mse_err fmt);
-MSE_MUST_USE mse_err mse_cj_str(json_t *o, const char *key, const char **out, mse_err fmt);
+MSE_MUST_USE mse_err mse_json_field_hex(json_t *o, const char *key, uint8_t *out, size_t n,
+                                        mse_err fmt);
+MSE_MUST_USE mse_err mse_json_field_uint(json_t *o, const char *key, uint32_t max, uint32_t *out,
+                                         mse_err fmt);
+MSE_MUST_USE mse_err mse_json_field_time(json_t *o, const char *key, int64_t *out, mse_err fmt);
+MSE_MUST_USE mse_err mse_json_field_str(json_t *o, const char *key, const char **out, mse_err fmt);
 /*
  * The status, date and advisory IDs of a TCB level object into out;
  * `allowed` is a MSE_TCB_MASK set of statuses valid in this model.
  */
-MSE_MUST_USE mse_err mse_cj_level_common(json_t *level, uint32_t allowed,
+MSE_MUST_USE mse_err mse_tcb_level_parse(json_t *level, uint32_t allowed,
                                          struct mse_tcb_level_match *out, mse_err fmt);
 /* Combined status, as QVL's convergeTcbStatusWithQeTcbStatus. */
 enum mse_tcb_status mse_tcb_status_converge(enum mse_tcb_status platform, enum mse_tcb_status qe);
@@ -302,5 +360,28 @@ MSE_MUST_USE mse_err mse_quote_verify_signature(const struct mse_quote *q) MSE_N
 /* Fill checks TCB_STATUS, DEBUG, MRSIGNER, MRENCLAVE and ISV from verified fields. */
 void mse_policy_evaluate(const struct mse_policy *p, struct mse_verify_result *r)
     MSE_NONNULL(1, 2);
+
+/* ---- verify.c / verify_quote.c: raw quotes and the TDX carrier ----------------- */
+
+struct mse_msg;
+struct mse_ratls;
+/* mse_verify's driver; raw_quote non-NULL verifies that quote instead of in->cert_der. */
+MSE_MUST_USE mse_err mse_verify_run(const struct mse_verify_input *in, const uint8_t *raw_quote,
+                                    size_t raw_quote_len, const struct mse_policy *policy,
+                                    struct mse_verify_result *r) MSE_NONNULL(1, 4, 5);
+/* CERT check of a raw quote: no certificate (not applicable); the quote is taken as given. */
+MSE_MUST_USE mse_err mse_verify_raw_quote_cert(const uint8_t *quote, size_t len,
+                                               struct mse_ratls *ratls, struct mse_msg *m,
+                                               bool *not_applicable);
+/* BINDING check of a raw quote: REPORTDATA against the policy's expected value, if any. */
+MSE_MUST_USE mse_err mse_verify_raw_quote_binding(const struct mse_policy *p,
+                                                  const struct mse_quote *q,
+                                                  struct mse_verify_result *r, struct mse_msg *m,
+                                                  bool *not_applicable);
+/*
+ * A certificate without an SGX quote: MSE_ERR_QUOTE_TDX when it carries a TDX
+ * quote (extension 1.2.840.113741.1337.8), else MSE_ERR_RATLS_NO_QUOTE.
+ */
+MSE_MUST_USE mse_err mse_verify_tdx_carrier(const uint8_t *der, size_t len, struct mse_msg *m);
 
 #endif

@@ -14,13 +14,18 @@
  *     meaningful for a PCK whose chain verified). They run whatever T is,
  *     with validity windows merely recorded, so a forged or tampered item is
  *     reported as such even when it is also expired.
- *  2. Only when all of them passed is freshness (COLLATERAL_TIME) judged:
- *     every certificate, CRL, TCB info and QE identity must be valid at T
- *     (not_before <= T < not_after, the same half-open window for all). An
- *     invalid item refuses, naming every invalid item and its date, unless
- *     the policy tolerates expired collateral; then the check is WARN and
- *     still names them. Reviewers: tolerated staleness means revocations
- *     and TCB recoveries published after the items' nextUpdate are unseen.
+ *  2. Only when all of them passed is freshness judged, COLLATERAL_TIME then
+ *     CERT_TIME, the first failing one decisive. COLLATERAL_TIME: every
+ *     collateral certificate, CRL, TCB info and QE identity must be valid at
+ *     T (not_before <= T < not_after, the same half-open window for all). An
+ *     invalid item refuses, naming every invalid item and its date. The
+ *     policy may tolerate items past their END only (then WARN, still
+ *     named): reviewers, tolerated staleness means revocations and TCB
+ *     recoveries published after the items' nextUpdate are unseen. An item
+ *     not yet valid at T is never tolerated: T before an item's issue means
+ *     a wrong clock or a date-shifted replay, not staleness.
+ *     CERT_TIME: the RA-TLS certificate's own window, never tolerated (it is
+ *     the server's certificate, which TLS clients will refuse afterwards).
  *  3. Then the policy checks (TCB status, debug, MRSIGNER, MRENCLAVE, ISV)
  *     are all evaluated and reported; the first failing one is decisive.
  * A check that did not run is NOT_RUN; result->ok needs no FAIL anywhere.
@@ -44,15 +49,21 @@
 
 #include "dcap.h"
 #include "msg.h"
+#include "verifier_span.h"
 
 struct vctx {
     const struct mse_verify_input *in;
+    const uint8_t *raw_quote; /* mse_verify_quote: the quote given without a certificate */
+    size_t raw_quote_len;
+    const struct mse_policy *policy;
+    bool not_applicable; /* set by a check that had nothing to check in this input */
     struct mse_verify_result *r;
     X509 *anchor;
     const uint8_t *anchor_der; /* the anchor as given (compared byte for byte) */
     size_t anchor_len;
     bool intel_anchor; /* the anchor is the built-in Intel SGX Root CA */
     uint8_t *qbuf; /* the quote copied out of the certificate */
+    X509 *ratls_cert; /* the RA-TLS certificate, decoded once */
     struct mse_ratls ratls;
     struct mse_quote quote;
     struct mse_certs pck; /* leaf, CA, root from the quote */
@@ -64,6 +75,8 @@ struct vctx {
     struct mse_tcb_level_match platform_level, qe_level;
     struct mse_msg m; /* detail of the running check */
     unsigned char item_kind[MSE_MAX_VALIDITY_ITEMS]; /* enum item_kind of result->validity[i] */
+    struct mse_verifier *memory; /* remembers platform spans; NULL for mse_verify */
+    size_t span_first_item;      /* result->validity_count when the platform span began */
 };
 
 /* ---- validity items ------------------------------------------------------ */
@@ -71,7 +84,8 @@ struct vctx {
 /* What kind of item a validity window belongs to: its field names and expiry code. */
 enum item_kind {
     ITEM_PCK_CHAIN_CERT, /* PCK leaf, PCK CA, root */
-    ITEM_OTHER_CERT,     /* RA-TLS certificate, TCB signing certificate */
+    ITEM_OTHER_CERT,     /* TCB signing certificate */
+    ITEM_RATLS_CERT,     /* the certificate under verification: CERT_TIME, not collateral */
     ITEM_CRL,
     ITEM_TCB_INFO,
     ITEM_QE_IDENTITY,
@@ -83,6 +97,7 @@ static const struct {
 } item_kinds[] = {
     [ITEM_PCK_CHAIN_CERT] = {"notBefore", "notAfter", MSE_ERR_PCK_CHAIN_VALIDITY},
     [ITEM_OTHER_CERT] = {"notBefore", "notAfter", MSE_ERR_COLLATERAL_EXPIRED},
+    [ITEM_RATLS_CERT] = {"notBefore", "notAfter", MSE_ERR_RATLS_CERT_VALIDITY},
     [ITEM_CRL] = {"thisUpdate", "nextUpdate", MSE_ERR_CRL_EXPIRED},
     [ITEM_TCB_INFO] = {"issueDate", "nextUpdate", MSE_ERR_TCB_INFO_EXPIRED},
     [ITEM_QE_IDENTITY] = {"issueDate", "nextUpdate", MSE_ERR_QE_IDENTITY_EXPIRED},
@@ -119,12 +134,18 @@ static mse_err add_cert_validity(struct vctx *v, const char *name, enum item_kin
 static mse_err check_cert(struct vctx *v)
 {
     const struct mse_verify_input *in = v->in;
+    if (v->raw_quote != NULL)
+        return mse_verify_raw_quote_cert(v->raw_quote, v->raw_quote_len, &v->ratls, &v->m,
+                                         &v->not_applicable);
     MSE_ENSURE(in->cert_der != NULL && in->cert_len > 0, MSE_ERR_CERT_PARSE);
-    MSE_TRY(mse_ratls_extract(in->cert_der, in->cert_len, v->qbuf, MSE_QUOTE_MAX_SIZE,
-                              &v->ratls));
+    MSE_TRY(mse_ratls_load(in->cert_der, in->cert_len, &v->ratls_cert));
+    mse_err e = mse_ratls_extract_x509(v->ratls_cert, v->qbuf, MSE_QUOTE_MAX_SIZE, &v->ratls);
+    if (e == MSE_ERR_RATLS_NO_QUOTE)
+        e = mse_verify_tdx_carrier(in->cert_der, in->cert_len, &v->m);
+    MSE_TRY(e);
     int64_t nb, na;
     MSE_TRY(mse_x509_der_validity(in->cert_der, in->cert_len, &nb, &na));
-    add_validity(v, "RA-TLS certificate", ITEM_OTHER_CERT, nb, na);
+    add_validity(v, "RA-TLS certificate", ITEM_RATLS_CERT, nb, na);
     mse_msg_str(&v->m, v->ratls.carrier == MSE_RATLS_CARRIER_DICE
                            ? "quote found in TCG DICE tagged evidence"
                            : "quote found in extension 1.2.840.113741.1337.6");
@@ -155,9 +176,10 @@ static mse_err check_quote(struct vctx *v)
 static mse_err check_binding(struct vctx *v)
 {
     struct mse_verify_result *r = v->r;
-    MSE_TRY(mse_ratls_check_binding(v->in->cert_der, v->in->cert_len, &v->ratls,
-                                    v->quote.body.report_data, &r->binding,
-                                    r->x25519_public_key));
+    if (v->raw_quote != NULL)
+        return mse_verify_raw_quote_binding(v->policy, &v->quote, r, &v->m, &v->not_applicable);
+    MSE_TRY(mse_ratls_check_binding_x509(v->ratls_cert, &v->ratls, v->quote.body.report_data,
+                                         &r->binding, r->x25519_public_key));
     mse_msg_str(&v->m, "certificate key bound by REPORTDATA (");
     mse_msg_str(&v->m, mse_binding_name(r->binding));
     mse_msg_str(&v->m, " form)");
@@ -536,52 +558,176 @@ static mse_err check_quote_signature(struct vctx *v)
 
 /* ---- freshness --------------------------------------------------------- */
 
+/* "<name> expired: <field> <date>" or "<name> not yet valid: <field> <date>". */
+static void say_invalid(struct mse_msg *m, const struct vctx *v, size_t i)
+{
+    const struct mse_validity_item *it = &v->r->validity[i];
+    enum item_kind kind = (enum item_kind)v->item_kind[i];
+    bool expired = v->in->at >= it->not_after;
+    mse_msg_str(m, it->name);
+    mse_msg_str(m, expired ? " expired: " : " not yet valid: ");
+    mse_msg_str(m, expired ? item_kinds[kind].not_after : item_kinds[kind].not_before);
+    mse_msg_str(m, " ");
+    mse_msg_time(m, expired ? it->not_after : it->not_before);
+}
+
 static mse_err check_collateral_time(struct vctx *v, const struct mse_policy *p)
 {
     struct mse_verify_result *r = v->r;
     struct mse_check_result *c = &r->checks[MSE_CHECK_COLLATERAL_TIME];
     struct mse_msg m;
-    size_t bad = 0;
+    size_t bad = 0, future = 0, items = 0;
     mse_err code = MSE_OK;
-    bool all_future = true;
     int64_t at = v->in->at;
     mse_msg_init(&m, c->detail, sizeof c->detail);
     for (size_t i = 0; i < r->validity_count; i++) {
         const struct mse_validity_item *it = &r->validity[i];
+        enum item_kind kind = (enum item_kind)v->item_kind[i];
+        if (kind == ITEM_RATLS_CERT)
+            continue;
+        items++;
         if (it->valid)
             continue;
-        enum item_kind kind = (enum item_kind)v->item_kind[i];
-        const char *fnb = item_kinds[kind].not_before, *fna = item_kinds[kind].not_after;
         bool expired = at >= it->not_after;
-        all_future = all_future && !expired;
+        future += !expired;
         mse_err ic = expired ? item_kinds[kind].expired : MSE_ERR_COLLATERAL_NOT_YET_VALID;
         code = bad == 0 ? ic : (code == ic ? code : MSE_ERR_COLLATERAL_EXPIRED);
         mse_msg_str(&m, bad == 0 ? "" : "; ");
-        mse_msg_str(&m, it->name);
-        mse_msg_str(&m, expired ? " expired: " : " not yet valid: ");
-        mse_msg_str(&m, expired ? fna : fnb);
-        mse_msg_str(&m, " ");
-        mse_msg_time(&m, expired ? it->not_after : it->not_before);
+        say_invalid(&m, v, i);
         bad++;
     }
     if (bad == 0) {
         c->outcome = MSE_OUTCOME_PASS;
         mse_msg_str(&m, "all ");
-        mse_msg_u64(&m, r->validity_count);
+        mse_msg_u64(&m, items);
         mse_msg_str(&m, " items valid at ");
         mse_msg_time(&m, at);
         return MSE_OK;
     }
-    if (bad > 1 && all_future)
-        code = code == MSE_ERR_COLLATERAL_EXPIRED ? MSE_ERR_COLLATERAL_NOT_YET_VALID : code;
-    c->err = code;
-    if (p->allow_expired_collateral) {
+    if (bad > 1 && future == bad)
+        code = MSE_ERR_COLLATERAL_NOT_YET_VALID;
+    if (p->allow_expired_collateral && future == 0) {
+        c->err = code;
         c->outcome = MSE_OUTCOME_WARN;
         mse_msg_str(&m, " (tolerated by policy)");
         return MSE_OK;
     }
+    /* The policy tolerates expiry only: what it cannot tolerate decides. */
+    if (p->allow_expired_collateral) {
+        code = MSE_ERR_COLLATERAL_NOT_YET_VALID;
+        mse_msg_str(&m, " (items not yet valid are never tolerated)");
+    }
+    c->err = code;
     c->outcome = MSE_OUTCOME_FAIL;
     return code;
+}
+
+/* The RA-TLS certificate's own window: never tolerated by the collateral policy. */
+static mse_err check_cert_time(struct vctx *v)
+{
+    struct mse_verify_result *r = v->r;
+    struct mse_check_result *c = &r->checks[MSE_CHECK_CERT_TIME];
+    struct mse_msg m;
+    mse_msg_init(&m, c->detail, sizeof c->detail);
+    for (size_t i = 0; i < r->validity_count; i++) {
+        if (v->item_kind[i] != ITEM_RATLS_CERT)
+            continue;
+        if (!r->validity[i].valid) {
+            say_invalid(&m, v, i);
+            c->outcome = MSE_OUTCOME_FAIL;
+            c->err = MSE_ERR_RATLS_CERT_VALIDITY;
+            return c->err;
+        }
+        mse_msg_str(&m, "valid at ");
+        mse_msg_time(&m, v->in->at);
+        c->outcome = MSE_OUTCOME_PASS;
+        return MSE_OK;
+    }
+    /* A raw quote (mse_verify_quote) comes without a certificate. */
+    mse_msg_str(&m, "no certificate: a quote verified on its own");
+    c->outcome = MSE_OUTCOME_NOT_APPLICABLE;
+    return MSE_OK;
+}
+
+/* ---- the platform span, remembered by a verifier (verifier_span.h) ------ */
+
+/*
+ * Checks PCK_CHAIN .. QE_REPORT read only the parts below and the anchor,
+ * and write only what struct mse_span holds. A verifier (verifier.c) keeps
+ * a span that passed, keyed by these exact bytes and its validity window,
+ * and the driver replays it instead of running the span again. So: a check
+ * after the span must not read what the span's checks left in vctx (the
+ * PCK chain, CRLs, TCB signer, parsed collateral), and a check added inside
+ * the span must put whatever it reads among the parts and whatever it
+ * writes into struct mse_span.
+ */
+static void span_parts(const struct vctx *v, struct mse_blob parts[MSE_SPAN_PARTS])
+{
+    const struct mse_collateral *c = v->in->collateral;
+    const struct mse_quote *q = &v->quote;
+    size_t i = 0;
+    parts[i++] = (struct mse_blob){q->signed_data, MSE_QUOTE_HEADER_SIZE};
+    parts[i++] = (struct mse_blob){q->cert_data, q->cert_data_len};
+    parts[i++] = (struct mse_blob){q->qe_report.raw, MSE_REPORT_BODY_SIZE};
+    parts[i++] = (struct mse_blob){q->qe_report_signature, sizeof q->qe_report_signature};
+    parts[i++] = c->root_ca_crl;
+    parts[i++] = c->pck_crl;
+    parts[i++] = c->pck_crl_chain;
+    parts[i++] = c->tcb_info;
+    parts[i++] = c->tcb_info_chain;
+    parts[i++] = c->qe_identity;
+    parts[i++] = c->qe_identity_chain;
+}
+
+static void span_remember(struct vctx *v)
+{
+    const struct mse_verify_result *r = v->r;
+    struct mse_span *s = calloc(1, sizeof *s);
+    struct mse_blob parts[MSE_SPAN_PARTS];
+    if (s == NULL)
+        return; /* best effort: the next verification runs the span again */
+    memcpy(s->checks, &r->checks[MSE_SPAN_FIRST], sizeof s->checks);
+    for (size_t i = v->span_first_item; i < r->validity_count; i++) {
+        s->validity[s->validity_count] = r->validity[i];
+        s->kind[s->validity_count++] = v->item_kind[i];
+    }
+    memcpy(s->fmspc, r->fmspc, sizeof s->fmspc);
+    s->pce_id = r->pce_id;
+    memcpy(s->pck_cpusvn, r->pck_cpusvn, sizeof s->pck_cpusvn);
+    s->pck_pcesvn = r->pck_pcesvn;
+    s->platform_tcb_status = r->platform_tcb_status;
+    s->qe_tcb_status = r->qe_tcb_status;
+    memcpy(s->tcb_date, r->tcb_date, sizeof s->tcb_date);
+    memcpy(s->advisories, r->advisories, sizeof s->advisories);
+    s->advisory_count = r->advisory_count;
+    span_parts(v, parts);
+    mse_verifier_remember(v->memory, parts, v->in->at, s);
+    free(s);
+}
+
+/* Replay a remembered span: the result the span's checks would write. */
+static bool span_recall(struct vctx *v)
+{
+    struct mse_verify_result *r = v->r;
+    struct mse_blob parts[MSE_SPAN_PARTS];
+    span_parts(v, parts);
+    const struct mse_span *s = mse_verifier_recall(v->memory, parts, v->in->at);
+    if (s == NULL)
+        return false;
+    memcpy(&r->checks[MSE_SPAN_FIRST], s->checks, sizeof s->checks);
+    for (size_t i = 0; i < s->validity_count; i++)
+        add_validity(v, s->validity[i].name, (enum item_kind)s->kind[i],
+                     s->validity[i].not_before, s->validity[i].not_after);
+    memcpy(r->fmspc, s->fmspc, sizeof r->fmspc);
+    r->pce_id = s->pce_id;
+    memcpy(r->pck_cpusvn, s->pck_cpusvn, sizeof r->pck_cpusvn);
+    r->pck_pcesvn = s->pck_pcesvn;
+    r->platform_tcb_status = s->platform_tcb_status;
+    r->qe_tcb_status = s->qe_tcb_status;
+    memcpy(r->tcb_date, s->tcb_date, sizeof r->tcb_date);
+    memcpy(r->advisories, s->advisories, sizeof r->advisories);
+    r->advisory_count = s->advisory_count;
+    return true;
 }
 
 /* ---- driver ------------------------------------------------------------ */
@@ -625,6 +771,7 @@ static void decide(struct mse_verify_result *r, enum mse_check_id id, mse_err e)
 static void vctx_free(struct vctx *v)
 {
     free(v->qbuf);
+    X509_free(v->ratls_cert);
     X509_free(v->anchor);
     mse_certs_free(&v->pck);
     X509_CRL_free(v->root_crl);
@@ -637,6 +784,20 @@ static void vctx_free(struct vctx *v)
 
 mse_err mse_verify(const struct mse_verify_input *in, const struct mse_policy *policy,
                    struct mse_verify_result *r)
+{
+    return mse_verify_run(in, NULL, 0, policy, r);
+}
+
+mse_err mse_verify_run(const struct mse_verify_input *in, const uint8_t *raw_quote,
+                       size_t raw_quote_len, const struct mse_policy *policy,
+                       struct mse_verify_result *r)
+{
+    return mse_verify_drive(in, raw_quote, raw_quote_len, policy, r, NULL);
+}
+
+mse_err mse_verify_drive(const struct mse_verify_input *in, const uint8_t *raw_quote,
+                         size_t raw_quote_len, const struct mse_policy *policy,
+                         struct mse_verify_result *r, struct mse_verifier *memory)
 {
     mse_err err = MSE_OK;
     struct vctx v;
@@ -652,13 +813,24 @@ mse_err mse_verify(const struct mse_verify_input *in, const struct mse_policy *p
         input.collateral = &no_collateral;
     v.in = &input;
     v.r = r;
+    v.raw_quote = raw_quote;
+    v.raw_quote_len = raw_quote_len;
+    v.policy = policy;
 
+    v.memory = memory;
     anchor_der = in->trust_root_der;
     anchor_len = in->trust_root_len;
-    if (anchor_der == NULL)
-        anchor_der = mse_intel_root_ca_der(&anchor_len);
-    /* A bad anchor is the caller's mistake, not a verdict on the certificate. */
-    MSE_ENSURE_OUT(mse_x509_from_der(anchor_der, anchor_len, &v.anchor) == MSE_OK, MSE_ERR_ARG);
+    if (memory != NULL) {
+        /* Decoded once, when the verifier was made (mse_verifier_verify checked it is this one). */
+        v.anchor = mse_verifier_anchor(memory, &anchor_der, &anchor_len);
+        MSE_ENSURE_OUT(X509_up_ref(v.anchor) == 1, MSE_ERR_CRYPTO);
+    } else {
+        if (anchor_der == NULL)
+            anchor_der = mse_intel_root_ca_der(&anchor_len);
+        /* A bad anchor is the caller's mistake, not a verdict on the certificate. */
+        MSE_ENSURE_OUT(mse_x509_from_der(anchor_der, anchor_len, &v.anchor) == MSE_OK,
+                       MSE_ERR_ARG);
+    }
     v.anchor_der = anchor_der;
     v.anchor_len = anchor_len;
     {
@@ -671,6 +843,13 @@ mse_err mse_verify(const struct mse_verify_input *in, const struct mse_policy *p
 
     /* 1. DCAP, cryptographic and structural: first failure decides. */
     for (int id = MSE_CHECK_CERT; id <= MSE_CHECK_QUOTE_SIGNATURE; id++) {
+        if (id == MSE_SPAN_FIRST) {
+            v.span_first_item = r->validity_count;
+            if (v.memory != NULL && span_recall(&v)) {
+                id = MSE_SPAN_LAST;
+                continue;
+            }
+        }
         struct mse_check_result *c = &r->checks[id];
         mse_msg_init(&v.m, c->detail, sizeof c->detail);
         mse_err e = dcap_checks[id](&v);
@@ -682,21 +861,27 @@ mse_err mse_verify(const struct mse_verify_input *in, const struct mse_policy *p
             decide(r, (enum mse_check_id)id, e);
             goto out;
         }
-        c->outcome = MSE_OUTCOME_PASS;
+        c->outcome = v.not_applicable ? MSE_OUTCOME_NOT_APPLICABLE : MSE_OUTCOME_PASS;
+        v.not_applicable = false;
+        if (id == MSE_SPAN_LAST && v.memory != NULL)
+            span_remember(&v);
     }
     r->tcb_status = mse_tcb_status_converge(r->platform_tcb_status, r->qe_tcb_status);
 
-    /* 2. Freshness, decisive once the cryptography holds. */
+    /* 2. Freshness, decisive once the cryptography holds: both reported, the first failure decides. */
     mse_err te = check_collateral_time(&v, policy);
-    if (te != MSE_OK) {
+    mse_err ce = check_cert_time(&v);
+    if (te != MSE_OK || ce != MSE_OK) {
         struct mse_msg m;
+        enum mse_check_id id = te != MSE_OK ? MSE_CHECK_COLLATERAL_TIME : MSE_CHECK_CERT_TIME;
         r->ok = false;
-        r->err = te;
+        r->err = te != MSE_OK ? te : ce;
         mse_msg_init(&m, r->message, sizeof r->message);
-        mse_msg_str(&m, "collateral not valid at ");
+        mse_msg_str(&m, id == MSE_CHECK_CERT_TIME ? "RA-TLS certificate not valid at "
+                                                  : "collateral not valid at ");
         mse_msg_time(&m, input.at);
         mse_msg_str(&m, ": ");
-        mse_msg_str(&m, r->checks[MSE_CHECK_COLLATERAL_TIME].detail);
+        mse_msg_str(&m, r->checks[id].detail);
         goto out;
     }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -57,7 +58,10 @@ mse_err mse_cache_dir(char *buf, size_t len, const char *service_url)
     else
         return MSE_ERR_IO;
     MSE_ENSURE(n > 0 && (size_t)n < len, MSE_ERR_LIMIT);
-    return mkdir_p(buf);
+    MSE_TRY(mkdir_p(buf));
+    /* Writes a killed run left half-done (any item's, not only those this run stores). */
+    mse_file_sweep_tmp(buf, NULL);
+    return MSE_OK;
 }
 
 void mse_cache_key(enum mse_pccs_item_id item, const struct mse_collateral_id *id, char *out,
@@ -124,4 +128,15 @@ mse_err mse_cache_store(const char *dir, enum mse_pccs_item_id item,
     if (in->chain)
         MSE_TRY(mse_file_write_atomic(cp, in->chain, in->chain_len, 0600));
     return mse_file_write_atomic(bp, in->body, in->body_len, 0600);
+}
+
+mse_err mse_cache_evict(const char *dir, enum mse_pccs_item_id item,
+                        const struct mse_collateral_id *id)
+{
+    char bp[4096], cp[4096];
+    paths(dir, item, id, bp, cp);
+    /* The body first: without it the entry is a miss even if the chain stays. */
+    MSE_ENSURE(unlink(bp) == 0 || errno == ENOENT, MSE_ERR_IO);
+    MSE_ENSURE(unlink(cp) == 0 || errno == ENOENT, MSE_ERR_IO);
+    return MSE_OK;
 }

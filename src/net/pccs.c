@@ -7,11 +7,11 @@
  * Collateral is signed by Intel, so transport security only protects
  * availability and privacy; still, PCCS TLS is validated by default.
  */
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -20,14 +20,10 @@
 #include <mse/guard.h>
 #include <mse/net.h>
 
-#define BODY_MAX (4u << 20)  /* real TCB info is ~10 KiB, CRLs a few KiB */
-#define HEADER_MAX (64u << 10)
+#include "net/pccs_answer.h"
 
 static const char *const item_names[MSE_PCCS_ITEM_COUNT] = {"TCB info", "QE identity",
                                                             "PCK CRL", "Root CA CRL"};
-static const char *const chain_headers[MSE_PCCS_ITEM_COUNT] = {
-    "TCB-Info-Issuer-Chain", "SGX-Enclave-Identity-Issuer-Chain", "SGX-PCK-CRL-Issuer-Chain",
-    NULL};
 
 const char *mse_pccs_item_name(enum mse_pccs_item_id id)
 {
@@ -36,13 +32,9 @@ const char *mse_pccs_item_name(enum mse_pccs_item_id id)
 
 struct transfer {
     CURL *h;
-    enum mse_pccs_item_id id;
     char url[1024];
-    uint8_t *body;
-    size_t body_len;
-    uint8_t *chain;
-    size_t chain_len;
-    bool overflow;
+    struct mse_pccs_answer a;
+    long waited_s; /* >= 0: the one retry after a 429 was made, after this wait */
 };
 
 __attribute__((format(printf, 3, 4))) static void set_err(char *buf, size_t len, const char *fmt,
@@ -60,45 +52,14 @@ static size_t on_body(char *data, size_t size, size_t n, void *user)
 {
     struct transfer *t = user;
     size_t len = size * n;
-    if (len > BODY_MAX - t->body_len) {
-        t->overflow = true;
-        return 0; /* abort the transfer */
-    }
-    uint8_t *nb = realloc(t->body, t->body_len + len + 1);
-    if (!nb)
-        return 0;
-    memcpy(nb + t->body_len, data, len);
-    t->body = nb;
-    t->body_len += len;
-    t->body[t->body_len] = 0;
-    return len;
+    return mse_pccs_answer_body(&t->a, data, len) ? len : 0; /* 0 aborts the transfer */
 }
 
 static size_t on_header(char *data, size_t size, size_t n, void *user)
 {
     struct transfer *t = user;
     size_t len = size * n;
-    const char *want = chain_headers[t->id];
-    size_t wl = want ? strlen(want) : 0;
-    if (!want || len <= wl + 1 || strncasecmp(data, want, wl) != 0 || data[wl] != ':')
-        return len;
-    const char *v = data + wl + 1;
-    size_t vl = len - wl - 1;
-    while (vl && (*v == ' ' || *v == '\t'))
-        v++, vl--;
-    while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
-        vl--;
-    if (vl > HEADER_MAX || t->chain) {
-        t->overflow = true; /* a repeated chain header is ambiguous: refuse */
-        return len;
-    }
-    t->chain = malloc(vl + 1);
-    if (!t->chain)
-        return 0;
-    memcpy(t->chain, v, vl);
-    t->chain[vl] = 0;
-    t->chain_len = vl;
-    return len;
+    return mse_pccs_answer_header(&t->a, data, len) ? len : 0;
 }
 
 /* base without trailing '/', with the API path added when the user gave only a host. */
@@ -148,7 +109,7 @@ static mse_err make_url(const struct mse_pccs_opts *o, const struct mse_collater
 
 static mse_err curl_error(CURLcode rc, const struct transfer *t, char *errbuf, size_t errlen)
 {
-    const char *what = item_names[t->id];
+    const char *what = item_names[t->a.id];
     switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:
         set_err(errbuf, errlen, "PCCS request for %s timed out (%s)", what, t->url);
@@ -162,9 +123,9 @@ static mse_err curl_error(CURLcode rc, const struct transfer *t, char *errbuf, s
                 what, t->url, curl_easy_strerror(rc));
         return MSE_ERR_PCCS_TLS;
     case CURLE_WRITE_ERROR:
-        if (t->overflow) {
-            set_err(errbuf, errlen, "PCCS answer for %s exceeds %u bytes (%s)", what, BODY_MAX,
-                    t->url);
+        if (t->a.body_over) {
+            set_err(errbuf, errlen, "PCCS answer for %s exceeds %u bytes (%s)", what,
+                    MSE_PCCS_BODY_MAX, t->url);
             return MSE_ERR_LIMIT;
         }
         break;
@@ -182,39 +143,66 @@ static mse_err curl_error(CURLcode rc, const struct transfer *t, char *errbuf, s
     return MSE_ERR_PCCS_UNREACHABLE;
 }
 
-/* A short printable excerpt of a plain-text error body. */
-static void excerpt(const uint8_t *b, size_t n, char *out, size_t cap)
+static int64_t now_ms(void)
 {
-    size_t j = 0;
-    for (size_t i = 0; i < n && j + 1 < cap && i < 200; i++)
-        out[j++] = isprint(b[i]) ? (char)b[i] : ' ';
-    out[j] = 0;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static mse_err check_status(const struct transfer *t, long status, char *errbuf, size_t errlen)
+/* Run the added transfers to completion; results[id] gets each one's outcome. */
+static mse_err run_all(CURLM *multi, CURLcode results[MSE_PCCS_ITEM_COUNT])
 {
-    char text[256];
-    if (status == 200) {
-        if (t->body_len == 0) {
-            set_err(errbuf, errlen, "PCCS sent an empty %s (%s)", item_names[t->id], t->url);
-            return MSE_ERR_PCCS_BODY;
-        }
-        if (chain_headers[t->id] && !t->chain) {
-            set_err(errbuf, errlen, "PCCS answer for %s lacks the %s header (%s)",
-                    item_names[t->id], chain_headers[t->id], t->url);
-            return MSE_ERR_PCCS_BODY;
-        }
-        if (t->overflow) {
-            set_err(errbuf, errlen, "PCCS answer for %s has a repeated or oversized %s header",
-                    item_names[t->id], chain_headers[t->id]);
-            return MSE_ERR_PCCS_BODY;
-        }
-        return MSE_OK;
+    int running = 1;
+    while (running) {
+        MSE_ENSURE(curl_multi_perform(multi, &running) == CURLM_OK, MSE_ERR_INTERNAL);
+        if (running)
+            MSE_ENSURE(curl_multi_poll(multi, NULL, 0, 200, NULL) == CURLM_OK, MSE_ERR_INTERNAL);
     }
-    excerpt(t->body, t->body_len, text, sizeof text);
-    set_err(errbuf, errlen, "PCCS answered HTTP %ld for %s (%s)%s%s", status, item_names[t->id],
-            t->url, text[0] ? ": " : "", text);
-    return status == 404 ? MSE_ERR_PCCS_NOT_FOUND : MSE_ERR_PCCS_HTTP;
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
+        struct transfer *tr = NULL;
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&tr);
+        results[tr->a.id] = msg->data.result;
+    }
+    return MSE_OK;
+}
+
+/*
+ * HTTP 429 (rate limited, as Intel's PCS and busy PCCSs answer) with a
+ * Retry-After that fits before the deadline: wait that long once, then ask
+ * again for those items only. Returns the retry mask (0: nothing to retry).
+ */
+static unsigned plan_retry(struct transfer t[MSE_PCCS_ITEM_COUNT],
+                           const CURLcode results[MSE_PCCS_ITEM_COUNT], int64_t deadline,
+                           long *wait_s)
+{
+    unsigned mask = 0;
+    *wait_s = 0;
+    for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
+        long status = 0;
+        if (!t[i].h || t[i].waited_s >= 0 || results[i] != CURLE_OK)
+            continue;
+        curl_easy_getinfo(t[i].h, CURLINFO_RESPONSE_CODE, &status);
+        long s = mse_pccs_retry_after_seconds(t[i].a.retry_after, (int64_t)time(NULL));
+        /* The wait plus a second for the answer itself must fit in the time left. */
+        if (status != 429 || s < 0 || now_ms() + s * 1000 + 1000 > deadline)
+            continue;
+        mask |= 1u << i;
+        if (s > *wait_s)
+            *wait_s = s;
+    }
+    return mask;
+}
+
+static void sleep_ms(int64_t ms)
+{
+    struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
 }
 
 mse_err mse_pccs_fetch(const struct mse_pccs_opts *o, const struct mse_collateral_id *id,
@@ -233,12 +221,14 @@ mse_err mse_pccs_fetch(const struct mse_pccs_opts *o, const struct mse_collatera
     multi = curl_multi_init();
     MSE_ENSURE(multi != NULL, MSE_ERR_NOMEM);
     long timeout = o->timeout_ms > 0 ? o->timeout_ms : 15000;
+    int64_t deadline = now_ms() + timeout;
 
     for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
         if (!(want & (1u << i)))
             continue;
-        t[i].id = (enum mse_pccs_item_id)i;
-        MSE_CHECK_OUT(make_url(o, id, t[i].id, t[i].url, sizeof t[i].url));
+        t[i].a.id = (enum mse_pccs_item_id)i;
+        t[i].waited_s = -1;
+        MSE_CHECK_OUT(make_url(o, id, t[i].a.id, t[i].url, sizeof t[i].url));
         CURL *h = t[i].h = curl_easy_init();
         MSE_ENSURE_OUT(h != NULL, MSE_ERR_NOMEM);
         curl_easy_setopt(h, CURLOPT_URL, t[i].url);
@@ -263,25 +253,27 @@ mse_err mse_pccs_fetch(const struct mse_pccs_opts *o, const struct mse_collatera
         (*requests)++;
     }
 
-    int running = 1;
-    while (running) {
-        MSE_ENSURE_OUT(curl_multi_perform(multi, &running) == CURLM_OK, MSE_ERR_INTERNAL);
-        if (running)
-            MSE_ENSURE_OUT(curl_multi_poll(multi, NULL, 0, 200, NULL) == CURLM_OK,
-                           MSE_ERR_INTERNAL);
-    }
     /* Report the first failing item in request order, so messages are stable. */
-    CURLMsg *msg;
-    int left;
     CURLcode results[MSE_PCCS_ITEM_COUNT];
     for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++)
         results[i] = CURLE_OK;
-    while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
-        struct transfer *tr = NULL;
-        if (msg->msg != CURLMSG_DONE)
-            continue;
-        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&tr);
-        results[tr->id] = msg->data.result;
+    MSE_CHECK_OUT(run_all(multi, results));
+    long wait_s;
+    unsigned again = plan_retry(t, results, deadline, &wait_s);
+    if (again) {
+        sleep_ms(wait_s * 1000);
+        for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
+            if (!(again & (1u << i)))
+                continue;
+            curl_multi_remove_handle(multi, t[i].h);
+            mse_pccs_answer_reset(&t[i].a);
+            t[i].waited_s = wait_s;
+            long left = (long)(deadline - now_ms());
+            curl_easy_setopt(t[i].h, CURLOPT_TIMEOUT_MS, left > 1 ? left : 1L);
+            MSE_ENSURE_OUT(curl_multi_add_handle(multi, t[i].h) == CURLM_OK, MSE_ERR_INTERNAL);
+            (*requests)++;
+        }
+        MSE_CHECK_OUT(run_all(multi, results));
     }
     for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
         if (!t[i].h)
@@ -290,15 +282,16 @@ mse_err mse_pccs_fetch(const struct mse_pccs_opts *o, const struct mse_collatera
             MSE_GOTO_OUT(curl_error(results[i], &t[i], errbuf, errlen));
         long status = 0;
         curl_easy_getinfo(t[i].h, CURLINFO_RESPONSE_CODE, &status);
-        MSE_CHECK_OUT(check_status(&t[i], status, errbuf, errlen));
+        MSE_CHECK_OUT(mse_pccs_answer_check(&t[i].a, status, t[i].url, t[i].waited_s,
+                                            (int64_t)time(NULL), errbuf, errlen));
     }
     for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
-        items[i].body = t[i].body;
-        items[i].body_len = t[i].body_len;
-        items[i].chain = t[i].chain;
-        items[i].chain_len = t[i].chain_len;
-        t[i].body = NULL;
-        t[i].chain = NULL;
+        items[i].body = t[i].a.body;
+        items[i].body_len = t[i].a.body_len;
+        items[i].chain = t[i].a.chain;
+        items[i].chain_len = t[i].a.chain_len;
+        t[i].a.body = NULL;
+        t[i].a.chain = NULL;
     }
 out:
     for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
@@ -306,8 +299,7 @@ out:
             curl_multi_remove_handle(multi, t[i].h);
             curl_easy_cleanup(t[i].h);
         }
-        free(t[i].body);
-        free(t[i].chain);
+        mse_pccs_answer_reset(&t[i].a);
     }
     curl_multi_cleanup(multi);
     return err;

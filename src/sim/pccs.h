@@ -67,6 +67,13 @@ bool mse_sim_pccs_request_id_ok(const char *id);
 
 /* ---- the server (pccs_server.c) -------------------------------------------- */
 
+/* Endpoints a fault may be limited to. */
+#define MSE_SIM_PCCS_ONLY_TCB 1u
+#define MSE_SIM_PCCS_ONLY_QE_IDENTITY 2u
+#define MSE_SIM_PCCS_ONLY_PCKCRL 4u
+#define MSE_SIM_PCCS_ONLY_ROOTCACRL 8u
+#define MSE_SIM_PCCS_ONLY_ALL 15u
+
 /* Deliberate misbehaviour, applied to every PCCS endpoint (not to /mse-sim/stats). */
 struct mse_sim_pccs_faults {
     uint32_t delay_ms;   /* wait this long before answering (then apply the rest) */
@@ -74,6 +81,11 @@ struct mse_sim_pccs_faults {
     bool truncate_body;  /* 200 answers: full Content-Length, half the body, then close */
     bool wrong_chain;    /* issuer-chain header of another endpoint (well formed, wrong signer) */
     bool reset;          /* close the connection without answering */
+    /* 200 answers of these endpoints carry a captive portal's HTML page (headers kept):
+     * MSE_SIM_PCCS_ONLY_* bits, 0 = none */
+    unsigned not_collateral;
+    uint32_t too_many;   /* answer the first N counted requests 429 Too Many Requests ... */
+    int32_t retry_after; /* ... with "Retry-After: <seconds>"; < 0: without the header */
 };
 
 struct mse_sim_pccs_config {

@@ -37,12 +37,17 @@ static const char USAGE[] =
     "  --fail-500          answer every request with 500\n"
     "  --truncate-body     send half of each 200 body under the full Content-Length\n"
     "  --wrong-chain       send another endpoint's issuer chain\n"
-    "  --reset             close each connection without answering\n";
+    "  --reset             close each connection without answering\n"
+    "  --not-collateral WHICH  200 answers of WHICH (all, tcb, qe-identity, pckcrl, rootcacrl;\n"
+    "                      comma-separated) carry a captive portal's HTML page, not the item\n"
+    "  --too-many N        answer the first N requests 429 Too Many Requests ...\n"
+    "  --retry-after S     ... with Retry-After: S (seconds; default: no such header)\n";
 
 enum {
     OPT_DIR = 256, OPT_HOST, OPT_PORT, OPT_PORT_FILE, OPT_TLS_CERT, OPT_TLS_KEY,
     OPT_ALLOW_REMOTE, OPT_MAX_REQUESTS, OPT_MAX_SECONDS, OPT_QUIET, OPT_DELAY_MS,
-    OPT_FAIL_500, OPT_TRUNCATE, OPT_WRONG_CHAIN, OPT_RESET, OPT_HELP,
+    OPT_FAIL_500, OPT_TRUNCATE, OPT_WRONG_CHAIN, OPT_RESET, OPT_NOT_COLLATERAL, OPT_TOO_MANY,
+    OPT_RETRY_AFTER, OPT_HELP,
 };
 
 static const struct option OPTIONS[] = {
@@ -61,6 +66,9 @@ static const struct option OPTIONS[] = {
     {"truncate-body", no_argument, NULL, OPT_TRUNCATE},
     {"wrong-chain", no_argument, NULL, OPT_WRONG_CHAIN},
     {"reset", no_argument, NULL, OPT_RESET},
+    {"not-collateral", required_argument, NULL, OPT_NOT_COLLATERAL},
+    {"too-many", required_argument, NULL, OPT_TOO_MANY},
+    {"retry-after", required_argument, NULL, OPT_RETRY_AFTER},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -74,6 +82,34 @@ static MSE_MUST_USE mse_err parse_uint(const char *s, uint64_t max, uint64_t *ou
     unsigned long long v = strtoull(s, &end, 10);
     MSE_ENSURE(errno == 0 && *end == '\0' && v <= max, MSE_ERR_ARG);
     *out = v;
+    return MSE_OK;
+}
+
+/* "all" or a comma-separated list of endpoint names -> MSE_SIM_PCCS_ONLY_* bits. */
+static MSE_MUST_USE mse_err parse_endpoints(const char *s, unsigned *out)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } names[] = {{"all", MSE_SIM_PCCS_ONLY_ALL},
+                 {"tcb", MSE_SIM_PCCS_ONLY_TCB},
+                 {"qe-identity", MSE_SIM_PCCS_ONLY_QE_IDENTITY},
+                 {"pckcrl", MSE_SIM_PCCS_ONLY_PCKCRL},
+                 {"rootcacrl", MSE_SIM_PCCS_ONLY_ROOTCACRL}};
+    *out = 0;
+    while (*s) {
+        size_t n = strcspn(s, ",");
+        unsigned bit = 0;
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+            if (strlen(names[i].name) == n && strncmp(s, names[i].name, n) == 0)
+                bit = names[i].bit;
+        MSE_ENSURE(bit != 0, MSE_ERR_ARG);
+        *out |= bit;
+        s += n;
+        if (*s == ',')
+            s++;
+    }
+    MSE_ENSURE(*out != 0, MSE_ERR_ARG);
     return MSE_OK;
 }
 
@@ -91,7 +127,7 @@ static int usage_error(const char *fmt, ...)
 
 static int cmd_serve(int argc, char **argv)
 {
-    struct mse_sim_pccs_config cfg = {0};
+    struct mse_sim_pccs_config cfg = {.faults = {.retry_after = -1}};
     const char *port_file = NULL;
     bool have_port = false;
     uint64_t v = 0;
@@ -131,6 +167,22 @@ static int cmd_serve(int argc, char **argv)
         case OPT_TRUNCATE: cfg.faults.truncate_body = true; break;
         case OPT_WRONG_CHAIN: cfg.faults.wrong_chain = true; break;
         case OPT_RESET: cfg.faults.reset = true; break;
+        case OPT_NOT_COLLATERAL:
+            if (parse_endpoints(optarg, &cfg.faults.not_collateral) != MSE_OK)
+                return usage_error("bad --not-collateral %s (all, tcb, qe-identity, pckcrl, "
+                                   "rootcacrl)",
+                                   optarg);
+            break;
+        case OPT_TOO_MANY:
+            if (parse_uint(optarg, UINT32_MAX, &v) != MSE_OK)
+                return usage_error("bad --too-many %s", optarg);
+            cfg.faults.too_many = (uint32_t)v;
+            break;
+        case OPT_RETRY_AFTER:
+            if (parse_uint(optarg, 24u * 3600, &v) != MSE_OK)
+                return usage_error("bad --retry-after %s", optarg);
+            cfg.faults.retry_after = (int32_t)v;
+            break;
         case OPT_HELP: fputs(USAGE, stdout); return MSE_EXIT_OK;
         default: return usage_error("%s", "unknown option");
         }

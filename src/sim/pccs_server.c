@@ -65,6 +65,11 @@
 #define TEXT_400 "Invalid request parameters."
 #define TEXT_404 "No cache data for this platform."
 #define TEXT_500 "Internal server error occurred."
+#define TEXT_429 "Too many requests."
+/* What a captive portal or an intercepting proxy answers instead of the item. */
+#define TEXT_PORTAL                                                                                \
+    "<!DOCTYPE html><html><head><title>Network login</title></head>"                              \
+    "<body><h1>Sign in to continue</h1><p>Please accept the terms of use.</p></body></html>"
 
 enum route { ROUTE_NONE, ROUTE_TCB, ROUTE_QE_IDENTITY, ROUTE_PCKCRL, ROUTE_ROOTCACRL, ROUTE_STATS };
 
@@ -75,6 +80,7 @@ struct pending {
     struct evhttp_request *req;
     struct event *timer;
     struct mse_sim_pccs_faults faults;
+    bool rate_limited; /* one of the first too_many requests: answered 429 */
 };
 
 struct mse_sim_pccs {
@@ -106,6 +112,7 @@ struct reply {
     uint8_t *body;          /* malloc'd */
     size_t body_len;
     const char *chain_name; /* issuer-chain header name, NULL for none */
+    int32_t retry_after;    /* Retry-After seconds, sent when >= 0 */
     char *chain;            /* malloc'd percent-encoded PEM chain */
     bool express_404;       /* Express's default 404 page headers */
     bool options;           /* answer to OPTIONS: Allow header */
@@ -117,6 +124,7 @@ static const char *reason(int code)
     case 200: return "OK";
     case 400: return "Bad Request";
     case 404: return "Not Found";
+    case 429: return "Too Many Requests";
     case 500: return "Internal Server Error";
     case 503: return "Service Unavailable";
     default: return "Unknown";
@@ -456,6 +464,11 @@ static void send_reply(struct mse_sim_pccs *s, struct evhttp_request *req, struc
     }
     if (r->options)
         evhttp_add_header(out, "Allow", "GET,HEAD");
+    if (r->code == 429 && r->retry_after >= 0) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%d", (int)r->retry_after);
+        evhttp_add_header(out, "Retry-After", ra);
+    }
     if (counted)
         evhttp_request_set_on_complete_cb(req, on_complete, s);
 
@@ -493,8 +506,34 @@ static void reply_free(struct reply *r)
 }
 
 /* Build and send the answer to a counted (PCCS) request, faults applied. */
+/* A route as the MSE_SIM_PCCS_ONLY_* bit that limits a fault to it. */
+static unsigned route_bit(enum route r)
+{
+    switch (r) {
+    case ROUTE_TCB: return MSE_SIM_PCCS_ONLY_TCB;
+    case ROUTE_QE_IDENTITY: return MSE_SIM_PCCS_ONLY_QE_IDENTITY;
+    case ROUTE_PCKCRL: return MSE_SIM_PCCS_ONLY_PCKCRL;
+    case ROUTE_ROOTCACRL: return MSE_SIM_PCCS_ONLY_ROOTCACRL;
+    default: return 0;
+    }
+}
+
+/* The not-collateral fault: the same status and headers, another body. */
+static mse_err replace_body(struct reply *r, const char *text)
+{
+    size_t n = strlen(text);
+    uint8_t *b = malloc(n + 1);
+    MSE_ENSURE(b != NULL, MSE_ERR_NOMEM);
+    memcpy(b, text, n + 1);
+    free(r->body);
+    r->body = b;
+    r->body_len = n;
+    r->ctype = "text/html; charset=utf-8";
+    return MSE_OK;
+}
+
 static void answer(struct mse_sim_pccs *s, struct evhttp_request *req,
-                   const struct mse_sim_pccs_faults *f)
+                   const struct mse_sim_pccs_faults *f, bool rate_limited)
 {
     if (f->reset) {
         log_request(s, req, 0, 0, "[reset]");
@@ -520,6 +559,9 @@ static void answer(struct mse_sim_pccs *s, struct evhttp_request *req,
 
     if (f->fail_500) {
         err = reply_text(&r, 500, TEXT_500);
+    } else if (rate_limited) {
+        err = reply_text(&r, 429, TEXT_429);
+        r.retry_after = f->retry_after;
     } else if (route == ROUTE_NONE || (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD &&
                                        cmd != EVHTTP_REQ_OPTIONS)) {
         err = answer_express_404(req, path != NULL ? path : "", &r);
@@ -537,6 +579,9 @@ static void answer(struct mse_sim_pccs *s, struct evhttp_request *req,
         err = answer_rootcacrl(s, &r);
     }
     evhttp_clear_headers(&q);
+    bool portal = (f->not_collateral & route_bit(route)) != 0 && r.code == 200 && !r.options;
+    if (err == MSE_OK && portal)
+        err = replace_body(&r, TEXT_PORTAL);
     if (err != MSE_OK && reply_text(&r, 500, TEXT_500) != MSE_OK) {
         log_request(s, req, 500, 0, "[out of memory]");
         evhttp_send_error(req, 500, NULL);
@@ -546,9 +591,11 @@ static void answer(struct mse_sim_pccs *s, struct evhttp_request *req,
     }
     bool truncate = f->truncate_body && r.code == 200 && r.body_len > 0;
     char what[96];
-    snprintf(what, sizeof what, "%s%s%s", f->fail_500 ? "[fail-500]" : "",
+    snprintf(what, sizeof what, "%s%s%s%s%s", f->fail_500 ? "[fail-500]" : "",
              truncate ? "[truncated]" : "",
-             f->wrong_chain && r.chain_name != NULL ? "[wrong-chain]" : "");
+             f->wrong_chain && r.chain_name != NULL ? "[wrong-chain]" : "",
+             rate_limited && !f->fail_500 ? "[too-many]" : "",
+             portal ? "[not-collateral]" : "");
     log_request(s, req, r.code, truncate ? r.body_len / 2 : r.body_len, what);
     send_reply(s, req, &r, truncate, true);
     reply_free(&r);
@@ -572,8 +619,9 @@ static void on_delay(evutil_socket_t fd, short what, void *arg)
     struct mse_sim_pccs *s = p->s;
     struct evhttp_request *req = p->req;
     struct mse_sim_pccs_faults f = p->faults;
+    bool limited = p->rate_limited;
     pending_unlink(s, p);
-    answer(s, req, &f);
+    answer(s, req, &f, limited);
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
@@ -596,15 +644,16 @@ static void on_request(struct evhttp_request *req, void *arg)
         reply_free(&r);
         return;
     }
-    atomic_fetch_add(&s->requests, 1);
+    uint64_t index = atomic_fetch_add(&s->requests, 1);
     atomic_fetch_add(&s->by_route[route == ROUTE_STATS ? ROUTE_NONE : route], 1);
 
     struct mse_sim_pccs_faults f;
     pthread_mutex_lock(&s->faults_lock);
     f = s->faults;
     pthread_mutex_unlock(&s->faults_lock);
+    bool limited = index < f.too_many;
     if (f.delay_ms == 0) {
-        answer(s, req, &f);
+        answer(s, req, &f, limited);
         return;
     }
     struct pending *p = calloc(1, sizeof *p);
@@ -613,10 +662,11 @@ static void on_request(struct evhttp_request *req, void *arg)
     if (p == NULL || p->timer == NULL) {
         free(p);
         f.delay_ms = 0;
-        answer(s, req, &f);
+        answer(s, req, &f, limited);
         return;
     }
     p->s = s;
+    p->rate_limited = limited;
     p->req = req;
     p->faults = f;
     p->next = s->pending;

@@ -1,7 +1,11 @@
 /* Atomic writes: replace regular files only, leave nothing behind on failure. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,11 +58,124 @@ static void test_refuses_special_files_and_links(void **state)
     free(dir);
 }
 
+static void touch(const char *dir, const char *name, char path[4096])
+{
+    snprintf(path, 4096, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("partial", f);
+    fclose(f);
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+/* What a kill -9 between mkstemp and rename leaves is removed by the next write of
+ * that file; a temporary file a live writer holds locked, another file's, a link or a
+ * FIFO named like one are left alone. */
+static void test_sweeps_abandoned_temporary_files(void **state)
+{
+    char *dir = mse_test_tmpdir();
+    char path[4096], dead[4096], live[4096], other[4096], link[4096], fifo[4096], victim[4096];
+    snprintf(path, sizeof path, "%s/cert.pem", dir);
+    touch(dir, "cert.pem.tmp.Ab12Cd", dead);
+    touch(dir, "cert.pem.tmp.LIVE01", live);
+    touch(dir, "other.pem.tmp.x1y2z3", other);
+    touch(dir, "victim", victim);
+    snprintf(link, sizeof link, "%s/cert.pem.tmp.LINK01", dir);
+    assert_int_equal(symlink(victim, link), 0);
+    snprintf(fifo, sizeof fifo, "%s/cert.pem.tmp.FIFO01", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    int held = open(live, O_RDONLY);
+    assert_true(held >= 0);
+    assert_int_equal(flock(held, LOCK_EX), 0);
+
+    assert_int_equal(mse_file_write_atomic(path, "new", 3, 0644), MSE_OK);
+    assert_false(exists(dead));
+    assert_true(exists(live));
+    assert_true(exists(other));
+    assert_true(exists(link) && exists(victim) && exists(fifo));
+
+    /* Once its writer is gone (the lock is released with it), it goes too. */
+    close(held);
+    assert_int_equal(mse_file_write_atomic(path, "newer", 5, 0644), MSE_OK);
+    assert_false(exists(live));
+    assert_true(exists(other));
+    /* A sweep of the whole directory takes every target's. */
+    mse_file_sweep_tmp(dir, NULL);
+    assert_false(exists(other));
+    assert_true(exists(path) && exists(victim));
+
+    /* Names that only look similar are not temporary files. */
+    char near1[4096], near2[4096];
+    touch(dir, "cert.pem.tmp.short", near1);
+    touch(dir, ".tmp.ABCDEF", near2);
+    mse_file_sweep_tmp(dir, NULL);
+    mse_file_sweep_tmp(dir, "cert.pem");
+    assert_true(exists(near1) && exists(near2));
+    mse_test_rmtree(dir);
+    free(dir);
+}
+
+static void expect_contents(const char *path, const char *want)
+{
+    uint8_t *data;
+    size_t len;
+    assert_int_equal(mse_file_read(path, 100, &data, &len), MSE_OK);
+    assert_int_equal(len, strlen(want));
+    assert_memory_equal(data, want, len);
+    free(data);
+}
+
+/* A file and its record are replaced together; a failure before anything is visible
+ * leaves the old pair, and no temporary file either way. */
+static void test_write_with_record(void **state)
+{
+    char *dir = mse_test_tmpdir();
+    char cert[4096], rec[4096], tmpname[4096];
+    snprintf(cert, sizeof cert, "%s/cert.pem", dir);
+    snprintf(rec, sizeof rec, "%s/cert.pem.verify.json", dir);
+    assert_int_equal(mse_file_write_with_record(cert, "A", 1, rec, "rec A", 5, 0644), MSE_OK);
+    expect_contents(cert, "A");
+    expect_contents(rec, "rec A");
+    /* Interrupted earlier writes of either file are swept. */
+    touch(dir, "cert.pem.tmp.000001", tmpname);
+    touch(dir, "cert.pem.verify.json.tmp.000002", tmpname);
+    assert_int_equal(mse_file_write_with_record(cert, "B", 1, rec, "rec B", 5, 0644), MSE_OK);
+    expect_contents(cert, "B");
+    expect_contents(rec, "rec B");
+    /* The record cannot be written (its name is a directory): nothing changes. */
+    char other[4096], other_rec[4096];
+    snprintf(other, sizeof other, "%s/o.pem", dir);
+    snprintf(other_rec, sizeof other_rec, "%s/o.pem.verify.json", dir);
+    assert_int_equal(mse_file_write_atomic(other, "old", 3, 0644), MSE_OK);
+    assert_int_equal(mkdir(other_rec, 0700), 0);
+    assert_int_equal(mse_file_write_with_record(other, "new", 3, other_rec, "r", 1, 0644),
+                     MSE_ERR_FILE_WRITE);
+    expect_contents(other, "old");
+    /* Only the four names remain: no temporary file. */
+    int entries = 0;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            entries++;
+    closedir(d);
+    assert_int_equal(entries, 4);
+    mse_test_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_write_and_replace),
         cmocka_unit_test(test_refuses_special_files_and_links),
+        cmocka_unit_test(test_sweeps_abandoned_temporary_files),
+        cmocka_unit_test(test_write_with_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,265 @@
+/*
+ * The collateral half of the one verification path (cli_policy.h): which
+ * collateral service to ask (--pccs-url, $MSE_PCCS_URL, Intel's QCNL
+ * configuration, Intel's PCS), the per-service cache, the parallel fetch of
+ * what the cache lacks, then libmse's mse_verify. Prints nothing: warnings
+ * go to the caller's notes, progress to its callback.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <mse/guard.h>
+#include <mse/mse.h>
+#include <mse/net.h>
+
+#include "cli_policy.h"
+#include "net/cache.h"
+#include "util/util.h"
+
+#define QCNL_CONF_DEFAULT "/etc/sgx_default_qcnl.conf"
+#define QCNL_CONF_MAX (1u << 20)
+
+/* --pccs-url, else $MSE_PCCS_URL, else QCNL's pccs_url, else Intel's PCS. */
+MSE_MUST_USE static mse_err resolve_pccs(const struct cli_policy_args *a,
+                                         struct mse_pccs_opts *p, char **owned,
+                                         struct cli_notes *notes, char *why, size_t why_cap)
+{
+    *owned = NULL;
+    p->cacert = a->pccs_cacert;
+    p->insecure = a->pccs_insecure;
+    p->timeout_ms = a->timeout_ms;
+    const char *env = getenv("MSE_PCCS_URL");
+    if (a->pccs_url) {
+        p->url = a->pccs_url;
+    } else if (env && *env) {
+        p->url = env;
+    } else {
+        const char *conf = getenv("MSE_QCNL_CONF");
+        uint8_t *text = NULL;
+        size_t len = 0;
+        bool secure = true;
+        if (mse_file_read(conf && *conf ? conf : QCNL_CONF_DEFAULT, QCNL_CONF_MAX, &text, &len) ==
+            MSE_OK) {
+            mse_err err = mse_qcnl_parse((const char *)text, len, owned, &secure);
+            free(text);
+            if (err != MSE_OK)
+                return mse_say(why, why_cap, err,
+                               "cannot read pccs_url from the QCNL configuration");
+            p->url = *owned;
+            if (!secure)
+                p->insecure = true;
+        } else {
+            p->url = MSE_INTEL_PCS_URL;
+        }
+    }
+    if (p->insecure)
+        cli_note(notes, "the PCCS TLS certificate is not checked (collateral signatures still are)");
+    return MSE_OK;
+}
+
+/* The check that verifies each collateral item (indexed by enum mse_pccs_item_id). */
+static const enum mse_check_id item_checks[MSE_PCCS_ITEM_COUNT] = {
+    [MSE_PCCS_TCB_INFO] = MSE_CHECK_TCB_INFO,
+    [MSE_PCCS_QE_IDENTITY] = MSE_CHECK_QE_IDENTITY,
+    [MSE_PCCS_PCK_CRL] = MSE_CHECK_PCK_CRL,
+    [MSE_PCCS_ROOT_CA_CRL] = MSE_CHECK_ROOT_CA_CRL,
+};
+
+/* The platform's collateral id from the raw quote, or from the certificate's quote. */
+MSE_MUST_USE static mse_err collateral_id(const uint8_t *cert_der, size_t cert_len,
+                                          const uint8_t *quote, size_t quote_len,
+                                          struct mse_collateral_id *id)
+{
+    const size_t cap = MSE_QUOTE_MAX_SIZE + 8192;
+    uint8_t *quote_buf = NULL;
+    struct mse_ratls ratls = {.quote = quote, .quote_len = quote_len};
+    struct mse_quote q;
+    mse_err err = MSE_OK;
+    if (quote == NULL) {
+        quote_buf = malloc(cap);
+        MSE_ENSURE(quote_buf != NULL, MSE_ERR_NOMEM);
+        err = mse_ratls_extract(cert_der, cert_len, quote_buf, cap, &ratls);
+    }
+    if (err == MSE_OK)
+        err = mse_quote_parse(ratls.quote, ratls.quote_len, &q);
+    if (err == MSE_OK)
+        err = mse_collateral_id_from_quote(&q, id);
+    free(quote_buf);
+    return err;
+}
+
+/* A certificate without an SGX quote that carries a TDX one gets the verifier's verdict. */
+static bool carries_tdx_quote(const uint8_t *der, size_t len)
+{
+    const uint8_t *q = NULL;
+    size_t n = 0;
+    bool found = false;
+    return mse_cert_tdx_quote(der, len, &q, &n, &found) == MSE_OK && found;
+}
+
+/* The verifier for a certificate, or for a raw quote when quote is not NULL. */
+MSE_MUST_USE static mse_err run_verifier(const struct cli_verify_setup *s, const uint8_t *cert_der,
+                                         size_t cert_len, const uint8_t *quote, size_t quote_len,
+                                         const struct mse_collateral *c,
+                                         struct mse_verify_result *result)
+{
+    if (quote != NULL) {
+        struct mse_verify_quote_input qin = {.quote = quote, .quote_len = quote_len,
+                                             .collateral = c, .trust_root_der = s->trust_root_der,
+                                             .trust_root_len = s->trust_root_len, .at = s->at};
+        return mse_verify_quote(&qin, &s->policy, result);
+    }
+    struct mse_verify_input in = {.cert_der = cert_der, .cert_len = cert_len, .collateral = c,
+                                  .trust_root_der = s->trust_root_der,
+                                  .trust_root_len = s->trust_root_len, .at = s->at};
+    return mse_verify(&in, &s->policy, result);
+}
+
+/* Where the items come from: a bit per item still to fetch in *want. */
+struct fetch_plan {
+    struct mse_pccs_opts popts;
+    char cache_dir[4096];
+    bool use_cache;
+    unsigned want;
+};
+
+/* Load what the cache holds; fetch the rest from the collateral service. */
+MSE_MUST_USE static mse_err gather(const struct cli_policy_args *a, const struct cli_verify_setup *s,
+                                   const struct mse_collateral_id *id, struct fetch_plan *plan,
+                                   struct mse_pccs_item items[MSE_PCCS_ITEM_COUNT],
+                                   cli_progress_fn progress, unsigned *requests, char *why,
+                                   size_t why_cap)
+{
+    /* One cache per collateral service: two PCCSs (a simulator and Intel's, say) never mix. */
+    if (plan->use_cache &&
+        mse_cache_dir(plan->cache_dir, sizeof plan->cache_dir, plan->popts.url) != MSE_OK) {
+        if (a->offline)
+            return mse_say(why, why_cap, MSE_ERR_IO, "--offline: no cache directory");
+        plan->use_cache = false;
+    }
+    for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
+        bool hit = false;
+        if (plan->use_cache && mse_cache_load(plan->cache_dir, (enum mse_pccs_item_id)i, id, s->at,
+                                              &items[i], &hit) != MSE_OK)
+            hit = false;
+        if (!hit)
+            plan->want |= 1u << i;
+    }
+    if (!plan->want)
+        return MSE_OK;
+    if (a->offline)
+        for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++)
+            if (plan->want & (1u << i))
+                return mse_say(why, why_cap, MSE_ERR_CACHE_MISS,
+                               "--offline: %s is not in the cache or not valid at that time",
+                               mse_pccs_item_name((enum mse_pccs_item_id)i));
+    struct mse_pccs_item fetched[MSE_PCCS_ITEM_COUNT];
+    char reason[1024] = "";
+    if (progress)
+        progress("Fetching collateral...");
+    mse_err err = mse_pccs_fetch(&plan->popts, id, plan->want, fetched, requests, reason,
+                                 sizeof reason);
+    if (progress)
+        progress("");
+    if (err != MSE_OK)
+        return mse_say(why, why_cap, err, "%s", reason[0] ? reason : mse_err_str(err));
+    for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++)
+        if (plan->want & (1u << i))
+            items[i] = fetched[i];
+    return MSE_OK;
+}
+
+/*
+ * Cache a fetched item only once the verifier has checked it (signature,
+ * issuer chain, platform match). Cached bytes are re-verified on every run,
+ * so this is not about trust but about availability: an item that failed (a
+ * PCCS fault, or bytes injected on an unauthenticated --pccs-insecure link)
+ * would otherwise be served from the cache until the nextUpdate it claims,
+ * refusing every later verification even after the PCCS is fixed.
+ */
+static void cache_verified(const struct fetch_plan *plan, const struct mse_collateral_id *id,
+                           const struct mse_pccs_item items[MSE_PCCS_ITEM_COUNT],
+                           const struct mse_verify_result *result, struct cli_notes *notes)
+{
+    for (int i = 0; plan->use_cache && i < MSE_PCCS_ITEM_COUNT; i++) {
+        enum mse_outcome oc = result->checks[item_checks[i]].outcome;
+        if (!(plan->want & (1u << i)) || (oc != MSE_OUTCOME_PASS && oc != MSE_OUTCOME_WARN))
+            continue;
+        if (mse_cache_store(plan->cache_dir, (enum mse_pccs_item_id)i, id, &items[i]) != MSE_OK)
+            cli_note(notes, "could not cache %s in %s",
+                     mse_pccs_item_name((enum mse_pccs_item_id)i), plan->cache_dir);
+    }
+}
+
+MSE_MUST_USE static mse_err verify_with_collateral(const struct cli_policy_args *a,
+                                                   const struct cli_verify_setup *s,
+                                                   const uint8_t *cert_der, size_t cert_len,
+                                                   const uint8_t *quote, size_t quote_len,
+                                                   cli_progress_fn progress,
+                                                   struct mse_verify_result *result,
+                                                   struct cli_collateral_info *info, char *why,
+                                                   size_t why_cap)
+{
+    struct mse_collateral_id id;
+    struct mse_pccs_item items[MSE_PCCS_ITEM_COUNT];
+    struct fetch_plan plan = {.use_cache = !a->no_cache};
+    struct mse_collateral view;
+    char *owned_url = NULL;
+
+    memset(items, 0, sizeof items);
+    mse_err err = collateral_id(cert_der, cert_len, quote, quote_len, &id);
+    if (err == MSE_ERR_RATLS_NO_QUOTE && !carries_tdx_quote(cert_der, cert_len))
+        return mse_say(why, why_cap, err,
+                       "this app does not use an enclave-generated (RA-TLS) certificate: "
+                       "its certificate carries no SGX quote, so there is nothing to "
+                       "verify (app owner or operator certificate; its RA-TLS certificate may "
+                       "be published at /.well-known/mse/ratls.pem: see --ratls-path)");
+    if (err != MSE_OK) {
+        /* Let the verifier produce the precise verdict (malformed, TDX, ...). */
+        err = run_verifier(s, cert_der, cert_len, quote, quote_len, NULL, result);
+        return err != MSE_OK ? mse_say(why, why_cap, err, "verification failed: %s",
+                                       mse_err_str(err))
+                             : MSE_OK;
+    }
+    err = resolve_pccs(a, &plan.popts, &owned_url, &info->notes, why, why_cap);
+    if (err == MSE_OK)
+        err = gather(a, s, &id, &plan, items, progress, &info->requests, why, why_cap);
+    if (err == MSE_OK) {
+        mse_pccs_items_view(items, &view);
+        err = run_verifier(s, cert_der, cert_len, quote, quote_len, &view, result);
+        if (err != MSE_OK)
+            err = mse_say(why, why_cap, err, "verification could not run: %s", mse_err_str(err));
+        else
+            cache_verified(&plan, &id, items, result, &info->notes);
+        /* Exactly what was verified, kept only once there is a verdict. */
+        if (err == MSE_OK && info->capture && quote == NULL &&
+            mse_evidence_write(cert_der, cert_len, &view, id.processor_ca != 0, s->at,
+                               &info->evidence) != MSE_OK)
+            cli_note(&info->notes, "could not build the evidence bundle");
+    }
+    mse_pccs_items_free(items);
+    free(owned_url);
+    return err;
+}
+
+mse_err cli_verify_with_collateral(const struct cli_policy_args *a,
+                                   const struct cli_verify_setup *s, const uint8_t *cert_der,
+                                   size_t cert_len, cli_progress_fn progress,
+                                   struct mse_verify_result *result,
+                                   struct cli_collateral_info *info, char *why, size_t why_cap)
+{
+    return verify_with_collateral(a, s, cert_der, cert_len, NULL, 0, progress, result, info, why,
+                                  why_cap);
+}
+
+mse_err cli_verify_quote_with_collateral(const struct cli_policy_args *a,
+                                         const struct cli_verify_setup *s, const uint8_t *quote,
+                                         size_t quote_len, cli_progress_fn progress,
+                                         struct mse_verify_result *result,
+                                         struct cli_collateral_info *info, char *why,
+                                         size_t why_cap)
+{
+    static const uint8_t empty[1];
+    return verify_with_collateral(a, s, NULL, 0, quote != NULL ? quote : empty, quote_len,
+                                  progress, result, info, why, why_cap);
+}
