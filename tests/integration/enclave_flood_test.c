@@ -3,7 +3,7 @@
  * only. Asserts memory and liveness, never speed:
  *   - 20,000 connect+RST with 64 in flight: the server's RSS stays under
  *     64 MB, a normal HTTPS request is answered every 1,000 connections, and
- *     afterwards descriptors and RSS come back near the baseline;
+ *     afterwards sockets and RSS come back near the baseline;
  *   - idle and half-open connections (nothing sent, or an unfinished TLS
  *     record header) cost at most 32 KB each;
  *   - --max-connections N: the server holds at most N connections, the rest
@@ -49,7 +49,7 @@ struct server {
     char *dir;
     pid_t pid;
     int port;
-    int fds0; /* the server's descriptors once listening, before any connection */
+    int fds0; /* the server's sockets once listening, before any connection */
 };
 
 static void write_file(const char *dir, const char *name, const void *data, size_t len)
@@ -119,22 +119,32 @@ static long rss_kb(pid_t pid)
     return proc_status_kb(pid, "VmRSS");
 }
 
+/*
+ * The server's sockets: the listener and the client connections. Other
+ * descriptors are left out: the server opens and closes files of its own
+ * (the port file is written atomically, with its directory synced after).
+ */
 static int nfds(pid_t pid)
 {
-    char path[64];
+    char path[64], link[400], target[64];
     snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
     DIR *d = opendir(path);
     assert_non_null(d);
     int n = 0;
     struct dirent *e;
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(link, sizeof link, "%s/%s", path, e->d_name);
+        ssize_t len = readlink(link, target, sizeof target - 1);
+        if (len > 0 && strncmp(target, "socket:", 7) == 0)
             n++;
+    }
     closedir(d);
     return n;
 }
 
-/* Poll until the server holds at most (or, with at_least, at least) `want` descriptors. */
+/* Poll until the server holds at most (or, with at_least, at least) `want` sockets. */
 static int wait_fds(pid_t pid, int want, bool at_least, int max_ms)
 {
     int n = nfds(pid);
@@ -224,7 +234,7 @@ static int server_alloc(void **state)
     return *state == NULL ? -1 : 0;
 }
 
-/* The descriptors of the server once a normal request is answered and its connection gone. */
+/* The sockets of the server once a normal request is answered and its connection gone. */
 static int baseline_fds(const struct server *sv)
 {
     assert_true(hello_answered(sv->port));
@@ -345,7 +355,7 @@ static void test_flood_rst(void **state)
     long rss1 = rss_kb(sv->pid);
     fprintf(stderr,
             "flood: %d connect+RST (%d refused by the kernel), %d in flight, %ld s; server RSS "
-            "%ld kB at start, at most %ld kB, %ld kB after; descriptors %d -> %d\n",
+            "%ld kB at start, at most %ld kB, %ld kB after; sockets %d -> %d\n",
             FLOOD_TOTAL, failed, FLOOD_INFLIGHT, (long)(time(NULL) - t0), rss0, rss_max, rss1,
             fds0, fds1);
     assert_true(rss_max < FLOOD_RSS_MAX_KB);
@@ -377,7 +387,7 @@ static void measure_idle(struct server *sv, const char *what, const void *prefix
         }
         int held = wait_fds(sv->pid, fds0 + IDLE_CONNS, true, 30000);
         if (held < fds0 + IDLE_CONNS)
-            fail_msg("%s: the server holds %d descriptors, expected %d + %d", what, held, fds0,
+            fail_msg("%s: the server holds %d sockets, expected %d + %d", what, held, fds0,
                      IDLE_CONNS);
         /* Let the server read what was sent: a TLS record header makes it allocate. */
         sleep_ms(300);
@@ -429,7 +439,7 @@ static void test_max_connections(void **state)
     /* Exactly CAP are taken by the server; the others wait unaccepted. */
     int held = wait_fds(sv->pid, fds0 + CAP, true, 30000);
     if (held < fds0 + CAP)
-        fail_msg("the server holds %d descriptors, expected %d + %d (log: %s/server.log)", held,
+        fail_msg("the server holds %d sockets, expected %d + %d (log: %s/server.log)", held,
                  fds0, CAP, sv->dir);
     sleep_ms(300); /* give a wrong server the time to take more: it must not */
     assert_int_equal(nfds(sv->pid), fds0 + CAP);
