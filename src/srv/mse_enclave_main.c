@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -195,6 +197,71 @@ MSE_MUST_USE static mse_err sim_measure(const struct opts *o, uint8_t mrenclave[
 }
 #endif
 
+/*
+ * Paths and ports checked at start, so that a typo is refused with the path
+ * named instead of surfacing when the owner configures the enclave (a code
+ * directory that does not exist) or never (a port file nobody can write).
+ */
+static bool path_problem(const char *path, bool dir, bool writable, char *why, size_t cap,
+                         const char *opt)
+{
+    struct stat st;
+    const char *problem = NULL;
+    if (stat(path, &st) != 0)
+        problem = strerror(errno);
+    else if (dir && !S_ISDIR(st.st_mode))
+        problem = "not a directory";
+    else if (!dir && S_ISDIR(st.st_mode))
+        problem = "is a directory, not a file";
+    else if (access(path, (writable ? W_OK : R_OK) | (dir ? X_OK : 0)) != 0)
+        problem = strerror(errno);
+    if (problem == NULL)
+        return false;
+    snprintf(why, cap, "%s %s: %s", opt, path, problem);
+    return true;
+}
+
+MSE_MUST_USE static mse_err check_paths(const struct opts *o, char *why, size_t cap)
+{
+    const struct srv_config *c = &o->srv;
+    bool gramine = strcmp(o->provider, "gramine") == 0;
+    MSE_ENSURE(c->code_dir == NULL || !path_problem(c->code_dir, true, false, why, cap,
+                                                     "--code-dir"),
+               MSE_ERR_ARG);
+    MSE_ENSURE(c->app_dir == NULL ||
+                   !path_problem(c->app_dir, true, true, why, cap, "--app-dir"),
+               MSE_ERR_ARG);
+    MSE_ENSURE(c->ssl_cert == NULL ||
+                   !path_problem(c->ssl_cert, false, false, why, cap, "--ssl-cert"),
+               MSE_ERR_ARG);
+    MSE_ENSURE(c->ssl_key == NULL ||
+                   !path_problem(c->ssl_key, false, false, why, cap, "--ssl-key"),
+               MSE_ERR_ARG);
+    MSE_ENSURE(!gramine || !path_problem(o->attestation_root, true, false, why, cap,
+                                         "--attestation-root"),
+               MSE_ERR_ARG);
+    MSE_ENSURE(gramine || o->sim_pki == NULL ||
+                   !path_problem(o->sim_pki, true, false, why, cap, "--sim-pki"),
+               MSE_ERR_ARG);
+    if (c->port_file != NULL) {
+        /* The file is replaced atomically: its directory must be writable. */
+        char dir[4096];
+        const char *slash = strrchr(c->port_file, '/');
+        size_t n = slash == NULL ? 1 : (slash == c->port_file ? 1 : (size_t)(slash - c->port_file));
+        MSE_ENSURE(n < sizeof dir, MSE_ERR_ARG);
+        memcpy(dir, slash == NULL ? "." : c->port_file, n);
+        dir[n] = '\0';
+        MSE_ENSURE(!path_problem(dir, true, true, why, cap, "--port-file directory"),
+                   MSE_ERR_ARG);
+    }
+    if (c->app_port != 0 && c->app_port == c->port) {
+        snprintf(why, cap, "--app-port %u is the server's own --port: it would proxy to itself",
+                 (unsigned)c->app_port);
+        return MSE_ERR_ARG_CONFLICT;
+    }
+    return MSE_OK;
+}
+
 MSE_MUST_USE static mse_err make_provider(const struct opts *o, struct mse_quote_provider *qp,
                                           const char **why)
 {
@@ -366,6 +433,12 @@ int main(int argc, char **argv)
     mse_err err = check_opts(&o, &why);
     if (err != MSE_OK) {
         fprintf(stderr, "mse-enclave: %s\n", why);
+        return (int)mse_err_exit(err);
+    }
+    char path_why[4200];
+    err = check_paths(&o, path_why, sizeof path_why);
+    if (err != MSE_OK) {
+        fprintf(stderr, "mse-enclave: %s\n", path_why);
         return (int)mse_err_exit(err);
     }
 
