@@ -315,7 +315,7 @@ MSE_MUST_USE static mse_err verify_quote(const struct cli_verify_args *a,
                                              sizeof reason);
             /* Refused before the verifier ran: name the code as a verdict would. */
             if (err != MSE_OK)
-                (void)mse_say(why, why_cap, err, "%s: %s", mse_err_name(err), reason);
+                err = mse_say(why, why_cap, err, "%s: %s", mse_err_name(err), reason);
         }
         if (err == MSE_OK) {
             struct mse_verify_quote_input in = {
