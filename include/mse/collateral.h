@@ -9,6 +9,7 @@
 #ifndef MSE_COLLATERAL_H
 #define MSE_COLLATERAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,20 @@ MSE_EXTERN MSE_MUST_USE mse_err mse_evidence_parse(const uint8_t *json, size_t j
                                         size_t cap, struct mse_evidence *out) MSE_NONNULL(1, 3, 5);
 
 /*
+ * Write a bundle mse_evidence_parse reads back to the same bytes: the
+ * certificate (DER in), the collateral exactly as verified, the PCK CRL under
+ * pck_processor_crl or pck_platform_crl, and captured_at (the verification
+ * time, RFC 3339; informational). *out is JSON text the caller frees.
+ * Errors: MSE_ERR_ARG, MSE_ERR_COLLATERAL_MISSING (an item empty),
+ * MSE_ERR_UNSUPPORTED (TCB info and QE identity signed by different
+ * certificates: the bundle holds one), MSE_ERR_PEM/_CERT_PARSE (issuer chain
+ * malformed), MSE_ERR_NOMEM.
+ */
+MSE_EXTERN MSE_MUST_USE mse_err mse_evidence_write(const uint8_t *cert_der, size_t cert_len,
+                                        const struct mse_collateral *c, bool processor_ca,
+                                        int64_t captured_at, char **out) MSE_NONNULL(3, 6);
+
+/*
  * Which collateral a quote needs, read (not verified) from the PCK leaf in
  * its certification data: the FMSPC and PCE-ID of the platform and whether
  * the leaf was issued by the PCK Processor CA (else the Platform CA). Used to
@@ -85,5 +100,31 @@ enum mse_collateral_kind {
 MSE_EXTERN MSE_MUST_USE mse_err mse_collateral_window(enum mse_collateral_kind kind, const uint8_t *data,
                                            size_t len, int64_t *not_before, int64_t *not_after)
     MSE_NONNULL(2, 4, 5);
+
+/*
+ * Phala dcap-qvl's collateral JSON (QuoteCollateralV3 under serde_json; members
+ * in src/core/collateral_dcap_qvl.c) into collateral views in caller storage
+ * `buf` (capacity `cap`, the caller's limit). TCB info and QE identity are
+ * put back into PCS's signed envelope, byte for byte. *pck_chain receives the
+ * optional pck_certificate_chain (PEM) or is empty. Unknown members, wrong
+ * types: MSE_ERR_JSON_FIELD (the member named in why, may be NULL);
+ * MSE_ERR_JSON, MSE_ERR_JSON_DUPLICATE_KEY, MSE_ERR_LIMIT,
+ * MSE_ERR_BUFFER_TOO_SMALL. On error *out and *pck_chain are zeroed.
+ */
+MSE_EXTERN MSE_MUST_USE mse_err mse_collateral_dcap_qvl_parse(const uint8_t *json, size_t len, uint8_t *buf,
+                                                   size_t cap, struct mse_collateral *out,
+                                                   struct mse_blob *pck_chain, char *why,
+                                                   size_t why_len) MSE_NONNULL(1, 3, 5, 6);
+
+/*
+ * A PCK chain given beside a quote (QVL's pckCert.pem + pckSignChain.pem,
+ * dcap-qvl's pck_certificate_chain) must be the quote's own: leaf, PCK CA and
+ * optionally the root, byte for byte and in that order. Two chains that
+ * disagree mean one of them describes another platform.
+ * Errors: MSE_ERR_COLLATERAL_PCK_MISMATCH, MSE_ERR_CHAIN_FORMAT (pem is not
+ * PEM certificates), MSE_ERR_QUOTE_PCK_CHAIN_FORMAT, MSE_ERR_NOMEM.
+ */
+MSE_EXTERN MSE_MUST_USE mse_err mse_quote_pck_chain_agrees(const struct mse_quote *q, const uint8_t *pem,
+                                                size_t len) MSE_NONNULL(1, 2);
 
 #endif

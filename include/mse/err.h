@@ -48,6 +48,7 @@ enum mse_exit {
     MSE_EXIT_SIGNER = 15,        /* check 2: MRSIGNER is not the operator's */
     MSE_EXIT_FINGERPRINT = 16,   /* check 3: MRENCLAVE is not the owner's code */
     MSE_EXIT_NO_ENCLAVE = 17,    /* server certificate carries no quote */
+    MSE_EXIT_TDX = 18,           /* a TDX quote: recognised, not verified yet */
     MSE_EXIT_NETWORK = 20,       /* could not reach the app server */
     MSE_EXIT_PCCS = 21,          /* could not obtain collateral */
     MSE_EXIT_IO = 22,            /* local file error */
@@ -92,6 +93,7 @@ enum mse_exit {
     X(MSE_ERR_QUOTE_PCK_CHAIN_FORMAT, 218, FORMAT, "PCK chain in the quote is malformed")      \
     X(MSE_ERR_QUOTE_PCK_CHAIN_LENGTH, 219, NOT_GENUINE,                                        \
       "PCK chain in the quote is not exactly leaf, intermediate and root")                     \
+    X(MSE_ERR_QUOTE_TDX, 220, TDX, "TDX quote: not supported yet")                             \
     /* 2xx parse: RA-TLS certificate (240-259) */                                              \
     X(MSE_ERR_CERT_PARSE, 240, FORMAT, "certificate is not valid X.509")                       \
     X(MSE_ERR_RATLS_NO_QUOTE, 241, NO_ENCLAVE, "certificate carries no SGX quote extension")   \
@@ -108,11 +110,14 @@ enum mse_exit {
     X(MSE_ERR_PCK_EXT_FORMAT, 266, FORMAT, "PCK certificate SGX extensions are malformed")     \
     X(MSE_ERR_CHAIN_FORMAT, 267, FORMAT, "issuer chain is malformed")                          \
     X(MSE_ERR_COLLATERAL_MISSING, 268, PCCS, "a required collateral item is missing")          \
+    X(MSE_ERR_COLLATERAL_PCK_MISMATCH, 269, NOT_GENUINE,                                       \
+      "PCK certificate chain given as collateral differs from the quote's")                    \
     /* 2xx parse: manifest, TOML, ELF, context (290-299 and 600-649) */                        \
     X(MSE_ERR_TOML, 290, FORMAT, "malformed TOML")                                             \
     X(MSE_ERR_MANIFEST, 291, FORMAT, "manifest is invalid")                                    \
     X(MSE_ERR_ELF, 292, FORMAT, "ELF file is malformed or unsupported")                        \
     X(MSE_ERR_CONTEXT, 293, FORMAT, "context file is invalid")                                 \
+    X(MSE_ERR_POLICY_FORMAT, 294, FORMAT, "policy file is invalid")                            \
     /* 3xx crypto and chains */                                                                \
     X(MSE_ERR_CRYPTO, 300, INTERNAL, "cryptographic library failure")                          \
     X(MSE_ERR_PCK_CHAIN_SIGNATURE, 301, NOT_GENUINE, "PCK certificate chain signature invalid") \
@@ -159,6 +164,7 @@ enum mse_exit {
     X(MSE_ERR_POLICY_MRENCLAVE, 452, FINGERPRINT, "MRENCLAVE differs from the code fingerprint") \
     X(MSE_ERR_POLICY_ISVPRODID, 453, NOT_GENUINE, "ISVPRODID differs from the expected value") \
     X(MSE_ERR_POLICY_ISVSVN, 454, NOT_GENUINE, "ISVSVN below the required minimum")            \
+    X(MSE_ERR_POLICY_REPORT_DATA, 455, BINDING, "REPORTDATA differs from the expected value")   \
     /* 5xx I/O */                                                                              \
     X(MSE_ERR_IO, 500, IO, "I/O error")                                                        \
     X(MSE_ERR_FILE_NOT_FOUND, 501, IO, "file not found")                                       \

@@ -12,6 +12,7 @@
 #include <mse/bytes.h>
 #include <mse/collateral.h>
 #include <mse/err.h>
+#include <mse/inspect.h>
 #include <mse/quote.h>
 #include <mse/ratls.h>
 #include <mse/rd.h>

@@ -20,6 +20,7 @@
 #ifndef MSE_QUOTE_H
 #define MSE_QUOTE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -93,7 +94,9 @@ struct mse_quote {
  * Parse a v3 ECDSA-P256 quote with certification data type 5. The whole
  * buffer must be the quote (trailing bytes: MSE_ERR_QUOTE_TRAILING).
  * Errors: MSE_ERR_QUOTE_TRUNCATED, _VERSION, _KEY_TYPE, _TEE_TYPE,
- * _CERT_DATA_TYPE, _LENGTH, _TRAILING, MSE_ERR_LIMIT. On error *q is zeroed.
+ * _CERT_DATA_TYPE, _LENGTH, _TRAILING, MSE_ERR_LIMIT; MSE_ERR_QUOTE_TDX for a
+ * v4/v5 quote whose TEE type is TDX (recognised, not verified yet). On error
+ * *q is zeroed.
  * Does not verify anything.
  */
 MSE_EXTERN MSE_MUST_USE mse_err mse_quote_parse(const uint8_t *buf, size_t len, struct mse_quote *q)
@@ -102,5 +105,97 @@ MSE_EXTERN MSE_MUST_USE mse_err mse_quote_parse(const uint8_t *buf, size_t len, 
 /* Parse one 384-byte report body (used for the QE report and by tests). */
 MSE_EXTERN MSE_MUST_USE mse_err mse_report_body_parse(const uint8_t *buf, size_t len,
                                            struct mse_report_body *out) MSE_NONNULL(1, 3);
+
+/* ---- any version, for inspection: v3 (SGX), v4 (SGX or TDX), v5 (TDX 1.0/1.5, SGX) ---- */
+
+/*
+ * Intel TDX DCAP Quote Generation Library and Quote Verification Library,
+ * "Quote Format" (v4) and its v5 revision. Integers little-endian.
+ *
+ *   v4 header  48  as v3, tee_type 0x00000081 = TDX; qe_svn/pce_svn reserved
+ *   body           SGX: 384-byte report (tee_type 0); TDX: TD report 1.0, 584 bytes
+ *   v5 only        body_type u16 (1 SGX, 2 TD 1.0, 3 TD 1.5), body_size u32, then the body
+ *                  (TD 1.5 adds tee_tcb_svn2[16] and mrservicetd[48]: 648 bytes)
+ *   sig_data_len u32, then quote signature[64], attestation key[64],
+ *   certification data: type u16 (6 = QE report certification data), size u32,
+ *     QE report[384], QE report signature[64], qe_auth_len u16, qe_auth,
+ *     inner type u16 (5 = PCK chain), inner size u32, PEM chain.
+ * v3 keeps its own layout (above): its signature data has no outer type 6.
+ */
+#define MSE_QUOTE_VERSION_4 4
+#define MSE_QUOTE_VERSION_5 5
+#define MSE_QUOTE_TEE_TDX 0x81
+#define MSE_QUOTE_CERT_DATA_QE_REPORT 6
+#define MSE_TD_REPORT10_SIZE 584
+#define MSE_TD_REPORT15_SIZE 648
+#define MSE_TD_ATTRIBUTES_DEBUG 0x01ULL /* TDATTRIBUTES.TUD.DEBUG (bit 0) */
+
+/* TD report body (TDX module spec, TDREPORT / TDINFO), as quotes v4/v5 carry it. */
+struct mse_td_report {
+    uint8_t tee_tcb_svn[16];
+    uint8_t mr_seam[48];
+    uint8_t mr_signer_seam[48];
+    uint64_t seam_attributes;
+    uint64_t td_attributes; /* MSE_TD_ATTRIBUTES_* */
+    uint64_t xfam;
+    uint8_t mr_td[48];
+    uint8_t mr_config_id[48];
+    uint8_t mr_owner[48];
+    uint8_t mr_owner_config[48];
+    uint8_t rtmr[4][48];
+    uint8_t report_data[64];
+    bool is_td15;              /* the two TD 1.5 fields below are present */
+    uint8_t tee_tcb_svn2[16];
+    uint8_t mr_service_td[48];
+};
+
+/* Where a parse stopped: the byte offset into the input and the field being read. */
+struct mse_parse_where {
+    size_t offset;
+    const char *field; /* static string, e.g. "header.version", "qe_auth_data"; NULL if none */
+};
+
+/* A quote of any supported version, read for display; nothing is verified. */
+struct mse_quote_any {
+    uint16_t version;
+    uint16_t att_key_type;
+    uint32_t tee_type;          /* MSE_QUOTE_TEE_SGX or MSE_QUOTE_TEE_TDX */
+    uint16_t qe_svn, pce_svn;   /* v3 only (reserved in v4/v5) */
+    uint8_t qe_vendor_id[16];
+    uint8_t user_data[20];
+    uint16_t body_type;         /* v5: 1 SGX, 2 TD 1.0, 3 TD 1.5; v3/v4: 1 or 2 from tee_type */
+    bool is_td;                 /* td holds the body, else sgx */
+    struct mse_report_body sgx; /* .raw views the input */
+    struct mse_td_report td;
+    uint8_t quote_signature[64];
+    uint8_t att_public_key[64];
+    struct mse_report_body qe_report; /* .raw views the input */
+    uint8_t qe_report_signature[64];
+    const uint8_t *qe_auth_data; /* view */
+    size_t qe_auth_len;
+    uint16_t cert_data_type;     /* the innermost type: 5 = PEM PCK chain */
+    const uint8_t *cert_data;    /* view */
+    size_t cert_data_len;
+    size_t total_len;
+};
+
+/*
+ * Parse a quote v3, v4 or v5 (SGX or TDX body) for display. The whole buffer
+ * must be the quote. Errors as mse_quote_parse (a TDX quote is NOT an error
+ * here); on error *where (may be NULL) names the offset and field, and *q is
+ * zeroed. Does not verify anything and does not judge the QE vendor ID.
+ */
+MSE_EXTERN MSE_MUST_USE mse_err mse_quote_any_parse(const uint8_t *buf, size_t len, struct mse_quote_any *q,
+                                         struct mse_parse_where *where) MSE_NONNULL(1, 3);
+
+/* The TDX RA-TLS carrier: a certificate extension whose value is a raw TDX quote. */
+#define MSE_OID_TDX_QUOTE "1.2.840.113741.1337.8"
+/*
+ * Find extension 1.2.840.113741.1337.8 in a DER certificate: *found, and the
+ * quote as a view into der (not parsed). Errors: MSE_ERR_CERT_PARSE (der is
+ * not a DER certificate), MSE_ERR_RATLS_MULTIPLE (the extension twice).
+ */
+MSE_EXTERN MSE_MUST_USE mse_err mse_cert_tdx_quote(const uint8_t *der, size_t len, const uint8_t **quote,
+                                        size_t *quote_len, bool *found) MSE_NONNULL(1, 3, 4, 5);
 
 #endif

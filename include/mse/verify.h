@@ -40,6 +40,7 @@ enum mse_binding {
     MSE_BINDING_MSE,     /* RD[0:32] = SHA-256(X9.62 uncompressed point); RD[32:64] = X25519 key */
     MSE_BINDING_GRAMINE, /* RD[0:32] = SHA-256(DER SubjectPublicKeyInfo) */
     MSE_BINDING_DICE,    /* TCG DICE claims hash entry over the SPKI */
+    MSE_BINDING_REPORT_DATA, /* raw quote: REPORTDATA is (starts with) the value the policy expects */
 };
 MSE_EXTERN const char *mse_binding_name(enum mse_binding b);
 
@@ -79,6 +80,8 @@ enum mse_outcome {
     MSE_OUTCOME_FAIL,
     MSE_OUTCOME_WARN,    /* passed only because the policy tolerates it (expired, TCB status) */
     MSE_OUTCOME_SKIPPED, /* not requested by the policy (e.g. no fingerprint given) */
+    MSE_OUTCOME_NOT_APPLICABLE, /* the input has nothing to check here (a raw quote has no
+                                   certificate, hence no certificate key to bind) */
 };
 MSE_EXTERN const char *mse_outcome_name(enum mse_outcome o);
 
@@ -111,9 +114,53 @@ struct mse_policy {
     uint16_t isv_prod_id;
     bool check_min_isv_svn;
     uint16_t min_isv_svn;
+    /*
+     * Advisory IDs ("INTEL-SA-00615") the caller has assessed. A TCB status
+     * that accepted_tcb does not accept is accepted (WARN) when it carries
+     * at least one advisory and every advisory of the matched TCB levels is
+     * listed here. Revoked never is.
+     */
+    const char *const *accepted_advisories;
+    size_t accepted_advisory_count;
+    /*
+     * Raw quotes only (mse_verify_quote): the expected REPORTDATA, all 64
+     * bytes (report_data_len 64) or a prefix (1..63). NULL: nothing binds
+     * the quote to a channel, and the result says so. Ignored for
+     * certificates, whose REPORTDATA binds the certificate key.
+     */
+    const uint8_t *report_data;
+    size_t report_data_len;
 };
 /* Default policy: no debug, UpToDate only, no expired collateral, no identity checks. */
 MSE_EXTERN void mse_policy_init(struct mse_policy *p) MSE_NONNULL(1);
+
+/*
+ * The policy as JSON (docs/formats/policy.md): every key, defaults included,
+ * so that mse_policy_from_json of the text gives the same policy. Caller
+ * frees *out with free(). MSE_ERR_NOMEM.
+ */
+MSE_EXTERN MSE_MUST_USE mse_err mse_policy_to_json(const struct mse_policy *p, char **out) MSE_NONNULL(1, 2);
+
+/* Storage a policy read from JSON points into; placed by the caller, outlives the policy. */
+#define MSE_POLICY_MAX_SIGNERS 32
+struct mse_policy_store {
+    uint8_t mrsigners[MSE_POLICY_MAX_SIGNERS][32];
+    uint8_t mrenclave[32];
+    uint8_t report_data[64];
+    char advisories[MSE_MAX_ADVISORIES][24];
+    const char *advisory_ptrs[MSE_MAX_ADVISORIES];
+};
+/*
+ * Read a policy document strictly: unknown or duplicate keys, wrong types,
+ * malformed hex, a Revoked status: MSE_ERR_POLICY_FORMAT, with the key named
+ * in why (may be NULL); larger than 256 KiB: MSE_ERR_LIMIT. Missing keys
+ * keep mse_policy_init's defaults. On error *out is the default policy.
+ */
+MSE_EXTERN MSE_MUST_USE mse_err mse_policy_from_json(const uint8_t *text, size_t len,
+                                          struct mse_policy_store *store, struct mse_policy *out,
+                                          char *why, size_t why_len) MSE_NONNULL(1, 3, 4);
+/* Whether id has the shape of an advisory ID (letters, digits, '-', < 24 chars): MSE_ERR_ARG. */
+MSE_EXTERN MSE_MUST_USE mse_err mse_policy_advisory_id_ok(const char *id, size_t len) MSE_NONNULL(1);
 
 /* MRSIGNER of an RSA-3072 signer public key: SHA-256 of the little-endian modulus. */
 MSE_EXTERN MSE_MUST_USE mse_err mse_mrsigner_from_pem(const uint8_t *pem, size_t len, uint8_t out[32])
@@ -181,6 +228,28 @@ struct mse_verify_result {
  */
 MSE_EXTERN MSE_MUST_USE mse_err mse_verify(const struct mse_verify_input *in, const struct mse_policy *policy,
                                 struct mse_verify_result *result) MSE_NONNULL(1, 2, 3);
+
+/*
+ * Verify a raw quote (as QVL's sample app or dcap-qvl take it) with the same
+ * checks, collateral, policy and time as mse_verify, into the same result.
+ * A raw quote has no certificate: the CERT check is NOT_APPLICABLE, and so is
+ * BINDING unless policy->report_data is set, when BINDING compares REPORTDATA
+ * with it (MSE_ERR_POLICY_REPORT_DATA; binding MSE_BINDING_REPORT_DATA on
+ * success). No RA-TLS certificate appears in result->validity. Returns as
+ * mse_verify; a quote that is not a verifiable SGX quote is a verdict
+ * (QUOTE check FAIL, e.g. MSE_ERR_QUOTE_TDX for a TDX quote).
+ */
+struct mse_verify_quote_input {
+    const uint8_t *quote; /* the raw quote bytes (v3 ECDSA-P256, PCK chain inside) */
+    size_t quote_len;
+    const struct mse_collateral *collateral;
+    const uint8_t *trust_root_der; /* NULL = the built-in Intel SGX Root CA */
+    size_t trust_root_len;
+    int64_t at; /* verification time, UTC seconds */
+};
+MSE_EXTERN MSE_MUST_USE mse_err mse_verify_quote(const struct mse_verify_quote_input *in,
+                                      const struct mse_policy *policy,
+                                      struct mse_verify_result *result) MSE_NONNULL(1, 2, 3);
 
 /*
  * The result as one JSON object (keys documented in docs/cmd/mse-verify.md):

@@ -303,4 +303,27 @@ MSE_MUST_USE mse_err mse_quote_verify_signature(const struct mse_quote *q) MSE_N
 void mse_policy_evaluate(const struct mse_policy *p, struct mse_verify_result *r)
     MSE_NONNULL(1, 2);
 
+/* ---- verify.c / verify_quote.c: raw quotes and the TDX carrier ----------------- */
+
+struct mse_msg;
+struct mse_ratls;
+/* mse_verify's driver; raw_quote non-NULL verifies that quote instead of in->cert_der. */
+MSE_MUST_USE mse_err mse_verify_run(const struct mse_verify_input *in, const uint8_t *raw_quote,
+                                    size_t raw_quote_len, const struct mse_policy *policy,
+                                    struct mse_verify_result *r) MSE_NONNULL(1, 4, 5);
+/* CERT check of a raw quote: no certificate (not applicable); the quote is taken as given. */
+MSE_MUST_USE mse_err mse_verify_raw_quote_cert(const uint8_t *quote, size_t len,
+                                               struct mse_ratls *ratls, struct mse_msg *m,
+                                               bool *not_applicable);
+/* BINDING check of a raw quote: REPORTDATA against the policy's expected value, if any. */
+MSE_MUST_USE mse_err mse_verify_raw_quote_binding(const struct mse_policy *p,
+                                                  const struct mse_quote *q,
+                                                  struct mse_verify_result *r, struct mse_msg *m,
+                                                  bool *not_applicable);
+/*
+ * A certificate without an SGX quote: MSE_ERR_QUOTE_TDX when it carries a TDX
+ * quote (extension 1.2.840.113741.1337.8), else MSE_ERR_RATLS_NO_QUOTE.
+ */
+MSE_MUST_USE mse_err mse_verify_tdx_carrier(const uint8_t *der, size_t len, struct mse_msg *m);
+
 #endif

@@ -5,7 +5,12 @@
  *
  *   TCB_STATUS  combined platform+QE status accepted (default: UpToDate
  *               only). Other statuses are opt-in and then reported as WARN
- *               with their advisories; Revoked is never acceptable.
+ *               with their advisories; Revoked is never acceptable. A status
+ *               may also be opted in by its advisories (MarbleRun's
+ *               accepted advisories): when every advisory of the matched
+ *               levels has been assessed and listed. A status with no
+ *               advisory at all is never accepted that way: an empty list
+ *               of reasons is not an assessment.
  *   DEBUG       a debug enclave's memory is readable by the host: refused
  *               unless explicitly allowed (then WARN).
  *   MRSIGNER    the enclave is signed by (one of) the operator's key(s).
@@ -58,6 +63,8 @@ const char *mse_outcome_name(enum mse_outcome o)
         return "warn";
     case MSE_OUTCOME_SKIPPED:
         return "skipped";
+    case MSE_OUTCOME_NOT_APPLICABLE:
+        return "not_applicable";
     }
     return "unknown";
 }
@@ -73,6 +80,8 @@ const char *mse_binding_name(enum mse_binding b)
         return "gramine";
     case MSE_BINDING_DICE:
         return "dice";
+    case MSE_BINDING_REPORT_DATA:
+        return "report_data";
     }
     return "unknown";
 }
@@ -106,6 +115,24 @@ static void advisories(struct mse_msg *m, const struct mse_verify_result *r)
     mse_msg_str(m, ")");
 }
 
+static bool advisory_listed(const struct mse_policy *p, const char *id)
+{
+    for (size_t i = 0; i < p->accepted_advisory_count; i++)
+        if (p->accepted_advisories[i] != NULL && strcmp(p->accepted_advisories[i], id) == 0)
+            return true;
+    return false;
+}
+
+static bool advisories_all_accepted(const struct mse_policy *p, const struct mse_verify_result *r)
+{
+    if (p->accepted_advisory_count == 0 || r->advisory_count == 0)
+        return false;
+    for (size_t i = 0; i < r->advisory_count; i++)
+        if (!advisory_listed(p, r->advisories[i]))
+            return false;
+    return true;
+}
+
 static void policy_tcb(const struct mse_policy *p, struct mse_verify_result *r)
 {
     struct mse_check_result *c = &r->checks[MSE_CHECK_TCB_STATUS];
@@ -121,6 +148,13 @@ static void policy_tcb(const struct mse_policy *p, struct mse_verify_result *r)
         mse_msg_str(&m, r->qe_tcb_status == MSE_TCB_REVOKED ? " (quoting enclave revoked)"
                                                             : " (platform)");
         mse_msg_str(&m, ": never accepted");
+        advisories(&m, r);
+        return;
+    }
+    if (!(accepted & MSE_TCB_MASK(r->tcb_status)) && advisories_all_accepted(p, r)) {
+        set(c, MSE_OUTCOME_WARN, MSE_OK, &m, "TCB status ");
+        mse_msg_str(&m, name);
+        mse_msg_str(&m, " accepted by policy: every advisory is accepted");
         advisories(&m, r);
         return;
     }
@@ -147,6 +181,12 @@ static void policy_tcb(const struct mse_policy *p, struct mse_verify_result *r)
     }
     mse_msg_str(&m, " is not accepted by policy");
     advisories(&m, r);
+    for (size_t i = 0, n = 0; p->accepted_advisory_count > 0 && i < r->advisory_count; i++) {
+        if (advisory_listed(p, r->advisories[i]))
+            continue;
+        mse_msg_str(&m, n++ == 0 ? "; not in the accepted advisories: " : ", ");
+        mse_msg_str(&m, r->advisories[i]);
+    }
     mse_msg_str(&m, "; accepted:");
     for (unsigned s = 0; s < MSE_TCB_UNKNOWN; s++) {
         if (accepted & MSE_TCB_MASK(s)) {

@@ -68,6 +68,14 @@ mse_err mse_report_body_parse(const uint8_t *buf, size_t len, struct mse_report_
 static mse_err parse_header(struct mse_rd *rd, struct mse_quote *q)
 {
     MSE_TRY(mse_rd_u16le(rd, &q->version));
+    if (q->version == MSE_QUOTE_VERSION_4 || q->version == MSE_QUOTE_VERSION_5) {
+        /* Name a TDX quote as such: it is not a malformed SGX one (mse inspect shows it). */
+        uint16_t key_type = 0;
+        uint32_t tee = 0;
+        bool tdx = mse_rd_u16le(rd, &key_type) == MSE_OK && mse_rd_u32le(rd, &tee) == MSE_OK &&
+                   tee == MSE_QUOTE_TEE_TDX;
+        return tdx ? MSE_ERR_QUOTE_TDX : MSE_ERR_QUOTE_VERSION;
+    }
     MSE_ENSURE(q->version == MSE_QUOTE_VERSION_3, MSE_ERR_QUOTE_VERSION);
     MSE_TRY(mse_rd_u16le(rd, &q->att_key_type));
     MSE_ENSURE(q->att_key_type == MSE_QUOTE_ATT_KEY_ECDSA_P256, MSE_ERR_QUOTE_KEY_TYPE);

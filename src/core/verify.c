@@ -47,6 +47,10 @@
 
 struct vctx {
     const struct mse_verify_input *in;
+    const uint8_t *raw_quote; /* mse_verify_quote: the quote given without a certificate */
+    size_t raw_quote_len;
+    const struct mse_policy *policy;
+    bool not_applicable; /* set by a check that had nothing to check in this input */
     struct mse_verify_result *r;
     X509 *anchor;
     const uint8_t *anchor_der; /* the anchor as given (compared byte for byte) */
@@ -119,9 +123,15 @@ static mse_err add_cert_validity(struct vctx *v, const char *name, enum item_kin
 static mse_err check_cert(struct vctx *v)
 {
     const struct mse_verify_input *in = v->in;
+    if (v->raw_quote != NULL)
+        return mse_verify_raw_quote_cert(v->raw_quote, v->raw_quote_len, &v->ratls, &v->m,
+                                         &v->not_applicable);
     MSE_ENSURE(in->cert_der != NULL && in->cert_len > 0, MSE_ERR_CERT_PARSE);
-    MSE_TRY(mse_ratls_extract(in->cert_der, in->cert_len, v->qbuf, MSE_QUOTE_MAX_SIZE,
-                              &v->ratls));
+    mse_err e = mse_ratls_extract(in->cert_der, in->cert_len, v->qbuf, MSE_QUOTE_MAX_SIZE,
+                                  &v->ratls);
+    if (e == MSE_ERR_RATLS_NO_QUOTE)
+        e = mse_verify_tdx_carrier(in->cert_der, in->cert_len, &v->m);
+    MSE_TRY(e);
     int64_t nb, na;
     MSE_TRY(mse_x509_der_validity(in->cert_der, in->cert_len, &nb, &na));
     add_validity(v, "RA-TLS certificate", ITEM_OTHER_CERT, nb, na);
@@ -155,6 +165,8 @@ static mse_err check_quote(struct vctx *v)
 static mse_err check_binding(struct vctx *v)
 {
     struct mse_verify_result *r = v->r;
+    if (v->raw_quote != NULL)
+        return mse_verify_raw_quote_binding(v->policy, &v->quote, r, &v->m, &v->not_applicable);
     MSE_TRY(mse_ratls_check_binding(v->in->cert_der, v->in->cert_len, &v->ratls,
                                     v->quote.body.report_data, &r->binding,
                                     r->x25519_public_key));
@@ -638,6 +650,13 @@ static void vctx_free(struct vctx *v)
 mse_err mse_verify(const struct mse_verify_input *in, const struct mse_policy *policy,
                    struct mse_verify_result *r)
 {
+    return mse_verify_run(in, NULL, 0, policy, r);
+}
+
+mse_err mse_verify_run(const struct mse_verify_input *in, const uint8_t *raw_quote,
+                       size_t raw_quote_len, const struct mse_policy *policy,
+                       struct mse_verify_result *r)
+{
     mse_err err = MSE_OK;
     struct vctx v;
     const uint8_t *anchor_der;
@@ -652,6 +671,9 @@ mse_err mse_verify(const struct mse_verify_input *in, const struct mse_policy *p
         input.collateral = &no_collateral;
     v.in = &input;
     v.r = r;
+    v.raw_quote = raw_quote;
+    v.raw_quote_len = raw_quote_len;
+    v.policy = policy;
 
     anchor_der = in->trust_root_der;
     anchor_len = in->trust_root_len;
@@ -682,7 +704,8 @@ mse_err mse_verify(const struct mse_verify_input *in, const struct mse_policy *p
             decide(r, (enum mse_check_id)id, e);
             goto out;
         }
-        c->outcome = MSE_OUTCOME_PASS;
+        c->outcome = v.not_applicable ? MSE_OUTCOME_NOT_APPLICABLE : MSE_OUTCOME_PASS;
+        v.not_applicable = false;
     }
     r->tcb_status = mse_tcb_status_converge(r->platform_tcb_status, r->qe_tcb_status);
 
