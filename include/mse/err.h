@@ -118,6 +118,9 @@ enum mse_exit {
     X(MSE_ERR_ELF, 292, FORMAT, "ELF file is malformed or unsupported")                        \
     X(MSE_ERR_CONTEXT, 293, FORMAT, "context file is invalid")                                 \
     X(MSE_ERR_POLICY_FORMAT, 294, FORMAT, "policy file is invalid")                            \
+    X(MSE_ERR_TEMPLATE, 295, FORMAT, "manifest template is invalid or uses an unset variable") \
+    X(MSE_ERR_RUNTIME, 296, FORMAT,                                                            \
+      "runtime definition is invalid or does not cover a trusted file")                        \
     /* 3xx crypto and chains */                                                                \
     X(MSE_ERR_CRYPTO, 300, INTERNAL, "cryptographic library failure")                          \
     X(MSE_ERR_PCK_CHAIN_SIGNATURE, 301, NOT_GENUINE, "PCK certificate chain signature invalid") \
@@ -169,6 +172,7 @@ enum mse_exit {
     X(MSE_ERR_IO, 500, IO, "I/O error")                                                        \
     X(MSE_ERR_FILE_NOT_FOUND, 501, IO, "file not found")                                       \
     X(MSE_ERR_FILE_WRITE, 502, IO, "could not write file")                                     \
+    X(MSE_ERR_RUNTIME_FILE, 503, IO, "no runtime file with the SHA-256 the runtime pins")      \
     X(MSE_ERR_NET_RESOLVE, 510, NETWORK, "could not resolve host")                             \
     X(MSE_ERR_NET_CONNECT, 511, NETWORK, "could not connect")                                  \
     X(MSE_ERR_NET_TIMEOUT, 512, NETWORK, "connection timed out")                               \

@@ -20,6 +20,8 @@
 
 #include <mse/err.h>
 
+#include "measure/runtime.h"
+
 /* Something that turns 64 bytes of REPORTDATA into an SGX quote. */
 struct mse_quote_provider {
     const char *name; /* "gramine", "sim" */
@@ -54,5 +56,23 @@ struct mse_ratls_params {
 MSE_MUST_USE mse_err mse_ratls_cert_create(const struct mse_quote_provider *qp,
                                            const struct mse_ratls_params *params, EVP_PKEY **key,
                                            X509 **cert);
+
+/* What the simulated enclave runs: its command line's values and files. */
+struct mse_sim_measure_in {
+    struct mse_runtime_deployment deployment; /* --mode, --san, --subject, --uuid, --app-cmd, --app-port */
+    const char *code_dir;    /* --code-dir: the encrypted code (P.enc files), or NULL */
+    const char *owner_chain; /* owner mode: --ssl-cert, the owner's chain; else NULL */
+    const char *runtime_dir; /* --runtime: looked at first, or NULL (src/measure/runtime.h path) */
+};
+
+/*
+ * MRENCLAVE of the simulated enclave, exactly as Gramine would measure the
+ * runtime found in the runtime path rendered with these values, with the
+ * code directory's files (hashed here) and the owner chain as trusted files.
+ * MSE_ERR_RUNTIME_FILE when no runtime or no libpal with the pinned hash is
+ * found; a one-line reason in errbuf on any error.
+ */
+MSE_MUST_USE mse_err mse_sim_measure(const struct mse_sim_measure_in *in, uint8_t mrenclave[32],
+                                     char *errbuf, size_t errlen);
 
 #endif

@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "context_new.h"
 #include "context/context.h"
+#include "measure/runtime.h"
 #include "util/util.h"
 
 
@@ -171,13 +172,15 @@ static int show(const struct cli_out *o, const char *uuid)
         for (size_t k = 0; k < c.nnonces; k++)
             printf("  %s\n", c.nonces[k].path);
         if (c.has_runtime) {
-            char h[65];
-            mse_hex_encode(c.libpal_sha256, 32, h);
-            printf("runtime libpal:         %s (sha256 %s)\n", c.libpal, h);
-            mse_hex_encode(c.manifest_template_sha256, 32, h);
-            printf("runtime template:       %s (sha256 %s)\n", c.manifest_template, h);
+            const struct mse_toml *lp = mse_toml_get(c.runtime, "libpal_sha256");
+            printf("runtime:                %s (libpal sha256 %s)\n",
+                   mse_toml_get(c.runtime, "name")->s, lp->s);
+            printf("runtime mode, app:      %s, %s\n", mse_runtime_value(c.runtime, "mode"),
+                   mse_runtime_value(c.runtime, "app_cmd")[0] ? mse_runtime_value(c.runtime, "app_cmd")
+                                                              : "built-in hello app");
         } else {
-            printf("runtime:                none ([runtime] missing: no --context fingerprint)\n");
+            printf("runtime:                none (%s: no --context fingerprint)\n",
+                   c.runtime_by_path ? "an older [runtime] naming owner paths" : "[runtime] missing");
         }
         printf("code secret key:        %s\n", c.has_key ? "present (not shown)" : "absent");
     }

@@ -2,8 +2,9 @@
  * mse context new: the app owner's side of a deployment (docs/cmd/mse-context-new.md).
  *
  * Creates a context (uuid v4, a fresh code_secret_key, one random nonce per
- * code file, the instance parameters) in the context format of
- * src/util/context.h, and the encrypted code directory to ship to the
+ * code file, the instance parameters, the runtime with this deployment's
+ * values) in the context format of src/context/context.h, and the
+ * encrypted code directory to ship to the
  * operator (docs/formats/code-encryption.md). The context holds the code key:
  * it is written with mode 0600 and never leaves the owner.
  */
@@ -26,10 +27,10 @@
 #include "context_new.h"
 #include "codecrypt/codecrypt.h"
 #include "context/context.h"
+#include "measure/runtime.h"
 #include "util/util.h"
 
 #define OWNER_CERT_MAX (1u << 20)
-#define RUNTIME_FILE_MAX (256u << 20)
 
 /* A fresh random nonce per file, recorded in the context. */
 static mse_err new_nonce(void *arg, const char *relpath, uint8_t nonce[MSE_CODE_NONCE_BYTES])
@@ -62,8 +63,11 @@ static void usage(FILE *f)
                "  --out-code DIR            encrypted code to ship (default NAME.code.enc)\n"
                "  --out FILE                context file (default "
                "$MSE_CONF_PATH/context/<uuid>/context.mse)\n"
-               "  --libpal FILE             [runtime] Gramine's SGX libpal.so (for mse fingerprint)\n"
-               "  --manifest-template FILE  [runtime] the manifest template (for mse fingerprint)\n");
+               "  --app-cmd CMD             the app's command line in the enclave (default: the\n"
+               "                            built-in hello app)\n"
+               "  --app-port N              the port the app listens on (with --app-cmd)\n"
+               "  --runtime DIR             the runtime to record (default: the first runtime\n"
+               "                            directory of the runtime path, docs/formats/runtime.md)\n");
 }
 
 /* The owner chain must parse now, not at configuration time. *pem is malloc'd. */
@@ -84,18 +88,6 @@ MSE_MUST_USE static mse_err read_owner_cert(const char *path, char **pem)
     return MSE_OK;
 }
 
-MSE_MUST_USE static mse_err file_sha256(const char *path, uint8_t out[32])
-{
-    uint8_t *data = NULL;
-    size_t len = 0;
-    unsigned int n = 0;
-    MSE_TRY(mse_file_read(path, RUNTIME_FILE_MAX, &data, &len));
-    int ok = EVP_Digest(data, len, out, &n, EVP_sha256(), NULL);
-    free(data);
-    MSE_ENSURE(ok == 1 && n == 32, MSE_ERR_CRYPTO);
-    return MSE_OK;
-}
-
 MSE_MUST_USE static mse_err dup_str(char **dst, const char *src)
 {
     *dst = strdup(src);
@@ -103,12 +95,40 @@ MSE_MUST_USE static mse_err dup_str(char **dst, const char *src)
     return MSE_OK;
 }
 
+/* The runtime found in the runtime path, with this deployment's values, into the context. */
+MSE_MUST_USE static mse_err record_runtime(struct mse_context *ctx, const char *runtime_dir,
+                                           const struct mse_runtime_deployment *d, char *errbuf,
+                                           size_t errlen)
+{
+    struct mse_runtime_path path;
+    struct mse_toml *rt = NULL;
+    MSE_TRY(mse_runtime_path_init(&path, runtime_dir));
+    mse_err err = mse_runtime_load(&path, &rt, errbuf, errlen);
+    mse_runtime_path_free(&path);
+    if (err == MSE_OK)
+        err = mse_runtime_set_deployment(rt, d, errbuf, errlen);
+    if (err != MSE_OK) {
+        mse_toml_free(rt);
+        return err;
+    }
+    ctx->runtime = rt;
+    ctx->has_runtime = true;
+    return MSE_OK;
+}
+
+static bool port_ok(const char *s)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    return *s >= '1' && *s <= '9' && *end == '\0' && v >= 1 && v <= 65535;
+}
+
 int cli_context_new_main(int argc, char **argv)
 {
     struct cli_out o;
     cli_out_init(&o);
     const char *code = NULL, *name = NULL, *san = NULL, *owner_cert = NULL, *out_code = NULL,
-               *out = NULL, *libpal = NULL, *tmpl = NULL;
+               *out = NULL, *app_cmd = NULL, *app_port = NULL, *runtime_dir = NULL;
     static const struct option longopts[] = {
         {"code", required_argument, NULL, 'c'},
         {"name", required_argument, NULL, 'n'},
@@ -116,8 +136,9 @@ int cli_context_new_main(int argc, char **argv)
         {"owner-cert", required_argument, NULL, 'O'},
         {"out-code", required_argument, NULL, 'e'},
         {"out", required_argument, NULL, 'o'},
-        {"libpal", required_argument, NULL, 'l'},
-        {"manifest-template", required_argument, NULL, 'm'},
+        {"app-cmd", required_argument, NULL, 'a'},
+        {"app-port", required_argument, NULL, 'p'},
+        {"runtime", required_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -131,14 +152,15 @@ int cli_context_new_main(int argc, char **argv)
         case 'O': owner_cert = optarg; break;
         case 'e': out_code = optarg; break;
         case 'o': out = optarg; break;
-        case 'l': libpal = optarg; break;
-        case 'm': tmpl = optarg; break;
+        case 'a': app_cmd = optarg; break;
+        case 'p': app_port = optarg; break;
+        case 'r': runtime_dir = optarg; break;
         case 'h': usage(stdout); return MSE_EXIT_OK;
         default: usage(stderr); return MSE_EXIT_USAGE;
         }
     }
     if (optind != argc || code == NULL || name == NULL || san == NULL ||
-        (libpal == NULL) != (tmpl == NULL)) {
+        (app_cmd == NULL) != (app_port == NULL)) {
         usage(stderr);
         return MSE_EXIT_USAGE;
     }
@@ -146,6 +168,10 @@ int cli_context_new_main(int argc, char **argv)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
               *p == '-' || *p == '_' || *p == '.'))
             return cli_out_error(&o, MSE_ERR_ARG, "--name: letters, digits, '-', '_', '.' only");
+    if (app_port && !port_ok(app_port))
+        return cli_out_error(&o, MSE_ERR_ARG, "--app-port: a port number, 1-65535");
+    if (app_cmd && !*app_cmd)
+        return cli_out_error(&o, MSE_ERR_ARG, "--app-cmd: an empty command line");
     if (sodium_init() < 0)
         return cli_out_error(&o, MSE_ERR_CRYPTO, "libsodium");
 
@@ -199,19 +225,18 @@ int cli_context_new_main(int argc, char **argv)
             goto done;
         }
     }
-    if (libpal != NULL) {
-        err = dup_str(&ctx.libpal, libpal);
-        if (err == MSE_OK)
-            err = dup_str(&ctx.manifest_template, tmpl);
-        if (err == MSE_OK)
-            err = file_sha256(libpal, ctx.libpal_sha256);
-        if (err == MSE_OK)
-            err = file_sha256(tmpl, ctx.manifest_template_sha256);
-        if (err != MSE_OK) {
-            rc = cli_out_error(&o, err, "--libpal / --manifest-template");
-            goto done;
-        }
-        ctx.has_runtime = true;
+    char subject[600];
+    if (snprintf(subject, sizeof subject, "CN=%s", san) >= (int)sizeof subject) {
+        rc = cli_out_error(&o, MSE_ERR_ARG, "--san too long");
+        goto done;
+    }
+    const struct mse_runtime_deployment dep = {
+        .mode = owner_cert ? "owner" : "zero-trust", .san = san, .subject = subject,
+        .uuid = uuid, .app_cmd = app_cmd ? app_cmd : "", .app_port = app_port ? app_port : ""};
+    err = record_runtime(&ctx, runtime_dir, &dep, errbuf, sizeof errbuf);
+    if (err != MSE_OK) {
+        rc = cli_out_error(&o, err, "runtime: %s", errbuf);
+        goto done;
     }
     randombytes_buf(ctx.code_secret_key, sizeof ctx.code_secret_key);
     ctx.has_key = true;
@@ -228,10 +253,22 @@ int cli_context_new_main(int argc, char **argv)
         goto done;
     }
     if (!o.quiet) {
+        uint8_t mr[32];
+        char hex[65];
         printf("context:        %s (keep it private: it holds the code key)\n", out);
         printf("uuid:           %s\n", uuid);
         printf("encrypted code: %s (%zu file(s); ship it and the uuid to the operator)\n",
                out_code, ctx.nnonces);
+        printf("runtime:        %s (recorded in the context)\n",
+               mse_toml_get(ctx.runtime, "name")->s);
+        /* The fingerprint users will compute from the context and the plain code. */
+        if (mse_fingerprint_context(&ctx, code, runtime_dir, mr, NULL, NULL, errbuf,
+                                    sizeof errbuf) == MSE_OK) {
+            mse_hex_encode(mr, 32, hex);
+            printf("fingerprint:    %s\n", hex);
+        } else {
+            cli_out_warn(&o, "fingerprint not computed here: %s", errbuf);
+        }
     }
 done:
     mse_context_free(&ctx);

@@ -4,7 +4,8 @@
  *   --manifest-sgx FILE --libpal ELF       measure an expanded manifest
  *   --manifest FILE --libpal ELF [--root DIR] [--write-manifest-sgx FILE]
  *                                          expand like gramine-sgx-sign, then measure
- *   --context FILE --code DIR              an mse-cli context and the plain code
+ *   --context FILE --code DIR [--runtime DIR]
+ *                                          a context and the plain code
  * The MRENCLAVE is printed in hex on the last line (or as JSON with --json).
  */
 #include <getopt.h>
@@ -31,7 +32,8 @@ static void usage(FILE *f)
             "usage: mse fingerprint --manifest-sgx FILE --libpal ELF [--json]\n"
             "       mse fingerprint --manifest FILE --libpal ELF [--root DIR]\n"
             "                       [--write-manifest-sgx FILE] [--libos URI] [--json]\n"
-            "       mse fingerprint --context FILE --code DIR [--json]\n"
+            "       mse fingerprint --context FILE --code DIR [--runtime DIR]\n"
+            "                       [--write-manifest-sgx FILE] [--json]\n"
             "\n"
             "Compute the MRENCLAVE of a Gramine 1.9 enclave, bit-exact with gramine-sgx-sign.\n"
             "  --manifest-sgx FILE        an expanded manifest (what Gramine measures)\n"
@@ -41,6 +43,7 @@ static void usage(FILE *f)
             "  --write-manifest-sgx FILE  also write the expanded manifest\n"
             "  --libos URI                loader.entrypoint.uri default (file:...)\n"
             "  --context FILE --code DIR  an mse context and the app's plain code\n"
+            "  --runtime DIR              look for runtime files (libpal) here first\n"
             "  --json                     print a JSON object\n");
 }
 
@@ -78,6 +81,7 @@ int cli_fingerprint_main(int argc, char **argv)
     struct cli_out o;
     const char *msgx_path = NULL, *manifest_path = NULL, *libpal = NULL, *root = NULL;
     const char *write_path = NULL, *libos = NULL, *context = NULL, *code = NULL;
+    const char *runtime_dir = NULL;
     uint8_t *manifest = NULL, *elf = NULL;
     char *expanded = NULL;
     size_t manifest_len = 0, elf_len = 0, expanded_len = 0;
@@ -95,6 +99,7 @@ int cli_fingerprint_main(int argc, char **argv)
         {"libos", required_argument, NULL, 'L'},
         {"context", required_argument, NULL, 'c'},
         {"code", required_argument, NULL, 'C'},
+        {"runtime", required_argument, NULL, 'R'},
         {"json", no_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -112,6 +117,7 @@ int cli_fingerprint_main(int argc, char **argv)
         case 'L': libos = optarg; break;
         case 'c': context = optarg; break;
         case 'C': code = optarg; break;
+        case 'R': runtime_dir = optarg; break;
         case 'j': o.json = true; break;
         case 'q': o.quiet = true; break;
         case 'h': usage(stdout); return MSE_EXIT_OK;
@@ -129,17 +135,29 @@ int cli_fingerprint_main(int argc, char **argv)
                              "give exactly one of --manifest-sgx, --manifest, --context");
     }
     if (context) {
-        if (!code || libpal || root || write_path || libos)
+        if (!code || libpal || root || libos)
             return cli_out_error(&o, MSE_ERR_ARG,
                                  "--context takes --code DIR (the runtime comes from the context)");
-        err = mse_fingerprint_from_context(context, code, mr, errbuf, sizeof errbuf);
-        if (err != MSE_OK)
+        struct mse_context ctx;
+        err = mse_context_load(context, &ctx, errbuf, sizeof errbuf);
+        if (err == MSE_OK) {
+            err = mse_fingerprint_context(&ctx, code, runtime_dir, mr, &expanded, &expanded_len,
+                                          errbuf, sizeof errbuf);
+            mse_context_free(&ctx);
+        }
+        if (err == MSE_OK && write_path &&
+            (err = mse_file_write_atomic(write_path, expanded, expanded_len, 0644)) != MSE_OK)
+            snprintf(errbuf, sizeof errbuf, "%s: %s", write_path, mse_err_str(err));
+        if (err != MSE_OK) {
+            free(expanded);
             return cli_out_error(&o, err, "%s", errbuf[0] ? errbuf : mse_err_str(err));
-        print_result(&o, mr, NULL, NULL, 0);
+        }
+        print_result(&o, mr, NULL, (const uint8_t *)expanded, expanded_len);
+        free(expanded);
         return MSE_EXIT_OK;
     }
-    if (code)
-        return cli_out_error(&o, MSE_ERR_ARG, "--code goes with --context");
+    if (code || runtime_dir)
+        return cli_out_error(&o, MSE_ERR_ARG, "--code and --runtime go with --context");
     if (!libpal)
         return cli_out_error(&o, MSE_ERR_ARG_MISSING, "--libpal ELF is required");
     if (msgx_path && (root || write_path || libos))

@@ -3,6 +3,7 @@
  * context TOML plus mse's [runtime] section; load, save (atomic, 0600),
  * and the code fingerprint computed from a context and the plain code.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -19,13 +20,10 @@
 #include <mse/toml.h>
 
 #include "context/context.h"
-#include "measure/manifest_expand.h"
 #include "measure/pyfloat.h"
+#include "measure/runtime.h"
 #include "util/util.h"
 
-#define DEFAULT_CODE_DIR "/opt/input/code"
-#define LIBPAL_LIMIT (256u << 20)
-#define TEMPLATE_LIMIT (4u << 20)
 
 
 void mse_context_free(struct mse_context *c)
@@ -50,9 +48,7 @@ void mse_context_free(struct mse_context *c)
     for (size_t k = 0; k < c->nnonces; k++)
         free(c->nonces[k].path);
     free(c->nonces);
-    free(c->libpal);
-    free(c->manifest_template);
-    free(c->code_dir);
+    mse_toml_free(c->runtime);
     mse_toml_free(c->doc);
     mse_wipe(c, sizeof *c);
 }
@@ -189,14 +185,17 @@ static mse_err parse_fields(struct mse_context *c, char *errbuf, size_t errlen)
     if (rt) {
         MSE_ENSURE(rt->type == MSE_TOML_TABLE,
                    mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "context: [runtime] is not a table"));
+        /* An older mse named the template and libpal by path: kept as read, never used. */
+        if (!mse_toml_get(rt, "template")) {
+            c->runtime_by_path = true;
+            return MSE_OK;
+        }
+        char why[256] = "";
+        if (mse_runtime_check(rt, false, why, sizeof why) != MSE_OK)
+            return mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "context [runtime]: %s", why);
+        c->runtime = mse_toml_clone(rt);
+        MSE_ENSURE(c->runtime != NULL, MSE_ERR_NOMEM);
         c->has_runtime = true;
-        MSE_TRY(get_str(rt, "libpal", true, &c->libpal, errbuf, errlen, "runtime"));
-        MSE_TRY(get_hex(rt, "libpal_sha256", c->libpal_sha256, 32, errbuf, errlen, "runtime"));
-        MSE_TRY(get_str(rt, "manifest_template", true, &c->manifest_template, errbuf, errlen,
-                        "runtime"));
-        MSE_TRY(get_hex(rt, "manifest_template_sha256", c->manifest_template_sha256, 32, errbuf,
-                        errlen, "runtime"));
-        MSE_TRY(get_str(rt, "code_dir", false, &c->code_dir, errbuf, errlen, "runtime"));
     }
     return MSE_OK;
 }
@@ -280,12 +279,9 @@ mse_err mse_context_serialize(const struct mse_context *c, char **out, size_t *l
                                   MSE_CODE_NONCE_BYTES));
     }
     if (c->has_runtime) {
-        MSE_CHECK_OUT(sub_table(doc, "runtime", &rt));
-        MSE_CHECK_OUT(put_str(rt, "libpal", c->libpal));
-        MSE_CHECK_OUT(put_hex(rt, "libpal_sha256", c->libpal_sha256, 32));
-        MSE_CHECK_OUT(put_str(rt, "manifest_template", c->manifest_template));
-        MSE_CHECK_OUT(put_hex(rt, "manifest_template_sha256", c->manifest_template_sha256, 32));
-        MSE_CHECK_OUT(put_str(rt, "code_dir", c->code_dir));
+        rt = mse_toml_clone(c->runtime);
+        MSE_ENSURE_OUT(rt != NULL, MSE_ERR_NOMEM);
+        MSE_CHECK_OUT(mse_toml_set(doc, "runtime", rt));
     }
     MSE_CHECK_OUT(mse_toml_write_ex(doc, mse_py_float_repr, out, len));
 out:
@@ -378,207 +374,141 @@ mse_err mse_context_path(const char *uuid, char *buf, size_t len)
 
 /* ---- fingerprint ---- */
 
-struct sbuf {
-    char *p;
-    size_t n, cap;
+struct known_list {
+    struct mse_known_file *v;
+    char **paths; /* owned copies of v[k].path */
+    size_t n;
 };
 
-static mse_err sb_put(struct sbuf *b, const char *s, size_t n)
+static void known_free(struct known_list *k)
 {
-    if (b->cap - b->n <= n) {
-        size_t ncap = b->cap ? b->cap : 1024;
-        while (ncap - b->n <= n) {
-            MSE_ENSURE(ncap < (64u << 20), MSE_ERR_LIMIT);
-            ncap *= 2;
-        }
-        char *np = realloc(b->p, ncap);
-        MSE_ENSURE(np != NULL, MSE_ERR_NOMEM);
-        b->p = np;
-        b->cap = ncap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
+    for (size_t i = 0; i < k->n; i++)
+        free(k->paths[i]);
+    free(k->paths);
+    free(k->v);
+}
+
+static mse_err known_add(struct known_list *k, const char *dir, const char *rel,
+                         const char *suffix, const uint8_t md[32])
+{
+    struct mse_known_file *nv = realloc(k->v, (k->n + 1) * sizeof *nv);
+    MSE_ENSURE(nv != NULL, MSE_ERR_NOMEM);
+    k->v = nv;
+    char **np = realloc(k->paths, (k->n + 1) * sizeof *np);
+    MSE_ENSURE(np != NULL, MSE_ERR_NOMEM);
+    k->paths = np;
+    char *path = NULL;
+    MSE_ENSURE(asprintf(&path, "%s%s%s%s", dir, rel ? "/" : "", rel ? rel : "", suffix) >= 0,
+               MSE_ERR_NOMEM);
+    k->paths[k->n] = path;
+    k->v[k->n].path = path;
+    mse_hex_encode(md, 32, k->v[k->n].sha256);
+    k->n++;
     return MSE_OK;
 }
 
-/* Insert a value inside a TOML basic string: escape quotes, backslashes and controls. */
-static mse_err sb_put_escaped(struct sbuf *b, const char *s)
+/* The hash of P.enc for one plain code file, as the owner's encryption made it. */
+static mse_err encrypted_sha256(const struct mse_context *c, const char *code_dir, const char *rel,
+                                uint8_t md[32], char *errbuf, size_t errlen)
 {
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        char esc[8];
-        if (ch == '"' || ch == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)ch;
-            MSE_TRY(sb_put(b, esc, 2));
-        } else if (ch < 0x20 || ch == 0x7f) {
-            snprintf(esc, sizeof esc, "\\u%04x", ch);
-            MSE_TRY(sb_put(b, esc, 6));
-        } else {
-            MSE_TRY(sb_put(b, (const char *)&ch, 1));
-        }
-    }
-    return MSE_OK;
-}
-
-struct var {
-    const char *name;
-    const char *value; /* NULL: the variable is unavailable in this context */
-    bool raw;          /* inserted as TOML, not escaped */
-};
-
-/* Replace each "{{ name }}" (spaces optional) by its value; unknown names are an error. */
-static mse_err render(const char *tpl, const struct var *vars, size_t nvars, struct sbuf *out,
-                      char *errbuf, size_t errlen)
-{
-    const char *p = tpl;
-    for (;;) {
-        const char *open = strstr(p, "{{");
-        if (!open)
-            return sb_put(out, p, strlen(p));
-        MSE_TRY(sb_put(out, p, (size_t)(open - p)));
-        const char *close = strstr(open + 2, "}}");
-        MSE_ENSURE(close, mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "template: unclosed {{"));
-        const char *a = open + 2, *z = close;
-        while (a < z && *a == ' ')
-            a++;
-        while (z > a && z[-1] == ' ')
-            z--;
-        size_t n = (size_t)(z - a);
-        const struct var *v = NULL;
-        for (size_t k = 0; k < nvars; k++)
-            if (strlen(vars[k].name) == n && memcmp(vars[k].name, a, n) == 0)
-                v = &vars[k];
-        MSE_ENSURE(v, mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "template: unknown variable %.*s",
-                          (int)n, a));
-        MSE_ENSURE(v->value, mse_say(errbuf, errlen, MSE_ERR_CONTEXT,
-                                 "template uses %s, which the context does not set", v->name));
-        MSE_TRY(v->raw ? sb_put(out, v->value, strlen(v->value)) : sb_put_escaped(out, v->value));
-        p = close + 2;
-    }
-}
-
-static mse_err check_file(const char *what, const char *path, const uint8_t want[32], size_t limit,
-                          uint8_t **data, size_t *len, char *errbuf, size_t errlen)
-{
-    uint8_t md[32];
-    char have_hex[65], want_hex[65];
-    mse_err err = mse_file_read(path, limit, data, len);
+    char full[PATH_MAX];
+    uint8_t *plain = NULL, *enc = NULL;
+    size_t plen = 0, elen = 0;
+    const uint8_t *nonce = mse_context_nonce(c, rel);
+    MSE_ENSURE(nonce, mse_say(errbuf, errlen, MSE_ERR_CONTEXT,
+                              "context has no nonce for code file %s (not the code this context "
+                              "was made for)",
+                              rel));
+    int fn = snprintf(full, sizeof full, "%s/%s", code_dir, rel);
+    MSE_ENSURE(fn > 0 && (size_t)fn < sizeof full, MSE_ERR_LIMIT);
+    mse_err err = mse_file_read(full, MSE_CODE_FILE_LIMIT, &plain, &plen);
     if (err != MSE_OK)
-        return mse_say(errbuf, errlen, err, "runtime %s %s: %s", what, path, mse_err_str(err));
-    MSE_ENSURE(EVP_Digest(*data, *len, md, NULL, EVP_sha256(), NULL) == 1, MSE_ERR_CRYPTO);
-    if (!mse_ct_eq(md, want, 32)) {
-        mse_hex_encode(md, 32, have_hex);
-        mse_hex_encode(want, 32, want_hex);
-        free(*data);
-        *data = NULL;
-        return mse_say(errbuf, errlen, MSE_ERR_CONTEXT,
-                   "runtime %s %s has sha256 %s, the context expects %s", what, path, have_hex,
-                   want_hex);
-    }
-    return MSE_OK;
+        return mse_say(errbuf, errlen, err, "%s: %s", full, mse_err_str(err));
+    err = mse_code_encrypt(c->code_secret_key, nonce, plain, plen, &enc, &elen);
+    mse_wipe(plain, plen);
+    free(plain);
+    if (err == MSE_OK && EVP_Digest(enc, elen, md, NULL, EVP_sha256(), NULL) != 1)
+        err = MSE_ERR_CRYPTO;
+    free(enc);
+    return err;
 }
 
-/* One pre-hashed trusted file line per encrypted code file, in Gramine's directory order. */
-static mse_err code_entries(const struct mse_context *c, const char *code_dir, const char *mount,
-                            struct sbuf *out, char *errbuf, size_t errlen)
+/* The files only the deployment knows: the encrypted code, and the owner's chain in owner mode. */
+static mse_err deployment_files(const struct mse_context *c, const char *code_dir,
+                                struct known_list *k, char *errbuf, size_t errlen)
 {
     mse_err err = MSE_OK;
     char **paths = NULL;
     size_t n = 0;
-    MSE_TRY(mse_code_list(code_dir, &paths, &n, errbuf, errlen));
-    MSE_TRY(sb_put(out, "", 0));
-    /* Gramine sorts a directory's entries by name, so "a.txt.enc" order follows "a.txt". */
-    for (size_t k = 0; k < n; k++) {
-        char full[PATH_MAX], hex[65], line[PATH_MAX + 160];
-        uint8_t *plain = NULL, *enc = NULL, md[32];
-        size_t plen = 0, elen = 0;
-        const uint8_t *nonce = mse_context_nonce(c, paths[k]);
-        MSE_ENSURE_OUT(nonce, mse_say(errbuf, errlen, MSE_ERR_CONTEXT,
-                                  "context has no nonce for code file %s", paths[k]));
-        int fn = snprintf(full, sizeof full, "%s/%s", code_dir, paths[k]);
-        MSE_ENSURE_OUT(fn > 0 && (size_t)fn < sizeof full, MSE_ERR_LIMIT);
-        MSE_CHECK_OUT(mse_file_read(full, MSE_CODE_FILE_LIMIT, &plain, &plen));
-        err = mse_code_encrypt(c->code_secret_key, nonce, plain, plen, &enc, &elen);
-        mse_wipe(plain, plen);
-        free(plain);
-        if (err == MSE_OK && EVP_Digest(enc, elen, md, NULL, EVP_sha256(), NULL) != 1)
-            err = MSE_ERR_CRYPTO;
-        free(enc);
-        MSE_CHECK_OUT(err);
-        mse_hex_encode(md, 32, hex);
-        MSE_CHECK_OUT(sb_put(out, "  { uri = \"file:", 16));
-        MSE_CHECK_OUT(sb_put_escaped(out, mount));
-        MSE_CHECK_OUT(sb_put(out, "/", 1));
-        MSE_CHECK_OUT(sb_put_escaped(out, paths[k]));
-        int ln = snprintf(line, sizeof line, ".enc\", sha256 = \"%s\" },\n", hex);
-        MSE_CHECK_OUT(sb_put(out, line, (size_t)ln));
+    uint8_t md[32];
+    const char *mount = mse_runtime_value(c->runtime, "code_dir");
+    const char *mode = mse_runtime_value(c->runtime, "mode");
+    MSE_ENSURE(mount, mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "context: [runtime] has no code_dir"));
+    if (mode && strcmp(mode, "owner") == 0) {
+        const char *chain = mse_runtime_value(c->runtime, "owner_cert");
+        MSE_ENSURE(chain && c->ssl_app_certificate,
+                   mse_say(errbuf, errlen, MSE_ERR_CONTEXT,
+                           "owner mode needs [config] ssl_app_certificate and [runtime] owner_cert"));
+        MSE_ENSURE(EVP_Digest(c->ssl_app_certificate, strlen(c->ssl_app_certificate), md, NULL,
+                              EVP_sha256(), NULL) == 1,
+                   MSE_ERR_CRYPTO);
+        MSE_TRY(known_add(k, chain, NULL, "", md));
     }
+    MSE_TRY(mse_code_list(code_dir, &paths, &n, errbuf, errlen));
+    for (size_t i = 0; i < n; i++) {
+        MSE_CHECK_OUT(encrypted_sha256(c, code_dir, paths[i], md, errbuf, errlen));
+        MSE_CHECK_OUT(known_add(k, mount, paths[i], ".enc", md));
+    }
+    /* Every file the owner encrypted must be there: a missing one is another app. */
+    MSE_ENSURE_OUT(n == c->nnonces,
+                   mse_say(errbuf, errlen, MSE_ERR_CONTEXT,
+                           "%s holds %zu code file(s), the context was made for %zu", code_dir, n,
+                           c->nnonces));
 out:
     mse_code_list_free(paths, n);
     return err;
 }
 
-mse_err mse_fingerprint_context(const struct mse_context *c, const char *code_dir,
-                                uint8_t mrenclave[32], char **manifest_sgx,
-                                size_t *manifest_sgx_len, char *errbuf, size_t errlen)
+/* What a context without a usable [runtime] lacks, in one line. */
+static mse_err no_runtime(const struct mse_context *c, char *errbuf, size_t errlen)
 {
-    mse_err err = MSE_OK;
-    uint8_t *libpal = NULL, *tpl = NULL;
-    size_t libpal_len = 0, tpl_len = 0, expanded_len = 0;
-    struct sbuf entries = {0}, rendered = {0};
-    char *expanded = NULL, size_str[32] = "";
-    MSE_ENSURE(c->has_runtime,
-               mse_say(errbuf, errlen, MSE_ERR_CONTEXT,
-                   "context has no [runtime] section (libpal, manifest_template and their "
-                   "sha256): see docs/formats/context.md"));
+    if (c->runtime_by_path)
+        return mse_say(errbuf, errlen, MSE_ERR_CONTEXT,
+                       "context [runtime] names its template and libpal by paths on the owner's "
+                       "machine (made by an older mse): it lacks the template text, the runtime "
+                       "lock and the deployment values; the owner must make a new context with "
+                       "mse context new");
+    if (c->docker)
+        return mse_say(errbuf, errlen, MSE_ERR_CONTEXT,
+                       "context has no [runtime] section: it was made by mse-cli for the Docker "
+                       "image %s, which mse cannot measure without Docker; it lacks the manifest "
+                       "template, the runtime lock and libpal's sha256 (see "
+                       "docs/formats/context.md)",
+                       c->docker);
+    return mse_say(errbuf, errlen, MSE_ERR_CONTEXT,
+                   "context has no [runtime] section (manifest template, runtime lock, libpal "
+                   "sha256): see docs/formats/context.md");
+}
+
+mse_err mse_fingerprint_context(const struct mse_context *c, const char *code_dir,
+                                const char *runtime_dir, uint8_t mrenclave[32],
+                                char **manifest_sgx, size_t *manifest_sgx_len, char *errbuf,
+                                size_t errlen)
+{
+    struct known_list k = {0};
+    struct mse_runtime_path path = {0};
+    if (!c->has_runtime)
+        return no_runtime(c, errbuf, errlen);
     MSE_ENSURE(c->has_key,
                mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "context has no [config] code_secret_key"));
-    MSE_CHECK_OUT(check_file("libpal", c->libpal, c->libpal_sha256, LIBPAL_LIMIT, &libpal,
-                             &libpal_len, errbuf, errlen));
-    MSE_CHECK_OUT(check_file("manifest template", c->manifest_template,
-                             c->manifest_template_sha256, TEMPLATE_LIMIT, &tpl, &tpl_len, errbuf,
-                             errlen));
-    MSE_ENSURE_OUT(strlen((const char *)tpl) == tpl_len,
-                   mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "manifest template holds a NUL byte"));
-    const char *mount = c->code_dir ? c->code_dir : DEFAULT_CODE_DIR;
-    MSE_CHECK_OUT(code_entries(c, code_dir, mount, &entries, errbuf, errlen));
-    if (c->enclave_size)
-        snprintf(size_str, sizeof size_str, "%lldG", (long long)c->enclave_size);
-    const struct var vars[] = {
-        {"app_name", c->name, false},
-        {"project", c->project, false},
-        {"python_application", c->python_application, false},
-        {"docker", c->docker, false},
-        {"instance_id", c->instance_id, false},
-        {"domain_name", c->config_domain_name, false},
-        {"enclave_size", size_str[0] ? size_str : NULL, false},
-        {"expires_at", c->expires_at, false},
-        {"ssl_certificate_origin", c->ssl_certificate_origin, false},
-        {"code_dir", mount, false},
-        {"code_trusted_files", entries.p ? entries.p : "", true},
-    };
-    MSE_CHECK_OUT(render((const char *)tpl, vars, sizeof vars / sizeof vars[0], &rendered, errbuf,
-                         errlen));
-    MSE_CHECK_OUT(mse_manifest_expand((const uint8_t *)rendered.p, rendered.n, NULL, &expanded,
-                                      &expanded_len, errbuf, errlen));
-    err = mse_measure_manifest_sgx((const uint8_t *)expanded, expanded_len, libpal, libpal_len,
-                                   mrenclave, NULL);
-    if (err != MSE_OK)
-        MSE_GOTO_OUT(mse_say(errbuf, errlen, err, "cannot measure the rendered manifest: %s",
-                         mse_err_str(err)));
-    if (manifest_sgx) {
-        *manifest_sgx = expanded;
-        *manifest_sgx_len = expanded_len;
-        expanded = NULL;
-    }
-out:
-    free(libpal);
-    free(tpl);
-    free(entries.p);
-    free(rendered.p);
-    free(expanded);
+    mse_err err = deployment_files(c, code_dir, &k, errbuf, errlen);
+    if (err == MSE_OK)
+        err = mse_runtime_path_init(&path, runtime_dir);
+    if (err == MSE_OK)
+        err = mse_runtime_fingerprint(c->runtime, &path, k.v, k.n, mrenclave, manifest_sgx,
+                                      manifest_sgx_len, errbuf, errlen);
+    mse_runtime_path_free(&path);
+    known_free(&k);
     return err;
 }
 
@@ -587,7 +517,8 @@ mse_err mse_fingerprint_from_context(const char *context_path, const char *code_
 {
     struct mse_context c;
     MSE_TRY(mse_context_load(context_path, &c, errbuf, errlen));
-    mse_err err = mse_fingerprint_context(&c, code_dir, mrenclave, NULL, NULL, errbuf, errlen);
+    mse_err err = mse_fingerprint_context(&c, code_dir, NULL, mrenclave, NULL, NULL, errbuf,
+                                          errlen);
     mse_context_free(&c);
     return err;
 }

@@ -1,6 +1,6 @@
 /*
  * mse contexts: the mse-cli v2.0 context file (TOML) plus a [runtime]
- * section naming the enclave runtime, stored as
+ * section holding the enclave runtime (template, lock, values), stored as
  * $MSE_CONF_PATH/context/<uuid>/context.mse (default ~/.config/mse/),
  * mode 0600 (it holds code_secret_key), written atomically.
  * Format: docs/formats/context.md.
@@ -47,13 +47,10 @@ struct mse_context {
     char *ssl_certificate_origin;        /* "owner", "operator", "self" */
     struct mse_context_nonce *nonces;    /* [instance.nonces], file order */
     size_t nnonces;
-    /* [runtime] (mse) */
-    bool has_runtime;
-    char *libpal;                        /* path of Gramine's SGX libpal.so */
-    uint8_t libpal_sha256[32];
-    char *manifest_template;             /* path of the manifest template */
-    uint8_t manifest_template_sha256[32];
-    char *code_dir;                      /* in-enclave path of the encrypted code; default "/opt/input/code" */
+    /* [runtime] (mse): the whole runtime (src/measure/runtime.h) */
+    bool has_runtime;                    /* a [runtime] mse can compute a fingerprint from */
+    bool runtime_by_path;                /* an older [runtime] naming files on the owner's machine */
+    struct mse_toml *runtime;            /* the [runtime] table when has_runtime (owned) */
     /* The file as parsed: keys mse does not know survive a rewrite. */
     struct mse_toml *doc;
 };
@@ -86,11 +83,11 @@ bool mse_context_uuid_ok(const char *s);
 
 /*
  * The code fingerprint (MRENCLAVE) from a context and the plain code:
- * check the [runtime] files against their SHA-256, encrypt the code with the
- * context's key and nonces, render the manifest template (docs/formats/
- * context.md lists its variables) with the code's .enc files as pre-hashed
- * trusted files, expand it as gramine-sgx-sign does, and measure it.
- * A one-line reason is left in errbuf on error.
+ * encrypt the code with the context's key and nonces, and measure the
+ * context's runtime (src/measure/runtime.h) with the encrypted files' hashes;
+ * libpal is found by its SHA-256 in the runtime path (runtime_dir first, may
+ * be NULL). A one-line reason is left in errbuf on error; a context without a
+ * usable [runtime] says what it lacks.
  */
 MSE_MUST_USE mse_err mse_fingerprint_from_context(const char *context_path, const char *code_dir,
                                                   uint8_t mrenclave[32], char *errbuf,
@@ -101,8 +98,8 @@ MSE_MUST_USE mse_err mse_fingerprint_from_context(const char *context_path, cons
  * receives the expanded manifest (malloc'd, *manifest_sgx_len bytes).
  */
 MSE_MUST_USE mse_err mse_fingerprint_context(const struct mse_context *ctx, const char *code_dir,
-                                             uint8_t mrenclave[32], char **manifest_sgx,
-                                             size_t *manifest_sgx_len, char *errbuf,
-                                             size_t errlen);
+                                             const char *runtime_dir, uint8_t mrenclave[32],
+                                             char **manifest_sgx, size_t *manifest_sgx_len,
+                                             char *errbuf, size_t errlen);
 
 #endif

@@ -15,6 +15,10 @@
  *  - with a chroot, URIs must be absolute; symlinks are resolved inside the
  *    chroot (resolve_symlinks) and directory entries get URIs relative to it;
  *  - loader.entrypoint is hashed from the host path, never in the chroot.
+ * With known hashes (mse_expand_opts.known), a known file is never read; with
+ * known_only, directories are listed from the known files instead of the
+ * disk, which gives the same entries Gramine finds on the operator's machine
+ * when that machine holds exactly those files.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -50,6 +54,9 @@ struct tf {
 
 struct ctx {
     const char *root; /* normalised chroot or NULL */
+    const struct mse_known_file *known;
+    size_t nknown;
+    bool known_only;
     struct tf *v;
     size_t n, cap;
     char *errbuf;
@@ -315,6 +322,62 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static const char *known_sha(const struct ctx *c, const char *path)
+{
+    for (size_t k = 0; k < c->nknown; k++)
+        if (strcmp(c->known[k].path, path) == 0)
+            return c->known[k].sha256;
+    return NULL;
+}
+
+/* Byte order with '/' below every other byte: the order of a depth-first walk
+ * that sorts the names of each directory (a directory's files come where its
+ * name sorts, before "name-x" and "name.x"). */
+static int cmp_walk(const void *a, const void *b)
+{
+    const unsigned char *x = (const unsigned char *)(*(const struct mse_known_file *const *)a)->path;
+    const unsigned char *y = (const unsigned char *)(*(const struct mse_known_file *const *)b)->path;
+    for (; *x && *x == *y; x++, y++)
+        ;
+    int rx = *x == '/' ? 1 : *x == 0 ? 0 : *x + 1;
+    int ry = *y == '/' ? 1 : *y == 0 ? 0 : *y + 1;
+    return rx - ry;
+}
+
+/* expand_directory() over the known files: those whose path lies under dir. */
+static mse_err expand_known_dir(struct ctx *c, const char *dir)
+{
+    mse_err err = MSE_OK;
+    size_t dl = strlen(dir), n = 0;
+    const struct mse_known_file **v = calloc(c->nknown ? c->nknown : 1, sizeof *v);
+    MSE_ENSURE(v != NULL, MSE_ERR_NOMEM);
+    for (size_t k = 0; k < c->nknown; k++) {
+        const char *p = c->known[k].path;
+        bool under = strcmp(dir, "/") == 0 ? p[0] == '/' && p[1] != '\0'
+                                           : strncmp(p, dir, dl) == 0 && p[dl] == '/';
+        if (under)
+            v[n++] = &c->known[k];
+    }
+    if (n)
+        qsort(v, n, sizeof *v, cmp_walk);
+    for (size_t k = 0; k < n; k++) {
+        char *uri = NULL, *rp = xstrdup(v[k]->path);
+        struct mse_toml *sha = mse_toml_new_string(v[k]->sha256, 64);
+        if (asprintf(&uri, "file:%s", v[k]->path) < 0)
+            uri = NULL;
+        if (!uri || !rp || !sha) {
+            free(uri);
+            free(rp);
+            mse_toml_free(sha);
+            MSE_GOTO_OUT(MSE_ERR_NOMEM);
+        }
+        MSE_CHECK_OUT(add_tf(c, uri, sha, rp));
+    }
+out:
+    free(v);
+    return err;
+}
+
 static mse_err expand(struct ctx *c, char *uri, struct mse_toml *sha, char *realpath, int depth);
 
 /* One directory entry: TrustedFile.from_realpath(), then expand_directory() on it. */
@@ -365,6 +428,15 @@ static mse_err expand(struct ctx *c, char *uri, struct mse_toml *sha, char *real
     char **names = NULL;
     size_t nn = 0, capn = 0;
     size_t ul = strlen(uri);
+    if (c->known_only) {
+        if (ul == 0 || uri[ul - 1] != '/')
+            return add_tf(c, uri, sha, realpath);
+        if (sha)
+            MSE_GOTO_OUT(fail(c, MSE_ERR_MANIFEST, "Directory URI ('%s') has sha256 specified",
+                              uri));
+        err = expand_known_dir(c, realpath);
+        goto out;
+    }
     if (ul == 0 || uri[ul - 1] != '/') {
         if (is_dir(realpath))
             MSE_GOTO_OUT(fail(c, MSE_ERR_MANIFEST, "Directory URI ('%s') does not end with \"/\"",
@@ -451,6 +523,15 @@ out:
 static mse_err hash_into(struct ctx *c, const char *path, struct mse_toml **out)
 {
     char hex[65];
+    const char *known = known_sha(c, path);
+    if (known) {
+        *out = mse_toml_new_string(known, 64);
+        MSE_ENSURE(*out != NULL, MSE_ERR_NOMEM);
+        return MSE_OK;
+    }
+    if (c->known_only)
+        return fail(c, MSE_ERR_RUNTIME,
+                    "trusted file '%s' is neither a runtime file of the lock nor app code", path);
     mse_err err = mse_file_sha256_hex(path, hex);
     if (err == MSE_ERR_FILE_NOT_FOUND)
         return fail(c, err, "Missing trusted file: '%s'", path);
@@ -513,6 +594,13 @@ mse_err mse_manifest_expand(const uint8_t *manifest, size_t len, const struct ms
     err = mse_toml_parse(manifest, len, &root, &line);
     if (err != MSE_OK)
         MSE_GOTO_OUT(fail(&c, err, "manifest is not valid TOML (line %zu)", line));
+    if (opts) {
+        c.known = opts->known;
+        c.nknown = opts->nknown;
+        c.known_only = opts->known_only;
+    }
+    MSE_ENSURE_OUT(!(c.known_only && opts->root),
+                   fail(&c, MSE_ERR_ARG, "a chroot and known files only do not go together"));
     if (opts && opts->root) {
         rootnorm = pp_norm(opts->root);
         MSE_ENSURE_OUT(rootnorm != NULL, MSE_ERR_NOMEM);

@@ -35,7 +35,10 @@ static void usage(FILE *f)
             "  --provider P             quote provider: gramine (default) or sim\n"
             "  --attestation-root DIR   Gramine attestation files (default /dev/attestation)\n"
             "  --sim-pki DIR            simulator PKI (mse-sim pki init), with --provider sim\n"
-            "  --sim-mrenclave HEX      simulated MRENCLAVE (64 hex digits)\n"
+            "  --sim-mrenclave HEX      override the MRENCLAVE the simulator measures (for\n"
+            "                           negative tests only; 64 hex digits)\n"
+            "  --runtime DIR            with --provider sim: the runtime to measure (default:\n"
+            "                           the runtime path, docs/formats/runtime.md)\n"
             "  --sim-mrsigner HEX       simulated MRSIGNER (default: the PKI's signer)\n"
             "  --sim-debug              simulate a debug enclave\n"
             "  --host ADDR              listen address (default 127.0.0.1)\n"
@@ -66,6 +69,7 @@ struct opts {
     const char *attestation_root;
     const char *sim_pki;
     const char *sim_mrenclave;
+    const char *runtime_dir;
     const char *sim_mrsigner;
     int sim_debug;
     const char *subject;
@@ -161,6 +165,33 @@ MSE_MUST_USE static mse_err check_opts(struct opts *o, const char **why)
     return MSE_OK;
 }
 
+#ifdef MSE_HAVE_SIM
+/* The simulator measures the runtime it runs, as Gramine would (src/attester/sim_measure.c). */
+MSE_MUST_USE static mse_err sim_measure(const struct opts *o, uint8_t mrenclave[32],
+                                        const char **why)
+{
+    static char reason[600];
+    char port[8] = "", hex[65];
+    const struct srv_config *c = &o->srv;
+    if (!c->hello)
+        snprintf(port, sizeof port, "%u", (unsigned)c->app_port);
+    const struct mse_sim_measure_in in = {
+        .deployment = {.mode = o->mode, .san = o->san, .subject = o->subject,
+                       .uuid = c->uuid ? c->uuid : "", .app_cmd = c->hello ? "" : c->app_cmd,
+                       .app_port = port},
+        .code_dir = c->code_dir,
+        .owner_chain = c->mode == SRV_MODE_OWNER ? c->ssl_cert : NULL,
+        .runtime_dir = o->runtime_dir};
+    mse_err err = mse_sim_measure(&in, mrenclave, reason, sizeof reason);
+    *why = reason;
+    if (err == MSE_OK) {
+        mse_hex_encode(mrenclave, 32, hex);
+        fprintf(stderr, "mse-enclave: simulated enclave MRENCLAVE %s\n", hex);
+    }
+    return err;
+}
+#endif
+
 MSE_MUST_USE static mse_err make_provider(const struct opts *o, struct mse_quote_provider *qp,
                                           const char **why)
 {
@@ -171,9 +202,14 @@ MSE_MUST_USE static mse_err make_provider(const struct opts *o, struct mse_quote
 #ifdef MSE_HAVE_SIM
     struct mse_sim_enclave e;
     memset(&e, 0, sizeof e);
-    *why = "--provider sim needs --sim-pki and --sim-mrenclave (64 hex digits)";
-    MSE_ENSURE(o->sim_pki != NULL && o->sim_mrenclave != NULL, MSE_ERR_ARG_MISSING);
-    MSE_TRY(mse_hex_decode(o->sim_mrenclave, strlen(o->sim_mrenclave), e.mrenclave, 32));
+    *why = "--provider sim needs --sim-pki";
+    MSE_ENSURE(o->sim_pki != NULL, MSE_ERR_ARG_MISSING);
+    if (o->sim_mrenclave != NULL) {
+        *why = "--sim-mrenclave must be 64 hex digits";
+        MSE_TRY(mse_hex_decode(o->sim_mrenclave, strlen(o->sim_mrenclave), e.mrenclave, 32));
+    } else {
+        MSE_TRY(sim_measure(o, e.mrenclave, why));
+    }
     if (o->sim_mrsigner != NULL) {
         *why = "--sim-mrsigner must be 64 hex digits";
         MSE_TRY(mse_hex_decode(o->sim_mrsigner, strlen(o->sim_mrsigner), e.mrsigner, 32));
@@ -205,7 +241,7 @@ int main(int argc, char **argv)
 
     enum {
         O_MODE = 256, O_PROVIDER, O_ATT_ROOT, O_SIM_PKI, O_SIM_MRENCLAVE, O_SIM_MRSIGNER,
-        O_SIM_DEBUG, O_HOST, O_PORT, O_PORT_FILE, O_SUBJECT, O_SAN, O_EXPIRATION, O_UUID,
+        O_SIM_DEBUG, O_RUNTIME, O_HOST, O_PORT, O_PORT_FILE, O_SUBJECT, O_SAN, O_EXPIRATION, O_UUID,
         O_CODE_DIR, O_APP_DIR, O_APP_CMD, O_APP_PORT, O_APP_SOCKET, O_HELLO, O_SSL_CERT,
         O_SSL_KEY, O_TIMEOUT, O_DEADLINE, O_UP_TIMEOUT, O_MAX_BODY, O_MAX_SECONDS, O_HELP, O_VERSION,
     };
@@ -217,6 +253,7 @@ int main(int argc, char **argv)
         {"sim-mrenclave", required_argument, NULL, O_SIM_MRENCLAVE},
         {"sim-mrsigner", required_argument, NULL, O_SIM_MRSIGNER},
         {"sim-debug", no_argument, NULL, O_SIM_DEBUG},
+        {"runtime", required_argument, NULL, O_RUNTIME},
         {"host", required_argument, NULL, O_HOST},
         {"port", required_argument, NULL, O_PORT},
         {"port-file", required_argument, NULL, O_PORT_FILE},
@@ -253,6 +290,7 @@ int main(int argc, char **argv)
         case O_SIM_MRENCLAVE: o.sim_mrenclave = optarg; break;
         case O_SIM_MRSIGNER: o.sim_mrsigner = optarg; break;
         case O_SIM_DEBUG: o.sim_debug = 1; break;
+        case O_RUNTIME: o.runtime_dir = optarg; break;
         case O_HOST: o.srv.host = optarg; break;
         case O_PORT:
             if (parse_long(optarg, 0, 65535, &v) != MSE_OK)

@@ -1,56 +1,56 @@
 #!/usr/bin/env bash
-# docs/gramine/mse-enclave.manifest.template renders (a stand-in for
-# gramine-manifest: variables substituted, the owner-mode blocks kept or
-# dropped) into a manifest that mse's gramine-sgx-sign expansion accepts and
-# measures, in zero-trust and owner modes; the modes measure differently
-# (the command line is part of MRENCLAVE).
+# The shipped runtime template (runtime/mse-enclave.manifest.template, the one
+# gramine-manifest renders for real SGX) rendered from a context by mse's
+# reader of the same template language, expanded as gramine-sgx-sign does and
+# measured: in zero-trust and owner modes, with the built-in hello app and
+# with an app command. The command line, the encrypted code and the owner's
+# chain are measured; the runtime's files are each pinned by the lock, and no
+# host library directory is trusted as a whole.
 source "$(dirname "$0")/libenclave.sh"
 : "${MSE_SRC_DIR:?MSE_SRC_DIR must be set (CTest sets it)}"
-: "${MSE_TEST_DATA:?MSE_TEST_DATA must be set (CTest sets it)}"
-TEMPLATE="$MSE_SRC_DIR/docs/gramine/mse-enclave.manifest.template"
-LIBPAL="$MSE_TEST_DATA/mrenclave/v01-minimal/libpal.so"
+TEMPLATE="$MSE_SRC_DIR/runtime/mse-enclave.manifest.template"
 
-R="$WORK/root"
-mkdir -p "$R/gramine/runtime" "$R/lib" "$R/usrlib" "$R/code/static" "$R/owner"
-echo libos >"$R/gramine/libsysdb.so"
-echo loader >"$R/gramine/runtime/ld-linux-x86-64.so.2"
-echo libc >"$R/lib/libc.so.6"
-echo libevent >"$R/usrlib/libevent-2.1.so.7"
-cp "$ENCLAVE" "$R/mse-enclave"
-echo enc >"$R/code/app.py.enc"
-echo enc >"$R/code/static/style.css.enc"
-echo chain >"$R/owner/chain.pem"
-
-render() { # render MODE OUT
-    local mode="$1" out="$2" keep
-    if [ "$mode" = owner ]; then keep=(-e '/{% if mode == "owner" %}/d' -e '/{% endif %}/d')
-    else keep=(-e '/{% if mode == "owner" %}/,/{% endif %}/d'); fi
-    sed "${keep[@]}" \
-        -e "s|/usr{{ arch_libdir }}|$R/usrlib|g" \
-        -e "s|{{ arch_libdir }}|$R/lib|g" \
-        -e "s|{{ gramine.libos }}|$R/gramine/libsysdb.so|g" \
-        -e "s|{{ gramine.runtimedir() }}|$R/gramine/runtime|g" \
-        -e "s|{{ log_level }}|error|g; s|{{ mode }}|$mode|g; s|{{ port }}|443|g" \
-        -e "s|{{ mse_enclave }}|$R/mse-enclave|g; s|{{ san }}|app.example.com|g" \
-        -e "s|{{ subject }}|CN=app.example.com|g; s|{{ uuid }}|6ebc0242-3d2f-4e81-b135-7b2cf911df14|g" \
-        -e "s|{{ code_dir }}|$R/code|g; s|{{ app_cmd }}|exec ./app|g; s|{{ app_port }}|8000|g" \
-        -e "s|{{ owner_cert }}|$R/owner/chain.pem|g" "$TEMPLATE" >"$out"
-    if grep -n '{{\|{%' "$out"; then fail "$mode: unrendered template syntax"; fi
-}
+mkdir -p "$WORK/code/static"
+echo "print('hi')" >"$WORK/code/app.py"
+echo "b{}" >"$WORK/code/static/style.css"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=app.example.com \
+    -keyout "$WORK/owner.key" -out "$WORK/owner.pem" -days 2 2>/dev/null
 
 declare -A MR
-for mode in zero-trust owner; do
-    render "$mode" "$WORK/$mode.manifest"
-    "$MSE" fingerprint --manifest "$WORK/$mode.manifest" --libpal "$LIBPAL" --json \
-        --write-manifest-sgx "$WORK/$mode.manifest.sgx" >"$WORK/$mode.json" 2>"$WORK/$mode.err" ||
-        fail "$mode: mse fingerprint refused the manifest: $(cat "$WORK/$mode.err")"
-    MR[$mode]=$(grep -o '"mrenclave": *"[0-9a-f]\{64\}"' "$WORK/$mode.json" | grep -o '[0-9a-f]\{64\}')
-    [ ${#MR[$mode]} = 64 ] || fail "$mode: no MRENCLAVE in $(cat "$WORK/$mode.json")"
-    grep -q 'remote_attestation = "dcap"' "$WORK/$mode.manifest.sgx" || fail "$mode: no DCAP attestation"
-    grep -q '"--mode"' "$WORK/$mode.manifest.sgx" || fail "$mode: command line not in the measured manifest"
-    grep -q "app.py.enc" "$WORK/$mode.manifest.sgx" || fail "$mode: encrypted code not a trusted file"
-    ok "$mode: template renders, expands and measures (MRENCLAVE ${MR[$mode]})"
-done
-[ "${MR[zero-trust]}" != "${MR[owner]}" ] || fail "the mode does not change MRENCLAVE"
-grep -q "owner/chain.pem" "$WORK/owner.manifest.sgx" || fail "owner chain not a trusted file"
-ok "the mode and the owner chain are measured"
+measure() { # measure NAME CONTEXT-NEW-ARGS...
+    local name="$1"
+    shift
+    (cd "$WORK" && "$MSE" context new --code code --name "$name" --san app.example.com \
+        --out "$WORK/$name.mse" --out-code "$WORK/$name.enc" "$@" >/dev/null 2>&1) ||
+        fail "$name: mse context new"
+    "$MSE" fingerprint --context "$WORK/$name.mse" --code "$WORK/code" --json \
+        --write-manifest-sgx "$WORK/$name.manifest.sgx" >"$WORK/$name.json" 2>"$WORK/$name.err" ||
+        fail "$name: the shipped template did not render, expand or measure: $(cat "$WORK/$name.err")"
+    MR[$name]=$(grep -o '"mrenclave": *"[0-9a-f]\{64\}"' "$WORK/$name.json" | grep -o '[0-9a-f]\{64\}')
+    [ ${#MR[$name]} = 64 ] || fail "$name: no MRENCLAVE in $(cat "$WORK/$name.json")"
+    local m="$WORK/$name.manifest.sgx"
+    grep -q 'remote_attestation = "dcap"' "$m" || fail "$name: no DCAP attestation"
+    grep -q '"--mode",' "$m" || fail "$name: command line not in the measured manifest"
+    grep -q 'uri = "file:/var/lib/mse/code/app.py.enc"' "$m" || fail "$name: encrypted code not trusted"
+    grep -q 'uri = "file:/var/lib/mse/code/static/style.css.enc"' "$m" || fail "$name: code tree not trusted"
+    grep -q 'uri = "file:/lib/x86_64-linux-gnu/libssl.so.3"' "$m" || fail "$name: runtime file missing"
+    ! grep -q 'uri = "file:[^"]*/"' "$m" || fail "$name: a directory left unexpanded"
+    ok "$name: shipped template renders, expands and measures (MRENCLAVE ${MR[$name]})"
+}
+measure zt
+measure owner --owner-cert "$WORK/owner.pem"
+measure app --app-cmd "exec ./app.py" --app-port 8000
+grep -q '"--hello",' "$WORK/zt.manifest.sgx" || fail "zt: the hello app not in the command line"
+grep -q '"--app-cmd", "exec ./app.py", "--app-port", "8000",' "$WORK/app.manifest.sgx" ||
+    grep -q '"exec ./app.py"' "$WORK/app.manifest.sgx" || fail "app: the app command is not measured"
+grep -q 'uri = "file:/var/lib/mse/owner/chain.pem"' "$WORK/owner.manifest.sgx" ||
+    fail "owner: the owner's chain is not a trusted file"
+[ "${MR[zt]}" != "${MR[owner]}" ] && [ "${MR[zt]}" != "${MR[app]}" ] ||
+    fail "the mode or the app command does not change MRENCLAVE"
+ok "the mode, the app command and the owner's chain are measured"
+
+# No whole-directory trust of host libraries in the shipped template.
+if grep -n '"file:{{ *arch_libdir *}}/"\|"file:/usr{{ *arch_libdir *}}/"\|"file:{{ *gramine.runtimedir() *}}/"' "$TEMPLATE"; then
+    fail "the template trusts a host library directory as a whole"
+fi
+ok "the template lists the runtime's files one by one"

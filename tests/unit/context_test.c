@@ -22,6 +22,7 @@
 #include "codecrypt/codecrypt.h"
 #include "context/context.h"
 #include "measure/manifest_expand.h"
+#include "measure/runtime.h"
 #include "util/util.h"
 
 static void load_real(struct mse_context *c)
@@ -73,7 +74,8 @@ static void test_refuses_bad_contexts(void **state)
         "version = \"2.0\"\n[config]\nname = \"a\"\n[instance]\nid = \"../../etc\"\n",
         ("version = \"2.0\"\n[config]\nname = \"a\"\n[instance]\n"
          "id = \"d17a9cbd-e2ff-4f77-ba03-e9d8ea58ca2e\"\n[instance.nonces]\n\"a\" = \"00\"\n"),
-        "version = \"2.0\"\n[config]\nname = \"a\"\n[runtime]\nlibpal = \"x\"\n",
+        "version = \"2.0\"\n[config]\nname = \"a\"\n[runtime]\ntemplate = \"x\"\n",
+        "version = \"2.0\"\n[config]\nname = \"a\"\n[runtime]\ntemplate = 1\n",
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         struct mse_context c;
@@ -198,24 +200,23 @@ static void write_file(const char *path, const void *data, size_t len)
     assert_int_equal(mse_file_write_atomic(path, data, len, 0644), MSE_OK);
 }
 
+/* The runtime's template: Gramine's language, the code as a directory of trusted files. */
 static const char TEMPLATE[] =
     "libos.entrypoint = \"/usr/bin/python3\"\n"
-    "loader.entrypoint.uri = \"file:/usr/lib/x86_64-linux-gnu/gramine/libsysdb.so\"\n"
-    "loader.entrypoint.sha256 = \"f18ed2f5ad0dc85fd0e3a9afa314a58239334c60c6bb5e7315ce5f2abf213464\"\n"
-    "loader.env.APP = \"{{ python_application }}\"\n"
-    "loader.env.DOMAIN = \"{{domain_name}}\"\n"
+    "loader.entrypoint.uri = \"file:{{ gramine.libos }}\"\n"
+    "loader.env.DOMAIN = \"{{ san }}\"\n"
+    "{% if mode == \"owner\" %}loader.env.OWNER = \"yes\"\n{% endif %}"
     "sgx.enclave_size = \"{{ enclave_size }}\"\n"
     "sgx.max_threads = 2\n"
     "sgx.trusted_files = [\n"
-    "{{ code_trusted_files }}\n"
+    "  \"file:{{ code_dir }}/\",\n"
     "]\n";
 
-/* The same manifest with the encrypted code as a Gramine directory URI. */
+/* What gramine-manifest makes of it, and what gramine-sgx-sign expands inside a root. */
 static const char DIRECT[] =
     "libos.entrypoint = \"/usr/bin/python3\"\n"
     "loader.entrypoint.uri = \"file:/usr/lib/x86_64-linux-gnu/gramine/libsysdb.so\"\n"
     "loader.entrypoint.sha256 = \"f18ed2f5ad0dc85fd0e3a9afa314a58239334c60c6bb5e7315ce5f2abf213464\"\n"
-    "loader.env.APP = \"app:app\"\n"
     "loader.env.DOMAIN = \"demo.dev.cosmilink.com\"\n"
     "sgx.enclave_size = \"1G\"\n"
     "sgx.max_threads = 2\n"
@@ -223,33 +224,67 @@ static const char DIRECT[] =
     "\"file:/opt/input/code/\"\n"
     "]\n";
 
+/* A runtime table as mse context new records it (src/measure/runtime.h). */
+static struct mse_toml *make_runtime(const uint8_t *pal, size_t pal_len)
+{
+    uint8_t md[32];
+    char hex[65], *text = NULL, tpl[sizeof TEMPLATE * 2], *t = tpl;
+    struct mse_toml *rt = NULL;
+    size_t line = 0;
+    crypto_hash_sha256(md, pal, pal_len);
+    mse_hex_encode(md, 32, hex);
+    /* the template as a TOML basic string */
+    for (const char *s = TEMPLATE; *s; s++) {
+        if (*s == '\n') {
+            *t++ = '\\';
+            *t++ = 'n';
+        } else {
+            if (*s == '"')
+                *t++ = '\\';
+            *t++ = *s;
+        }
+    }
+    *t = '\0';
+    assert_true(asprintf(&text,
+                         "name = \"test\"\nlibpal_sha256 = \"%s\"\ntemplate = \"%s\"\n"
+                         "[values]\n\"gramine.libos\" = "
+                         "\"/usr/lib/x86_64-linux-gnu/gramine/libsysdb.so\"\n"
+                         "code_dir = \"/opt/input/code\"\nenclave_size = \"1G\"\n"
+                         "mode = \"zero-trust\"\nsan = \"demo.dev.cosmilink.com\"\n"
+                         "subject = \"CN=demo.dev.cosmilink.com\"\n"
+                         "uuid = \"d17a9cbd-e2ff-4f77-ba03-e9d8ea58ca2e\"\n"
+                         "app_cmd = \"\"\napp_port = \"\"\n"
+                         "[[files]]\nuri = \"file:/usr/lib/x86_64-linux-gnu/gramine/libsysdb.so\"\n"
+                         "sha256 = "
+                         "\"f18ed2f5ad0dc85fd0e3a9afa314a58239334c60c6bb5e7315ce5f2abf213464\"\n",
+                         hex, tpl) > 0);
+    assert_int_equal(mse_toml_parse(text, strlen(text), &rt, &line), MSE_OK);
+    free(text);
+    return rt;
+}
+
 static void test_fingerprint_from_context(void **state)
 {
     char *dir = mse_test_tmpdir(), p[1024], err[512];
     static const char *files[][2] = {
-        {"app.py", "print('hello')\n"}, {"a.b", "x"}, {"a", "y"}, {"static/style.css", "b{}"},
-        {"static/z/deep.txt", ""},
+        {"app.py", "print('hello')\n"}, {"a.b", "x"}, {"a", "y"}, {"a-", "-"},
+        {"static/style.css", "b{}"}, {"static/z/deep.txt", ""}, {"static-x", "s"},
     };
     struct mse_context c;
-    uint8_t md[32];
-    char hex[65];
-    size_t pal_len, tpl_len = strlen(TEMPLATE);
+    size_t pal_len;
     assert_int_equal(sodium_init() >= 0, 1);
     load_real(&c);
-    /* runtime: libpal and template, pinned by their SHA-256 */
+    /* runtime: recorded in the context; libpal found by its SHA-256 in a runtime directory */
     uint8_t *pal = mse_test_data("mrenclave/v01-minimal/libpal.so", &pal_len);
-    snprintf(p, sizeof p, "%s/libpal.so", dir);
+    snprintf(p, sizeof p, "%s/rt", dir);
+    assert_int_equal(mkdir(p, 0700), 0);
+    snprintf(p, sizeof p, "%s/rt/some-name.so", dir);
     write_file(p, pal, pal_len);
+    char rtdir[1024];
+    snprintf(rtdir, sizeof rtdir, "%s/rt", dir);
+    c.runtime = make_runtime(pal, pal_len);
     c.has_runtime = true;
-    c.libpal = strdup(p);
-    crypto_hash_sha256(c.libpal_sha256, pal, pal_len);
-    snprintf(p, sizeof p, "%s/manifest.template", dir);
-    write_file(p, TEMPLATE, tpl_len);
-    c.manifest_template = strdup(p);
-    crypto_hash_sha256(c.manifest_template_sha256, (const uint8_t *)TEMPLATE, tpl_len);
     /* code, nonces, and the encrypted tree at /opt/input/code inside a root */
-    snprintf(p, sizeof p, "%s/code/static/z", dir);
-    assert_int_equal(system(NULL) != 0, 1);
     char cmd[1200];
     snprintf(cmd, sizeof cmd, "mkdir -p %s/code/static/z %s/root/opt/input/code/static/z", dir, dir);
     assert_int_equal(system(cmd), 0);
@@ -270,11 +305,24 @@ static void test_fingerprint_from_context(void **state)
         write_file(p, enc, elen);
         free(enc);
     }
-    snprintf(p, sizeof p, "%s/code", dir);
-    uint8_t mr[32], mr_direct[32];
+    /* drop the nonces mse-cli's file had: this context is for this code */
+    for (size_t k = 0; k < c.nnonces;) {
+        bool ours = false;
+        for (size_t f = 0; f < sizeof files / sizeof files[0]; f++)
+            ours = ours || strcmp(c.nonces[k].path, files[f][0]) == 0;
+        if (ours) {
+            k++;
+            continue;
+        }
+        free(c.nonces[k].path);
+        c.nonces[k] = c.nonces[--c.nnonces];
+    }
+    char code[1024];
+    snprintf(code, sizeof code, "%s/code", dir);
+    uint8_t mr[32], mr_direct[32], mr2[32];
     char *msgx = NULL;
     size_t msgx_len = 0;
-    mse_err rc = mse_fingerprint_context(&c, p, mr, &msgx, &msgx_len, err, sizeof err);
+    mse_err rc = mse_fingerprint_context(&c, code, rtdir, mr, &msgx, &msgx_len, err, sizeof err);
     if (rc != MSE_OK)
         fprintf(stderr, "%s\n", err);
     assert_int_equal(rc, MSE_OK);
@@ -295,43 +343,106 @@ static void test_fingerprint_from_context(void **state)
     free(msgx);
     free(direct);
 
-    /* The same through a saved context file. */
+    /* The same through a saved and reloaded context file. */
     snprintf(p, sizeof p, "%s/ctx/context.mse", dir);
     assert_int_equal(mse_context_save(p, &c), MSE_OK);
-    char code[1024];
-    snprintf(code, sizeof code, "%s/code", dir);
-    uint8_t mr2[32];
-    assert_int_equal(mse_fingerprint_from_context(p, code, mr2, err, sizeof err), MSE_OK);
+    struct mse_context d;
+    assert_int_equal(mse_context_load(p, &d, err, sizeof err), MSE_OK);
+    assert_true(d.has_runtime);
+    assert_int_equal(mse_fingerprint_context(&d, code, rtdir, mr2, NULL, NULL, err, sizeof err),
+                     MSE_OK);
     assert_memory_equal(mr, mr2, 32);
+    mse_context_free(&d);
 
-    /* A libpal that is not the pinned one is refused with both hashes named. */
-    c.libpal_sha256[0] ^= 1;
-    assert_int_equal(mse_fingerprint_context(&c, code, mr2, NULL, NULL, err, sizeof err),
+    /* A runtime whose libpal is nowhere in the path: one error naming the file and its hash. */
+    struct mse_toml *lp = mse_toml_get(c.runtime, "libpal_sha256");
+    char saved = lp->s[0];
+    lp->s[0] = saved == '0' ? '1' : '0';
+    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err),
+                     MSE_ERR_RUNTIME_FILE);
+    assert_non_null(strstr(err, "libpal.so"));
+    assert_non_null(strstr(err, lp->s));
+    lp->s[0] = saved;
+    /* Owner mode measures differently (the template's branch) and needs the owner's chain. */
+    struct mse_toml *mode = mse_toml_get(mse_toml_get(c.runtime, "values"), "mode");
+    free(mode->s);
+    mode->s = strdup("owner");
+    mode->slen = 5;
+    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err),
                      MSE_ERR_CONTEXT);
-    assert_non_null(strstr(err, "libpal"));
-    c.libpal_sha256[0] ^= 1;
+    assert_non_null(strstr(err, "owner"));
+    free(mode->s);
+    mode->s = strdup("zero-trust");
+    mode->slen = 10;
     /* A code file without a nonce is refused. */
     snprintf(p, sizeof p, "%s/code/new.py", dir);
     write_file(p, "x", 1);
-    assert_int_equal(mse_fingerprint_context(&c, code, mr2, NULL, NULL, err, sizeof err),
+    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err),
                      MSE_ERR_CONTEXT);
     assert_non_null(strstr(err, "new.py"));
     unlink(p);
+    /* A code file the owner encrypted that is missing is refused. */
+    snprintf(p, sizeof p, "%s/code/a", dir);
+    unlink(p);
+    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err),
+                     MSE_ERR_CONTEXT);
+    write_file(p, "y", 1);
     /* A symbolic link in the code is refused. */
     snprintf(p, sizeof p, "%s/code/link", dir);
     assert_int_equal(symlink("/etc/passwd", p), 0);
-    assert_int_equal(mse_fingerprint_context(&c, code, mr2, NULL, NULL, err, sizeof err),
+    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err),
                      MSE_ERR_CONTEXT);
     unlink(p);
+    /* One changed byte of code: another fingerprint. */
+    snprintf(p, sizeof p, "%s/code/app.py", dir);
+    write_file(p, "print('hellO')\n", 15);
+    rc = mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err);
+    if (rc != MSE_OK)
+        fprintf(stderr, "%s\n", err);
+    assert_int_equal(rc, MSE_OK);
+    assert_memory_not_equal(mr, mr2, 32);
+    write_file(p, "print('hello')\n", 15);
     /* And it still works after those refusals. */
-    assert_int_equal(mse_fingerprint_context(&c, code, mr2, NULL, NULL, err, sizeof err), MSE_OK);
+    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err),
+                     MSE_OK);
     assert_memory_equal(mr, mr2, 32);
-    (void)md;
-    (void)hex;
     free(pal);
     mse_context_free(&c);
     mse_test_rmtree(dir);
     free(dir);
+}
+
+/* Contexts that cannot give a fingerprint say what they lack, and still load. */
+static void test_fingerprint_needs_a_runtime(void **state)
+{
+    struct mse_context c;
+    char err[512];
+    uint8_t mr[32];
+    load_real(&c);
+    assert_false(c.has_runtime);
+    assert_int_equal(mse_fingerprint_context(&c, "/nonexistent", NULL, mr, NULL, NULL, err,
+                                             sizeof err),
+                     MSE_ERR_CONTEXT);
+    assert_non_null(strstr(err, "Docker"));
+    assert_non_null(strstr(err, "runtime lock"));
+    mse_context_free(&c);
+    static const char old[] =
+        "version = \"2.0\"\n[config]\nname = \"x\"\n[runtime]\nlibpal = \"/home/o/libpal.so\"\n"
+        "libpal_sha256 = \"00\"\nmanifest_template = \"/home/o/t\"\n";
+    assert_int_equal(mse_context_parse((const uint8_t *)old, strlen(old), &c, err, sizeof err),
+                     MSE_OK);
+    assert_true(c.runtime_by_path);
+    assert_int_equal(mse_fingerprint_context(&c, "/nonexistent", NULL, mr, NULL, NULL, err,
+                                             sizeof err),
+                     MSE_ERR_CONTEXT);
+    assert_non_null(strstr(err, "older mse"));
+    /* and it is written back as read */
+    char *out = NULL;
+    size_t len = 0;
+    assert_int_equal(mse_context_serialize(&c, &out, &len), MSE_OK);
+    assert_non_null(strstr(out, "manifest_template = \"/home/o/t\""));
+    free(out);
+    mse_context_free(&c);
 }
 
 static void test_codecrypt_round_trip(void **state)
@@ -361,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_save_mode_0600),
         cmocka_unit_test(test_killed_writer_leaves_previous_file),
         cmocka_unit_test(test_fingerprint_from_context),
+        cmocka_unit_test(test_fingerprint_needs_a_runtime),
         cmocka_unit_test(test_codecrypt_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
