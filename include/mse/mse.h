@@ -17,6 +17,7 @@
 #include <mse/ratls.h>
 #include <mse/rd.h>
 #include <mse/time.h>
+#include <mse/verifier.h>
 #include <mse/verify.h>
 
 #define MSE_VERSION "0.1.0"

@@ -27,6 +27,7 @@
 
 #include <mse/err.h>
 #include <mse/quote.h>
+#include <mse/ratls.h>
 #include <mse/rd.h>
 #include <mse/verify.h>
 
@@ -128,6 +129,24 @@ bool mse_x509_subject_cn_is(X509 *c, const char *cn);
  */
 MSE_MUST_USE mse_err mse_x509_chain_verify(X509 *leaf, X509 *intermediate, X509 *anchor,
                                            int64_t at) MSE_NONNULL(1, 3);
+
+/* ---- ratls.c: the RA-TLS certificate decoded once ------------------------ */
+
+/*
+ * mse_ratls_extract and mse_ratls_check_binding (<mse/ratls.h>) each decode
+ * the certificate; the coordinator decodes it once (mse_ratls_load: the same
+ * size limit and strictness) and passes it to these, which check exactly the
+ * same things. OpenSSL 3.0 spends more on decoding a certificate than on an
+ * ECDSA verification.
+ */
+MSE_MUST_USE mse_err mse_ratls_load(const uint8_t *der, size_t der_len, X509 **out)
+    MSE_NONNULL(3);
+MSE_MUST_USE mse_err mse_ratls_extract_x509(X509 *x, uint8_t *buf, size_t cap,
+                                            struct mse_ratls *out) MSE_NONNULL(1, 2, 4);
+MSE_MUST_USE mse_err mse_ratls_check_binding_x509(X509 *x, const struct mse_ratls *ratls,
+                                                  const uint8_t report_data[64],
+                                                  enum mse_binding *form, uint8_t *x25519_out)
+    MSE_NONNULL(1, 2, 3, 4);
 
 /* ---- crl.c ------------------------------------------------------------- */
 

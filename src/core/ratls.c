@@ -40,6 +40,8 @@
 #include <mse/guard.h>
 #include <mse/ratls.h>
 
+#include "dcap.h"
+
 #define DICE_TAG_TEE_QUOTE 60000
 #define IANA_HASH_SHA256 1
 #define IANA_HASH_SHA384 7
@@ -151,15 +153,28 @@ static mse_err same_enclave(const uint8_t *legacy, size_t legacy_len, const uint
     return MSE_OK;
 }
 
+mse_err mse_ratls_load(const uint8_t *der, size_t der_len, X509 **out)
+{
+    return load_cert(der, der_len, out);
+}
+
 mse_err mse_ratls_extract(const uint8_t *der, size_t der_len, uint8_t *buf, size_t cap,
                           struct mse_ratls *out)
 {
-    mse_err err = MSE_OK;
     X509 *x = NULL;
+    memset(out, 0, sizeof *out);
+    MSE_TRY(load_cert(der, der_len, &x));
+    mse_err err = mse_ratls_extract_x509(x, buf, cap, out);
+    X509_free(x);
+    return err;
+}
+
+mse_err mse_ratls_extract_x509(X509 *x, uint8_t *buf, size_t cap, struct mse_ratls *out)
+{
+    mse_err err = MSE_OK;
     const ASN1_OCTET_STRING *quote_ext = NULL, *dice_ext = NULL;
 
     memset(out, 0, sizeof *out);
-    MSE_TRY(load_cert(der, der_len, &x));
 
     int count = X509_get_ext_count(x);
     for (int i = 0; i < count; i++) {
@@ -197,7 +212,6 @@ mse_err mse_ratls_extract(const uint8_t *der, size_t der_len, uint8_t *buf, size
         out->quote_len = n;
     }
 out:
-    X509_free(x);
     if (err != MSE_OK)
         memset(out, 0, sizeof *out);
     return err;
@@ -336,8 +350,22 @@ mse_err mse_ratls_check_binding(const uint8_t *der, size_t der_len, const struct
                                 const uint8_t report_data[64], enum mse_binding *form,
                                 uint8_t *x25519_out)
 {
-    mse_err err = MSE_OK;
     X509 *x = NULL;
+    *form = MSE_BINDING_NONE;
+    MSE_ENSURE(ratls->carrier == MSE_RATLS_CARRIER_SGX_QUOTE_OID ||
+                   ratls->carrier == MSE_RATLS_CARRIER_DICE,
+               MSE_ERR_ARG);
+    MSE_TRY(load_cert(der, der_len, &x));
+    mse_err err = mse_ratls_check_binding_x509(x, ratls, report_data, form, x25519_out);
+    X509_free(x);
+    return err;
+}
+
+mse_err mse_ratls_check_binding_x509(X509 *x, const struct mse_ratls *ratls,
+                                     const uint8_t report_data[64], enum mse_binding *form,
+                                     uint8_t *x25519_out)
+{
+    mse_err err = MSE_OK;
     uint8_t *spki = NULL;
     size_t spki_len = 0;
     uint8_t digest[32];
@@ -347,7 +375,6 @@ mse_err mse_ratls_check_binding(const uint8_t *der, size_t der_len, const struct
     MSE_ENSURE(ratls->carrier == MSE_RATLS_CARRIER_SGX_QUOTE_OID ||
                    ratls->carrier == MSE_RATLS_CARRIER_DICE,
                MSE_ERR_ARG);
-    MSE_TRY(load_cert(der, der_len, &x));
     EVP_PKEY *key = X509_get0_pubkey(x);
     MSE_CHECK_OUT(key_curve(key, &p256));
     /* A self-signed certificate whose signature fails was altered after the enclave made it. */
@@ -375,6 +402,5 @@ mse_err mse_ratls_check_binding(const uint8_t *der, size_t der_len, const struct
     *form = MSE_BINDING_GRAMINE;
 out:
     OPENSSL_free(spki);
-    X509_free(x);
     return err;
 }

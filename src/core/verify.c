@@ -44,6 +44,7 @@
 
 #include "dcap.h"
 #include "msg.h"
+#include "verifier_span.h"
 
 struct vctx {
     const struct mse_verify_input *in;
@@ -57,6 +58,7 @@ struct vctx {
     size_t anchor_len;
     bool intel_anchor; /* the anchor is the built-in Intel SGX Root CA */
     uint8_t *qbuf; /* the quote copied out of the certificate */
+    X509 *ratls_cert; /* the RA-TLS certificate, decoded once */
     struct mse_ratls ratls;
     struct mse_quote quote;
     struct mse_certs pck; /* leaf, CA, root from the quote */
@@ -68,6 +70,8 @@ struct vctx {
     struct mse_tcb_level_match platform_level, qe_level;
     struct mse_msg m; /* detail of the running check */
     unsigned char item_kind[MSE_MAX_VALIDITY_ITEMS]; /* enum item_kind of result->validity[i] */
+    struct mse_verifier *memory; /* remembers platform spans; NULL for mse_verify */
+    size_t span_first_item;      /* result->validity_count when the platform span began */
 };
 
 /* ---- validity items ------------------------------------------------------ */
@@ -127,8 +131,8 @@ static mse_err check_cert(struct vctx *v)
         return mse_verify_raw_quote_cert(v->raw_quote, v->raw_quote_len, &v->ratls, &v->m,
                                          &v->not_applicable);
     MSE_ENSURE(in->cert_der != NULL && in->cert_len > 0, MSE_ERR_CERT_PARSE);
-    mse_err e = mse_ratls_extract(in->cert_der, in->cert_len, v->qbuf, MSE_QUOTE_MAX_SIZE,
-                                  &v->ratls);
+    MSE_TRY(mse_ratls_load(in->cert_der, in->cert_len, &v->ratls_cert));
+    mse_err e = mse_ratls_extract_x509(v->ratls_cert, v->qbuf, MSE_QUOTE_MAX_SIZE, &v->ratls);
     if (e == MSE_ERR_RATLS_NO_QUOTE)
         e = mse_verify_tdx_carrier(in->cert_der, in->cert_len, &v->m);
     MSE_TRY(e);
@@ -167,9 +171,8 @@ static mse_err check_binding(struct vctx *v)
     struct mse_verify_result *r = v->r;
     if (v->raw_quote != NULL)
         return mse_verify_raw_quote_binding(v->policy, &v->quote, r, &v->m, &v->not_applicable);
-    MSE_TRY(mse_ratls_check_binding(v->in->cert_der, v->in->cert_len, &v->ratls,
-                                    v->quote.body.report_data, &r->binding,
-                                    r->x25519_public_key));
+    MSE_TRY(mse_ratls_check_binding_x509(v->ratls_cert, &v->ratls, v->quote.body.report_data,
+                                         &r->binding, r->x25519_public_key));
     mse_msg_str(&v->m, "certificate key bound by REPORTDATA (");
     mse_msg_str(&v->m, mse_binding_name(r->binding));
     mse_msg_str(&v->m, " form)");
@@ -596,6 +599,87 @@ static mse_err check_collateral_time(struct vctx *v, const struct mse_policy *p)
     return code;
 }
 
+/* ---- the platform span, remembered by a verifier (verifier_span.h) ------ */
+
+/*
+ * Checks PCK_CHAIN .. QE_REPORT read only the parts below and the anchor,
+ * and write only what struct mse_span holds. A verifier (verifier.c) keeps
+ * a span that passed, keyed by these exact bytes and its validity window,
+ * and the driver replays it instead of running the span again. So: a check
+ * after the span must not read what the span's checks left in vctx (the
+ * PCK chain, CRLs, TCB signer, parsed collateral), and a check added inside
+ * the span must put whatever it reads among the parts and whatever it
+ * writes into struct mse_span.
+ */
+static void span_parts(const struct vctx *v, struct mse_blob parts[MSE_SPAN_PARTS])
+{
+    const struct mse_collateral *c = v->in->collateral;
+    const struct mse_quote *q = &v->quote;
+    size_t i = 0;
+    parts[i++] = (struct mse_blob){q->signed_data, MSE_QUOTE_HEADER_SIZE};
+    parts[i++] = (struct mse_blob){q->cert_data, q->cert_data_len};
+    parts[i++] = (struct mse_blob){q->qe_report.raw, MSE_REPORT_BODY_SIZE};
+    parts[i++] = (struct mse_blob){q->qe_report_signature, sizeof q->qe_report_signature};
+    parts[i++] = c->root_ca_crl;
+    parts[i++] = c->pck_crl;
+    parts[i++] = c->pck_crl_chain;
+    parts[i++] = c->tcb_info;
+    parts[i++] = c->tcb_info_chain;
+    parts[i++] = c->qe_identity;
+    parts[i++] = c->qe_identity_chain;
+}
+
+static void span_remember(struct vctx *v)
+{
+    const struct mse_verify_result *r = v->r;
+    struct mse_span *s = calloc(1, sizeof *s);
+    struct mse_blob parts[MSE_SPAN_PARTS];
+    if (s == NULL)
+        return; /* best effort: the next verification runs the span again */
+    memcpy(s->checks, &r->checks[MSE_SPAN_FIRST], sizeof s->checks);
+    for (size_t i = v->span_first_item; i < r->validity_count; i++) {
+        s->validity[s->validity_count] = r->validity[i];
+        s->kind[s->validity_count++] = v->item_kind[i];
+    }
+    memcpy(s->fmspc, r->fmspc, sizeof s->fmspc);
+    s->pce_id = r->pce_id;
+    memcpy(s->pck_cpusvn, r->pck_cpusvn, sizeof s->pck_cpusvn);
+    s->pck_pcesvn = r->pck_pcesvn;
+    s->platform_tcb_status = r->platform_tcb_status;
+    s->qe_tcb_status = r->qe_tcb_status;
+    memcpy(s->tcb_date, r->tcb_date, sizeof s->tcb_date);
+    memcpy(s->advisories, r->advisories, sizeof s->advisories);
+    s->advisory_count = r->advisory_count;
+    span_parts(v, parts);
+    mse_verifier_remember(v->memory, parts, v->in->at, s);
+    free(s);
+}
+
+/* Replay a remembered span: the result the span's checks would write. */
+static bool span_recall(struct vctx *v)
+{
+    struct mse_verify_result *r = v->r;
+    struct mse_blob parts[MSE_SPAN_PARTS];
+    span_parts(v, parts);
+    const struct mse_span *s = mse_verifier_recall(v->memory, parts, v->in->at);
+    if (s == NULL)
+        return false;
+    memcpy(&r->checks[MSE_SPAN_FIRST], s->checks, sizeof s->checks);
+    for (size_t i = 0; i < s->validity_count; i++)
+        add_validity(v, s->validity[i].name, (enum item_kind)s->kind[i],
+                     s->validity[i].not_before, s->validity[i].not_after);
+    memcpy(r->fmspc, s->fmspc, sizeof r->fmspc);
+    r->pce_id = s->pce_id;
+    memcpy(r->pck_cpusvn, s->pck_cpusvn, sizeof r->pck_cpusvn);
+    r->pck_pcesvn = s->pck_pcesvn;
+    r->platform_tcb_status = s->platform_tcb_status;
+    r->qe_tcb_status = s->qe_tcb_status;
+    memcpy(r->tcb_date, s->tcb_date, sizeof r->tcb_date);
+    memcpy(r->advisories, s->advisories, sizeof r->advisories);
+    r->advisory_count = s->advisory_count;
+    return true;
+}
+
 /* ---- driver ------------------------------------------------------------ */
 
 typedef mse_err (*check_fn)(struct vctx *);
@@ -637,6 +721,7 @@ static void decide(struct mse_verify_result *r, enum mse_check_id id, mse_err e)
 static void vctx_free(struct vctx *v)
 {
     free(v->qbuf);
+    X509_free(v->ratls_cert);
     X509_free(v->anchor);
     mse_certs_free(&v->pck);
     X509_CRL_free(v->root_crl);
@@ -657,6 +742,13 @@ mse_err mse_verify_run(const struct mse_verify_input *in, const uint8_t *raw_quo
                        size_t raw_quote_len, const struct mse_policy *policy,
                        struct mse_verify_result *r)
 {
+    return mse_verify_drive(in, raw_quote, raw_quote_len, policy, r, NULL);
+}
+
+mse_err mse_verify_drive(const struct mse_verify_input *in, const uint8_t *raw_quote,
+                         size_t raw_quote_len, const struct mse_policy *policy,
+                         struct mse_verify_result *r, struct mse_verifier *memory)
+{
     mse_err err = MSE_OK;
     struct vctx v;
     const uint8_t *anchor_der;
@@ -675,12 +767,20 @@ mse_err mse_verify_run(const struct mse_verify_input *in, const uint8_t *raw_quo
     v.raw_quote_len = raw_quote_len;
     v.policy = policy;
 
+    v.memory = memory;
     anchor_der = in->trust_root_der;
     anchor_len = in->trust_root_len;
-    if (anchor_der == NULL)
-        anchor_der = mse_intel_root_ca_der(&anchor_len);
-    /* A bad anchor is the caller's mistake, not a verdict on the certificate. */
-    MSE_ENSURE_OUT(mse_x509_from_der(anchor_der, anchor_len, &v.anchor) == MSE_OK, MSE_ERR_ARG);
+    if (memory != NULL) {
+        /* Decoded once, when the verifier was made (mse_verifier_verify checked it is this one). */
+        v.anchor = mse_verifier_anchor(memory, &anchor_der, &anchor_len);
+        MSE_ENSURE_OUT(X509_up_ref(v.anchor) == 1, MSE_ERR_CRYPTO);
+    } else {
+        if (anchor_der == NULL)
+            anchor_der = mse_intel_root_ca_der(&anchor_len);
+        /* A bad anchor is the caller's mistake, not a verdict on the certificate. */
+        MSE_ENSURE_OUT(mse_x509_from_der(anchor_der, anchor_len, &v.anchor) == MSE_OK,
+                       MSE_ERR_ARG);
+    }
     v.anchor_der = anchor_der;
     v.anchor_len = anchor_len;
     {
@@ -693,6 +793,13 @@ mse_err mse_verify_run(const struct mse_verify_input *in, const uint8_t *raw_quo
 
     /* 1. DCAP, cryptographic and structural: first failure decides. */
     for (int id = MSE_CHECK_CERT; id <= MSE_CHECK_QUOTE_SIGNATURE; id++) {
+        if (id == MSE_SPAN_FIRST) {
+            v.span_first_item = r->validity_count;
+            if (v.memory != NULL && span_recall(&v)) {
+                id = MSE_SPAN_LAST;
+                continue;
+            }
+        }
         struct mse_check_result *c = &r->checks[id];
         mse_msg_init(&v.m, c->detail, sizeof c->detail);
         mse_err e = dcap_checks[id](&v);
@@ -706,6 +813,8 @@ mse_err mse_verify_run(const struct mse_verify_input *in, const uint8_t *raw_quo
         }
         c->outcome = v.not_applicable ? MSE_OUTCOME_NOT_APPLICABLE : MSE_OUTCOME_PASS;
         v.not_applicable = false;
+        if (id == MSE_SPAN_LAST && v.memory != NULL)
+            span_remember(&v);
     }
     r->tcb_status = mse_tcb_status_converge(r->platform_tcb_status, r->qe_tcb_status);
 

@@ -61,6 +61,14 @@ struct mse_sim_pki {
     uint16_t pcesvn;
     uint16_t qe_isvsvn;
     uint8_t signer_mrsigner[32];
+    /*
+     * The QE report and its signature by the PCK key, made once when the PKI
+     * is loaded: Intel's QE signs its report when it makes the attestation
+     * key, so every quote of one platform carries the same QE report.
+     */
+    bool have_qe_report;
+    uint8_t qe_report[384];
+    uint8_t qe_report_sig[64];
 };
 
 MSE_MUST_USE mse_err mse_sim_pki_init(const char *dir, const struct mse_sim_pki_opts *o,
@@ -82,6 +90,9 @@ extern const uint8_t MSE_SIM_QE_MRSIGNER[32];
  */
 MSE_MUST_USE mse_err mse_sim_quote(const struct mse_sim_pki *p, const struct mse_sim_enclave *e,
                                    const uint8_t report_data[64], uint8_t **quote, size_t *len);
+
+/* Make p->qe_report and sign it (mse_sim_pki_load does; again after editing the platform). */
+MSE_MUST_USE mse_err mse_sim_qe_report_sign(struct mse_sim_pki *p);
 
 /* Raw ECDSA-P256/SHA-256 r||s signature, as Intel's formats carry them. */
 MSE_MUST_USE mse_err mse_sim_sign_raw(EVP_PKEY *key, const void *msg, size_t len, uint8_t sig[64]);

@@ -41,6 +41,8 @@ static const uint8_t SIM_COMP_SVN[16] = {15, 15, 2, 4, 1, 128, 14, 0, 0, 0, 0, 0
 #define SIM_QE_ISVSVN 8
 #define PCK_SERIAL 0x5043
 #define CA_SERIAL 0x4341
+/* The QE report signature by the PCK key, raw r||s, made once at init. */
+#define QE_REPORT_SIG_FILE "qe-report.sig"
 
 void mse_sim_pki_opts_default(struct mse_sim_pki_opts *o, int64_t now)
 {
@@ -519,6 +521,7 @@ static const char README[] =
     "pck.pem, pck.key                   PCK leaf with the SGX extension (FMSPC 00906ed50000)\n"
     "tcb-signing.pem, tcb-signing.key   signs TCB info and QE identity\n"
     "qe-attestation.key                 the simulated QE's attestation key (P-256)\n"
+    "qe-report.sig                      the QE report's signature by the PCK key (r||s), made once\n"
     "signer.key, signer.pem             enclave signer key pair (RSA-3072, e=3); quotes\n"
     "                                   carry its MRSIGNER by default\n"
     "root-ca-crl.der/.pem               root CA CRL\n"
@@ -643,6 +646,18 @@ mse_err mse_sim_pki_init(const char *dir, const struct mse_sim_pki_opts *o, char
     snprintf(sub, sizeof sub, "%s/pccs/tcb", dir);
     MSE_CHECK_OUT(mkdir_ok(sub));
     MSE_CHECK_OUT(write_bytes(sub, "00906ed50000.json", tcb_json, strlen(tcb_json)));
+    /*
+     * Intel's QE signs its report once, when it makes the attestation key:
+     * all quotes of a platform carry the same QE report and signature. Made
+     * here, kept in the directory, used by every load.
+     */
+    {
+        struct mse_sim_pki made;
+        MSE_CHECK_OUT(mse_sim_pki_load(dir, &made));
+        err = write_bytes(dir, QE_REPORT_SIG_FILE, made.qe_report_sig, sizeof made.qe_report_sig);
+        mse_sim_pki_free(&made);
+        MSE_CHECK_OUT(err);
+    }
 out:
     if (err != MSE_OK)
         (void)mse_say(errbuf, errlen, err, "cannot create the test PKI in %s: %s", dir,
@@ -724,6 +739,18 @@ mse_err mse_sim_pki_load(const char *dir, struct mse_sim_pki *p)
     memcpy(p->cpusvn, SIM_COMP_SVN, 16);
     MSE_CHECK_OUT(pck_pcesvn(p->pck, &p->pcesvn));
     p->qe_isvsvn = SIM_QE_ISVSVN;
+    MSE_CHECK_OUT(mse_sim_qe_report_sign(p));
+    {
+        /* The signature made at init (absent in older directories: the fresh one stays). */
+        char path[4096];
+        uint8_t *sig = NULL;
+        size_t n = 0;
+        snprintf(path, sizeof path, "%s/%s", dir, QE_REPORT_SIG_FILE);
+        if (mse_file_read(path, sizeof p->qe_report_sig, &sig, &n) == MSE_OK &&
+            n == sizeof p->qe_report_sig)
+            memcpy(p->qe_report_sig, sig, n);
+        free(sig);
+    }
 out:
     free(signer_pem);
     if (err != MSE_OK)

@@ -78,18 +78,56 @@ static mse_err public_xy(EVP_PKEY *key, uint8_t xy[64])
     return MSE_OK;
 }
 
+/* The QE's fixed auth data. */
+static void qe_auth_data(uint8_t out[32])
+{
+    for (size_t i = 0; i < 32; i++)
+        out[i] = (uint8_t)i;
+}
+
+/* The QE report: REPORTDATA = SHA-256(attestation key || QE auth data) || zeros. */
+static mse_err qe_report_build(const struct mse_sim_pki *p, uint8_t out[MSE_REPORT_BODY_SIZE])
+{
+    uint8_t att_xy[64], qe_rd[64] = {0}, qe_auth[32], qe_mrenclave[32];
+    struct wr w = {.b = out, .cap = MSE_REPORT_BODY_SIZE};
+    qe_auth_data(qe_auth);
+    MSE_TRY(public_xy(p->att_key, att_xy));
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned int dl = 0;
+    int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+             EVP_DigestUpdate(md, att_xy, 64) == 1 &&
+             EVP_DigestUpdate(md, qe_auth, sizeof qe_auth) == 1 &&
+             EVP_DigestFinal_ex(md, qe_rd, &dl) == 1;
+    EVP_MD_CTX_free(md);
+    MSE_ENSURE(ok, MSE_ERR_CRYPTO);
+    memset(qe_mrenclave, 0x9e, sizeof qe_mrenclave);
+    put_report_body(&w, p->cpusvn, 0, MSE_SGX_FLAGS_INIT | MSE_SGX_FLAGS_MODE64BIT |
+                                          MSE_SGX_FLAGS_PROVISION_KEY,
+                    0xe7, qe_mrenclave, MSE_SIM_QE_MRSIGNER, MSE_SIM_QE_ISVPRODID, p->qe_isvsvn,
+                    qe_rd);
+    MSE_ENSURE(!w.overflow && w.n == MSE_REPORT_BODY_SIZE, MSE_ERR_INTERNAL);
+    return MSE_OK;
+}
+
+mse_err mse_sim_qe_report_sign(struct mse_sim_pki *p)
+{
+    MSE_TRY(qe_report_build(p, p->qe_report));
+    MSE_TRY(mse_sim_sign_raw(p->pck_key, p->qe_report, MSE_REPORT_BODY_SIZE, p->qe_report_sig));
+    p->have_qe_report = true;
+    return MSE_OK;
+}
+
 mse_err mse_sim_quote(const struct mse_sim_pki *p, const struct mse_sim_enclave *e,
                       const uint8_t report_data[64], uint8_t **quote, size_t *len)
 {
     mse_err err = MSE_OK;
-    uint8_t att_xy[64], qe_rd[64] = {0}, sig[64], qe_auth[32];
+    uint8_t att_xy[64], sig[64], qe_auth[32], qe_report[MSE_REPORT_BODY_SIZE];
     size_t chain_len = strlen(p->pck_pem) + strlen(p->ca_pem) + strlen(p->root_pem);
     struct wr w = {.cap = 48 + 384 + 4 + 64 + 64 + 384 + 64 + 2 + 32 + 2 + 4 + chain_len + 1};
     w.b = calloc(1, w.cap);
     MSE_ENSURE(w.b != NULL, MSE_ERR_NOMEM);
 
-    for (size_t i = 0; i < sizeof qe_auth; i++)
-        qe_auth[i] = (uint8_t)i;
+    qe_auth_data(qe_auth);
     MSE_CHECK_OUT(public_xy(p->att_key, att_xy));
 
     /* Header. */
@@ -114,26 +152,13 @@ mse_err mse_sim_quote(const struct mse_sim_pki *p, const struct mse_sim_enclave 
     put_le(&w, sig_len, 4);
     put(&w, sig, 64);
     put(&w, att_xy, 64);
-    /* QE report: REPORTDATA = SHA-256(attestation key || QE auth data) || zeros. */
-    {
-        EVP_MD_CTX *md = EVP_MD_CTX_new();
-        unsigned int dl = 0;
-        int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
-                 EVP_DigestUpdate(md, att_xy, 64) == 1 &&
-                 EVP_DigestUpdate(md, qe_auth, sizeof qe_auth) == 1 &&
-                 EVP_DigestFinal_ex(md, qe_rd, &dl) == 1;
-        EVP_MD_CTX_free(md);
-        MSE_ENSURE_OUT(ok, MSE_ERR_CRYPTO);
-    }
-    size_t qe_report_off = w.n;
-    uint8_t qe_mrenclave[32];
-    memset(qe_mrenclave, 0x9e, sizeof qe_mrenclave);
-    put_report_body(&w, p->cpusvn, 0, MSE_SGX_FLAGS_INIT | MSE_SGX_FLAGS_MODE64BIT |
-                                          MSE_SGX_FLAGS_PROVISION_KEY,
-                    0xe7, qe_mrenclave, MSE_SIM_QE_MRSIGNER, MSE_SIM_QE_ISVPRODID, p->qe_isvsvn,
-                    qe_rd);
-    MSE_ENSURE_OUT(!w.overflow, MSE_ERR_INTERNAL);
-    MSE_CHECK_OUT(mse_sim_sign_raw(p->pck_key, w.b + qe_report_off, 384, sig));
+    MSE_CHECK_OUT(qe_report_build(p, qe_report));
+    put(&w, qe_report, sizeof qe_report);
+    /* Signed once per platform, like Intel's QE; fresh only if the platform was edited since. */
+    if (p->have_qe_report && memcmp(qe_report, p->qe_report, sizeof qe_report) == 0)
+        memcpy(sig, p->qe_report_sig, sizeof sig);
+    else
+        MSE_CHECK_OUT(mse_sim_sign_raw(p->pck_key, qe_report, sizeof qe_report, sig));
     put(&w, sig, 64);
     put_le(&w, sizeof qe_auth, 2);
     put(&w, qe_auth, sizeof qe_auth);

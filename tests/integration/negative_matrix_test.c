@@ -172,14 +172,101 @@ static void free_case(struct kase *k)
         free(k->items[i]);
 }
 
+/*
+ * Every case also runs through a verifier context (<mse/verifier.h>), one per
+ * anchor, kept across cases: the platforms remembered from earlier good cases
+ * are in its memory when a tampered case comes. Each case runs twice through
+ * it (the second run may be answered from memory) and both must give the cold
+ * result, check by check and message by message.
+ */
+#define VERIFIERS_MAX 32
+static struct {
+    uint8_t *anchor; /* copy; NULL = the Intel root */
+    size_t len;
+    struct mse_verifier *v;
+} verifiers[VERIFIERS_MAX];
+static size_t verifier_count;
+
+static void verifiers_free(void)
+{
+    for (size_t i = 0; i < verifier_count; i++) {
+        mse_verifier_free(verifiers[i].v);
+        free(verifiers[i].anchor);
+    }
+    verifier_count = 0;
+}
+
+static struct mse_verifier *verifier_for(const uint8_t *anchor, size_t len)
+{
+    for (size_t i = 0; i < verifier_count; i++)
+        if ((anchor == NULL) == (verifiers[i].anchor == NULL) &&
+            (anchor == NULL || (len == verifiers[i].len && memcmp(anchor, verifiers[i].anchor, len) == 0)))
+            return verifiers[i].v;
+    if (verifier_count == VERIFIERS_MAX)
+        verifiers_free();
+    size_t i = verifier_count++;
+    verifiers[i].anchor = anchor ? malloc(len) : NULL;
+    if (anchor)
+        memcpy(verifiers[i].anchor, anchor, len);
+    verifiers[i].len = len;
+    assert_int_equal(mse_verifier_new(anchor, len, &verifiers[i].v), MSE_OK);
+    return verifiers[i].v;
+}
+
+static void assert_same_result(const struct mse_verify_result *a,
+                               const struct mse_verify_result *b, const char *label)
+{
+    if (a->ok != b->ok || a->err != b->err || strcmp(a->message, b->message) != 0)
+        fprintf(stderr, "case '%s': verifier says %s (%s), cold path %s (%s)\n", label,
+                mse_err_name(b->err), b->message, mse_err_name(a->err), a->message);
+    assert_int_equal(a->ok, b->ok);
+    assert_int_equal(a->err, b->err);
+    assert_string_equal(a->message, b->message);
+    for (int i = 0; i < MSE_CHECK_COUNT; i++) {
+        assert_int_equal(a->checks[i].outcome, b->checks[i].outcome);
+        assert_int_equal(a->checks[i].err, b->checks[i].err);
+        assert_string_equal(a->checks[i].detail, b->checks[i].detail);
+    }
+    assert_int_equal(a->have_quote, b->have_quote);
+    assert_memory_equal(a->enclave.mr_enclave, b->enclave.mr_enclave, 32);
+    assert_memory_equal(a->enclave.mr_signer, b->enclave.mr_signer, 32);
+    assert_memory_equal(a->enclave.report_data, b->enclave.report_data, 64);
+    assert_int_equal(a->debug, b->debug);
+    assert_int_equal(a->binding, b->binding);
+    assert_memory_equal(a->x25519_public_key, b->x25519_public_key, 32);
+    assert_memory_equal(a->fmspc, b->fmspc, 6);
+    assert_int_equal(a->pce_id, b->pce_id);
+    assert_memory_equal(a->pck_cpusvn, b->pck_cpusvn, 16);
+    assert_int_equal(a->pck_pcesvn, b->pck_pcesvn);
+    assert_int_equal(a->tcb_status, b->tcb_status);
+    assert_int_equal(a->platform_tcb_status, b->platform_tcb_status);
+    assert_int_equal(a->qe_tcb_status, b->qe_tcb_status);
+    assert_string_equal(a->tcb_date, b->tcb_date);
+    assert_int_equal(a->advisory_count, b->advisory_count);
+    for (size_t i = 0; i < a->advisory_count; i++)
+        assert_string_equal(a->advisories[i], b->advisories[i]);
+    assert_int_equal(a->validity_count, b->validity_count);
+    for (size_t i = 0; i < a->validity_count; i++) {
+        assert_string_equal(a->validity[i].name, b->validity[i].name);
+        assert_true(a->validity[i].not_before == b->validity[i].not_before);
+        assert_true(a->validity[i].not_after == b->validity[i].not_after);
+        assert_int_equal(a->validity[i].valid, b->validity[i].valid);
+    }
+}
+
 static mse_err run(struct kase *k, const char *label)
 {
-    struct mse_verify_result r;
+    static struct mse_verify_result r, warm;
     bind_collateral(k);
     struct mse_verify_input in = {.cert_der = k->cert, .cert_len = k->cert_len,
                                   .collateral = &k->col, .trust_root_der = k->anchor,
                                   .trust_root_len = k->anchor_len, .at = k->at};
     assert_int_equal(mse_verify(&in, &k->policy, &r), MSE_OK);
+    struct mse_verifier *v = verifier_for(k->anchor, k->anchor_len);
+    for (int pass = 0; pass < 2; pass++) {
+        assert_int_equal(mse_verifier_verify(v, &in, &k->policy, &warm), MSE_OK);
+        assert_same_result(&r, &warm, label);
+    }
     if (r.ok)
         return MSE_OK;
     if (getenv("MSE_TEST_VERBOSE"))
@@ -662,6 +749,16 @@ static void test_certificate_and_policy_cases(void **state)
     free_case(&k);
     fprintf(stderr, "negative matrix: %u cases\n", cases_run);
     assert_true(cases_run >= 30);
+    /* The memory did answer: the cases above also ran against remembered platforms. */
+    uint64_t hits = 0;
+    for (size_t i = 0; i < verifier_count; i++) {
+        struct mse_verifier_stats st;
+        mse_verifier_stats(verifiers[i].v, &st);
+        hits += st.hits;
+    }
+    fprintf(stderr, "negative matrix: %llu verifications answered from a verifier's memory\n",
+            (unsigned long long)hits);
+    assert_true(hits >= 20);
 }
 
 static int setup(void **state)
@@ -679,6 +776,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+    verifiers_free();
     struct pki_dir *all[] = {&good, &other, &revoked_pck, &revoked_ca, &expired_pck, &intel_forged};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         mse_sim_pki_free(&all[i]->pki);

@@ -1,0 +1,188 @@
+/*
+ * The reusable verifier (<mse/verifier.h>): one pre-decoded trust anchor and
+ * a small memory of platform spans that passed (verifier_span.h).
+ *
+ * Security notes for reviewers:
+ *  - A span is found only by comparing every byte of every part it read
+ *    (lengths first, then memcmp of the stored copy): no digest, so no
+ *    collision question, and nothing borrowed from the caller.
+ *  - A span is stored only when all of its checks passed and every item
+ *    they looked at is valid at the instant of that verification; it is
+ *    found only for an instant in [latest start, earliest end) of those
+ *    items. Outside it, the checks run again and report as mse_verify does.
+ *  - Failures are never stored: a refused platform is refused by running
+ *    its checks, every time.
+ *  - The anchor is fixed at creation; a call naming another anchor is
+ *    refused (MSE_ERR_ARG) rather than answered from memory made under the
+ *    first one.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/x509.h>
+
+#include <mse/guard.h>
+#include <mse/verifier.h>
+
+#include "dcap.h"
+#include "verifier_span.h"
+
+struct platform {
+    bool used;
+    uint8_t *key; /* the parts back to back (owned) */
+    size_t part_len[MSE_SPAN_PARTS];
+    int64_t not_before, not_after; /* window: not_before <= at < not_after */
+    struct mse_span span;
+};
+
+struct mse_verifier {
+    X509 *anchor;
+    uint8_t *anchor_der; /* copy of the caller's anchor */
+    size_t anchor_len;
+    struct platform platforms[MSE_VERIFIER_PLATFORMS];
+    size_t next; /* the slot the next platform goes to (oldest first) */
+    struct mse_verifier_stats stats;
+};
+
+mse_err mse_verifier_new(const uint8_t *trust_root_der, size_t trust_root_len,
+                         struct mse_verifier **out)
+{
+    mse_err err = MSE_OK;
+    *out = NULL;
+    if (trust_root_der == NULL)
+        trust_root_der = mse_intel_root_ca_der(&trust_root_len);
+    struct mse_verifier *v = calloc(1, sizeof *v);
+    MSE_ENSURE(v != NULL, MSE_ERR_NOMEM);
+    /* Decoded with the same strictness as mse_verify: a bad anchor is the caller's mistake. */
+    MSE_ENSURE_OUT(mse_x509_from_der(trust_root_der, trust_root_len, &v->anchor) == MSE_OK,
+                   MSE_ERR_ARG);
+    v->anchor_der = malloc(trust_root_len);
+    MSE_ENSURE_OUT(v->anchor_der != NULL, MSE_ERR_NOMEM);
+    memcpy(v->anchor_der, trust_root_der, trust_root_len);
+    v->anchor_len = trust_root_len;
+    *out = v;
+    v = NULL;
+out:
+    mse_verifier_free(v);
+    return err;
+}
+
+static void forget(struct platform *p)
+{
+    free(p->key);
+    memset(p, 0, sizeof *p);
+}
+
+void mse_verifier_free(struct mse_verifier *v)
+{
+    if (v == NULL)
+        return;
+    for (size_t i = 0; i < MSE_VERIFIER_PLATFORMS; i++)
+        forget(&v->platforms[i]);
+    X509_free(v->anchor);
+    free(v->anchor_der);
+    free(v);
+}
+
+X509 *mse_verifier_anchor(const struct mse_verifier *v, const uint8_t **der, size_t *len)
+{
+    *der = v->anchor_der;
+    *len = v->anchor_len;
+    return v->anchor;
+}
+
+static bool same_parts(const struct platform *p, const struct mse_blob parts[MSE_SPAN_PARTS])
+{
+    for (size_t i = 0; i < MSE_SPAN_PARTS; i++)
+        if (p->part_len[i] != parts[i].len)
+            return false;
+    size_t off = 0;
+    for (size_t i = 0; i < MSE_SPAN_PARTS; i++) {
+        if (parts[i].len > 0 && memcmp(p->key + off, parts[i].data, parts[i].len) != 0)
+            return false;
+        off += parts[i].len;
+    }
+    return true;
+}
+
+const struct mse_span *mse_verifier_recall(struct mse_verifier *v,
+                                           const struct mse_blob parts[MSE_SPAN_PARTS],
+                                           int64_t at)
+{
+    for (size_t i = 0; i < MSE_VERIFIER_PLATFORMS; i++) {
+        const struct platform *p = &v->platforms[i];
+        if (p->used && p->not_before <= at && at < p->not_after && same_parts(p, parts)) {
+            v->stats.hits++;
+            return &p->span;
+        }
+    }
+    return NULL;
+}
+
+void mse_verifier_remember(struct mse_verifier *v, const struct mse_blob parts[MSE_SPAN_PARTS],
+                           int64_t at, const struct mse_span *span)
+{
+    int64_t nb = INT64_MIN, na = INT64_MAX;
+    size_t total = 0;
+    if (span->validity_count == 0)
+        return; /* nothing bounds it in time: never reuse */
+    for (size_t i = 0; i < span->validity_count; i++) {
+        if (span->validity[i].not_before > nb)
+            nb = span->validity[i].not_before;
+        if (span->validity[i].not_after < na)
+            na = span->validity[i].not_after;
+    }
+    if (!(nb <= at && at < na))
+        return; /* passed only with items outside their window: not remembered */
+    for (size_t i = 0; i < MSE_SPAN_PARTS; i++) {
+        if (parts[i].len > 0 && parts[i].data == NULL)
+            return;
+        if (parts[i].len > SIZE_MAX - total)
+            return;
+        total += parts[i].len;
+    }
+    uint8_t *key = malloc(total > 0 ? total : 1);
+    if (key == NULL)
+        return;
+    struct platform *p = &v->platforms[v->next];
+    forget(p);
+    v->next = (v->next + 1) % MSE_VERIFIER_PLATFORMS;
+    size_t off = 0;
+    for (size_t i = 0; i < MSE_SPAN_PARTS; i++) {
+        if (parts[i].len > 0)
+            memcpy(key + off, parts[i].data, parts[i].len);
+        p->part_len[i] = parts[i].len;
+        off += parts[i].len;
+    }
+    p->key = key;
+    p->not_before = nb;
+    p->not_after = na;
+    p->span = *span;
+    p->used = true;
+    v->stats.stored++;
+}
+
+mse_err mse_verifier_verify(struct mse_verifier *v, const struct mse_verify_input *in,
+                            const struct mse_policy *policy, struct mse_verify_result *result)
+{
+    /* One verifier, one anchor: memory made under it must not answer for another. */
+    if (in->trust_root_der != NULL &&
+        !(in->trust_root_len == v->anchor_len &&
+          memcmp(in->trust_root_der, v->anchor_der, v->anchor_len) == 0)) {
+        memset(result, 0, sizeof *result);
+        result->err = MSE_ERR_ARG;
+        return MSE_ERR_ARG;
+    }
+    mse_err err = mse_verify_drive(in, NULL, 0, policy, result, v);
+    if (err == MSE_OK)
+        v->stats.verifications++;
+    return err;
+}
+
+void mse_verifier_stats(const struct mse_verifier *v, struct mse_verifier_stats *out)
+{
+    *out = v->stats;
+    out->platforms = 0;
+    for (size_t i = 0; i < MSE_VERIFIER_PLATFORMS; i++)
+        out->platforms += v->platforms[i].used ? 1 : 0;
+}
