@@ -97,9 +97,9 @@ MSE_MUST_USE static mse_err certutil_ok(char *const argv[], char **output, char 
     char *out = NULL;
     MSE_TRY(certutil(argv, &status, &out, why, why_cap));
     if (status != 0) {
-        (void)mse_say(why, why_cap, MSE_ERR_IO, "%s:\n%s", what, out ? out : "");
+        mse_err err = mse_say(why, why_cap, MSE_ERR_IO, "%s:\n%s", what, out ? out : "");
         free(out);
-        return MSE_ERR_IO;
+        return err;
     }
     if (output)
         *output = out;
@@ -189,7 +189,7 @@ mse_err cli_nssdb_add_peer(const struct cli_nssdb *db, const char *name, const u
     char *tmp_dir = NULL, *tmp_file = NULL, *listing = NULL, what[4400];
     mse_err err = write_temp_der(der, der_len, &tmp_dir, &tmp_file);
     if (err != MSE_OK) {
-        (void)mse_say(why, why_cap, err, "cannot write a temporary file: %s", mse_err_str(err));
+        err = mse_say(why, why_cap, err, "cannot write a temporary file: %s", mse_err_str(err));
         goto out;
     }
     char *add_argv[] = {CERTUTIL, "-A", "-d", (char *)db->arg, "-n", (char *)name, "-t", "P,,",
