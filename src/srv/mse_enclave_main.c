@@ -196,6 +196,9 @@ MSE_MUST_USE static mse_err check_paths(const struct opts *o, char *why, size_t 
     MSE_ENSURE(gramine || o->sim_pki == NULL ||
                    !path_problem(o->sim_pki, true, false, why, cap, "--sim-pki"),
                MSE_ERR_ARG);
+    MSE_ENSURE(gramine || o->runtime_dir == NULL ||
+                   !path_problem(o->runtime_dir, true, false, why, cap, "--runtime"),
+               MSE_ERR_ARG);
     if (c->port_file != NULL) {
         /* The file is replaced atomically: its directory must be writable. */
         char dir[4096];
@@ -314,6 +317,7 @@ MSE_MUST_USE static mse_err apply_opt(struct opts *o, int id, const char *arg, c
     case SRV_O_SIM_MRENCLAVE: o->sim_mrenclave = arg; break;
     case SRV_O_SIM_MRSIGNER: o->sim_mrsigner = arg; break;
     case SRV_O_SIM_DEBUG: o->sim_debug = 1; break;
+    case SRV_O_RUNTIME: o->runtime_dir = arg; break;
     case SRV_O_SUBJECT: o->subject = arg; break;
     case SRV_O_SAN: o->san = arg; break;
     case SRV_O_EXPIRATION: o->expiration = arg; break;

@@ -16,6 +16,7 @@ enum srv_opt_id {
     SRV_O_SIM_MRENCLAVE,
     SRV_O_SIM_MRSIGNER,
     SRV_O_SIM_DEBUG,
+    SRV_O_RUNTIME,
     SRV_O_SUBJECT,
     SRV_O_SAN,
     SRV_O_EXPIRATION,
