@@ -77,6 +77,15 @@ set -e
 [ ! -e "$WORK/tls.json" ] && [ ! -e "$WORK/tls.pem" ] || fail "untrusted HTTPS: something written"
 ok "--ratls-path without the owner's CA: refused as a connection error, no evidence written"
 
+# ... and inspect reads both certificates of the live app.
+"$MSE" inspect "localhost:$PORT" --ratls-path /.well-known/mse/ratls.pem --cacert "$O/ca.pem" \
+    --json >"$WORK/inspect-ratls.json" || fail "inspect --ratls-path"
+grep -q "\"mrenclave\": \"$MRENCLAVE\"" "$WORK/inspect-ratls.json" || fail "inspect --ratls-path: mrenclave"
+"$MSE" inspect "localhost:$PORT" >"$WORK/inspect-tls.txt" || fail "inspect DOMAIN"
+grep -q '^key_binding: none: the certificate carries no quote' "$WORK/inspect-tls.txt" ||
+    fail "inspect DOMAIN: $(cat "$WORK/inspect-tls.txt")"
+ok "inspect: the published RA-TLS certificate, and the owner's TLS certificate without a quote"
+
 # 3. --cert on the saved file.
 "$MSE" verify --cert "$WORK/ratls.pem" "${VERIFY[@]}" --output "$WORK/again.pem" >"$WORK/cert.out" 2>&1 ||
     fail "--cert: $(cat "$WORK/cert.out")"
