@@ -49,6 +49,7 @@ enum verify_opt {
     V_RATLS_PATH,
     V_CACERT,
     V_SAVE_EVIDENCE,
+    V_NO_NAME_CHECK,
 };
 
 static const struct mse_opt verify_input_options[] = {
@@ -63,6 +64,10 @@ static const struct mse_opt verify_input_options[] = {
      V_RATLS_PATH, 0},
     {"cacert", 0, "FILE", "with --ratls-path: CA of the app's HTTPS certificate (else system CAs)",
      V_CACERT, MSE_OPT_FILE},
+    {"no-name-check", 0, NULL,
+     "with DOMAIN: accept a certificate whose names do not cover DOMAIN's host (connecting by IP "
+     "on purpose); the record says so",
+     V_NO_NAME_CHECK, 0},
     {"quote", 0, "FILE", "verify a raw quote (no certificate, nothing saved)", V_QUOTE,
      MSE_OPT_FILE},
     {"collateral", 0, "PATH",
@@ -128,6 +133,8 @@ MSE_MUST_USE static mse_err check_inputs(const struct cli_verify_args *a, char *
         return mse_say(why, why_cap, MSE_ERR_ARG_MISSING, "--ratls-path goes with a DOMAIN");
     if (a->cacert && !a->ratls_path)
         return mse_say(why, why_cap, MSE_ERR_ARG_MISSING, "--cacert goes with --ratls-path");
+    if (a->no_name_check && !a->target)
+        return mse_say(why, why_cap, MSE_ERR_ARG_MISSING, "--no-name-check goes with a DOMAIN");
     if (!a->quote && (a->collateral || a->report_data_len > 0))
         return mse_say(why, why_cap, MSE_ERR_ARG_MISSING,
                        "--collateral, --report-data and --report-data-prefix go with --quote "
@@ -191,6 +198,7 @@ mse_err cli_verify_parse(int argc, char **argv, struct cli_verify_args *a, char 
         case V_RATLS_PATH: a->ratls_path = arg; break;
         case V_CACERT: a->cacert = arg; break;
         case V_SAVE_EVIDENCE: a->save_evidence = arg; break;
+        case V_NO_NAME_CHECK: a->no_name_check = true; break;
         case V_QUIET: a->out.quiet = true; break;
         default: MSE_TRY(cli_policy_apply(&a->policy, id, arg, why, why_cap));
         }
@@ -281,6 +289,25 @@ MSE_MUST_USE static mse_err verify_server(const struct cli_verify_args *a,
         progress("");
     if (err != MSE_OK)
         return mse_say(why, why_cap, err, "%s", reason[0] ? reason : mse_err_str(err));
+    /*
+     * The certificate the server presented is saved for `curl --cacert` and
+     * browsers, which refuse it for any host its names do not cover: refuse it
+     * here, before any collateral is fetched, rather than let the user find out
+     * later and far from the cause. (The RA-TLS certificate of --ratls-path or
+     * --cert is not the TLS certificate of DOMAIN: not checked.)
+     */
+    if (!a->cert && !a->ratls_path && !a->no_name_check) {
+        char names[256];
+        err = mse_cert_check_host(*cert, *cert_len, a->endpoint.host, names, sizeof names);
+        if (err == MSE_ERR_CERT_NAME_MISMATCH)
+            return mse_say(why, why_cap, err,
+                           "the certificate %s presented is for %s, not for %s: connect by a "
+                           "name it is for (--no-name-check if you connect by IP on purpose)",
+                           a->target, names, a->endpoint.host);
+        if (err != MSE_OK)
+            return mse_say(why, why_cap, err, "the certificate %s presented: %s", a->target,
+                           mse_err_str(err));
+    }
     o->online = true;
     o->info.capture = a->save_evidence != NULL;
     MSE_TRY(cli_verify_with_collateral(&a->policy, s, *cert, *cert_len, progress, &o->result,
@@ -393,7 +420,7 @@ mse_err cli_verify_run(const struct cli_verify_args *a, int64_t now, cli_progres
         goto out; /* no certificate: nothing to save */
     err = cli_verify_save(a->output,
                           a->evidence ? a->evidence : a->cert ? a->cert : a->target, cert,
-                          cert_len, &o->result, s.at, why, why_cap);
+                          cert_len, &o->result, s.at, a->no_name_check, why, why_cap);
     o->saved = err == MSE_OK;
 out:
     free(cert);
@@ -451,7 +478,8 @@ int cli_verify_main(int argc, char **argv)
 }
 
 mse_err cli_verify_save(const char *path, const char *target, const uint8_t *der, size_t len,
-                        const struct mse_verify_result *r, int64_t at, char *why, size_t why_cap)
+                        const struct mse_verify_result *r, int64_t at, bool name_check_skipped,
+                        char *why, size_t why_cap)
 {
     mse_err err = MSE_OK;
     char *pem = NULL, *record = NULL, *result_json = NULL;
@@ -476,18 +504,20 @@ mse_err cli_verify_save(const char *path, const char *target, const uint8_t *der
     rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O?}", "sha256", hex, "verified_at", now_s, "at",
                     at_s, "target", target, "verdict", "success", "checks",
                     res ? json_object_get(res, "checks") : NULL);
-    record = rec ? json_dumps(rec, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
-    snprintf(rec_path, sizeof rec_path, "%s.verify.json", path);
-    if (!record) {
-        err = MSE_ERR_NOMEM;
-    } else {
-        /* Record first: a certificate never appears without its record. */
-        err = mse_file_write_atomic(rec_path, record, strlen(record), 0644);
-        if (err == MSE_OK)
-            err = mse_file_write_atomic(path, pem, (size_t)pem_len, 0644);
-        if (err != MSE_OK)
-            unlink(rec_path);
+    if (rec && name_check_skipped &&
+        json_object_set_new(rec, "name_check", json_string("skipped (--no-name-check)")) != 0) {
+        json_decref(rec);
+        rec = NULL;
     }
+    record = rec ? json_dumps(rec, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+    if (!record)
+        err = MSE_ERR_NOMEM;
+    else if (snprintf(rec_path, sizeof rec_path, "%s.verify.json", path) >= (int)sizeof rec_path)
+        err = MSE_ERR_ARG;
+    else
+        /* The pair: the record last, never beside another certificate. */
+        err = mse_file_write_with_record(path, pem, (size_t)pem_len, rec_path, record,
+                                         strlen(record), 0644);
     BIO_free(bio);
     json_decref(rec);
     json_decref(res);

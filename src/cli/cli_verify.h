@@ -33,6 +33,7 @@ struct cli_verify_args {
     const char *cacert;          /* with ratls_path: CA of the app's HTTPS certificate */
     const char *save_evidence;   /* write the evidence verified here (bundle format) */
     const char *output;          /* where the certificate is saved */
+    bool no_name_check;          /* --no-name-check: DOMAIN's host need not be in the SAN */
     bool help;                   /* --help: print it, do nothing else */
 };
 
@@ -68,9 +69,13 @@ void cli_verify_outcome_free(struct cli_verify_outcome *o);
 void cli_verify_print(const struct cli_verify_args *a, const struct cli_verify_outcome *o,
                       mse_err err, const char *why);
 
-/* Save the verified DER as PEM at path, with the record at <path>.verify.json. */
+/*
+ * Save the verified DER as PEM at path, with the record at <path>.verify.json
+ * written last (docs/formats/verify-record.md). name_check_skipped: the
+ * record says --no-name-check was used.
+ */
 MSE_MUST_USE mse_err cli_verify_save(const char *path, const char *target, const uint8_t *der,
                                      size_t len, const struct mse_verify_result *r, int64_t at,
-                                     char *why, size_t why_cap);
+                                     bool name_check_skipped, char *why, size_t why_cap);
 
 #endif
