@@ -231,7 +231,7 @@ MSE_MUST_USE static mse_err verify_evidence(const struct cli_verify_args *a,
     buf = malloc(EVIDENCE_MAX);
     err = buf ? mse_evidence_parse(json, json_len, buf, EVIDENCE_MAX, &ev) : MSE_ERR_NOMEM;
     if (err != MSE_OK) {
-        (void)mse_say(why, why_cap, err, "%s is not a valid evidence bundle: %s", a->evidence,
+        err = mse_say(why, why_cap, err, "%s is not a valid evidence bundle: %s", a->evidence,
                       mse_err_str(err));
         goto out;
     }
@@ -241,7 +241,7 @@ MSE_MUST_USE static mse_err verify_evidence(const struct cli_verify_args *a,
                                   .trust_root_len = s->trust_root_len, .at = s->at};
     err = mse_verify(&in, &s->policy, &o->result);
     if (err != MSE_OK) {
-        (void)mse_say(why, why_cap, err, "verification could not run: %s", mse_err_str(err));
+        err = mse_say(why, why_cap, err, "verification could not run: %s", mse_err_str(err));
         goto out;
     }
     o->ran = true;
@@ -345,7 +345,7 @@ MSE_MUST_USE static mse_err verify_quote(const struct cli_verify_args *a,
                 .at = s->at};
             err = mse_verify_quote(&in, &s->policy, &o->result);
             if (err != MSE_OK)
-                (void)mse_say(why, why_cap, err, "verification could not run: %s",
+                err = mse_say(why, why_cap, err, "verification could not run: %s",
                               mse_err_str(err));
         }
     } else {
