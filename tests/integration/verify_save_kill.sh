@@ -3,7 +3,7 @@
 # different certificates, the same --output, each run killed at a random instant. After every
 # round a record, when there is one, names the certificate beside it (the SHA-256 of its DER);
 # it is never beside another certificate. After one more complete run there is no temporary file
-# left, in the output directory or in the collateral cache. Bounded: 100 rounds or 120 s.
+# left, in the output directory or in the collateral cache. Bounded: 100 rounds or 60 s.
 source "$(dirname "$0")/libsim.sh"
 trap '' PIPE
 
@@ -40,7 +40,8 @@ run_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 consistent || fail "after a complete run"
 
 pairs=0 bare=0 none=0 rounds=0
-deadline=$(( $(date +%s) + 120 ))
+# 60 s: well inside the 120 s the test servers live (libsim.sh), whatever the load.
+deadline=$(( $(date +%s) + 60 ))
 for round in $(seq 1 100); do
     [ "$(date +%s)" -lt "$deadline" ] || break
     port=$PORT_A
@@ -58,7 +59,7 @@ for round in $(seq 1 100); do
     else none=$((none + 1)); fi
     rounds=$round
 done
-[ "$rounds" -ge 20 ] || fail "only $rounds rounds in 120 s"
+[ "$rounds" -ge 10 ] || fail "only $rounds rounds in 60 s"
 left=$(find "$WORK/save" "$XDG_CACHE_HOME" -name '*.tmp.*' | wc -l)
 echo "kill -9 campaign: $rounds rounds (run ${run_ms} ms): $pairs certificate+record, $bare certificate" \
      "without record, $none nothing saved; $left temporary files left by killed runs"
