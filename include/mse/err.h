@@ -170,6 +170,9 @@ enum mse_exit {
     X(MSE_ERR_POLICY_ISVPRODID, 453, NOT_GENUINE, "ISVPRODID differs from the expected value") \
     X(MSE_ERR_POLICY_ISVSVN, 454, NOT_GENUINE, "ISVSVN below the required minimum")            \
     X(MSE_ERR_POLICY_REPORT_DATA, 455, BINDING, "REPORTDATA differs from the expected value")   \
+    /* 46x the certificate and the target the user named */                                   \
+    X(MSE_ERR_CERT_NAME_MISMATCH, 460, BINDING,                                                \
+      "certificate names (subjectAltName) do not cover the host")                              \
     /* 5xx I/O */                                                                              \
     X(MSE_ERR_IO, 500, IO, "I/O error")                                                        \
     X(MSE_ERR_FILE_NOT_FOUND, 501, IO, "file not found")                                       \
