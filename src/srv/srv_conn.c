@@ -222,7 +222,10 @@ static void conn_tick(evutil_socket_t fd_unused, short events_unused, void *arg)
         srv_log("%lu connection(s) without a complete request after %d s: dropped",
                 dropped, s->cfg->request_deadline);
     }
-    if (s->closes_since_trim >= SRV_TRIM_AFTER_CLOSES) {
+    /* Also once the server is idle again: the last closes of a flood would otherwise
+     * stay below the threshold and their heap be kept. */
+    if (s->closes_since_trim >= SRV_TRIM_AFTER_CLOSES ||
+        (s->closes_since_trim > 0 && s->conn_count == 0)) {
         s->closes_since_trim = 0;
         /* glibc keeps freed heap for reuse; after a flood that is megabytes nobody needs. */
         malloc_trim(0);
