@@ -13,26 +13,24 @@
 /* One man page: one command, or a command and its actions (mse trust
  * add|remove|list). */
 struct mse_opt_page {
-  const char *name;                      /* "mse-verify" */
-  unsigned section;                      /* 1 or 8 */
-  const char *summary;                   /* the NAME line */
-  const struct mse_opt_cmd *const *cmds; /* NULL-terminated */
-  const char *see_also;                  /* "mse-trust(1), ..." or NULL */
-  const char *doc; /* the human page, "docs/cmd/mse-verify.md", or NULL */
+    const char *name;                      /* "mse-verify" */
+    unsigned section;                      /* 1 or 8 */
+    const char *summary;                   /* the NAME line */
+    const struct mse_opt_cmd *const *cmds; /* NULL-terminated */
+    const char *see_also;                  /* "mse-trust(1), ..." or NULL */
+    const char *doc;                       /* the human page, "docs/cmd/mse-verify.md", or NULL */
 };
 
 /* roff for man(1); version and date go in the title line. */
-void mse_opt_write_man(FILE *f, const struct mse_opt_page *page,
-                       const char *version, const char *date);
+void mse_opt_write_man(FILE *f, const struct mse_opt_page *page, const char *version,
+                       const char *date);
 
 /*
  * Completion scripts for program: cmds are its commands ("mse verify",
  * "mse trust add", ...), NULL-terminated; each word after the program that
  * names a command completes that command's options.
  */
-void mse_opt_write_bash(FILE *f, const char *program,
-                        const struct mse_opt_cmd *const *cmds);
-void mse_opt_write_zsh(FILE *f, const char *program,
-                       const struct mse_opt_cmd *const *cmds);
+void mse_opt_write_bash(FILE *f, const char *program, const struct mse_opt_cmd *const *cmds);
+void mse_opt_write_zsh(FILE *f, const char *program, const struct mse_opt_cmd *const *cmds);
 
 #endif
