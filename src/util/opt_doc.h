@@ -10,8 +10,7 @@
 
 #include "opt.h"
 
-/* One man page: one command, or a command and its actions (mse trust
- * add|remove|list). */
+/* One man page: one command, or a command and its actions (mse trust add|remove|list). */
 struct mse_opt_page {
     const char *name;                      /* "mse-verify" */
     unsigned section;                      /* 1 or 8 */
