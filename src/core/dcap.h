@@ -25,6 +25,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include <mse/collateral.h>
 #include <mse/err.h>
 #include <mse/quote.h>
 #include <mse/ratls.h>
@@ -101,6 +102,14 @@ MSE_MUST_USE mse_err mse_x509_pem_chain(const uint8_t *data, size_t len, struct 
  */
 MSE_MUST_USE mse_err mse_x509_pem_chain_partial(const uint8_t *data, size_t len, size_t decode,
                                                 struct mse_certs *out) MSE_NONNULL(4);
+/*
+ * mse_x509_pem_chain, except that a certificate byte-equal to one of
+ * known[] (DER that mse_x509_from_der already decoded) is not decoded again:
+ * its c[i] is NULL, its DER is there. Same errors as mse_x509_pem_chain.
+ */
+MSE_MUST_USE mse_err mse_x509_pem_chain_known(const uint8_t *data, size_t len,
+                                              const struct mse_blob *known, size_t nknown,
+                                              struct mse_certs *out) MSE_NONNULL(5);
 /* The DER of certificate i. */
 void mse_certs_der(const struct mse_certs *cs, size_t i, const uint8_t **der, size_t *len);
 /*

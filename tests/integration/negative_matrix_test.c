@@ -451,6 +451,38 @@ static void test_collateral_cases(void **state)
     base_case(&k, &good);
     tk = good.pki.tcb_key;
 
+    /*
+     * The PCK CRL issuer chain adds no trust, but must start with the quote's
+     * PCK CA and be well-formed certificates throughout (those already
+     * decoded, the PCK CA and the anchor, are compared byte for byte).
+     */
+    {
+        static const char junk[] = "-----BEGIN CERTIFICATE-----\nMAMCAQA=\n-----END CERTIFICATE-----\n";
+        const char *chains[][2] = {
+            {other.pki.ca_pem, other.pki.root_pem}, /* another PKI's CA */
+            {good.pki.root_pem, good.pki.ca_pem},   /* the anchor first */
+            {junk, good.pki.root_pem},              /* not a certificate */
+            {good.pki.ca_pem, junk},                /* the right CA, then not a certificate */
+            {good.pki.ca_pem, good.pki.root_pem},   /* as PCCS sends it */
+        };
+        const mse_err want[] = {MSE_ERR_CRL_ISSUER, MSE_ERR_CRL_ISSUER, MSE_ERR_CHAIN_FORMAT,
+                                MSE_ERR_CHAIN_FORMAT, MSE_OK};
+        const char *labels[] = {"PCK CRL chain of another CA", "PCK CRL chain starting at the root",
+                                "PCK CRL chain not a certificate",
+                                "PCK CRL chain with a bad second certificate",
+                                "PCK CRL chain CA then root"};
+        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+            size_t a = strlen(chains[i][0]), b = strlen(chains[i][1]);
+            free(k.items[I_PCK_CRL_CHAIN]);
+            k.items[I_PCK_CRL_CHAIN] = malloc(a + b);
+            memcpy(k.items[I_PCK_CRL_CHAIN], chains[i][0], a);
+            memcpy(k.items[I_PCK_CRL_CHAIN] + a, chains[i][1], b);
+            k.lens[I_PCK_CRL_CHAIN] = a + b;
+            EXPECT(&k, want[i], labels[i]);
+        }
+        load_collateral(&k, &good);
+    }
+
     /* One byte of the signed text, keeping it valid JSON: "tcbEvaluationDataNumber":16 -> 17. */
     char *edn = strstr((char *)k.items[I_TCB], "\"tcbEvaluationDataNumber\":16");
     assert_non_null(edn);
