@@ -41,7 +41,7 @@ enum mse_exit {
     MSE_EXIT_USAGE = 2,          /* bad command line */
     MSE_EXIT_FORMAT = 3,         /* input bytes malformed (quote, cert, collateral) */
     MSE_EXIT_NOT_GENUINE = 10,   /* check 1: DCAP chain, signature or identity failed */
-    MSE_EXIT_COLLATERAL = 11,    /* check 1: collateral expired or not yet valid */
+    MSE_EXIT_COLLATERAL = 11,    /* check 1: collateral or the certificate expired or not yet valid */
     MSE_EXIT_TCB = 12,           /* check 1: TCB status not accepted by policy */
     MSE_EXIT_BINDING = 13,       /* certificate key not bound to the quote */
     MSE_EXIT_DEBUG = 14,         /* debug enclave refused */
@@ -149,6 +149,8 @@ enum mse_exit {
     X(MSE_ERR_CRL_EXPIRED, 402, COLLATERAL, "CRL expired")                                     \
     X(MSE_ERR_TCB_INFO_EXPIRED, 403, COLLATERAL, "TCB info expired")                           \
     X(MSE_ERR_QE_IDENTITY_EXPIRED, 404, COLLATERAL, "QE identity expired")                     \
+    X(MSE_ERR_RATLS_CERT_VALIDITY, 405, COLLATERAL,                                            \
+      "RA-TLS certificate expired or not yet valid")                                           \
     X(MSE_ERR_TCB_INFO_FMSPC_MISMATCH, 410, NOT_GENUINE, "TCB info FMSPC differs from the PCK's") \
     X(MSE_ERR_TCB_INFO_PCEID_MISMATCH, 411, NOT_GENUINE, "TCB info PCE ID differs from the PCK's") \
     X(MSE_ERR_TCB_NOT_SUPPORTED, 412, NOT_GENUINE, "no TCB level matches this platform")       \
@@ -168,6 +170,9 @@ enum mse_exit {
     X(MSE_ERR_POLICY_ISVPRODID, 453, NOT_GENUINE, "ISVPRODID differs from the expected value") \
     X(MSE_ERR_POLICY_ISVSVN, 454, NOT_GENUINE, "ISVSVN below the required minimum")            \
     X(MSE_ERR_POLICY_REPORT_DATA, 455, BINDING, "REPORTDATA differs from the expected value")   \
+    /* 46x the certificate and the target the user named */                                   \
+    X(MSE_ERR_CERT_NAME_MISMATCH, 460, BINDING,                                                \
+      "certificate names (subjectAltName) do not cover the host")                              \
     /* 5xx I/O */                                                                              \
     X(MSE_ERR_IO, 500, IO, "I/O error")                                                        \
     X(MSE_ERR_FILE_NOT_FOUND, 501, IO, "file not found")                                       \

@@ -25,6 +25,18 @@ struct mse_endpoint {
 MSE_EXTERN MSE_MUST_USE mse_err mse_endpoint_parse(const char *target, struct mse_endpoint *ep)
     MSE_NONNULL(1, 2);
 
+/*
+ * Whether the certificate (DER) is for `host`: a DNS name matched against its
+ * subjectAltName DNS entries (RFC 6125 by OpenSSL's X509_check_host: case-
+ * insensitive, a wildcard only as a whole left-most label), an IP literal
+ * against its IP entries (X509_check_ip_asc). The subject CN is never used,
+ * as browsers no longer use it. On a mismatch `names` (when not NULL) gets
+ * what the certificate is for, printable: "DNS:localhost, IP:10.0.0.1" or
+ * "no subjectAltName". Errors: MSE_ERR_CERT_NAME_MISMATCH, MSE_ERR_CERT_PARSE.
+ */
+MSE_EXTERN MSE_MUST_USE mse_err mse_cert_check_host(const uint8_t *der, size_t der_len, const char *host,
+                                         char *names, size_t names_cap) MSE_NONNULL(1, 3);
+
 struct mse_tls_conn;
 
 /*

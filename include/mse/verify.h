@@ -58,6 +58,7 @@ MSE_EXTERN const char *mse_binding_name(enum mse_binding b);
     X(QE_REPORT_DATA, "qe_report_data", "QE report data binds the attestation key")                \
     X(QUOTE_SIGNATURE, "quote_signature", "quote signed by the attestation key")                   \
     X(COLLATERAL_TIME, "collateral_time", "every collateral item valid at the given time")         \
+    X(CERT_TIME, "certificate_time", "RA-TLS certificate valid at the given time")                 \
     X(TCB_STATUS, "tcb_status", "platform and QE TCB status accepted")                             \
     X(DEBUG, "debug", "enclave is not in debug mode")                                              \
     X(MRSIGNER, "mrsigner", "MRSIGNER is the operator's")                                          \
@@ -103,7 +104,9 @@ struct mse_validity_item {
 
 struct mse_policy {
     bool allow_debug;
-    bool allow_expired_collateral; /* go on past expired items, reported as WARN */
+    bool allow_expired_collateral; /* go on past collateral items past their end, reported as
+                                      WARN; never not-yet-valid items, never the RA-TLS
+                                      certificate's own window */
     uint32_t accepted_tcb;         /* MSE_TCB_MASK(...) bits; UpToDate is always accepted,
                                       Revoked never */
     /* Accept any of these MRSIGNERs (operator signer list); none = check skipped. */
@@ -217,10 +220,13 @@ struct mse_verify_result {
  * result->err and result->message set.
  *
  * Decisive failure: checks CERT..QUOTE_SIGNATURE run in order and stop at
- * the first failure. Only if all pass is COLLATERAL_TIME judged: every item
- * of result->validity[] must satisfy not_before <= at < not_after; an
- * invalid item refuses (naming each invalid item and its date) unless
- * policy->allow_expired_collateral (then WARN). Then all policy checks are
+ * the first failure. Only if all pass is freshness judged: COLLATERAL_TIME
+ * (every collateral item of result->validity[] must satisfy
+ * not_before <= at < not_after; an invalid item refuses, naming each invalid
+ * item and its date, except that policy->allow_expired_collateral turns items
+ * past their end only into a WARN; a not-yet-valid item always refuses), then
+ * CERT_TIME (the RA-TLS certificate's own window, never tolerated); the first
+ * failing one decides. Then all policy checks are
  * evaluated and the first failing one decides. in->collateral may be NULL
  * (every collateral check then fails as missing). Nothing is retained:
  * result holds copies only (result->enclave.raw is NULL).

@@ -65,22 +65,54 @@ static const enum mse_check_id item_checks[MSE_PCCS_ITEM_COUNT] = {
     [MSE_PCCS_ROOT_CA_CRL] = MSE_CHECK_ROOT_CA_CRL,
 };
 
-/* The platform's collateral id from the certificate's quote. */
+/* The platform's collateral id from the raw quote, or from the certificate's quote. */
 MSE_MUST_USE static mse_err collateral_id(const uint8_t *cert_der, size_t cert_len,
+                                          const uint8_t *quote, size_t quote_len,
                                           struct mse_collateral_id *id)
 {
     const size_t cap = MSE_QUOTE_MAX_SIZE + 8192;
-    uint8_t *quote_buf = malloc(cap);
-    struct mse_ratls ratls;
+    uint8_t *quote_buf = NULL;
+    struct mse_ratls ratls = {.quote = quote, .quote_len = quote_len};
     struct mse_quote q;
-    MSE_ENSURE(quote_buf != NULL, MSE_ERR_NOMEM);
-    mse_err err = mse_ratls_extract(cert_der, cert_len, quote_buf, cap, &ratls);
+    mse_err err = MSE_OK;
+    if (quote == NULL) {
+        quote_buf = malloc(cap);
+        MSE_ENSURE(quote_buf != NULL, MSE_ERR_NOMEM);
+        err = mse_ratls_extract(cert_der, cert_len, quote_buf, cap, &ratls);
+    }
     if (err == MSE_OK)
         err = mse_quote_parse(ratls.quote, ratls.quote_len, &q);
     if (err == MSE_OK)
         err = mse_collateral_id_from_quote(&q, id);
     free(quote_buf);
     return err;
+}
+
+/* A certificate without an SGX quote that carries a TDX one gets the verifier's verdict. */
+static bool carries_tdx_quote(const uint8_t *der, size_t len)
+{
+    const uint8_t *q = NULL;
+    size_t n = 0;
+    bool found = false;
+    return mse_cert_tdx_quote(der, len, &q, &n, &found) == MSE_OK && found;
+}
+
+/* The verifier for a certificate, or for a raw quote when quote is not NULL. */
+MSE_MUST_USE static mse_err run_verifier(const struct cli_verify_setup *s, const uint8_t *cert_der,
+                                         size_t cert_len, const uint8_t *quote, size_t quote_len,
+                                         const struct mse_collateral *c,
+                                         struct mse_verify_result *result)
+{
+    if (quote != NULL) {
+        struct mse_verify_quote_input qin = {.quote = quote, .quote_len = quote_len,
+                                             .collateral = c, .trust_root_der = s->trust_root_der,
+                                             .trust_root_len = s->trust_root_len, .at = s->at};
+        return mse_verify_quote(&qin, &s->policy, result);
+    }
+    struct mse_verify_input in = {.cert_der = cert_der, .cert_len = cert_len, .collateral = c,
+                                  .trust_root_der = s->trust_root_der,
+                                  .trust_root_len = s->trust_root_len, .at = s->at};
+    return mse_verify(&in, &s->policy, result);
 }
 
 /* Where the items come from: a bit per item still to fetch in *want. */
@@ -159,31 +191,32 @@ static void cache_verified(const struct fetch_plan *plan, const struct mse_colla
     }
 }
 
-mse_err cli_verify_with_collateral(const struct cli_policy_args *a,
-                                   const struct cli_verify_setup *s, const uint8_t *cert_der,
-                                   size_t cert_len, cli_progress_fn progress,
-                                   struct mse_verify_result *result,
-                                   struct cli_collateral_info *info, char *why, size_t why_cap)
+MSE_MUST_USE static mse_err verify_with_collateral(const struct cli_policy_args *a,
+                                                   const struct cli_verify_setup *s,
+                                                   const uint8_t *cert_der, size_t cert_len,
+                                                   const uint8_t *quote, size_t quote_len,
+                                                   cli_progress_fn progress,
+                                                   struct mse_verify_result *result,
+                                                   struct cli_collateral_info *info, char *why,
+                                                   size_t why_cap)
 {
     struct mse_collateral_id id;
     struct mse_pccs_item items[MSE_PCCS_ITEM_COUNT];
-    struct mse_verify_input in = {.cert_der = cert_der, .cert_len = cert_len,
-                                  .trust_root_der = s->trust_root_der,
-                                  .trust_root_len = s->trust_root_len, .at = s->at};
     struct fetch_plan plan = {.use_cache = !a->no_cache};
     struct mse_collateral view;
     char *owned_url = NULL;
 
     memset(items, 0, sizeof items);
-    mse_err err = collateral_id(cert_der, cert_len, &id);
-    if (err == MSE_ERR_RATLS_NO_QUOTE)
+    mse_err err = collateral_id(cert_der, cert_len, quote, quote_len, &id);
+    if (err == MSE_ERR_RATLS_NO_QUOTE && !carries_tdx_quote(cert_der, cert_len))
         return mse_say(why, why_cap, err,
                        "this app does not use an enclave-generated (RA-TLS) certificate: "
                        "its certificate carries no SGX quote, so there is nothing to "
-                       "verify (app owner or operator certificate)");
+                       "verify (app owner or operator certificate; its RA-TLS certificate may "
+                       "be published at /.well-known/mse/ratls.pem: see --ratls-path)");
     if (err != MSE_OK) {
-        /* Let the verifier produce the precise verdict for a malformed certificate. */
-        err = mse_verify(&in, &s->policy, result);
+        /* Let the verifier produce the precise verdict (malformed, TDX, ...). */
+        err = run_verifier(s, cert_der, cert_len, quote, quote_len, NULL, result);
         return err != MSE_OK ? mse_say(why, why_cap, err, "verification failed: %s",
                                        mse_err_str(err))
                              : MSE_OK;
@@ -193,14 +226,40 @@ mse_err cli_verify_with_collateral(const struct cli_policy_args *a,
         err = gather(a, s, &id, &plan, items, progress, &info->requests, why, why_cap);
     if (err == MSE_OK) {
         mse_pccs_items_view(items, &view);
-        in.collateral = &view;
-        err = mse_verify(&in, &s->policy, result);
+        err = run_verifier(s, cert_der, cert_len, quote, quote_len, &view, result);
         if (err != MSE_OK)
             (void)mse_say(why, why_cap, err, "verification could not run: %s", mse_err_str(err));
         else
             cache_verified(&plan, &id, items, result, &info->notes);
+        /* Exactly what was verified, kept only once there is a verdict. */
+        if (err == MSE_OK && info->capture && quote == NULL &&
+            mse_evidence_write(cert_der, cert_len, &view, id.processor_ca != 0, s->at,
+                               &info->evidence) != MSE_OK)
+            cli_note(&info->notes, "could not build the evidence bundle");
     }
     mse_pccs_items_free(items);
     free(owned_url);
     return err;
+}
+
+mse_err cli_verify_with_collateral(const struct cli_policy_args *a,
+                                   const struct cli_verify_setup *s, const uint8_t *cert_der,
+                                   size_t cert_len, cli_progress_fn progress,
+                                   struct mse_verify_result *result,
+                                   struct cli_collateral_info *info, char *why, size_t why_cap)
+{
+    return verify_with_collateral(a, s, cert_der, cert_len, NULL, 0, progress, result, info, why,
+                                  why_cap);
+}
+
+mse_err cli_verify_quote_with_collateral(const struct cli_policy_args *a,
+                                         const struct cli_verify_setup *s, const uint8_t *quote,
+                                         size_t quote_len, cli_progress_fn progress,
+                                         struct mse_verify_result *result,
+                                         struct cli_collateral_info *info, char *why,
+                                         size_t why_cap)
+{
+    static const uint8_t empty[1];
+    return verify_with_collateral(a, s, NULL, 0, quote != NULL ? quote : empty, quote_len,
+                                  progress, result, info, why, why_cap);
 }

@@ -1,8 +1,8 @@
 /*
  * mse configure's local pre-checks of the configuration server's certificate,
  * before the full verification of `mse verify` (cli_verify_with_collateral):
- *   1. the certificate is for the domain (SAN, RFC 6125 matching by OpenSSL:
- *      `mse verify` pins a certificate, configure also names its server);
+ *   1. the certificate is for the domain (mse_cert_check_host, the same check
+ *      `mse verify DOMAIN` makes before saving);
  *   2. it carries a quote that parses and whose REPORTDATA binds the
  *      certificate's key (mse_ratls_extract, mse_quote_parse,
  *      mse_ratls_check_binding);
@@ -11,44 +11,30 @@
  * with the precise reason. mse_verify() repeats 2 and 3 as part of the
  * complete verdict.
  */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/x509.h>
-
-#include <openssl/x509v3.h>
-
 #include <mse/bytes.h>
 #include <mse/guard.h>
+#include <mse/net.h>
 #include <mse/quote.h>
 #include <mse/ratls.h>
 
 #include "cli_configure.h"
 
-MSE_MUST_USE static mse_err check_name(const uint8_t *der, size_t der_len, const char *domain)
-{
-    const unsigned char *p = der;
-    X509 *x = d2i_X509(NULL, &p, (long)der_len);
-    MSE_ENSURE(x != NULL, MSE_ERR_CERT_PARSE);
-    unsigned char addr[16];
-    int ok;
-    if (inet_pton(AF_INET, domain, addr) == 1 || inet_pton(AF_INET6, domain, addr) == 1)
-        ok = X509_check_ip_asc(x, domain, 0);
-    else
-        ok = X509_check_host(x, domain, 0, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL);
-    X509_free(x);
-    MSE_ENSURE(ok == 1, MSE_ERR_ARG);
-    return MSE_OK;
-}
-
 mse_err cli_configure_precheck(const uint8_t *der, size_t der_len, const struct configure_verify_opts *o,
                          char *why, size_t why_cap)
 {
-    if (check_name(der, der_len, o->domain) != MSE_OK) {
-        snprintf(why, why_cap, "the certificate is not for %s", o->domain);
-        return MSE_ERR_BINDING_MISMATCH;
+    char names[256];
+    mse_err named = mse_cert_check_host(der, der_len, o->domain, names, sizeof names);
+    if (named == MSE_ERR_CERT_NAME_MISMATCH) {
+        snprintf(why, why_cap, "the certificate is for %s, not %s", names, o->domain);
+        return named;
+    }
+    if (named != MSE_OK) {
+        snprintf(why, why_cap, "certificate: %s", mse_err_str(named));
+        return named;
     }
     uint8_t *buf = malloc(MSE_QUOTE_MAX_SIZE);
     if (buf == NULL)

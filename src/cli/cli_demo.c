@@ -7,12 +7,16 @@
  *   2. mse-sim pccs serve     a PCCS-compatible collateral server, 127.0.0.1
  *   3. mse context new        the owner encrypts the code, keeps its key
  *   4. mse-enclave --provider sim --mode zero-trust --hello
- *                             the app in a simulated enclave, 127.0.0.1, in
- *                             its configuration phase
- *   5. mse configure          verify, then send the code key on that connection
- *   6. mse verify             the user's three checks; saves the certificate
- *   7. mse verify, wrong fingerprint
- *                             refused, nothing saved (fail closed)
+ *                             the app in a simulated enclave that measures the
+ *                             runtime it runs, 127.0.0.1, in its configuration phase
+ *   5. mse configure --context --code
+ *                             verify (fingerprint computed from the context and
+ *                             the code), then send the code key on that connection
+ *   6. mse verify --context --code
+ *                             the user's three checks, the fingerprint computed
+ *                             by the user; saves the certificate
+ *   7. mse verify, one byte of the plain code changed
+ *                             refused as check 3 (exit 16), nothing saved
  *   8. HTTPS GET with libcurl pinned to the saved certificate
  *   9. stop everything
  *
@@ -50,14 +54,6 @@
 #define BODY_LIMIT (64u << 10)
 /* The servers also stop themselves after this long, should the demo be SIGKILLed. */
 #define SERVER_MAX_SECONDS "600"
-
-/*
- * The code fingerprint (MRENCLAVE) the simulated enclave reports and the
- * owner publishes: in a real deployment it is measured from the owner's code
- * (`mse fingerprint`); here it is a fixed value for the simulator.
- */
-static const char DEMO_MRENCLAVE[] =
-    "6d73652064656d6f2068656c6c6f206170702c2073696d756c61746564212121";
 
 /* Set by the signal handler; checked at every step and in every wait loop. */
 static volatile sig_atomic_t demo_stop_signal;
@@ -322,6 +318,7 @@ struct demo_paths {
     char log_conf[PATH_MAX], log_verify[PATH_MAX];
     char pccs_port[PATH_MAX], app_port[PATH_MAX];
     char code[PATH_MAX], code_enc[PATH_MAX], context[PATH_MAX], app_dir[PATH_MAX];
+    char code_changed[PATH_MAX];
     char bad_cert[PATH_MAX], root[PATH_MAX], signer[PATH_MAX];
 };
 
@@ -337,6 +334,7 @@ MSE_MUST_USE static mse_err demo_paths(struct demo *d, struct demo_paths *p)
     MSE_TRY(path_join(p->app_port, sizeof p->app_port, d->tmp, "enclave.port"));
     MSE_TRY(path_join(p->code, sizeof p->code, d->tmp, "code"));
     MSE_TRY(path_join(p->code_enc, sizeof p->code_enc, d->tmp, "code.enc"));
+    MSE_TRY(path_join(p->code_changed, sizeof p->code_changed, d->tmp, "code-changed"));
     MSE_TRY(path_join(p->context, sizeof p->context, d->tmp, "mse-demo.context.toml"));
     MSE_TRY(path_join(p->app_dir, sizeof p->app_dir, d->tmp, "app"));
     MSE_TRY(path_join(p->bad_cert, sizeof p->bad_cert, d->tmp, "refused-cert.pem"));
@@ -369,13 +367,264 @@ static int run_step(struct demo *d, const struct cli_out *o, char *const argv[],
     return st > 0 && st < 128 ? st : MSE_EXIT_INTERNAL;
 }
 
-static int demo_run(struct demo *d, const struct cli_out *o, bool keep)
-{
+/* What the steps share: paths, the URLs and targets they print and pass on. */
+struct demo_run {
+    struct demo *d;
+    const struct cli_out *o;
     struct demo_paths p;
     char pccs_url[64], target[64], uuid[37];
-    int rc;
+    char owner_fp[65];   /* what mse context new computed */
+    char enclave_fp[65]; /* what the simulated enclave measured */
+};
 
-    if (demo_paths(d, &p) != MSE_OK)
+/* A "<label> <64 hex>" line of a log, the hex into out. */
+MSE_MUST_USE static mse_err log_hex(const char *path, const char *label, char out[65])
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    MSE_TRY(mse_file_read(path, 1u << 20, &data, &len));
+    mse_err err = MSE_ERR_SERVER;
+    for (const char *at = strstr((const char *)data, label); at && err != MSE_OK;
+         at = strstr(at, label)) {
+        at += strlen(label);
+        while (*at == ' ')
+            at++;
+        if (strspn(at, "0123456789abcdef") >= 64) {
+            memcpy(out, at, 64);
+            out[64] = '\0';
+            err = MSE_OK;
+        }
+    }
+    free(data);
+    return err;
+}
+
+static int step_pki(struct demo_run *r)
+{
+    struct demo *d = r->d;
+    int rc;
+    step(1, "Creating a simulated SGX platform (mse-sim pki init)");
+    say("A test root CA, PCK CA and PCK certificates with Intel's SGX extensions, TCB info,");
+    say("QE identity and CRLs signed the way Intel signs them, and an enclave signer key.");
+    char *argv[] = {d->sim, "pki", "init", d->pki, NULL};
+    if ((rc = run_step(d, r->o, argv, r->p.log_init, START_TIMEOUT_MS, "mse-sim pki init")) != 0)
+        return rc;
+    static const char *const root_names[] = {"root-ca.pem", "root.pem", "sgx-root-ca.pem",
+                                             "root_ca.pem", NULL};
+    static const char *const signer_names[] = {"signer.pub.pem", "signer-pub.pem",
+                                               "signer.pem", "signer-key.pem",
+                                               "enclave-signer.pem", NULL};
+    if (pki_file(d, root_names, r->p.root, sizeof r->p.root) != MSE_OK ||
+        pki_file(d, signer_names, r->p.signer, sizeof r->p.signer) != MSE_OK)
+        return cli_out_error(r->o, MSE_ERR_FILE_NOT_FOUND,
+                             "mse-sim pki init did not leave a root CA and a signer key where "
+                             "mse demo looks (%s)",
+                             d->pki);
+    say("Done: %s", d->pki);
+    return MSE_EXIT_OK;
+}
+
+static int step_pccs(struct demo_run *r)
+{
+    struct demo *d = r->d;
+    step(2, "Starting the simulated PCCS on 127.0.0.1 (mse-sim pccs serve)");
+    say("The verifier fetches TCB info, QE identity and CRLs from it, as from Intel's PCS.");
+    char *argv[] = {d->sim,           "pccs",        "serve",        "--dir",
+                    d->pki,           "--host",      "127.0.0.1",    "--port",
+                    "0",              "--port-file", r->p.pccs_port, "--max-seconds",
+                    SERVER_MAX_SECONDS, NULL};
+    if (mse_proc_start(argv, r->p.log_pccs, &d->pccs) != MSE_OK)
+        return cli_out_error(r->o, MSE_ERR_SERVER, "cannot start %s", d->sim);
+    mse_err err = wait_port(r->p.pccs_port, d->pccs, START_TIMEOUT_MS, &d->pccs_port);
+    if (err != MSE_OK) {
+        print_file(r->p.log_pccs, "   | ");
+        return cli_out_error(r->o, err, "the simulated PCCS did not start");
+    }
+    snprintf(r->pccs_url, sizeof r->pccs_url, "http://127.0.0.1:%d", d->pccs_port);
+    say("Listening: %s", r->pccs_url);
+    return MSE_EXIT_OK;
+}
+
+static int step_context(struct demo_run *r)
+{
+    struct demo *d = r->d;
+    int rc;
+    step(3, "The app owner encrypts the code and makes a context (mse context new)");
+    say("The code travels encrypted; its key (code_secret_key) stays in the owner's context,");
+    say("which also records the enclave runtime (manifest template, runtime lock, libpal hash),");
+    say("so anyone with the context and the plain code can compute the code fingerprint.");
+    if (write_code(&r->p) != MSE_OK)
+        return cli_out_error(r->o, MSE_ERR_FILE_WRITE, "cannot write the demo code");
+    char *argv[] = {d->self,   "context",    "new",         "--code",   r->p.code,
+                    "--name",  "mse-demo",   "--san",       "localhost", "--out",
+                    r->p.context, "--out-code", r->p.code_enc, NULL};
+    if ((rc = run_step(d, r->o, argv, r->p.log_ctx, START_TIMEOUT_MS, "mse context new")) != 0)
+        return rc;
+    if (context_uuid(r->p.context, r->uuid) != MSE_OK)
+        return cli_out_error(r->o, MSE_ERR_CONTEXT, "no app id in %s", r->p.context);
+    if (log_hex(r->p.log_ctx, "fingerprint:", r->owner_fp) != MSE_OK) {
+        print_file(r->p.log_ctx, "   | ");
+        return cli_out_error(r->o, MSE_ERR_CONTEXT, "mse context new computed no fingerprint");
+    }
+    say("App id %s; encrypted code in %s", r->uuid, r->p.code_enc);
+    say("Code fingerprint (MRENCLAVE) of this code in this runtime: %s", r->owner_fp);
+    return MSE_EXIT_OK;
+}
+
+static int step_enclave(struct demo_run *r)
+{
+    struct demo *d = r->d;
+    step(4, "Starting the app in a simulated enclave (mse-enclave --provider sim --mode "
+            "zero-trust)");
+    say("It measures itself as Gramine would (the runtime's manifest with the encrypted code's");
+    say("hashes, and libpal), makes a fresh TLS key and an RA-TLS certificate whose SGX quote");
+    say("binds that key to that measurement, then waits for its code key (configuration phase).");
+    char *argv[] = {d->enclave,   "--provider",  "sim",          "--sim-pki",   d->pki,
+                    "--mode",     "zero-trust",  "--hello",      "--san",       "localhost",
+                    "--uuid",     r->uuid,       "--code-dir",   r->p.code_enc, "--app-dir",
+                    r->p.app_dir, "--host",      "127.0.0.1",    "--port",      "0",
+                    "--port-file", r->p.app_port, "--max-seconds", SERVER_MAX_SECONDS, NULL};
+    if (mse_proc_start(argv, r->p.log_app, &d->app) != MSE_OK)
+        return cli_out_error(r->o, MSE_ERR_SERVER, "cannot start %s", d->enclave);
+    mse_err err = wait_port(r->p.app_port, d->app, START_TIMEOUT_MS, &d->app_port);
+    if (err == MSE_OK)
+        err = log_hex(r->p.log_app, "MRENCLAVE", r->enclave_fp);
+    if (err != MSE_OK) {
+        print_file(r->p.log_app, "   | ");
+        return cli_out_error(r->o, err, "the enclave server did not start");
+    }
+    snprintf(r->target, sizeof r->target, "127.0.0.1:%d", d->app_port);
+    say("Listening: https://localhost:%d/ (certificate for localhost)", d->app_port);
+    say("The enclave measured: MRENCLAVE %s", r->enclave_fp);
+    return MSE_EXIT_OK;
+}
+
+static int step_configure(struct demo_run *r)
+{
+    struct demo *d = r->d;
+    char conf_target[64];
+    int rc;
+    step(5, "The owner verifies the enclave, then sends it the code key (mse configure)");
+    say("mse configure runs the same checks as mse verify on the TLS connection it opened,");
+    say("with the fingerprint it computes from the context and the code, and sends the key");
+    say("on that same connection only if all of them pass.");
+    snprintf(conf_target, sizeof conf_target, "localhost:%d", d->app_port);
+    char *argv[] = {d->self,      "configure",    conf_target,    "--context",  r->p.context,
+                    "--code",     r->p.code,      "--signer-key", r->p.signer, "--trust-root",
+                    r->p.root,    "--pccs-url",   r->pccs_url,    "--no-cache", NULL};
+    if ((rc = run_step(d, r->o, argv, r->p.log_conf, VERIFY_TIMEOUT_MS, "mse configure")) != 0)
+        return rc;
+    print_file(r->p.log_conf, "   | ");
+    say("Configured: the enclave decrypted its code and started the app.");
+    return MSE_EXIT_OK;
+}
+
+static int step_verify(struct demo_run *r)
+{
+    struct demo *d = r->d;
+    int rc;
+    step(6, "A user verifies the app before sending it anything (mse verify --context --code)");
+    say("Check 1: the quote is a genuine SGX quote (chain to the root CA, CRLs, TCB, QE identity)");
+    say("         and it binds the TLS key of the certificate the server presented;");
+    say("Check 2: the enclave belongs to the operator (MRSIGNER = the signer key);");
+    say("Check 3: the code is exactly the owner's: mse computes the fingerprint itself from the");
+    say("         owner's context and the plain code (no published value, no Docker).");
+    char *argv[] = {d->self,        "verify",    r->target,      "--context",  r->p.context,
+                    "--code",       r->p.code,   "--pccs-url",   r->pccs_url, "--trust-root",
+                    r->p.root,      "--signer-key", r->p.signer, "--output",   d->cert,
+                    "--no-cache",   NULL};
+    if ((rc = run_step(d, r->o, argv, r->p.log_verify, VERIFY_TIMEOUT_MS,
+                       "mse verify (the demo stops here: nothing is sent to the app)")) != 0)
+        return rc;
+    print_file(r->p.log_verify, "   | ");
+    if (access(d->cert, R_OK) != 0)
+        return cli_out_error(r->o, MSE_ERR_FILE_NOT_FOUND, "mse verify succeeded but saved no %s",
+                             d->cert);
+    char verified[65];
+    if (log_hex(r->p.log_verify, "MRENCLAVE", verified) != MSE_OK || strcmp(verified, r->owner_fp))
+        return cli_out_error(r->o, MSE_ERR_INTERNAL,
+                             "mse verify passed on another MRENCLAVE than the owner's fingerprint");
+    say("mse verify computed the fingerprint from the context and the code: %s,", r->owner_fp);
+    say("the MRENCLAVE the enclave measured and its quote carries.");
+    say("Verification: success. Certificate saved: %s", d->cert);
+    return MSE_EXIT_OK;
+}
+
+/* A copy of the plain code with one byte changed: what a user holding other code computes. */
+MSE_MUST_USE static mse_err tampered_code(const struct demo_paths *p)
+{
+    char page[PATH_MAX];
+    uint8_t *data = NULL;
+    size_t len = 0;
+    MSE_ENSURE(mkdir(p->code_changed, 0700) == 0, MSE_ERR_FILE_WRITE);
+    MSE_TRY(path_join(page, sizeof page, p->code, "index.html"));
+    MSE_TRY(mse_file_read(page, 1u << 20, &data, &len));
+    MSE_TRY(path_join(page, sizeof page, p->code_changed, "index.html"));
+    data[len / 2] ^= 0x20; /* one byte: "mse demo app" -> "mse dEmo app" */
+    mse_err err = mse_file_write_atomic(page, data, len, 0644);
+    free(data);
+    return err;
+}
+
+static int step_tamper(struct demo_run *r)
+{
+    struct demo *d = r->d;
+    step(7, "The same verification with one byte of the plain code changed");
+    if (tampered_code(&r->p) != MSE_OK)
+        return cli_out_error(r->o, MSE_ERR_FILE_WRITE, "cannot write the changed code");
+    char *argv[] = {d->self,      "verify",       r->target,         "--context",  r->p.context,
+                    "--code",     r->p.code_changed, "--pccs-url",   r->pccs_url, "--trust-root",
+                    r->p.root,    "--signer-key", r->p.signer,       "--output",   r->p.bad_cert,
+                    "--no-cache", NULL};
+    unlink(r->p.log_verify);
+    int st = run_wait(d, argv, r->p.log_verify, VERIFY_TIMEOUT_MS);
+    print_lines(r->p.log_verify, "   | ", "FAIL");
+    print_lines(r->p.log_verify, "   | ", "Verification:");
+    if (st != MSE_EXIT_FINGERPRINT)
+        return cli_out_error(r->o, MSE_ERR_INTERNAL,
+                             "mse verify of changed code did not refuse as check 3 (status %d)",
+                             st);
+    if (access(r->p.bad_cert, F_OK) == 0)
+        return cli_out_error(r->o, MSE_ERR_INTERNAL, "mse verify refused but still wrote %s",
+                             r->p.bad_cert);
+    say("Refused (exit %d) and nothing saved: mse fails closed.", st);
+    return MSE_EXIT_OK;
+}
+
+static int step_call_app(struct demo_run *r)
+{
+    long code = 0;
+    step(8, "Calling the app over HTTPS, trusting only the verified certificate (libcurl)");
+    say("Like: curl --cacert cert.pem https://localhost:PORT/ ; no other CA is accepted, so");
+    say("this reaches the verified enclave or nothing.");
+    struct body b = {malloc(BODY_LIMIT + 1), 0};
+    if (!b.data)
+        return cli_out_error(r->o, MSE_ERR_NOMEM, "out of memory");
+    mse_err err = call_app(r->d, &code, &b);
+    if (err != MSE_OK) {
+        free(b.data);
+        return cli_out_error(r->o, err, "the HTTPS call to the app failed");
+    }
+    b.data[b.len] = '\0';
+    for (size_t i = 0; i < b.len; i++)
+        if ((b.data[i] < 0x20 || b.data[i] > 0x7e) && b.data[i] != '\n')
+            b.data[i] = '?';
+    say("HTTP %ld. The app answered:", code);
+    printf("   > %s%s", b.data, b.len && b.data[b.len - 1] == '\n' ? "" : "\n");
+    free(b.data);
+    if (code != 200)
+        return cli_out_error(r->o, MSE_ERR_SERVER, "the app answered HTTP %ld", code);
+    return MSE_EXIT_OK;
+}
+
+static int demo_run(struct demo *d, const struct cli_out *o, bool keep)
+{
+    static int (*const steps[])(struct demo_run *) = {
+        step_pki, step_pccs, step_context, step_enclave, step_configure, step_verify,
+        step_tamper, step_call_app,
+    };
+    struct demo_run r = {.d = d, .o = o};
+    if (demo_paths(d, &r.p) != MSE_OK)
         return cli_out_error(o, MSE_ERR_LIMIT, "temporary directory path too long");
     /* The test PKI's collateral must never reach the user's collateral cache
      * (~/.cache/mse): a later real verification of a platform with the same
@@ -389,184 +638,13 @@ static int demo_run(struct demo *d, const struct cli_out *o, bool keep)
     printf("mse demo: verify an app in a (simulated) SGX enclave before trusting it.\n"
            "No SGX hardware is used: mse-sim plays Intel's role with a test root CA that\n"
            "mse trusts only because this demo passes it explicitly (--trust-root).\n");
-
-    /* 1. Test PKI. */
-    step(1, "Creating a simulated SGX platform (mse-sim pki init)");
-    say("A test root CA, PCK CA and PCK certificates with Intel's SGX extensions, TCB info,");
-    say("QE identity and CRLs signed the way Intel signs them, and an enclave signer key.");
-    {
-        char *argv[] = {d->sim, "pki", "init", d->pki, NULL};
-        if ((rc = run_step(d, o, argv, p.log_init, START_TIMEOUT_MS, "mse-sim pki init")) != 0)
+    for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+        int rc = steps[k](&r);
+        if (rc != MSE_EXIT_OK)
             return rc;
+        if (demo_stop_signal)
+            return MSE_EXIT_INTERNAL;
     }
-    static const char *const root_names[] = {"root-ca.pem", "root.pem", "sgx-root-ca.pem",
-                                             "root_ca.pem", NULL};
-    static const char *const signer_names[] = {"signer.pub.pem", "signer-pub.pem",
-                                               "signer.pem", "signer-key.pem",
-                                               "enclave-signer.pem", NULL};
-    if (pki_file(d, root_names, p.root, sizeof p.root) != MSE_OK ||
-        pki_file(d, signer_names, p.signer, sizeof p.signer) != MSE_OK)
-        return cli_out_error(o, MSE_ERR_FILE_NOT_FOUND,
-                             "mse-sim pki init did not leave a root CA and a signer key where "
-                             "mse demo looks (%s)",
-                             d->pki);
-    say("Done: %s", d->pki);
-    if (demo_stop_signal)
-        return MSE_EXIT_INTERNAL;
-
-    /* 2. PCCS. */
-    step(2, "Starting the simulated PCCS on 127.0.0.1 (mse-sim pccs serve)");
-    say("The verifier fetches TCB info, QE identity and CRLs from it, as from Intel's PCS.");
-    {
-        char *argv[] = {d->sim,           "pccs",        "serve",      "--dir",
-                        d->pki,           "--host",      "127.0.0.1",  "--port",
-                        "0",              "--port-file", p.pccs_port,  "--max-seconds",
-                        SERVER_MAX_SECONDS, NULL};
-        if (mse_proc_start(argv, p.log_pccs, &d->pccs) != MSE_OK)
-            return cli_out_error(o, MSE_ERR_SERVER, "cannot start %s", d->sim);
-        mse_err err = wait_port(p.pccs_port, d->pccs, START_TIMEOUT_MS, &d->pccs_port);
-        if (err != MSE_OK) {
-            print_file(p.log_pccs, "   | ");
-            return cli_out_error(o, err, "the simulated PCCS did not start");
-        }
-    }
-    snprintf(pccs_url, sizeof pccs_url, "http://127.0.0.1:%d", d->pccs_port);
-    say("Listening: %s", pccs_url);
-
-    /* 3. The owner prepares the app. */
-    step(3, "The app owner encrypts the code and makes a context (mse context new)");
-    say("The code travels encrypted; its key (code_secret_key) stays in the owner's context");
-    say("file and is sent only to an enclave that passes verification.");
-    {
-        if (write_code(&p) != MSE_OK)
-            return cli_out_error(o, MSE_ERR_FILE_WRITE, "cannot write the demo code");
-        char *argv[] = {d->self,      "context",  "new",       "--code",   p.code,
-                        "--name",     "mse-demo", "--san",     "localhost", "--out",
-                        p.context,    "--out-code", p.code_enc, NULL};
-        if ((rc = run_step(d, o, argv, p.log_ctx, START_TIMEOUT_MS, "mse context new")) != 0)
-            return rc;
-        if (context_uuid(p.context, uuid) != MSE_OK)
-            return cli_out_error(o, MSE_ERR_CONTEXT, "no app id in %s", p.context);
-    }
-    say("App id %s; encrypted code in %s", uuid, p.code_enc);
-
-    /* 4. The enclave server, configuration phase. */
-    step(4, "Starting the app in a simulated enclave (mse-enclave --provider sim --mode "
-            "zero-trust)");
-    say("Inside the enclave it makes a fresh TLS key and an RA-TLS certificate whose SGX quote");
-    say("binds that key (REPORTDATA = SHA-256 of the public key) to the enclave's identity,");
-    say("then waits for its code key on that certificate (the configuration phase).");
-    {
-        char *argv[] = {d->enclave,    "--provider",   "sim",        "--sim-pki",
-                        d->pki,        "--sim-mrenclave", (char *)DEMO_MRENCLAVE, "--mode",
-                        "zero-trust",  "--hello",      "--san",      "localhost",
-                        "--uuid",      uuid,           "--code-dir", p.code_enc,
-                        "--app-dir",   p.app_dir,      "--host",     "127.0.0.1",
-                        "--port",      "0",            "--port-file", p.app_port,
-                        "--max-seconds", SERVER_MAX_SECONDS, NULL};
-        if (mse_proc_start(argv, p.log_app, &d->app) != MSE_OK)
-            return cli_out_error(o, MSE_ERR_SERVER, "cannot start %s", d->enclave);
-        mse_err err = wait_port(p.app_port, d->app, START_TIMEOUT_MS, &d->app_port);
-        if (err != MSE_OK) {
-            print_file(p.log_app, "   | ");
-            return cli_out_error(o, err, "the enclave server did not start");
-        }
-    }
-    snprintf(target, sizeof target, "127.0.0.1:%d", d->app_port);
-    say("Listening: https://localhost:%d/ (certificate for localhost)", d->app_port);
-    say("The owner publishes the code fingerprint (MRENCLAVE):");
-    say("  %s", DEMO_MRENCLAVE);
-
-    /* 5. Configuration: verify, then send the code key over the verified connection. */
-    step(5, "The owner verifies the enclave, then sends it the code key (mse configure)");
-    say("mse configure runs the same checks as mse verify on the TLS connection it opened,");
-    say("and sends the key on that same connection only if all of them pass.");
-    {
-        char conf_target[64];
-        snprintf(conf_target, sizeof conf_target, "localhost:%d", d->app_port);
-        char *argv[] = {d->self,        "configure",     conf_target,  "--context",
-                        p.context,      "--fingerprint", (char *)DEMO_MRENCLAVE, "--signer-key",
-                        p.signer,       "--trust-root",  p.root,       "--pccs-url",
-                        pccs_url,       "--no-cache",    NULL};
-        if ((rc = run_step(d, o, argv, p.log_conf, VERIFY_TIMEOUT_MS, "mse configure")) != 0)
-            return rc;
-        print_file(p.log_conf, "   | ");
-    }
-    say("Configured: the enclave decrypted its code and started the app.");
-    if (demo_stop_signal)
-        return MSE_EXIT_INTERNAL;
-
-    /* 6. The user's verification. */
-    step(6, "A user verifies the app before sending it anything (mse verify)");
-    say("Check 1: the quote is a genuine SGX quote (chain to the root CA, CRLs, TCB, QE identity)");
-    say("         and it binds the TLS key of the certificate the server presented;");
-    say("Check 2: the enclave belongs to the operator (MRSIGNER = the signer key);");
-    say("Check 3: the code is exactly the owner's (MRENCLAVE = the published fingerprint).");
-    {
-        char *argv[] = {d->self,        "verify",      target,         "--pccs-url", pccs_url,
-                        "--trust-root", p.root,        "--signer-key", p.signer,     "--fingerprint",
-                        (char *)DEMO_MRENCLAVE, "--output", d->cert,   "--no-cache", NULL};
-        if ((rc = run_step(d, o, argv, p.log_verify, VERIFY_TIMEOUT_MS,
-                           "mse verify (the demo stops here: nothing is sent to the app)")) != 0)
-            return rc;
-        print_file(p.log_verify, "   | ");
-    }
-    if (access(d->cert, R_OK) != 0)
-        return cli_out_error(o, MSE_ERR_FILE_NOT_FOUND, "mse verify succeeded but saved no %s",
-                             d->cert);
-    say("Verification: success. Certificate saved: %s", d->cert);
-    if (demo_stop_signal)
-        return MSE_EXIT_INTERNAL;
-
-    /* 7. Fail closed. */
-    step(7, "The same verification with a wrong fingerprint (as after a code change)");
-    {
-        char wrong[sizeof DEMO_MRENCLAVE];
-        memcpy(wrong, DEMO_MRENCLAVE, sizeof wrong);
-        wrong[0] = wrong[0] == '0' ? '1' : '0';
-        char *argv[] = {d->self,        "verify",      target,         "--pccs-url", pccs_url,
-                        "--trust-root", p.root,        "--signer-key", p.signer,     "--fingerprint",
-                        wrong,          "--output",    p.bad_cert,     "--no-cache",  NULL};
-        unlink(p.log_verify);
-        int st = run_wait(d, argv, p.log_verify, VERIFY_TIMEOUT_MS);
-        print_lines(p.log_verify, "   | ", "FAIL");
-        print_lines(p.log_verify, "   | ", "Verification:");
-        if (st <= 0)
-            return cli_out_error(o, MSE_ERR_INTERNAL,
-                                 "mse verify with a wrong fingerprint did not refuse (status %d)",
-                                 st);
-        if (access(p.bad_cert, F_OK) == 0)
-            return cli_out_error(o, MSE_ERR_INTERNAL, "mse verify refused but still wrote %s",
-                                 p.bad_cert);
-        say("Refused (exit %d) and nothing saved: mse fails closed.", st);
-    }
-
-    /* 8. The app, pinned. */
-    step(8, "Calling the app over HTTPS, trusting only the verified certificate (libcurl)");
-    say("Like: curl --cacert cert.pem https://localhost:PORT/ ; no other CA is accepted, so");
-    say("this reaches the verified enclave or nothing.");
-    {
-        long code = 0;
-        struct body b = {malloc(BODY_LIMIT + 1), 0};
-        if (!b.data)
-            return cli_out_error(o, MSE_ERR_NOMEM, "out of memory");
-        mse_err err = call_app(d, &code, &b);
-        if (err != MSE_OK) {
-            free(b.data);
-            return cli_out_error(o, err, "the HTTPS call to the app failed");
-        }
-        b.data[b.len] = '\0';
-        for (size_t i = 0; i < b.len; i++)
-            if ((b.data[i] < 0x20 || b.data[i] > 0x7e) && b.data[i] != '\n')
-                b.data[i] = '?';
-        say("HTTP %ld. The app answered:", code);
-        printf("   > %s%s", b.data, b.len && b.data[b.len - 1] == '\n' ? "" : "\n");
-        free(b.data);
-        if (code != 200)
-            return cli_out_error(o, MSE_ERR_SERVER, "the app answered HTTP %ld", code);
-    }
-
-    /* 9. Stop. */
     step(9, "Stopping the enclave server and the PCCS");
     stop_all(d);
     say("Stopped.");

@@ -39,6 +39,14 @@ const struct mse_opt cli_policy_options[] = {
      CLI_OPT_ALLOW_TCB, 0},
     {"allow-expired-collateral", 0, NULL, "go on past expired collateral (reported as warnings)",
      CLI_OPT_ALLOW_EXPIRED, 0},
+    {"isv-prod-id", 0, "N", "expected ISVPRODID of the enclave (0 to 65535)",
+     CLI_OPT_ISV_PROD_ID, 0},
+    {"min-isv-svn", 0, "N", "minimum ISVSVN of the enclave (0 to 65535)", CLI_OPT_MIN_ISV_SVN, 0},
+    {"accept-advisories", 0, "LIST",
+     "accept a TCB status when every advisory it carries is listed (comma-separated IDs)",
+     CLI_OPT_ACCEPT_ADVISORIES, 0},
+    {"policy", 0, "FILE", "the whole policy from a file (docs/formats/policy.md; --json prints it)",
+     CLI_OPT_POLICY, MSE_OPT_FILE},
     {NULL, 0, NULL, NULL, 0, 0},
 };
 
@@ -92,6 +100,30 @@ MSE_MUST_USE static mse_err parse_allow_tcb(const char *list, uint32_t *mask, ch
     return MSE_OK;
 }
 
+MSE_MUST_USE static mse_err parse_advisories(const char *list, struct cli_policy_args *a,
+                                             char *why, size_t why_cap)
+{
+    const char *p = list;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        if (mse_policy_advisory_id_ok(p, n) != MSE_OK)
+            return mse_say(why, why_cap, MSE_ERR_ARG,
+                           "--accept-advisories: '%.*s' is not an advisory ID such as "
+                           "INTEL-SA-00615",
+                           (int)n, p);
+        if (a->advisory_count == MSE_MAX_ADVISORIES)
+            return mse_say(why, why_cap, MSE_ERR_LIMIT,
+                           "--accept-advisories: more than %d advisories", MSE_MAX_ADVISORIES);
+        memcpy(a->advisories[a->advisory_count], p, n);
+        a->advisories[a->advisory_count][n] = '\0';
+        a->advisory_count++;
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    return MSE_OK;
+}
+
 mse_err cli_policy_apply(struct cli_policy_args *a, int id, const char *arg, char *why,
                          size_t why_cap)
 {
@@ -118,6 +150,18 @@ mse_err cli_policy_apply(struct cli_policy_args *a, int id, const char *arg, cha
         MSE_TRY(mse_opt_long("timeout", arg, 1, 600, "seconds", &v, why, why_cap));
         a->timeout_ms = v * 1000;
         return MSE_OK;
+    case CLI_OPT_ISV_PROD_ID:
+        MSE_TRY(mse_opt_long("isv-prod-id", arg, 0, 65535, "", &v, why, why_cap));
+        a->isv_prod_id_given = true;
+        a->isv_prod_id = (uint16_t)v;
+        return MSE_OK;
+    case CLI_OPT_MIN_ISV_SVN:
+        MSE_TRY(mse_opt_long("min-isv-svn", arg, 0, 65535, "", &v, why, why_cap));
+        a->min_isv_svn_given = true;
+        a->min_isv_svn = (uint16_t)v;
+        return MSE_OK;
+    case CLI_OPT_ACCEPT_ADVISORIES: return parse_advisories(arg, a, why, why_cap);
+    case CLI_OPT_POLICY: a->policy_file = arg; return MSE_OK;
     case CLI_OPT_AT:
         a->at_given = true;
         if (mse_time_parse(arg, strlen(arg), &a->at) != MSE_OK)
@@ -132,6 +176,15 @@ mse_err cli_policy_apply(struct cli_policy_args *a, int id, const char *arg, cha
 
 mse_err cli_policy_check(const struct cli_policy_args *a, char *why, size_t why_cap)
 {
+    /* A policy file is the whole policy: mixing it with options would make it not reproducible. */
+    if (a->policy_file &&
+        (a->fingerprint_given || a->code || a->context || a->signer_key || a->mrsigner_given ||
+         a->allow_debug || a->allow_tcb || a->allow_expired || a->isv_prod_id_given ||
+         a->min_isv_svn_given || a->advisory_count > 0))
+        return mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT,
+                       "--policy FILE holds the whole policy: give no other policy option "
+                       "(--fingerprint, --context/--code, --signer-key, --mrsigner, --allow-*, "
+                       "--isv-prod-id, --min-isv-svn, --accept-advisories)");
     if (a->signer_key && a->mrsigner_given)
         return mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT,
                        "--signer-key and --mrsigner are mutually exclusive");
@@ -269,11 +322,46 @@ MSE_MUST_USE static mse_err resolve_fingerprint(const struct cli_policy_args *a,
     return MSE_OK;
 }
 
+/* --policy FILE: read strictly, the key at fault named. */
+MSE_MUST_USE static mse_err load_policy_file(const char *path, struct cli_verify_setup *s,
+                                             char *why, size_t why_cap)
+{
+    uint8_t *text = NULL;
+    size_t len = 0;
+    char reason[512] = "";
+    mse_err err = mse_file_read(path, PEM_MAX, &text, &len);
+    if (err != MSE_OK)
+        return mse_say(why, why_cap, err, "cannot read policy %s: %s", path, mse_err_str(err));
+    err = mse_policy_from_json(text, len, &s->store, &s->policy, reason, sizeof reason);
+    free(text);
+    if (err != MSE_OK)
+        return mse_say(why, why_cap, err, "%s is not a valid policy: %s", path,
+                       reason[0] ? reason : mse_err_str(err));
+    return MSE_OK;
+}
+
 mse_err cli_verify_setup_init(const struct cli_policy_args *a, int64_t now,
                               struct cli_verify_setup *s, char *why, size_t why_cap)
 {
     memset(s, 0, sizeof *s);
     mse_policy_init(&s->policy);
+    s->at = a->at_given ? a->at : now;
+    if (a->policy_file) {
+        MSE_TRY(load_policy_file(a->policy_file, s, why, why_cap));
+        if (a->trust_root)
+            MSE_TRY(load_trust_root(a->trust_root, s, why, why_cap));
+        return MSE_OK;
+    }
+    s->policy.check_isv_prod_id = a->isv_prod_id_given;
+    s->policy.isv_prod_id = a->isv_prod_id;
+    s->policy.check_min_isv_svn = a->min_isv_svn_given;
+    s->policy.min_isv_svn = a->min_isv_svn;
+    for (size_t i = 0; i < a->advisory_count; i++) {
+        memcpy(s->store.advisories[i], a->advisories[i], sizeof s->store.advisories[i]);
+        s->store.advisory_ptrs[i] = s->store.advisories[i];
+    }
+    s->policy.accepted_advisories = a->advisory_count > 0 ? s->store.advisory_ptrs : NULL;
+    s->policy.accepted_advisory_count = a->advisory_count;
     s->policy.allow_debug = a->allow_debug;
     s->policy.allow_expired_collateral = a->allow_expired;
     s->policy.accepted_tcb |= a->allow_tcb;

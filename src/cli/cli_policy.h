@@ -43,6 +43,10 @@ enum cli_shared_opt {
     CLI_OPT_NO_CACHE,
     CLI_OPT_TIMEOUT,
     CLI_OPT_AT,
+    CLI_OPT_ISV_PROD_ID,
+    CLI_OPT_MIN_ISV_SVN,
+    CLI_OPT_ACCEPT_ADVISORIES,
+    CLI_OPT_POLICY,
 };
 
 extern const struct mse_opt cli_policy_options[];     /* which enclave to accept */
@@ -67,6 +71,13 @@ struct cli_policy_args {
     bool allow_expired;
     bool at_given;          /* verify as of `at` instead of now */
     int64_t at;             /* UTC seconds */
+    bool isv_prod_id_given;
+    uint16_t isv_prod_id;
+    bool min_isv_svn_given;
+    uint16_t min_isv_svn;
+    char advisories[MSE_MAX_ADVISORIES][24]; /* --accept-advisories, each checked in shape */
+    size_t advisory_count;
+    const char *policy_file; /* --policy: the whole policy from a file (docs/formats/policy.md) */
     /* collateral */
     const char *pccs_url;
     const char *pccs_cacert;
@@ -88,6 +99,7 @@ MSE_MUST_USE mse_err cli_policy_check(const struct cli_policy_args *a, char *why
 /* Policy and anchor resolved from the options; owns its storage. */
 struct cli_verify_setup {
     struct mse_policy policy;
+    struct mse_policy_store store; /* what a --policy file's policy (and the advisories) point into */
     uint8_t signers[CLI_MAX_SIGNERS][32];
     uint8_t mrenclave[32];
     uint8_t *trust_root_der;
@@ -109,6 +121,9 @@ void cli_verify_setup_free(struct cli_verify_setup *s);
 struct cli_collateral_info {
     unsigned requests;       /* PCCS requests made (MSE_DEBUG_REQUESTS prints it) */
     struct cli_notes notes;  /* warnings for the print function */
+    bool capture;            /* in: keep the evidence verified (--save-evidence) */
+    char *evidence;          /* out, with capture: the evidence bundle JSON once verification
+                                ran (a verdict either way); the caller frees it */
 };
 
 /*
@@ -125,6 +140,23 @@ MSE_MUST_USE mse_err cli_verify_with_collateral(const struct cli_policy_args *a,
                                                 struct mse_verify_result *result,
                                                 struct cli_collateral_info *info, char *why,
                                                 size_t why_cap);
+
+/*
+ * The same for a raw quote (mse_verify_quote): collateral for the quote's
+ * FMSPC and PCK CA from the cache or a PCCS. Evidence capture is not
+ * available (a bundle holds a certificate).
+ */
+MSE_MUST_USE mse_err cli_verify_quote_with_collateral(const struct cli_policy_args *a,
+                                                      const struct cli_verify_setup *s,
+                                                      const uint8_t *quote, size_t quote_len,
+                                                      cli_progress_fn progress,
+                                                      struct mse_verify_result *result,
+                                                      struct cli_collateral_info *info, char *why,
+                                                      size_t why_cap);
+
+/* The effective policy (docs/formats/policy.md) added to a --json result as "policy". */
+MSE_MUST_USE mse_err cli_result_json_with_policy(const struct mse_verify_result *r,
+                                                 const struct mse_policy *p, char **out);
 
 /* The human report: one line per check, warnings, verdict (nothing with --quiet/--json). */
 void cli_verify_report_print(const struct cli_out *out, const struct mse_verify_result *r);

@@ -4,6 +4,12 @@
  * identity, the TCB status with its advisories, the warnings a relaxed policy
  * earned, then the verdict with the decisive error's name.
  */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include <mse/guard.h>
 #include <mse/mse.h>
 
 #include "cli_policy.h"
@@ -19,6 +25,8 @@ static const char *mark(const struct cli_out *out, enum mse_outcome o)
         return out->color ? "\033[33mwarn \033[0m" : "warn ";
     case MSE_OUTCOME_SKIPPED:
         return "skip ";
+    case MSE_OUTCOME_NOT_APPLICABLE:
+        return " n/a ";
     default:
         return "  -- ";
     }
@@ -53,6 +61,11 @@ void cli_verify_report_print(const struct cli_out *out, const struct mse_verify_
         putchar('\n');
     }
     print_identity(r);
+    if (r->checks[MSE_CHECK_CERT].outcome == MSE_OUTCOME_NOT_APPLICABLE &&
+        r->checks[MSE_CHECK_BINDING].outcome == MSE_OUTCOME_NOT_APPLICABLE)
+        cli_out_warn(out, "nothing binds this quote to a channel: it proves what an enclave "
+                          "reported, not who you talk to (give --report-data or "
+                          "--report-data-prefix)");
     if (r->checks[MSE_CHECK_MRENCLAVE].outcome == MSE_OUTCOME_SKIPPED)
         cli_out_warn(out, "Code fingerprint check skipped! (give --fingerprint or --context/--code)");
     if (r->checks[MSE_CHECK_COLLATERAL_TIME].outcome == MSE_OUTCOME_WARN)
@@ -66,4 +79,24 @@ void cli_verify_report_print(const struct cli_out *out, const struct mse_verify_
     else
         printf("Verification: %s\n  %s: %s\n", out->color ? "\033[31mfailure\033[0m" : "failure",
                mse_err_name(r->err), r->message);
+}
+
+mse_err cli_result_json_with_policy(const struct mse_verify_result *r, const struct mse_policy *p,
+                                    char **out)
+{
+    char *result = NULL, *policy = NULL;
+    *out = NULL;
+    MSE_TRY(mse_verify_result_json(r, &result));
+    mse_err err = mse_policy_to_json(p, &policy);
+    json_t *o = err == MSE_OK ? json_loads(result, 0, NULL) : NULL;
+    json_t *pj = err == MSE_OK ? json_loads(policy, 0, NULL) : NULL;
+    free(result);
+    free(policy);
+    if (o == NULL || pj == NULL || json_object_set_new(o, "policy", pj) != 0) {
+        json_decref(o);
+        return err != MSE_OK ? err : MSE_ERR_NOMEM;
+    }
+    *out = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    return *out != NULL ? MSE_OK : MSE_ERR_NOMEM;
 }

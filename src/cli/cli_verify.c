@@ -3,7 +3,11 @@
  * enclave, and save its certificate only if every check passed.
  *
  *   mse verify DOMAIN            fetch the certificate over TLS, collateral from a PCCS
+ *   mse verify DOMAIN --ratls-path PATH   the RA-TLS certificate an app publishes over HTTPS
+ *                                (app-owner trust, untrusted SSL)
+ *   mse verify --cert FILE       a saved RA-TLS certificate, collateral from a PCCS
  *   mse verify --evidence FILE   an mse evidence bundle (certificate + collateral), offline
+ *   mse verify --quote FILE      a raw quote, collateral from files (--collateral) or a PCCS
  *
  * The checks themselves are libmse's mse_verify(); the policy options and the
  * collateral path are shared with other commands (cli_policy.h). This file
@@ -24,25 +28,60 @@
 #include <mse/mse.h>
 #include <mse/net.h>
 
+#include "cli_ratls_fetch.h"
 #include "cli_verify.h"
+#include "util/collateral_files.h"
 #include "util/util.h"
 
 #define EVIDENCE_MAX (8u << 20)
 
-enum verify_opt { V_CONTEXT = 1, V_EVIDENCE, V_OUTPUT, V_JSON, V_QUIET };
+enum verify_opt {
+    V_CONTEXT = 1,
+    V_EVIDENCE,
+    V_OUTPUT,
+    V_JSON,
+    V_QUIET,
+    V_QUOTE,
+    V_COLLATERAL,
+    V_REPORT_DATA,
+    V_REPORT_DATA_PREFIX,
+    V_CERT,
+    V_RATLS_PATH,
+    V_CACERT,
+    V_SAVE_EVIDENCE,
+};
 
 static const struct mse_opt verify_input_options[] = {
     {"context", 0, "FILE", "with --code: the app context to compute the expected MRENCLAVE from",
      V_CONTEXT, MSE_OPT_FILE},
     {"evidence", 0, "FILE", "verify an mse evidence bundle instead of a server", V_EVIDENCE,
      MSE_OPT_FILE},
+    {"cert", 0, "FILE", "verify a saved RA-TLS certificate (PEM or DER) instead of a server",
+     V_CERT, MSE_OPT_FILE},
+    {"ratls-path", 0, "PATH",
+     "with DOMAIN: fetch the app's RA-TLS certificate over HTTPS from PATH (owner, untrusted SSL)",
+     V_RATLS_PATH, 0},
+    {"cacert", 0, "FILE", "with --ratls-path: CA of the app's HTTPS certificate (else system CAs)",
+     V_CACERT, MSE_OPT_FILE},
+    {"quote", 0, "FILE", "verify a raw quote (no certificate, nothing saved)", V_QUOTE,
+     MSE_OPT_FILE},
+    {"collateral", 0, "PATH",
+     "with --quote: collateral from a QVL sample-app directory or a dcap-qvl JSON file",
+     V_COLLATERAL, MSE_OPT_FILE},
+    {"report-data", 0, "HEX", "with --quote: the expected REPORTDATA (128 hex digits)",
+     V_REPORT_DATA, 0},
+    {"report-data-prefix", 0, "HEX", "with --quote: the expected start of REPORTDATA (hex)",
+     V_REPORT_DATA_PREFIX, 0},
     {NULL, 0, NULL, NULL, 0, 0},
 };
 
 static const struct mse_opt verify_output_options[] = {
     {"output", 0, "PATH", "where to save the certificate (default ./cert.pem)", V_OUTPUT,
      MSE_OPT_FILE},
-    {"json", 0, NULL, "print the result as one JSON object", V_JSON, 0},
+    {"save-evidence", 0, "FILE",
+     "write the certificate and collateral verified as an evidence bundle (also on a refusal)",
+     V_SAVE_EVIDENCE, MSE_OPT_FILE},
+    {"json", 0, NULL, "print the result and the effective policy as one JSON object", V_JSON, 0},
     {"quiet", 0, NULL, "print only errors", V_QUIET, 0},
     {NULL, 0, NULL, NULL, 0, 0},
 };
@@ -52,8 +91,11 @@ static const struct mse_opt *const verify_tables[] = {
     cli_collateral_options, verify_output_options, NULL,
 };
 
-static const char *const verify_synopsis[] = {"DOMAIN [options]", "--evidence FILE [options]",
-                                              NULL};
+static const char *const verify_synopsis[] = {
+    "DOMAIN [options]", "DOMAIN --ratls-path PATH [--cacert FILE] [options]",
+    "--cert FILE [options]", "--evidence FILE [options]",
+    "--quote FILE [--collateral PATH] [--report-data HEX | --report-data-prefix HEX] [options]",
+    NULL};
 
 const struct mse_opt_cmd cli_verify_cmd = {
     .name = "mse verify",
@@ -69,6 +111,38 @@ const struct mse_opt_cmd cli_verify_cmd = {
     .see_also = "mse-fingerprint(1), mse-trust(1), mse-configure(1), mse-sim(1)",
     .man_section = 1,
 };
+
+/* Exactly one thing to verify, and the options that only make sense with one of them. */
+MSE_MUST_USE static mse_err check_inputs(const struct cli_verify_args *a, char *why,
+                                         size_t why_cap)
+{
+    int sources = (a->target != NULL) + (a->evidence != NULL) + (a->cert != NULL) +
+                  (a->quote != NULL);
+    if (sources == 0)
+        return mse_say(why, why_cap, MSE_ERR_ARG_MISSING,
+                       "give a DOMAIN, --cert FILE, --evidence FILE or --quote FILE");
+    if (sources > 1)
+        return mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT,
+                       "give one of DOMAIN, --cert FILE, --evidence FILE, --quote FILE");
+    if (a->ratls_path && !a->target)
+        return mse_say(why, why_cap, MSE_ERR_ARG_MISSING, "--ratls-path goes with a DOMAIN");
+    if (a->cacert && !a->ratls_path)
+        return mse_say(why, why_cap, MSE_ERR_ARG_MISSING, "--cacert goes with --ratls-path");
+    if (!a->quote && (a->collateral || a->report_data_len > 0))
+        return mse_say(why, why_cap, MSE_ERR_ARG_MISSING,
+                       "--collateral, --report-data and --report-data-prefix go with --quote "
+                       "(a certificate's REPORTDATA binds its key)");
+    if (a->report_data_len > 0 && a->policy.policy_file)
+        return mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT,
+                       "--policy FILE holds the whole policy, REPORTDATA included");
+    if (a->quote && a->save_evidence)
+        return mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT,
+                       "--save-evidence needs a certificate: an evidence bundle holds one");
+    if (a->collateral && (a->policy.pccs_url || a->policy.offline))
+        return mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT,
+                       "--collateral replaces the PCCS: no --pccs-url or --offline with it");
+    return MSE_OK;
+}
 
 mse_err cli_verify_parse(int argc, char **argv, struct cli_verify_args *a, char *why,
                          size_t why_cap)
@@ -94,15 +168,34 @@ mse_err cli_verify_parse(int argc, char **argv, struct cli_verify_args *a, char 
         case V_EVIDENCE: a->evidence = arg; break;
         case V_OUTPUT: a->output = arg; break;
         case V_JSON: a->out.json = true; break;
+        case V_QUOTE: a->quote = arg; break;
+        case V_COLLATERAL: a->collateral = arg; break;
+        case V_REPORT_DATA:
+            MSE_ENSURE(a->report_data_len == 0,
+                       mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT,
+                               "--report-data and --report-data-prefix are mutually exclusive"));
+            MSE_TRY(mse_opt_hex("report-data", arg, a->report_data, 64, why, why_cap));
+            a->report_data_len = 64;
+            break;
+        case V_REPORT_DATA_PREFIX:
+            MSE_ENSURE(a->report_data_len == 0,
+                       mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT,
+                               "--report-data and --report-data-prefix are mutually exclusive"));
+            if (strlen(arg) == 0 || strlen(arg) % 2 != 0 || strlen(arg) > 128 ||
+                mse_hex_decode_var(arg, strlen(arg), a->report_data, 64, &a->report_data_len) !=
+                    MSE_OK)
+                return mse_say(why, why_cap, MSE_ERR_ARG_HEX,
+                               "--report-data-prefix needs 2 to 128 hex digits, an even number");
+            break;
+        case V_CERT: a->cert = arg; break;
+        case V_RATLS_PATH: a->ratls_path = arg; break;
+        case V_CACERT: a->cacert = arg; break;
+        case V_SAVE_EVIDENCE: a->save_evidence = arg; break;
         case V_QUIET: a->out.quiet = true; break;
         default: MSE_TRY(cli_policy_apply(&a->policy, id, arg, why, why_cap));
         }
     }
-    if (!a->target && !a->evidence)
-        return mse_say(why, why_cap, MSE_ERR_ARG_MISSING, "give a DOMAIN or --evidence FILE");
-    if (a->target && a->evidence)
-        return mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT,
-                       "give a DOMAIN or --evidence FILE, not both");
+    MSE_TRY(check_inputs(a, why, why_cap));
     if (a->policy.context && a->policy.fingerprint_given)
         return mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT,
                        "--fingerprint and --context/--code are mutually exclusive");
@@ -144,6 +237,14 @@ MSE_MUST_USE static mse_err verify_evidence(const struct cli_verify_args *a,
         goto out;
     }
     o->ran = true;
+    if (a->save_evidence) {
+        /* The bundle verified is the evidence: kept byte for byte. */
+        o->info.evidence = malloc(json_len + 1);
+        if (o->info.evidence != NULL) {
+            memcpy(o->info.evidence, json, json_len);
+            o->info.evidence[json_len] = '\0';
+        }
+    }
     *cert = malloc(ev.ratls_cert.len);
     if (*cert == NULL) {
         err = mse_say(why, why_cap, MSE_ERR_NOMEM, "%s", mse_err_str(MSE_ERR_NOMEM));
@@ -165,19 +266,94 @@ MSE_MUST_USE static mse_err verify_server(const struct cli_verify_args *a,
                                           size_t why_cap)
 {
     char reason[512] = "";
+    mse_err err;
     if (progress)
         progress("Fetching the server certificate...");
-    mse_err err = mse_tls_fetch_cert(&a->endpoint, (int)a->policy.timeout_ms, cert, cert_len,
-                                     reason, sizeof reason);
+    if (a->cert)
+        err = cli_cert_file_read(a->cert, cert, cert_len, reason, sizeof reason);
+    else if (a->ratls_path)
+        err = cli_ratls_fetch(&a->endpoint, a->ratls_path, a->cacert, a->policy.timeout_ms, cert,
+                              cert_len, reason, sizeof reason);
+    else
+        err = mse_tls_fetch_cert(&a->endpoint, (int)a->policy.timeout_ms, cert, cert_len, reason,
+                                 sizeof reason);
     if (progress)
         progress("");
     if (err != MSE_OK)
         return mse_say(why, why_cap, err, "%s", reason[0] ? reason : mse_err_str(err));
     o->online = true;
+    o->info.capture = a->save_evidence != NULL;
     MSE_TRY(cli_verify_with_collateral(&a->policy, s, *cert, *cert_len, progress, &o->result,
                                        &o->info, why, why_cap));
     o->ran = true;
     return MSE_OK;
+}
+
+/* A raw quote: collateral from files (checked against the quote) or the cache and a PCCS. */
+MSE_MUST_USE static mse_err verify_quote(const struct cli_verify_args *a,
+                                         const struct cli_verify_setup *s,
+                                         cli_progress_fn progress, struct cli_verify_outcome *o,
+                                         char *why, size_t why_cap)
+{
+    uint8_t *quote = NULL;
+    size_t len = 0;
+    struct mse_collateral_files files;
+    mse_err err = mse_file_read(a->quote, MSE_QUOTE_MAX_SIZE, &quote, &len);
+    memset(&files, 0, sizeof files);
+    o->raw_quote = true;
+    if (err != MSE_OK)
+        return mse_say(why, why_cap, err, "cannot read %s: %s", a->quote, mse_err_str(err));
+    if (a->collateral) {
+        size_t anchor_len = s->trust_root_len;
+        const uint8_t *anchor = s->trust_root_der;
+        if (anchor == NULL)
+            anchor = mse_intel_root_ca_der(&anchor_len);
+        err = mse_collateral_files_load(a->collateral, &files, why, why_cap);
+        if (err == MSE_OK)
+            err = mse_collateral_files_check(&files, quote, len, anchor, anchor_len, why, why_cap);
+        if (err == MSE_OK) {
+            struct mse_verify_quote_input in = {
+                .quote = quote, .quote_len = len, .collateral = &files.collateral,
+                .trust_root_der = s->trust_root_der, .trust_root_len = s->trust_root_len,
+                .at = s->at};
+            err = mse_verify_quote(&in, &s->policy, &o->result);
+            if (err != MSE_OK)
+                (void)mse_say(why, why_cap, err, "verification could not run: %s",
+                              mse_err_str(err));
+        }
+    } else {
+        o->online = true;
+        err = cli_verify_quote_with_collateral(&a->policy, s, quote, len, progress, &o->result,
+                                               &o->info, why, why_cap);
+    }
+    o->ran = err == MSE_OK;
+    mse_collateral_files_free(&files);
+    free(quote);
+    return err;
+}
+
+/* --save-evidence: exactly what was verified, whatever the verdict. */
+MSE_MUST_USE static mse_err save_evidence(const struct cli_verify_args *a,
+                                          struct cli_verify_outcome *o, char *why, size_t why_cap)
+{
+    if (o->info.evidence == NULL)
+        return mse_say(why, why_cap, MSE_ERR_INTERNAL,
+                       "the evidence verified could not be kept for --save-evidence");
+    mse_err err = mse_file_write_atomic(a->save_evidence, o->info.evidence,
+                                        strlen(o->info.evidence), 0644);
+    if (err != MSE_OK)
+        return mse_say(why, why_cap, err, "cannot write %s: %s", a->save_evidence,
+                       mse_err_str(err));
+    o->evidence_saved = true;
+    return MSE_OK;
+}
+
+void cli_verify_outcome_free(struct cli_verify_outcome *o)
+{
+    free(o->json);
+    free(o->info.evidence);
+    o->json = NULL;
+    o->info.evidence = NULL;
 }
 
 mse_err cli_verify_run(const struct cli_verify_args *a, int64_t now, cli_progress_fn progress,
@@ -191,16 +367,33 @@ mse_err cli_verify_run(const struct cli_verify_args *a, int64_t now, cli_progres
     if (err != MSE_OK)
         goto out;
     o->started = true;
-    err = a->evidence ? verify_evidence(a, &s, o, &cert, &cert_len, why, why_cap)
-                      : verify_server(a, &s, progress, o, &cert, &cert_len, why, why_cap);
+    if (a->quote && a->report_data_len > 0) {
+        s.policy.report_data = a->report_data;
+        s.policy.report_data_len = a->report_data_len;
+    }
+    err = a->quote      ? verify_quote(a, &s, progress, o, why, why_cap)
+          : a->evidence ? verify_evidence(a, &s, o, &cert, &cert_len, why, why_cap)
+                        : verify_server(a, &s, progress, o, &cert, &cert_len, why, why_cap);
     if (err != MSE_OK || !o->ran)
         goto out;
+    if (a->out.json && cli_result_json_with_policy(&o->result, &s.policy, &o->json) != MSE_OK)
+        o->json = NULL;
+    if (a->save_evidence) {
+        mse_err se = save_evidence(a, o, why, why_cap);
+        if (se != MSE_OK && o->result.ok) {
+            err = se;
+            goto out;
+        }
+    }
     if (!o->result.ok) {
         err = o->result.err != MSE_OK ? o->result.err : MSE_ERR_INTERNAL;
         goto out;
     }
-    err = cli_verify_save(a->output, a->evidence ? a->evidence : a->target, cert, cert_len,
-                          &o->result, s.at, why, why_cap);
+    if (o->raw_quote)
+        goto out; /* no certificate: nothing to save */
+    err = cli_verify_save(a->output,
+                          a->evidence ? a->evidence : a->cert ? a->cert : a->target, cert,
+                          cert_len, &o->result, s.at, why, why_cap);
     o->saved = err == MSE_OK;
 out:
     free(cert);
@@ -218,12 +411,16 @@ void cli_verify_print(const struct cli_verify_args *a, const struct cli_verify_o
     if (o->online && o->ran && getenv("MSE_DEBUG_REQUESTS"))
         fprintf(stderr, "pccs requests: %u\n", o->info.requests);
     if (o->ran) {
-        char *js = NULL;
-        if (out->json && mse_verify_result_json(&o->result, &js) == MSE_OK) {
-            puts(js);
-            free(js);
-        }
+        if (out->json && o->json != NULL)
+            puts(o->json);
         cli_verify_report_print(out, &o->result);
+        if (o->evidence_saved && !out->quiet && !out->json)
+            printf("The evidence verified has been saved at: %s\n", a->save_evidence);
+        if (o->raw_quote && o->result.ok) {
+            if (!out->quiet && !out->json)
+                printf("A raw quote has no certificate: nothing was saved.\n");
+            return;
+        }
         if (o->saved) {
             if (!out->quiet && !out->json)
                 printf("The verified certificate has been saved at: %s\n", a->output);
@@ -249,6 +446,7 @@ int cli_verify_main(int argc, char **argv)
         return cli_parse_failed(&cli_verify_cmd, err, a.help, why);
     err = cli_verify_run(&a, mse_time_now(), cli_progress_for(&a.out), &o, why, sizeof why);
     cli_verify_print(&a, &o, err, why);
+    cli_verify_outcome_free(&o);
     return (int)mse_err_exit(err);
 }
 

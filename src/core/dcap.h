@@ -2,6 +2,7 @@
  * Internal interfaces of the DCAP verifier (src/core only; never included
  * from include/). One concept per file:
  *
+ *   cbor.c         CBOR heads and skipping, allocation-free (DICE evidence)
  *   pem.c          strict PEM block scanner (percent-encoded headers too)
  *   ecdsa.c        ECDSA-P256/SHA-256 over raw r||s signatures and x||y keys
  *   x509.c         certificate loading, chain verification, validity windows
@@ -39,6 +40,29 @@ MSE_MUST_USE mse_err mse_der_tlv(struct mse_rd *rd, uint8_t want_tag, struct mse
     MSE_NONNULL(1, 3);
 /* The next tag without consuming it. */
 MSE_MUST_USE mse_err mse_der_peek_tag(const struct mse_rd *rd, uint8_t *tag) MSE_NONNULL(1, 2);
+
+/* ---- cbor.c ------------------------------------------------------------ */
+
+#define MSE_CBOR_MAX_DEPTH 16
+/* One CBOR item head (RFC 8949 3): major type 0-7 and its argument. */
+struct mse_cbor_head {
+    uint8_t major;
+    uint64_t arg;    /* value, length or count; 0 when indefinite */
+    bool indefinite; /* additional information 31 (strings, arrays, maps only) */
+};
+/* All errors are MSE_ERR_RATLS_DICE_FORMAT (the only CBOR the core reads); rd unchanged on error. */
+MSE_MUST_USE mse_err mse_cbor_head(struct mse_rd *rd, struct mse_cbor_head *h) MSE_NONNULL(1, 2);
+/* Skip one well-formed item, nested at most MSE_CBOR_MAX_DEPTH deep. */
+MSE_MUST_USE mse_err mse_cbor_skip(struct mse_rd *rd) MSE_NONNULL(1);
+/* A definite byte (major 2) or text (major 3) string: a view of its bytes. */
+MSE_MUST_USE mse_err mse_cbor_string(struct mse_rd *rd, uint8_t major, const uint8_t **data,
+                                     size_t *len) MSE_NONNULL(1, 3, 4);
+/*
+ * The head of a definite array (major 4) or map (major 5): *count elements
+ * or pairs, already checked to fit in the bytes left (one byte each at least).
+ */
+MSE_MUST_USE mse_err mse_cbor_container(struct mse_rd *rd, uint8_t major, uint64_t *count)
+    MSE_NONNULL(1, 3);
 
 /* ---- pem.c ------------------------------------------------------------- */
 

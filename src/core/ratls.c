@@ -28,7 +28,6 @@
  */
 #include <string.h>
 
-#include <cbor.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -87,51 +86,47 @@ static enum mse_ratls_carrier carrier_of(const ASN1_OBJECT *obj)
     return MSE_RATLS_CARRIER_NONE;
 }
 
-/* Copy a CBOR definite byte string into buf at *used. */
-static mse_err take_bstr(cbor_item_t *item, uint8_t *buf, size_t cap, size_t *used,
+/* Copy a definite, non-empty CBOR byte string into buf at *used. */
+static mse_err take_bstr(struct mse_rd *rd, uint8_t *buf, size_t cap, size_t *used,
                          const uint8_t **view, size_t *view_len)
 {
-    MSE_ENSURE(item && cbor_isa_bytestring(item) && cbor_bytestring_is_definite(item),
-               MSE_ERR_RATLS_DICE_FORMAT);
-    size_t n = cbor_bytestring_length(item);
+    const uint8_t *p;
+    size_t n;
+    MSE_TRY(mse_cbor_string(rd, 2, &p, &n));
     MSE_ENSURE(n > 0, MSE_ERR_RATLS_DICE_FORMAT);
     MSE_ENSURE(n <= cap - *used, MSE_ERR_BUFFER_TOO_SMALL);
-    memcpy(buf + *used, cbor_bytestring_handle(item), n);
+    memcpy(buf + *used, p, n);
     *view = buf + *used;
     *view_len = n;
     *used += n;
     return MSE_OK;
 }
 
+/*
+ * tag(60000) [quote: bstr, claims: bstr], filling the extension exactly: no
+ * trailing bytes to hide things in. Read in place (src/core/cbor.c): a
+ * declared length is checked against the bytes present before use, so a
+ * server cannot make the verifier allocate for elements it never sent.
+ */
 static mse_err parse_dice(const uint8_t *ev, size_t len, uint8_t *buf, size_t cap,
                           struct mse_ratls *out)
 {
-    mse_err err = MSE_OK;
-    struct cbor_load_result res;
-    cbor_item_t *tagged = NULL, *arr = NULL;
+    struct mse_rd rd;
+    struct mse_cbor_head tag;
+    uint64_t n = 0;
     size_t used = 0;
 
     MSE_ENSURE(len > 0 && len <= DICE_EVIDENCE_MAX, MSE_ERR_RATLS_DICE_FORMAT);
-    tagged = cbor_load(ev, len, &res);
-    /* Exactly one CBOR item filling the extension: no trailing bytes to hide things in. */
-    MSE_ENSURE_OUT(tagged && res.error.code == CBOR_ERR_NONE && res.read == len,
-                   MSE_ERR_RATLS_DICE_FORMAT);
-    MSE_ENSURE_OUT(cbor_isa_tag(tagged) && cbor_tag_value(tagged) == DICE_TAG_TEE_QUOTE,
-                   MSE_ERR_RATLS_DICE_FORMAT);
-    arr = cbor_tag_item(tagged);
-    MSE_ENSURE_OUT(arr && cbor_isa_array(arr) && cbor_array_is_definite(arr) &&
-                       cbor_array_size(arr) == 2,
-                   MSE_ERR_RATLS_DICE_FORMAT);
-    cbor_item_t **items = cbor_array_handle(arr);
-    MSE_CHECK_OUT(take_bstr(items[0], buf, cap, &used, &out->quote, &out->quote_len));
-    MSE_CHECK_OUT(take_bstr(items[1], buf, cap, &used, &out->claims, &out->claims_len));
+    mse_rd_init(&rd, ev, len);
+    MSE_TRY(mse_cbor_head(&rd, &tag));
+    MSE_ENSURE(tag.major == 6 && tag.arg == DICE_TAG_TEE_QUOTE, MSE_ERR_RATLS_DICE_FORMAT);
+    MSE_TRY(mse_cbor_container(&rd, 4, &n));
+    MSE_ENSURE(n == 2, MSE_ERR_RATLS_DICE_FORMAT);
+    MSE_TRY(take_bstr(&rd, buf, cap, &used, &out->quote, &out->quote_len));
+    MSE_TRY(take_bstr(&rd, buf, cap, &used, &out->claims, &out->claims_len));
+    MSE_TRY_AS(mse_rd_end(&rd), MSE_ERR_RATLS_DICE_FORMAT);
     out->carrier = MSE_RATLS_CARRIER_DICE;
-out:
-    if (arr)
-        cbor_decref(&arr);
-    if (tagged)
-        cbor_decref(&tagged);
-    return err;
+    return MSE_OK;
 }
 
 /*
@@ -275,75 +270,73 @@ static mse_err spki_der(X509 *x, uint8_t **der, size_t *len)
     return MSE_OK;
 }
 
-/* Read a CBOR unsigned integer of any width. */
-static bool cbor_uint_value(cbor_item_t *item, uint64_t *out)
+/*
+ * The serialized "pubkey-hash" claim: [IANA hash id, hash of the DER SPKI].
+ * Each byte of it is read in place: no allocation driven by what it declares.
+ */
+static mse_err check_pubkey_hash(const uint8_t *entry, size_t entry_len, const uint8_t *spki,
+                                 size_t spki_len)
 {
-    if (!item || !cbor_isa_uint(item))
-        return false;
-    *out = cbor_get_int(item);
-    return true;
+    struct mse_rd rd;
+    struct mse_cbor_head alg;
+    uint64_t n = 0;
+    const uint8_t *hash;
+    size_t hash_len;
+    uint8_t digest[64];
+    unsigned int dlen = 0;
+
+    mse_rd_init(&rd, entry, entry_len);
+    MSE_TRY(mse_cbor_container(&rd, 4, &n));
+    MSE_ENSURE(n == 2, MSE_ERR_RATLS_DICE_FORMAT);
+    MSE_TRY(mse_cbor_head(&rd, &alg));
+    MSE_ENSURE(alg.major == 0, MSE_ERR_RATLS_DICE_FORMAT);
+    const EVP_MD *md = alg.arg == IANA_HASH_SHA256   ? EVP_sha256()
+                       : alg.arg == IANA_HASH_SHA384 ? EVP_sha384()
+                       : alg.arg == IANA_HASH_SHA512 ? EVP_sha512()
+                                                     : NULL;
+    MSE_ENSURE(md != NULL, MSE_ERR_RATLS_DICE_FORMAT);
+    MSE_TRY(mse_cbor_string(&rd, 2, &hash, &hash_len));
+    MSE_TRY_AS(mse_rd_end(&rd), MSE_ERR_RATLS_DICE_FORMAT);
+    MSE_ENSURE(EVP_Digest(spki, spki_len, digest, &dlen, md, NULL) == 1, MSE_ERR_CRYPTO);
+    MSE_ENSURE(hash_len == dlen && mse_ct_eq(hash, digest, dlen), MSE_ERR_BINDING_MISMATCH);
+    return MSE_OK;
 }
 
 /*
  * DICE: SHA-256(claims) must be REPORTDATA[0:32], and claims["pubkey-hash"]
- * must hash the SPKI. Exactly one "pubkey-hash" claim; other claims ignored.
+ * must hash the SPKI. Claims are a definite map with definite text keys;
+ * exactly one "pubkey-hash" claim; other claims skipped (well-formed only).
  */
 static mse_err check_dice(const struct mse_ratls *r, const uint8_t rd[64], const uint8_t *spki,
                           size_t spki_len)
 {
-    mse_err err = MSE_ERR_RATLS_DICE_FORMAT;
-    struct cbor_load_result res;
-    cbor_item_t *map = NULL, *entry = NULL;
-    uint8_t digest[64];
-    unsigned int dlen = 0;
+    static const char KEY[] = "pubkey-hash";
+    struct mse_rd claims;
+    uint8_t digest[32];
+    uint64_t pairs = 0;
     bool seen = false;
 
     MSE_TRY(sha256(r->claims, r->claims_len, digest));
     MSE_ENSURE(mse_ct_eq(digest, rd, 32), MSE_ERR_BINDING_MISMATCH);
 
-    map = cbor_load(r->claims, r->claims_len, &res);
-    MSE_ENSURE_OUT(map && res.error.code == CBOR_ERR_NONE && res.read == r->claims_len &&
-                       cbor_isa_map(map) && cbor_map_is_definite(map),
-                   MSE_ERR_RATLS_DICE_FORMAT);
-    struct cbor_pair *pairs = cbor_map_handle(map);
-    for (size_t i = 0; i < cbor_map_size(map); i++) {
-        cbor_item_t *k = pairs[i].key, *v = pairs[i].value;
-        MSE_ENSURE_OUT(k && cbor_isa_string(k) && cbor_string_is_definite(k),
-                       MSE_ERR_RATLS_DICE_FORMAT);
-        if (cbor_string_length(k) != 11 || memcmp(cbor_string_handle(k), "pubkey-hash", 11) != 0)
+    mse_rd_init(&claims, r->claims, r->claims_len);
+    MSE_TRY(mse_cbor_container(&claims, 5, &pairs));
+    for (uint64_t i = 0; i < pairs; i++) {
+        const uint8_t *key, *entry;
+        size_t key_len, entry_len;
+        MSE_TRY(mse_cbor_string(&claims, 3, &key, &key_len));
+        if (key_len != sizeof KEY - 1 || memcmp(key, KEY, key_len) != 0) {
+            MSE_TRY(mse_cbor_skip(&claims));
             continue;
-        MSE_ENSURE_OUT(!seen, MSE_ERR_RATLS_DICE_FORMAT);
+        }
+        MSE_ENSURE(!seen, MSE_ERR_RATLS_DICE_FORMAT);
         seen = true;
-        MSE_ENSURE_OUT(v && cbor_isa_bytestring(v) && cbor_bytestring_is_definite(v),
-                       MSE_ERR_RATLS_DICE_FORMAT);
-        entry = cbor_load(cbor_bytestring_handle(v), cbor_bytestring_length(v), &res);
-        MSE_ENSURE_OUT(entry && res.error.code == CBOR_ERR_NONE &&
-                           res.read == cbor_bytestring_length(v) && cbor_isa_array(entry) &&
-                           cbor_array_is_definite(entry) && cbor_array_size(entry) == 2,
-                       MSE_ERR_RATLS_DICE_FORMAT);
-        cbor_item_t **e = cbor_array_handle(entry);
-        uint64_t alg;
-        MSE_ENSURE_OUT(cbor_uint_value(e[0], &alg), MSE_ERR_RATLS_DICE_FORMAT);
-        const EVP_MD *md = alg == IANA_HASH_SHA256   ? EVP_sha256()
-                           : alg == IANA_HASH_SHA384 ? EVP_sha384()
-                           : alg == IANA_HASH_SHA512 ? EVP_sha512()
-                                                     : NULL;
-        MSE_ENSURE_OUT(md != NULL, MSE_ERR_RATLS_DICE_FORMAT);
-        MSE_ENSURE_OUT(e[1] && cbor_isa_bytestring(e[1]) && cbor_bytestring_is_definite(e[1]),
-                       MSE_ERR_RATLS_DICE_FORMAT);
-        MSE_ENSURE_OUT(EVP_Digest(spki, spki_len, digest, &dlen, md, NULL) == 1, MSE_ERR_CRYPTO);
-        MSE_ENSURE_OUT(cbor_bytestring_length(e[1]) == dlen &&
-                           mse_ct_eq(cbor_bytestring_handle(e[1]), digest, dlen),
-                       MSE_ERR_BINDING_MISMATCH);
+        MSE_TRY(mse_cbor_string(&claims, 2, &entry, &entry_len));
+        MSE_TRY(check_pubkey_hash(entry, entry_len, spki, spki_len));
     }
-    MSE_ENSURE_OUT(seen, MSE_ERR_RATLS_DICE_FORMAT);
-    err = MSE_OK;
-out:
-    if (entry)
-        cbor_decref(&entry);
-    if (map)
-        cbor_decref(&map);
-    return err;
+    MSE_TRY_AS(mse_rd_end(&claims), MSE_ERR_RATLS_DICE_FORMAT);
+    MSE_ENSURE(seen, MSE_ERR_RATLS_DICE_FORMAT);
+    return MSE_OK;
 }
 
 mse_err mse_ratls_check_binding(const uint8_t *der, size_t der_len, const struct mse_ratls *ratls,

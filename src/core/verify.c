@@ -14,13 +14,18 @@
  *     meaningful for a PCK whose chain verified). They run whatever T is,
  *     with validity windows merely recorded, so a forged or tampered item is
  *     reported as such even when it is also expired.
- *  2. Only when all of them passed is freshness (COLLATERAL_TIME) judged:
- *     every certificate, CRL, TCB info and QE identity must be valid at T
- *     (not_before <= T < not_after, the same half-open window for all). An
- *     invalid item refuses, naming every invalid item and its date, unless
- *     the policy tolerates expired collateral; then the check is WARN and
- *     still names them. Reviewers: tolerated staleness means revocations
- *     and TCB recoveries published after the items' nextUpdate are unseen.
+ *  2. Only when all of them passed is freshness judged, COLLATERAL_TIME then
+ *     CERT_TIME, the first failing one decisive. COLLATERAL_TIME: every
+ *     collateral certificate, CRL, TCB info and QE identity must be valid at
+ *     T (not_before <= T < not_after, the same half-open window for all). An
+ *     invalid item refuses, naming every invalid item and its date. The
+ *     policy may tolerate items past their END only (then WARN, still
+ *     named): reviewers, tolerated staleness means revocations and TCB
+ *     recoveries published after the items' nextUpdate are unseen. An item
+ *     not yet valid at T is never tolerated: T before an item's issue means
+ *     a wrong clock or a date-shifted replay, not staleness.
+ *     CERT_TIME: the RA-TLS certificate's own window, never tolerated (it is
+ *     the server's certificate, which TLS clients will refuse afterwards).
  *  3. Then the policy checks (TCB status, debug, MRSIGNER, MRENCLAVE, ISV)
  *     are all evaluated and reported; the first failing one is decisive.
  * A check that did not run is NOT_RUN; result->ok needs no FAIL anywhere.
@@ -79,7 +84,8 @@ struct vctx {
 /* What kind of item a validity window belongs to: its field names and expiry code. */
 enum item_kind {
     ITEM_PCK_CHAIN_CERT, /* PCK leaf, PCK CA, root */
-    ITEM_OTHER_CERT,     /* RA-TLS certificate, TCB signing certificate */
+    ITEM_OTHER_CERT,     /* TCB signing certificate */
+    ITEM_RATLS_CERT,     /* the certificate under verification: CERT_TIME, not collateral */
     ITEM_CRL,
     ITEM_TCB_INFO,
     ITEM_QE_IDENTITY,
@@ -91,6 +97,7 @@ static const struct {
 } item_kinds[] = {
     [ITEM_PCK_CHAIN_CERT] = {"notBefore", "notAfter", MSE_ERR_PCK_CHAIN_VALIDITY},
     [ITEM_OTHER_CERT] = {"notBefore", "notAfter", MSE_ERR_COLLATERAL_EXPIRED},
+    [ITEM_RATLS_CERT] = {"notBefore", "notAfter", MSE_ERR_RATLS_CERT_VALIDITY},
     [ITEM_CRL] = {"thisUpdate", "nextUpdate", MSE_ERR_CRL_EXPIRED},
     [ITEM_TCB_INFO] = {"issueDate", "nextUpdate", MSE_ERR_TCB_INFO_EXPIRED},
     [ITEM_QE_IDENTITY] = {"issueDate", "nextUpdate", MSE_ERR_QE_IDENTITY_EXPIRED},
@@ -138,7 +145,7 @@ static mse_err check_cert(struct vctx *v)
     MSE_TRY(e);
     int64_t nb, na;
     MSE_TRY(mse_x509_der_validity(in->cert_der, in->cert_len, &nb, &na));
-    add_validity(v, "RA-TLS certificate", ITEM_OTHER_CERT, nb, na);
+    add_validity(v, "RA-TLS certificate", ITEM_RATLS_CERT, nb, na);
     mse_msg_str(&v->m, v->ratls.carrier == MSE_RATLS_CARRIER_DICE
                            ? "quote found in TCG DICE tagged evidence"
                            : "quote found in extension 1.2.840.113741.1337.6");
@@ -573,52 +580,95 @@ static mse_err check_quote_signature(struct vctx *v)
 
 /* ---- freshness --------------------------------------------------------- */
 
+/* "<name> expired: <field> <date>" or "<name> not yet valid: <field> <date>". */
+static void say_invalid(struct mse_msg *m, const struct vctx *v, size_t i)
+{
+    const struct mse_validity_item *it = &v->r->validity[i];
+    enum item_kind kind = (enum item_kind)v->item_kind[i];
+    bool expired = v->in->at >= it->not_after;
+    mse_msg_str(m, it->name);
+    mse_msg_str(m, expired ? " expired: " : " not yet valid: ");
+    mse_msg_str(m, expired ? item_kinds[kind].not_after : item_kinds[kind].not_before);
+    mse_msg_str(m, " ");
+    mse_msg_time(m, expired ? it->not_after : it->not_before);
+}
+
 static mse_err check_collateral_time(struct vctx *v, const struct mse_policy *p)
 {
     struct mse_verify_result *r = v->r;
     struct mse_check_result *c = &r->checks[MSE_CHECK_COLLATERAL_TIME];
     struct mse_msg m;
-    size_t bad = 0;
+    size_t bad = 0, future = 0, items = 0;
     mse_err code = MSE_OK;
-    bool all_future = true;
     int64_t at = v->in->at;
     mse_msg_init(&m, c->detail, sizeof c->detail);
     for (size_t i = 0; i < r->validity_count; i++) {
         const struct mse_validity_item *it = &r->validity[i];
+        enum item_kind kind = (enum item_kind)v->item_kind[i];
+        if (kind == ITEM_RATLS_CERT)
+            continue;
+        items++;
         if (it->valid)
             continue;
-        enum item_kind kind = (enum item_kind)v->item_kind[i];
-        const char *fnb = item_kinds[kind].not_before, *fna = item_kinds[kind].not_after;
         bool expired = at >= it->not_after;
-        all_future = all_future && !expired;
+        future += !expired;
         mse_err ic = expired ? item_kinds[kind].expired : MSE_ERR_COLLATERAL_NOT_YET_VALID;
         code = bad == 0 ? ic : (code == ic ? code : MSE_ERR_COLLATERAL_EXPIRED);
         mse_msg_str(&m, bad == 0 ? "" : "; ");
-        mse_msg_str(&m, it->name);
-        mse_msg_str(&m, expired ? " expired: " : " not yet valid: ");
-        mse_msg_str(&m, expired ? fna : fnb);
-        mse_msg_str(&m, " ");
-        mse_msg_time(&m, expired ? it->not_after : it->not_before);
+        say_invalid(&m, v, i);
         bad++;
     }
     if (bad == 0) {
         c->outcome = MSE_OUTCOME_PASS;
         mse_msg_str(&m, "all ");
-        mse_msg_u64(&m, r->validity_count);
+        mse_msg_u64(&m, items);
         mse_msg_str(&m, " items valid at ");
         mse_msg_time(&m, at);
         return MSE_OK;
     }
-    if (bad > 1 && all_future)
-        code = code == MSE_ERR_COLLATERAL_EXPIRED ? MSE_ERR_COLLATERAL_NOT_YET_VALID : code;
-    c->err = code;
-    if (p->allow_expired_collateral) {
+    if (bad > 1 && future == bad)
+        code = MSE_ERR_COLLATERAL_NOT_YET_VALID;
+    if (p->allow_expired_collateral && future == 0) {
+        c->err = code;
         c->outcome = MSE_OUTCOME_WARN;
         mse_msg_str(&m, " (tolerated by policy)");
         return MSE_OK;
     }
+    /* The policy tolerates expiry only: what it cannot tolerate decides. */
+    if (p->allow_expired_collateral) {
+        code = MSE_ERR_COLLATERAL_NOT_YET_VALID;
+        mse_msg_str(&m, " (items not yet valid are never tolerated)");
+    }
+    c->err = code;
     c->outcome = MSE_OUTCOME_FAIL;
     return code;
+}
+
+/* The RA-TLS certificate's own window: never tolerated by the collateral policy. */
+static mse_err check_cert_time(struct vctx *v)
+{
+    struct mse_verify_result *r = v->r;
+    struct mse_check_result *c = &r->checks[MSE_CHECK_CERT_TIME];
+    struct mse_msg m;
+    mse_msg_init(&m, c->detail, sizeof c->detail);
+    for (size_t i = 0; i < r->validity_count; i++) {
+        if (v->item_kind[i] != ITEM_RATLS_CERT)
+            continue;
+        if (!r->validity[i].valid) {
+            say_invalid(&m, v, i);
+            c->outcome = MSE_OUTCOME_FAIL;
+            c->err = MSE_ERR_RATLS_CERT_VALIDITY;
+            return c->err;
+        }
+        mse_msg_str(&m, "valid at ");
+        mse_msg_time(&m, v->in->at);
+        c->outcome = MSE_OUTCOME_PASS;
+        return MSE_OK;
+    }
+    /* A raw quote (mse_verify_quote) comes without a certificate. */
+    mse_msg_str(&m, "no certificate: a quote verified on its own");
+    c->outcome = MSE_OUTCOME_NOT_APPLICABLE;
+    return MSE_OK;
 }
 
 /* ---- the platform span, remembered by a verifier (verifier_span.h) ------ */
@@ -840,17 +890,20 @@ mse_err mse_verify_drive(const struct mse_verify_input *in, const uint8_t *raw_q
     }
     r->tcb_status = mse_tcb_status_converge(r->platform_tcb_status, r->qe_tcb_status);
 
-    /* 2. Freshness, decisive once the cryptography holds. */
+    /* 2. Freshness, decisive once the cryptography holds: both reported, the first failure decides. */
     mse_err te = check_collateral_time(&v, policy);
-    if (te != MSE_OK) {
+    mse_err ce = check_cert_time(&v);
+    if (te != MSE_OK || ce != MSE_OK) {
         struct mse_msg m;
+        enum mse_check_id id = te != MSE_OK ? MSE_CHECK_COLLATERAL_TIME : MSE_CHECK_CERT_TIME;
         r->ok = false;
-        r->err = te;
+        r->err = te != MSE_OK ? te : ce;
         mse_msg_init(&m, r->message, sizeof r->message);
-        mse_msg_str(&m, "collateral not valid at ");
+        mse_msg_str(&m, id == MSE_CHECK_CERT_TIME ? "RA-TLS certificate not valid at "
+                                                  : "collateral not valid at ");
         mse_msg_time(&m, input.at);
         mse_msg_str(&m, ": ");
-        mse_msg_str(&m, r->checks[MSE_CHECK_COLLATERAL_TIME].detail);
+        mse_msg_str(&m, r->checks[id].detail);
         goto out;
     }
 

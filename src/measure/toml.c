@@ -162,7 +162,8 @@ void mse_toml_free(struct mse_toml *v)
 static struct mse_toml *table_find(const struct mse_toml *t, const void *key, size_t klen)
 {
     for (size_t k = 0; k < t->n; k++)
-        if (t->kv[k].klen == klen && memcmp(t->kv[k].key, key, klen) == 0)
+        /* An empty key may come as a NULL pointer: memcmp(NULL, ..., 0) is undefined. */
+        if (t->kv[k].klen == klen && (klen == 0 || memcmp(t->kv[k].key, key, klen) == 0))
             return t->kv[k].val;
     return NULL;
 }

@@ -7,7 +7,6 @@
  * Collateral is signed by Intel, so transport security only protects
  * availability and privacy; still, PCCS TLS is validated by default.
  */
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,22 +20,10 @@
 #include <mse/guard.h>
 #include <mse/net.h>
 
-#define BODY_MAX (4u << 20)  /* real TCB info is ~10 KiB, CRLs a few KiB */
-#define HEADER_MAX (64u << 10)
-#define RETRY_AFTER_TEXT_MAX 64 /* "120" or "Wed, 21 Oct 2026 07:28:00 GMT" */
+#include "net/pccs_answer.h"
 
 static const char *const item_names[MSE_PCCS_ITEM_COUNT] = {"TCB info", "QE identity",
                                                             "PCK CRL", "Root CA CRL"};
-static const char *const chain_headers[MSE_PCCS_ITEM_COUNT] = {
-    "TCB-Info-Issuer-Chain", "SGX-Enclave-Identity-Issuer-Chain", "SGX-PCK-CRL-Issuer-Chain",
-    NULL};
-
-/* What each answer must be, and the words for an answer that is not it. */
-static const enum mse_collateral_kind item_kinds[MSE_PCCS_ITEM_COUNT] = {
-    MSE_COLLATERAL_TCB_INFO, MSE_COLLATERAL_QE_IDENTITY, MSE_COLLATERAL_PCK_CRL,
-    MSE_COLLATERAL_ROOT_CA_CRL};
-static const char *const item_expected[MSE_PCCS_ITEM_COUNT] = {
-    "TCB info JSON", "QE identity JSON", "a CRL", "a CRL"};
 
 const char *mse_pccs_item_name(enum mse_pccs_item_id id)
 {
@@ -45,16 +32,9 @@ const char *mse_pccs_item_name(enum mse_pccs_item_id id)
 
 struct transfer {
     CURL *h;
-    enum mse_pccs_item_id id;
     char url[1024];
-    uint8_t *body;
-    size_t body_len;
-    uint8_t *chain;
-    size_t chain_len;
-    bool overflow;
-    char retry_after[RETRY_AFTER_TEXT_MAX + 1]; /* Retry-After header as sent, "" if none */
-    bool retried;                               /* the one retry after a 429 was made */
-    long waited_s;                              /* how long that retry waited */
+    struct mse_pccs_answer a;
+    long waited_s; /* >= 0: the one retry after a 429 was made, after this wait */
 };
 
 __attribute__((format(printf, 3, 4))) static void set_err(char *buf, size_t len, const char *fmt,
@@ -72,65 +52,14 @@ static size_t on_body(char *data, size_t size, size_t n, void *user)
 {
     struct transfer *t = user;
     size_t len = size * n;
-    if (len > BODY_MAX - t->body_len) {
-        t->overflow = true;
-        return 0; /* abort the transfer */
-    }
-    uint8_t *nb = realloc(t->body, t->body_len + len + 1);
-    if (!nb)
-        return 0;
-    memcpy(nb + t->body_len, data, len);
-    t->body = nb;
-    t->body_len += len;
-    t->body[t->body_len] = 0;
-    return len;
-}
-
-/* Header "Name: value" -> value without surrounding blanks, or NULL if another name. */
-static const char *header_value(const char *data, size_t len, const char *name, size_t *vl)
-{
-    size_t nl = strlen(name);
-    if (len <= nl + 1 || strncasecmp(data, name, nl) != 0 || data[nl] != ':')
-        return NULL;
-    const char *v = data + nl + 1;
-    *vl = len - nl - 1;
-    while (*vl && (*v == ' ' || *v == '\t'))
-        v++, (*vl)--;
-    while (*vl && (v[*vl - 1] == '\r' || v[*vl - 1] == '\n' || v[*vl - 1] == ' '))
-        (*vl)--;
-    return v;
+    return mse_pccs_answer_body(&t->a, data, len) ? len : 0; /* 0 aborts the transfer */
 }
 
 static size_t on_header(char *data, size_t size, size_t n, void *user)
 {
     struct transfer *t = user;
     size_t len = size * n;
-    size_t rl;
-    const char *ra = header_value(data, len, "Retry-After", &rl);
-    if (ra) {
-        /* An over-long value is no delay we can read: kept empty, so no retry. */
-        if (rl <= RETRY_AFTER_TEXT_MAX) {
-            memcpy(t->retry_after, ra, rl);
-            t->retry_after[rl] = 0;
-        }
-        return len;
-    }
-    size_t vl;
-    const char *v = chain_headers[t->id] ? header_value(data, len, chain_headers[t->id], &vl)
-                                         : NULL;
-    if (!v)
-        return len;
-    if (vl > HEADER_MAX || t->chain) {
-        t->overflow = true; /* a repeated chain header is ambiguous: refuse */
-        return len;
-    }
-    t->chain = malloc(vl + 1);
-    if (!t->chain)
-        return 0;
-    memcpy(t->chain, v, vl);
-    t->chain[vl] = 0;
-    t->chain_len = vl;
-    return len;
+    return mse_pccs_answer_header(&t->a, data, len) ? len : 0;
 }
 
 /* base without trailing '/', with the API path added when the user gave only a host. */
@@ -180,7 +109,7 @@ static mse_err make_url(const struct mse_pccs_opts *o, const struct mse_collater
 
 static mse_err curl_error(CURLcode rc, const struct transfer *t, char *errbuf, size_t errlen)
 {
-    const char *what = item_names[t->id];
+    const char *what = item_names[t->a.id];
     switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:
         set_err(errbuf, errlen, "PCCS request for %s timed out (%s)", what, t->url);
@@ -194,9 +123,9 @@ static mse_err curl_error(CURLcode rc, const struct transfer *t, char *errbuf, s
                 what, t->url, curl_easy_strerror(rc));
         return MSE_ERR_PCCS_TLS;
     case CURLE_WRITE_ERROR:
-        if (t->overflow) {
-            set_err(errbuf, errlen, "PCCS answer for %s exceeds %u bytes (%s)", what, BODY_MAX,
-                    t->url);
+        if (t->a.body_over) {
+            set_err(errbuf, errlen, "PCCS answer for %s exceeds %u bytes (%s)", what,
+                    MSE_PCCS_BODY_MAX, t->url);
             return MSE_ERR_LIMIT;
         }
         break;
@@ -212,88 +141,6 @@ static mse_err curl_error(CURLcode rc, const struct transfer *t, char *errbuf, s
     set_err(errbuf, errlen, "cannot reach PCCS for %s (%s): %s", what, t->url,
             curl_easy_strerror(rc));
     return MSE_ERR_PCCS_UNREACHABLE;
-}
-
-/* A short printable excerpt of a plain-text error body. */
-static void excerpt(const uint8_t *b, size_t n, char *out, size_t cap)
-{
-    size_t j = 0;
-    for (size_t i = 0; i < n && j + 1 < cap && i < 200; i++)
-        out[j++] = isprint(b[i]) ? (char)b[i] : ' ';
-    out[j] = 0;
-}
-
-/*
- * Seconds a Retry-After value asks to wait (RFC 9110 10.2.3: delay-seconds or
- * an HTTP-date), or -1 when there is none or it is unreadable.
- */
-static long retry_after_seconds(const char *v)
-{
-    if (!v[0])
-        return -1;
-    if (strspn(v, "0123456789") == strlen(v)) {
-        if (strlen(v) > 6)
-            return 1000000; /* beyond any timeout: no retry */
-        return strtol(v, NULL, 10);
-    }
-    time_t when = curl_getdate(v, NULL);
-    if (when < 0)
-        return -1;
-    time_t now = time(NULL);
-    return when <= now ? 0 : (long)(when - now > 1000000 ? 1000000 : when - now);
-}
-
-static mse_err check_status(const struct transfer *t, long status, char *errbuf, size_t errlen)
-{
-    char text[256];
-    if (status == 200) {
-        if (t->body_len == 0) {
-            set_err(errbuf, errlen, "PCCS sent an empty %s (%s)", item_names[t->id], t->url);
-            return MSE_ERR_PCCS_BODY;
-        }
-        if (chain_headers[t->id] && !t->chain) {
-            set_err(errbuf, errlen, "PCCS answer for %s lacks the %s header (%s)",
-                    item_names[t->id], chain_headers[t->id], t->url);
-            return MSE_ERR_PCCS_BODY;
-        }
-        if (t->overflow) {
-            set_err(errbuf, errlen, "PCCS answer for %s has a repeated or oversized %s header",
-                    item_names[t->id], chain_headers[t->id]);
-            return MSE_ERR_PCCS_BODY;
-        }
-        return MSE_OK;
-    }
-    excerpt(t->body, t->body_len, text, sizeof text);
-    char retry[128] = "";
-    if (status == 429 && t->retried)
-        snprintf(retry, sizeof retry, " (again after waiting %ld s as Retry-After asked)",
-                 t->waited_s);
-    else if (status == 429 && retry_after_seconds(t->retry_after) >= 0)
-        snprintf(retry, sizeof retry, " (Retry-After %s does not fit in the timeout)",
-                 t->retry_after);
-    set_err(errbuf, errlen, "PCCS answered HTTP %ld for %s (%s)%s%s%s", status, item_names[t->id],
-            t->url, retry, text[0] ? ": " : "", text);
-    return status == 404 ? MSE_ERR_PCCS_NOT_FOUND : MSE_ERR_PCCS_HTTP;
-}
-
-/*
- * An answer that is not the collateral asked for (a proxy's or captive
- * portal's page, another endpoint's item, an error text sent with 200) is a
- * PCCS failure, said as such, not a malformed-collateral verdict. The test is
- * whether the item yields the validity window it must claim; the verifier
- * still checks everything else.
- */
-static mse_err check_kind(const struct transfer *t, char *errbuf, size_t errlen)
-{
-    int64_t nb, na;
-    mse_err e = mse_collateral_window(item_kinds[t->id], t->body, t->body_len, &nb, &na);
-    if (e == MSE_OK)
-        return MSE_OK;
-    char text[256];
-    excerpt(t->body, t->body_len, text, sizeof text);
-    set_err(errbuf, errlen, "PCCS answer for %s is not %s: %s (%s): %s", item_names[t->id],
-            item_expected[t->id], mse_err_str(e), t->url, text);
-    return MSE_ERR_PCCS_BODY;
 }
 
 static int64_t now_ms(void)
@@ -319,7 +166,7 @@ static mse_err run_all(CURLM *multi, CURLcode results[MSE_PCCS_ITEM_COUNT])
         if (msg->msg != CURLMSG_DONE)
             continue;
         curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&tr);
-        results[tr->id] = msg->data.result;
+        results[tr->a.id] = msg->data.result;
     }
     return MSE_OK;
 }
@@ -337,10 +184,10 @@ static unsigned plan_retry(struct transfer t[MSE_PCCS_ITEM_COUNT],
     *wait_s = 0;
     for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
         long status = 0;
-        if (!t[i].h || t[i].retried || results[i] != CURLE_OK)
+        if (!t[i].h || t[i].waited_s >= 0 || results[i] != CURLE_OK)
             continue;
         curl_easy_getinfo(t[i].h, CURLINFO_RESPONSE_CODE, &status);
-        long s = retry_after_seconds(t[i].retry_after);
+        long s = mse_pccs_retry_after_seconds(t[i].a.retry_after, (int64_t)time(NULL));
         /* The wait plus a second for the answer itself must fit in the time left. */
         if (status != 429 || s < 0 || now_ms() + s * 1000 + 1000 > deadline)
             continue;
@@ -379,8 +226,9 @@ mse_err mse_pccs_fetch(const struct mse_pccs_opts *o, const struct mse_collatera
     for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
         if (!(want & (1u << i)))
             continue;
-        t[i].id = (enum mse_pccs_item_id)i;
-        MSE_CHECK_OUT(make_url(o, id, t[i].id, t[i].url, sizeof t[i].url));
+        t[i].a.id = (enum mse_pccs_item_id)i;
+        t[i].waited_s = -1;
+        MSE_CHECK_OUT(make_url(o, id, t[i].a.id, t[i].url, sizeof t[i].url));
         CURL *h = t[i].h = curl_easy_init();
         MSE_ENSURE_OUT(h != NULL, MSE_ERR_NOMEM);
         curl_easy_setopt(h, CURLOPT_URL, t[i].url);
@@ -418,13 +266,7 @@ mse_err mse_pccs_fetch(const struct mse_pccs_opts *o, const struct mse_collatera
             if (!(again & (1u << i)))
                 continue;
             curl_multi_remove_handle(multi, t[i].h);
-            free(t[i].body);
-            free(t[i].chain);
-            t[i].body = t[i].chain = NULL;
-            t[i].body_len = t[i].chain_len = 0;
-            t[i].overflow = false;
-            t[i].retry_after[0] = 0;
-            t[i].retried = true;
+            mse_pccs_answer_reset(&t[i].a);
             t[i].waited_s = wait_s;
             long left = (long)(deadline - now_ms());
             curl_easy_setopt(t[i].h, CURLOPT_TIMEOUT_MS, left > 1 ? left : 1L);
@@ -440,16 +282,16 @@ mse_err mse_pccs_fetch(const struct mse_pccs_opts *o, const struct mse_collatera
             MSE_GOTO_OUT(curl_error(results[i], &t[i], errbuf, errlen));
         long status = 0;
         curl_easy_getinfo(t[i].h, CURLINFO_RESPONSE_CODE, &status);
-        MSE_CHECK_OUT(check_status(&t[i], status, errbuf, errlen));
-        MSE_CHECK_OUT(check_kind(&t[i], errbuf, errlen));
+        MSE_CHECK_OUT(mse_pccs_answer_check(&t[i].a, status, t[i].url, t[i].waited_s,
+                                            (int64_t)time(NULL), errbuf, errlen));
     }
     for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
-        items[i].body = t[i].body;
-        items[i].body_len = t[i].body_len;
-        items[i].chain = t[i].chain;
-        items[i].chain_len = t[i].chain_len;
-        t[i].body = NULL;
-        t[i].chain = NULL;
+        items[i].body = t[i].a.body;
+        items[i].body_len = t[i].a.body_len;
+        items[i].chain = t[i].a.chain;
+        items[i].chain_len = t[i].a.chain_len;
+        t[i].a.body = NULL;
+        t[i].a.chain = NULL;
     }
 out:
     for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
@@ -457,8 +299,7 @@ out:
             curl_multi_remove_handle(multi, t[i].h);
             curl_easy_cleanup(t[i].h);
         }
-        free(t[i].body);
-        free(t[i].chain);
+        mse_pccs_answer_reset(&t[i].a);
     }
     curl_multi_cleanup(multi);
     return err;

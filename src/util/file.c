@@ -169,15 +169,33 @@ static mse_err create_locked_tmp(char tmp[PATH_MAX], const char *path, int *out)
     return MSE_ERR_FILE_WRITE;
 }
 
-mse_err mse_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode)
+/* A file's next contents, written and synced under a locked temporary name. */
+struct staged {
+    char path[PATH_MAX]; /* the target */
+    char tmp[PATH_MAX];  /* the temporary file beside it */
+    char dir[PATH_MAX];  /* their directory, fsynced after the rename */
+    int fd;              /* open and locked until committed or discarded; -1 when not */
+};
+
+static void discard(struct staged *s)
+{
+    if (s->fd >= 0) {
+        close(s->fd);
+        unlink(s->tmp);
+        s->fd = -1;
+    }
+}
+
+static mse_err stage(struct staged *s, const char *path, const void *data, size_t len,
+                     unsigned mode)
 {
     mse_err err = MSE_OK;
-    char tmp[PATH_MAX];
-    char dir[PATH_MAX];
     const char *base;
     struct stat st;
-    int fd = -1;
-    MSE_TRY(split_path(path, dir, &base));
+    s->fd = -1;
+    int n = snprintf(s->path, sizeof s->path, "%s", path);
+    MSE_ENSURE(n > 0 && (size_t)n < sizeof s->path, MSE_ERR_ARG);
+    MSE_TRY(split_path(path, s->dir, &base));
     /*
      * Replace only regular files: renaming over a device, a FIFO or a symbolic
      * link would destroy it (`--output /dev/null` must not replace the device)
@@ -185,23 +203,61 @@ mse_err mse_file_write_atomic(const char *path, const void *data, size_t len, un
      */
     MSE_ENSURE(lstat(path, &st) != 0 ? errno == ENOENT : S_ISREG(st.st_mode), MSE_ERR_FILE_WRITE);
     /* Whatever an interrupted earlier write of this file left behind goes now. */
-    mse_file_sweep_tmp(dir, base);
-    MSE_TRY(create_locked_tmp(tmp, path, &fd));
-    MSE_ENSURE_OUT(fchmod(fd, (mode_t)mode) == 0, MSE_ERR_FILE_WRITE);
-    MSE_CHECK_OUT(write_all(fd, data, len));
-    MSE_ENSURE_OUT(fsync(fd) == 0, MSE_ERR_FILE_WRITE);
+    mse_file_sweep_tmp(s->dir, base);
+    MSE_TRY(create_locked_tmp(s->tmp, path, &s->fd));
+    MSE_ENSURE_OUT(fchmod(s->fd, (mode_t)mode) == 0, MSE_ERR_FILE_WRITE);
+    MSE_CHECK_OUT(write_all(s->fd, data, len));
+    MSE_ENSURE_OUT(fsync(s->fd) == 0, MSE_ERR_FILE_WRITE);
+    return MSE_OK;
+out:
+    discard(s);
+    return err;
+}
+
+static mse_err commit(struct staged *s)
+{
     /* Renamed while still locked, so no sweeper takes it for abandoned. */
-    MSE_ENSURE_OUT(rename(tmp, path) == 0, MSE_ERR_FILE_WRITE);
-    close(fd);
+    if (rename(s->tmp, s->path) != 0) {
+        discard(s);
+        return MSE_ERR_FILE_WRITE;
+    }
+    close(s->fd);
+    s->fd = -1;
     /* Make the rename itself durable. */
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         (void)fsync(dfd);
         close(dfd);
     }
     return MSE_OK;
+}
+
+mse_err mse_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode)
+{
+    struct staged s;
+    MSE_TRY(stage(&s, path, data, len, mode));
+    return commit(&s);
+}
+
+mse_err mse_file_write_with_record(const char *path, const void *data, size_t len,
+                                   const char *record_path, const void *record,
+                                   size_t record_len, unsigned mode)
+{
+    mse_err err = MSE_OK;
+    struct staged file = {.fd = -1}, rec = {.fd = -1};
+    /* Both new contents are complete on disk before anything visible changes. */
+    MSE_CHECK_OUT(stage(&file, path, data, len, mode));
+    MSE_CHECK_OUT(stage(&rec, record_path, record, record_len, mode));
+    /*
+     * The old record goes first, the new one comes last: in between (and if
+     * the process dies there) the file has no record, which readers treat as
+     * "not verified", never as a record about another file.
+     */
+    MSE_ENSURE_OUT(unlink(record_path) == 0 || errno == ENOENT, MSE_ERR_FILE_WRITE);
+    MSE_CHECK_OUT(commit(&file));
+    MSE_CHECK_OUT(commit(&rec));
 out:
-    close(fd);
-    unlink(tmp);
+    discard(&file);
+    discard(&rec);
     return err;
 }

@@ -25,6 +25,22 @@ MSE_MUST_USE mse_err mse_file_write_atomic(const char *path, const void *data, s
                                            unsigned mode);
 
 /*
+ * Replace `path` and its record `record_path` (e.g. cert.pem and
+ * cert.pem.verify.json) so that a record, whenever one exists, was written
+ * together with the file beside it: both are written and synced under
+ * temporary names first, then the old record is removed, the file renamed
+ * into place, and the record renamed last. An interruption at any point
+ * leaves the old pair, the old file without a record, or the new file without
+ * a record; readers must still check that the record names the file (its
+ * SHA-256), as two concurrent writers can interleave. On error the file may
+ * be left without a record, never with a wrong one. Errors as
+ * mse_file_write_atomic.
+ */
+MSE_MUST_USE mse_err mse_file_write_with_record(const char *path, const void *data, size_t len,
+                                                const char *record_path, const void *record,
+                                                size_t record_len, unsigned mode);
+
+/*
  * Remove the temporary files that interrupted mse_file_write_atomic calls left
  * in `dir`: those of target `prefix` (a file name, no '/'), or of any target
  * when prefix is NULL. Only regular files of this user that no live writer

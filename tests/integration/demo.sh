@@ -56,7 +56,12 @@ for n in 1 2 3 4 5 6 7 8 9; do
 done
 grep -q 'Configured:' "$TMP/out" || fail "no configuration printed"
 grep -q 'Verification: success' "$TMP/out" || fail "no successful verification printed"
-grep -q 'and nothing saved: mse fails closed' "$TMP/out" || fail "wrong fingerprint not shown refused"
+grep -q '^6\. .*(mse verify --context --code)' "$TMP/out" || fail "step 6 is not the --context verification"
+grep -q 'mse verify computed the fingerprint from the context and the code: [0-9a-f]\{64\}' "$TMP/out" ||
+    fail "no computed MRENCLAVE shown"
+grep -q '^7\. .*one byte of the plain code changed' "$TMP/out" || fail "step 7 is not the one-byte change"
+grep -q 'Refused (exit 16) and nothing saved: mse fails closed' "$TMP/out" ||
+    fail "changed code not shown refused as check 3"
 grep -q '^   HTTP 200\. The app answered:' "$TMP/out" || fail "no HTTP 200 from the app"
 answer=$(sed -n 's/^   > //p' "$TMP/out")
 [[ -n $answer ]] || fail "the app's answer is empty"

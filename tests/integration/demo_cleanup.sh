@@ -52,6 +52,7 @@ case ${STANDIN_ENCLAVE:-} in
 exit) echo "stand-in enclave: refusing to start" >&2; exit 3 ;;
 hang) bash -c "exec -a '$0-grandchild' sleep 300" & exec -a "$0-hang" sleep 300 ;;
 esac
+echo "mse-enclave: simulated enclave MRENCLAVE $(printf '0%.0s' $(seq 1 64))" >&2
 while [[ $# -gt 0 ]]; do
     [[ $1 == --port-file ]] && { echo 2 >"$2"; shift; }
     shift

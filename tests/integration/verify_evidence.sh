@@ -61,6 +61,29 @@ set +e
 set -e
 [ "$before" = "$(sha256sum "$out")" ] || fail "a failure overwrote the saved certificate"
 
+# 1e. Before the collateral was issued: --allow-expired-collateral tolerates expiry only, so the
+# items not yet valid refuse with their own code (issue 13, acceptance 2), nothing written.
+set +e
+"$mse" verify "${ev[@]}" --at 2021-01-01T00:00:00Z --allow-expired-collateral --allow-tcb OutOfDate \
+    --output "$work/early.pem" >"$work/o5" 2>&1
+rc=$?
+set -e
+[ "$rc" = 11 ] || fail "not yet valid: exit $rc, want 11"
+grep -q 'MSE_ERR_COLLATERAL_NOT_YET_VALID: .*QE identity not yet valid: issueDate 2023-06-20T00:24:02Z' \
+    "$work/o5" || fail "not yet valid: decisive message"
+[ ! -e "$work/early.pem" ] && [ ! -e "$work/early.pem.verify.json" ] || fail "not yet valid: something was written"
+
+# 1f. The expired RA-TLS certificate is never tolerated: its own code, nothing written.
+set +e
+"$mse" verify "${ev[@]}" --at 2026-11-23T00:00:00Z --allow-expired-collateral --allow-tcb OutOfDate \
+    --output "$work/late.pem" >"$work/o6" 2>&1
+rc=$?
+set -e
+[ "$rc" = 11 ] || fail "expired RA-TLS certificate: exit $rc, want 11"
+grep -q 'MSE_ERR_RATLS_CERT_VALIDITY: .*RA-TLS certificate expired: notAfter 2024-04-26T09:38:33Z' \
+    "$work/o6" || fail "expired RA-TLS certificate: decisive message"
+[ ! -e "$work/late.pem" ] || fail "expired RA-TLS certificate: something was written"
+
 # 2. Today: refused as collateral expired, naming each expired item.
 set +e
 "$mse" verify "${ev[@]}" --at 2026-11-23T00:00:00Z --output "$work/today.pem" >"$work/o4" 2>&1

@@ -58,7 +58,7 @@ grep -q 'HTTP 429 for .*again after waiting 1 s' "$OUT" || { cat "$OUT"; fail "4
 run ratelimited-long 21 --too-many 1000 --retry-after 30
 [ "$REQUESTS" = 4 ] || fail "Retry-After 30: $REQUESTS requests, want 4"
 [ "$SECONDS_TAKEN" -lt 25 ] || fail "Retry-After 30 with --timeout 15 waited ${SECONDS_TAKEN} s"
-grep -q 'Retry-After 30 does not fit in the timeout' "$OUT" || { cat "$OUT"; fail "long Retry-After message"; }
+grep -q 'Retry-After 30 s does not fit in the timeout' "$OUT" || { cat "$OUT"; fail "long Retry-After message"; }
 # ... no Retry-After: no retry.
 run ratelimited-bare 21 --too-many 1000
 [ "$REQUESTS" = 4 ] || fail "429 without Retry-After: $REQUESTS requests, want 4"

@@ -38,9 +38,43 @@ static void test_verify_usage(void **state)
 {
     (void)state;
     char *none[] = {"verify", NULL};
-    expect_verify_usage(none, MSE_ERR_ARG_MISSING, "give a DOMAIN or --evidence FILE");
+    expect_verify_usage(none, MSE_ERR_ARG_MISSING,
+                        "give a DOMAIN, --cert FILE, --evidence FILE or --quote FILE");
     char *both[] = {"verify", "example.com", "--evidence", "e.json", NULL};
-    expect_verify_usage(both, MSE_ERR_ARG_CONFLICT, "give a DOMAIN or --evidence FILE, not both");
+    expect_verify_usage(both, MSE_ERR_ARG_CONFLICT,
+                        "give one of DOMAIN, --cert FILE, --evidence FILE, --quote FILE");
+    char *qc[] = {"verify", "--quote", "q.dat", "--cert", "c.pem", NULL};
+    expect_verify_usage(qc, MSE_ERR_ARG_CONFLICT,
+                        "give one of DOMAIN, --cert FILE, --evidence FILE, --quote FILE");
+    char *col[] = {"verify", "--cert", "c.pem", "--collateral", "dir", NULL};
+    expect_verify_usage(col, MSE_ERR_ARG_MISSING,
+                        "--collateral, --report-data and --report-data-prefix go with --quote "
+                        "(a certificate's REPORTDATA binds its key)");
+    char *rd2[] = {"verify", "--quote", "q.dat", "--report-data-prefix", "ab",
+                   "--report-data-prefix", "cd", NULL};
+    expect_verify_usage(rd2, MSE_ERR_ARG_CONFLICT,
+                        "--report-data and --report-data-prefix are mutually exclusive");
+    char *rdodd[] = {"verify", "--quote", "q.dat", "--report-data-prefix", "abc", NULL};
+    expect_verify_usage(rdodd, MSE_ERR_ARG_HEX,
+                        "--report-data-prefix needs 2 to 128 hex digits, an even number");
+    char *rp[] = {"verify", "--cert", "c.pem", "--ratls-path", "/x", NULL};
+    expect_verify_usage(rp, MSE_ERR_ARG_MISSING, "--ratls-path goes with a DOMAIN");
+    char *ca[] = {"verify", "a.example", "--cacert", "ca.pem", NULL};
+    expect_verify_usage(ca, MSE_ERR_ARG_MISSING, "--cacert goes with --ratls-path");
+    char *se[] = {"verify", "--quote", "q.dat", "--save-evidence", "e.json", NULL};
+    expect_verify_usage(se, MSE_ERR_ARG_CONFLICT,
+                        "--save-evidence needs a certificate: an evidence bundle holds one");
+    char *pol[] = {"verify", "a.example", "--policy", "p.json", "--allow-debug", NULL};
+    expect_verify_usage(pol, MSE_ERR_ARG_CONFLICT,
+                        "--policy FILE holds the whole policy: give no other policy option "
+                        "(--fingerprint, --context/--code, --signer-key, --mrsigner, --allow-*, "
+                        "--isv-prod-id, --min-isv-svn, --accept-advisories)");
+    char *isv[] = {"verify", "a.example", "--isv-prod-id", "70000", NULL};
+    expect_verify_usage(isv, MSE_ERR_ARG, "--isv-prod-id takes 0 to 65535 (got '70000')");
+    char *adv[] = {"verify", "a.example", "--accept-advisories", "INTEL-SA-1,bad id", NULL};
+    expect_verify_usage(adv, MSE_ERR_ARG,
+                        "--accept-advisories: 'bad id' is not an advisory ID such as "
+                        "INTEL-SA-00615");
     char *fp[] = {"verify", "example.com", "--fingerprint", "abc", NULL};
     expect_verify_usage(fp, MSE_ERR_ARG_HEX, "--fingerprint needs 64 hex digits (got 3)");
     char *two[] = {"verify", "a.example", "b.example", NULL};

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -119,12 +120,62 @@ static void test_sweeps_abandoned_temporary_files(void **state)
     free(dir);
 }
 
+static void expect_contents(const char *path, const char *want)
+{
+    uint8_t *data;
+    size_t len;
+    assert_int_equal(mse_file_read(path, 100, &data, &len), MSE_OK);
+    assert_int_equal(len, strlen(want));
+    assert_memory_equal(data, want, len);
+    free(data);
+}
+
+/* A file and its record are replaced together; a failure before anything is visible
+ * leaves the old pair, and no temporary file either way. */
+static void test_write_with_record(void **state)
+{
+    char *dir = mse_test_tmpdir();
+    char cert[4096], rec[4096], tmpname[4096];
+    snprintf(cert, sizeof cert, "%s/cert.pem", dir);
+    snprintf(rec, sizeof rec, "%s/cert.pem.verify.json", dir);
+    assert_int_equal(mse_file_write_with_record(cert, "A", 1, rec, "rec A", 5, 0644), MSE_OK);
+    expect_contents(cert, "A");
+    expect_contents(rec, "rec A");
+    /* Interrupted earlier writes of either file are swept. */
+    touch(dir, "cert.pem.tmp.000001", tmpname);
+    touch(dir, "cert.pem.verify.json.tmp.000002", tmpname);
+    assert_int_equal(mse_file_write_with_record(cert, "B", 1, rec, "rec B", 5, 0644), MSE_OK);
+    expect_contents(cert, "B");
+    expect_contents(rec, "rec B");
+    /* The record cannot be written (its name is a directory): nothing changes. */
+    char other[4096], other_rec[4096];
+    snprintf(other, sizeof other, "%s/o.pem", dir);
+    snprintf(other_rec, sizeof other_rec, "%s/o.pem.verify.json", dir);
+    assert_int_equal(mse_file_write_atomic(other, "old", 3, 0644), MSE_OK);
+    assert_int_equal(mkdir(other_rec, 0700), 0);
+    assert_int_equal(mse_file_write_with_record(other, "new", 3, other_rec, "r", 1, 0644),
+                     MSE_ERR_FILE_WRITE);
+    expect_contents(other, "old");
+    /* Only the four names remain: no temporary file. */
+    int entries = 0;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.')
+            entries++;
+    closedir(d);
+    assert_int_equal(entries, 4);
+    mse_test_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_write_and_replace),
         cmocka_unit_test(test_refuses_special_files_and_links),
         cmocka_unit_test(test_sweeps_abandoned_temporary_files),
+        cmocka_unit_test(test_write_with_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,8 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/x509v3.h>
+
 #include <mse/net.h>
 
+#include "pki.h"
 #include "testlib.h"
 #include "net/cache.h"
 
@@ -108,10 +111,83 @@ static void test_cache_dirs_per_service(void **state)
     free(tmp);
 }
 
+/* A self-signed certificate for CN=cn with this subjectAltName (OpenSSL config syntax, or NULL). */
+static uint8_t *cert_with_san(const char *cn, const char *san, size_t *len)
+{
+    EVP_PKEY *key = pki_key();
+    X509 *c = pki_cert(cn, key, NULL, NULL, 0, 4000000000LL, false, 1);
+    if (san) {
+        X509V3_CTX ctx;
+        X509V3_set_ctx(&ctx, c, c, NULL, NULL, 0);
+        X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_alt_name, san);
+        assert_non_null(ext);
+        assert_int_equal(X509_add_ext(c, ext, -1), 1);
+        X509_EXTENSION_free(ext);
+        assert_true(X509_sign(c, key, EVP_sha256()) > 0);
+    }
+    uint8_t *der = pki_cert_der(c, len);
+    X509_free(c);
+    EVP_PKEY_free(key);
+    return der;
+}
+
+static void test_cert_names(void **state)
+{
+    size_t len;
+    char names[256];
+    uint8_t *der = cert_with_san("localhost", "DNS:localhost,DNS:*.apps.example,IP:10.0.0.1", &len);
+    assert_int_equal(mse_cert_check_host(der, len, "localhost", names, sizeof names), MSE_OK);
+    assert_int_equal(mse_cert_check_host(der, len, "LOCALHOST", NULL, 0), MSE_OK);
+    assert_int_equal(mse_cert_check_host(der, len, "a.apps.example", NULL, 0), MSE_OK);
+    assert_int_equal(mse_cert_check_host(der, len, "10.0.0.1", NULL, 0), MSE_OK);
+    /* The attack: a certificate for one name saved for another target. */
+    assert_int_equal(mse_cert_check_host(der, len, "127.0.0.1", names, sizeof names),
+                     MSE_ERR_CERT_NAME_MISMATCH);
+    assert_string_equal(names, "DNS:localhost, DNS:*.apps.example, IP:10.0.0.1");
+    /* Wildcards cover one label only, never the bare domain. */
+    assert_int_equal(mse_cert_check_host(der, len, "a.b.apps.example", NULL, 0),
+                     MSE_ERR_CERT_NAME_MISMATCH);
+    assert_int_equal(mse_cert_check_host(der, len, "apps.example", NULL, 0),
+                     MSE_ERR_CERT_NAME_MISMATCH);
+    /* An IP literal is matched against IP entries only, a name against DNS entries only. */
+    assert_int_equal(mse_cert_check_host(der, len, "10.0.0.2", NULL, 0), MSE_ERR_CERT_NAME_MISMATCH);
+    free(der);
+
+    der = cert_with_san("x", "IP:::1", &len);
+    assert_int_equal(mse_cert_check_host(der, len, "::1", NULL, 0), MSE_OK);
+    assert_int_equal(mse_cert_check_host(der, len, "localhost", names, sizeof names),
+                     MSE_ERR_CERT_NAME_MISMATCH);
+    assert_string_equal(names, "IP:::1");
+    free(der);
+
+    /* The subject CN is not a name browsers accept: never used. */
+    der = cert_with_san("app.example", NULL, &len);
+    assert_int_equal(mse_cert_check_host(der, len, "app.example", names, sizeof names),
+                     MSE_ERR_CERT_NAME_MISMATCH);
+    assert_non_null(strstr(names, "no usable subjectAltName"));
+    free(der);
+
+    /* Many or odd names: the description stays bounded and printable. */
+    char san[2048] = "DNS:ok.example";
+    for (int i = 0; i < 40; i++)
+        strcat(san, ",DNS:a-rather-long-name-to-fill-the-buffer.example");
+    der = cert_with_san("x", san, &len);
+    assert_int_equal(mse_cert_check_host(der, len, "other.example", names, 64),
+                     MSE_ERR_CERT_NAME_MISMATCH);
+    assert_true(strlen(names) < 64);
+    assert_non_null(strstr(names, "..."));
+    free(der);
+
+    /* Not a certificate, or trailing bytes. */
+    uint8_t junk[4] = {0x30, 0x02, 0x01, 0x00};
+    assert_int_equal(mse_cert_check_host(junk, sizeof junk, "x", NULL, 0), MSE_ERR_CERT_PARSE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_endpoints),
+        cmocka_unit_test(test_cert_names),
         cmocka_unit_test(test_qcnl),
         cmocka_unit_test(test_cache_freshness),
         cmocka_unit_test(test_cache_keys),

@@ -39,6 +39,8 @@ static void test_refusals(void **state)
 {
     static const char *bad[] = {
         "a = 1\na = 2\n",                 /* duplicate key */
+        "\"\" = 1\n\"\" = 2\n",             /* duplicate empty key (was UB: memcmp on NULL) */
+        "'' = 1\n[x]\n'' = 2\n[x]\n",      /* empty keys, table twice */
         "[a]\n[a]\n",                     /* table twice */
         "[a]\nb = 1\n[a.b]\n",            /* table over a value */
         "a.b = 1\n[a]\n",                 /* header over a dotted-key table */

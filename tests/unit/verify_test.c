@@ -177,7 +177,6 @@ static void test_c_today_names_each_expired_item(void **state)
     assert_dcap_passed(&f->r);
     assert_int_equal(f->r.err, MSE_ERR_COLLATERAL_EXPIRED);
     static const char *const expired[] = {
-        "RA-TLS certificate expired: notAfter 2024-04-26T09:38:33Z",
         "Root CA CRL expired: nextUpdate 2024-04-02T10:22:51Z",
         "PCK CRL expired: nextUpdate 2023-06-15T23:55:41Z",
         "TCB signing certificate expired: notAfter 2025-05-21T10:50:10Z",
@@ -190,16 +189,49 @@ static void test_c_today_names_each_expired_item(void **state)
     /* Items still valid are not named. */
     assert_null(strstr(f->r.message, "PCK certificate"));
     assert_null(strstr(f->r.message, "root CA certificate"));
+    /* The RA-TLS certificate is not collateral: its own check, its own code, also reported. */
+    assert_null(strstr(f->r.message, "RA-TLS certificate"));
+    assert_int_equal(f->r.checks[MSE_CHECK_CERT_TIME].outcome, MSE_OUTCOME_FAIL);
+    assert_int_equal(f->r.checks[MSE_CHECK_CERT_TIME].err, MSE_ERR_RATLS_CERT_VALIDITY);
+    assert_string_equal(f->r.checks[MSE_CHECK_CERT_TIME].detail,
+                        "RA-TLS certificate expired: notAfter 2024-04-26T09:38:33Z");
     size_t invalid = 0;
     for (size_t i = 0; i < f->r.validity_count; i++)
         invalid += !f->r.validity[i].valid;
     assert_int_equal(invalid, 6);
-    /* Tolerated: WARN naming them all, then policy decides (OutOfDate). */
+    /* Expired collateral tolerated (WARN naming it all), the expired RA-TLS certificate never. */
     f->pol.allow_expired_collateral = true;
     run(f);
     assert_int_equal(f->r.checks[MSE_CHECK_COLLATERAL_TIME].outcome, MSE_OUTCOME_WARN);
     assert_non_null(strstr(f->r.checks[MSE_CHECK_COLLATERAL_TIME].detail, "QE identity expired"));
-    assert_int_equal(f->r.err, MSE_ERR_TCB_STATUS);
+    assert_int_equal(f->r.err, MSE_ERR_RATLS_CERT_VALIDITY);
+    assert_non_null(strstr(f->r.message, "RA-TLS certificate not valid at 2026-11-23T00:00:00Z: "
+                                         "RA-TLS certificate expired: notAfter 2024-04-26T09:38:33Z"));
+    assert_int_equal(f->r.checks[MSE_CHECK_TCB_STATUS].outcome, MSE_OUTCOME_NOT_RUN);
+    fx_free(f);
+}
+
+/* Before every item was issued: expiry tolerance does not cover items not yet valid. */
+static void test_not_yet_valid_never_tolerated(void **state)
+{
+    struct fx *f = fx_new(1609459200); /* 2021-01-01T00:00:00Z */
+    f->pol.allow_expired_collateral = true;
+    f->pol.accepted_tcb |= MSE_TCB_MASK(MSE_TCB_OUT_OF_DATE);
+    run(f);
+    assert_false(f->r.ok);
+    assert_dcap_passed(&f->r);
+    assert_int_equal(f->r.err, MSE_ERR_COLLATERAL_NOT_YET_VALID);
+    assert_int_equal(f->r.checks[MSE_CHECK_COLLATERAL_TIME].outcome, MSE_OUTCOME_FAIL);
+    assert_non_null(strstr(f->r.message, "QE identity not yet valid: issueDate 2023-06-20T00:24:02Z"));
+    assert_non_null(strstr(f->r.message, "never tolerated"));
+    /* Mixed (one expired, one not yet valid) under tolerance: the untolerated kind decides. */
+    f->in.at = 1687220641; /* QE identity issued one second later; PCK CRL already expired */
+    run(f);
+    assert_int_equal(f->r.err, MSE_ERR_COLLATERAL_NOT_YET_VALID);
+    /* ...and strict, the generic code for several kinds, as before. */
+    f->pol.allow_expired_collateral = false;
+    run(f);
+    assert_int_equal(f->r.err, MSE_ERR_COLLATERAL_EXPIRED);
     fx_free(f);
 }
 
@@ -219,10 +251,11 @@ static void test_boundaries(void **state)
     /* RA-TLS certificate notAfter 2024-04-26T09:38:33Z = 1714124313. */
     f->in.at = 1714124312;
     run(f);
-    assert_null(strstr(f->r.message, "RA-TLS certificate"));
-    f->in.at = 1714124314;
+    assert_int_equal(f->r.checks[MSE_CHECK_CERT_TIME].outcome, MSE_OUTCOME_PASS);
+    f->in.at = 1714124313;
     run(f);
-    assert_non_null(strstr(f->r.message, "RA-TLS certificate expired: notAfter 2024-04-26T09:38:33Z"));
+    assert_string_equal(f->r.checks[MSE_CHECK_CERT_TIME].detail,
+                        "RA-TLS certificate expired: notAfter 2024-04-26T09:38:33Z");
     fx_free(f);
 }
 
@@ -461,6 +494,7 @@ int main(void)
         cmocka_unit_test(test_b_tolerated_reports_real_tcb),
         cmocka_unit_test(test_c_today_names_each_expired_item),
         cmocka_unit_test(test_boundaries),
+        cmocka_unit_test(test_not_yet_valid_never_tolerated),
         cmocka_unit_test(test_policy_checks),
         cmocka_unit_test(test_tampered_collateral),
         cmocka_unit_test(test_forged_collateral),
