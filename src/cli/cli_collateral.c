@@ -228,7 +228,7 @@ MSE_MUST_USE static mse_err verify_with_collateral(const struct cli_policy_args 
         mse_pccs_items_view(items, &view);
         err = run_verifier(s, cert_der, cert_len, quote, quote_len, &view, result);
         if (err != MSE_OK)
-            (void)mse_say(why, why_cap, err, "verification could not run: %s", mse_err_str(err));
+            err = mse_say(why, why_cap, err, "verification could not run: %s", mse_err_str(err));
         else
             cache_verified(&plan, &id, items, result, &info->notes);
         /* Exactly what was verified, kept only once there is a verdict. */

@@ -248,7 +248,7 @@ mse_err mse_code_encrypt_dir(const char *src_dir, const char *dst_dir,
             err = mse_file_write_atomic(out, enc, elen, 0644);
         free(enc);
         if (err != MSE_OK) {
-            mse_say(errbuf, errlen, err, "cannot encrypt %s to %s", in, out);
+            err = mse_say(errbuf, errlen, err, "cannot encrypt %s to %s", in, out);
             goto out;
         }
     }

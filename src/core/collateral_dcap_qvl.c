@@ -163,7 +163,7 @@ mse_err mse_collateral_dcap_qvl_parse(const uint8_t *json, size_t len, uint8_t *
     mse_msg_init(&m, why != NULL ? why : sink, why != NULL ? why_len : sizeof sink);
     memset(out, 0, sizeof *out);
     memset(pck_chain, 0, sizeof *pck_chain);
-    err = mse_cj_load(json, len, &root);
+    err = mse_json_load_strict(json, len, &root);
     if (err != MSE_OK) {
         mse_msg_str(&m, "not a JSON object with unique keys");
         return err;

@@ -45,11 +45,11 @@ static mse_err json_window(const uint8_t *data, size_t len, const char *member, 
 {
     mse_err err = MSE_OK;
     json_t *root = NULL;
-    MSE_TRY(mse_cj_load(data, len, &root));
+    MSE_TRY(mse_json_load_strict(data, len, &root));
     json_t *inner = json_object_get(root, member);
     MSE_ENSURE_OUT(json_is_object(inner), MSE_ERR_JSON_FIELD);
-    MSE_CHECK_OUT(mse_cj_time(inner, "issueDate", nb, MSE_ERR_JSON_FIELD));
-    MSE_CHECK_OUT(mse_cj_time(inner, "nextUpdate", na, MSE_ERR_JSON_FIELD));
+    MSE_CHECK_OUT(mse_json_field_time(inner, "issueDate", nb, MSE_ERR_JSON_FIELD));
+    MSE_CHECK_OUT(mse_json_field_time(inner, "nextUpdate", na, MSE_ERR_JSON_FIELD));
 out:
     json_decref(root);
     return err;

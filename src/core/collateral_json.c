@@ -16,7 +16,7 @@
 
 #include "dcap.h"
 
-mse_err mse_cj_load(const uint8_t *text, size_t len, json_t **out)
+mse_err mse_json_load_strict(const uint8_t *text, size_t len, json_t **out)
 {
     json_error_t e;
     MSE_ENSURE(text != NULL, MSE_ERR_JSON);
@@ -29,9 +29,9 @@ mse_err mse_cj_load(const uint8_t *text, size_t len, json_t **out)
     return MSE_OK;
 }
 
-mse_err mse_cj_signed_body(const uint8_t *body, size_t len, const char *member, mse_err fmt,
-                           json_t **signed_obj, const uint8_t **span, size_t *span_len,
-                           uint8_t sig[64])
+mse_err mse_collateral_signed_body(const uint8_t *body, size_t len, const char *member, mse_err fmt,
+                                   json_t **signed_obj, const uint8_t **span, size_t *span_len,
+                                   uint8_t sig[64])
 {
     size_t off = 0, n = 0, soff = 0, sn = 0;
     const uint8_t *sig_hex;
@@ -53,7 +53,7 @@ mse_err mse_cj_signed_body(const uint8_t *body, size_t len, const char *member, 
     MSE_TRY_AS(mse_rd_skip(&rd, off), fmt);
     MSE_TRY_AS(mse_rd_bytes(&rd, n, span), fmt);
     *span_len = n;
-    MSE_TRY(mse_cj_load(*span, n, &inner));
+    MSE_TRY(mse_json_load_strict(*span, n, &inner));
     if (!json_is_object(inner)) {
         json_decref(inner);
         return fmt;
@@ -62,7 +62,7 @@ mse_err mse_cj_signed_body(const uint8_t *body, size_t len, const char *member, 
     return MSE_OK;
 }
 
-mse_err mse_cj_str(json_t *o, const char *key, const char **out, mse_err fmt)
+mse_err mse_json_field_str(json_t *o, const char *key, const char **out, mse_err fmt)
 {
     json_t *v = json_object_get(o, key);
     MSE_ENSURE(json_is_string(v), fmt);
@@ -72,15 +72,15 @@ mse_err mse_cj_str(json_t *o, const char *key, const char **out, mse_err fmt)
     return MSE_OK;
 }
 
-mse_err mse_cj_hex(json_t *o, const char *key, uint8_t *out, size_t n, mse_err fmt)
+mse_err mse_json_field_hex(json_t *o, const char *key, uint8_t *out, size_t n, mse_err fmt)
 {
     const char *s;
-    MSE_TRY(mse_cj_str(o, key, &s, fmt));
+    MSE_TRY(mse_json_field_str(o, key, &s, fmt));
     MSE_TRY_AS(mse_hex_decode(s, strlen(s), out, n), fmt);
     return MSE_OK;
 }
 
-mse_err mse_cj_uint(json_t *o, const char *key, uint32_t max, uint32_t *out, mse_err fmt)
+mse_err mse_json_field_uint(json_t *o, const char *key, uint32_t max, uint32_t *out, mse_err fmt)
 {
     json_t *v = json_object_get(o, key);
     MSE_ENSURE(json_is_integer(v), fmt);
@@ -90,26 +90,26 @@ mse_err mse_cj_uint(json_t *o, const char *key, uint32_t max, uint32_t *out, mse
     return MSE_OK;
 }
 
-mse_err mse_cj_time(json_t *o, const char *key, int64_t *out, mse_err fmt)
+mse_err mse_json_field_time(json_t *o, const char *key, int64_t *out, mse_err fmt)
 {
     const char *s;
-    MSE_TRY(mse_cj_str(o, key, &s, fmt));
+    MSE_TRY(mse_json_field_str(o, key, &s, fmt));
     MSE_TRY_AS(mse_time_parse(s, strlen(s), out), fmt);
     return MSE_OK;
 }
 
-mse_err mse_cj_level_common(json_t *level, uint32_t allowed, struct mse_tcb_level_match *out,
+mse_err mse_tcb_level_parse(json_t *level, uint32_t allowed, struct mse_tcb_level_match *out,
                             mse_err fmt)
 {
     const char *status, *date;
     int64_t t;
     memset(out, 0, sizeof *out);
     MSE_ENSURE(json_is_object(level), fmt);
-    MSE_TRY(mse_cj_str(level, "tcbStatus", &status, fmt));
+    MSE_TRY(mse_json_field_str(level, "tcbStatus", &status, fmt));
     MSE_TRY_AS(mse_tcb_status_parse(status, strlen(status), &out->status), fmt);
     MSE_ENSURE(allowed & MSE_TCB_MASK(out->status), fmt);
-    MSE_TRY(mse_cj_str(level, "tcbDate", &date, fmt));
-    MSE_TRY(mse_cj_time(level, "tcbDate", &t, fmt));
+    MSE_TRY(mse_json_field_str(level, "tcbDate", &date, fmt));
+    MSE_TRY(mse_json_field_time(level, "tcbDate", &t, fmt));
     MSE_ENSURE(strlen(date) < sizeof out->tcb_date, fmt);
     memcpy(out->tcb_date, date, strlen(date) + 1);
     json_t *adv = json_object_get(level, "advisoryIDs");

@@ -1,18 +1,31 @@
 /*
- * Internal interfaces of the DCAP verifier (src/core only; never included
- * from include/). One concept per file:
+ * Internal interfaces of src/core, the pure verifier built as libmse (never
+ * included from include/; nothing here is exported: only MSE_EXTERN
+ * declarations of include/mse/ are). The room takes bytes, trust anchors,
+ * a policy and a time, and returns a verdict: no files, sockets, clock,
+ * environment or stdio (STYLE.md 6). One concept per file:
  *
- *   cbor.c         CBOR heads and skipping, allocation-free (DICE evidence)
- *   pem.c          strict PEM block scanner (percent-encoded headers too)
- *   ecdsa.c        ECDSA-P256/SHA-256 over raw r||s signatures and x||y keys
- *   x509.c         certificate loading, chain verification, validity windows
- *   crl.c          CRL sniffing (DER / PEM / hex of DER), issuer, signature, revocation
- *   pck_ext.c      the SGX extension of PCK certificates (OID 1.2.840.113741.1.13.1)
- *   json_span.c    the exact raw bytes of a top-level JSON member (what Intel signs)
- *   tcb_info.c     TCB info v2/v3 (SGX): parse, signature, TCB level selection
- *   qe_identity.c  QE identity v2: parse, signature, QE report match, QE TCB level
- *   verify.c       the coordinator (public mse_verify)
+ *   input                rd.c (the one bounded reader), der.c, pem.c, json_span.c,
+ *                        cbor.c (CBOR heads, allocation-free: DICE evidence),
+ *                        bytes.c (hex, base64, constant-time compare), time.c (RFC 3339)
+ *   quotes               quote.c (SGX v3), quote_any.c (SGX/TDX v4/v5, display only),
+ *                        quote_verify.c (the quote's signatures and bindings)
+ *   certificates         x509.c (chains, validity), crl.c, pck_ext.c (SGX extension),
+ *                        ecdsa.c (raw r||s, x||y), signer.c (MRSIGNER), intel_root.c
+ *   RA-TLS               ratls.c (SGX carrier, key binding), ratls_tdx.c (TDX carrier)
+ *   collateral           collateral_json.c (Intel's signed JSON), tcb_info.c,
+ *                        qe_identity.c, tcb_status.c, collateral_id.c (what to fetch),
+ *                        collateral.c + evidence_write.c (the evidence bundle),
+ *                        collateral_dcap_qvl.c (dcap-qvl's collateral JSON)
+ *   verdict              verify.c (the coordinator, mse_verify), verify_quote.c (raw
+ *                        quotes, TDX), verifier.c + verifier_span.h (a reusable verifier
+ *                        remembering platform checks that passed), policy.c,
+ *                        policy_json.c, verify_json.c (--json)
+ *   display              inspect.c (what evidence claims, unverified: mse inspect)
+ *   messages and errors  msg.c (bounded text, msg.h), err.c (the <mse/err.h> table)
  *
+ * Fetching certificates and collateral is src/net (libmse-net); the Gramine
+ * measurement is src/measure (libmse-measure).
  * OpenSSL objects returned by these functions are owned by the caller.
  */
 #ifndef MSE_CORE_DCAP_H
@@ -313,28 +326,30 @@ MSE_MUST_USE mse_err mse_qe_identity_match(const struct mse_qe_identity *q,
  * Load JSON text strictly (JSON_REJECT_DUPLICATES, no NUL bytes, size
  * limit). MSE_ERR_JSON, MSE_ERR_JSON_DUPLICATE_KEY, MSE_ERR_LIMIT.
  */
-MSE_MUST_USE mse_err mse_cj_load(const uint8_t *text, size_t len, json_t **out) MSE_NONNULL(3);
+MSE_MUST_USE mse_err mse_json_load_strict(const uint8_t *text, size_t len, json_t **out)
+    MSE_NONNULL(3);
 /*
  * The signed body {"<member>":{...},"signature":"<128 hex>"}: exactly these
  * two keys. Returns the signed object parsed from its own raw span (so
  * fields come from the signed bytes), the span, and the signature.
  * `fmt` is the format error to report.
  */
-MSE_MUST_USE mse_err mse_cj_signed_body(const uint8_t *body, size_t len, const char *member,
-                                        mse_err fmt, json_t **signed_obj,
-                                        const uint8_t **span, size_t *span_len,
-                                        uint8_t sig[64]) MSE_NONNULL(1, 3, 5, 6, 7, 8);
+MSE_MUST_USE mse_err mse_collateral_signed_body(const uint8_t *body, size_t len, const char *member,
+                                                mse_err fmt, json_t **signed_obj,
+                                                const uint8_t **span, size_t *span_len,
+                                                uint8_t sig[64]) MSE_NONNULL(1, 3, 5, 6, 7, 8);
 /* Required fields of an object; each returns `fmt` when absent or mistyped. */
-MSE_MUST_USE mse_err mse_cj_hex(json_t *o, const char *key, uint8_t *out, size_t n, mse_err fmt);
-MSE_MUST_USE mse_err mse_cj_uint(json_t *o, const char *key, uint32_t max, uint32_t *out,
-                                 mse_err fmt);
-MSE_MUST_USE mse_err mse_cj_time(json_t *o, const char *key, int64_t *out, mse_err fmt);
-MSE_MUST_USE mse_err mse_cj_str(json_t *o, const char *key, const char **out, mse_err fmt);
+MSE_MUST_USE mse_err mse_json_field_hex(json_t *o, const char *key, uint8_t *out, size_t n,
+                                        mse_err fmt);
+MSE_MUST_USE mse_err mse_json_field_uint(json_t *o, const char *key, uint32_t max, uint32_t *out,
+                                         mse_err fmt);
+MSE_MUST_USE mse_err mse_json_field_time(json_t *o, const char *key, int64_t *out, mse_err fmt);
+MSE_MUST_USE mse_err mse_json_field_str(json_t *o, const char *key, const char **out, mse_err fmt);
 /*
  * The status, date and advisory IDs of a TCB level object into out;
  * `allowed` is a MSE_TCB_MASK set of statuses valid in this model.
  */
-MSE_MUST_USE mse_err mse_cj_level_common(json_t *level, uint32_t allowed,
+MSE_MUST_USE mse_err mse_tcb_level_parse(json_t *level, uint32_t allowed,
                                          struct mse_tcb_level_match *out, mse_err fmt);
 /* Combined status, as QVL's convergeTcbStatusWithQeTcbStatus. */
 enum mse_tcb_status mse_tcb_status_converge(enum mse_tcb_status platform, enum mse_tcb_status qe);

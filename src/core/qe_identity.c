@@ -50,7 +50,7 @@ static mse_err level_isvsvn(json_t *lvl, uint16_t *out)
     MSE_ENSURE(json_is_object(lvl), F);
     json_t *tcb = json_object_get(lvl, "tcb");
     MSE_ENSURE(json_is_object(tcb), F);
-    MSE_TRY(mse_cj_uint(tcb, "isvsvn", 65535, &v, F));
+    MSE_TRY(mse_json_field_uint(tcb, "isvsvn", 65535, &v, F));
     *out = (uint16_t)v;
     return MSE_OK;
 }
@@ -62,27 +62,27 @@ mse_err mse_qe_identity_parse(const uint8_t *body, size_t len, struct mse_qe_ide
     uint8_t b4[4];
     const char *id;
     memset(out, 0, sizeof *out);
-    MSE_CHECK_OUT(mse_cj_signed_body(body, len, "enclaveIdentity", F, &out->json,
-                                     &out->signed_data, &out->signed_len, out->signature));
+    MSE_CHECK_OUT(mse_collateral_signed_body(body, len, "enclaveIdentity", F, &out->json,
+                                             &out->signed_data, &out->signed_len, out->signature));
     json_t *o = out->json;
-    MSE_CHECK_OUT(mse_cj_uint(o, "version", 1000, &v, F));
+    MSE_CHECK_OUT(mse_json_field_uint(o, "version", 1000, &v, F));
     MSE_ENSURE_OUT(v == 2, MSE_ERR_QE_IDENTITY_VERSION);
     /* The QvE and TD QE identities are signed the same way; only the QE's applies here. */
-    MSE_CHECK_OUT(mse_cj_str(o, "id", &id, F));
+    MSE_CHECK_OUT(mse_json_field_str(o, "id", &id, F));
     MSE_ENSURE_OUT(strcmp(id, "QE") == 0, F);
-    MSE_CHECK_OUT(mse_cj_time(o, "issueDate", &out->issue_date, F));
-    MSE_CHECK_OUT(mse_cj_time(o, "nextUpdate", &out->next_update, F));
-    MSE_CHECK_OUT(mse_cj_uint(o, "tcbEvaluationDataNumber", UINT32_MAX,
-                              &out->tcb_evaluation_data_number, F));
-    MSE_CHECK_OUT(mse_cj_hex(o, "miscselect", b4, 4, F));
+    MSE_CHECK_OUT(mse_json_field_time(o, "issueDate", &out->issue_date, F));
+    MSE_CHECK_OUT(mse_json_field_time(o, "nextUpdate", &out->next_update, F));
+    MSE_CHECK_OUT(mse_json_field_uint(o, "tcbEvaluationDataNumber", UINT32_MAX,
+                                      &out->tcb_evaluation_data_number, F));
+    MSE_CHECK_OUT(mse_json_field_hex(o, "miscselect", b4, 4, F));
     out->miscselect = (uint32_t)b4[0] << 24 | (uint32_t)b4[1] << 16 | (uint32_t)b4[2] << 8 | b4[3];
-    MSE_CHECK_OUT(mse_cj_hex(o, "miscselectMask", b4, 4, F));
+    MSE_CHECK_OUT(mse_json_field_hex(o, "miscselectMask", b4, 4, F));
     out->miscselect_mask =
         (uint32_t)b4[0] << 24 | (uint32_t)b4[1] << 16 | (uint32_t)b4[2] << 8 | b4[3];
-    MSE_CHECK_OUT(mse_cj_hex(o, "attributes", out->attributes, 16, F));
-    MSE_CHECK_OUT(mse_cj_hex(o, "attributesMask", out->attributes_mask, 16, F));
-    MSE_CHECK_OUT(mse_cj_hex(o, "mrsigner", out->mrsigner, 32, F));
-    MSE_CHECK_OUT(mse_cj_uint(o, "isvprodid", 65535, &v, F));
+    MSE_CHECK_OUT(mse_json_field_hex(o, "attributes", out->attributes, 16, F));
+    MSE_CHECK_OUT(mse_json_field_hex(o, "attributesMask", out->attributes_mask, 16, F));
+    MSE_CHECK_OUT(mse_json_field_hex(o, "mrsigner", out->mrsigner, 32, F));
+    MSE_CHECK_OUT(mse_json_field_uint(o, "isvprodid", 65535, &v, F));
     out->isvprodid = (uint16_t)v;
     json_t *levels = json_object_get(o, "tcbLevels");
     MSE_ENSURE_OUT(json_is_array(levels) && json_array_size(levels) > 0, F);
@@ -90,7 +90,7 @@ mse_err mse_qe_identity_parse(const uint8_t *body, size_t len, struct mse_qe_ide
         uint16_t isvsvn;
         struct mse_tcb_level_match m;
         MSE_CHECK_OUT(level_isvsvn(json_array_get(levels, i), &isvsvn));
-        MSE_CHECK_OUT(mse_cj_level_common(json_array_get(levels, i), QE_STATUSES, &m, F));
+        MSE_CHECK_OUT(mse_tcb_level_parse(json_array_get(levels, i), QE_STATUSES, &m, F));
     }
 out:
     if (err != MSE_OK)
@@ -128,7 +128,7 @@ mse_err mse_qe_identity_match(const struct mse_qe_identity *q,
         json_t *lvl = json_array_get(levels, i);
         MSE_TRY(level_isvsvn(lvl, &isvsvn));
         if (qe->isv_svn >= isvsvn)
-            return mse_cj_level_common(lvl, QE_STATUSES, out, F);
+            return mse_tcb_level_parse(lvl, QE_STATUSES, out, F);
     }
     return MSE_ERR_QE_TCB_NOT_SUPPORTED;
 }

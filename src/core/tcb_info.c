@@ -50,7 +50,7 @@ static mse_err level_tcb(json_t *level, int version, uint8_t comp[16], uint16_t 
             char key[20] = "sgxtcbcomp00svn";
             key[10] = (char)('0' + (i + 1) / 10);
             key[11] = (char)('0' + (i + 1) % 10);
-            MSE_TRY(mse_cj_uint(tcb, key, 255, &v, F));
+            MSE_TRY(mse_json_field_uint(tcb, key, 255, &v, F));
             comp[i] = (uint8_t)v;
         }
     } else {
@@ -59,11 +59,11 @@ static mse_err level_tcb(json_t *level, int version, uint8_t comp[16], uint16_t 
         for (size_t i = 0; i < 16; i++) {
             json_t *c = json_array_get(comps, i);
             MSE_ENSURE(json_is_object(c), F);
-            MSE_TRY(mse_cj_uint(c, "svn", 255, &v, F));
+            MSE_TRY(mse_json_field_uint(c, "svn", 255, &v, F));
             comp[i] = (uint8_t)v;
         }
     }
-    MSE_TRY(mse_cj_uint(tcb, "pcesvn", 65535, &v, F));
+    MSE_TRY(mse_json_field_uint(tcb, "pcesvn", 65535, &v, F));
     *pcesvn = (uint16_t)v;
     return MSE_OK;
 }
@@ -79,25 +79,25 @@ mse_err mse_tcb_info_parse(const uint8_t *body, size_t len, struct mse_tcb_info 
     mse_err err = MSE_OK;
     uint32_t v;
     memset(out, 0, sizeof *out);
-    MSE_CHECK_OUT(mse_cj_signed_body(body, len, "tcbInfo", F, &out->json, &out->signed_data,
-                                     &out->signed_len, out->signature));
+    MSE_CHECK_OUT(mse_collateral_signed_body(body, len, "tcbInfo", F, &out->json, &out->signed_data,
+                                             &out->signed_len, out->signature));
     json_t *o = out->json;
-    MSE_CHECK_OUT(mse_cj_uint(o, "version", 1000, &v, F));
+    MSE_CHECK_OUT(mse_json_field_uint(o, "version", 1000, &v, F));
     MSE_ENSURE_OUT(v == 2 || v == 3, MSE_ERR_TCB_INFO_VERSION);
     out->version = (int)v;
     if (v == 3) {
         /* v3 also describes TDX ("TDX"); only SGX TCB info applies to an SGX quote. */
         const char *id;
-        MSE_CHECK_OUT(mse_cj_str(o, "id", &id, F));
+        MSE_CHECK_OUT(mse_json_field_str(o, "id", &id, F));
         MSE_ENSURE_OUT(strcmp(id, "SGX") == 0, MSE_ERR_TCB_INFO_VERSION);
     }
-    MSE_CHECK_OUT(mse_cj_time(o, "issueDate", &out->issue_date, F));
-    MSE_CHECK_OUT(mse_cj_time(o, "nextUpdate", &out->next_update, F));
-    MSE_CHECK_OUT(mse_cj_hex(o, "fmspc", out->fmspc, 6, F));
-    MSE_CHECK_OUT(mse_cj_hex(o, "pceId", out->pce_id, 2, F));
-    MSE_CHECK_OUT(mse_cj_uint(o, "tcbType", 0, &v, F));
-    MSE_CHECK_OUT(mse_cj_uint(o, "tcbEvaluationDataNumber", UINT32_MAX,
-                              &out->tcb_evaluation_data_number, F));
+    MSE_CHECK_OUT(mse_json_field_time(o, "issueDate", &out->issue_date, F));
+    MSE_CHECK_OUT(mse_json_field_time(o, "nextUpdate", &out->next_update, F));
+    MSE_CHECK_OUT(mse_json_field_hex(o, "fmspc", out->fmspc, 6, F));
+    MSE_CHECK_OUT(mse_json_field_hex(o, "pceId", out->pce_id, 2, F));
+    MSE_CHECK_OUT(mse_json_field_uint(o, "tcbType", 0, &v, F));
+    MSE_CHECK_OUT(mse_json_field_uint(o, "tcbEvaluationDataNumber", UINT32_MAX,
+                                      &out->tcb_evaluation_data_number, F));
     json_t *levels = json_object_get(o, "tcbLevels");
     MSE_ENSURE_OUT(json_is_array(levels) && json_array_size(levels) > 0, F);
     /* Validate every level now, so a malformed level is a format error whatever the PCK. */
@@ -107,7 +107,7 @@ mse_err mse_tcb_info_parse(const uint8_t *body, size_t len, struct mse_tcb_info 
         struct mse_tcb_level_match m;
         json_t *lvl = json_array_get(levels, i);
         MSE_CHECK_OUT(level_tcb(lvl, out->version, comp, &pcesvn));
-        MSE_CHECK_OUT(mse_cj_level_common(lvl, TCB_INFO_STATUSES, &m, F));
+        MSE_CHECK_OUT(mse_tcb_level_parse(lvl, TCB_INFO_STATUSES, &m, F));
     }
 out:
     if (err != MSE_OK)
@@ -138,7 +138,7 @@ mse_err mse_tcb_info_match(const struct mse_tcb_info *t, const struct mse_pck_ex
         for (int c = 0; c < 16 && ok; c++)
             ok = pck->comp_svn[c] >= comp[c];
         if (ok)
-            return mse_cj_level_common(lvl, TCB_INFO_STATUSES, out, F);
+            return mse_tcb_level_parse(lvl, TCB_INFO_STATUSES, out, F);
     }
     return MSE_ERR_TCB_NOT_SUPPORTED;
 }

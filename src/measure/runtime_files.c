@@ -128,7 +128,7 @@ mse_err mse_runtime_load(const struct mse_runtime_path *p, struct mse_toml **rt,
         if (err == MSE_OK) {
             err = mse_file_read(tpl, MSE_RUNTIME_TEMPLATE_LIMIT, &data, &len);
             if (err != MSE_OK)
-                mse_say(errbuf, errlen, err, "%s: %s", tpl, mse_err_str(err));
+                err = mse_say(errbuf, errlen, err, "%s: %s", tpl, mse_err_str(err));
         }
         if (err == MSE_OK) {
             err = mse_toml_set(*rt, "template", mse_toml_new_string((char *)data, len));

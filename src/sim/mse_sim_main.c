@@ -7,8 +7,10 @@
  *   mse-sim evidence --pki DIR --out FILE [enclave options]
  *   mse-sim tamper --out DIR [--now T]     negative matrix as evidence files + MANIFEST
  *   mse-sim pccs serve --dir DIR ...        PCCS-compatible server (docs/cmd/mse-sim-pccs.md)
+ *
+ * Each subcommand's options are one table (src/util/opt.h) driving its parser
+ * and its --help. Usage errors print one line and a hint, exit 2.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,29 +18,36 @@
 #include <openssl/pem.h>
 
 #include <mse/bytes.h>
+#include <mse/mse.h>
 #include <mse/time.h>
 
 #include "pccs.h"
 #include "sim.h"
 #include "sim_cmd.h"
+#include "util/opt.h"
 #include "util/util.h"
 
-static int usage(FILE *f, int rc)
+#define SIM_TEST_ONLY "Test only: every key made here is public. T is an RFC 3339 UTC time."
+
+static int top_usage(FILE *f, int rc)
 {
-    fputs("usage: mse-sim pki init DIR [--intel-names] [--tcb-status S] [--qe-tcb-status S]\n"
-          "                [--advisories ID,...] [--revoke-pck] [--revoke-pck-ca]\n"
-          "                [--now T] [--issue-date T] [--next-update T] [--pck-not-after T]\n"
-          "                [--valid-days N] [--pcesvn N]\n"
+    fputs("usage: mse-sim pki init DIR [options]\n"
           "       mse-sim quote --pki DIR --report-data HEX --out FILE [enclave options]\n"
           "       mse-sim ratls --pki DIR --cert FILE --key FILE [enclave options]\n"
           "       mse-sim evidence --pki DIR --out FILE [enclave options]\n"
-          "       mse-sim tamper --out DIR [--now T]   (the verifier's negative matrix as files)\n"
-          "       mse-sim pccs serve --dir DIR [--host H] --port P [...]\n"
+          "       mse-sim tamper --out DIR [--now T]\n"
+          "       mse-sim pccs serve --dir DIR --port P [options]\n"
+          "       mse-sim --version\n"
           "\n"
-          "enclave options: --mrenclave HEX --mrsigner HEX --debug --isv-prod-id N --isv-svn N\n"
-          "                 --san NAME --subject RFC4514 --days N --x25519 HEX\n"
-          "                 --unbound-key (tamper: the quote binds another key)\n"
-          "Test only: every key made here is public. T is RFC 3339 UTC.\n",
+          "commands:\n"
+          "  pki init    a simulated SGX platform: test PKI and signed collateral\n"
+          "  quote       an SGX quote from the simulated platform\n"
+          "  ratls       an RA-TLS certificate any TLS server can present\n"
+          "  evidence    an evidence bundle for `mse verify --evidence`\n"
+          "  tamper      the verifier's negative matrix as evidence files\n"
+          "  pccs serve  a PCCS-compatible collateral server\n"
+          "\n"
+          "Run `mse-sim <command> --help` for a command's options.\n" SIM_TEST_ONLY "\n",
           f);
     return rc;
 }
@@ -49,188 +58,321 @@ static int fail(const char *what, mse_err err)
     return err == MSE_OK ? 0 : (int)mse_err_exit(err) ? (int)mse_err_exit(err) : 1;
 }
 
-static int parse_time(const char *s, int64_t *t)
+/* A usage error: one line naming it, the help hint, exit 2. */
+static int usage_error(const struct mse_opt_cmd *cmd, const char *why)
 {
-    if (mse_time_parse(s, strlen(s), t) != MSE_OK) {
-        fprintf(stderr, "mse-sim: '%s' is not an RFC 3339 UTC time\n", s);
+    mse_opt_usage_error(stderr, cmd, why);
+    return MSE_EXIT_USAGE;
+}
+
+static int parse_time(const struct mse_opt_cmd *cmd, const char *name, const char *s, int64_t *t)
+{
+    char why[160];
+    if (mse_time_parse(s, strlen(s), t) == MSE_OK)
         return 0;
+    snprintf(why, sizeof why, "--%s needs an RFC 3339 UTC time, e.g. 2024-01-31T00:00:00Z (got '%s')",
+             name, s);
+    return usage_error(cmd, why);
+}
+
+/* ---- pki init ------------------------------------------------------------------ */
+
+enum { PKI_INTEL = 1, PKI_TCB, PKI_QETCB, PKI_ADV, PKI_RPCK, PKI_RCA, PKI_NOW, PKI_ISSUE,
+       PKI_NEXT, PKI_PCKNA, PKI_DAYS, PKI_PCESVN };
+static const struct mse_opt pki_options[] = {
+    {"intel-names", 0, NULL, "name the certificates as Intel's (else \"MSE Test ...\")", PKI_INTEL, 0},
+    {"tcb-status", 0, "S", "the platform's TCB status in the TCB info (default UpToDate)", PKI_TCB, 0},
+    {"qe-tcb-status", 0, "S", "the QE's TCB status in the QE identity (default UpToDate)", PKI_QETCB, 0},
+    {"advisories", 0, "ID,...", "advisory IDs of the platform's TCB level", PKI_ADV, 0},
+    {"revoke-pck", 0, NULL, "list the PCK leaf in the PCK CRL", PKI_RPCK, 0},
+    {"revoke-pck-ca", 0, NULL, "list the PCK Processor CA in the root CA CRL", PKI_RCA, 0},
+    {"now", 0, "T", "the instant everything is made for (default: now)", PKI_NOW, 0},
+    {"issue-date", 0, "T", "the collateral's issueDate / thisUpdate", PKI_ISSUE, 0},
+    {"next-update", 0, "T", "the collateral's nextUpdate", PKI_NEXT, 0},
+    {"pck-not-after", 0, "T", "the PCK leaf's notAfter", PKI_PCKNA, 0},
+    {"valid-days", 0, "N", "every certificate expires after N days (1 to 36500)", PKI_DAYS, 0},
+    {"pcesvn", 0, "N", "the PCK leaf's PCESVN (0 to 65535)", PKI_PCESVN, 0},
+    {NULL, 0, NULL, NULL, 0, 0}};
+static const struct mse_opt *const pki_tables[] = {pki_options, NULL};
+static const char *const pki_synopsis[] = {"DIR [options]", NULL};
+static const struct mse_opt_cmd pki_cmd = {
+    .name = "mse-sim pki init",
+    .summary = "make a simulated SGX platform: test PKI and signed collateral",
+    .synopsis = pki_synopsis,
+    .description = "Writes into DIR a test root CA, the PCK chain, CRLs, TCB info, QE identity, the\n"
+                   "enclave signer key, DIR/pccs for `mse-sim pccs serve`, and DIR/README.txt.\n" SIM_TEST_ONLY,
+    .tables = pki_tables,
+    .see_also = "mse-sim(1)",
+    .man_section = 1,
+};
+
+struct pki_args {
+    struct mse_sim_pki_opts o;
+    const char *dir, *issue, *next, *pck_not_after;
+    int64_t now;
+    long days, pcesvn;
+    bool help;
+};
+
+static int pki_tcb_status(const char *arg, enum mse_tcb_status *out)
+{
+    char why[160];
+    if (mse_tcb_status_parse(arg, strlen(arg), out) == MSE_OK)
+        return 0;
+    snprintf(why, sizeof why, "unknown TCB status '%s' (UpToDate, OutOfDate, Revoked, ...)", arg);
+    return usage_error(&pki_cmd, why);
+}
+
+static int pki_option(struct pki_args *a, int id, const char *arg, char *why, size_t cap)
+{
+    switch (id) {
+    case PKI_INTEL: a->o.intel_names = true; return 0;
+    case PKI_TCB: return pki_tcb_status(arg, &a->o.tcb_status);
+    case PKI_QETCB: return pki_tcb_status(arg, &a->o.qe_tcb_status);
+    case PKI_ADV: a->o.advisories = arg; return 0;
+    case PKI_RPCK: a->o.revoke_pck = true; return 0;
+    case PKI_RCA: a->o.revoke_pck_ca = true; return 0;
+    case PKI_NOW: return parse_time(&pki_cmd, "now", arg, &a->now);
+    case PKI_ISSUE: a->issue = arg; return 0;
+    case PKI_NEXT: a->next = arg; return 0;
+    case PKI_PCKNA: a->pck_not_after = arg; return 0;
+    case PKI_DAYS:
+        if (mse_opt_long("valid-days", arg, 1, 36500, "days", &a->days, why, cap) != MSE_OK)
+            return usage_error(&pki_cmd, why);
+        return 0;
+    case PKI_PCESVN:
+        if (mse_opt_long("pcesvn", arg, 0, 0xffff, "", &a->pcesvn, why, cap) != MSE_OK)
+            return usage_error(&pki_cmd, why);
+        return 0;
+    default: return usage_error(&pki_cmd, "internal: unhandled option");
     }
-    return 1;
+}
+
+static int pki_parse(int argc, char **argv, struct pki_args *a)
+{
+    struct mse_opt_parser p;
+    const char *arg;
+    char why[256];
+    int id, rc;
+    memset(a, 0, sizeof *a);
+    a->now = mse_time_now();
+    a->pcesvn = -1;
+    mse_sim_pki_opts_default(&a->o, a->now);
+    mse_opt_init(&p, &pki_cmd, argc, argv);
+    while ((id = mse_opt_next(&p, &arg, why, sizeof why)) != MSE_OPT_DONE) {
+        if (id == MSE_OPT_ERROR)
+            return usage_error(&pki_cmd, why);
+        if (id == MSE_OPT_HELP) {
+            a->help = true;
+            return 0;
+        }
+        if (id == MSE_OPT_OPERAND) {
+            if (a->dir)
+                return usage_error(&pki_cmd, "one DIR only");
+            a->dir = arg;
+        } else if ((rc = pki_option(a, id, arg, why, sizeof why)) != 0) {
+            return rc;
+        }
+    }
+    return a->dir ? 0 : usage_error(&pki_cmd, "which directory? (mse-sim pki init DIR)");
+}
+
+/* The dates: defaults for --now, then --valid-days and the explicit dates over them. */
+static int pki_dates(struct pki_args *a)
+{
+    struct mse_sim_pki_opts d;
+    mse_sim_pki_opts_default(&d, a->now);
+    a->o.now = d.now;
+    a->o.collateral_issue = d.collateral_issue;
+    a->o.collateral_next = d.collateral_next;
+    a->o.pck_not_after = d.pck_not_after;
+    a->o.ca_not_after = d.ca_not_after;
+    if (a->days) {
+        /* Every certificate expires after `days`; the PCK leaf no later than its CA. */
+        a->o.ca_not_after = a->now + (int64_t)a->days * 86400;
+        a->o.pck_not_after = a->o.ca_not_after;
+    }
+    if (a->pcesvn >= 0)
+        a->o.pcesvn = (uint16_t)a->pcesvn;
+    int rc = 0;
+    if (a->issue)
+        rc = parse_time(&pki_cmd, "issue-date", a->issue, &a->o.collateral_issue);
+    if (rc == 0 && a->next)
+        rc = parse_time(&pki_cmd, "next-update", a->next, &a->o.collateral_next);
+    if (rc == 0 && a->pck_not_after)
+        rc = parse_time(&pki_cmd, "pck-not-after", a->pck_not_after, &a->o.pck_not_after);
+    return rc;
 }
 
 static int cmd_pki_init(int argc, char **argv)
 {
-    enum { O_INTEL = 256, O_TCB, O_QETCB, O_ADV, O_RPCK, O_RCA, O_NOW, O_ISSUE, O_NEXT, O_PCKNA, O_DAYS, O_PCESVN };
-    static const struct option opts[] = {
-        {"intel-names", no_argument, NULL, O_INTEL},   {"tcb-status", required_argument, NULL, O_TCB},
-        {"qe-tcb-status", required_argument, NULL, O_QETCB},
-        {"advisories", required_argument, NULL, O_ADV}, {"revoke-pck", no_argument, NULL, O_RPCK},
-        {"revoke-pck-ca", no_argument, NULL, O_RCA},   {"now", required_argument, NULL, O_NOW},
-        {"issue-date", required_argument, NULL, O_ISSUE},
-        {"next-update", required_argument, NULL, O_NEXT},
-        {"pck-not-after", required_argument, NULL, O_PCKNA},
-        {"valid-days", required_argument, NULL, O_DAYS},
-        {"pcesvn", required_argument, NULL, O_PCESVN},
-        {NULL, 0, NULL, 0}};
-    long pcesvn = -1;
-    struct mse_sim_pki_opts o;
-    long days = 0;
-    char *end;
-    int64_t now = mse_time_now(), t;
-    const char *issue = NULL, *next = NULL, *pckna = NULL;
-    mse_sim_pki_opts_default(&o, now);
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case O_INTEL: o.intel_names = true; break;
-        case O_TCB:
-        case O_QETCB: {
-            enum mse_tcb_status st;
-            if (mse_tcb_status_parse(optarg, strlen(optarg), &st) != MSE_OK) {
-                fprintf(stderr, "mse-sim: unknown TCB status '%s'\n", optarg);
-                return 2;
-            }
-            if (c == O_TCB)
-                o.tcb_status = st;
-            else
-                o.qe_tcb_status = st;
-            break;
-        }
-        case O_ADV: o.advisories = optarg; break;
-        case O_RPCK: o.revoke_pck = true; break;
-        case O_RCA: o.revoke_pck_ca = true; break;
-        case O_NOW:
-            if (!parse_time(optarg, &t))
-                return 2;
-            now = t;
-            break;
-        case O_ISSUE: issue = optarg; break;
-        case O_NEXT: next = optarg; break;
-        case O_PCKNA: pckna = optarg; break;
-        case O_DAYS:
-            days = strtol(optarg, &end, 10);
-            if (*optarg == 0 || *end != 0 || days < 1 || days > 36500) {
-                fprintf(stderr, "mse-sim: --valid-days takes 1..36500\n");
-                return 2;
-            }
-            break;
-        case O_PCESVN:
-            pcesvn = strtol(optarg, &end, 10);
-            if (*optarg == 0 || *end != 0 || pcesvn < 0 || pcesvn > 0xffff) {
-                fprintf(stderr, "mse-sim: --pcesvn takes 0..65535\n");
-                return 2;
-            }
-            break;
-        default: return usage(stderr, 2);
-        }
+    struct pki_args a;
+    int rc = pki_parse(argc, argv, &a);
+    if (rc != 0 || a.help) {
+        if (a.help)
+            mse_opt_help(stdout, &pki_cmd);
+        return rc;
     }
-    if (optind + 1 != argc)
-        return usage(stderr, 2);
-    if (pcesvn >= 0)
-        o.pcesvn = (uint16_t)pcesvn;
-    struct mse_sim_pki_opts d;
-    mse_sim_pki_opts_default(&d, now);
-    o.now = d.now;
-    o.collateral_issue = d.collateral_issue;
-    o.collateral_next = d.collateral_next;
-    o.pck_not_after = d.pck_not_after;
-    o.ca_not_after = d.ca_not_after;
-    if (days) {
-        /* Every certificate expires after `days`; the PCK leaf no later than its CA. */
-        o.ca_not_after = now + (int64_t)days * 86400;
-        o.pck_not_after = o.ca_not_after;
-    }
-    if ((issue && !parse_time(issue, &o.collateral_issue)) ||
-        (next && !parse_time(next, &o.collateral_next)) ||
-        (pckna && !parse_time(pckna, &o.pck_not_after)))
-        return 2;
+    if ((rc = pki_dates(&a)) != 0)
+        return rc;
     char why[512] = "";
-    mse_err err = mse_sim_pki_init(argv[optind], &o, why, sizeof why);
+    mse_err err = mse_sim_pki_init(a.dir, &a.o, why, sizeof why);
     if (err != MSE_OK) {
         fprintf(stderr, "mse-sim: %s\n", why);
         return fail("pki init", err);
     }
-    printf("test PKI written to %s (trust anchor: %s/root.pem)\n", argv[optind], argv[optind]);
+    printf("test PKI written to %s (trust anchor: %s/root.pem)\n", a.dir, a.dir);
     return 0;
 }
+
+/* ---- quote, ratls, evidence: the simulated enclave --------------------------------- */
+
+enum { EN_PKI = 1, EN_OUT, EN_CERT, EN_KEY, EN_RD, EN_MRE, EN_MRS, EN_DEBUG, EN_PROD, EN_SVN,
+       EN_SAN, EN_SUBJ, EN_DAYS, EN_X, EN_UNBIND };
+/* Accepted by all three commands; each says which files it needs. */
+static const struct mse_opt enclave_files[] = {
+    {"pki", 0, "DIR", "the simulated platform (from `mse-sim pki init`)", EN_PKI, MSE_OPT_DIR},
+    {"out", 0, "FILE", "where the quote or evidence bundle goes", EN_OUT, MSE_OPT_FILE},
+    {"cert", 0, "FILE", "where the RA-TLS certificate goes (PEM)", EN_CERT, MSE_OPT_FILE},
+    {"key", 0, "FILE", "where the certificate's private key goes (PEM, 0600)", EN_KEY, MSE_OPT_FILE},
+    {"report-data", 0, "HEX", "the quote's REPORTDATA (128 hex digits)", EN_RD, 0},
+    {NULL, 0, NULL, NULL, 0, 0}};
+static const struct mse_opt enclave_options[] = {
+    {"mrenclave", 0, "HEX", "the enclave's MRENCLAVE (64 hex digits; default 11..11)", EN_MRE, 0},
+    {"mrsigner", 0, "HEX", "its MRSIGNER (default: that of the PKI's signer key)", EN_MRS, 0},
+    {"debug", 0, NULL, "a debug enclave", EN_DEBUG, 0},
+    {"isv-prod-id", 0, "N", "ISVPRODID (0 to 65535)", EN_PROD, 0},
+    {"isv-svn", 0, "N", "ISVSVN (0 to 65535)", EN_SVN, 0},
+    {"san", 0, "NAME", "the certificate's DNS name (default localhost)", EN_SAN, 0},
+    {"subject", 0, "RFC4514", "its subject (default CN=localhost,O=MSE Test App)", EN_SUBJ, 0},
+    {"days", 0, "N", "its validity in days (1 to 36500, default 365)", EN_DAYS, 0},
+    {"x25519", 0, "HEX", "the X25519 public key bound in REPORTDATA[32:64]", EN_X, 0},
+    {"unbound-key", 0, NULL, "tamper: the quote binds another key than the certificate's",
+     EN_UNBIND, 0},
+    {NULL, 0, NULL, NULL, 0, 0}};
+static const struct mse_opt *const enclave_tables[] = {enclave_files, enclave_options, NULL};
+
+static const char *const quote_synopsis[] = {"--pki DIR --report-data HEX --out FILE [options]", NULL};
+static const char *const ratls_synopsis[] = {"--pki DIR --cert FILE --key FILE [options]", NULL};
+static const char *const evidence_synopsis[] = {"--pki DIR --out FILE [--key FILE] [options]", NULL};
+static const struct mse_opt_cmd quote_cmd = {
+    .name = "mse-sim quote",
+    .summary = "write an SGX quote of the simulated enclave",
+    .synopsis = quote_synopsis,
+    .description = SIM_TEST_ONLY,
+    .tables = enclave_tables,
+    .see_also = "mse-sim(1)",
+    .man_section = 1,
+};
+static const struct mse_opt_cmd ratls_cmd = {
+    .name = "mse-sim ratls",
+    .summary = "write an RA-TLS certificate and key any TLS server can present",
+    .synopsis = ratls_synopsis,
+    .description = SIM_TEST_ONLY,
+    .tables = enclave_tables,
+    .see_also = "mse-sim(1), mse-verify(1)",
+    .man_section = 1,
+};
+static const struct mse_opt_cmd evidence_cmd = {
+    .name = "mse-sim evidence",
+    .summary = "write an evidence bundle (certificate + collateral) for mse verify --evidence",
+    .synopsis = evidence_synopsis,
+    .description = SIM_TEST_ONLY,
+    .tables = enclave_tables,
+    .see_also = "mse-sim(1), mse-verify(1)",
+    .man_section = 1,
+};
 
 struct enclave_args {
     const char *pki, *out, *cert, *key, *report_data, *san, *subject, *x25519;
     struct mse_sim_enclave e;
     long days;
     bool unbind;
+    bool help;
 };
 
-static int hex32(const char *name, const char *s, uint8_t *out, size_t n)
+static int enclave_option(const struct mse_opt_cmd *cmd, struct enclave_args *a, int id,
+                          const char *arg, char *why, size_t cap)
 {
-    if (mse_hex_decode(s, strlen(s), out, n) != MSE_OK) {
-        fprintf(stderr, "mse-sim: %s must be %zu hex digits\n", name, 2 * n);
-        return 0;
+    long v = 0;
+    mse_err err = MSE_OK;
+    switch (id) {
+    case EN_PKI: a->pki = arg; break;
+    case EN_OUT: a->out = arg; break;
+    case EN_CERT: a->cert = arg; break;
+    case EN_KEY: a->key = arg; break;
+    case EN_RD: a->report_data = arg; break;
+    case EN_MRE: err = mse_opt_hex("mrenclave", arg, a->e.mrenclave, 32, why, cap); break;
+    case EN_MRS:
+        err = mse_opt_hex("mrsigner", arg, a->e.mrsigner, 32, why, cap);
+        a->e.have_mrsigner = true;
+        break;
+    case EN_DEBUG: a->e.debug = true; break;
+    case EN_PROD:
+        err = mse_opt_long("isv-prod-id", arg, 0, 0xffff, "", &v, why, cap);
+        a->e.isv_prod_id = (uint16_t)v;
+        break;
+    case EN_SVN:
+        err = mse_opt_long("isv-svn", arg, 0, 0xffff, "", &v, why, cap);
+        a->e.isv_svn = (uint16_t)v;
+        break;
+    case EN_SAN: a->san = arg; break;
+    case EN_SUBJ: a->subject = arg; break;
+    case EN_DAYS: err = mse_opt_long("days", arg, 1, 36500, "days", &a->days, why, cap); break;
+    case EN_X: a->x25519 = arg; break;
+    case EN_UNBIND: a->unbind = true; break;
+    default: return usage_error(cmd, "internal: unhandled option");
     }
-    return 1;
+    return err == MSE_OK ? 0 : usage_error(cmd, why);
 }
 
-static int parse_enclave_args(int argc, char **argv, struct enclave_args *a)
+/* Parse a quote/ratls/evidence command line; --pki is always required. */
+static int enclave_parse(const struct mse_opt_cmd *cmd, int argc, char **argv,
+                         struct enclave_args *a)
 {
-    enum { O_PKI = 256, O_OUT, O_CERT, O_KEY, O_RD, O_MRE, O_MRS, O_DEBUG, O_PROD, O_SVN, O_SAN,
-           O_SUBJ, O_DAYS, O_X, O_UNBIND };
-    static const struct option opts[] = {
-        {"pki", required_argument, NULL, O_PKI},       {"out", required_argument, NULL, O_OUT},
-        {"cert", required_argument, NULL, O_CERT},     {"key", required_argument, NULL, O_KEY},
-        {"report-data", required_argument, NULL, O_RD},
-        {"mrenclave", required_argument, NULL, O_MRE}, {"mrsigner", required_argument, NULL, O_MRS},
-        {"debug", no_argument, NULL, O_DEBUG},
-        {"isv-prod-id", required_argument, NULL, O_PROD},
-        {"isv-svn", required_argument, NULL, O_SVN},   {"san", required_argument, NULL, O_SAN},
-        {"subject", required_argument, NULL, O_SUBJ},  {"days", required_argument, NULL, O_DAYS},
-        {"x25519", required_argument, NULL, O_X},
-        {"unbound-key", no_argument, NULL, O_UNBIND},  {NULL, 0, NULL, 0}};
+    struct mse_opt_parser p;
+    const char *arg;
+    char why[256];
+    int id, rc;
     memset(a, 0, sizeof *a);
     a->days = 365;
     memset(a->e.mrenclave, 0x11, 32); /* recognisable default */
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case O_PKI: a->pki = optarg; break;
-        case O_OUT: a->out = optarg; break;
-        case O_CERT: a->cert = optarg; break;
-        case O_KEY: a->key = optarg; break;
-        case O_RD: a->report_data = optarg; break;
-        case O_MRE:
-            if (!hex32("--mrenclave", optarg, a->e.mrenclave, 32))
-                return 0;
-            break;
-        case O_MRS:
-            if (!hex32("--mrsigner", optarg, a->e.mrsigner, 32))
-                return 0;
-            a->e.have_mrsigner = true;
-            break;
-        case O_DEBUG: a->e.debug = true; break;
-        case O_PROD: a->e.isv_prod_id = (uint16_t)strtoul(optarg, NULL, 0); break;
-        case O_SVN: a->e.isv_svn = (uint16_t)strtoul(optarg, NULL, 0); break;
-        case O_SAN: a->san = optarg; break;
-        case O_SUBJ: a->subject = optarg; break;
-        case O_DAYS: a->days = strtol(optarg, NULL, 10); break;
-        case O_X: a->x25519 = optarg; break;
-        case O_UNBIND: a->unbind = true; break;
-        default: return 0;
+    mse_opt_init(&p, cmd, argc, argv);
+    while ((id = mse_opt_next(&p, &arg, why, sizeof why)) != MSE_OPT_DONE) {
+        if (id == MSE_OPT_ERROR)
+            return usage_error(cmd, why);
+        if (id == MSE_OPT_HELP) {
+            a->help = true;
+            mse_opt_help(stdout, cmd);
+            return 0;
         }
+        if (id == MSE_OPT_OPERAND) {
+            snprintf(why, sizeof why, "unexpected argument '%s'", arg);
+            return usage_error(cmd, why);
+        }
+        if ((rc = enclave_option(cmd, a, id, arg, why, sizeof why)) != 0)
+            return rc;
     }
-    if (!a->pki || optind != argc) {
-        fprintf(stderr, "mse-sim: --pki DIR is required\n");
+    return a->pki ? 0 : usage_error(cmd, "--pki DIR is required");
+}
+
+/* The command's required files: one usage line naming the first missing. */
+static int enclave_need(const struct mse_opt_cmd *cmd, const char *value, const char *what)
+{
+    char why[128];
+    if (value)
         return 0;
-    }
-    return 1;
+    snprintf(why, sizeof why, "%s is required", what);
+    return usage_error(cmd, why);
 }
 
 static int make_cert(const struct enclave_args *a, EVP_PKEY **key, X509 **cert)
 {
     uint8_t x[32];
+    char why[160];
     int64_t now = mse_time_now();
-    if (a->x25519 && !hex32("--x25519", a->x25519, x, 32))
-        return 2;
+    if (a->x25519 && mse_opt_hex("x25519", a->x25519, x, 32, why, sizeof why) != MSE_OK)
+        return usage_error(&ratls_cmd, why);
     struct mse_ratls_params p = {
         .subject = a->subject ? a->subject : "CN=localhost,O=MSE Test App",
         .san = a->san ? a->san : "localhost",
@@ -241,7 +383,6 @@ static int make_cert(const struct enclave_args *a, EVP_PKEY **key, X509 **cert)
     mse_err err = mse_sim_make_ratls(a->pki, &a->e, &p, a->unbind, key, cert);
     return err == MSE_OK ? 0 : fail("RA-TLS certificate", err);
 }
-
 static int write_pem(const char *path, EVP_PKEY *key, X509 *cert)
 {
     BIO *b = BIO_new(BIO_s_mem());
@@ -254,14 +395,19 @@ static int write_pem(const char *path, EVP_PKEY *key, X509 *cert)
     return err == MSE_OK ? 0 : fail(path, err);
 }
 
+
 static int cmd_ratls(int argc, char **argv)
 {
     struct enclave_args a;
     EVP_PKEY *key = NULL;
     X509 *cert = NULL;
-    if (!parse_enclave_args(argc, argv, &a) || !a.cert || !a.key)
-        return usage(stderr, 2);
-    int rc = make_cert(&a, &key, &cert);
+    int rc = enclave_parse(&ratls_cmd, argc, argv, &a);
+    if (rc != 0 || a.help)
+        return rc;
+    if ((rc = enclave_need(&ratls_cmd, a.cert, "--cert FILE")) != 0 ||
+        (rc = enclave_need(&ratls_cmd, a.key, "--key FILE")) != 0)
+        return rc;
+    rc = make_cert(&a, &key, &cert);
     if (rc == 0)
         rc = write_pem(a.key, key, NULL);
     if (rc == 0)
@@ -277,9 +423,12 @@ static int cmd_evidence(int argc, char **argv)
     EVP_PKEY *key = NULL;
     X509 *cert = NULL;
     char *json = NULL;
-    if (!parse_enclave_args(argc, argv, &a) || !a.out)
-        return usage(stderr, 2);
-    int rc = make_cert(&a, &key, &cert);
+    int rc = enclave_parse(&evidence_cmd, argc, argv, &a);
+    if (rc != 0 || a.help)
+        return rc;
+    if ((rc = enclave_need(&evidence_cmd, a.out, "--out FILE")) != 0)
+        return rc;
+    rc = make_cert(&a, &key, &cert);
     if (rc == 0) {
         mse_err err = mse_sim_evidence_json(a.pki, cert, a.san, &json);
         if (err == MSE_OK)
@@ -300,10 +449,15 @@ static int cmd_quote(int argc, char **argv)
     struct mse_sim_pki pki;
     uint8_t rd[64] = {0}, *quote = NULL;
     size_t len = 0;
-    if (!parse_enclave_args(argc, argv, &a) || !a.out || !a.report_data)
-        return usage(stderr, 2);
-    if (!hex32("--report-data", a.report_data, rd, 64))
-        return 2;
+    char why[160];
+    int rc = enclave_parse(&quote_cmd, argc, argv, &a);
+    if (rc != 0 || a.help)
+        return rc;
+    if ((rc = enclave_need(&quote_cmd, a.out, "--out FILE")) != 0 ||
+        (rc = enclave_need(&quote_cmd, a.report_data, "--report-data HEX")) != 0)
+        return rc;
+    if (mse_opt_hex("report-data", a.report_data, rd, 64, why, sizeof why) != MSE_OK)
+        return usage_error(&quote_cmd, why);
     mse_err err = mse_sim_pki_load(a.pki, &pki);
     if (err != MSE_OK)
         return fail(a.pki, err);
@@ -315,29 +469,52 @@ static int cmd_quote(int argc, char **argv)
     return err == MSE_OK ? 0 : fail("quote", err);
 }
 
+/* ---- tamper ------------------------------------------------------------------------ */
+
+enum { TA_OUT = 1, TA_NOW };
+static const struct mse_opt tamper_options[] = {
+    {"out", 0, "DIR", "where the cases and their MANIFEST go", TA_OUT, MSE_OPT_DIR},
+    {"now", 0, "T", "the instant the cases are made for (default: now)", TA_NOW, 0},
+    {NULL, 0, NULL, NULL, 0, 0}};
+static const struct mse_opt *const tamper_tables[] = {tamper_options, NULL};
+static const char *const tamper_synopsis[] = {"--out DIR [--now T]", NULL};
+static const struct mse_opt_cmd tamper_cmd = {
+    .name = "mse-sim tamper",
+    .summary = "write the verifier's negative matrix as evidence files",
+    .synopsis = tamper_synopsis,
+    .description = "One evidence bundle per tamper case, each with the error `mse verify` must\n"
+                   "name, listed in DIR/MANIFEST.\n" SIM_TEST_ONLY,
+    .tables = tamper_tables,
+    .see_also = "mse-sim(1), mse-verify(1)",
+    .man_section = 1,
+};
+
 static int cmd_tamper(int argc, char **argv)
 {
-    enum { O_OUT = 256, O_NOW };
-    static const struct option opts[] = {{"out", required_argument, NULL, O_OUT},
-                                         {"now", required_argument, NULL, O_NOW},
-                                         {NULL, 0, NULL, 0}};
-    const char *out = NULL;
+    struct mse_opt_parser p;
+    const char *arg, *out = NULL;
+    char why[512];
     int64_t now = mse_time_now();
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case O_OUT: out = optarg; break;
-        case O_NOW:
-            if (!parse_time(optarg, &now))
-                return 2;
-            break;
-        default: return usage(stderr, 2);
+    int id, rc;
+    mse_opt_init(&p, &tamper_cmd, argc, argv);
+    while ((id = mse_opt_next(&p, &arg, why, sizeof why)) != MSE_OPT_DONE) {
+        if (id == MSE_OPT_ERROR)
+            return usage_error(&tamper_cmd, why);
+        if (id == MSE_OPT_HELP) {
+            mse_opt_help(stdout, &tamper_cmd);
+            return 0;
         }
+        if (id == MSE_OPT_OPERAND) {
+            snprintf(why, sizeof why, "unexpected argument '%s'", arg);
+            return usage_error(&tamper_cmd, why);
+        }
+        if (id == TA_OUT)
+            out = arg;
+        else if ((rc = parse_time(&tamper_cmd, "now", arg, &now)) != 0)
+            return rc;
     }
-    if (!out || optind != argc)
-        return usage(stderr, 2);
-    char why[512] = "";
+    if (!out)
+        return usage_error(&tamper_cmd, "--out DIR is required");
     size_t n = 0;
     mse_err err = mse_sim_tamper_set(out, now, &n, why, sizeof why);
     if (err != MSE_OK) {
@@ -351,12 +528,20 @@ static int cmd_tamper(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        return usage(stderr, 2);
+        return top_usage(stderr, MSE_EXIT_USAGE);
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h"))
-        return usage(stdout, 0);
-    if (!strcmp(cmd, "pki") && argc >= 3 && !strcmp(argv[2], "init"))
-        return cmd_pki_init(argc - 2, argv + 2);
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help"))
+        return top_usage(stdout, 0);
+    if (!strcmp(cmd, "--version")) {
+        printf("mse-sim %s\n", MSE_VERSION);
+        return 0;
+    }
+    if (!strcmp(cmd, "pki")) {
+        if (argc >= 3 && !strcmp(argv[2], "init"))
+            return cmd_pki_init(argc - 2, argv + 2);
+        fprintf(stderr, "mse-sim pki: the command is `mse-sim pki init DIR`\ntry 'mse-sim pki init --help'\n");
+        return MSE_EXIT_USAGE;
+    }
     if (!strcmp(cmd, "quote"))
         return cmd_quote(argc - 1, argv + 1);
     if (!strcmp(cmd, "ratls"))
@@ -367,6 +552,6 @@ int main(int argc, char **argv)
         return cmd_tamper(argc - 1, argv + 1);
     if (!strcmp(cmd, "pccs"))
         return mse_sim_cmd_pccs(argc - 1, argv + 1);
-    fprintf(stderr, "mse-sim: unknown command '%s'\n", cmd);
-    return usage(stderr, 2);
+    fprintf(stderr, "mse-sim: unknown command '%s'\ntry 'mse-sim --help'\n", cmd);
+    return MSE_EXIT_USAGE;
 }

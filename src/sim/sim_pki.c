@@ -341,13 +341,21 @@ out:
 
 /* ---- files ------------------------------------------------------------------ */
 
-static mse_err write_bio(const char *dir, const char *name, BIO *bio, unsigned mode)
+/* Write what the memory BIO holds (when `written`: every PEM write into it
+ * succeeded) to dir/name, and free the BIO in every case. */
+static mse_err write_bio(const char *dir, const char *name, BIO *bio, bool written, unsigned mode)
 {
     char path[4096];
     char *data;
+    if (!bio || !written) {
+        BIO_free(bio);
+        return MSE_ERR_CRYPTO;
+    }
     long n = BIO_get_mem_data(bio, &data);
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    mse_err err = mse_file_write_atomic(path, data, (size_t)n, mode);
+    int w = snprintf(path, sizeof path, "%s/%s", dir, name);
+    mse_err err = w > 0 && (size_t)w < sizeof path
+                      ? mse_file_write_atomic(path, data, (size_t)n, mode)
+                      : MSE_ERR_LIMIT;
     BIO_free(bio);
     return err;
 }
@@ -355,46 +363,49 @@ static mse_err write_bio(const char *dir, const char *name, BIO *bio, unsigned m
 static mse_err write_bytes(const char *dir, const char *name, const void *p, size_t n)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int w = snprintf(path, sizeof path, "%s/%s", dir, name);
+    MSE_ENSURE(w > 0 && (size_t)w < sizeof path, MSE_ERR_LIMIT);
     return mse_file_write_atomic(path, p, n, 0644);
 }
 
 static mse_err write_key(const char *dir, const char *name, EVP_PKEY *k)
 {
     BIO *b = BIO_new(BIO_s_mem());
-    MSE_ENSURE(b && PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) == 1, MSE_ERR_CRYPTO);
-    return write_bio(dir, name, b, 0600);
+    return write_bio(dir, name, b, b && PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) == 1,
+                     0600);
 }
 
 static mse_err write_cert(const char *dir, const char *name, X509 *x)
 {
     BIO *b = BIO_new(BIO_s_mem());
-    MSE_ENSURE(b && PEM_write_bio_X509(b, x) == 1, MSE_ERR_CRYPTO);
-    return write_bio(dir, name, b, 0644);
+    return write_bio(dir, name, b, b && PEM_write_bio_X509(b, x) == 1, 0644);
 }
 
 static mse_err write_chain(const char *dir, const char *name, X509 *a, X509 *b2)
 {
     BIO *b = BIO_new(BIO_s_mem());
-    MSE_ENSURE(b && PEM_write_bio_X509(b, a) == 1 && PEM_write_bio_X509(b, b2) == 1,
-               MSE_ERR_CRYPTO);
-    return write_bio(dir, name, b, 0644);
+    return write_bio(dir, name, b,
+                     b && PEM_write_bio_X509(b, a) == 1 && PEM_write_bio_X509(b, b2) == 1, 0644);
+}
+
+static mse_err write_crl_der(const char *dir, const char *name, X509_CRL *crl)
+{
+    unsigned char *der = NULL;
+    int n = i2d_X509_CRL(crl, &der);
+    MSE_ENSURE(n > 0, MSE_ERR_CRYPTO);
+    mse_err err = write_bytes(dir, name, der, (size_t)n);
+    OPENSSL_free(der);
+    return err;
 }
 
 static mse_err write_crl(const char *dir, const char *base, X509_CRL *crl)
 {
     char name[256];
-    unsigned char *der = NULL;
-    int n = i2d_X509_CRL(crl, &der);
-    MSE_ENSURE(n > 0, MSE_ERR_CRYPTO);
     snprintf(name, sizeof name, "%s.der", base);
-    mse_err err = write_bytes(dir, name, der, (size_t)n);
-    OPENSSL_free(der);
-    MSE_TRY(err);
+    MSE_TRY(write_crl_der(dir, name, crl));
     BIO *b = BIO_new(BIO_s_mem());
-    MSE_ENSURE(b && PEM_write_bio_X509_CRL(b, crl) == 1, MSE_ERR_CRYPTO);
     snprintf(name, sizeof name, "%s.pem", base);
-    return write_bio(dir, name, b, 0644);
+    return write_bio(dir, name, b, b && PEM_write_bio_X509_CRL(b, crl) == 1, 0644);
 }
 
 static mse_err mkdir_ok(const char *path)
@@ -537,149 +548,167 @@ static const char README[] =
     "                                     the PCK leaf itself is issued by the Processor CA\n"
     "  rootcacrl.der                      GET /rootcacrl (root CA CRL)\n";
 
+/* Everything `mse-sim pki init` makes, before it is written out. */
+struct pki {
+    EVP_PKEY *root_key, *ca_key, *plat_key, *pck_key, *tcb_key, *att_key, *signer;
+    X509 *root, *ca, *plat, *pck, *tcb;
+    X509_CRL *root_crl, *pck_crl, *plat_crl;
+    char *tcb_json, *qe_json;
+};
+
+static void pki_free(struct pki *k)
+{
+    EVP_PKEY *keys[] = {k->root_key, k->ca_key, k->plat_key, k->pck_key,
+                        k->tcb_key,  k->att_key, k->signer};
+    X509 *certs[] = {k->root, k->ca, k->plat, k->pck, k->tcb};
+    X509_CRL *crls[] = {k->root_crl, k->pck_crl, k->plat_crl};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        EVP_PKEY_free(keys[i]);
+    for (size_t i = 0; i < sizeof certs / sizeof certs[0]; i++)
+        X509_free(certs[i]);
+    for (size_t i = 0; i < sizeof crls / sizeof crls[0]; i++)
+        X509_CRL_free(crls[i]);
+    free(k->tcb_json);
+    free(k->qe_json);
+}
+
+/* Add the SGX extension (non-critical, as in Intel's PCK certificates) and re-sign. */
+static mse_err pck_add_sgx_extension(X509 *pck, EVP_PKEY *ca_key, uint16_t pcesvn)
+{
+    struct der ext = {.n = 0};
+    uint8_t ppid[16];
+    for (int i = 0; i < 16; i++)
+        ppid[i] = (uint8_t)(0xa0 + i);
+    MSE_TRY(sgx_extension(ppid, pcesvn, &ext));
+    ASN1_OBJECT *obj = OBJ_txt2obj("1.2.840.113741.1.13.1", 1);
+    ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+    int ok = obj && os && ASN1_OCTET_STRING_set(os, ext.b, (int)ext.n) == 1;
+    X509_EXTENSION *e = ok ? X509_EXTENSION_create_by_OBJ(NULL, obj, 0, os) : NULL;
+    ok = e && X509_add_ext(pck, e, -1) == 1;
+    X509_EXTENSION_free(e);
+    ASN1_OCTET_STRING_free(os);
+    ASN1_OBJECT_free(obj);
+    MSE_ENSURE(ok, MSE_ERR_CRYPTO);
+    MSE_ENSURE(X509_sign(pck, ca_key, EVP_sha256()) > 0, MSE_ERR_CRYPTO);
+    return MSE_OK;
+}
+
+/* Keys, certificates, CRLs and signed collateral, as o asks. */
+static mse_err pki_make(const struct mse_sim_pki_opts *o, struct pki *k)
+{
+    int64_t nb = o->now - 86400, na = o->ca_not_after;
+    bool in = o->intel_names;
+    k->root_key = EVP_EC_gen("P-256");
+    k->ca_key = EVP_EC_gen("P-256");
+    k->plat_key = EVP_EC_gen("P-256");
+    k->pck_key = EVP_EC_gen("P-256");
+    k->tcb_key = EVP_EC_gen("P-256");
+    k->att_key = EVP_EC_gen("P-256");
+    k->signer = rsa3072_e3();
+    MSE_ENSURE(k->root_key && k->ca_key && k->plat_key && k->pck_key && k->tcb_key && k->att_key &&
+                   k->signer,
+               MSE_ERR_CRYPTO);
+
+    MSE_TRY(make_cert("Root CA", in, k->root_key, NULL, NULL, nb, na, true, 1, &k->root));
+    MSE_TRY(make_cert("PCK Processor CA", in, k->ca_key, k->root, k->root_key, nb, na, true,
+                      CA_SERIAL, &k->ca));
+    /* The Platform CA exists as in Intel's PKI (its CRL is served); our leaf is the Processor CA's. */
+    MSE_TRY(make_cert("PCK Platform CA", in, k->plat_key, k->root, k->root_key, nb, na, true,
+                      CA_SERIAL + 1, &k->plat));
+    MSE_TRY(make_cert("TCB Signing", in, k->tcb_key, k->root, k->root_key, nb, na, false, 0x5443,
+                      &k->tcb));
+    MSE_TRY(make_cert("PCK Certificate", in, k->pck_key, k->ca, k->ca_key, nb, o->pck_not_after,
+                      false, PCK_SERIAL, &k->pck));
+    MSE_TRY(pck_add_sgx_extension(k->pck, k->ca_key, o->pcesvn));
+
+    MSE_TRY(make_crl(k->root, k->root_key, o->collateral_issue, o->collateral_next,
+                     o->revoke_pck_ca ? CA_SERIAL : 0, &k->root_crl));
+    MSE_TRY(make_crl(k->ca, k->ca_key, o->collateral_issue, o->collateral_next,
+                     o->revoke_pck ? PCK_SERIAL : 0, &k->pck_crl));
+    MSE_TRY(make_crl(k->plat, k->plat_key, o->collateral_issue, o->collateral_next, 0,
+                     &k->plat_crl));
+    MSE_TRY(tcb_info_json(o, k->tcb_key, &k->tcb_json));
+    MSE_TRY(qe_identity_json(o, k->tcb_key, &k->qe_json));
+    return MSE_OK;
+}
+
+static mse_err write_public_key(const char *dir, const char *name, EVP_PKEY *key)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    return write_bio(dir, name, b, b && PEM_write_bio_PUBKEY(b, key) == 1, 0644);
+}
+
+/* The top of the directory: keys, certificates, CRLs, collateral, README.txt. */
+static mse_err pki_write(const char *dir, const struct pki *k)
+{
+    MSE_TRY(write_key(dir, "root.key", k->root_key));
+    MSE_TRY(write_key(dir, "pck-ca.key", k->ca_key));
+    MSE_TRY(write_key(dir, "pck.key", k->pck_key));
+    MSE_TRY(write_key(dir, "tcb-signing.key", k->tcb_key));
+    MSE_TRY(write_key(dir, "qe-attestation.key", k->att_key));
+    MSE_TRY(write_key(dir, "signer.key", k->signer));
+    MSE_TRY(write_public_key(dir, "signer.pem", k->signer));
+    MSE_TRY(write_cert(dir, "root.pem", k->root));
+    MSE_TRY(write_cert(dir, "pck-ca.pem", k->ca));
+    MSE_TRY(write_cert(dir, "pck.pem", k->pck));
+    MSE_TRY(write_cert(dir, "tcb-signing.pem", k->tcb));
+    MSE_TRY(write_crl(dir, "root-ca-crl", k->root_crl));
+    MSE_TRY(write_crl(dir, "pck-crl", k->pck_crl));
+    MSE_TRY(write_bytes(dir, "tcb-info.json", k->tcb_json, strlen(k->tcb_json)));
+    MSE_TRY(write_bytes(dir, "qe-identity.json", k->qe_json, strlen(k->qe_json)));
+    return write_bytes(dir, "README.txt", README, sizeof README - 1);
+}
+
+/* What the PCCS server serves: DIR/pccs (see src/sim/pccs.h for the layout). */
+static mse_err pki_write_pccs(const char *dir, const struct pki *k)
+{
+    char sub[4096];
+    snprintf(sub, sizeof sub, "%s/pccs", dir);
+    MSE_TRY(mkdir_ok(sub));
+    MSE_TRY(write_chain(sub, "tcb-chain.pem", k->tcb, k->root));
+    MSE_TRY(write_bytes(sub, "qe-identity.json", k->qe_json, strlen(k->qe_json)));
+    MSE_TRY(write_chain(sub, "pckcrl-processor-chain.pem", k->ca, k->root));
+    MSE_TRY(write_chain(sub, "pckcrl-platform-chain.pem", k->plat, k->root));
+    MSE_TRY(write_crl_der(sub, "pckcrl-processor.der", k->pck_crl));
+    MSE_TRY(write_crl_der(sub, "pckcrl-platform.der", k->plat_crl));
+    MSE_TRY(write_crl_der(sub, "rootcacrl.der", k->root_crl));
+    snprintf(sub, sizeof sub, "%s/pccs/tcb", dir);
+    MSE_TRY(mkdir_ok(sub));
+    return write_bytes(sub, "00906ed50000.json", k->tcb_json, strlen(k->tcb_json));
+}
+
+/*
+ * Intel's QE signs its report once, when it makes the attestation key: all
+ * quotes of a platform carry the same QE report and signature. Made here,
+ * kept in the directory, used by every load.
+ */
+static mse_err pki_write_qe_report_sig(const char *dir)
+{
+    struct mse_sim_pki made;
+    MSE_TRY(mse_sim_pki_load(dir, &made));
+    mse_err err = write_bytes(dir, QE_REPORT_SIG_FILE, made.qe_report_sig, sizeof made.qe_report_sig);
+    mse_sim_pki_free(&made);
+    return err;
+}
+
 mse_err mse_sim_pki_init(const char *dir, const struct mse_sim_pki_opts *o, char *errbuf,
                          size_t errlen)
 {
-    mse_err err = MSE_OK;
-    EVP_PKEY *plat_key = NULL, *root_key = NULL, *ca_key = NULL, *pck_key = NULL, *tcb_key = NULL, *att_key = NULL,
-             *signer = NULL;
-    X509 *root = NULL, *ca = NULL, *pck = NULL, *tcb = NULL, *plat = NULL;
-    X509_CRL *root_crl = NULL, *pck_crl = NULL, *plat_crl = NULL;
-    char *tcb_json = NULL, *qe_json = NULL;
-    char sub[4096];
-    struct der ext = {.n = 0};
-    uint8_t ppid[16];
-    int64_t nb = o->now - 86400, na = o->ca_not_after;
-
-    MSE_CHECK_OUT(mkdir_ok(dir));
-    root_key = EVP_EC_gen("P-256");
-    ca_key = EVP_EC_gen("P-256");
-    pck_key = EVP_EC_gen("P-256");
-    tcb_key = EVP_EC_gen("P-256");
-    att_key = EVP_EC_gen("P-256");
-    signer = rsa3072_e3();
-    plat_key = EVP_EC_gen("P-256");
-    MSE_ENSURE_OUT(plat_key && root_key && ca_key && pck_key && tcb_key && att_key && signer, MSE_ERR_CRYPTO);
-
-    MSE_CHECK_OUT(make_cert("Root CA", o->intel_names, root_key, NULL, NULL, nb, na, true, 1, &root));
-    MSE_CHECK_OUT(make_cert("PCK Processor CA", o->intel_names, ca_key, root, root_key, nb, na, true,
-                            CA_SERIAL, &ca));
-    /* The Platform CA exists as in Intel's PKI (its CRL is served); our leaf is the Processor CA's. */
-    MSE_CHECK_OUT(make_cert("PCK Platform CA", o->intel_names, plat_key, root, root_key, nb, na,
-                            true, CA_SERIAL + 1, &plat));
-    MSE_CHECK_OUT(make_cert("TCB Signing", o->intel_names, tcb_key, root, root_key, nb, na, false,
-                            0x5443, &tcb));
-    MSE_CHECK_OUT(make_cert("PCK Certificate", o->intel_names, pck_key, ca, ca_key, nb,
-                            o->pck_not_after, false, PCK_SERIAL, &pck));
-    /* The SGX extension, non-critical as in Intel's PCK certificates. */
-    for (int i = 0; i < 16; i++)
-        ppid[i] = (uint8_t)(0xa0 + i);
-    MSE_CHECK_OUT(sgx_extension(ppid, o->pcesvn, &ext));
-    {
-        ASN1_OBJECT *obj = OBJ_txt2obj("1.2.840.113741.1.13.1", 1);
-        ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
-        ASN1_OCTET_STRING_set(os, ext.b, (int)ext.n);
-        X509_EXTENSION *e = X509_EXTENSION_create_by_OBJ(NULL, obj, 0, os);
-        int ok = e && X509_add_ext(pck, e, -1) == 1;
-        X509_EXTENSION_free(e);
-        ASN1_OCTET_STRING_free(os);
-        ASN1_OBJECT_free(obj);
-        MSE_ENSURE_OUT(ok, MSE_ERR_CRYPTO);
-        MSE_ENSURE_OUT(X509_sign(pck, ca_key, EVP_sha256()) > 0, MSE_ERR_CRYPTO);
-    }
-    MSE_CHECK_OUT(make_crl(root, root_key, o->collateral_issue, o->collateral_next,
-                           o->revoke_pck_ca ? CA_SERIAL : 0, &root_crl));
-    MSE_CHECK_OUT(make_crl(ca, ca_key, o->collateral_issue, o->collateral_next,
-                           o->revoke_pck ? PCK_SERIAL : 0, &pck_crl));
-    MSE_CHECK_OUT(make_crl(plat, plat_key, o->collateral_issue, o->collateral_next, 0, &plat_crl));
-    MSE_CHECK_OUT(tcb_info_json(o, tcb_key, &tcb_json));
-    MSE_CHECK_OUT(qe_identity_json(o, tcb_key, &qe_json));
-
-    MSE_CHECK_OUT(write_key(dir, "root.key", root_key));
-    MSE_CHECK_OUT(write_key(dir, "pck-ca.key", ca_key));
-    MSE_CHECK_OUT(write_key(dir, "pck.key", pck_key));
-    MSE_CHECK_OUT(write_key(dir, "tcb-signing.key", tcb_key));
-    MSE_CHECK_OUT(write_key(dir, "qe-attestation.key", att_key));
-    MSE_CHECK_OUT(write_key(dir, "signer.key", signer));
-    {
-        BIO *b = BIO_new(BIO_s_mem());
-        MSE_ENSURE_OUT(b && PEM_write_bio_PUBKEY(b, signer) == 1, MSE_ERR_CRYPTO);
-        MSE_CHECK_OUT(write_bio(dir, "signer.pem", b, 0644));
-    }
-    MSE_CHECK_OUT(write_cert(dir, "root.pem", root));
-    MSE_CHECK_OUT(write_cert(dir, "pck-ca.pem", ca));
-    MSE_CHECK_OUT(write_cert(dir, "pck.pem", pck));
-    MSE_CHECK_OUT(write_cert(dir, "tcb-signing.pem", tcb));
-    MSE_CHECK_OUT(write_crl(dir, "root-ca-crl", root_crl));
-    MSE_CHECK_OUT(write_crl(dir, "pck-crl", pck_crl));
-    MSE_CHECK_OUT(write_bytes(dir, "tcb-info.json", tcb_json, strlen(tcb_json)));
-    MSE_CHECK_OUT(write_bytes(dir, "qe-identity.json", qe_json, strlen(qe_json)));
-    MSE_CHECK_OUT(write_bytes(dir, "README.txt", README, sizeof README - 1));
-
-    /* What the PCCS server serves (see src/sim/pccs.h for the layout). */
-    snprintf(sub, sizeof sub, "%s/pccs", dir);
-    MSE_CHECK_OUT(mkdir_ok(sub));
-    MSE_CHECK_OUT(write_chain(sub, "tcb-chain.pem", tcb, root));
-    MSE_CHECK_OUT(write_bytes(sub, "qe-identity.json", qe_json, strlen(qe_json)));
-    MSE_CHECK_OUT(write_chain(sub, "pckcrl-processor-chain.pem", ca, root));
-    MSE_CHECK_OUT(write_chain(sub, "pckcrl-platform-chain.pem", plat, root));
-    {
-        unsigned char *der = NULL;
-        int n = i2d_X509_CRL(pck_crl, &der);
-        MSE_ENSURE_OUT(n > 0, MSE_ERR_CRYPTO);
-        err = write_bytes(sub, "pckcrl-processor.der", der, (size_t)n);
-        OPENSSL_free(der);
-        MSE_CHECK_OUT(err);
-        der = NULL;
-        n = i2d_X509_CRL(plat_crl, &der);
-        MSE_ENSURE_OUT(n > 0, MSE_ERR_CRYPTO);
-        err = write_bytes(sub, "pckcrl-platform.der", der, (size_t)n);
-        OPENSSL_free(der);
-        MSE_CHECK_OUT(err);
-        der = NULL;
-        n = i2d_X509_CRL(root_crl, &der);
-        MSE_ENSURE_OUT(n > 0, MSE_ERR_CRYPTO);
-        err = write_bytes(sub, "rootcacrl.der", der, (size_t)n);
-        OPENSSL_free(der);
-        MSE_CHECK_OUT(err);
-    }
-    snprintf(sub, sizeof sub, "%s/pccs/tcb", dir);
-    MSE_CHECK_OUT(mkdir_ok(sub));
-    MSE_CHECK_OUT(write_bytes(sub, "00906ed50000.json", tcb_json, strlen(tcb_json)));
-    /*
-     * Intel's QE signs its report once, when it makes the attestation key:
-     * all quotes of a platform carry the same QE report and signature. Made
-     * here, kept in the directory, used by every load.
-     */
-    {
-        struct mse_sim_pki made;
-        MSE_CHECK_OUT(mse_sim_pki_load(dir, &made));
-        err = write_bytes(dir, QE_REPORT_SIG_FILE, made.qe_report_sig, sizeof made.qe_report_sig);
-        mse_sim_pki_free(&made);
-        MSE_CHECK_OUT(err);
-    }
-out:
+    struct pki k = {0};
+    mse_err err = mkdir_ok(dir);
+    if (err == MSE_OK)
+        err = pki_make(o, &k);
+    if (err == MSE_OK)
+        err = pki_write(dir, &k);
+    if (err == MSE_OK)
+        err = pki_write_pccs(dir, &k);
+    if (err == MSE_OK)
+        err = pki_write_qe_report_sig(dir);
+    pki_free(&k);
     if (err != MSE_OK)
-        (void)mse_say(errbuf, errlen, err, "cannot create the test PKI in %s: %s", dir,
-                      mse_err_str(err));
-    EVP_PKEY_free(root_key);
-    EVP_PKEY_free(ca_key);
-    EVP_PKEY_free(pck_key);
-    EVP_PKEY_free(tcb_key);
-    EVP_PKEY_free(att_key);
-    EVP_PKEY_free(signer);
-    EVP_PKEY_free(plat_key);
-    X509_free(plat);
-    X509_CRL_free(plat_crl);
-    X509_free(root);
-    X509_free(ca);
-    X509_free(pck);
-    X509_free(tcb);
-    X509_CRL_free(root_crl);
-    X509_CRL_free(pck_crl);
-    free(tcb_json);
-    free(qe_json);
-    return err;
+        return mse_say(errbuf, errlen, err, "cannot create the test PKI in %s: %s", dir,
+                       mse_err_str(err));
+    return MSE_OK;
 }
 
 /* ---- loading ------------------------------------------------------------------ */

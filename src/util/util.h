@@ -52,7 +52,7 @@ void mse_file_sweep_tmp(const char *dir, const char *prefix);
  * Leave a one-line reason in errbuf (when errbuf is not NULL) and return err,
  * so an error path reads `return mse_say(errbuf, errlen, MSE_ERR_X, "...", ...);`.
  */
-mse_err mse_say(char *errbuf, size_t errlen, mse_err err, const char *fmt, ...)
+MSE_MUST_USE mse_err mse_say(char *errbuf, size_t errlen, mse_err err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* Current UTC time in seconds (the only clock read in mse). */
