@@ -13,6 +13,7 @@ extern const struct mse_opt_cmd cli_verify_cmd, cli_inspect_cmd, cli_configure_c
     cli_context_new_cmd, cli_fingerprint_cmd, cli_trust_cmd, cli_trust_add_cmd,
     cli_trust_remove_cmd, cli_trust_list_cmd, srv_enclave_cmd;
 
+extern const struct mse_opt_env gendoc_environment[];     /* environment.c */
 extern const struct mse_opt_page gendoc_pages[];          /* ends with a NULL name */
 extern const struct mse_opt_cmd *const gendoc_mse_cmds[]; /* NULL-terminated */
 

@@ -46,6 +46,23 @@ static void man_options(FILE *f, const struct mse_opt_cmd *cmd)
         }
 }
 
+static void man_environment(FILE *f, const struct mse_opt_env *env)
+{
+    fputs(".SH ENVIRONMENT\n", f);
+    for (; env && env->name; env++) {
+        fputs(".TP\n.B ", f);
+        roff(f, env->name);
+        fputc('\n', f);
+        roff(f, env->text);
+        fputs(" (", f);
+        roff(f, env->readers);
+        fputs(")\n", f);
+    }
+    fputs(".PP\nThe same list, with more detail:\n.I docs/environment.md\n"
+          "(installed under share/doc/mse).\n",
+          f);
+}
+
 void mse_opt_write_man(FILE *f, const struct mse_opt_page *page, const char *version,
                        const char *date)
 {
@@ -99,9 +116,8 @@ void mse_opt_write_man(FILE *f, const struct mse_opt_page *page, const char *ver
         man_options(f, *c);
     }
     fputs(".TP\n.B \\-h, \\-\\-help\nprint the help and exit\n", f);
-    fputs(".SH ENVIRONMENT\nThe environment variables mse reads are listed in\n"
-          ".I docs/environment.md\n(installed under share/doc/mse).\n"
-          ".SH EXIT STATUS\n0 on success, 2 for a usage error (one line naming the "
+    man_environment(f, page->env);
+    fputs(".SH EXIT STATUS\n0 on success, 2 for a usage error (one line naming the "
           "problem);\n"
           "each failure class has its own code, listed in\n.I docs/exit-codes.md\n"
           "(installed under share/doc/mse).\n",

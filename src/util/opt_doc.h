@@ -10,6 +10,13 @@
 
 #include "opt.h"
 
+/* An environment variable a program reads: the man pages' ENVIRONMENT section. */
+struct mse_opt_env {
+    const char *name;    /* "MSE_PCCS_URL"; NULL ends a list */
+    const char *readers; /* "mse verify, mse configure" */
+    const char *text;    /* what it does and the default, one paragraph */
+};
+
 /* One man page: one command, or a command and its actions (mse trust add|remove|list). */
 struct mse_opt_page {
     const char *name;                      /* "mse-verify" */
@@ -18,6 +25,7 @@ struct mse_opt_page {
     const struct mse_opt_cmd *const *cmds; /* NULL-terminated */
     const char *see_also;                  /* "mse-trust(1), ..." or NULL */
     const char *doc;                       /* the human page, "docs/cmd/mse-verify.md", or NULL */
+    const struct mse_opt_env *env;         /* the variables listed, or NULL */
 };
 
 /* roff for man(1); version and date go in the title line. */

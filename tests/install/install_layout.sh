@@ -77,5 +77,8 @@ grep -q 'complete -F _mse_complete mse' "$P/share/bash-completion/completions/ms
     fail "bash completion not installed"
 head -1 "$P/share/zsh/site-functions/_mse" | grep -qx '#compdef mse' ||
     fail "zsh completion not installed"
+for doc in exit-codes.md environment.md; do   # the man pages point to these
+    [ -f "$P/share/doc/mse/$doc" ] || fail "share/doc/mse/$doc not installed"
+done
 echo "ok: man pages for every command, bash and zsh completions"
 echo "ok: install into a fresh prefix: programs, headers, libraries, relocatable pkg-config"

@@ -138,6 +138,42 @@ static void test_man_page(void **state)
     free(text);
 }
 
+/* docs/environment.md names (first cell of each row: `NAME`) the variables the man pages list. */
+static void test_environment_matches_docs(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    char *text = (char *)mse_test_file(SRC_DIR "/docs/environment.md", &len);
+    struct names doc = {0}, table = {0};
+    for (const char *line = text; line && *line;) {
+        const char *end = strchr(line, '\n');
+        if (strncmp(line, "| `", 3) == 0) {
+            const char *close = strchr(line + 3, '`');
+            if (close && (!end || close < end))
+                add(&doc, line + 3, (size_t)(close - line - 3));
+        }
+        line = end ? end + 1 : NULL;
+    }
+    free(text);
+    int failures = 0;
+    for (const struct mse_opt_env *e = gendoc_environment; e->name; e++) {
+        add(&table, e->name, strlen(e->name));
+        if (!has(&doc, e->name)) {
+            fprintf(stderr, "%s is in src/gendoc/environment.c but not in docs/environment.md\n",
+                    e->name);
+            failures++;
+        }
+    }
+    for (size_t i = 0; i < doc.count; i++)
+        if (!has(&table, doc.name[i])) {
+            fprintf(stderr, "%s is in docs/environment.md but not in src/gendoc/environment.c\n",
+                    doc.name[i]);
+            failures++;
+        }
+    assert_int_equal(failures, 0);
+    assert_true(table.count >= 5);
+}
+
 /* The page reader takes only the first cell of the Options section's rows. */
 static void test_doc_reader(void **state)
 {
@@ -161,6 +197,7 @@ int main(void)
         cmocka_unit_test(test_tables_match_docs),
         cmocka_unit_test(test_man_page),
         cmocka_unit_test(test_doc_reader),
+        cmocka_unit_test(test_environment_matches_docs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
