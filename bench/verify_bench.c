@@ -14,7 +14,7 @@
  *    attestation key). The root itself is compared byte for byte with the
  *    anchor, never verified, so it is not counted. Each item's median is
  *    printed too;
- *  - their ratio (target <= 1.3);
+ *  - their ratio (target <= 1.8);
  *  - the median whole-process wall time of `mse verify --evidence` (target
  *    <= 10 ms), when the mse command in the build supports it.
  * Usage: verify_bench [evidence.json [path/to/mse]]. Never a test.
@@ -292,7 +292,7 @@ int main(int argc, char **argv)
     printf("10 ECDSA-P256 verifications (median of the per-run sum): %8.1f us\n", ecdsa);
     for (int k = 0; k < BARE_COUNT; k++)
         printf("    %-44s %8.1f us\n", BARE_NAMES[k], median(item_t[k], RUNS));
-    printf("ratio:                              %8.2f  (target <= 1.30)\n", full / ecdsa);
+    printf("ratio:                              %8.2f  (target <= 1.80)\n", full / ecdsa);
 
     /* Whole process: mse verify --evidence, if the command supports it. */
     char out_path[] = "/tmp/mse-verify-bench-cert.pem";

@@ -231,6 +231,13 @@ struct mse_verify_result {
  * (every collateral check then fails as missing). Nothing is retained:
  * result holds copies only (result->enclave.raw is NULL).
  * See docs/verification.md.
+ *
+ * Cold: each call decodes the anchor and re-checks the whole chain and all
+ * collateral. A caller verifying many quotes (a server's clients, a fleet
+ * of one platform) can keep a struct mse_verifier (<mse/verifier.h>):
+ * same verdicts, with the platform checks remembered between calls.
+ * Thread safety: mse_verify keeps no state and may run in many threads at
+ * once.
  */
 MSE_EXTERN MSE_MUST_USE mse_err mse_verify(const struct mse_verify_input *in, const struct mse_policy *policy,
                                 struct mse_verify_result *result) MSE_NONNULL(1, 2, 3);

@@ -41,7 +41,7 @@
 #define RESPONSE_MAX (64 * 1024)
 #define KEY_FILE_MAX (64 * 1024)
 
-enum configure_opt { C_CONTEXT = 1, C_SSL_KEY, C_PORT, C_CONNECT, C_QUIET };
+enum configure_opt { C_CONTEXT = 1, C_SSL_KEY, C_PORT, C_CONNECT, C_QUIET, C_JSON };
 
 static const struct mse_opt configure_app_options[] = {
     {"context", 0, "FILE|UUID", "the context made by `mse context new` (required)", C_CONTEXT,
@@ -56,6 +56,7 @@ static const struct mse_opt configure_connection_options[] = {
     {"connect", 0, "HOST", "dial HOST instead of DOMAIN; the certificate must still be for DOMAIN",
      C_CONNECT, 0},
     {"quiet", 0, NULL, "print only errors", C_QUIET, 0},
+    {"json", 0, NULL, "print the outcome as one JSON object", C_JSON, 0},
     {NULL, 0, NULL, NULL, 0, 0},
 };
 
@@ -228,6 +229,7 @@ mse_err cli_configure_parse(int argc, char **argv, struct cli_configure_args *a,
         case C_PORT: port = arg; break;
         case C_CONNECT: connect_host = arg; break;
         case C_QUIET: a->out.quiet = true; break;
+        case C_JSON: a->out.json = true; break;
         default: MSE_TRY(cli_policy_apply(&a->policy, id, arg, why, why_cap));
         }
     }
@@ -411,10 +413,31 @@ mse_err cli_configure_run(const struct cli_configure_args *a, int64_t now,
     return err;
 }
 
+/* --json: one object, {"configured", "answer"} or the error that decided. */
+static void print_json(const struct cli_configure_args *a, const struct cli_configure_outcome *o,
+                       mse_err err, const char *message)
+{
+    if (err != MSE_OK) {
+        cli_json_error(err, message);
+        return;
+    }
+    json_t *j = json_pack("{s:s, s:s}", "configured", a->target, "answer", o->answer);
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    if (text)
+        puts(text);
+    else
+        cli_json_error(MSE_ERR_NOMEM, mse_err_str(MSE_ERR_NOMEM));
+    free(text);
+    json_decref(j);
+}
+
 void cli_configure_print(const struct cli_configure_args *a, const struct cli_configure_outcome *o,
                          mse_err err, const char *why)
 {
     const struct cli_out *out = &a->out;
+    const char *message = why[0] ? why : mse_err_str(err);
+    if (out->json)
+        print_json(a, o, err, message);
     cli_notes_print(out, &o->info.notes);
     if (o->verify_ran && !o->result.ok && !out->quiet)
         cli_verify_report_print(out, &o->result);
@@ -422,8 +445,8 @@ void cli_configure_print(const struct cli_configure_args *a, const struct cli_co
         fprintf(stderr, "%s verified; sending the configuration on the same connection\n",
                 a->target);
     if (err != MSE_OK)
-        cli_out_error(out, err, "%s", why[0] ? why : mse_err_str(err));
-    else if (!out->quiet)
+        cli_out_failure(out, err, message);
+    else if (!out->quiet && !out->json)
         printf("configured %s: %s\n", a->target, o->answer);
 }
 

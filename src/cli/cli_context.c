@@ -5,6 +5,7 @@
  * `mse context new` lives in cli_context_new.c.
  */
 #include <dirent.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -22,17 +23,52 @@
 #include "util/util.h"
 
 
-static void usage(FILE *f)
+enum context_opt { X_LIST = 1, X_SHOW, X_EXPORT, X_REMOVE, X_PURGE, X_OUTPUT, X_JSON, X_QUIET };
+
+static const struct mse_opt context_actions[] = {
+    {"list", 0, NULL, "one line per context: UUID, app name, domain, expiry", X_LIST, 0},
+    {"show", 0, "UUID", "the context's fields (never the secret key)", X_SHOW, 0},
+    {"export", 0, "UUID", "the context file as is, on stdout or to --output", X_EXPORT, 0},
+    {"remove", 0, "UUID", "delete the context (and its directory if then empty)", X_REMOVE, 0},
+    {"purge", 0, NULL, "remove every context", X_PURGE, 0},
+    {NULL, 0, NULL, NULL, 0, 0},
+};
+static const struct mse_opt context_options[] = {
+    {"output", 0, "FILE", "with --export: write the context here (mode 0600)", X_OUTPUT,
+     MSE_OPT_FILE},
+    {"json", 0, NULL, "with --list or --show: one JSON value on stdout", X_JSON, 0},
+    {"quiet", 'q', NULL, "print only errors", X_QUIET, 0},
+    {NULL, 0, NULL, NULL, 0, 0},
+};
+static const struct mse_opt *const context_tables[] = {context_actions, context_options, NULL};
+static const char *const context_synopsis[] = {
+    "--list [--json]", "--show UUID [--json]", "--export UUID [--output FILE]",
+    "--remove UUID",   "--purge",              "new ...",
+    NULL};
+
+const struct mse_opt_cmd cli_context_cmd = {
+    .name = "mse context",
+    .summary = "list, show, export or remove app contexts",
+    .synopsis = context_synopsis,
+    .description = "Contexts live in $MSE_CONF_PATH/context/<uuid>/context.mse\n"
+                   "(default ~/.config/mse/context/...). `mse context new --help` for new.",
+    .tables = context_tables,
+    .see_also = "mse-configure(1), mse-fingerprint(1)",
+    .man_section = 1,
+};
+
+/* A failed action: the human line, and with --json the error object. Returns the exit code. */
+__attribute__((format(printf, 3, 4))) static int context_fail(const struct cli_out *o, mse_err err,
+                                                              const char *fmt, ...)
 {
-    fprintf(f, "usage: mse context --list [--json]\n"
-               "       mse context --show UUID [--json]\n"
-               "       mse context --export UUID [--output FILE]\n"
-               "       mse context --remove UUID\n"
-               "       mse context --purge\n"
-               "       mse context new ...\n"
-               "\n"
-               "Contexts live in $MSE_CONF_PATH/context/<uuid>/context.mse\n"
-               "(default ~/.config/mse/context/...).\n");
+    char message[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    if (o->json)
+        cli_json_error(err, message);
+    return cli_out_failure(o, err, message);
 }
 
 /* JSON string body (quotes added by the caller). */
@@ -56,16 +92,17 @@ static int list(const struct cli_out *o)
     char dir[PATH_MAX];
     mse_err err = mse_context_dir(dir, sizeof dir);
     if (err != MSE_OK)
-        return cli_out_error(o, err, "cannot locate the context directory (set MSE_CONF_PATH)");
+        return context_fail(o, err, "cannot locate the context directory (set MSE_CONF_PATH)");
     DIR *d = opendir(dir);
-    if (o->json)
-        printf("[");
+    if (!d && errno != ENOENT)
+        return context_fail(o, MSE_ERR_IO, "%s: %s", dir, strerror(errno));
     if (!d) {
         if (o->json)
-            printf("]\n");
-        return errno == ENOENT ? MSE_EXIT_OK
-                               : cli_out_error(o, MSE_ERR_IO, "%s: %s", dir, strerror(errno));
+            printf("[]\n");
+        return MSE_EXIT_OK;
     }
+    if (o->json)
+        printf("[");
     char **names = NULL;
     size_t n = 0;
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
@@ -132,10 +169,10 @@ static int show(const struct cli_out *o, const char *uuid)
     struct mse_context c;
     mse_err err = mse_context_path(uuid, path, sizeof path);
     if (err != MSE_OK)
-        return cli_out_error(o, err, "%s is not a context UUID", uuid);
+        return context_fail(o, err, "%s is not a context UUID", uuid);
     err = mse_context_load(path, &c, errbuf, sizeof errbuf);
     if (err != MSE_OK)
-        return cli_out_error(o, err, "%s", errbuf);
+        return context_fail(o, err, "%s", errbuf);
     /* The secret key is never printed by --show; --export gives the whole file. */
     if (o->json) {
         printf("{\"id\": ");
@@ -195,17 +232,17 @@ static int export_ctx(const struct cli_out *o, const char *uuid, const char *out
     size_t len = 0;
     mse_err err = mse_context_path(uuid, path, sizeof path);
     if (err != MSE_OK)
-        return cli_out_error(o, err, "%s is not a context UUID", uuid);
+        return context_fail(o, err, "%s is not a context UUID", uuid);
     err = mse_file_read(path, MSE_CONTEXT_LIMIT, &data, &len);
     if (err != MSE_OK)
-        return cli_out_error(o, err, "%s: %s", path, mse_err_str(err));
+        return context_fail(o, err, "%s: %s", path, mse_err_str(err));
     int rc = MSE_EXIT_OK;
     if (output) {
         err = mse_file_write_atomic(output, data, len, 0600);
         if (err != MSE_OK)
-            rc = cli_out_error(o, err, "%s: %s", output, mse_err_str(err));
+            rc = context_fail(o, err, "%s: %s", output, mse_err_str(err));
     } else if (fwrite(data, 1, len, stdout) != len) {
-        rc = cli_out_error(o, MSE_ERR_IO, "cannot write to stdout");
+        rc = context_fail(o, MSE_ERR_IO, "cannot write to stdout");
     }
     mse_wipe(data, len);
     free(data);
@@ -217,9 +254,9 @@ static int remove_one(const struct cli_out *o, const char *uuid)
     char path[PATH_MAX];
     mse_err err = mse_context_path(uuid, path, sizeof path);
     if (err != MSE_OK)
-        return cli_out_error(o, err, "%s is not a context UUID", uuid);
+        return context_fail(o, err, "%s is not a context UUID", uuid);
     if (unlink(path) != 0)
-        return cli_out_error(o, errno == ENOENT ? MSE_ERR_FILE_NOT_FOUND : MSE_ERR_IO,
+        return context_fail(o, errno == ENOENT ? MSE_ERR_FILE_NOT_FOUND : MSE_ERR_IO,
                              "%s: %s", path, strerror(errno));
     char *slash = strrchr(path, '/');
     *slash = '\0';
@@ -236,11 +273,11 @@ static int purge(const struct cli_out *o)
     char dir[PATH_MAX];
     mse_err err = mse_context_dir(dir, sizeof dir);
     if (err != MSE_OK)
-        return cli_out_error(o, err, "cannot locate the context directory");
+        return context_fail(o, err, "cannot locate the context directory");
     DIR *d = opendir(dir);
     if (!d)
         return errno == ENOENT ? MSE_EXIT_OK
-                               : cli_out_error(o, MSE_ERR_IO, "%s: %s", dir, strerror(errno));
+                               : context_fail(o, MSE_ERR_IO, "%s: %s", dir, strerror(errno));
     int rc = MSE_EXIT_OK;
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
         if (!mse_context_uuid_ok(e->d_name))
@@ -259,53 +296,61 @@ static int purge(const struct cli_out *o)
     return rc;
 }
 
+struct context_args {
+    int action; /* X_LIST ... X_PURGE */
+    const char *uuid;
+    const char *output;
+    bool help;
+};
+
+MSE_MUST_USE static mse_err context_parse(int argc, char **argv, struct context_args *a,
+                                          struct cli_out *o, char *why, size_t why_cap)
+{
+    struct mse_opt_parser p;
+    const char *arg;
+    int id;
+    memset(a, 0, sizeof *a);
+    mse_opt_init(&p, &cli_context_cmd, argc, argv);
+    while ((id = mse_opt_next(&p, &arg, why, why_cap)) != MSE_OPT_DONE) {
+        switch (id) {
+        case MSE_OPT_ERROR: return p.error;
+        case MSE_OPT_HELP: a->help = true; return MSE_OK;
+        case MSE_OPT_OPERAND:
+            return mse_say(why, why_cap, MSE_ERR_ARG, "unexpected argument '%s'", arg);
+        case X_OUTPUT: a->output = arg; break;
+        case X_JSON: o->json = true; break;
+        case X_QUIET: o->quiet = true; break;
+        default:
+            if (a->action)
+                return mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT, "one action at a time");
+            a->action = id;
+            a->uuid = arg;
+        }
+    }
+    if (!a->action)
+        return mse_say(why, why_cap, MSE_ERR_ARG_MISSING,
+                       "give an action: --list, --show, --export, --remove, --purge or new");
+    if (a->output && a->action != X_EXPORT)
+        return mse_say(why, why_cap, MSE_ERR_ARG, "--output goes with --export");
+    return MSE_OK;
+}
+
 int cli_context_main(int argc, char **argv)
 {
     struct cli_out o;
+    struct context_args a;
+    char why[512] = "";
     cli_out_init(&o);
     if (argc >= 2 && strcmp(argv[1], "new") == 0)
         return cli_context_new_main(argc - 1, argv + 1);
-    const char *action = NULL, *uuid = NULL, *output = NULL;
-    for (int k = 1; k < argc; k++) {
-        const char *a = argv[k];
-        if (strcmp(a, "--json") == 0) {
-            o.json = true;
-        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-            o.quiet = true;
-        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return MSE_EXIT_OK;
-        } else if (strcmp(a, "--output") == 0 && k + 1 < argc) {
-            output = argv[++k];
-        } else if (strcmp(a, "--list") == 0 || strcmp(a, "--purge") == 0 ||
-                   strcmp(a, "--show") == 0 || strcmp(a, "--export") == 0 ||
-                   strcmp(a, "--remove") == 0) {
-            if (action)
-                return cli_out_error(&o, MSE_ERR_ARG_CONFLICT, "one action at a time");
-            action = a + 2;
-            if (strcmp(action, "list") != 0 && strcmp(action, "purge") != 0) {
-                if (k + 1 >= argc)
-                    return cli_out_error(&o, MSE_ERR_ARG_MISSING, "--%s needs a UUID", action);
-                uuid = argv[++k];
-            }
-        } else {
-            usage(stderr);
-            return MSE_EXIT_USAGE;
-        }
+    mse_err err = context_parse(argc, argv, &a, &o, why, sizeof why);
+    if (err != MSE_OK || a.help)
+        return cli_parse_failed(&cli_context_cmd, argc, argv, err, a.help, why);
+    switch (a.action) {
+    case X_LIST: return list(&o);
+    case X_SHOW: return show(&o, a.uuid);
+    case X_EXPORT: return export_ctx(&o, a.uuid, a.output);
+    case X_REMOVE: return remove_one(&o, a.uuid);
+    default: return purge(&o);
     }
-    if (!action) {
-        usage(stderr);
-        return MSE_EXIT_USAGE;
-    }
-    if (output && strcmp(action, "export") != 0)
-        return cli_out_error(&o, MSE_ERR_ARG, "--output goes with --export");
-    if (strcmp(action, "list") == 0)
-        return list(&o);
-    if (strcmp(action, "show") == 0)
-        return show(&o, uuid);
-    if (strcmp(action, "export") == 0)
-        return export_ctx(&o, uuid, output);
-    if (strcmp(action, "remove") == 0)
-        return remove_one(&o, uuid);
-    return purge(&o);
 }

@@ -213,7 +213,7 @@ static const char *const context_new_synopsis[] = {
     "--code DIR --name NAME --san NAME [--owner-cert PEM] [--out-code DIR] [--out FILE]",
     "--code DIR --name NAME --san NAME --app-cmd CMD --app-port N [--runtime DIR]", NULL};
 
-static const struct mse_opt_cmd cli_context_new_cmd = {
+const struct mse_opt_cmd cli_context_new_cmd = {
     .name = "mse context new",
     .summary = "make an app context and the encrypted code to ship to the operator",
     .synopsis = context_new_synopsis,

@@ -63,7 +63,7 @@ static const char *const fingerprint_synopsis[] = {
     NULL,
 };
 
-static const struct mse_opt_cmd cli_fingerprint_cmd = {
+const struct mse_opt_cmd cli_fingerprint_cmd = {
     .name = "mse fingerprint",
     .summary = "compute the MRENCLAVE of a Gramine 1.9 enclave, bit-exact with gramine-sgx-sign",
     .synopsis = fingerprint_synopsis,

@@ -7,7 +7,9 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -191,4 +193,43 @@ mse_err cli_record_save(const char *path, const char *target, const uint8_t *der
         return mse_say(why, why_cap, err, "cannot save the certificate at %s: %s", path,
                        mse_err_str(err));
     return MSE_OK;
+}
+
+/* Not a directory (a missing file is fine: it will be created). */
+MSE_MUST_USE static mse_err not_a_directory(const char *path, char *why, size_t why_cap)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return mse_say(why, why_cap, MSE_ERR_FILE_WRITE, "cannot save at %s: it is a directory",
+                       path);
+    return MSE_OK;
+}
+
+mse_err cli_record_output_check(const char *path, bool with_record, char *why, size_t why_cap)
+{
+    char dir[4096], rec_path[4200];
+    struct stat st;
+    const char *slash = strrchr(path, '/');
+    if (path[0] == '\0' || (slash && slash[1] == '\0'))
+        return mse_say(why, why_cap, MSE_ERR_FILE_WRITE, "cannot save at '%s': not a file name",
+                       path);
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    if (stat(dir, &st) != 0)
+        return mse_say(why, why_cap, MSE_ERR_FILE_WRITE, "cannot save at %s: %s: %s", path, dir,
+                       strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return mse_say(why, why_cap, MSE_ERR_FILE_WRITE, "cannot save at %s: %s is not a directory",
+                       path, dir);
+    /* The atomic write creates a temporary file in the directory, then renames it. */
+    if (access(dir, W_OK | X_OK) != 0)
+        return mse_say(why, why_cap, MSE_ERR_FILE_WRITE,
+                       "cannot save at %s: the directory %s is not writable", path, dir);
+    MSE_TRY(not_a_directory(path, why, why_cap));
+    snprintf(rec_path, sizeof rec_path, "%s.verify.json", path);
+    return with_record ? not_a_directory(rec_path, why, why_cap) : MSE_OK;
 }

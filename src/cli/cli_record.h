@@ -44,4 +44,13 @@ MSE_MUST_USE mse_err cli_record_save(const char *path, const char *target, const
                                      size_t len, const struct mse_verify_result *r, int64_t at,
                                      bool name_check_skipped, char *why, size_t why_cap);
 
+/*
+ * Whether a file can be saved at path, checked before any network work so
+ * that a verification is never run for nothing: the parent directory exists,
+ * is a directory and is writable, and neither path nor <path>.verify.json
+ * (with_record) is a directory. MSE_ERR_FILE_WRITE with the reason.
+ */
+MSE_MUST_USE mse_err cli_record_output_check(const char *path, bool with_record, char *why,
+                                             size_t why_cap);
+
 #endif

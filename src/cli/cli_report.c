@@ -96,6 +96,13 @@ mse_err cli_result_json_with_policy(const struct mse_verify_result *r, const str
         json_decref(o);
         return err != MSE_OK ? err : MSE_ERR_NOMEM;
     }
+    /* The exit code beside the error's name, as in every --json error object. */
+    json_t *e = json_object_get(o, "error");
+    if (json_is_object(e) &&
+        json_object_set_new(e, "exit", json_integer((json_int_t)mse_err_exit(r->err))) != 0) {
+        json_decref(o);
+        return MSE_ERR_NOMEM;
+    }
     *out = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(o);
     return *out != NULL ? MSE_OK : MSE_ERR_NOMEM;

@@ -397,7 +397,13 @@ mse_err cli_verify_run(const struct cli_verify_args *a, int64_t now, cli_progres
     uint8_t *cert = NULL;
     size_t cert_len = 0;
     memset(o, 0, sizeof *o);
-    mse_err err = cli_verify_setup_init(&a->policy, now, &s, why, why_cap);
+    memset(&s, 0, sizeof s);
+    /* Where the results go, before any network work: never verify for nothing. */
+    mse_err err = a->quote ? MSE_OK : cli_record_output_check(a->output, true, why, why_cap);
+    if (err == MSE_OK && a->save_evidence)
+        err = cli_record_output_check(a->save_evidence, false, why, why_cap);
+    if (err == MSE_OK)
+        err = cli_verify_setup_init(&a->policy, now, &s, why, why_cap);
     if (err != MSE_OK)
         goto out;
     o->started = true;
@@ -444,9 +450,13 @@ void cli_verify_print(const struct cli_verify_args *a, const struct cli_verify_o
     cli_notes_print(out, &o->info.notes);
     if (o->online && o->ran && getenv("MSE_DEBUG_REQUESTS"))
         fprintf(stderr, "pccs requests: %u\n", o->info.requests);
+    /* --json: exactly one object, the verdict or the error that decided. */
+    bool verdict_decides = o->ran && (err == MSE_OK || err == o->result.err) && o->json != NULL;
+    if (out->json && verdict_decides)
+        puts(o->json);
+    else if (out->json)
+        cli_json_error(err != MSE_OK ? err : MSE_ERR_INTERNAL, why[0] ? why : mse_err_str(err));
     if (o->ran) {
-        if (out->json && o->json != NULL)
-            puts(o->json);
         cli_verify_report_print(out, &o->result);
         if (o->evidence_saved && !out->quiet && !out->json)
             printf("The evidence verified has been saved at: %s\n", a->save_evidence);
@@ -467,7 +477,7 @@ void cli_verify_print(const struct cli_verify_args *a, const struct cli_verify_o
         }
     }
     if (err != MSE_OK)
-        cli_out_error(out, err, "%s", why[0] ? why : mse_err_str(err));
+        cli_out_failure(out, err, why[0] ? why : mse_err_str(err));
 }
 
 int cli_verify_main(int argc, char **argv)

@@ -39,6 +39,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include <mse/collateral.h>
 #include <mse/err.h>
 #include <mse/quote.h>
 #include <mse/ratls.h>
@@ -146,6 +147,15 @@ MSE_MUST_USE mse_err mse_x509_pem_chain_partial(const uint8_t *data, size_t len,
  */
 MSE_MUST_USE mse_err mse_x509_issuer_chain_partial(const uint8_t *data, size_t len, size_t decode,
                                                    struct mse_certs *out) MSE_NONNULL(4);
+/*
+ * mse_x509_issuer_chain_partial decoding every certificate, except one
+ * byte-equal to one of known[] (DER that mse_x509_from_der already decoded):
+ * that one is not decoded again, its c[i] is NULL, its DER is there. Same
+ * errors as decoding all.
+ */
+MSE_MUST_USE mse_err mse_x509_issuer_chain_known(const uint8_t *data, size_t len,
+                                                 const struct mse_blob *known, size_t nknown,
+                                                 struct mse_certs *out) MSE_NONNULL(5);
 /* The DER of certificate i. */
 void mse_certs_der(const struct mse_certs *cs, size_t i, const uint8_t **der, size_t *len);
 /*

@@ -340,6 +340,24 @@ static mse_err check_root_crl(struct vctx *v)
     return MSE_OK;
 }
 
+/*
+ * Whether the first certificate of ch is `ca` (mse_x509_same). Not decoded
+ * by mse_x509_pem_chain_known, it is byte-equal to known[0] (ca's own DER)
+ * or to known[1] (the anchor's DER, decoded as `anchor`).
+ */
+static bool chain_starts_with(const struct mse_certs *ch, const struct mse_blob known[2],
+                              X509 *anchor, X509 *ca)
+{
+    const uint8_t *der;
+    size_t len;
+    if (ch->c[0] != NULL)
+        return mse_x509_same(ch->c[0], ca);
+    mse_certs_der(ch, 0, &der, &len);
+    if (len == known[0].len && memcmp(der, known[0].data, len) == 0)
+        return true;
+    return mse_x509_same(anchor, ca);
+}
+
 static mse_err check_pck_crl(struct vctx *v)
 {
     const struct mse_collateral *col = v->in->collateral;
@@ -348,9 +366,12 @@ static mse_err check_pck_crl(struct vctx *v)
     /* An issuer chain sent alongside must name the same CA (it adds no trust of its own). */
     if (col->pck_crl_chain.data != NULL && col->pck_crl_chain.len > 0) {
         struct mse_certs ch = {0};
-        mse_err e = mse_x509_issuer_chain_partial(col->pck_crl_chain.data, col->pck_crl_chain.len,
-                                                  MSE_CERTS_MAX, &ch);
-        bool same = e == MSE_OK && mse_x509_same(ch.c[0], v->pck.c[1]);
+        /* PCCS sends the PCK CA and the root: both already decoded, so not decoded again. */
+        struct mse_blob known[2] = {{NULL, 0}, {v->anchor_der, v->anchor_len}};
+        mse_certs_der(&v->pck, 1, &known[0].data, &known[0].len);
+        mse_err e = mse_x509_issuer_chain_known(col->pck_crl_chain.data, col->pck_crl_chain.len,
+                                                known, 2, &ch);
+        bool same = e == MSE_OK && chain_starts_with(&ch, known, v->anchor, v->pck.c[1]);
         mse_certs_free(&ch);
         if (e == MSE_ERR_NOMEM)
             return e;

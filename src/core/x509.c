@@ -72,8 +72,17 @@ mse_err mse_x509_from_der(const uint8_t *der, size_t len, X509 **out)
     return MSE_OK;
 }
 
-mse_err mse_x509_pem_chain_partial(const uint8_t *data, size_t len, size_t decode,
-                                   struct mse_certs *out)
+/* Whether der is byte-equal to one of known[]. */
+static bool is_known(const uint8_t *der, size_t len, const struct mse_blob *known, size_t nknown)
+{
+    for (size_t i = 0; i < nknown; i++)
+        if (known[i].data != NULL && known[i].len == len && memcmp(known[i].data, der, len) == 0)
+            return true;
+    return false;
+}
+
+static mse_err pem_chain(const uint8_t *data, size_t len, size_t decode,
+                         const struct mse_blob *known, size_t nknown, struct mse_certs *out)
 {
     mse_err err = MSE_OK;
     const uint8_t *text = data;
@@ -103,7 +112,10 @@ mse_err mse_x509_pem_chain_partial(const uint8_t *data, size_t len, size_t decod
         const uint8_t *der;
         size_t dl;
         mse_certs_der(out, i, &der, &dl);
-        if (i < decode) {
+        if (i < decode && is_known(der, dl, known, nknown)) {
+            /* Decoded before by mse_x509_from_der, byte for byte: it would decode again. */
+            continue;
+        } else if (i < decode) {
             MSE_CHECK_OUT(mse_x509_from_der(der, dl, &out->c[i]));
         } else {
             /* Not decoded, but still a well-formed certificate as far as its validity goes. */
@@ -117,10 +129,17 @@ out:
     return err;
 }
 
+mse_err mse_x509_pem_chain_partial(const uint8_t *data, size_t len, size_t decode,
+                                   struct mse_certs *out)
+{
+    return pem_chain(data, len, decode, NULL, 0, out);
+}
+
 mse_err mse_x509_pem_chain(const uint8_t *data, size_t len, struct mse_certs *out)
 {
-    return mse_x509_pem_chain_partial(data, len, MSE_CERTS_MAX, out);
+    return pem_chain(data, len, MSE_CERTS_MAX, NULL, 0, out);
 }
+
 
 mse_err mse_x509_issuer_chain_partial(const uint8_t *data, size_t len, size_t decode,
                                       struct mse_certs *out)
@@ -131,6 +150,19 @@ mse_err mse_x509_issuer_chain_partial(const uint8_t *data, size_t len, size_t de
     MSE_ENSURE(data != NULL && len > 0, MSE_ERR_PEM);
     MSE_TRY(mse_percent_decode(data, len, &text, &text_len));
     mse_err err = mse_x509_pem_chain_partial(text, text_len, decode, out);
+    free(text);
+    return err;
+}
+
+mse_err mse_x509_issuer_chain_known(const uint8_t *data, size_t len, const struct mse_blob *known,
+                                    size_t nknown, struct mse_certs *out)
+{
+    uint8_t *text = NULL;
+    size_t text_len = 0;
+    memset(out, 0, sizeof *out);
+    MSE_ENSURE(data != NULL && len > 0, MSE_ERR_PEM);
+    MSE_TRY(mse_percent_decode(data, len, &text, &text_len));
+    mse_err err = pem_chain(text, text_len, MSE_CERTS_MAX, known, nknown, out);
     free(text);
     return err;
 }

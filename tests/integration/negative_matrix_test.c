@@ -469,6 +469,41 @@ static void test_time_and_qe_level(void **state)
     free_case(&k);
 }
 
+/*
+ * The PCK CRL issuer chain adds no trust, but must start with the quote's PCK
+ * CA and be well-formed certificates throughout (those already decoded, the
+ * PCK CA and the anchor, are compared byte for byte instead of decoded again).
+ */
+static void test_pck_crl_chain(void **state)
+{
+    struct kase k;
+    static const char junk[] = "-----BEGIN CERTIFICATE-----\nMAMCAQA=\n-----END CERTIFICATE-----\n";
+    const char *chains[][2] = {
+        {other.pki.ca_pem, other.pki.root_pem}, /* another PKI's CA */
+        {good.pki.root_pem, good.pki.ca_pem},   /* the anchor first */
+        {junk, good.pki.root_pem},              /* not a certificate */
+        {good.pki.ca_pem, junk},                /* the right CA, then not a certificate */
+        {good.pki.ca_pem, good.pki.root_pem},   /* as PCCS sends it */
+    };
+    const mse_err want[] = {MSE_ERR_CRL_ISSUER, MSE_ERR_CRL_ISSUER, MSE_ERR_CHAIN_FORMAT,
+                            MSE_ERR_CHAIN_FORMAT, MSE_OK};
+    const char *labels[] = {"PCK CRL chain of another CA", "PCK CRL chain starting at the root",
+                            "PCK CRL chain not a certificate",
+                            "PCK CRL chain with a bad second certificate",
+                            "PCK CRL chain CA then root"};
+    base_case(&k, &good);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        size_t a = strlen(chains[i][0]), b = strlen(chains[i][1]);
+        free(k.items[I_PCK_CRL_CHAIN]);
+        k.items[I_PCK_CRL_CHAIN] = malloc(a + b);
+        memcpy(k.items[I_PCK_CRL_CHAIN], chains[i][0], a);
+        memcpy(k.items[I_PCK_CRL_CHAIN] + a, chains[i][1], b);
+        k.lens[I_PCK_CRL_CHAIN] = a + b;
+        EXPECT(&k, want[i], labels[i]);
+    }
+    free_case(&k);
+}
+
 static void test_certificate_and_isv(void **state)
 {
     struct kase k;
@@ -528,6 +563,7 @@ int main(void)
         cmocka_unit_test(test_positive_and_anchor),
         cmocka_unit_test(test_tamper_table),
         cmocka_unit_test(test_time_and_qe_level),
+        cmocka_unit_test(test_pck_crl_chain),
         cmocka_unit_test(test_certificate_and_isv),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,203 @@
+/*
+ * One source per option: each command's option table (what --help, the man
+ * page and the completions are made from) and its human page in docs/cmd
+ * must name the same options. An option in a table row of the page that no
+ * table has, or a listed table option missing from the page's table rows,
+ * fails here with both names.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gendoc/pages.h"
+#include "testlib.h"
+
+#define SRC_DIR MSE_TEST_DATA "/../.."
+#define MAX_NAMES 128
+
+struct names {
+    size_t count;
+    char name[MAX_NAMES][48];
+};
+
+static bool has(const struct names *n, const char *name)
+{
+    for (size_t i = 0; i < n->count; i++)
+        if (strcmp(n->name[i], name) == 0)
+            return true;
+    return false;
+}
+
+static void add(struct names *n, const char *name, size_t len)
+{
+    char buf[48];
+    if (len >= sizeof buf)
+        len = sizeof buf - 1;
+    memcpy(buf, name, len);
+    buf[len] = '\0';
+    if (!has(n, buf) && n->count < MAX_NAMES)
+        strcpy(n->name[n->count++], buf);
+}
+
+/* The --names in one cell of a table row (s up to end). */
+static void cell_options(const char *s, const char *end, struct names *n)
+{
+    for (const char *p = s; p + 2 < end; p++) {
+        if (p[0] != '-' || p[1] != '-' ||
+            !((p[2] >= 'a' && p[2] <= 'z') || (p[2] >= '0' && p[2] <= '9')) ||
+            (p > s && (p[-1] == '-' || p[-1] == '\\')))
+            continue;
+        const char *q = p + 2;
+        while (q < end && ((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '-'))
+            q++;
+        if (q > p + 2)
+            add(n, p + 2, (size_t)(q - p - 2));
+        p = q - 1;
+    }
+}
+
+/*
+ * The options a docs page documents: every --name in the first cell of the
+ * table rows of its "## Options" section. Returns false when the page has no
+ * such section.
+ */
+static bool doc_options(const char *text, struct names *n)
+{
+    bool in_options = false, found = false;
+    for (const char *line = text; line && *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        if (strncmp(line, "## ", 3) == 0) {
+            in_options = len >= 10 && strncmp(line, "## Options", 10) == 0;
+            found = found || in_options;
+        } else if (in_options && line[0] == '|') {
+            /* The first cell ends at the next '|' that is not escaped as "\\|". */
+            const char *cell_end = line + 1;
+            while (cell_end < line + len && !(*cell_end == '|' && cell_end[-1] != '\\'))
+                cell_end++;
+            cell_options(line + 1, cell_end, n);
+        }
+        line = end ? end + 1 : NULL;
+    }
+    return found;
+}
+
+static void test_tables_match_docs(void **state)
+{
+    (void)state;
+    int failures = 0;
+    for (const struct mse_opt_page *p = gendoc_pages; p->name; p++) {
+        if (!p->doc)
+            continue;
+        char path[4096];
+        size_t len = 0;
+        snprintf(path, sizeof path, "%s/%s", SRC_DIR, p->doc);
+        char *text = (char *)mse_test_file(path, &len);
+        struct names doc = {0}, all = {0}, listed = {0};
+        if (!doc_options(text, &doc)) {
+            fprintf(stderr, "%s: no \"## Options\" section\n", p->doc);
+            failures++;
+        }
+        free(text);
+        for (const struct mse_opt_cmd *const *c = p->cmds; *c; c++)
+            for (const struct mse_opt *const *t = (*c)->tables; *t; t++)
+                for (const struct mse_opt *o = *t; o->name; o++) {
+                    add(&all, o->name, strlen(o->name));
+                    if (!(o->flags & MSE_OPT_HIDDEN))
+                        add(&listed, o->name, strlen(o->name));
+                }
+        for (size_t i = 0; i < listed.count; i++)
+            if (!has(&doc, listed.name[i])) {
+                fprintf(stderr, "%s: --%s is in the option table but not in %s\n", p->name,
+                        listed.name[i], p->doc);
+                failures++;
+            }
+        for (size_t i = 0; i < doc.count; i++)
+            if (!has(&all, doc.name[i]) && strcmp(doc.name[i], "help") != 0) {
+                fprintf(stderr, "%s: --%s is in %s but in no option table\n", p->name, doc.name[i],
+                        p->doc);
+                failures++;
+            }
+    }
+    assert_int_equal(failures, 0);
+}
+
+/* The man pages say each listed option once, escaped for roff. */
+static void test_man_page(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    mse_opt_write_man(f, &gendoc_pages[1], "0.0", "2026-01-01");
+    fclose(f);
+    assert_non_null(strstr(text, ".TH MSE-VERIFY 1"));
+    assert_non_null(strstr(text, "\\-\\-fingerprint"));
+    assert_null(strstr(text, "\\-\\-pccs \\fI")); /* hidden earlier spelling */
+    free(text);
+}
+
+/* docs/environment.md names (first cell of each row: `NAME`) the variables the man pages list. */
+static void test_environment_matches_docs(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    char *text = (char *)mse_test_file(SRC_DIR "/docs/environment.md", &len);
+    struct names doc = {0}, table = {0};
+    for (const char *line = text; line && *line;) {
+        const char *end = strchr(line, '\n');
+        if (strncmp(line, "| `", 3) == 0) {
+            const char *close = strchr(line + 3, '`');
+            if (close && (!end || close < end))
+                add(&doc, line + 3, (size_t)(close - line - 3));
+        }
+        line = end ? end + 1 : NULL;
+    }
+    free(text);
+    int failures = 0;
+    for (const struct mse_opt_env *e = gendoc_environment; e->name; e++) {
+        add(&table, e->name, strlen(e->name));
+        if (!has(&doc, e->name)) {
+            fprintf(stderr, "%s is in src/gendoc/environment.c but not in docs/environment.md\n",
+                    e->name);
+            failures++;
+        }
+    }
+    for (size_t i = 0; i < doc.count; i++)
+        if (!has(&table, doc.name[i])) {
+            fprintf(stderr, "%s is in docs/environment.md but not in src/gendoc/environment.c\n",
+                    doc.name[i]);
+            failures++;
+        }
+    assert_int_equal(failures, 0);
+    assert_true(table.count >= 5);
+}
+
+/* The page reader takes only the first cell of the Options section's rows. */
+static void test_doc_reader(void **state)
+{
+    (void)state;
+    static const char page[] = "# x\n\n| `--not-options` | elsewhere |\n\n## Options\n\n"
+                               "| option | meaning |\n|---|---|\n"
+                               "| `--a-b N`, `--c` | not `--d` |\n| `--e FILE\\|UUID` | x |\n"
+                               "\n## Exit codes\n\n| `--f` | after |\n";
+    struct names n = {0};
+    assert_true(doc_options(page, &n));
+    assert_int_equal(n.count, 3);
+    assert_true(has(&n, "a-b") && has(&n, "c") && has(&n, "e"));
+    struct names none = {0};
+    assert_false(doc_options("# x\n| `--a` | y |\n", &none));
+    assert_int_equal(none.count, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tables_match_docs),
+        cmocka_unit_test(test_man_page),
+        cmocka_unit_test(test_doc_reader),
+        cmocka_unit_test(test_environment_matches_docs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
