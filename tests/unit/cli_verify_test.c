@@ -156,6 +156,7 @@ static void test_verify_evidence(void **state)
     assert_int_equal(run_evidence(dir, fp, o, why, sizeof why), MSE_ERR_POLICY_MRENCLAVE);
     free(o);
     mse_test_rmtree(dir);
+    free(dir);
 }
 
 static void test_verify_unreadable(void **state)
