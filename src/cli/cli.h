@@ -26,6 +26,7 @@ int cli_context_main(int argc, char **argv);     /* mse context */
 int cli_configure_main(int argc, char **argv);   /* mse configure */
 int cli_trust_main(int argc, char **argv);       /* mse trust add|remove|list */
 int cli_demo_main(int argc, char **argv);        /* mse demo */
+int cli_inspect_main(int argc, char **argv);     /* mse inspect */
 
 /* Terminal output shared by the subcommands. */
 struct cli_out {

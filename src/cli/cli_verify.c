@@ -309,8 +309,14 @@ MSE_MUST_USE static mse_err verify_quote(const struct cli_verify_args *a,
         if (anchor == NULL)
             anchor = mse_intel_root_ca_der(&anchor_len);
         err = mse_collateral_files_load(a->collateral, &files, why, why_cap);
-        if (err == MSE_OK)
-            err = mse_collateral_files_check(&files, quote, len, anchor, anchor_len, why, why_cap);
+        if (err == MSE_OK) {
+            char reason[768] = "";
+            err = mse_collateral_files_check(&files, quote, len, anchor, anchor_len, reason,
+                                             sizeof reason);
+            /* Refused before the verifier ran: name the code as a verdict would. */
+            if (err != MSE_OK)
+                err = mse_say(why, why_cap, err, "%s: %s", mse_err_name(err), reason);
+        }
         if (err == MSE_OK) {
             struct mse_verify_quote_input in = {
                 .quote = quote, .quote_len = len, .collateral = &files.collateral,

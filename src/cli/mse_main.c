@@ -14,6 +14,7 @@ struct command {
 
 static const struct command commands[] = {
     {"verify", cli_verify_main, "verify an app's RA-TLS certificate and save it"},
+    {"inspect", cli_inspect_main, "show what a certificate, quote or evidence claims (unverified)"},
     {"fingerprint", cli_fingerprint_main, "compute the MRENCLAVE of an app"},
     {"context", cli_context_main, "list, show, export or remove app contexts"},
     {"configure", cli_configure_main, "verify an enclave, then send it the app's secrets"},
