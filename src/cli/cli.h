@@ -43,11 +43,28 @@ void cli_out_warn(const struct cli_out *o, const char *fmt, ...)
 
 /*
  * A parse function's usage error, as the entry point reports it: one line
- * naming the problem and the help hint (mse_opt_usage_error), exit 2. A
- * MSE_OPT_HELP request prints the help on stdout and exits 0: pass
- * MSE_OK with help set. Returns the exit code.
+ * naming the problem and the help hint (mse_opt_usage_error) on stderr, and
+ * with --json among the arguments also the error object on stdout; exit 2.
+ * A --help request prints the help on stdout and exits 0: pass MSE_OK with
+ * help set. Returns the exit code.
  */
-int cli_parse_failed(const struct mse_opt_cmd *cmd, mse_err err, bool help, const char *why);
+int cli_parse_failed(const struct mse_opt_cmd *cmd, int argc, char **argv, mse_err err, bool help,
+                     const char *why);
+
+/*
+ * Whether --json was asked for: a "--json" argument before any "--", so a
+ * usage error found before the parser reached it is still reported as JSON.
+ */
+bool cli_argv_has_json(int argc, char **argv);
+
+/*
+ * The one JSON object of a failed command, on stdout:
+ * {"error":{"code":"MSE_ERR_...","exit":N,"message":"..."}}.
+ */
+void cli_json_error(mse_err err, const char *message);
+
+/* "error: <message> (MSE_ERR_NAME)" on stderr; returns the exit code of err. */
+int cli_out_failure(const struct cli_out *o, mse_err err, const char *message);
 
 /*
  * Warnings a run function found (insecure PCCS link, cache not written):
@@ -56,7 +73,7 @@ int cli_parse_failed(const struct mse_opt_cmd *cmd, mse_err err, bool help, cons
 #define CLI_NOTES_MAX 6
 struct cli_notes {
     unsigned count;
-    char text[CLI_NOTES_MAX][320];
+    char text[CLI_NOTES_MAX][512];
 };
 void cli_note(struct cli_notes *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cli_notes_print(const struct cli_out *o, const struct cli_notes *n);

@@ -434,7 +434,7 @@ int cli_configure_main(int argc, char **argv)
     char why[1024] = "";
     mse_err err = cli_configure_parse(argc, argv, &a, why, sizeof why);
     if (err != MSE_OK || a.help)
-        return cli_parse_failed(&cli_configure_cmd, err, a.help, why);
+        return cli_parse_failed(&cli_configure_cmd, argc, argv, err, a.help, why);
     err = cli_configure_run(&a, mse_time_now(), cli_progress_for(&a.out), &o, why, sizeof why);
     cli_configure_print(&a, &o, err, why);
     return (int)mse_err_exit(err);

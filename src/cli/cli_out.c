@@ -1,7 +1,10 @@
 /* Terminal output conventions: NO_COLOR, TTY detection, --quiet, --json, usage errors. */
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "cli.h"
 
@@ -34,14 +37,46 @@ void cli_out_warn(const struct cli_out *o, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-int cli_parse_failed(const struct mse_opt_cmd *cmd, mse_err err, bool help, const char *why)
+int cli_parse_failed(const struct mse_opt_cmd *cmd, int argc, char **argv, mse_err err, bool help,
+                     const char *why)
 {
     if (err == MSE_OK && help) {
         mse_opt_help(stdout, cmd);
         return MSE_EXIT_OK;
     }
-    mse_opt_usage_error(stderr, cmd, why[0] ? why : mse_err_str(err));
+    const char *message = why[0] ? why : mse_err_str(err);
+    if (cli_argv_has_json(argc, argv))
+        cli_json_error(err, message);
+    mse_opt_usage_error(stderr, cmd, message);
     return (int)mse_err_exit(err);
+}
+
+bool cli_argv_has_json(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--json") == 0)
+            return true;
+    return false;
+}
+
+void cli_json_error(mse_err err, const char *message)
+{
+    json_t *o = json_pack("{s:{s:s, s:i, s:s}}", "error", "code", mse_err_name(err), "exit",
+                          (int)mse_err_exit(err), "message", message);
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    if (text)
+        puts(text);
+    else /* no memory for jansson: still one object, without the message */
+        printf("{\"error\":{\"code\":\"%s\",\"exit\":%d}}\n", mse_err_name(err),
+               (int)mse_err_exit(err));
+    free(text);
+    json_decref(o);
+    fflush(stdout);
+}
+
+int cli_out_failure(const struct cli_out *o, mse_err err, const char *message)
+{
+    return cli_out_error(o, err, "%s (%s)", message, mse_err_name(err));
 }
 
 void cli_note(struct cli_notes *n, const char *fmt, ...)

@@ -20,798 +20,477 @@
  * older verification), not against someone who can write your files: they
  * could write your NSS database too.
  *
+ * Why the marks: the NSS database is the browser's, shared with the user and
+ * other programs. `list` shows only the entries mse added and `remove`
+ * refuses other names unless --force (cli_trust_marks.h).
+ *
  * certutil is started with posix_spawn and an argv array, never a shell; the
  * nickname is restricted to [A-Za-z0-9._-]; the certificate certutil imports
  * is the exact DER that was hashed and checked, written to a private
- * temporary file, so the file cannot change between the check and the import.
+ * temporary file, so the file cannot change between the check and the import
+ * (cli_nss.c).
  */
-#define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include <mse/bytes.h>
 #include <mse/guard.h>
 #include <mse/time.h>
 
-#include "cli.h"
-#include "cli_proc.h"
 #include "cli_trust.h"
 #include "util/util.h"
 
-#define CERTUTIL "certutil"
-#define CERTUTIL_TIMEOUT_MS 60000
-#define CERTUTIL_OUTPUT_LIMIT (256u << 10)
-/* NSS keeps one entry per certificate under a nickname; a name has a handful at most. */
-#define MAX_DELETE_ROUNDS 32
+enum trust_opt { T_NAME = 1, T_NSSDB, T_FORCE, T_JSON };
 
-/* ---------- the testable parts (cli_trust.h) ---------- */
+static const struct mse_opt nssdb_options[] = {
+    {"nssdb", 0, "DIR", "another NSS database directory (default $HOME/.pki/nssdb)", T_NSSDB,
+     MSE_OPT_DIR},
+    {NULL, 0, NULL, NULL, 0, 0},
+};
+static const struct mse_opt add_options[] = {
+    {"name", 0, "NAME", "nickname in the database ([A-Za-z0-9._-], at most 64)", T_NAME, 0},
+    {"force", 0, NULL,
+     "add without a matching record of a successful `mse verify`, or over an entry mse did not "
+     "add (warned)",
+     T_FORCE, 0},
+    {NULL, 0, NULL, NULL, 0, 0},
+};
+static const struct mse_opt remove_options[] = {
+    {"force", 0, NULL, "remove NAME although mse trust did not add it", T_FORCE, 0},
+    {NULL, 0, NULL, NULL, 0, 0},
+};
+static const struct mse_opt list_options[] = {
+    {"json", 0, NULL, "print the entries as one JSON object", T_JSON, 0},
+    {NULL, 0, NULL, NULL, 0, 0},
+};
+static const struct mse_opt *const add_tables[] = {add_options, nssdb_options, NULL};
+static const struct mse_opt *const remove_tables[] = {remove_options, nssdb_options, NULL};
+static const struct mse_opt *const list_tables[] = {list_options, nssdb_options, NULL};
+static const struct mse_opt *const no_tables[] = {NULL};
 
-bool mse_trust_name_ok(const char *name)
+static const char *const add_synopsis[] = {"CERT --name NAME [--nssdb DIR] [--force]", NULL};
+static const char *const remove_synopsis[] = {"NAME [--nssdb DIR] [--force]", NULL};
+static const char *const list_synopsis[] = {"[--nssdb DIR] [--json]", NULL};
+static const char *const trust_synopsis[] = {"add CERT --name NAME [--nssdb DIR] [--force]",
+                                             "remove NAME [--nssdb DIR] [--force]",
+                                             "list [--nssdb DIR] [--json]", NULL};
+
+const struct mse_opt_cmd cli_trust_add_cmd = {
+    .name = "mse trust add",
+    .summary = "add a certificate saved by a successful mse verify to the browser's NSS store",
+    .synopsis = add_synopsis,
+    .description =
+        "Adds CERT to the NSS database Chrome and Chromium read on Linux, trusted as a peer\n"
+        "(\"P,,\": this certificate only, never as a CA), if CERT.verify.json records a\n"
+        "successful `mse verify` of exactly this certificate. Restart the browser afterwards.",
+    .tables = add_tables,
+    .man_section = 1,
+};
+const struct mse_opt_cmd cli_trust_remove_cmd = {
+    .name = "mse trust remove",
+    .summary = "remove a certificate mse trust added",
+    .synopsis = remove_synopsis,
+    .description = "Removes every certificate stored under NAME, if mse trust added NAME.",
+    .tables = remove_tables,
+    .man_section = 1,
+};
+const struct mse_opt_cmd cli_trust_list_cmd = {
+    .name = "mse trust list",
+    .summary = "list the certificates mse trust added",
+    .synopsis = list_synopsis,
+    .description = "Lists the entries mse trust added, with their trust flags in the database.",
+    .tables = list_tables,
+    .man_section = 1,
+};
+const struct mse_opt_cmd cli_trust_cmd = {
+    .name = "mse trust",
+    .summary = "add a verified certificate to the browser's NSS store",
+    .synopsis = trust_synopsis,
+    .description =
+        "Adds a certificate saved by a successful `mse verify` to the NSS database that\n"
+        "Chrome and Chromium read on Linux (default $HOME/.pki/nssdb), trusted as a peer\n"
+        "(\"P,,\": this certificate only, never as a CA); removes and lists the entries mse\n"
+        "added. Run `mse trust ACTION --help` for an action's options.",
+    .tables = no_tables,
+    .see_also = "mse-verify(1), chromium(1), certutil(1)",
+    .man_section = 1,
+};
+
+/* The action's command from argv[1]. */
+MSE_MUST_USE static mse_err parse_action(int argc, char **argv, struct cli_trust_args *a,
+                                         char *why, size_t why_cap)
 {
-    size_t n = strlen(name);
-    if (n == 0 || n > 64)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = name[i];
-        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        if (!alnum && !(i > 0 && (c == '.' || c == '_' || c == '-')))
-            return false;
-    }
-    return true;
-}
-
-void mse_trust_cert_free(struct mse_trust_cert *c)
-{
-    free(c->der);
-    memset(c, 0, sizeof *c);
-}
-
-static bool only_space(const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != '\n')
-            return false;
-    return true;
-}
-
-/* The exact DER bytes: PEM decoded (one CERTIFICATE block, nothing else), or the input itself. */
-MSE_MUST_USE static mse_err cert_der(const uint8_t *data, size_t len, uint8_t **der, size_t *der_len)
-{
-    static const char begin[] = "-----BEGIN ";
-    mse_err err = MSE_OK;
-    BIO *bio = NULL;
-    char *name = NULL, *header = NULL;
-    unsigned char *body = NULL;
-    long body_len = 0;
-
-    *der = NULL;
-    MSE_ENSURE(len > 0 && len <= MSE_TRUST_FILE_LIMIT, MSE_ERR_CERT_PARSE);
-    if (!memmem(data, len, begin, sizeof begin - 1)) {
-        *der = malloc(len);
-        MSE_ENSURE(*der != NULL, MSE_ERR_NOMEM);
-        memcpy(*der, data, len);
-        *der_len = len;
+    a->cmd = &cli_trust_cmd;
+    if (argc < 2)
+        return mse_say(why, why_cap, MSE_ERR_ARG_MISSING, "give an action: add, remove or list");
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        a->help = true;
         return MSE_OK;
     }
-    bio = BIO_new_mem_buf(data, (int)len);
-    MSE_ENSURE_OUT(bio != NULL, MSE_ERR_NOMEM);
-    MSE_ENSURE_OUT(PEM_read_bio(bio, &name, &header, &body, &body_len) == 1, MSE_ERR_PEM);
-    MSE_ENSURE_OUT(strcmp(name, PEM_STRING_X509) == 0 && header[0] == '\0' && body_len > 0,
-                   MSE_ERR_PEM);
-    /* After the block: whitespace only. A second certificate is refused, not ignored. */
-    const uint8_t *rest = NULL;
-    long rest_len = BIO_get_mem_data(bio, (char **)&rest);
-    MSE_ENSURE_OUT(rest_len >= 0 && only_space(rest, (size_t)rest_len), MSE_ERR_TRAILING_BYTES);
-    *der = malloc((size_t)body_len);
-    MSE_ENSURE_OUT(*der != NULL, MSE_ERR_NOMEM);
-    memcpy(*der, body, (size_t)body_len);
-    *der_len = (size_t)body_len;
-out:
-    ERR_clear_error();
-    OPENSSL_free(name);
-    OPENSSL_free(header);
-    OPENSSL_free(body);
-    BIO_free(bio);
-    return err;
-}
-
-static void san_text(X509 *x, char *out, size_t cap)
-{
-    GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
-    size_t used = 0;
-    out[0] = '\0';
-    if (!gens)
-        return;
-    for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
-        const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
-        char item[128] = "";
-        if (g->type == GEN_DNS) {
-            const ASN1_IA5STRING *s = g->d.dNSName;
-            snprintf(item, sizeof item, "DNS:%.*s", s->length > 100 ? 100 : s->length,
-                     (const char *)s->data);
-        } else if (g->type == GEN_IPADD && g->d.iPAddress->length == 4) {
-            const unsigned char *a = g->d.iPAddress->data;
-            snprintf(item, sizeof item, "IP:%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
-        } else if (g->type == GEN_IPADD) {
-            snprintf(item, sizeof item, "IP:(IPv6)");
-        } else {
-            snprintf(item, sizeof item, "(other name)");
-        }
-        /* Printable ASCII only: the SAN comes from the server, it goes to a terminal. */
-        for (char *p = item; *p; p++)
-            if (*p < 0x20 || *p > 0x7e)
-                *p = '?';
-        int n = snprintf(out + used, cap - used, "%s%s", used ? ", " : "", item);
-        if (n < 0 || (size_t)n >= cap - used)
-            break;
-        used += (size_t)n;
-    }
-    GENERAL_NAMES_free(gens);
-}
-
-mse_err mse_trust_cert_load(const uint8_t *data, size_t len, int64_t now,
-                            struct mse_trust_cert *out)
-{
-    mse_err err = MSE_OK;
-    X509 *x = NULL;
-
-    memset(out, 0, sizeof *out);
-    MSE_CHECK_OUT(cert_der(data, len, &out->der, &out->der_len));
-    const unsigned char *p = out->der;
-    x = d2i_X509(NULL, &p, (long)out->der_len);
-    MSE_ENSURE_OUT(x != NULL, MSE_ERR_CERT_PARSE);
-    MSE_ENSURE_OUT((size_t)(p - out->der) == out->der_len, MSE_ERR_TRAILING_BYTES);
-    MSE_ENSURE_OUT(EVP_Digest(out->der, out->der_len, out->sha256, NULL, EVP_sha256(), NULL) == 1,
-                   MSE_ERR_CRYPTO);
-    uint32_t flags = X509_get_extension_flags(x);
-    MSE_ENSURE_OUT(!(flags & EXFLAG_INVALID), MSE_ERR_CERT_PARSE);
-    out->is_ca = (flags & EXFLAG_BCONS) && (flags & EXFLAG_CA);
-    out->self_signed = X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x)) == 0;
-    /* RFC 5280 4.1.2.5: both bounds are inclusive. */
-    out->expired = ASN1_TIME_cmp_time_t(X509_get0_notAfter(x), (time_t)now) < 0;
-    out->not_yet_valid = ASN1_TIME_cmp_time_t(X509_get0_notBefore(x), (time_t)now) > 0;
-    san_text(x, out->san, sizeof out->san);
-out:
-    ERR_clear_error();
-    X509_free(x);
-    if (err != MSE_OK)
-        mse_trust_cert_free(out);
-    return err;
-}
-
-static void copy_printable(char *dst, size_t cap, const char *src)
-{
-    size_t i = 0;
-    for (; src[i] && i + 1 < cap; i++)
-        dst[i] = (src[i] >= 0x20 && src[i] <= 0x7e) ? src[i] : '?';
-    dst[i] = '\0';
-}
-
-/*
- * A one-line summary of the record's "checks" object: "16 pass, 1 skipped"
- * when every check is an object with an "outcome" (or "status")
- * string, as mse verify writes them; otherwise "name=value, ..." for strings
- * and booleans.
- */
-static void checks_text(json_t *checks, char *out, size_t cap)
-{
-    const char *key;
-    json_t *v;
-    size_t used = 0, n = 0, kinds = 0;
-    char kind[4][24];
-    size_t count[4] = {0};
-    bool summary = true;
-    out[0] = '\0';
-    if (!json_is_object(checks))
-        return;
-    json_object_foreach(checks, key, v)
-    {
-        json_t *oc = json_is_object(v) ? json_object_get(v, "outcome") : NULL;
-        if (!oc && json_is_object(v))
-            oc = json_object_get(v, "status");
-        if (!json_is_string(oc)) {
-            summary = false;
-            break;
-        }
-        char val[24];
-        copy_printable(val, sizeof val, json_string_value(oc));
-        size_t k = 0;
-        while (k < kinds && strcmp(kind[k], val) != 0)
-            k++;
-        if (k == kinds) {
-            if (kinds == 4) {
-                summary = false;
-                break;
-            }
-            memcpy(kind[kinds++], val, sizeof val);
-        }
-        count[k]++;
-        n++;
-    }
-    if (summary && n > 0) {
-        for (size_t k = 0; k < kinds && used < cap; k++) {
-            int w = snprintf(out + used, cap - used, "%s%zu %s", k ? ", " : "", count[k], kind[k]);
-            if (w < 0)
-                break;
-            used += (size_t)w;
-        }
-        return;
-    }
-    used = 0;
-    out[0] = '\0';
-    json_object_foreach(checks, key, v)
-    {
-        char val[64];
-        if (json_is_string(v))
-            copy_printable(val, sizeof val, json_string_value(v));
-        else if (json_is_boolean(v))
-            snprintf(val, sizeof val, "%s", json_is_true(v) ? "true" : "false");
-        else
-            snprintf(val, sizeof val, "...");
-        char k[48];
-        copy_printable(k, sizeof k, key);
-        int w = snprintf(out + used, cap - used, "%s%s=%s", used ? ", " : "", k, val);
-        if (w < 0 || (size_t)w >= cap - used)
-            break;
-        used += (size_t)w;
-    }
-}
-
-mse_err mse_trust_record_check(const char *json, size_t len, const uint8_t sha256[32],
-                               struct mse_trust_record *out)
-{
-    mse_err err = MSE_OK;
-    json_error_t jerr;
-    uint8_t recorded[32];
-    int64_t t = 0;
-
-    memset(out, 0, sizeof *out);
-    json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root)
-        return json_error_code(&jerr) == json_error_duplicate_key ? MSE_ERR_JSON_DUPLICATE_KEY
-                                                                   : MSE_ERR_JSON;
-    MSE_ENSURE_OUT(json_is_object(root), MSE_ERR_JSON_FIELD);
-    json_t *jsha = json_object_get(root, "sha256");
-    json_t *jverdict = json_object_get(root, "verdict");
-    json_t *jat = json_object_get(root, "verified_at");
-    json_t *jtarget = json_object_get(root, "target");
-    MSE_ENSURE_OUT(json_is_string(jsha) && json_is_string(jverdict) && json_is_string(jat),
-                   MSE_ERR_JSON_FIELD);
-    MSE_ENSURE_OUT(jtarget == NULL || json_is_string(jtarget), MSE_ERR_JSON_FIELD);
-    MSE_ENSURE_OUT(mse_hex_decode(json_string_value(jsha), json_string_length(jsha), recorded,
-                                  sizeof recorded) == MSE_OK,
-                   MSE_ERR_JSON_FIELD);
-    MSE_ENSURE_OUT(mse_time_parse(json_string_value(jat), json_string_length(jat), &t) == MSE_OK,
-                   MSE_ERR_JSON_FIELD);
-    /* The record must be about this very certificate... */
-    MSE_ENSURE_OUT(mse_ct_eq(recorded, sha256, sizeof recorded), MSE_ERR_UNVERIFIED_CERT);
-    /* ...and say that every check passed. */
-    MSE_ENSURE_OUT(strcmp(json_string_value(jverdict), "success") == 0 &&
-                       json_string_length(jverdict) == strlen("success"),
-                   MSE_ERR_UNVERIFIED_CERT);
-    copy_printable(out->verified_at, sizeof out->verified_at, json_string_value(jat));
-    if (jtarget)
-        copy_printable(out->target, sizeof out->target, json_string_value(jtarget));
-    checks_text(json_object_get(root, "checks"), out->checks, sizeof out->checks);
-out:
-    json_decref(root);
-    return err;
-}
-
-/* ---------- the NSS database, through certutil ---------- */
-
-struct nssdb {
-    char dir[4096];  /* the directory */
-    char arg[4101];  /* "sql:" + dir, certutil's -d argument */
-};
-
-MSE_MUST_USE static mse_err nssdb_resolve(const char *given, struct nssdb *db)
-{
-    int n;
-    if (given) {
-        n = snprintf(db->dir, sizeof db->dir, "%s", given);
-    } else {
-        /* Chrome's own rule: $HOME, else the password database. */
-        const char *home = getenv("HOME");
-        if (!home || !*home) {
-            const struct passwd *pw = getpwuid(getuid());
-            home = pw ? pw->pw_dir : NULL;
-        }
-        MSE_ENSURE(home && *home, MSE_ERR_ARG_MISSING);
-        n = snprintf(db->dir, sizeof db->dir, "%s/.pki/nssdb", home);
-    }
-    MSE_ENSURE(n > 0 && (size_t)n < sizeof db->dir, MSE_ERR_ARG);
-    snprintf(db->arg, sizeof db->arg, "sql:%s", db->dir);
-    return MSE_OK;
-}
-
-static bool nssdb_exists(const struct nssdb *db)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/cert9.db", db->dir);
-    return access(path, F_OK) == 0;
-}
-
-/* mkdir -p with mode 0700 for every directory it creates. */
-MSE_MUST_USE static mse_err mkdirs(const char *dir)
-{
-    char path[4096];
-    int n = snprintf(path, sizeof path, "%s", dir);
-    MSE_ENSURE(n > 0 && (size_t)n < sizeof path, MSE_ERR_ARG);
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(path, 0700) != 0 && errno != EEXIST)
-            return MSE_ERR_FILE_WRITE;
-        *p = '/';
-    }
-    if (mkdir(path, 0700) != 0 && errno != EEXIST)
-        return MSE_ERR_FILE_WRITE;
-    return MSE_OK;
-}
-
-/* Run certutil; on a spawn failure, explain. *status and *output as mse_proc_capture. */
-MSE_MUST_USE static mse_err certutil(const struct cli_out *o, char *const argv[], int *status, char **output)
-{
-    size_t len = 0;
-    mse_err err = mse_proc_capture(argv, CERTUTIL_OUTPUT_LIMIT, CERTUTIL_TIMEOUT_MS, status,
-                                   output, &len);
-    if (err == MSE_ERR_FILE_NOT_FOUND)
-        cli_out_error(o, err,
-                      "certutil not found in PATH: install NSS's tools (Debian/Ubuntu: apt-get "
-                      "install libnss3-tools)");
-    else if (err != MSE_OK)
-        cli_out_error(o, err, "could not run certutil (status %d)", *status);
-    return err;
-}
-
-MSE_MUST_USE static mse_err nssdb_create(const struct cli_out *o, const struct nssdb *db)
-{
-    int status = 0;
-    char *output = NULL;
-    MSE_TRY(mkdirs(db->dir));
-    char *argv[] = {CERTUTIL, "-N", "-d", (char *)db->arg, "--empty-password", NULL};
-    MSE_TRY(certutil(o, argv, &status, &output));
-    if (status != 0) {
-        cli_out_error(o, MSE_ERR_IO, "certutil could not create the NSS database %s:\n%s",
-                      db->dir, output);
-        free(output);
-        return MSE_ERR_IO;
-    }
-    free(output);
-    return MSE_OK;
-}
-
-/* Whether NAME is in the database (certutil -L -n NAME succeeds). */
-MSE_MUST_USE static mse_err nssdb_has(const struct cli_out *o, const struct nssdb *db, const char *name,
-                         bool *has)
-{
-    int status = 0;
-    char *output = NULL;
-    char *argv[] = {CERTUTIL, "-L", "-d", (char *)db->arg, "-n", (char *)name, NULL};
-    MSE_TRY(certutil(o, argv, &status, &output));
-    free(output);
-    *has = status == 0;
-    return MSE_OK;
-}
-
-/* Remove every certificate stored under NAME (NSS deletes one per call). */
-MSE_MUST_USE static mse_err nssdb_delete_all(const struct cli_out *o, const struct nssdb *db,
-                                const char *name, int *deleted)
-{
-    *deleted = 0;
-    for (int round = 0; round < MAX_DELETE_ROUNDS; round++) {
-        bool has = false;
-        MSE_TRY(nssdb_has(o, db, name, &has));
-        if (!has)
+    static const struct {
+        const char *word;
+        enum cli_trust_action action;
+        const struct mse_opt_cmd *cmd;
+    } actions[] = {{"add", CLI_TRUST_ADD, &cli_trust_add_cmd},
+                   {"remove", CLI_TRUST_REMOVE, &cli_trust_remove_cmd},
+                   {"list", CLI_TRUST_LIST, &cli_trust_list_cmd}};
+    for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
+        if (strcmp(argv[1], actions[i].word) == 0) {
+            a->action = actions[i].action;
+            a->cmd = actions[i].cmd;
             return MSE_OK;
-        int status = 0;
-        char *output = NULL;
-        char *argv[] = {CERTUTIL, "-D", "-d", (char *)db->arg, "-n", (char *)name, NULL};
-        MSE_TRY(certutil(o, argv, &status, &output));
-        if (status != 0) {
-            cli_out_error(o, MSE_ERR_IO, "certutil could not remove '%s' from %s:\n%s", name,
-                          db->dir, output);
-            free(output);
-            return MSE_ERR_IO;
         }
-        free(output);
-        (*deleted)++;
-    }
-    cli_out_error(o, MSE_ERR_IO, "'%s' is still in %s after %d removals", name, db->dir,
-                  MAX_DELETE_ROUNDS);
-    return MSE_ERR_IO;
+    return mse_say(why, why_cap, MSE_ERR_ARG, "unknown action '%s' (add, remove or list)",
+                   argv[1]);
 }
 
-/*
- * The trust flags certutil -L prints for NAME ("P,," ...), from its table:
- * a line holding the nickname, spaces, then the flags. Empty if not found.
- */
-static void listed_flags(const char *listing, const char *name, char *flags, size_t cap)
+mse_err cli_trust_parse(int argc, char **argv, struct cli_trust_args *a, char *why,
+                        size_t why_cap)
 {
-    size_t nlen = strlen(name);
-    flags[0] = '\0';
-    for (const char *line = listing; line && *line;) {
-        const char *end = strchr(line, '\n');
-        size_t llen = end ? (size_t)(end - line) : strlen(line);
-        if (llen > nlen && strncmp(line, name, nlen) == 0 && line[nlen] == ' ') {
-            size_t i = nlen;
-            while (i < llen && line[i] == ' ')
-                i++;
-            size_t j = i;
-            while (j < llen && line[j] != ' ' && line[j] != '\r')
-                j++;
-            /* Everything between the nickname and the flags must be blanks: the
-             * nickname is the whole first column, not a prefix of another. */
-            if (j > i && (j == llen || line[j] == ' ' || line[j] == '\r')) {
-                size_t n = j - i < cap - 1 ? j - i : cap - 1;
-                memcpy(flags, line + i, n);
-                flags[n] = '\0';
-            }
-        }
-        line = end ? end + 1 : NULL;
-    }
-}
-
-/* Write DER to a fresh private directory; returns the file path (both malloc'd). */
-MSE_MUST_USE static mse_err write_temp_der(const uint8_t *der, size_t len, char **dir, char **file)
-{
-    const char *base = getenv("TMPDIR");
-    *dir = NULL;
-    *file = NULL;
-    if (asprintf(dir, "%s/mse-trust-XXXXXX", base && *base ? base : "/tmp") < 0) {
-        *dir = NULL;
-        return MSE_ERR_NOMEM;
-    }
-    if (!mkdtemp(*dir)) {
-        free(*dir);
-        *dir = NULL;
-        return MSE_ERR_FILE_WRITE;
-    }
-    if (asprintf(file, "%s/cert.der", *dir) < 0) {
-        *file = NULL;
-        return MSE_ERR_NOMEM;
-    }
-    return mse_file_write_atomic(*file, der, len, 0600);
-}
-
-static void remove_temp(char *dir, char *file)
-{
-    if (file)
-        unlink(file);
-    if (dir)
-        rmdir(dir);
-    free(file);
-    free(dir);
-}
-
-/* ---------- subcommands ---------- */
-
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: mse trust add CERT --name NAME [--nssdb DIR] [--force]\n"
-               "       mse trust remove NAME [--nssdb DIR]\n"
-               "       mse trust list [--nssdb DIR]\n"
-               "\n"
-               "Add a certificate saved by a successful `mse verify` to the NSS database that\n"
-               "Chrome and Chromium read on Linux (default $HOME/.pki/nssdb), trusted as a peer\n"
-               "(\"P,,\": this certificate only, never as a CA). Restart the browser afterwards.\n"
-               "\n"
-               "  --name NAME   nickname in the database ([A-Za-z0-9._-], at most 64)\n"
-               "  --nssdb DIR   another NSS database directory (created if missing)\n"
-               "  --force       add even without a matching record of a successful\n"
-               "                `mse verify` (CERT.verify.json); prints a warning\n"
-               "\nSee docs/cmd/mse-trust.md and docs/browser.md.\n");
-}
-
-struct trust_args {
-    const char *positional;
-    const char *name;
-    const char *nssdb;
-    bool force;
-};
-
-static int parse_args(const struct cli_out *o, int argc, char **argv, bool allow_name_opt,
-                      bool allow_force, struct trust_args *a)
-{
+    struct mse_opt_parser p;
+    const char *arg, *operand = NULL;
+    int id;
     memset(a, 0, sizeof *a);
-    for (int i = 2; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            usage(stdout);
-            return -1;
-        } else if (allow_name_opt && strcmp(arg, "--name") == 0 && i + 1 < argc) {
-            a->name = argv[++i];
-        } else if (strcmp(arg, "--nssdb") == 0 && i + 1 < argc) {
-            a->nssdb = argv[++i];
-        } else if (allow_force && strcmp(arg, "--force") == 0) {
-            a->force = true;
-        } else if (arg[0] == '-' && arg[1] != '\0') {
-            return cli_out_error(o, MSE_ERR_ARG, "mse trust %s: unknown option or missing value: %s",
-                                 argv[1], arg);
-        } else if (!a->positional) {
-            a->positional = arg;
-        } else {
-            return cli_out_error(o, MSE_ERR_ARG, "mse trust %s: unexpected argument: %s", argv[1],
-                                 arg);
+    cli_out_init(&a->out);
+    MSE_TRY(parse_action(argc, argv, a, why, why_cap));
+    if (a->help)
+        return MSE_OK;
+    mse_opt_init(&p, a->cmd, argc - 1, argv + 1);
+    while ((id = mse_opt_next(&p, &arg, why, why_cap)) != MSE_OPT_DONE) {
+        switch (id) {
+        case MSE_OPT_ERROR: return p.error;
+        case MSE_OPT_HELP: a->help = true; return MSE_OK;
+        case MSE_OPT_OPERAND:
+            if (operand || a->action == CLI_TRUST_LIST)
+                return mse_say(why, why_cap, MSE_ERR_ARG, "unexpected argument '%s'", arg);
+            operand = arg;
+            break;
+        case T_NAME: a->name = arg; break;
+        case T_NSSDB: a->nssdb = arg; break;
+        case T_FORCE: a->force = true; break;
+        case T_JSON: a->out.json = true; break;
+        default: return mse_say(why, why_cap, MSE_ERR_INTERNAL, "option id %d", id);
         }
     }
-    return 0;
+    if (a->action == CLI_TRUST_ADD) {
+        a->cert = operand;
+        if (!a->cert)
+            return mse_say(why, why_cap, MSE_ERR_ARG_MISSING, "give the CERT file to trust");
+        if (!a->name)
+            return mse_say(why, why_cap, MSE_ERR_ARG_MISSING, "--name NAME is required");
+    } else if (a->action == CLI_TRUST_REMOVE) {
+        a->name = operand;
+        if (!a->name)
+            return mse_say(why, why_cap, MSE_ERR_ARG_MISSING, "give the NAME to remove");
+    }
+    if (a->name && !cli_trust_name_ok(a->name))
+        return mse_say(why, why_cap, MSE_ERR_ARG,
+                       "NAME must be 1 to 64 characters from A-Z a-z 0-9 . _ - and start with a "
+                       "letter or digit (got '%s')",
+                       a->name);
+    return MSE_OK;
 }
 
-static int trust_add(const struct cli_out *o, int argc, char **argv)
+/* Step 1 of add: the verification record beside the certificate, unless --force. */
+MSE_MUST_USE static mse_err check_record(const struct cli_trust_args *a,
+                                         const struct cli_trust_cert *cert,
+                                         struct cli_trust_outcome *o, char *why, size_t why_cap)
 {
-    struct trust_args a;
-    int rc = parse_args(o, argc, argv, true, true, &a);
-    if (rc != 0)
-        return rc < 0 ? MSE_EXIT_OK : rc;
-    if (!a.positional || !a.name)
-        return cli_out_error(o, MSE_ERR_ARG_MISSING,
-                             "usage: mse trust add CERT --name NAME [--nssdb DIR] [--force]");
-    if (!mse_trust_name_ok(a.name))
-        return cli_out_error(o, MSE_ERR_ARG,
-                             "--name must be 1 to 64 characters from A-Z a-z 0-9 . _ - and start "
-                             "with a letter or digit");
-
-    int exit_code = MSE_EXIT_OK;
-    uint8_t *data = NULL, *rec = NULL;
-    size_t len = 0, rec_len = 0;
-    char *rec_path = NULL, *tmp_dir = NULL, *tmp_file = NULL, *output = NULL;
-    struct mse_trust_cert cert = {0};
-    struct nssdb db;
-    mse_err err;
-
-    err = mse_file_read(a.positional, MSE_TRUST_FILE_LIMIT, &data, &len);
-    if (err != MSE_OK) {
-        exit_code = cli_out_error(o, err, "cannot read %s: %s", a.positional, mse_err_str(err));
-        goto out;
-    }
-    err = mse_trust_cert_load(data, len, mse_time_now(), &cert);
-    if (err != MSE_OK) {
-        exit_code = cli_out_error(o, err, "%s is not one X.509 certificate: %s", a.positional,
-                                  mse_err_str(err));
-        goto out;
-    }
-    char hex[65];
-    mse_hex_encode(cert.sha256, sizeof cert.sha256, hex);
-
-    /* 1. The verification record. */
-    if (asprintf(&rec_path, "%s.verify.json", a.positional) < 0) {
-        rec_path = NULL;
-        exit_code = cli_out_error(o, MSE_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    struct mse_trust_record record;
-    err = mse_file_read(rec_path, MSE_TRUST_FILE_LIMIT, &rec, &rec_len);
+    char rec_path[4200];
+    uint8_t *rec = NULL;
+    size_t rec_len = 0;
+    snprintf(rec_path, sizeof rec_path, "%s.verify.json", a->cert);
+    mse_err err = mse_file_read(rec_path, CLI_TRUST_FILE_LIMIT, &rec, &rec_len);
     if (err == MSE_OK)
-        err = mse_trust_record_check((const char *)rec, rec_len, cert.sha256, &record);
-    if (err == MSE_OK) {
-        printf("Verified by mse verify%s%s at %s (certificate SHA-256 %s).\n",
-               record.target[0] ? " of " : "", record.target, record.verified_at, hex);
-        if (record.checks[0])
-            printf("  checks: %s\n", record.checks);
-    } else {
-        const char *why =
-            err == MSE_ERR_FILE_NOT_FOUND
-                ? "no verification record: no successful `mse verify` saved this certificate"
-            : err == MSE_ERR_UNVERIFIED_CERT
-                ? "its verification record is for another certificate or not a success"
-                : "its verification record is unreadable or malformed";
-        if (!a.force) {
-            exit_code = cli_out_error(
-                o, MSE_ERR_UNVERIFIED_CERT,
-                "refusing to trust %s: %s (%s).\n"
-                "Run `mse verify DOMAIN ...` and trust the certificate it saves, or pass --force "
-                "if you have verified this exact certificate (SHA-256 %s) some other way.",
-                a.positional, why, rec_path, hex);
-            goto out;
-        }
-        cli_out_warn(o,
-                     "--force: trusting %s although %s (%s). Nothing here shows that it belongs "
-                     "to a genuine enclave running the expected code.",
-                     a.positional, why, rec_path);
-    }
-
-    /* 2. What the certificate itself says. */
-    if (cert.is_ca)
-        cli_out_warn(o,
-                     "%s is a CA certificate (BasicConstraints CA:TRUE). RA-TLS certificates from "
-                     "mse-enclave are CA:FALSE; this one may come from another or older RA-TLS tool. It "
-                     "is "
-                     "added with peer trust (P,,) only, so Chrome uses it for this server and never "
-                     "as an issuer; never re-flag it as a CA (certutil -t C,,): the enclave's key "
-                     "could then vouch for any website.",
-                     a.positional);
-    if (!cert.self_signed)
-        cli_out_warn(o, "%s is not self-signed; RA-TLS certificates are.", a.positional);
-    if (!cert.san[0])
-        cli_out_warn(o,
-                     "%s has no subjectAltName: Chrome ignores the common name and will reject it "
-                     "for every host.",
-                     a.positional);
-    if (cert.expired)
-        cli_out_warn(o, "%s has expired: the browser will reject it.", a.positional);
-    if (cert.not_yet_valid)
-        cli_out_warn(o, "%s is not valid yet: the browser will reject it until then.",
-                     a.positional);
-
-    /* 3. The NSS database. */
-    err = nssdb_resolve(a.nssdb, &db);
-    if (err != MSE_OK) {
-        exit_code = cli_out_error(o, err, "cannot locate the NSS database: set HOME or --nssdb");
-        goto out;
-    }
-    if (!nssdb_exists(&db)) {
-        printf("Creating the NSS database %s (empty password).\n", db.dir);
-        err = nssdb_create(o, &db);
-        if (err != MSE_OK) {
-            exit_code = (int)mse_err_exit(err);
-            goto out;
-        }
-    }
-
-    /* 4. Replace whatever the name held: a re-deployed app's old certificate must stop
-     *    being trusted when its new one is added. */
-    int deleted = 0;
-    err = nssdb_delete_all(o, &db, a.name, &deleted);
-    if (err != MSE_OK) {
-        exit_code = (int)mse_err_exit(err);
-        goto out;
-    }
-    if (deleted)
-        printf("Removed the previous certificate%s named '%s'.\n", deleted > 1 ? "s" : "", a.name);
-
-    /* 5. Import exactly the bytes checked above. */
-    err = write_temp_der(cert.der, cert.der_len, &tmp_dir, &tmp_file);
-    if (err != MSE_OK) {
-        exit_code = cli_out_error(o, err, "cannot write a temporary file: %s", mse_err_str(err));
-        goto out;
-    }
-    int status = 0;
-    char *add_argv[] = {CERTUTIL, "-A",     "-d", db.arg, "-n", (char *)a.name, "-t", "P,,",
-                        "-i",     tmp_file, NULL};
-    err = certutil(o, add_argv, &status, &output);
-    if (err != MSE_OK) {
-        exit_code = (int)mse_err_exit(err);
-        goto out;
-    }
-    if (status != 0) {
-        exit_code = cli_out_error(o, MSE_ERR_IO, "certutil could not add %s to %s:\n%s",
-                                  a.positional, db.dir, output);
-        /* certutil may have stored the certificate before failing to set its
-         * trust (a password-protected database): remove that half-added entry,
-         * as far as the database lets us. It carries no trust either way. */
-        int ignored = 0;
-        if (nssdb_delete_all(o, &db, a.name, &ignored) != MSE_OK)
-            cli_out_warn(o, "'%s' may remain in %s without trust flags", a.name, db.dir);
-        goto out;
-    }
-    free(output);
-    output = NULL;
-
-    /* 6. Read back: the name must now carry exactly peer trust. */
-    char *list_argv[] = {CERTUTIL, "-L", "-d", db.arg, NULL};
-    err = certutil(o, list_argv, &status, &output);
-    if (err != MSE_OK) {
-        exit_code = (int)mse_err_exit(err);
-        goto out;
-    }
-    char flags[32];
-    listed_flags(output, a.name, flags, sizeof flags);
-    if (status != 0 || strcmp(flags, "P,,") != 0) {
-        exit_code = cli_out_error(o, MSE_ERR_IO,
-                                  "after certutil -A, '%s' is listed with trust '%s', not 'P,,' "
-                                  "(the same certificate may already be stored under another "
-                                  "name):\n%s",
-                                  a.name, flags, output);
-        goto out;
-    }
-    printf("Trusted '%s' (%s) as a peer (P,,) in %s.\n", a.name,
-           cert.san[0] ? cert.san : "no subjectAltName", db.dir);
-    printf("Restart Chrome/Chromium (close every window) for it to take effect: a running browser "
-           "keeps its earlier verdict.\n");
-out:
-    remove_temp(tmp_dir, tmp_file);
-    mse_trust_cert_free(&cert);
-    free(output);
-    free(rec_path);
+        err = cli_record_check((const char *)rec, rec_len, cert->sha256, &o->record);
     free(rec);
-    free(data);
-    return exit_code;
-}
-
-static int trust_remove(const struct cli_out *o, int argc, char **argv)
-{
-    struct trust_args a;
-    struct nssdb db;
-    int rc = parse_args(o, argc, argv, false, false, &a);
-    if (rc != 0)
-        return rc < 0 ? MSE_EXIT_OK : rc;
-    if (!a.positional)
-        return cli_out_error(o, MSE_ERR_ARG_MISSING, "usage: mse trust remove NAME [--nssdb DIR]");
-    if (!mse_trust_name_ok(a.positional))
-        return cli_out_error(o, MSE_ERR_ARG, "invalid name: %s", a.positional);
-    mse_err err = nssdb_resolve(a.nssdb, &db);
-    if (err != MSE_OK)
-        return cli_out_error(o, err, "cannot locate the NSS database: set HOME or --nssdb");
-    if (!nssdb_exists(&db))
-        return cli_out_error(o, MSE_ERR_FILE_NOT_FOUND, "no NSS database at %s", db.dir);
-    int deleted = 0;
-    err = nssdb_delete_all(o, &db, a.positional, &deleted);
-    if (err != MSE_OK)
-        return (int)mse_err_exit(err);
-    if (deleted == 0)
-        return cli_out_error(o, MSE_ERR_ARG, "no certificate named '%s' in %s", a.positional,
-                             db.dir);
-    printf("Removed '%s' from %s. Restart Chrome/Chromium for it to take effect.\n", a.positional,
-           db.dir);
-    return MSE_EXIT_OK;
-}
-
-static int trust_list(const struct cli_out *o, int argc, char **argv)
-{
-    struct trust_args a;
-    struct nssdb db;
-    int rc = parse_args(o, argc, argv, false, false, &a);
-    if (rc != 0)
-        return rc < 0 ? MSE_EXIT_OK : rc;
-    if (a.positional)
-        return cli_out_error(o, MSE_ERR_ARG, "usage: mse trust list [--nssdb DIR]");
-    mse_err err = nssdb_resolve(a.nssdb, &db);
-    if (err != MSE_OK)
-        return cli_out_error(o, err, "cannot locate the NSS database: set HOME or --nssdb");
-    if (!nssdb_exists(&db))
-        return cli_out_error(o, MSE_ERR_FILE_NOT_FOUND,
-                             "no NSS database at %s (mse trust add creates it)", db.dir);
-    int status = 0;
-    char *output = NULL;
-    char *argv_l[] = {CERTUTIL, "-L", "-d", db.arg, NULL};
-    err = certutil(o, argv_l, &status, &output);
-    if (err != MSE_OK)
-        return (int)mse_err_exit(err);
-    if (status != 0) {
-        int code = cli_out_error(o, MSE_ERR_IO, "certutil could not list %s:\n%s", db.dir, output);
-        free(output);
-        return code;
+    if (err == MSE_OK) {
+        o->record_ok = true;
+        return MSE_OK;
     }
-    printf("NSS database %s (trust \"P,,\" = trusted peer, this certificate only):\n%s", db.dir,
-           output);
-    free(output);
-    return MSE_EXIT_OK;
+    const char *reason =
+        err == MSE_ERR_FILE_NOT_FOUND
+            ? "no verification record: no successful `mse verify` saved this certificate"
+        : err == MSE_ERR_UNVERIFIED_CERT
+            ? "its verification record is for another certificate or not a success"
+            : "its verification record is unreadable or malformed";
+    if (!a->force)
+        return mse_say(why, why_cap, MSE_ERR_UNVERIFIED_CERT,
+                       "refusing to trust %s: %s (%s).\n"
+                       "Run `mse verify DOMAIN ...` and trust the certificate it saves, or pass "
+                       "--force if you have verified this exact certificate (SHA-256 %s) some "
+                       "other way.",
+                       a->cert, reason, rec_path, o->sha256);
+    cli_note(&o->notes,
+             "--force: trusting %s although %s (%s). Nothing here shows that it belongs to a "
+             "genuine enclave running the expected code.",
+             a->cert, reason, rec_path);
+    return MSE_OK;
+}
+
+/* Step 2 of add: what the certificate itself says (warnings, never refusals). */
+static void note_cert(const char *file, const struct cli_trust_cert *cert, struct cli_notes *n)
+{
+    if (cert->is_ca)
+        cli_note(n,
+                 "%s is a CA certificate (BasicConstraints CA:TRUE). RA-TLS certificates from "
+                 "mse-enclave are CA:FALSE; this one may come from another or older RA-TLS tool. "
+                 "It is added with peer trust (P,,) only, so Chrome uses it for this server and "
+                 "never as an issuer; never re-flag it as a CA (certutil -t C,,): the enclave's "
+                 "key could then vouch for any website.",
+                 file);
+    if (!cert->self_signed)
+        cli_note(n, "%s is not self-signed; RA-TLS certificates are.", file);
+    if (!cert->san[0])
+        cli_note(n,
+                 "%s has no subjectAltName: Chrome ignores the common name and will reject it "
+                 "for every host.",
+                 file);
+    if (cert->expired)
+        cli_note(n, "%s has expired: the browser will reject it.", file);
+    if (cert->not_yet_valid)
+        cli_note(n, "%s is not valid yet: the browser will reject it until then.", file);
+}
+
+/* Where the marks say NAME is mse's, or --force says to go on anyway. */
+MSE_MUST_USE static mse_err may_touch(const struct cli_trust_args *a,
+                                      const struct cli_trust_marks *m, bool in_db,
+                                      struct cli_trust_outcome *o, char *why, size_t why_cap)
+{
+    if (!in_db || cli_marks_find(m, a->name))
+        return MSE_OK;
+    if (!a->force)
+        return mse_say(why, why_cap, MSE_ERR_ARG,
+                       "'%s' in %s was not added by mse trust (it is not in %s/%s): pass --force "
+                       "to %s it anyway",
+                       a->name, o->db.dir, o->db.dir, CLI_MARKS_FILE,
+                       a->action == CLI_TRUST_ADD ? "replace" : "remove");
+    cli_note(&o->notes, "--force: '%s' was not added by mse trust; %s it anyway", a->name,
+             a->action == CLI_TRUST_ADD ? "replacing" : "removing");
+    return MSE_OK;
+}
+
+/* Steps 3 to 6 of add: the database, the old entries under the name, the import, the mark. */
+MSE_MUST_USE static mse_err install(const struct cli_trust_args *a,
+                                    const struct cli_trust_cert *cert, int64_t now,
+                                    struct cli_trust_outcome *o, char *why, size_t why_cap)
+{
+    MSE_TRY(cli_nssdb_resolve(a->nssdb, &o->db, why, why_cap));
+    o->marks = calloc(1, sizeof *o->marks);
+    MSE_ENSURE(o->marks != NULL, MSE_ERR_NOMEM);
+    MSE_TRY(cli_marks_load(o->db.dir, o->marks, why, why_cap));
+    if (!cli_nssdb_exists(&o->db)) {
+        MSE_TRY(cli_nssdb_create(&o->db, why, why_cap));
+        o->created = true;
+    }
+    /* Replace whatever the name held: a re-deployed app's old certificate must
+     * stop being trusted when its new one is added. */
+    MSE_TRY(cli_nssdb_list(&o->db, &o->listing, why, why_cap));
+    char flags[32];
+    cli_nss_listed_flags(o->listing, a->name, flags, sizeof flags);
+    MSE_TRY(may_touch(a, o->marks, flags[0] != '\0', o, why, why_cap));
+    MSE_TRY(cli_nssdb_delete_all(&o->db, a->name, &o->replaced, why, why_cap));
+    MSE_TRY(cli_nssdb_add_peer(&o->db, a->name, cert->der, cert->der_len, why, why_cap));
+    o->trusted = true;
+    struct cli_trust_mark mark = {.forced = !o->record_ok};
+    snprintf(mark.name, sizeof mark.name, "%s", a->name);
+    memcpy(mark.sha256, o->sha256, sizeof mark.sha256);
+    mse_time_format(now, mark.added_at);
+    snprintf(mark.target, sizeof mark.target, "%s", o->record_ok ? o->record.target : "");
+    mse_err err = cli_marks_put(o->marks, &mark);
+    if (err == MSE_OK)
+        err = cli_marks_save(o->db.dir, o->marks, why, why_cap);
+    if (err != MSE_OK)
+        return mse_say(why, why_cap, err,
+                       "'%s' is trusted, but could not be marked as added by mse (%s): `mse "
+                       "trust remove` will need --force",
+                       a->name, why[0] ? why : mse_err_str(err));
+    return MSE_OK;
+}
+
+MSE_MUST_USE static mse_err trust_add(const struct cli_trust_args *a, int64_t now,
+                                      struct cli_trust_outcome *o, char *why, size_t why_cap)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    struct cli_trust_cert cert = {0};
+    mse_err err = mse_file_read(a->cert, CLI_TRUST_FILE_LIMIT, &data, &len);
+    if (err != MSE_OK)
+        return mse_say(why, why_cap, err, "cannot read %s: %s", a->cert, mse_err_str(err));
+    err = cli_trust_cert_load(data, len, now, &cert);
+    free(data);
+    if (err != MSE_OK)
+        return mse_say(why, why_cap, err, "%s is not one X.509 certificate: %s", a->cert,
+                       mse_err_str(err));
+    mse_hex_encode(cert.sha256, sizeof cert.sha256, o->sha256);
+    memcpy(o->san, cert.san, sizeof o->san);
+    err = check_record(a, &cert, o, why, why_cap);
+    if (err == MSE_OK) {
+        note_cert(a->cert, &cert, &o->notes);
+        err = install(a, &cert, now, o, why, why_cap);
+    }
+    cli_trust_cert_free(&cert);
+    return err;
+}
+
+/* The database must exist for remove and list: neither creates it. */
+MSE_MUST_USE static mse_err open_existing(const struct cli_trust_args *a,
+                                          struct cli_trust_outcome *o, char *why, size_t why_cap)
+{
+    MSE_TRY(cli_nssdb_resolve(a->nssdb, &o->db, why, why_cap));
+    if (!cli_nssdb_exists(&o->db))
+        return mse_say(why, why_cap, MSE_ERR_FILE_NOT_FOUND,
+                       "no NSS database at %s (mse trust add creates it)", o->db.dir);
+    o->marks = calloc(1, sizeof *o->marks);
+    MSE_ENSURE(o->marks != NULL, MSE_ERR_NOMEM);
+    MSE_TRY(cli_marks_load(o->db.dir, o->marks, why, why_cap));
+    return cli_nssdb_list(&o->db, &o->listing, why, why_cap);
+}
+
+MSE_MUST_USE static mse_err trust_remove(const struct cli_trust_args *a,
+                                         struct cli_trust_outcome *o, char *why, size_t why_cap)
+{
+    char flags[32];
+    MSE_TRY(open_existing(a, o, why, why_cap));
+    cli_nss_listed_flags(o->listing, a->name, flags, sizeof flags);
+    if (!flags[0] && !cli_marks_find(o->marks, a->name))
+        return mse_say(why, why_cap, MSE_ERR_ARG, "no certificate named '%s' in %s", a->name,
+                       o->db.dir);
+    MSE_TRY(may_touch(a, o->marks, true, o, why, why_cap));
+    MSE_TRY(cli_nssdb_delete_all(&o->db, a->name, &o->removed, why, why_cap));
+    if (cli_marks_find(o->marks, a->name)) {
+        cli_marks_drop(o->marks, a->name);
+        MSE_TRY(cli_marks_save(o->db.dir, o->marks, why, why_cap));
+    }
+    return MSE_OK;
+}
+
+mse_err cli_trust_run(const struct cli_trust_args *a, int64_t now, struct cli_trust_outcome *o,
+                      char *why, size_t why_cap)
+{
+    memset(o, 0, sizeof *o);
+    switch (a->action) {
+    case CLI_TRUST_ADD: return trust_add(a, now, o, why, why_cap);
+    case CLI_TRUST_REMOVE: return trust_remove(a, o, why, why_cap);
+    case CLI_TRUST_LIST: return open_existing(a, o, why, why_cap);
+    }
+    return mse_say(why, why_cap, MSE_ERR_INTERNAL, "unknown action");
+}
+
+void cli_trust_outcome_free(struct cli_trust_outcome *o)
+{
+    free(o->marks);
+    free(o->listing);
+    o->marks = NULL;
+    o->listing = NULL;
+}
+
+static void print_add(const struct cli_trust_args *a, const struct cli_trust_outcome *o)
+{
+    if (o->record_ok) {
+        printf("Verified by mse verify%s%s at %s (certificate SHA-256 %s).\n",
+               o->record.target[0] ? " of " : "", o->record.target, o->record.verified_at,
+               o->sha256);
+        if (o->record.checks[0])
+            printf("  checks: %s\n", o->record.checks);
+    }
+    cli_notes_print(&a->out, &o->notes);
+    if (o->created)
+        printf("Creating the NSS database %s (empty password).\n", o->db.dir);
+    if (o->replaced)
+        printf("Removed the previous certificate%s named '%s'.\n", o->replaced > 1 ? "s" : "",
+               a->name);
+    if (o->trusted) {
+        printf("Trusted '%s' (%s) as a peer (P,,) in %s.\n", a->name,
+               o->san[0] ? o->san : "no subjectAltName", o->db.dir);
+        printf("Restart Chrome/Chromium (close every window) for it to take effect: a running "
+               "browser keeps its earlier verdict.\n");
+    }
+}
+
+/* One JSON object: the database and the entries mse added, with their flags now. */
+static void print_list_json(const struct cli_trust_outcome *o)
+{
+    json_t *entries = json_array();
+    for (size_t i = 0; entries && i < o->marks->count; i++) {
+        const struct cli_trust_mark *m = &o->marks->items[i];
+        char flags[32];
+        cli_nss_listed_flags(o->listing, m->name, flags, sizeof flags);
+        json_array_append_new(entries,
+                              json_pack("{s:s, s:s?, s:s, s:s, s:s, s:b}", "name", m->name,
+                                        "trust", flags[0] ? flags : NULL, "sha256", m->sha256,
+                                        "added_at", m->added_at, "target", m->target, "forced",
+                                        m->forced));
+    }
+    json_t *root = json_pack("{s:s, s:o}", "nssdb", o->db.dir, "entries", entries);
+    char *text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
+    if (text)
+        puts(text);
+    else
+        cli_json_error(MSE_ERR_NOMEM, mse_err_str(MSE_ERR_NOMEM));
+    free(text);
+    json_decref(root);
+}
+
+static void print_list(const struct cli_trust_args *a, const struct cli_trust_outcome *o)
+{
+    if (a->out.json) {
+        print_list_json(o);
+        return;
+    }
+    printf("NSS database %s: the entries mse trust added (trust \"P,,\" = trusted peer, this "
+           "certificate only):\n",
+           o->db.dir);
+    for (size_t i = 0; i < o->marks->count; i++) {
+        const struct cli_trust_mark *m = &o->marks->items[i];
+        char flags[32];
+        cli_nss_listed_flags(o->listing, m->name, flags, sizeof flags);
+        printf("%-24s %-8s added %s, %s%s\n", m->name, flags[0] ? flags : "-", m->added_at,
+               m->forced ? "with --force, no verification record"
+                         : "verified by mse verify of ",
+               m->forced ? "" : m->target);
+        if (!flags[0])
+            printf("%-24s (no longer in the database)\n", "");
+    }
+    if (o->marks->count == 0)
+        printf("(none)\n");
+}
+
+void cli_trust_print(const struct cli_trust_args *a, const struct cli_trust_outcome *o,
+                     mse_err err, const char *why)
+{
+    if (a->action == CLI_TRUST_ADD)
+        print_add(a, o);
+    else if (a->action == CLI_TRUST_REMOVE)
+        cli_notes_print(&a->out, &o->notes);
+    if (err != MSE_OK) {
+        if (a->out.json)
+            cli_json_error(err, why[0] ? why : mse_err_str(err));
+        cli_out_failure(&a->out, err, why[0] ? why : mse_err_str(err));
+        return;
+    }
+    if (a->action == CLI_TRUST_LIST)
+        print_list(a, o);
+    else if (a->action == CLI_TRUST_REMOVE && o->removed == 0)
+        printf("'%s' was no longer in %s; its mark is gone too.\n", a->name, o->db.dir);
+    else if (a->action == CLI_TRUST_REMOVE)
+        printf("Removed '%s' from %s. Restart Chrome/Chromium for it to take effect.\n", a->name,
+               o->db.dir);
 }
 
 int cli_trust_main(int argc, char **argv)
 {
-    struct cli_out o;
-    cli_out_init(&o);
-    if (argc < 2) {
-        usage(stderr);
-        return MSE_EXIT_USAGE;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        usage(stdout);
-        return MSE_EXIT_OK;
-    }
-    if (strcmp(argv[1], "add") == 0)
-        return trust_add(&o, argc, argv);
-    if (strcmp(argv[1], "remove") == 0)
-        return trust_remove(&o, argc, argv);
-    if (strcmp(argv[1], "list") == 0)
-        return trust_list(&o, argc, argv);
-    usage(stderr);
-    return cli_out_error(&o, MSE_ERR_ARG, "mse trust: unknown subcommand '%s'", argv[1]);
+    struct cli_trust_args a;
+    struct cli_trust_outcome o;
+    char why[4096] = "";
+    mse_err err = cli_trust_parse(argc, argv, &a, why, sizeof why);
+    if (err != MSE_OK || a.help)
+        return cli_parse_failed(a.cmd, argc, argv, err, a.help, why);
+    err = cli_trust_run(&a, mse_time_now(), &o, why, sizeof why);
+    cli_trust_print(&a, &o, err, why);
+    cli_trust_outcome_free(&o);
+    return (int)mse_err_exit(err);
 }

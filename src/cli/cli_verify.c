@@ -19,16 +19,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-
-#include <jansson.h>
-
 #include <mse/guard.h>
 #include <mse/mse.h>
 #include <mse/net.h>
 
 #include "cli_ratls_fetch.h"
+#include "cli_record.h"
 #include "cli_verify.h"
 #include "util/collateral_files.h"
 #include "util/util.h"
@@ -397,7 +393,7 @@ mse_err cli_verify_run(const struct cli_verify_args *a, int64_t now, cli_progres
     }
     if (o->raw_quote)
         goto out; /* no certificate: nothing to save */
-    err = cli_verify_save(a->output,
+    err = cli_record_save(a->output,
                           a->evidence ? a->evidence : a->cert ? a->cert : a->target, cert,
                           cert_len, &o->result, s.at, why, why_cap);
     o->saved = err == MSE_OK;
@@ -449,58 +445,9 @@ int cli_verify_main(int argc, char **argv)
     char why[1024] = "";
     mse_err err = cli_verify_parse(argc, argv, &a, why, sizeof why);
     if (err != MSE_OK || a.help)
-        return cli_parse_failed(&cli_verify_cmd, err, a.help, why);
+        return cli_parse_failed(&cli_verify_cmd, argc, argv, err, a.help, why);
     err = cli_verify_run(&a, mse_time_now(), cli_progress_for(&a.out), &o, why, sizeof why);
     cli_verify_print(&a, &o, err, why);
     cli_verify_outcome_free(&o);
     return (int)mse_err_exit(err);
-}
-
-mse_err cli_verify_save(const char *path, const char *target, const uint8_t *der, size_t len,
-                        const struct mse_verify_result *r, int64_t at, char *why, size_t why_cap)
-{
-    mse_err err = MSE_OK;
-    char *pem = NULL, *record = NULL, *result_json = NULL;
-    long pem_len;
-    json_t *rec = NULL, *res = NULL;
-    uint8_t digest[32];
-    char hex[65], now_s[21], at_s[21], rec_path[4096];
-
-    /* Re-encode exactly the DER that was verified. */
-    BIO *bio = BIO_new(BIO_s_mem());
-    if (!bio || PEM_write_bio(bio, "CERTIFICATE", "", der, (long)len) <= 0) {
-        BIO_free(bio);
-        return mse_say(why, why_cap, MSE_ERR_CRYPTO, "cannot encode the certificate");
-    }
-    pem_len = BIO_get_mem_data(bio, &pem);
-    EVP_Digest(der, len, digest, NULL, EVP_sha256(), NULL);
-    mse_hex_encode(digest, 32, hex);
-    mse_time_format(mse_time_now(), now_s);
-    mse_time_format(at, at_s);
-    if (mse_verify_result_json(r, &result_json) == MSE_OK)
-        res = json_loads(result_json, 0, NULL);
-    rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O?}", "sha256", hex, "verified_at", now_s, "at",
-                    at_s, "target", target, "verdict", "success", "checks",
-                    res ? json_object_get(res, "checks") : NULL);
-    record = rec ? json_dumps(rec, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
-    snprintf(rec_path, sizeof rec_path, "%s.verify.json", path);
-    if (!record) {
-        err = MSE_ERR_NOMEM;
-    } else {
-        /* Record first: a certificate never appears without its record. */
-        err = mse_file_write_atomic(rec_path, record, strlen(record), 0644);
-        if (err == MSE_OK)
-            err = mse_file_write_atomic(path, pem, (size_t)pem_len, 0644);
-        if (err != MSE_OK)
-            unlink(rec_path);
-    }
-    BIO_free(bio);
-    json_decref(rec);
-    json_decref(res);
-    free(record);
-    free(result_json);
-    if (err != MSE_OK)
-        return mse_say(why, why_cap, err, "cannot save the certificate at %s: %s", path,
-                       mse_err_str(err));
-    return MSE_OK;
 }

@@ -68,9 +68,4 @@ void cli_verify_outcome_free(struct cli_verify_outcome *o);
 void cli_verify_print(const struct cli_verify_args *a, const struct cli_verify_outcome *o,
                       mse_err err, const char *why);
 
-/* Save the verified DER as PEM at path, with the record at <path>.verify.json. */
-MSE_MUST_USE mse_err cli_verify_save(const char *path, const char *target, const uint8_t *der,
-                                     size_t len, const struct mse_verify_result *r, int64_t at,
-                                     char *why, size_t why_cap);
-
 #endif

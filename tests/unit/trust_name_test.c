@@ -9,7 +9,7 @@ static void test_accepted(void **state)
     const char *good[] = {"a", "my_app", "app-1.example", "A9", "0", "x.y_z-w",
                           "a234567890123456789012345678901234567890123456789012345678901234"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
-        assert_true(mse_trust_name_ok(good[i]));
+        assert_true(cli_trust_name_ok(good[i]));
 }
 
 static void test_refused(void **state)
@@ -20,7 +20,7 @@ static void test_refused(void **state)
                          /* 65 characters */
                          "a2345678901234567890123456789012345678901234567890123456789012345"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        assert_false(mse_trust_name_ok(bad[i]));
+        assert_false(cli_trust_name_ok(bad[i]));
 }
 
 int main(void)

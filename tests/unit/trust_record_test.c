@@ -12,16 +12,16 @@
 
 static const char SHA[] = "d180e0fe80b79a002bb79c46e1dd6aaf811675e8a1fa8321facb7f0864461918";
 
-static mse_err check(const char *json, struct mse_trust_record *r)
+static mse_err check(const char *json, struct cli_record *r)
 {
     uint8_t sha[32];
     assert_int_equal(mse_hex_decode(SHA, 64, sha, 32), MSE_OK);
-    return mse_trust_record_check(json, strlen(json), sha, r);
+    return cli_record_check(json, strlen(json), sha, r);
 }
 
 static void test_good_record(void **state)
 {
-    struct mse_trust_record r;
+    struct cli_record r;
     assert_int_equal(check("{\"sha256\":\"d180e0fe80b79a002bb79c46e1dd6aaf811675e8a1fa8321facb7f"
                            "0864461918\",\"verified_at\":\"2026-11-23T01:00:00Z\",\"at\":\"2026-11-"
                            "23T01:00:00Z\",\"target\":\"localhost:4433\",\"verdict\":\"success\","
@@ -52,7 +52,7 @@ static void test_good_record(void **state)
 
 static void test_other_certificate(void **state)
 {
-    struct mse_trust_record r;
+    struct cli_record r;
     /* Last hex digit changed. */
     assert_int_equal(check("{\"sha256\":\"d180e0fe80b79a002bb79c46e1dd6aaf811675e8a1fa8321facb7f"
                            "0864461919\",\"verified_at\":\"2026-11-23T01:00:00Z\",\"verdict\":"
@@ -63,7 +63,7 @@ static void test_other_certificate(void **state)
 
 static void test_not_a_success(void **state)
 {
-    struct mse_trust_record r;
+    struct cli_record r;
     const char *verdicts[] = {"failure", "Success", "success ", "", "successful"};
     for (size_t i = 0; i < sizeof verdicts / sizeof verdicts[0]; i++) {
         char json[512];
@@ -83,7 +83,7 @@ static void test_not_a_success(void **state)
 
 static void test_malformed(void **state)
 {
-    struct mse_trust_record r;
+    struct cli_record r;
     char json[512];
     assert_int_equal(check("", &r), MSE_ERR_JSON);
     assert_int_equal(check("{", &r), MSE_ERR_JSON);
@@ -124,7 +124,7 @@ static void test_malformed(void **state)
 
 static void test_target_sanitized(void **state)
 {
-    struct mse_trust_record r;
+    struct cli_record r;
     char json[512];
     /* A record's text goes to a terminal: control characters are replaced. */
     snprintf(json, sizeof json,

@@ -1,0 +1,267 @@
+/*
+ * NSS through certutil (cli_nss.h). certutil is started with posix_spawn and
+ * an argv array, never a shell, in a session of its own with stdin from
+ * /dev/null, so it cannot prompt (cli_proc.h); nicknames reaching it are
+ * checked by cli_trust_name_ok first and so can never read as options.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <mse/guard.h>
+
+#include "cli_nss.h"
+#include "cli_proc.h"
+#include "util/util.h"
+
+#define CERTUTIL "certutil"
+#define CERTUTIL_TIMEOUT_MS 60000
+#define CERTUTIL_OUTPUT_LIMIT (256u << 10)
+/* NSS keeps one entry per certificate under a nickname; a name has a handful at most. */
+#define MAX_DELETE_ROUNDS 32
+
+mse_err cli_nssdb_resolve(const char *given, struct cli_nssdb *db, char *why, size_t why_cap)
+{
+    int n;
+    if (given) {
+        n = snprintf(db->dir, sizeof db->dir, "%s", given);
+    } else {
+        const char *home = getenv("HOME");
+        if (!home || !*home) {
+            const struct passwd *pw = getpwuid(getuid());
+            home = pw ? pw->pw_dir : NULL;
+        }
+        if (!home || !*home)
+            return mse_say(why, why_cap, MSE_ERR_ARG_MISSING,
+                           "cannot locate the NSS database: set HOME or --nssdb");
+        n = snprintf(db->dir, sizeof db->dir, "%s/.pki/nssdb", home);
+    }
+    if (n <= 0 || (size_t)n >= sizeof db->dir)
+        return mse_say(why, why_cap, MSE_ERR_ARG, "NSS database path too long");
+    snprintf(db->arg, sizeof db->arg, "sql:%s", db->dir);
+    return MSE_OK;
+}
+
+bool cli_nssdb_exists(const struct cli_nssdb *db)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/cert9.db", db->dir);
+    return access(path, F_OK) == 0;
+}
+
+/* mkdir -p with mode 0700 for every directory it creates. */
+MSE_MUST_USE static mse_err mkdirs(const char *dir)
+{
+    char path[4096];
+    int n = snprintf(path, sizeof path, "%s", dir);
+    MSE_ENSURE(n > 0 && (size_t)n < sizeof path, MSE_ERR_ARG);
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0700) != 0 && errno != EEXIST)
+            return MSE_ERR_FILE_WRITE;
+        *p = '/';
+    }
+    if (mkdir(path, 0700) != 0 && errno != EEXIST)
+        return MSE_ERR_FILE_WRITE;
+    return MSE_OK;
+}
+
+/* Run certutil: *status and *output (malloc'd) as mse_proc_capture; a spawn failure explained. */
+MSE_MUST_USE static mse_err certutil(char *const argv[], int *status, char **output, char *why,
+                                     size_t why_cap)
+{
+    size_t len = 0;
+    mse_err err = mse_proc_capture(argv, CERTUTIL_OUTPUT_LIMIT, CERTUTIL_TIMEOUT_MS, status,
+                                   output, &len);
+    if (err == MSE_ERR_FILE_NOT_FOUND)
+        return mse_say(why, why_cap, err,
+                       "certutil not found in PATH: install NSS's tools (Debian/Ubuntu: apt-get "
+                       "install libnss3-tools)");
+    if (err != MSE_OK)
+        return mse_say(why, why_cap, err, "could not run certutil (status %d)", *status);
+    return MSE_OK;
+}
+
+/* certutil that must exit 0; otherwise MSE_ERR_IO with "<what>:\n<certutil's output>". */
+MSE_MUST_USE static mse_err certutil_ok(char *const argv[], char **output, char *why,
+                                        size_t why_cap, const char *what)
+{
+    int status = 0;
+    char *out = NULL;
+    MSE_TRY(certutil(argv, &status, &out, why, why_cap));
+    if (status != 0) {
+        mse_err err = mse_say(why, why_cap, MSE_ERR_IO, "%s:\n%s", what, out ? out : "");
+        free(out);
+        return err;
+    }
+    if (output)
+        *output = out;
+    else
+        free(out);
+    return MSE_OK;
+}
+
+mse_err cli_nssdb_create(const struct cli_nssdb *db, char *why, size_t why_cap)
+{
+    char what[4200];
+    if (mkdirs(db->dir) != MSE_OK)
+        return mse_say(why, why_cap, MSE_ERR_FILE_WRITE, "cannot create the directory %s",
+                       db->dir);
+    char *argv[] = {CERTUTIL, "-N", "-d", (char *)db->arg, "--empty-password", NULL};
+    snprintf(what, sizeof what, "certutil could not create the NSS database %s", db->dir);
+    return certutil_ok(argv, NULL, why, why_cap, what);
+}
+
+/* Whether NAME is in the database (certutil -L -n NAME succeeds). */
+MSE_MUST_USE static mse_err nssdb_has(const struct cli_nssdb *db, const char *name, bool *has,
+                                      char *why, size_t why_cap)
+{
+    int status = 0;
+    char *output = NULL;
+    char *argv[] = {CERTUTIL, "-L", "-d", (char *)db->arg, "-n", (char *)name, NULL};
+    MSE_TRY(certutil(argv, &status, &output, why, why_cap));
+    free(output);
+    *has = status == 0;
+    return MSE_OK;
+}
+
+mse_err cli_nssdb_delete_all(const struct cli_nssdb *db, const char *name, int *deleted,
+                             char *why, size_t why_cap)
+{
+    char what[4400];
+    snprintf(what, sizeof what, "certutil could not remove '%s' from %s", name, db->dir);
+    *deleted = 0;
+    for (int round = 0; round < MAX_DELETE_ROUNDS; round++) {
+        bool has = false;
+        MSE_TRY(nssdb_has(db, name, &has, why, why_cap));
+        if (!has)
+            return MSE_OK;
+        char *argv[] = {CERTUTIL, "-D", "-d", (char *)db->arg, "-n", (char *)name, NULL};
+        MSE_TRY(certutil_ok(argv, NULL, why, why_cap, what));
+        (*deleted)++;
+    }
+    return mse_say(why, why_cap, MSE_ERR_IO, "'%s' is still in %s after %d removals", name,
+                   db->dir, MAX_DELETE_ROUNDS);
+}
+
+/* Write DER to a fresh private directory; returns the file path (both malloc'd). */
+MSE_MUST_USE static mse_err write_temp_der(const uint8_t *der, size_t len, char **dir, char **file)
+{
+    const char *base = getenv("TMPDIR");
+    *dir = NULL;
+    *file = NULL;
+    if (asprintf(dir, "%s/mse-trust-XXXXXX", base && *base ? base : "/tmp") < 0) {
+        *dir = NULL;
+        return MSE_ERR_NOMEM;
+    }
+    if (!mkdtemp(*dir)) {
+        free(*dir);
+        *dir = NULL;
+        return MSE_ERR_FILE_WRITE;
+    }
+    if (asprintf(file, "%s/cert.der", *dir) < 0) {
+        *file = NULL;
+        return MSE_ERR_NOMEM;
+    }
+    return mse_file_write_atomic(*file, der, len, 0600);
+}
+
+static void remove_temp(char *dir, char *file)
+{
+    if (file)
+        unlink(file);
+    if (dir)
+        rmdir(dir);
+    free(file);
+    free(dir);
+}
+
+mse_err cli_nssdb_add_peer(const struct cli_nssdb *db, const char *name, const uint8_t *der,
+                           size_t der_len, char *why, size_t why_cap)
+{
+    char *tmp_dir = NULL, *tmp_file = NULL, *listing = NULL, what[4400];
+    mse_err err = write_temp_der(der, der_len, &tmp_dir, &tmp_file);
+    if (err != MSE_OK) {
+        err = mse_say(why, why_cap, err, "cannot write a temporary file: %s", mse_err_str(err));
+        goto out;
+    }
+    char *add_argv[] = {CERTUTIL, "-A", "-d", (char *)db->arg, "-n", (char *)name, "-t", "P,,",
+                        "-i",     tmp_file, NULL};
+    snprintf(what, sizeof what, "certutil could not add '%s' to %s", name, db->dir);
+    err = certutil_ok(add_argv, NULL, why, why_cap, what);
+    if (err == MSE_ERR_IO) {
+        /* certutil may have stored the certificate before failing to set its
+         * trust (a password-protected database): remove that half-added entry,
+         * as far as the database lets us. It carries no trust either way. */
+        int ignored = 0;
+        char cleanup[256];
+        if (cli_nssdb_delete_all(db, name, &ignored, cleanup, sizeof cleanup) != MSE_OK) {
+            size_t n = strlen(why);
+            snprintf(why + n, why_cap - n, "\n('%s' may remain in %s without trust flags)", name,
+                     db->dir);
+        }
+    }
+    if (err != MSE_OK)
+        goto out;
+    /* Read back: the name must now carry exactly peer trust. */
+    err = cli_nssdb_list(db, &listing, why, why_cap);
+    if (err != MSE_OK)
+        goto out;
+    char flags[32];
+    cli_nss_listed_flags(listing, name, flags, sizeof flags);
+    if (strcmp(flags, "P,,") != 0)
+        err = mse_say(why, why_cap, MSE_ERR_IO,
+                      "after certutil -A, '%s' is listed with trust '%s', not 'P,,' (the same "
+                      "certificate may already be stored under another name):\n%s",
+                      name, flags, listing);
+out:
+    free(listing);
+    remove_temp(tmp_dir, tmp_file);
+    return err;
+}
+
+mse_err cli_nssdb_list(const struct cli_nssdb *db, char **listing, char *why, size_t why_cap)
+{
+    char what[4200];
+    char *argv[] = {CERTUTIL, "-L", "-d", (char *)db->arg, NULL};
+    snprintf(what, sizeof what, "certutil could not list %s", db->dir);
+    *listing = NULL;
+    return certutil_ok(argv, listing, why, why_cap, what);
+}
+
+/*
+ * The trust flags certutil -L prints for NAME ("P,," ...), from its table:
+ * a line holding the nickname, spaces, then the flags. Empty if not found.
+ */
+void cli_nss_listed_flags(const char *listing, const char *name, char *flags, size_t cap)
+{
+    size_t nlen = strlen(name);
+    flags[0] = '\0';
+    for (const char *line = listing; line && *line;) {
+        const char *end = strchr(line, '\n');
+        size_t llen = end ? (size_t)(end - line) : strlen(line);
+        if (llen > nlen && strncmp(line, name, nlen) == 0 && line[nlen] == ' ') {
+            size_t i = nlen;
+            while (i < llen && line[i] == ' ')
+                i++;
+            size_t j = i;
+            while (j < llen && line[j] != ' ' && line[j] != '\r')
+                j++;
+            /* Everything between the nickname and the flags must be blanks: the
+             * nickname is the whole first column, not a prefix of another. */
+            if (j > i && (j == llen || line[j] == ' ' || line[j] == '\r')) {
+                size_t n = j - i < cap - 1 ? j - i : cap - 1;
+                memcpy(flags, line + i, n);
+                flags[n] = '\0';
+            }
+        }
+        line = end ? end + 1 : NULL;
+    }
+}
