@@ -226,7 +226,7 @@ int cli_inspect_main(int argc, char **argv)
     char why[1024] = "";
     mse_err err = inspect_parse(argc, argv, &a, why, sizeof why);
     if (err != MSE_OK || a.help)
-        return cli_parse_failed(&cli_inspect_cmd, err, a.help, why);
+        return cli_parse_failed(&cli_inspect_cmd, argc, argv, err, a.help, why);
     err = inspect_run(&a, &o, why, sizeof why);
     inspect_print(&a, &o, err, why);
     free(o.json);
