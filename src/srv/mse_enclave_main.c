@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
@@ -60,6 +62,9 @@ static void usage(FILE *f)
             "                           within S seconds (slowloris guard; default 60)\n"
             "  --upstream-timeout S     app response timeout, 504 after (default 60)\n"
             "  --max-body BYTES         request body limit in the app phase (default 16 MiB)\n"
+            "  --max-connections N      client connections held at once; the rest wait in\n"
+            "                           the kernel's queue (default 1024 within the\n"
+            "                           descriptor limit)\n"
             "  --max-seconds N          stop after N seconds\n");
 }
 
@@ -192,6 +197,71 @@ MSE_MUST_USE static mse_err sim_measure(const struct opts *o, uint8_t mrenclave[
 }
 #endif
 
+/*
+ * Paths and ports checked at start, so that a typo is refused with the path
+ * named instead of surfacing when the owner configures the enclave (a code
+ * directory that does not exist) or never (a port file nobody can write).
+ */
+static bool path_problem(const char *path, bool dir, bool writable, char *why, size_t cap,
+                         const char *opt)
+{
+    struct stat st;
+    const char *problem = NULL;
+    if (stat(path, &st) != 0)
+        problem = strerror(errno);
+    else if (dir && !S_ISDIR(st.st_mode))
+        problem = "not a directory";
+    else if (!dir && S_ISDIR(st.st_mode))
+        problem = "is a directory, not a file";
+    else if (access(path, (writable ? W_OK : R_OK) | (dir ? X_OK : 0)) != 0)
+        problem = strerror(errno);
+    if (problem == NULL)
+        return false;
+    snprintf(why, cap, "%s %s: %s", opt, path, problem);
+    return true;
+}
+
+MSE_MUST_USE static mse_err check_paths(const struct opts *o, char *why, size_t cap)
+{
+    const struct srv_config *c = &o->srv;
+    bool gramine = strcmp(o->provider, "gramine") == 0;
+    MSE_ENSURE(c->code_dir == NULL || !path_problem(c->code_dir, true, false, why, cap,
+                                                     "--code-dir"),
+               MSE_ERR_ARG);
+    MSE_ENSURE(c->app_dir == NULL ||
+                   !path_problem(c->app_dir, true, true, why, cap, "--app-dir"),
+               MSE_ERR_ARG);
+    MSE_ENSURE(c->ssl_cert == NULL ||
+                   !path_problem(c->ssl_cert, false, false, why, cap, "--ssl-cert"),
+               MSE_ERR_ARG);
+    MSE_ENSURE(c->ssl_key == NULL ||
+                   !path_problem(c->ssl_key, false, false, why, cap, "--ssl-key"),
+               MSE_ERR_ARG);
+    MSE_ENSURE(!gramine || !path_problem(o->attestation_root, true, false, why, cap,
+                                         "--attestation-root"),
+               MSE_ERR_ARG);
+    MSE_ENSURE(gramine || o->sim_pki == NULL ||
+                   !path_problem(o->sim_pki, true, false, why, cap, "--sim-pki"),
+               MSE_ERR_ARG);
+    if (c->port_file != NULL) {
+        /* The file is replaced atomically: its directory must be writable. */
+        char dir[4096];
+        const char *slash = strrchr(c->port_file, '/');
+        size_t n = slash == NULL ? 1 : (slash == c->port_file ? 1 : (size_t)(slash - c->port_file));
+        MSE_ENSURE(n < sizeof dir, MSE_ERR_ARG);
+        memcpy(dir, slash == NULL ? "." : c->port_file, n);
+        dir[n] = '\0';
+        MSE_ENSURE(!path_problem(dir, true, true, why, cap, "--port-file directory"),
+                   MSE_ERR_ARG);
+    }
+    if (c->app_port != 0 && c->app_port == c->port) {
+        snprintf(why, cap, "--app-port %u is the server's own --port: it would proxy to itself",
+                 (unsigned)c->app_port);
+        return MSE_ERR_ARG_CONFLICT;
+    }
+    return MSE_OK;
+}
+
 MSE_MUST_USE static mse_err make_provider(const struct opts *o, struct mse_quote_provider *qp,
                                           const char **why)
 {
@@ -243,7 +313,7 @@ int main(int argc, char **argv)
         O_MODE = 256, O_PROVIDER, O_ATT_ROOT, O_SIM_PKI, O_SIM_MRENCLAVE, O_SIM_MRSIGNER,
         O_SIM_DEBUG, O_RUNTIME, O_HOST, O_PORT, O_PORT_FILE, O_SUBJECT, O_SAN, O_EXPIRATION, O_UUID,
         O_CODE_DIR, O_APP_DIR, O_APP_CMD, O_APP_PORT, O_APP_SOCKET, O_HELLO, O_SSL_CERT,
-        O_SSL_KEY, O_TIMEOUT, O_DEADLINE, O_UP_TIMEOUT, O_MAX_BODY, O_MAX_SECONDS, O_HELP, O_VERSION,
+        O_SSL_KEY, O_TIMEOUT, O_DEADLINE, O_UP_TIMEOUT, O_MAX_BODY, O_MAX_CONNS, O_MAX_SECONDS, O_HELP, O_VERSION,
     };
     static const struct option longopts[] = {
         {"mode", required_argument, NULL, O_MODE},
@@ -273,6 +343,7 @@ int main(int argc, char **argv)
         {"request-deadline", required_argument, NULL, O_DEADLINE},
         {"upstream-timeout", required_argument, NULL, O_UP_TIMEOUT},
         {"max-body", required_argument, NULL, O_MAX_BODY},
+        {"max-connections", required_argument, NULL, O_MAX_CONNS},
         {"max-seconds", required_argument, NULL, O_MAX_SECONDS},
         {"help", no_argument, NULL, O_HELP},
         {"version", no_argument, NULL, O_VERSION},
@@ -334,6 +405,11 @@ int main(int argc, char **argv)
                 bad = "--max-body";
             o.srv.max_body = (size_t)v;
             break;
+        case O_MAX_CONNS:
+            if (parse_long(optarg, 1, 1000000, &v) != MSE_OK)
+                bad = "--max-connections";
+            o.srv.max_connections = (size_t)v;
+            break;
         case O_MAX_SECONDS:
             if (parse_long(optarg, 1, 86400 * 366, &v) != MSE_OK)
                 bad = "--max-seconds";
@@ -357,6 +433,12 @@ int main(int argc, char **argv)
     mse_err err = check_opts(&o, &why);
     if (err != MSE_OK) {
         fprintf(stderr, "mse-enclave: %s\n", why);
+        return (int)mse_err_exit(err);
+    }
+    char path_why[4200];
+    err = check_paths(&o, path_why, sizeof path_why);
+    if (err != MSE_OK) {
+        fprintf(stderr, "mse-enclave: %s\n", path_why);
         return (int)mse_err_exit(err);
     }
 

@@ -177,107 +177,20 @@ static void handle_hello(struct evhttp_request *req)
     srv_coalesce_output(evcon);
 }
 
-/*
- * First-request deadline. libevent's timeout is an idle timer that every
- * received byte resets, so a slowloris client trickling its headers could
- * hold a connection for as long as the header limit allows. Each new
- * connection is therefore watched until it delivers a complete request; past
- * request_deadline it is shut down. Later requests on a keep-alive
- * connection are only subject to the idle timeout. A once-a-second sweep
- * expires watches and releases those whose connection evhttp already closed
- * (the watch's reference keeps the bufferevent, and its socket, alive).
- */
-static time_t mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec;
-}
-
-static size_t watch_bucket(const struct bufferevent *bev)
-{
-    return (size_t)(((uintptr_t)bev >> 4) % SRV_WATCH_BUCKETS);
-}
-
-/* Unlink (pp points at w's link) and release. */
-static void watch_end(struct srv_watch **pp)
-{
-    struct srv_watch *w = *pp;
-    *pp = w->next;
-    bufferevent_decref(w->bev);
-    free(w);
-}
-
-static void watch_sweep(evutil_socket_t fd_unused, short events, void *arg)
-{
-    struct srv *s = arg;
-    time_t now = mono_now();
-    for (size_t i = 0; i < SRV_WATCH_BUCKETS; i++) {
-        struct srv_watch **pp = &s->watch[i];
-        while (*pp != NULL) {
-            struct srv_watch *w = *pp;
-            bufferevent_data_cb readcb = NULL;
-            /* evhttp clears the callbacks when it frees the connection. */
-            bufferevent_getcb(w->bev, &readcb, NULL, NULL, NULL);
-            if (readcb == NULL) {
-                watch_end(pp);
-                continue;
-            }
-            if (now >= w->deadline) {
-                evutil_socket_t fd = bufferevent_getfd(w->bev);
-                if (fd >= 0) {
-                    s->deadline_drops++;
-                    srv_log("connection without a complete request after %d s: dropped",
-                            s->cfg->request_deadline);
-                    /* evhttp sees the end of the stream and frees the connection itself. */
-                    shutdown(fd, SHUT_RDWR);
-                }
-                watch_end(pp);
-                continue;
-            }
-            pp = &w->next;
-        }
-    }
-}
-
-static void watch_start(struct srv *s, struct bufferevent *bev)
-{
-    struct srv_watch *w = calloc(1, sizeof *w);
-    if (w == NULL)
-        return; /* the idle timeout still applies */
-    bufferevent_incref(bev);
-    w->bev = bev;
-    w->s = s;
-    w->deadline = mono_now() + s->cfg->request_deadline;
-    size_t b = watch_bucket(bev);
-    w->next = s->watch[b];
-    s->watch[b] = w;
-}
-
-static void watch_request(struct srv *s, struct evhttp_request *req)
-{
-    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-    struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
-    if (bev == NULL)
-        return;
-    for (struct srv_watch **pp = &s->watch[watch_bucket(bev)]; *pp != NULL; pp = &(*pp)->next)
-        if ((*pp)->bev == bev) {
-            watch_end(pp);
-            return;
-        }
-}
-
-static void watch_free_all(struct srv *s)
-{
-    for (size_t i = 0; i < SRV_WATCH_BUCKETS; i++)
-        while (s->watch[i] != NULL)
-            watch_end(&s->watch[i]);
-}
-
 static void dispatch(struct evhttp_request *req, void *arg)
 {
     struct srv *s = arg;
-    watch_request(s, req);
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+    struct srv_conn *conn = bev ? srv_conn_find(s, bev) : NULL;
+    if (conn == NULL || conn->refuse) {
+        /* Not one of ours: evhttp made its own plain bufferevent because make_bev
+         * failed. On a TLS port that would be plain HTTP: close instead. */
+        if (evcon != NULL)
+            evhttp_connection_free(evcon); /* frees req too */
+        return;
+    }
+    srv_conn_first_request(s, conn);
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
     if (path == NULL || path[0] != '/') {
@@ -310,28 +223,37 @@ static void dispatch(struct evhttp_request *req, void *arg)
         srv_proxy_handle(s, req);
 }
 
-/* One bufferevent per accepted connection: TLS with the phase's context, or plain. */
+/*
+ * One bufferevent per accepted connection: TLS with the phase's context, or
+ * plain. Returning NULL would make evhttp create a plain one itself, so a
+ * failed TLS session still gets a tracked plain bufferevent marked to be shut
+ * down before anything is read from it.
+ */
 static struct bufferevent *make_bev(struct event_base *base, void *arg)
 {
     struct srv *s = arg;
-    struct bufferevent *bev;
-    if (s->cur_ctx == NULL) {
-        bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-    } else {
+    struct bufferevent *bev = NULL;
+    bool refuse = false;
+    if (s->cur_ctx != NULL) {
         SSL *ssl = SSL_new(s->cur_ctx);
-        if (ssl == NULL)
-            return NULL;
-        bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-                                             BEV_OPT_CLOSE_ON_FREE);
-        if (bev == NULL) {
-            SSL_free(ssl);
-            return NULL;
+        if (ssl != NULL) {
+            bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                                 BEV_OPT_CLOSE_ON_FREE);
+            if (bev == NULL)
+                SSL_free(ssl);
         }
-        /* Clients commonly close without close_notify; that is not an error for a server. */
-        bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+        if (bev != NULL)
+            /* Clients commonly close without close_notify; not an error for a server. */
+            bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+        else
+            refuse = true;
     }
-    if (bev != NULL)
-        watch_start(s, bev);
+    if (bev == NULL)
+        bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    if (bev != NULL && srv_conn_new(s, bev, refuse) == NULL) {
+        bufferevent_free(bev);
+        bev = NULL;
+    }
     return bev;
 }
 
@@ -479,7 +401,8 @@ static struct srv *listener_srv;
 static void listener_resume(evutil_socket_t fd, short events, void *arg)
 {
     struct srv *s = arg;
-    evconnlistener_enable(s->listener);
+    s->accept_paused = false;
+    srv_listener_update(s);
 }
 
 static void listener_error(struct evconnlistener *l, void *arg_unused)
@@ -488,13 +411,16 @@ static void listener_error(struct evconnlistener *l, void *arg_unused)
     int e = EVUTIL_SOCKET_ERROR();
     if (s == NULL)
         return;
-    evconnlistener_disable(l);
+    s->accept_paused = true;
+    srv_listener_update(s);
     if (s->accept_pauses++ % 100 == 0)
         srv_log("accept failed (%s): pausing new connections for 100 ms (%lu pause(s))",
                 strerror(e), s->accept_pauses);
     struct timeval tv = {0, 100 * 1000};
-    if (event_add(s->listener_resume, &tv) != 0)
-        evconnlistener_enable(l);
+    if (event_add(s->listener_resume, &tv) != 0) {
+        s->accept_paused = false;
+        srv_listener_update(s);
+    }
 }
 
 MSE_MUST_USE static mse_err bind_listener(struct srv *s)
@@ -519,8 +445,10 @@ MSE_MUST_USE static mse_err bind_listener(struct srv *s)
     s->listener_resume = evtimer_new(s->base, listener_resume, s);
     MSE_ENSURE(s->listener != NULL && s->listener_resume != NULL, MSE_ERR_NOMEM);
     listener_srv = s;
+    s->accepting = true; /* evhttp's listener starts enabled */
     evconnlistener_set_error_cb(s->listener, listener_error);
-    srv_log("listening on %s:%u", c->host, (unsigned)port);
+    srv_log("listening on %s:%u (at most %zu connections at once)", c->host, (unsigned)port,
+            s->conn_max);
     if (c->port_file != NULL)
         MSE_TRY(write_port_file(c->port_file, port));
     return MSE_OK;
@@ -530,19 +458,34 @@ static void srv_free(struct srv *s)
 {
     srv_app_stop(s);
     srv_proxy_free(s);
+    s->stopping = true; /* evhttp_free frees the listener before the connections */
     if (s->http != NULL)
         evhttp_free(s->http);
-    if (s->watch_tick != NULL)
-        event_free(s->watch_tick);
+    srv_conn_free(s);
     if (s->listener_resume != NULL)
         event_free(s->listener_resume);
     listener_srv = NULL;
-    watch_free_all(s);
     SSL_CTX_free(s->ratls_ctx);
     SSL_CTX_free(s->app_ctx);
     free(s->ratls_pem);
     if (s->base != NULL)
         event_base_free(s->base);
+}
+
+/*
+ * --max-connections, or by default 1,024 within the descriptor limit: a
+ * connection is one descriptor, and the listener, the log, the app and up to
+ * SRV_UPSTREAM_MAX upstream connections need theirs.
+ */
+static size_t conn_max(const struct srv_config *cfg, const struct rlimit *rl)
+{
+    if (cfg->max_connections > 0)
+        return cfg->max_connections;
+    size_t reserve = 32 + (cfg->hello ? 0 : SRV_UPSTREAM_MAX);
+    size_t max = SRV_DEFAULT_MAX_CONNECTIONS;
+    if (rl->rlim_cur != RLIM_INFINITY && rl->rlim_cur < max + reserve)
+        max = rl->rlim_cur > reserve + 16 ? (size_t)rl->rlim_cur - reserve : 16;
+    return max;
 }
 
 int srv_run(const struct srv_config *cfg)
@@ -556,10 +499,11 @@ int srv_run(const struct srv_config *cfg)
     /* A client closing mid-write must not kill the server. */
     signal(SIGPIPE, SIG_IGN);
     /* As many connections as the system lets this process have. */
-    struct rlimit rl;
+    struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
-        (void)setrlimit(RLIMIT_NOFILE, &rl);
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            (void)getrlimit(RLIMIT_NOFILE, &rl);
     }
 
     /* Single-threaded loop; the epoll changelist folds the add/remove of
@@ -594,9 +538,7 @@ int srv_run(const struct srv_config *cfg)
     MSE_ENSURE_OUT(event_add(ev_term, NULL) == 0 && event_add(ev_int, NULL) == 0 &&
                        event_add(ev_chld, NULL) == 0,
                    MSE_ERR_INTERNAL);
-    struct timeval tick = {1, 0};
-    s.watch_tick = event_new(s.base, -1, EV_PERSIST, watch_sweep, &s);
-    MSE_ENSURE_OUT(s.watch_tick != NULL && event_add(s.watch_tick, &tick) == 0, MSE_ERR_NOMEM);
+    MSE_CHECK_OUT(srv_conn_init(&s, conn_max(cfg, &rl)));
     if (cfg->max_seconds > 0) {
         struct timeval tv = {cfg->max_seconds, 0};
         ev_deadline = evtimer_new(s.base, on_deadline, &s);
@@ -615,8 +557,9 @@ int srv_run(const struct srv_config *cfg)
 
     event_base_dispatch(s.base);
     srv_log("stopped (%lu request(s) to the configuration endpoint, %lu connection(s) dropped "
-            "by the request deadline, %lu accept pause(s))",
-            s.config_requests, s.deadline_drops, s.accept_pauses);
+            "by the request deadline, %lu accept pause(s), connection limit reached %lu "
+            "time(s))",
+            s.config_requests, s.deadline_drops, s.accept_pauses, s.cap_reached);
 out:
     if (err != MSE_OK) {
         srv_log("error: %s", mse_err_str(err));

@@ -29,6 +29,7 @@
 #define SRV_PATH_CONFIGURE "/.well-known/mse/configure"
 #define SRV_UUID_LEN 36
 #define SRV_CONFIG_BODY_MAX (64 * 1024) /* bytes of a configuration request */
+#define SRV_DEFAULT_MAX_CONNECTIONS 1024 /* client connections held at once */
 #define SRV_HELLO_BODY "Hello from the enclave!\n"
 
 enum srv_mode {
@@ -56,6 +57,7 @@ struct srv_config {
     int upstream_timeout;  /* upstream response timeout, seconds (504 after) */
     size_t max_body;       /* app-phase request body limit, bytes */
     size_t max_headers;    /* request header block limit, bytes */
+    size_t max_connections; /* client connections held at once (0: derived from RLIMIT_NOFILE) */
     EVP_PKEY *ratls_key;   /* borrowed */
     X509 *ratls_cert;      /* borrowed */
 };

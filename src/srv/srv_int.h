@@ -29,14 +29,25 @@ struct srv_upstream {
     void *inflight; /* the proxied request using it (srv_proxy.c), freed at shutdown */
 };
 
-#define SRV_WATCH_BUCKETS 1024
+#define SRV_CONN_BUCKETS 4096
 
-/* A connection that has not yet delivered a complete first request (slowloris guard). */
-struct srv_watch {
-    struct bufferevent *bev; /* we hold a reference until the watch ends */
-    time_t deadline;         /* CLOCK_MONOTONIC seconds */
+/*
+ * One client connection evhttp holds (srv_conn.c). Records come from a pool
+ * of --max-connections entries made at start: tracking a connection never
+ * allocates.
+ */
+struct srv_conn {
     struct srv *s;
-    struct srv_watch *next;
+    struct bufferevent *bev;         /* the connection's; evhttp owns it */
+    struct evhttp_connection *evcon; /* set once adopted (see srv_conn.c) */
+    time_t deadline;                 /* first-request deadline, CLOCK_MONOTONIC seconds */
+    bool waiting;                    /* no complete request yet: on the deadline list */
+    bool pending;                    /* not adopted yet: holds a reference on bev */
+    bool refuse;                     /* no TLS session could be made: shut down when adopted */
+    struct srv_upstream *resume;     /* proxy back-pressure: resume this upstream on close */
+    struct srv_conn *hnext;          /* hash chain by bev, or the free list */
+    struct srv_conn *wprev, *wnext;  /* deadline list, oldest first */
+    struct srv_conn *anext;          /* adoption list */
 };
 
 struct srv {
@@ -53,10 +64,22 @@ struct srv {
     pid_t app_pgid; /* its process group, 0 when none: stopped even if the leader died */
     struct srv_upstream upstream[SRV_UPSTREAM_MAX];
     size_t upstream_count;
-    struct srv_watch *watch[SRV_WATCH_BUCKETS];
-    struct event *watch_tick; /* once a second: expire or release watches */
+    struct srv_conn *conn_pool;      /* conn_max records */
+    struct srv_conn *conn_free;      /* unused records */
+    struct srv_conn *conn_hash[SRV_CONN_BUCKETS];
+    struct srv_conn *wait_head, *wait_tail; /* connections before their first request */
+    struct srv_conn *adopt_head;     /* made by make_bev, not adopted yet */
+    struct event *adopt_ev;          /* activated at accept: adopts them */
+    struct event *conn_tick;         /* once a second: deadlines, heap trim */
+    size_t conn_count, conn_max;
+    unsigned long closes_since_trim;
+    unsigned long cap_reached;       /* times the listener stopped at the cap */
+    time_t cap_logged;               /* CLOCK_MONOTONIC of the last cap log line, 0: never */
     struct evconnlistener *listener;
     struct event *listener_resume; /* re-enables accepting after an accept error */
+    bool accept_paused;            /* an accept error: waiting for listener_resume */
+    bool accepting;                /* the listener is enabled */
+    bool stopping;                 /* evhttp_free runs: leave the listener alone */
     unsigned long accept_pauses;
     unsigned long deadline_drops; /* connections dropped by the first-request deadline */
     unsigned long config_requests; /* requests that reached the configuration endpoint */
@@ -99,6 +122,19 @@ MSE_MUST_USE mse_err srv_app_start(struct srv *s);
 void srv_app_stop(struct srv *s);
 /* SIGCHLD: reap, and log if it was the app. */
 void srv_app_reap(struct srv *s);
+
+/* srv_conn.c */
+MSE_MUST_USE mse_err srv_conn_init(struct srv *s, size_t max);
+void srv_conn_free(struct srv *s);
+/* A record for a connection being made; NULL only if the pool is empty (never at the cap). */
+struct srv_conn *srv_conn_new(struct srv *s, struct bufferevent *bev, bool refuse);
+struct srv_conn *srv_conn_find(struct srv *s, const struct bufferevent *bev);
+/* The connection delivered a complete request: its first-request deadline no longer applies. */
+void srv_conn_first_request(struct srv *s, struct srv_conn *c);
+/* Enable or disable accepting from the cap and the accept-error pause. */
+void srv_listener_update(struct srv *s);
+/* srv_proxy.c: read from this upstream again (its client connection drained or closed). */
+void srv_proxy_resume(struct srv_upstream *up);
 
 /* Join the queued response bytes of a connection into one TLS record/write. */
 void srv_coalesce_output(struct evhttp_connection *evcon);

@@ -186,13 +186,17 @@ static int on_headers(struct evhttp_request *ureq, void *arg)
  */
 #define SRV_CLIENT_BACKLOG_MAX (1u << 20)
 
-static void resume_upstream(struct evhttp_connection *evcon_unused, void *arg)
+void srv_proxy_resume(struct srv_upstream *up)
 {
-    struct srv_upstream *up = arg;
     /* NULL once the pool is freed at shutdown, before the client connections. */
     struct bufferevent *bev = up->evcon ? evhttp_connection_get_bufferevent(up->evcon) : NULL;
     if (bev != NULL)
         bufferevent_enable(bev, EV_READ);
+}
+
+static void resume_upstream(struct evhttp_connection *evcon_unused, void *arg)
+{
+    srv_proxy_resume(arg);
 }
 
 static void on_chunk(struct evhttp_request *ureq, void *arg)
@@ -210,7 +214,10 @@ static void on_chunk(struct evhttp_request *ureq, void *arg)
     struct bufferevent *ubev = evhttp_connection_get_bufferevent(p->up->evcon);
     if (backlog > SRV_CLIENT_BACKLOG_MAX && ubev != NULL) {
         bufferevent_disable(ubev, EV_READ);
-        evhttp_connection_set_closecb(cevcon, resume_upstream, p->up);
+        /* The connection's close callback is srv_conn.c's; it resumes this upstream. */
+        struct srv_conn *conn = srv_conn_find(p->s, cbev);
+        if (conn != NULL)
+            conn->resume = p->up;
         evhttp_send_reply_chunk_with_cb(p->client, in, resume_upstream, p->up);
     } else {
         evhttp_send_reply_chunk(p->client, in);
