@@ -178,7 +178,7 @@ mse_err cli_policy_check(const struct cli_policy_args *a, char *why, size_t why_
 {
     /* A policy file is the whole policy: mixing it with options would make it not reproducible. */
     if (a->policy_file &&
-        (a->fingerprint_given || a->code || a->context || a->signer_key || a->mrsigner_given ||
+        (a->fingerprint_given || a->code || a->signer_key || a->mrsigner_given ||
          a->allow_debug || a->allow_tcb || a->allow_expired || a->isv_prod_id_given ||
          a->min_isv_svn_given || a->advisory_count > 0))
         return mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT,

@@ -72,7 +72,7 @@ void cli_verify_report_print(const struct cli_out *out, const struct mse_verify_
         cli_out_warn(out, "expired collateral tolerated by --allow-expired-collateral: %s",
                      r->checks[MSE_CHECK_COLLATERAL_TIME].detail);
     if (r->checks[MSE_CHECK_TCB_STATUS].outcome == MSE_OUTCOME_WARN)
-        cli_out_warn(out, "TCB status accepted by --allow-tcb: %s",
+        cli_out_warn(out, "TCB status accepted by the policy (--allow-tcb, --accept-advisories): %s",
                      r->checks[MSE_CHECK_TCB_STATUS].detail);
     if (r->ok)
         printf("Verification: %s\n", out->color ? "\033[32msuccess\033[0m" : "success");

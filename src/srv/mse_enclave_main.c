@@ -4,7 +4,6 @@
  * runs the server (srv.c).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,52 +20,13 @@
 
 #include "attester/attester.h"
 #include "srv/srv.h"
+#include "srv/srv_cmd.h"
 #include "util/util.h"
 #ifdef MSE_HAVE_SIM
 #include "sim/sim.h"
 #endif
 
 #define DEFAULT_DAYS 365
-
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: mse-enclave --mode zero-trust|owner|untrusted-ssl --san NAME [options]\n"
-            "\n"
-            "  --mode MODE              zero-trust, owner or untrusted-ssl\n"
-            "  --provider P             quote provider: gramine (default) or sim\n"
-            "  --attestation-root DIR   Gramine attestation files (default /dev/attestation)\n"
-            "  --sim-pki DIR            simulator PKI (mse-sim pki init), with --provider sim\n"
-            "  --sim-mrenclave HEX      override the MRENCLAVE the simulator measures (for\n"
-            "                           negative tests only; 64 hex digits)\n"
-            "  --runtime DIR            with --provider sim: the runtime to measure (default:\n"
-            "                           the runtime path, docs/formats/runtime.md)\n"
-            "  --sim-mrsigner HEX       simulated MRSIGNER (default: the PKI's signer)\n"
-            "  --sim-debug              simulate a debug enclave\n"
-            "  --host ADDR              listen address (default 127.0.0.1)\n"
-            "  --port N                 listen port (default 443; 0: ephemeral)\n"
-            "  --port-file FILE         write the bound port to FILE\n"
-            "  --subject RFC4514        certificate subject (default CN=<san>)\n"
-            "  --san NAME               DNS name or IP address of the app\n"
-            "  --expiration T           RFC 3339 UTC instant or a number of days (default 365)\n"
-            "  --uuid UUID              the app's uuid; enables the configuration phase\n"
-            "  --code-dir DIR           encrypted code (P.enc files)\n"
-            "  --app-dir DIR            where the code is decrypted and the app runs\n"
-            "  --app-cmd CMD            app command line (run with /bin/sh -c in --app-dir)\n"
-            "  --app-port N             port the app listens on at 127.0.0.1\n"
-            "  --hello                  serve the built-in hello app instead\n"
-            "  --ssl-cert PEM           owner: owner's chain; untrusted-ssl: operator's chain\n"
-            "  --ssl-key PEM            untrusted-ssl: operator's key (none: plain HTTP)\n"
-            "  --timeout S              client read/write timeout (default 30)\n"
-            "  --request-deadline S     a new connection's first request must be complete\n"
-            "                           within S seconds (slowloris guard; default 60)\n"
-            "  --upstream-timeout S     app response timeout, 504 after (default 60)\n"
-            "  --max-body BYTES         request body limit in the app phase (default 16 MiB)\n"
-            "  --max-connections N      client connections held at once; the rest wait in\n"
-            "                           the kernel's queue (default 1024 within the\n"
-            "                           descriptor limit)\n"
-            "  --max-seconds N          stop after N seconds\n");
-}
 
 struct opts {
     struct srv_config srv;
@@ -84,16 +44,6 @@ struct opts {
     const char *app_socket;
 };
 
-MSE_MUST_USE static mse_err parse_long(const char *s, long min, long max, long *out)
-{
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    MSE_ENSURE(errno == 0 && end != s && *end == '\0' && v >= min && v <= max, MSE_ERR_ARG);
-    *out = v;
-    return MSE_OK;
-}
-
 static bool uuid_ok(const char *u)
 {
     if (strlen(u) != SRV_UUID_LEN)
@@ -110,7 +60,10 @@ static bool uuid_ok(const char *u)
 MSE_MUST_USE static mse_err expiration(const char *s, int64_t now, int64_t *out)
 {
     long days;
-    if (parse_long(s, 1, 3650, &days) == MSE_OK) {
+    char *end = NULL;
+    errno = 0;
+    days = strtol(s, &end, 10);
+    if (errno == 0 && end != s && *end == '\0' && days >= 1 && days <= 3650) {
         *out = now + (int64_t)days * 86400;
         return MSE_OK;
     }
@@ -243,6 +196,9 @@ MSE_MUST_USE static mse_err check_paths(const struct opts *o, char *why, size_t 
     MSE_ENSURE(gramine || o->sim_pki == NULL ||
                    !path_problem(o->sim_pki, true, false, why, cap, "--sim-pki"),
                MSE_ERR_ARG);
+    MSE_ENSURE(gramine || o->runtime_dir == NULL ||
+                   !path_problem(o->runtime_dir, true, false, why, cap, "--runtime"),
+               MSE_ERR_ARG);
     if (c->port_file != NULL) {
         /* The file is replaced atomically: its directory must be writable. */
         char dir[4096];
@@ -294,141 +250,181 @@ MSE_MUST_USE static mse_err make_provider(const struct opts *o, struct mse_quote
 #endif
 }
 
+static void opts_default(struct opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->provider = "gramine";
+    o->attestation_root = "/dev/attestation";
+    o->expiration = "365";
+    o->srv.host = "127.0.0.1";
+    o->srv.port = 443;
+    o->srv.timeout = 30;
+    o->srv.request_deadline = 60;
+    o->srv.upstream_timeout = 60;
+    o->srv.max_body = 16u << 20;
+    o->srv.max_headers = 16 * 1024;
+}
+
+/* A numeric option: its range, and where the value goes. */
+MSE_MUST_USE static mse_err number_opt(struct opts *o, int id, const char *arg, char *why,
+                                       size_t cap)
+{
+    const struct mse_opt *opt = mse_opt_find(&srv_enclave_cmd, id);
+    long v = 0;
+    switch (id) {
+    case SRV_O_PORT:
+        MSE_TRY(mse_opt_long(opt->name, arg, 0, 65535, "", &v, why, cap));
+        o->srv.port = (uint16_t)v;
+        break;
+    case SRV_O_APP_PORT:
+        MSE_TRY(mse_opt_long(opt->name, arg, 1, 65535, "", &v, why, cap));
+        o->srv.app_port = (uint16_t)v;
+        break;
+    case SRV_O_TIMEOUT:
+    case SRV_O_DEADLINE:
+    case SRV_O_UP_TIMEOUT:
+        MSE_TRY(mse_opt_long(opt->name, arg, 1, 3600, "seconds", &v, why, cap));
+        *(id == SRV_O_TIMEOUT    ? &o->srv.timeout
+          : id == SRV_O_DEADLINE ? &o->srv.request_deadline
+                                 : &o->srv.upstream_timeout) = (int)v;
+        break;
+    case SRV_O_MAX_BODY:
+        MSE_TRY(mse_opt_long(opt->name, arg, 0, 1L << 30, "bytes", &v, why, cap));
+        o->srv.max_body = (size_t)v;
+        break;
+    case SRV_O_MAX_CONNS:
+        MSE_TRY(mse_opt_long(opt->name, arg, 1, 1000000, "", &v, why, cap));
+        o->srv.max_connections = (size_t)v;
+        break;
+    case SRV_O_MAX_SECONDS:
+        MSE_TRY(mse_opt_long(opt->name, arg, 1, 86400 * 366, "seconds", &v, why, cap));
+        o->srv.max_seconds = (int)v;
+        break;
+    default: return mse_say(why, cap, MSE_ERR_INTERNAL, "option %d has no handler", id);
+    }
+    return MSE_OK;
+}
+
+/* One option from the table (srv_cmd.c) into *o. */
+MSE_MUST_USE static mse_err apply_opt(struct opts *o, int id, const char *arg, char *why,
+                                      size_t cap)
+{
+    switch (id) {
+    case SRV_O_MODE: o->mode = arg; break;
+    case SRV_O_PROVIDER: o->provider = arg; break;
+    case SRV_O_ATT_ROOT: o->attestation_root = arg; break;
+    case SRV_O_SIM_PKI: o->sim_pki = arg; break;
+    case SRV_O_SIM_MRENCLAVE: o->sim_mrenclave = arg; break;
+    case SRV_O_SIM_MRSIGNER: o->sim_mrsigner = arg; break;
+    case SRV_O_SIM_DEBUG: o->sim_debug = 1; break;
+    case SRV_O_RUNTIME: o->runtime_dir = arg; break;
+    case SRV_O_SUBJECT: o->subject = arg; break;
+    case SRV_O_SAN: o->san = arg; break;
+    case SRV_O_EXPIRATION: o->expiration = arg; break;
+    case SRV_O_HOST: o->srv.host = arg; break;
+    case SRV_O_PORT_FILE: o->srv.port_file = arg; break;
+    case SRV_O_UUID: o->srv.uuid = arg; break;
+    case SRV_O_CODE_DIR: o->srv.code_dir = arg; break;
+    case SRV_O_APP_DIR: o->srv.app_dir = arg; break;
+    case SRV_O_APP_CMD: o->srv.app_cmd = arg; break;
+    case SRV_O_APP_SOCKET: o->app_socket = arg; break;
+    case SRV_O_HELLO: o->srv.hello = true; break;
+    case SRV_O_SSL_CERT: o->srv.ssl_cert = arg; break;
+    case SRV_O_SSL_KEY: o->srv.ssl_key = arg; break;
+    default: return number_opt(o, id, arg, why, cap);
+    }
+    return MSE_OK;
+}
+
+/*
+ * The command line into *o. Returns -1 to go on, else the exit code
+ * (--help, --version, or a usage error already reported in one line).
+ */
+static int parse_cmdline(int argc, char **argv, struct opts *o)
+{
+    struct mse_opt_parser p;
+    char why[512];
+    const char *arg = NULL;
+    int id;
+    mse_opt_init(&p, &srv_enclave_cmd, argc, argv);
+    while ((id = mse_opt_next(&p, &arg, why, sizeof why)) != MSE_OPT_DONE) {
+        if (id == MSE_OPT_HELP) {
+            mse_opt_help(stdout, &srv_enclave_cmd);
+            return MSE_EXIT_OK;
+        }
+        if (id == SRV_O_VERSION) {
+            printf("mse-enclave %s\n", MSE_VERSION);
+            return MSE_EXIT_OK;
+        }
+        mse_err err = MSE_OK;
+        if (id == MSE_OPT_ERROR)
+            err = p.error;
+        else if (id == MSE_OPT_OPERAND)
+            err = mse_say(why, sizeof why, MSE_ERR_ARG, "unexpected argument '%s'", arg);
+        else
+            err = apply_opt(o, id, arg, why, sizeof why);
+        if (err != MSE_OK) {
+            mse_opt_usage_error(stderr, &srv_enclave_cmd, why);
+            return (int)mse_err_exit(err);
+        }
+    }
+    return -1;
+}
+
+/*
+ * The RA-TLS key and certificate from the chosen quote provider. Returns -1
+ * on success, else the exit code (the reason already printed).
+ */
+static int make_ratls(struct opts *o, EVP_PKEY **key, X509 **cert)
+{
+    int64_t now = mse_time_now();
+    struct mse_ratls_params params;
+    memset(&params, 0, sizeof params);
+    char default_subject[300];
+    if (o->subject == NULL) {
+        /* The SAN is a DNS name or an IP literal: no RFC 4514 specials to escape. */
+        if (snprintf(default_subject, sizeof default_subject, "CN=%s", o->san) >=
+            (int)sizeof default_subject) {
+            fprintf(stderr, "mse-enclave: --san too long\n");
+            return MSE_EXIT_USAGE;
+        }
+        o->subject = default_subject;
+    }
+    params.subject = o->subject;
+    params.san = o->san;
+    params.not_before = now - 60; /* tolerate small clock skew at the client */
+    mse_err err = expiration(o->expiration, now, &params.not_after);
+    if (err != MSE_OK) {
+        fprintf(stderr, "mse-enclave: --expiration: days (1-3650) or an RFC 3339 UTC instant\n");
+        return (int)mse_err_exit(err);
+    }
+    struct mse_quote_provider qp;
+    memset(&qp, 0, sizeof qp);
+    const char *why = "";
+    err = make_provider(o, &qp, &why);
+    if (err != MSE_OK) {
+        fprintf(stderr, "mse-enclave: %s: %s\n", why, mse_err_str(err));
+        return (int)mse_err_exit(err);
+    }
+    err = mse_ratls_cert_create(&qp, &params, key, cert);
+    mse_quote_provider_close(&qp);
+    if (o->subject == default_subject)
+        o->subject = NULL; /* not to be used past this frame */
+    if (err != MSE_OK) {
+        fprintf(stderr, "mse-enclave: RA-TLS certificate: %s (check --subject and --san)\n",
+                mse_err_str(err));
+        return (int)mse_err_exit(err);
+    }
+    return -1;
+}
+
 int main(int argc, char **argv)
 {
     struct opts o;
-    memset(&o, 0, sizeof o);
-    o.provider = "gramine";
-    o.attestation_root = "/dev/attestation";
-    o.expiration = "365";
-    o.srv.host = "127.0.0.1";
-    o.srv.port = 443;
-    o.srv.timeout = 30;
-    o.srv.request_deadline = 60;
-    o.srv.upstream_timeout = 60;
-    o.srv.max_body = 16u << 20;
-    o.srv.max_headers = 16 * 1024;
-
-    enum {
-        O_MODE = 256, O_PROVIDER, O_ATT_ROOT, O_SIM_PKI, O_SIM_MRENCLAVE, O_SIM_MRSIGNER,
-        O_SIM_DEBUG, O_RUNTIME, O_HOST, O_PORT, O_PORT_FILE, O_SUBJECT, O_SAN, O_EXPIRATION, O_UUID,
-        O_CODE_DIR, O_APP_DIR, O_APP_CMD, O_APP_PORT, O_APP_SOCKET, O_HELLO, O_SSL_CERT,
-        O_SSL_KEY, O_TIMEOUT, O_DEADLINE, O_UP_TIMEOUT, O_MAX_BODY, O_MAX_CONNS, O_MAX_SECONDS, O_HELP, O_VERSION,
-    };
-    static const struct option longopts[] = {
-        {"mode", required_argument, NULL, O_MODE},
-        {"provider", required_argument, NULL, O_PROVIDER},
-        {"attestation-root", required_argument, NULL, O_ATT_ROOT},
-        {"sim-pki", required_argument, NULL, O_SIM_PKI},
-        {"sim-mrenclave", required_argument, NULL, O_SIM_MRENCLAVE},
-        {"sim-mrsigner", required_argument, NULL, O_SIM_MRSIGNER},
-        {"sim-debug", no_argument, NULL, O_SIM_DEBUG},
-        {"runtime", required_argument, NULL, O_RUNTIME},
-        {"host", required_argument, NULL, O_HOST},
-        {"port", required_argument, NULL, O_PORT},
-        {"port-file", required_argument, NULL, O_PORT_FILE},
-        {"subject", required_argument, NULL, O_SUBJECT},
-        {"san", required_argument, NULL, O_SAN},
-        {"expiration", required_argument, NULL, O_EXPIRATION},
-        {"uuid", required_argument, NULL, O_UUID},
-        {"code-dir", required_argument, NULL, O_CODE_DIR},
-        {"app-dir", required_argument, NULL, O_APP_DIR},
-        {"app-cmd", required_argument, NULL, O_APP_CMD},
-        {"app-port", required_argument, NULL, O_APP_PORT},
-        {"app-socket", required_argument, NULL, O_APP_SOCKET},
-        {"hello", no_argument, NULL, O_HELLO},
-        {"ssl-cert", required_argument, NULL, O_SSL_CERT},
-        {"ssl-key", required_argument, NULL, O_SSL_KEY},
-        {"timeout", required_argument, NULL, O_TIMEOUT},
-        {"request-deadline", required_argument, NULL, O_DEADLINE},
-        {"upstream-timeout", required_argument, NULL, O_UP_TIMEOUT},
-        {"max-body", required_argument, NULL, O_MAX_BODY},
-        {"max-connections", required_argument, NULL, O_MAX_CONNS},
-        {"max-seconds", required_argument, NULL, O_MAX_SECONDS},
-        {"help", no_argument, NULL, O_HELP},
-        {"version", no_argument, NULL, O_VERSION},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    long v;
-    const char *bad = NULL;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (c) {
-        case O_MODE: o.mode = optarg; break;
-        case O_PROVIDER: o.provider = optarg; break;
-        case O_ATT_ROOT: o.attestation_root = optarg; break;
-        case O_SIM_PKI: o.sim_pki = optarg; break;
-        case O_SIM_MRENCLAVE: o.sim_mrenclave = optarg; break;
-        case O_SIM_MRSIGNER: o.sim_mrsigner = optarg; break;
-        case O_SIM_DEBUG: o.sim_debug = 1; break;
-        case O_RUNTIME: o.runtime_dir = optarg; break;
-        case O_HOST: o.srv.host = optarg; break;
-        case O_PORT:
-            if (parse_long(optarg, 0, 65535, &v) != MSE_OK)
-                bad = "--port";
-            o.srv.port = (uint16_t)v;
-            break;
-        case O_PORT_FILE: o.srv.port_file = optarg; break;
-        case O_SUBJECT: o.subject = optarg; break;
-        case O_SAN: o.san = optarg; break;
-        case O_EXPIRATION: o.expiration = optarg; break;
-        case O_UUID: o.srv.uuid = optarg; break;
-        case O_CODE_DIR: o.srv.code_dir = optarg; break;
-        case O_APP_DIR: o.srv.app_dir = optarg; break;
-        case O_APP_CMD: o.srv.app_cmd = optarg; break;
-        case O_APP_PORT:
-            if (parse_long(optarg, 1, 65535, &v) != MSE_OK)
-                bad = "--app-port";
-            o.srv.app_port = (uint16_t)v;
-            break;
-        case O_APP_SOCKET: o.app_socket = optarg; break;
-        case O_HELLO: o.srv.hello = true; break;
-        case O_SSL_CERT: o.srv.ssl_cert = optarg; break;
-        case O_SSL_KEY: o.srv.ssl_key = optarg; break;
-        case O_TIMEOUT:
-            if (parse_long(optarg, 1, 3600, &v) != MSE_OK)
-                bad = "--timeout";
-            o.srv.timeout = (int)v;
-            break;
-        case O_DEADLINE:
-            if (parse_long(optarg, 1, 3600, &v) != MSE_OK)
-                bad = "--request-deadline";
-            o.srv.request_deadline = (int)v;
-            break;
-        case O_UP_TIMEOUT:
-            if (parse_long(optarg, 1, 3600, &v) != MSE_OK)
-                bad = "--upstream-timeout";
-            o.srv.upstream_timeout = (int)v;
-            break;
-        case O_MAX_BODY:
-            if (parse_long(optarg, 0, 1L << 30, &v) != MSE_OK)
-                bad = "--max-body";
-            o.srv.max_body = (size_t)v;
-            break;
-        case O_MAX_CONNS:
-            if (parse_long(optarg, 1, 1000000, &v) != MSE_OK)
-                bad = "--max-connections";
-            o.srv.max_connections = (size_t)v;
-            break;
-        case O_MAX_SECONDS:
-            if (parse_long(optarg, 1, 86400 * 366, &v) != MSE_OK)
-                bad = "--max-seconds";
-            o.srv.max_seconds = (int)v;
-            break;
-        case O_HELP: usage(stdout); return MSE_EXIT_OK;
-        case O_VERSION: printf("mse-enclave %s\n", MSE_VERSION); return MSE_EXIT_OK;
-        default: usage(stderr); return MSE_EXIT_USAGE;
-        }
-        if (bad != NULL) {
-            fprintf(stderr, "mse-enclave: invalid value for %s: %s\n", bad, optarg);
-            return MSE_EXIT_USAGE;
-        }
-    }
-    if (optind != argc) {
-        fprintf(stderr, "mse-enclave: unexpected argument '%s'\n", argv[optind]);
-        usage(stderr);
-        return MSE_EXIT_USAGE;
-    }
+    opts_default(&o);
+    int rc = parse_cmdline(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
     const char *why = "";
     mse_err err = check_opts(&o, &why);
     if (err != MSE_OK) {
@@ -441,48 +437,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "mse-enclave: %s\n", path_why);
         return (int)mse_err_exit(err);
     }
-
-    int64_t now = mse_time_now();
-    struct mse_ratls_params params;
-    memset(&params, 0, sizeof params);
-    char default_subject[300];
-    if (o.subject == NULL) {
-        /* The SAN is a DNS name or an IP literal: no RFC 4514 specials to escape. */
-        if (snprintf(default_subject, sizeof default_subject, "CN=%s", o.san) >=
-            (int)sizeof default_subject) {
-            fprintf(stderr, "mse-enclave: --san too long\n");
-            return MSE_EXIT_USAGE;
-        }
-        o.subject = default_subject;
-    }
-    params.subject = o.subject;
-    params.san = o.san;
-    params.not_before = now - 60; /* tolerate small clock skew at the client */
-    err = expiration(o.expiration, now, &params.not_after);
-    if (err != MSE_OK) {
-        fprintf(stderr, "mse-enclave: --expiration: days (1-3650) or an RFC 3339 UTC instant\n");
-        return (int)mse_err_exit(err);
-    }
-
-    struct mse_quote_provider qp;
-    memset(&qp, 0, sizeof qp);
-    err = make_provider(&o, &qp, &why);
-    if (err != MSE_OK) {
-        fprintf(stderr, "mse-enclave: %s: %s\n", why, mse_err_str(err));
-        return (int)mse_err_exit(err);
-    }
     EVP_PKEY *key = NULL;
     X509 *cert = NULL;
-    err = mse_ratls_cert_create(&qp, &params, &key, &cert);
-    mse_quote_provider_close(&qp);
-    if (err != MSE_OK) {
-        fprintf(stderr, "mse-enclave: RA-TLS certificate: %s (check --subject and --san)\n",
-                mse_err_str(err));
-        return (int)mse_err_exit(err);
-    }
+    rc = make_ratls(&o, &key, &cert);
+    if (rc >= 0)
+        return rc;
     o.srv.ratls_key = key;
     o.srv.ratls_cert = cert;
-    int rc = srv_run(&o.srv);
+    rc = srv_run(&o.srv);
     X509_free(cert);
     EVP_PKEY_free(key);
     return rc;

@@ -39,6 +39,9 @@ refused "mse-enclave: --ssl-cert $WORK/nope.pem: No such file or directory" \
     "${BASE[@]}" --hello --ssl-cert "$WORK/nope.pem" --ssl-key "$WORK/key.pem"
 refused "mse-enclave: --ssl-key $WORK/code: is a directory, not a file" \
     "${BASE[@]}" --hello --ssl-cert "$WORK/cert.pem" --ssl-key "$WORK/code"
+refused "mse-enclave: --runtime $WORK/nope: No such file or directory" \
+    --mode untrusted-ssl --provider sim --sim-pki "$WORK/code" --runtime "$WORK/nope" \
+    --san localhost --port 0 --hello
 refused "mse-enclave: --attestation-root $WORK/nope: No such file or directory" \
     --mode untrusted-ssl --attestation-root "$WORK/nope" --san localhost --port 0 --hello
 refused "mse-enclave: --port-file directory $WORK/nope: No such file or directory" \
@@ -46,8 +49,13 @@ refused "mse-enclave: --port-file directory $WORK/nope: No such file or director
 refused "mse-enclave: --app-port 8443 is the server's own --port: it would proxy to itself" \
     --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost --port 8443 \
     --app-dir "$WORK/app" --app-cmd true --app-port 8443
-refused "mse-enclave: invalid value for --max-connections: 0" \
-    "${BASE[@]}" --hello --max-connections 0
+# A usage error: one line naming the problem, then the help hint.
+rc=0
+"$ENCLAVE" "${BASE[@]}" --hello --max-connections 0 >"$WORK/out" 2>"$WORK/err" || rc=$?
+[ "$rc" = 2 ] || fail "--max-connections 0: exit $rc"
+[ "$(cat "$WORK/err")" = "mse-enclave: --max-connections takes 1 to 1000000 (got '0')
+try 'mse-enclave --help'" ] || fail "--max-connections 0: $(cat "$WORK/err")"
+ok "--max-connections 0 refused"
 
 # The same paths, when they exist, start the server.
 start_enclave good --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost --hello \

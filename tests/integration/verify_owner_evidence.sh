@@ -77,6 +77,15 @@ set -e
 [ ! -e "$WORK/tls.json" ] && [ ! -e "$WORK/tls.pem" ] || fail "untrusted HTTPS: something written"
 ok "--ratls-path without the owner's CA: refused as a connection error, no evidence written"
 
+# ... and inspect reads both certificates of the live app.
+"$MSE" inspect "localhost:$PORT" --ratls-path /.well-known/mse/ratls.pem --cacert "$O/ca.pem" \
+    --json >"$WORK/inspect-ratls.json" || fail "inspect --ratls-path"
+grep -q "\"mrenclave\": \"$MRENCLAVE\"" "$WORK/inspect-ratls.json" || fail "inspect --ratls-path: mrenclave"
+"$MSE" inspect "localhost:$PORT" >"$WORK/inspect-tls.txt" || fail "inspect DOMAIN"
+grep -q '^key_binding: none: the certificate carries no quote' "$WORK/inspect-tls.txt" ||
+    fail "inspect DOMAIN: $(cat "$WORK/inspect-tls.txt")"
+ok "inspect: the published RA-TLS certificate, and the owner's TLS certificate without a quote"
+
 # 3. --cert on the saved file.
 "$MSE" verify --cert "$WORK/ratls.pem" "${VERIFY[@]}" --output "$WORK/again.pem" >"$WORK/cert.out" 2>&1 ||
     fail "--cert: $(cat "$WORK/cert.out")"
@@ -110,3 +119,25 @@ rc=$?
 set -e
 [ "$rc" = 16 ] && cmp -s "$WORK/refused1.json" "$WORK/refused2.json" || fail "refusal replay: exit $rc"
 ok "a refusal writes the evidence too, and replays to the same refusal"
+
+# 6. A raw quote with collateral from the PCCS (by the quote's FMSPC and PCK CA), its
+#    REPORTDATA checked; and the ISV policy options.
+RD=$(printf '5a%.0s' $(seq 1 64))
+"$SIM" quote --pki "$WORK/pki" --report-data "$RD" --mrenclave "$MRENCLAVE" --isv-prod-id 7 \
+    --isv-svn 3 --out "$WORK/q.dat"
+"$MSE" verify --quote "$WORK/q.dat" "${VERIFY[@]}" --report-data "$RD" --isv-prod-id 7 \
+    --min-isv-svn 3 --json >"$WORK/q.json" 2>"$WORK/q.err" || fail "raw quote via PCCS: $(cat "$WORK/q.err")"
+grep -q '"binding": "report_data"' "$WORK/q.json" || fail "raw quote: binding"
+set +e
+"$MSE" verify --quote "$WORK/q.dat" "${VERIFY[@]}" --report-data-prefix 5a5b >"$WORK/q2.out" 2>&1
+rc1=$?
+"$MSE" verify --quote "$WORK/q.dat" "${VERIFY[@]}" --min-isv-svn 4 >"$WORK/q3.out" 2>&1
+rc2=$?
+"$MSE" verify --quote "$WORK/q.dat" "${VERIFY[@]}" --isv-prod-id 8 >"$WORK/q4.out" 2>&1
+rc3=$?
+set -e
+[ "$rc1" = 13 ] && grep -q MSE_ERR_POLICY_REPORT_DATA "$WORK/q2.out" || fail "other REPORTDATA: exit $rc1"
+[ "$rc2" = 10 ] && grep -q MSE_ERR_POLICY_ISVSVN "$WORK/q3.out" || fail "ISVSVN below minimum: exit $rc2"
+[ "$rc3" = 10 ] && grep -q MSE_ERR_POLICY_ISVPRODID "$WORK/q4.out" || fail "other ISVPRODID: exit $rc3"
+grep -q 'nothing binds this quote' "$WORK/q3.out" || fail "raw quote without --report-data: no warning"
+ok "raw quote, collateral from the PCCS: REPORTDATA, ISVPRODID and minimum ISVSVN each with its code"

@@ -100,6 +100,7 @@ static void test_same_verdict_as_evidence(void **state)
     assert_true(re->ok);
     assert_same_verdict(rq, re);
     assert_int_equal(rq->checks[MSE_CHECK_CERT].outcome, MSE_OUTCOME_NOT_APPLICABLE);
+    assert_int_equal(rq->checks[MSE_CHECK_CERT_TIME].outcome, MSE_OUTCOME_NOT_APPLICABLE);
     assert_int_equal(rq->checks[MSE_CHECK_BINDING].outcome, MSE_OUTCOME_NOT_APPLICABLE);
     assert_non_null(strstr(rq->checks[MSE_CHECK_BINDING].detail,
                            "nothing binds the quote to a channel"));
