@@ -1,8 +1,9 @@
 /*
  * The collateral half of the one verification path (cli_policy.h): which
  * collateral service to ask (--pccs-url, $MSE_PCCS_URL, Intel's QCNL
- * configuration, Intel's PCS), the per-service cache, the parallel fetch of
- * what the cache lacks, then libmse's mse_verify. Prints nothing: warnings
+ * configuration, Intel's PCS), then the per-service cache, the fetch of what
+ * it lacks and the verdict, with damaged cache entries healed
+ * (src/net/collateral_get.c). Prints nothing: warnings
  * go to the caller's notes, progress to its callback.
  */
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "cli_policy.h"
 #include "net/cache.h"
+#include "net/collateral_get.h"
 #include "util/util.h"
 
 #define QCNL_CONF_DEFAULT "/etc/sgx_default_qcnl.conf"
@@ -57,13 +59,6 @@ MSE_MUST_USE static mse_err resolve_pccs(const struct cli_policy_args *a,
     return MSE_OK;
 }
 
-/* The check that verifies each collateral item (indexed by enum mse_pccs_item_id). */
-static const enum mse_check_id item_checks[MSE_PCCS_ITEM_COUNT] = {
-    [MSE_PCCS_TCB_INFO] = MSE_CHECK_TCB_INFO,
-    [MSE_PCCS_QE_IDENTITY] = MSE_CHECK_QE_IDENTITY,
-    [MSE_PCCS_PCK_CRL] = MSE_CHECK_PCK_CRL,
-    [MSE_PCCS_ROOT_CA_CRL] = MSE_CHECK_ROOT_CA_CRL,
-};
 
 /* The platform's collateral id from the raw quote, or from the certificate's quote. */
 MSE_MUST_USE static mse_err collateral_id(const uint8_t *cert_der, size_t cert_len,
@@ -115,79 +110,32 @@ MSE_MUST_USE static mse_err run_verifier(const struct cli_verify_setup *s, const
     return mse_verify(&in, &s->policy, result);
 }
 
-/* Where the items come from: a bit per item still to fetch in *want. */
-struct fetch_plan {
-    struct mse_pccs_opts popts;
-    char cache_dir[4096];
-    bool use_cache;
-    unsigned want;
+/* What run_verifier needs besides the collateral. */
+struct verifier_ctx {
+    const struct cli_verify_setup *s;
+    const uint8_t *cert_der;
+    size_t cert_len;
+    const uint8_t *quote;
+    size_t quote_len;
 };
 
-/* Load what the cache holds; fetch the rest from the collateral service. */
-MSE_MUST_USE static mse_err gather(const struct cli_policy_args *a, const struct cli_verify_setup *s,
-                                   const struct mse_collateral_id *id, struct fetch_plan *plan,
-                                   struct mse_pccs_item items[MSE_PCCS_ITEM_COUNT],
-                                   cli_progress_fn progress, unsigned *requests, char *why,
-                                   size_t why_cap)
+static mse_err verifier_cb(void *ctx, const struct mse_collateral *c,
+                           struct mse_verify_result *result)
 {
-    /* One cache per collateral service: two PCCSs (a simulator and Intel's, say) never mix. */
-    if (plan->use_cache &&
-        mse_cache_dir(plan->cache_dir, sizeof plan->cache_dir, plan->popts.url) != MSE_OK) {
-        if (a->offline)
-            return mse_say(why, why_cap, MSE_ERR_IO, "--offline: no cache directory");
-        plan->use_cache = false;
-    }
-    for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
-        bool hit = false;
-        if (plan->use_cache && mse_cache_load(plan->cache_dir, (enum mse_pccs_item_id)i, id, s->at,
-                                              &items[i], &hit) != MSE_OK)
-            hit = false;
-        if (!hit)
-            plan->want |= 1u << i;
-    }
-    if (!plan->want)
-        return MSE_OK;
-    if (a->offline)
-        for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++)
-            if (plan->want & (1u << i))
-                return mse_say(why, why_cap, MSE_ERR_CACHE_MISS,
-                               "--offline: %s is not in the cache or not valid at that time",
-                               mse_pccs_item_name((enum mse_pccs_item_id)i));
-    struct mse_pccs_item fetched[MSE_PCCS_ITEM_COUNT];
-    char reason[1024] = "";
-    if (progress)
-        progress("Fetching collateral...");
-    mse_err err = mse_pccs_fetch(&plan->popts, id, plan->want, fetched, requests, reason,
-                                 sizeof reason);
-    if (progress)
-        progress("");
-    if (err != MSE_OK)
-        return mse_say(why, why_cap, err, "%s", reason[0] ? reason : mse_err_str(err));
-    for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++)
-        if (plan->want & (1u << i))
-            items[i] = fetched[i];
-    return MSE_OK;
+    const struct verifier_ctx *v = ctx;
+    return run_verifier(v->s, v->cert_der, v->cert_len, v->quote, v->quote_len, c, result);
 }
 
-/*
- * Cache a fetched item only once the verifier has checked it (signature,
- * issuer chain, platform match). Cached bytes are re-verified on every run,
- * so this is not about trust but about availability: an item that failed (a
- * PCCS fault, or bytes injected on an unauthenticated --pccs-insecure link)
- * would otherwise be served from the cache until the nextUpdate it claims,
- * refusing every later verification even after the PCCS is fixed.
- */
-static void cache_verified(const struct fetch_plan *plan, const struct mse_collateral_id *id,
-                           const struct mse_pccs_item items[MSE_PCCS_ITEM_COUNT],
-                           const struct mse_verify_result *result, struct cli_notes *notes)
+/* Notes for what the cache did: damaged entries healed, verified items it could not keep. */
+static void note_cache(const struct mse_collateral_report *rep, const char *cache_dir,
+                       struct cli_notes *notes)
 {
-    for (int i = 0; plan->use_cache && i < MSE_PCCS_ITEM_COUNT; i++) {
-        enum mse_outcome oc = result->checks[item_checks[i]].outcome;
-        if (!(plan->want & (1u << i)) || (oc != MSE_OUTCOME_PASS && oc != MSE_OUTCOME_WARN))
-            continue;
-        if (mse_cache_store(plan->cache_dir, (enum mse_pccs_item_id)i, id, &items[i]) != MSE_OK)
-            cli_note(notes, "could not cache %s in %s",
-                     mse_pccs_item_name((enum mse_pccs_item_id)i), plan->cache_dir);
+    for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
+        const char *name = mse_pccs_item_name((enum mse_pccs_item_id)i);
+        if (rep->healed & (1u << i))
+            cli_note(notes, "the cached %s failed verification: evicted and fetched again", name);
+        if (rep->not_stored & (1u << i))
+            cli_note(notes, "could not cache %s in %s", name, cache_dir);
     }
 }
 
@@ -202,8 +150,10 @@ MSE_MUST_USE static mse_err verify_with_collateral(const struct cli_policy_args 
 {
     struct mse_collateral_id id;
     struct mse_pccs_item items[MSE_PCCS_ITEM_COUNT];
-    struct fetch_plan plan = {.use_cache = !a->no_cache};
-    struct mse_collateral view;
+    struct mse_collateral_source src = {.offline = a->offline, .progress = progress};
+    struct mse_collateral_report rep;
+    struct verifier_ctx vc = {s, cert_der, cert_len, quote, quote_len};
+    char cache_dir[4096] = "";
     char *owned_url = NULL;
 
     memset(items, 0, sizeof items);
@@ -221,22 +171,29 @@ MSE_MUST_USE static mse_err verify_with_collateral(const struct cli_policy_args 
                                        mse_err_str(err))
                              : MSE_OK;
     }
-    err = resolve_pccs(a, &plan.popts, &owned_url, &info->notes, why, why_cap);
-    if (err == MSE_OK)
-        err = gather(a, s, &id, &plan, items, progress, &info->requests, why, why_cap);
-    if (err == MSE_OK) {
+    err = resolve_pccs(a, &src.pccs, &owned_url, &info->notes, why, why_cap);
+    if (err != MSE_OK)
+        goto out;
+    /* One cache per collateral service: two PCCSs (a simulator and Intel's, say) never mix. */
+    if (!a->no_cache && mse_cache_dir(cache_dir, sizeof cache_dir, src.pccs.url) == MSE_OK)
+        src.cache_dir = cache_dir;
+    else if (!a->no_cache && a->offline) {
+        err = mse_say(why, why_cap, MSE_ERR_IO, "--offline: no cache directory");
+        goto out;
+    }
+    err = mse_collateral_verify(&src, &id, s->at, verifier_cb, &vc, items, result, &rep, why,
+                                why_cap);
+    info->requests = rep.requests;
+    note_cache(&rep, cache_dir, &info->notes);
+    /* Exactly what was verified, kept only once there is a verdict. */
+    if (err == MSE_OK && info->capture && quote == NULL) {
+        struct mse_collateral view;
         mse_pccs_items_view(items, &view);
-        err = run_verifier(s, cert_der, cert_len, quote, quote_len, &view, result);
-        if (err != MSE_OK)
-            err = mse_say(why, why_cap, err, "verification could not run: %s", mse_err_str(err));
-        else
-            cache_verified(&plan, &id, items, result, &info->notes);
-        /* Exactly what was verified, kept only once there is a verdict. */
-        if (err == MSE_OK && info->capture && quote == NULL &&
-            mse_evidence_write(cert_der, cert_len, &view, id.processor_ca != 0, s->at,
+        if (mse_evidence_write(cert_der, cert_len, &view, id.processor_ca != 0, s->at,
                                &info->evidence) != MSE_OK)
             cli_note(&info->notes, "could not build the evidence bundle");
     }
+out:
     mse_pccs_items_free(items);
     free(owned_url);
     return err;

@@ -142,7 +142,8 @@ out:
 }
 
 mse_err cli_record_save(const char *path, const char *target, const uint8_t *der, size_t len,
-                        const struct mse_verify_result *r, int64_t at, char *why, size_t why_cap)
+                        const struct mse_verify_result *r, int64_t at, bool name_check_skipped,
+                        char *why, size_t why_cap)
 {
     mse_err err = MSE_OK;
     char *pem = NULL, *record = NULL, *result_json = NULL;
@@ -167,18 +168,20 @@ mse_err cli_record_save(const char *path, const char *target, const uint8_t *der
     rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O?}", "sha256", hex, "verified_at", now_s, "at",
                     at_s, "target", target, "verdict", "success", "checks",
                     res ? json_object_get(res, "checks") : NULL);
-    record = rec ? json_dumps(rec, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
-    snprintf(rec_path, sizeof rec_path, "%s.verify.json", path);
-    if (!record) {
-        err = MSE_ERR_NOMEM;
-    } else {
-        /* Record first: a certificate never appears without its record. */
-        err = mse_file_write_atomic(rec_path, record, strlen(record), 0644);
-        if (err == MSE_OK)
-            err = mse_file_write_atomic(path, pem, (size_t)pem_len, 0644);
-        if (err != MSE_OK)
-            unlink(rec_path);
+    if (rec && name_check_skipped &&
+        json_object_set_new(rec, "name_check", json_string("skipped (--no-name-check)")) != 0) {
+        json_decref(rec);
+        rec = NULL;
     }
+    record = rec ? json_dumps(rec, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+    if (!record)
+        err = MSE_ERR_NOMEM;
+    else if (snprintf(rec_path, sizeof rec_path, "%s.verify.json", path) >= (int)sizeof rec_path)
+        err = MSE_ERR_ARG;
+    else
+        /* The pair: the record last, never beside another certificate. */
+        err = mse_file_write_with_record(path, pem, (size_t)pem_len, rec_path, record,
+                                         strlen(record), 0644);
     BIO_free(bio);
     json_decref(rec);
     json_decref(res);

@@ -33,12 +33,15 @@ MSE_MUST_USE mse_err cli_record_check(const char *json, size_t len, const uint8_
 
 /*
  * Save the verified DER as PEM at path, with its record at <path>.verify.json
- * (record first: a certificate never appears without its record). target is
- * what was verified (DOMAIN or the evidence file), at the verification
- * instant. On error nothing new is left and the reason is in why.
+ * written last and the old record removed first, so a record never sits
+ * beside another certificate (mse_file_write_with_record). target is what
+ * was verified (DOMAIN or the evidence file), at the verification instant;
+ * name_check_skipped: the record says --no-name-check was used. On error the
+ * certificate may be left without a record, never with a wrong one; the
+ * reason is in why.
  */
 MSE_MUST_USE mse_err cli_record_save(const char *path, const char *target, const uint8_t *der,
                                      size_t len, const struct mse_verify_result *r, int64_t at,
-                                     char *why, size_t why_cap);
+                                     bool name_check_skipped, char *why, size_t why_cap);
 
 #endif

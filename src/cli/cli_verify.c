@@ -45,6 +45,7 @@ enum verify_opt {
     V_RATLS_PATH,
     V_CACERT,
     V_SAVE_EVIDENCE,
+    V_NO_NAME_CHECK,
 };
 
 static const struct mse_opt verify_input_options[] = {
@@ -59,6 +60,10 @@ static const struct mse_opt verify_input_options[] = {
      V_RATLS_PATH, 0},
     {"cacert", 0, "FILE", "with --ratls-path: CA of the app's HTTPS certificate (else system CAs)",
      V_CACERT, MSE_OPT_FILE},
+    {"no-name-check", 0, NULL,
+     "with DOMAIN: accept a certificate whose names do not cover DOMAIN's host (connecting by IP "
+     "on purpose); the record says so",
+     V_NO_NAME_CHECK, 0},
     {"quote", 0, "FILE", "verify a raw quote (no certificate, nothing saved)", V_QUOTE,
      MSE_OPT_FILE},
     {"collateral", 0, "PATH",
@@ -124,6 +129,8 @@ MSE_MUST_USE static mse_err check_inputs(const struct cli_verify_args *a, char *
         return mse_say(why, why_cap, MSE_ERR_ARG_MISSING, "--ratls-path goes with a DOMAIN");
     if (a->cacert && !a->ratls_path)
         return mse_say(why, why_cap, MSE_ERR_ARG_MISSING, "--cacert goes with --ratls-path");
+    if (a->no_name_check && !a->target)
+        return mse_say(why, why_cap, MSE_ERR_ARG_MISSING, "--no-name-check goes with a DOMAIN");
     if (!a->quote && (a->collateral || a->report_data_len > 0))
         return mse_say(why, why_cap, MSE_ERR_ARG_MISSING,
                        "--collateral, --report-data and --report-data-prefix go with --quote "
@@ -187,6 +194,7 @@ mse_err cli_verify_parse(int argc, char **argv, struct cli_verify_args *a, char 
         case V_RATLS_PATH: a->ratls_path = arg; break;
         case V_CACERT: a->cacert = arg; break;
         case V_SAVE_EVIDENCE: a->save_evidence = arg; break;
+        case V_NO_NAME_CHECK: a->no_name_check = true; break;
         case V_QUIET: a->out.quiet = true; break;
         default: MSE_TRY(cli_policy_apply(&a->policy, id, arg, why, why_cap));
         }
@@ -277,6 +285,25 @@ MSE_MUST_USE static mse_err verify_server(const struct cli_verify_args *a,
         progress("");
     if (err != MSE_OK)
         return mse_say(why, why_cap, err, "%s", reason[0] ? reason : mse_err_str(err));
+    /*
+     * The certificate the server presented is saved for `curl --cacert` and
+     * browsers, which refuse it for any host its names do not cover: refuse it
+     * here, before any collateral is fetched, rather than let the user find out
+     * later and far from the cause. (The RA-TLS certificate of --ratls-path or
+     * --cert is not the TLS certificate of DOMAIN: not checked.)
+     */
+    if (!a->cert && !a->ratls_path && !a->no_name_check) {
+        char names[256];
+        err = mse_cert_check_host(*cert, *cert_len, a->endpoint.host, names, sizeof names);
+        if (err == MSE_ERR_CERT_NAME_MISMATCH)
+            return mse_say(why, why_cap, err,
+                           "the certificate %s presented is for %s, not for %s: connect by a "
+                           "name it is for (--no-name-check if you connect by IP on purpose)",
+                           a->target, names, a->endpoint.host);
+        if (err != MSE_OK)
+            return mse_say(why, why_cap, err, "the certificate %s presented: %s", a->target,
+                           mse_err_str(err));
+    }
     o->online = true;
     o->info.capture = a->save_evidence != NULL;
     MSE_TRY(cli_verify_with_collateral(&a->policy, s, *cert, *cert_len, progress, &o->result,
@@ -395,7 +422,7 @@ mse_err cli_verify_run(const struct cli_verify_args *a, int64_t now, cli_progres
         goto out; /* no certificate: nothing to save */
     err = cli_record_save(a->output,
                           a->evidence ? a->evidence : a->cert ? a->cert : a->target, cert,
-                          cert_len, &o->result, s.at, why, why_cap);
+                          cert_len, &o->result, s.at, a->no_name_check, why, why_cap);
     o->saved = err == MSE_OK;
 out:
     free(cert);

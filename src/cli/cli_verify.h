@@ -33,6 +33,7 @@ struct cli_verify_args {
     const char *cacert;          /* with ratls_path: CA of the app's HTTPS certificate */
     const char *save_evidence;   /* write the evidence verified here (bundle format) */
     const char *output;          /* where the certificate is saved */
+    bool no_name_check;          /* --no-name-check: DOMAIN's host need not be in the SAN */
     bool help;                   /* --help: print it, do nothing else */
 };
 

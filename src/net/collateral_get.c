@@ -35,7 +35,11 @@ static mse_err fetch_into(const struct mse_collateral_source *src,
 {
     struct mse_pccs_item fetched[MSE_PCCS_ITEM_COUNT];
     unsigned n = 0;
+    if (src->progress)
+        src->progress("Fetching collateral...");
     mse_err err = mse_pccs_fetch(&src->pccs, id, want, fetched, &n, why, why_len);
+    if (src->progress)
+        src->progress("");
     rep->requests += n;
     MSE_TRY(err);
     for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++)
@@ -71,24 +75,23 @@ static void name_source(struct mse_verify_result *r, const struct mse_collateral
 }
 
 mse_err mse_collateral_verify(const struct mse_collateral_source *src,
-                              const struct mse_collateral_id *id,
-                              const struct mse_verify_input *in, const struct mse_policy *policy,
+                              const struct mse_collateral_id *id, int64_t at,
+                              mse_collateral_verifier verify, void *ctx,
+                              struct mse_pccs_item items[MSE_PCCS_ITEM_COUNT],
                               struct mse_verify_result *result, struct mse_collateral_report *rep,
                               char *why, size_t why_len)
 {
     mse_err err = MSE_OK;
-    struct mse_pccs_item items[MSE_PCCS_ITEM_COUNT];
     struct mse_collateral view;
-    struct mse_verify_input vin = *in;
     unsigned want = 0;
-    memset(items, 0, sizeof items);
+    memset(items, 0, sizeof(struct mse_pccs_item) * MSE_PCCS_ITEM_COUNT);
     memset(rep, 0, sizeof *rep);
 
     for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
         bool hit = false;
         if (src->cache_dir &&
-            mse_cache_load(src->cache_dir, (enum mse_pccs_item_id)i, id, in->at, &items[i],
-                           &hit) != MSE_OK)
+            mse_cache_load(src->cache_dir, (enum mse_pccs_item_id)i, id, at, &items[i], &hit) !=
+                MSE_OK)
             hit = false;
         if (hit)
             rep->from_cache |= 1u << i;
@@ -111,8 +114,10 @@ mse_err mse_collateral_verify(const struct mse_collateral_source *src,
      */
     for (;;) {
         mse_pccs_items_view(items, &view);
-        vin.collateral = &view;
-        MSE_CHECK_OUT(mse_verify(&vin, policy, result));
+        err = verify(ctx, &view, result);
+        if (err != MSE_OK)
+            MSE_GOTO_OUT(mse_say(why, why_len, err, "verification could not run: %s",
+                                 mse_err_str(err)));
         unsigned stale = failed_items(result) & rep->from_cache;
         if (!stale)
             break;
@@ -161,6 +166,5 @@ mse_err mse_collateral_verify(const struct mse_collateral_source *src,
             rep->not_stored |= 1u << i;
     }
 out:
-    mse_pccs_items_free(items);
     return err;
 }

@@ -16,16 +16,26 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <mse/net.h>
 #include <mse/verify.h>
 
 /* Where collateral comes from. */
 struct mse_collateral_source {
-    struct mse_pccs_opts pccs; /* the service, also naming the cache */
-    const char *cache_dir;     /* from mse_cache_dir, or NULL: no cache */
-    bool offline;              /* the cache only: a missing item is MSE_ERR_CACHE_MISS */
+    struct mse_pccs_opts pccs;          /* the service, also naming the cache */
+    const char *cache_dir;              /* from mse_cache_dir, or NULL: no cache */
+    bool offline;                       /* the cache only: a missing item is MSE_ERR_CACHE_MISS */
+    void (*progress)(const char *line); /* around each fetch ("" when done), or NULL */
 };
+
+/*
+ * The verification to run on a set of collateral: mse_verify for a
+ * certificate, mse_verify_quote for a raw quote. Returns that function's
+ * error (MSE_OK once a verdict is in result).
+ */
+typedef mse_err (*mse_collateral_verifier)(void *ctx, const struct mse_collateral *c,
+                                           struct mse_verify_result *result);
 
 /* What happened, per item: bit (1u << enum mse_pccs_item_id). */
 struct mse_collateral_report {
@@ -36,16 +46,18 @@ struct mse_collateral_report {
 };
 
 /*
- * Verify `in` (its collateral field is ignored) with the collateral of
- * platform `id` at in->at, under `policy`. Returns MSE_OK when a verdict was
+ * Run `verify` with the collateral of platform `id` valid at `at`: cached
+ * items first, the rest fetched, damaged cached items healed as above.
+ * items[] receives the collateral of the final verdict (the caller frees it
+ * with mse_pccs_items_free, also on error). Returns MSE_OK when a verdict was
  * reached (read result->ok), or the error that prevented one, with a
  * one-line reason in why: those of mse_pccs_fetch, MSE_ERR_CACHE_MISS
- * (offline), and those of mse_verify. rep is always filled.
+ * (offline), and those of the verifier. rep is always filled.
  */
 MSE_MUST_USE mse_err mse_collateral_verify(const struct mse_collateral_source *src,
-                                           const struct mse_collateral_id *id,
-                                           const struct mse_verify_input *in,
-                                           const struct mse_policy *policy,
+                                           const struct mse_collateral_id *id, int64_t at,
+                                           mse_collateral_verifier verify, void *ctx,
+                                           struct mse_pccs_item items[MSE_PCCS_ITEM_COUNT],
                                            struct mse_verify_result *result,
                                            struct mse_collateral_report *rep, char *why,
                                            size_t why_len);

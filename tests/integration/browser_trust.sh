@@ -113,7 +113,7 @@ fi
 
 # verify_app OUT : mse verify, saving the certificate (and its record) to OUT.
 verify_app() {
-    timeout "$STEP_TIMEOUT" "$MSE_BIN" verify "127.0.0.1:$PORT" --pccs-url "$PCCS_URL" \
+    timeout "$STEP_TIMEOUT" "$MSE_BIN" verify "localhost:$PORT" --pccs-url "$PCCS_URL" \
         --trust-root "$ROOT" --signer-key "$SIGNER" --fingerprint "$MRENCLAVE" \
         --output "$1" >"$TMP/verify.log" 2>&1 || fail "mse verify failed: $(cat "$TMP/verify.log")"
     [[ -s $1 && -s $1.verify.json ]] || fail "mse verify saved no certificate and record at $1"

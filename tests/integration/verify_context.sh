@@ -19,7 +19,7 @@ start_tls app "$WORK/srv.pem" "$WORK/srv.key"
 common=(--pccs-url "http://127.0.0.1:$PCCS_PORT" --trust-root "$WORK/pki/root.pem"
         --signer-key "$WORK/pki/signer.pem" --output "$WORK/cert.pem")
 
-"$MSE" verify "127.0.0.1:$TLS_PORT" "${common[@]}" --context "$WORK/ctx.mse" --code "$WORK/code" \
+"$MSE" verify "localhost:$TLS_PORT" "${common[@]}" --context "$WORK/ctx.mse" --code "$WORK/code" \
     >"$WORK/ok.out" 2>&1 || { cat "$WORK/ok.out"; fail "verify with the right code"; }
 grep -q "MRENCLAVE is the code fingerprint" "$WORK/ok.out" && ! grep -q "skipped" "$WORK/ok.out" ||
     fail "fingerprint check did not run"
@@ -29,7 +29,7 @@ ok "the enclave runs exactly the code computed from the context"
 rm -f "$WORK/cert.pem"
 echo "print('pwned')" >"$WORK/code/app.py"
 set +e
-"$MSE" verify "127.0.0.1:$TLS_PORT" "${common[@]}" --context "$WORK/ctx.mse" --code "$WORK/code" \
+"$MSE" verify "localhost:$TLS_PORT" "${common[@]}" --context "$WORK/ctx.mse" --code "$WORK/code" \
     >"$WORK/bad.out" 2>&1
 rc=$?
 set -e
@@ -40,16 +40,16 @@ ok "changed code refused"
 
 # Usage: --context without --code, and with --fingerprint.
 set +e
-"$MSE" verify "127.0.0.1:$TLS_PORT" "${common[@]}" --context "$WORK/ctx.mse" >/dev/null 2>&1
+"$MSE" verify "localhost:$TLS_PORT" "${common[@]}" --context "$WORK/ctx.mse" >/dev/null 2>&1
 [ $? = 2 ] || fail "--context without --code"
-"$MSE" verify "127.0.0.1:$TLS_PORT" "${common[@]}" --context "$WORK/ctx.mse" --code "$WORK/code" \
+"$MSE" verify "localhost:$TLS_PORT" "${common[@]}" --context "$WORK/ctx.mse" --code "$WORK/code" \
     --fingerprint "$fp" >/dev/null 2>&1
 [ $? = 2 ] || fail "--fingerprint with --context"
 # A runtime file pinned differently in the context (another runtime): another fingerprint.
 zero=$(printf '0%.0s' $(seq 1 64))
 sed -i "0,/^sha256 = \"[0-9a-f]\{64\}\"/s//sha256 = \"$zero\"/" "$WORK/ctx.mse"
 grep -q "^sha256 = \"$zero\"" "$WORK/ctx.mse" || fail "could not alter the context's lock"
-"$MSE" verify "127.0.0.1:$TLS_PORT" "${common[@]}" --context "$WORK/ctx.mse" --code "$WORK/code" \
+"$MSE" verify "localhost:$TLS_PORT" "${common[@]}" --context "$WORK/ctx.mse" --code "$WORK/code" \
     >"$WORK/rt.out" 2>&1
 rc=$?
 set -e
