@@ -9,7 +9,6 @@
  * it is written with mode 0600 and never leaves the owner.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 #include "codecrypt/codecrypt.h"
 #include "context/context.h"
 #include "measure/runtime.h"
+#include "util/opt.h"
 #include "util/util.h"
 
 #define OWNER_CERT_MAX (1u << 20)
@@ -50,24 +50,6 @@ static void uuid_v4(char out[37])
     char hex[33];
     mse_hex_encode(b, 16, hex);
     snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
-}
-
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: mse context new --code DIR --name NAME --san NAME [options]\n"
-               "\n"
-               "  --code DIR                the app's plain code directory\n"
-               "  --name NAME               app name\n"
-               "  --san NAME                DNS name or IP address the app is served on\n"
-               "  --owner-cert PEM          app owner trust: the owner's certificate chain\n"
-               "  --out-code DIR            encrypted code to ship (default NAME.code.enc)\n"
-               "  --out FILE                context file (default "
-               "$MSE_CONF_PATH/context/<uuid>/context.mse)\n"
-               "  --app-cmd CMD             the app's command line in the enclave (default: the\n"
-               "                            built-in hello app)\n"
-               "  --app-port N              the port the app listens on (with --app-cmd)\n"
-               "  --runtime DIR             the runtime to record (default: the first runtime\n"
-               "                            directory of the runtime path, docs/formats/runtime.md)\n");
 }
 
 /* The owner chain must parse now, not at configuration time. *pem is malloc'd. */
@@ -123,154 +105,222 @@ static bool port_ok(const char *s)
     return *s >= '1' && *s <= '9' && *end == '\0' && v >= 1 && v <= 65535;
 }
 
-int cli_context_new_main(int argc, char **argv)
+enum ctx_new_opt { N_CODE = 1, N_NAME, N_SAN, N_OWNER_CERT, N_OUT_CODE, N_OUT, N_APP_CMD,
+                   N_APP_PORT, N_RUNTIME };
+
+static const struct mse_opt context_new_options[] = {
+    {"code", 0, "DIR", "the app's plain code directory", N_CODE, MSE_OPT_DIR},
+    {"name", 0, "NAME", "app name: letters, digits, '-', '_', '.'", N_NAME, 0},
+    {"san", 0, "NAME", "DNS name or IP address the app is served on", N_SAN, 0},
+    {"owner-cert", 0, "PEM", "app owner trust: the owner's certificate chain", N_OWNER_CERT,
+     MSE_OPT_FILE},
+    {"out-code", 0, "DIR", "encrypted code to ship (default NAME.code.enc)", N_OUT_CODE,
+     MSE_OPT_DIR},
+    {"out", 0, "FILE", "context file (default $MSE_CONF_PATH/context/<uuid>/context.mse)", N_OUT,
+     MSE_OPT_FILE},
+    {"app-cmd", 0, "CMD", "the app's command line in the enclave (default: the hello app)",
+     N_APP_CMD, 0},
+    {"app-port", 0, "N", "the port the app listens on (with --app-cmd)", N_APP_PORT, 0},
+    {"runtime", 0, "DIR", "the runtime to record (default: the runtime path)", N_RUNTIME,
+     MSE_OPT_DIR},
+    {NULL, 0, NULL, NULL, 0, 0},
+};
+
+static const struct mse_opt *const context_new_tables[] = {context_new_options, NULL};
+static const char *const context_new_synopsis[] = {
+    "--code DIR --name NAME --san NAME [--owner-cert PEM] [--out-code DIR] [--out FILE]",
+    "--code DIR --name NAME --san NAME --app-cmd CMD --app-port N [--runtime DIR]", NULL};
+
+static const struct mse_opt_cmd cli_context_new_cmd = {
+    .name = "mse context new",
+    .summary = "make an app context and the encrypted code to ship to the operator",
+    .synopsis = context_new_synopsis,
+    .description =
+        "Makes a uuid, a fresh code key and one nonce per code file, encrypts the code into\n"
+        "the encrypted directory, and writes the context (mode 0600: it holds the key) with\n"
+        "the enclave runtime it finds (template, lock, libpal hash) and the deployment's\n"
+        "values, so the code fingerprint can be computed from the context and the plain\n"
+        "code on any machine. Prints the fingerprint.",
+    .tables = context_new_tables,
+    .see_also = "mse-fingerprint(1), mse-configure(1), mse-enclave(1)",
+    .man_section = 1,
+};
+
+struct ctx_new_args {
+    struct cli_out out;
+    bool help;
+    const char *code, *name, *san, *owner_cert, *out_code, *context, *app_cmd, *app_port;
+    const char *runtime;
+};
+
+struct ctx_new_result {
+    char uuid[37], path[4096], code_enc[4096];
+    size_t nfiles;
+    char runtime[64];
+    bool have_fingerprint;
+    uint8_t fingerprint[32];
+    char fingerprint_why[512]; /* why there is none */
+};
+
+MSE_MUST_USE static mse_err ctx_new_check(const struct ctx_new_args *a, char *why, size_t cap)
 {
-    struct cli_out o;
-    cli_out_init(&o);
-    const char *code = NULL, *name = NULL, *san = NULL, *owner_cert = NULL, *out_code = NULL,
-               *out = NULL, *app_cmd = NULL, *app_port = NULL, *runtime_dir = NULL;
-    static const struct option longopts[] = {
-        {"code", required_argument, NULL, 'c'},
-        {"name", required_argument, NULL, 'n'},
-        {"san", required_argument, NULL, 's'},
-        {"owner-cert", required_argument, NULL, 'O'},
-        {"out-code", required_argument, NULL, 'e'},
-        {"out", required_argument, NULL, 'o'},
-        {"app-cmd", required_argument, NULL, 'a'},
-        {"app-port", required_argument, NULL, 'p'},
-        {"runtime", required_argument, NULL, 'r'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'c': code = optarg; break;
-        case 'n': name = optarg; break;
-        case 's': san = optarg; break;
-        case 'O': owner_cert = optarg; break;
-        case 'e': out_code = optarg; break;
-        case 'o': out = optarg; break;
-        case 'a': app_cmd = optarg; break;
-        case 'p': app_port = optarg; break;
-        case 'r': runtime_dir = optarg; break;
-        case 'h': usage(stdout); return MSE_EXIT_OK;
-        default: usage(stderr); return MSE_EXIT_USAGE;
-        }
-    }
-    if (optind != argc || code == NULL || name == NULL || san == NULL ||
-        (app_cmd == NULL) != (app_port == NULL)) {
-        usage(stderr);
-        return MSE_EXIT_USAGE;
-    }
-    for (const char *p = name; *p; p++)
+    if (!a->code || !a->name || !a->san)
+        return mse_say(why, cap, MSE_ERR_ARG_MISSING, "--code, --name and --san are required");
+    if ((a->app_cmd == NULL) != (a->app_port == NULL))
+        return mse_say(why, cap, MSE_ERR_ARG_MISSING, "--app-cmd and --app-port go together");
+    for (const char *p = a->name; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
               *p == '-' || *p == '_' || *p == '.'))
-            return cli_out_error(&o, MSE_ERR_ARG, "--name: letters, digits, '-', '_', '.' only");
-    if (app_port && !port_ok(app_port))
-        return cli_out_error(&o, MSE_ERR_ARG, "--app-port: a port number, 1-65535");
-    if (app_cmd && !*app_cmd)
-        return cli_out_error(&o, MSE_ERR_ARG, "--app-cmd: an empty command line");
-    if (sodium_init() < 0)
-        return cli_out_error(&o, MSE_ERR_CRYPTO, "libsodium");
+            return mse_say(why, cap, MSE_ERR_ARG, "--name: letters, digits, '-', '_', '.' only");
+    if (a->app_port && !port_ok(a->app_port))
+        return mse_say(why, cap, MSE_ERR_ARG, "--app-port: a port number, 1-65535");
+    if (a->app_cmd && !*a->app_cmd)
+        return mse_say(why, cap, MSE_ERR_ARG, "--app-cmd: an empty command line");
+    return MSE_OK;
+}
 
-    struct mse_context ctx;
-    memset(&ctx, 0, sizeof ctx);
-    char uuid[37], path[4096], def_code[4096], errbuf[256] = "";
-    int rc = MSE_EXIT_OK;
-    mse_err err = MSE_OK;
-    uuid_v4(uuid);
-    if (out == NULL) {
-        err = mse_context_path(uuid, path, sizeof path);
-        if (err != MSE_OK) {
-            rc = cli_out_error(&o, err, "context directory");
-            goto done;
+MSE_MUST_USE static mse_err ctx_new_parse(int argc, char **argv, struct ctx_new_args *a,
+                                          char *why, size_t cap)
+{
+    struct mse_opt_parser p;
+    const char *arg;
+    int id;
+    memset(a, 0, sizeof *a);
+    cli_out_init(&a->out);
+    mse_opt_init(&p, &cli_context_new_cmd, argc, argv);
+    while ((id = mse_opt_next(&p, &arg, why, cap)) != MSE_OPT_DONE) {
+        switch (id) {
+        case MSE_OPT_ERROR: return p.error;
+        case MSE_OPT_HELP: a->help = true; return MSE_OK;
+        case MSE_OPT_OPERAND: return mse_say(why, cap, MSE_ERR_ARG, "unexpected argument '%s'", arg);
+        case N_CODE: a->code = arg; break;
+        case N_NAME: a->name = arg; break;
+        case N_SAN: a->san = arg; break;
+        case N_OWNER_CERT: a->owner_cert = arg; break;
+        case N_OUT_CODE: a->out_code = arg; break;
+        case N_OUT: a->context = arg; break;
+        case N_APP_CMD: a->app_cmd = arg; break;
+        case N_APP_PORT: a->app_port = arg; break;
+        case N_RUNTIME: a->runtime = arg; break;
+        default: return mse_say(why, cap, MSE_ERR_INTERNAL, "option id %d", id);
         }
-        out = path;
     }
+    return ctx_new_check(a, why, cap);
+}
+
+/* Where the context and the encrypted code go; neither may exist yet. */
+MSE_MUST_USE static mse_err output_paths(const struct ctx_new_args *a, struct ctx_new_result *r,
+                                         char *why, size_t cap)
+{
     struct stat sb;
-    if (stat(out, &sb) == 0) {
-        rc = cli_out_error(&o, MSE_ERR_ARG, "%s exists: not replaced", out);
-        goto done;
-    }
-    if (out_code == NULL) {
-        snprintf(def_code, sizeof def_code, "%s.code.enc", name);
-        out_code = def_code;
-    }
+    int n;
+    if (a->context)
+        n = snprintf(r->path, sizeof r->path, "%s", a->context);
+    else if (mse_context_path(r->uuid, r->path, sizeof r->path) == MSE_OK)
+        n = 1;
+    else
+        return mse_say(why, cap, MSE_ERR_ARG_MISSING, "no context directory (set HOME or MSE_CONF_PATH)");
+    MSE_ENSURE(n > 0 && (size_t)n < sizeof r->path, mse_say(why, cap, MSE_ERR_LIMIT, "--out too long"));
+    if (stat(r->path, &sb) == 0)
+        return mse_say(why, cap, MSE_ERR_ARG, "%s exists: not replaced", r->path);
+    n = a->out_code ? snprintf(r->code_enc, sizeof r->code_enc, "%s", a->out_code)
+                    : snprintf(r->code_enc, sizeof r->code_enc, "%s.code.enc", a->name);
+    MSE_ENSURE(n > 0 && (size_t)n < sizeof r->code_enc,
+               mse_say(why, cap, MSE_ERR_LIMIT, "--out-code too long"));
     /* A fresh output directory: never mix the files of two contexts. */
-    if (stat(out_code, &sb) == 0) {
-        rc = cli_out_error(&o, MSE_ERR_ARG, "%s exists (it must not)", out_code);
-        goto done;
-    }
+    if (stat(r->code_enc, &sb) == 0)
+        return mse_say(why, cap, MSE_ERR_ARG, "%s exists (it must not)", r->code_enc);
+    return MSE_OK;
+}
 
-    err = dup_str(&ctx.version, "2.0");
-    if (err == MSE_OK)
-        err = dup_str(&ctx.name, name);
-    if (err == MSE_OK)
-        err = dup_str(&ctx.instance_id, uuid);
-    if (err == MSE_OK)
-        err = dup_str(&ctx.config_domain_name, san);
-    if (err == MSE_OK)
-        err = dup_str(&ctx.ssl_certificate_origin, owner_cert ? "owner" : "self");
-    if (err != MSE_OK) {
-        rc = cli_out_error(&o, err, "context");
-        goto done;
-    }
-    ctx.has_instance = true;
-    if (owner_cert != NULL) {
-        err = read_owner_cert(owner_cert, &ctx.ssl_app_certificate);
-        if (err != MSE_OK) {
-            rc = cli_out_error(&o, err, "--owner-cert %s", owner_cert);
-            goto done;
-        }
-    }
+/* The context's fields before the code is encrypted: names, owner chain, runtime. */
+MSE_MUST_USE static mse_err fill_context(const struct ctx_new_args *a, const char *uuid,
+                                         struct mse_context *ctx, char *why, size_t cap)
+{
     char subject[600];
-    if (snprintf(subject, sizeof subject, "CN=%s", san) >= (int)sizeof subject) {
-        rc = cli_out_error(&o, MSE_ERR_ARG, "--san too long");
-        goto done;
+    MSE_TRY(dup_str(&ctx->version, "2.0"));
+    MSE_TRY(dup_str(&ctx->name, a->name));
+    MSE_TRY(dup_str(&ctx->instance_id, uuid));
+    MSE_TRY(dup_str(&ctx->config_domain_name, a->san));
+    MSE_TRY(dup_str(&ctx->ssl_certificate_origin, a->owner_cert ? "owner" : "self"));
+    ctx->has_instance = true;
+    if (a->owner_cert != NULL) {
+        mse_err err = read_owner_cert(a->owner_cert, &ctx->ssl_app_certificate);
+        if (err != MSE_OK)
+            return mse_say(why, cap, err, "--owner-cert %s: %s", a->owner_cert, mse_err_str(err));
     }
+    int n = snprintf(subject, sizeof subject, "CN=%s", a->san);
+    MSE_ENSURE(n > 0 && (size_t)n < sizeof subject, mse_say(why, cap, MSE_ERR_ARG, "--san too long"));
     const struct mse_runtime_deployment dep = {
-        .mode = owner_cert ? "owner" : "zero-trust", .san = san, .subject = subject,
-        .uuid = uuid, .app_cmd = app_cmd ? app_cmd : "", .app_port = app_port ? app_port : ""};
-    err = record_runtime(&ctx, runtime_dir, &dep, errbuf, sizeof errbuf);
-    if (err != MSE_OK) {
-        rc = cli_out_error(&o, err, "runtime: %s", errbuf);
-        goto done;
-    }
-    randombytes_buf(ctx.code_secret_key, sizeof ctx.code_secret_key);
-    ctx.has_key = true;
+        .mode = a->owner_cert ? "owner" : "zero-trust", .san = a->san, .subject = subject,
+        .uuid = uuid, .app_cmd = a->app_cmd ? a->app_cmd : "",
+        .app_port = a->app_port ? a->app_port : ""};
+    return record_runtime(ctx, a->runtime, &dep, why, cap);
+}
 
-    err = mse_code_encrypt_dir(code, out_code, ctx.code_secret_key, new_nonce, &ctx, errbuf,
-                               sizeof errbuf);
-    if (err != MSE_OK) {
-        rc = cli_out_error(&o, err, "encrypting %s: %s (remove %s)", code, errbuf, out_code);
-        goto done;
+/* Make the context and the encrypted code; prints nothing. */
+MSE_MUST_USE static mse_err ctx_new_run(const struct ctx_new_args *a, struct ctx_new_result *r,
+                                        char *why, size_t cap)
+{
+    struct mse_context ctx;
+    char detail[512] = "";
+    memset(&ctx, 0, sizeof ctx);
+    memset(r, 0, sizeof *r);
+    MSE_ENSURE(sodium_init() >= 0, mse_say(why, cap, MSE_ERR_CRYPTO, "libsodium"));
+    uuid_v4(r->uuid);
+    mse_err err = output_paths(a, r, why, cap);
+    if (err == MSE_OK)
+        err = fill_context(a, r->uuid, &ctx, why, cap);
+    if (err == MSE_OK) {
+        randombytes_buf(ctx.code_secret_key, sizeof ctx.code_secret_key);
+        ctx.has_key = true;
+        err = mse_code_encrypt_dir(a->code, r->code_enc, ctx.code_secret_key, new_nonce, &ctx,
+                                   detail, sizeof detail);
+        if (err != MSE_OK)
+            err = mse_say(why, cap, err, "encrypting %s: %s (remove %s)", a->code, detail,
+                          r->code_enc);
     }
-    err = mse_context_save(out, &ctx);
-    if (err != MSE_OK) {
-        rc = cli_out_error(&o, err, "writing %s (remove %s)", out, out_code);
-        goto done;
-    }
-    if (!o.quiet) {
-        uint8_t mr[32];
-        char hex[65];
-        printf("context:        %s (keep it private: it holds the code key)\n", out);
-        printf("uuid:           %s\n", uuid);
-        printf("encrypted code: %s (%zu file(s); ship it and the uuid to the operator)\n",
-               out_code, ctx.nnonces);
-        printf("runtime:        %s (recorded in the context)\n",
-               mse_toml_get(ctx.runtime, "name")->s);
+    if (err == MSE_OK && (err = mse_context_save(r->path, &ctx)) != MSE_OK)
+        err = mse_say(why, cap, err, "writing %s (remove %s)", r->path, r->code_enc);
+    if (err == MSE_OK) {
+        r->nfiles = ctx.nnonces;
+        snprintf(r->runtime, sizeof r->runtime, "%s", mse_toml_get(ctx.runtime, "name")->s);
         /* The fingerprint users will compute from the context and the plain code. */
-        if (mse_fingerprint_context(&ctx, code, runtime_dir, mr, NULL, NULL, errbuf,
-                                    sizeof errbuf) == MSE_OK) {
-            mse_hex_encode(mr, 32, hex);
-            printf("fingerprint:    %s\n", hex);
-        } else {
-            cli_out_warn(&o, "fingerprint not computed here: %s", errbuf);
-        }
+        r->have_fingerprint = mse_fingerprint_context(&ctx, a->code, a->runtime, r->fingerprint,
+                                                      NULL, NULL, r->fingerprint_why,
+                                                      sizeof r->fingerprint_why) == MSE_OK;
     }
-done:
     mse_context_free(&ctx);
-    return rc;
+    return err;
+}
+
+static void ctx_new_print(const struct ctx_new_args *a, const struct ctx_new_result *r)
+{
+    char hex[65];
+    printf("context:        %s (keep it private: it holds the code key)\n", r->path);
+    printf("uuid:           %s\n", r->uuid);
+    printf("encrypted code: %s (%zu file(s); ship it and the uuid to the operator)\n",
+           r->code_enc, r->nfiles);
+    printf("runtime:        %s (recorded in the context)\n", r->runtime);
+    if (r->have_fingerprint) {
+        mse_hex_encode(r->fingerprint, 32, hex);
+        printf("fingerprint:    %s\n", hex);
+    } else {
+        cli_out_warn(&a->out, "fingerprint not computed here: %s", r->fingerprint_why);
+    }
+}
+
+int cli_context_new_main(int argc, char **argv)
+{
+    struct ctx_new_args a;
+    struct ctx_new_result r;
+    char why[1024] = "";
+    mse_err err = ctx_new_parse(argc, argv, &a, why, sizeof why);
+    if (err != MSE_OK || a.help)
+        return cli_parse_failed(&cli_context_new_cmd, argc, argv, err, a.help, why);
+    err = ctx_new_run(&a, &r, why, sizeof why);
+    if (err != MSE_OK)
+        return cli_out_error(&a.out, err, "%s", why[0] ? why : mse_err_str(err));
+    ctx_new_print(&a, &r);
+    return MSE_EXIT_OK;
 }

@@ -4,11 +4,12 @@
  *   --manifest-sgx FILE --libpal ELF       measure an expanded manifest
  *   --manifest FILE --libpal ELF [--root DIR] [--write-manifest-sgx FILE]
  *                                          expand like gramine-sgx-sign, then measure
- *   --context FILE --code DIR [--runtime DIR]
+ *   --context FILE --code DIR [--runtime DIR] [--write-manifest-sgx FILE]
  *                                          a context and the plain code
- * The MRENCLAVE is printed in hex on the last line (or as JSON with --json).
+ * Shaped parse -> run -> print: the run function prints nothing and returns
+ * the error with its reason; the MRENCLAVE is printed in hex on the last
+ * line (or as JSON with --json).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,194 +17,244 @@
 #include <openssl/evp.h>
 
 #include <mse/bytes.h>
+#include <mse/guard.h>
 #include <mse/measure.h>
 
 #include "cli.h"
 #include "context/context.h"
 #include "measure/manifest_expand.h"
+#include "util/opt.h"
 #include "util/util.h"
 
 #define MANIFEST_LIMIT (16u << 20)
 #define ELF_LIMIT (256u << 20)
 
-static void usage(FILE *f)
+enum fp_opt {
+    F_MANIFEST_SGX = 1, F_MANIFEST, F_LIBPAL, F_ROOT, F_WRITE, F_LIBOS, F_CONTEXT, F_CODE,
+    F_RUNTIME, F_JSON, F_QUIET,
+};
+
+static const struct mse_opt fingerprint_options[] = {
+    {"manifest-sgx", 0, "FILE", "an expanded manifest (what Gramine measures)", F_MANIFEST_SGX,
+     MSE_OPT_FILE},
+    {"manifest", 0, "FILE", "a user manifest, expanded like gramine-sgx-sign", F_MANIFEST,
+     MSE_OPT_FILE},
+    {"libpal", 0, "ELF", "Gramine's SGX libpal.so (with --manifest-sgx or --manifest)", F_LIBPAL,
+     MSE_OPT_FILE},
+    {"root", 0, "DIR", "resolve absolute file: URIs inside DIR (chroot; with --manifest)", F_ROOT,
+     MSE_OPT_DIR},
+    {"write-manifest-sgx", 0, "FILE", "also write the expanded manifest", F_WRITE, MSE_OPT_FILE},
+    {"libos", 0, "URI", "loader.entrypoint.uri default (file:...; with --manifest)", F_LIBOS, 0},
+    {"context", 0, "FILE", "an mse context (its [runtime] gives template, lock and values)",
+     F_CONTEXT, MSE_OPT_FILE},
+    {"code", 0, "DIR", "the app's plain code (with --context)", F_CODE, MSE_OPT_DIR},
+    {"runtime", 0, "DIR", "look for the runtime's libpal here first (with --context)", F_RUNTIME,
+     MSE_OPT_DIR},
+    {"json", 0, NULL, "print a JSON object", F_JSON, 0},
+    {"quiet", 'q', NULL, "print the MRENCLAVE only", F_QUIET, 0},
+    {NULL, 0, NULL, NULL, 0, 0},
+};
+
+static const struct mse_opt *const fingerprint_tables[] = {fingerprint_options, NULL};
+static const char *const fingerprint_synopsis[] = {
+    "--manifest-sgx FILE --libpal ELF [--json]",
+    "--manifest FILE --libpal ELF [--root DIR] [--write-manifest-sgx FILE] [--libos URI] [--json]",
+    "--context FILE --code DIR [--runtime DIR] [--write-manifest-sgx FILE] [--json]",
+    NULL,
+};
+
+static const struct mse_opt_cmd cli_fingerprint_cmd = {
+    .name = "mse fingerprint",
+    .summary = "compute the MRENCLAVE of a Gramine 1.9 enclave, bit-exact with gramine-sgx-sign",
+    .synopsis = fingerprint_synopsis,
+    .description =
+        "Measures an expanded manifest, or a user manifest expanded as gramine-sgx-sign does,\n"
+        "with Gramine's libpal; or computes the fingerprint an mse context promises for the\n"
+        "plain code: the runtime the context records is rendered, expanded with the lock's\n"
+        "hashes and the re-encrypted code's, and measured with the libpal found by its\n"
+        "SHA-256. The MRENCLAVE is printed in hex on the last line.",
+    .tables = fingerprint_tables,
+    .see_also = "mse-verify(1), mse-context-new(1)",
+    .man_section = 1,
+};
+
+struct fp_args {
+    struct cli_out out;
+    bool help;
+    const char *manifest_sgx, *manifest, *libpal, *root, *write, *libos;
+    const char *context, *code, *runtime;
+};
+
+struct fp_result {
+    uint8_t mrenclave[32];
+    bool have_attrs;
+    struct mse_enclave_attrs attrs;
+    char *manifest_sgx; /* the measured manifest (malloc'd) */
+    size_t manifest_sgx_len;
+};
+
+/* Which options go with which input: a conflict is named, never ignored. */
+MSE_MUST_USE static mse_err fp_check(const struct fp_args *a, char *why, size_t cap)
 {
-    fprintf(f,
-            "usage: mse fingerprint --manifest-sgx FILE --libpal ELF [--json]\n"
-            "       mse fingerprint --manifest FILE --libpal ELF [--root DIR]\n"
-            "                       [--write-manifest-sgx FILE] [--libos URI] [--json]\n"
-            "       mse fingerprint --context FILE --code DIR [--runtime DIR]\n"
-            "                       [--write-manifest-sgx FILE] [--json]\n"
-            "\n"
-            "Compute the MRENCLAVE of a Gramine 1.9 enclave, bit-exact with gramine-sgx-sign.\n"
-            "  --manifest-sgx FILE        an expanded manifest (what Gramine measures)\n"
-            "  --manifest FILE            a user manifest, expanded like gramine-sgx-sign\n"
-            "  --libpal ELF               Gramine's SGX libpal.so\n"
-            "  --root DIR                 resolve absolute file: URIs inside DIR (chroot)\n"
-            "  --write-manifest-sgx FILE  also write the expanded manifest\n"
-            "  --libos URI                loader.entrypoint.uri default (file:...)\n"
-            "  --context FILE --code DIR  an mse context and the app's plain code\n"
-            "  --runtime DIR              look for runtime files (libpal) here first\n"
-            "  --json                     print a JSON object\n");
+    int modes = !!a->manifest_sgx + !!a->manifest + !!a->context;
+    if (modes != 1)
+        return mse_say(why, cap, modes ? MSE_ERR_ARG_CONFLICT : MSE_ERR_ARG_MISSING,
+                       "give exactly one of --manifest-sgx, --manifest, --context");
+    if (a->context) {
+        if (!a->code)
+            return mse_say(why, cap, MSE_ERR_ARG_MISSING, "--context needs --code DIR");
+        if (a->libpal || a->root || a->libos)
+            return mse_say(why, cap, MSE_ERR_ARG_CONFLICT,
+                           "--context takes --code DIR (the runtime comes from the context)");
+        return MSE_OK;
+    }
+    if (a->code || a->runtime)
+        return mse_say(why, cap, MSE_ERR_ARG_CONFLICT, "--code and --runtime go with --context");
+    if (!a->libpal)
+        return mse_say(why, cap, MSE_ERR_ARG_MISSING, "--libpal ELF is required");
+    if (a->manifest_sgx && (a->root || a->write || a->libos))
+        return mse_say(why, cap, MSE_ERR_ARG_CONFLICT,
+                       "--root, --write-manifest-sgx and --libos go with --manifest");
+    return MSE_OK;
 }
 
-static void print_result(const struct cli_out *o, const uint8_t mr[32],
-                         const struct mse_enclave_attrs *a, const uint8_t *msgx, size_t msgx_len)
+MSE_MUST_USE static mse_err fp_parse(int argc, char **argv, struct fp_args *a, char *why,
+                                     size_t cap)
+{
+    struct mse_opt_parser p;
+    const char *arg;
+    int id;
+    memset(a, 0, sizeof *a);
+    cli_out_init(&a->out);
+    mse_opt_init(&p, &cli_fingerprint_cmd, argc, argv);
+    while ((id = mse_opt_next(&p, &arg, why, cap)) != MSE_OPT_DONE) {
+        switch (id) {
+        case MSE_OPT_ERROR: return p.error;
+        case MSE_OPT_HELP: a->help = true; return MSE_OK;
+        case MSE_OPT_OPERAND: return mse_say(why, cap, MSE_ERR_ARG, "unexpected argument '%s'", arg);
+        case F_MANIFEST_SGX: a->manifest_sgx = arg; break;
+        case F_MANIFEST: a->manifest = arg; break;
+        case F_LIBPAL: a->libpal = arg; break;
+        case F_ROOT: a->root = arg; break;
+        case F_WRITE: a->write = arg; break;
+        case F_LIBOS: a->libos = arg; break;
+        case F_CONTEXT: a->context = arg; break;
+        case F_CODE: a->code = arg; break;
+        case F_RUNTIME: a->runtime = arg; break;
+        case F_JSON: a->out.json = true; break;
+        case F_QUIET: a->out.quiet = true; break;
+        default: return mse_say(why, cap, MSE_ERR_INTERNAL, "option id %d", id);
+        }
+    }
+    return fp_check(a, why, cap);
+}
+
+MSE_MUST_USE static mse_err run_context(const struct fp_args *a, struct fp_result *r, char *why,
+                                        size_t cap)
+{
+    struct mse_context ctx;
+    MSE_TRY(mse_context_load(a->context, &ctx, why, cap));
+    mse_err err = mse_fingerprint_context(&ctx, a->code, a->runtime, r->mrenclave,
+                                          &r->manifest_sgx, &r->manifest_sgx_len, why, cap);
+    mse_context_free(&ctx);
+    return err;
+}
+
+MSE_MUST_USE static mse_err run_manifest(const struct fp_args *a, struct fp_result *r, char *why,
+                                         size_t cap)
+{
+    uint8_t *manifest = NULL, *elf = NULL;
+    size_t manifest_len = 0, elf_len = 0;
+    const char *in = a->manifest_sgx ? a->manifest_sgx : a->manifest;
+    mse_err err = mse_file_read(in, MANIFEST_LIMIT, &manifest, &manifest_len);
+    if (err != MSE_OK)
+        return mse_say(why, cap, err, "%s: %s", in, mse_err_str(err));
+    err = mse_file_read(a->libpal, ELF_LIMIT, &elf, &elf_len);
+    if (err != MSE_OK) {
+        free(manifest);
+        return mse_say(why, cap, err, "%s: %s", a->libpal, mse_err_str(err));
+    }
+    if (a->manifest) {
+        struct mse_expand_opts eo = {.root = a->root, .default_libos = a->libos};
+        err = mse_manifest_expand(manifest, manifest_len, &eo, &r->manifest_sgx,
+                                  &r->manifest_sgx_len, why, cap);
+        free(manifest);
+        if (err != MSE_OK) {
+            char detail[512];
+            snprintf(detail, sizeof detail, "%s", why[0] ? why : mse_err_str(err));
+            err = mse_say(why, cap, err, "%s: %s", a->manifest, detail);
+        }
+    } else {
+        r->manifest_sgx = (char *)manifest;
+        r->manifest_sgx_len = manifest_len;
+    }
+    if (err == MSE_OK) {
+        err = mse_measure_manifest_sgx((const uint8_t *)r->manifest_sgx, r->manifest_sgx_len, elf,
+                                       elf_len, r->mrenclave, &r->attrs);
+        if (err != MSE_OK)
+            err = mse_say(why, cap, err, "cannot measure: %s", mse_err_str(err));
+        r->have_attrs = err == MSE_OK;
+    }
+    free(elf);
+    return err;
+}
+
+/* The measurement; prints nothing. */
+MSE_MUST_USE static mse_err fp_run(const struct fp_args *a, struct fp_result *r, char *why,
+                                   size_t cap)
+{
+    memset(r, 0, sizeof *r);
+    MSE_TRY(a->context ? run_context(a, r, why, cap) : run_manifest(a, r, why, cap));
+    if (a->write) {
+        mse_err err = mse_file_write_atomic(a->write, r->manifest_sgx, r->manifest_sgx_len, 0644);
+        if (err != MSE_OK)
+            return mse_say(why, cap, err, "%s: %s", a->write, mse_err_str(err));
+    }
+    return MSE_OK;
+}
+
+static void fp_print(const struct fp_args *a, const struct fp_result *r)
 {
     char hex[65], mhex[65] = "";
     uint8_t md[32];
-    mse_hex_encode(mr, 32, hex);
-    if (msgx && EVP_Digest(msgx, msgx_len, md, NULL, EVP_sha256(), NULL) == 1)
+    const struct mse_enclave_attrs *at = r->have_attrs ? &r->attrs : NULL;
+    mse_hex_encode(r->mrenclave, 32, hex);
+    if (r->manifest_sgx &&
+        EVP_Digest(r->manifest_sgx, r->manifest_sgx_len, md, NULL, EVP_sha256(), NULL) == 1)
         mse_hex_encode(md, 32, mhex);
-    if (o->json) {
+    if (a->out.json) {
         printf("{\"mrenclave\": \"%s\"", hex);
-        if (a)
+        if (at)
             printf(", \"enclave_size\": %llu, \"max_threads\": %llu, \"edmm\": %s",
-                   (unsigned long long)a->enclave_size, (unsigned long long)a->max_threads,
-                   a->edmm ? "true" : "false");
+                   (unsigned long long)at->enclave_size, (unsigned long long)at->max_threads,
+                   at->edmm ? "true" : "false");
         if (mhex[0])
             printf(", \"manifest_sgx_sha256\": \"%s\"", mhex);
         printf("}\n");
         return;
     }
-    if (a && !o->quiet) {
+    if (at && !a->out.quiet)
         printf("enclave size: %#llx\nmax threads:  %llu\nedmm:         %s\n",
-               (unsigned long long)a->enclave_size, (unsigned long long)a->max_threads,
-               a->edmm ? "true" : "false");
-        if (mhex[0])
-            printf("manifest.sgx sha256: %s\n", mhex);
-    }
+               (unsigned long long)at->enclave_size, (unsigned long long)at->max_threads,
+               at->edmm ? "true" : "false");
+    if (mhex[0] && !a->out.quiet)
+        printf("manifest.sgx sha256: %s\n", mhex);
     printf("%s\n", hex);
 }
 
 int cli_fingerprint_main(int argc, char **argv)
 {
-    struct cli_out o;
-    const char *msgx_path = NULL, *manifest_path = NULL, *libpal = NULL, *root = NULL;
-    const char *write_path = NULL, *libos = NULL, *context = NULL, *code = NULL;
-    const char *runtime_dir = NULL;
-    uint8_t *manifest = NULL, *elf = NULL;
-    char *expanded = NULL;
-    size_t manifest_len = 0, elf_len = 0, expanded_len = 0;
-    uint8_t mr[32];
-    char errbuf[512] = "";
-    struct mse_enclave_attrs attrs;
-    int rc = MSE_EXIT_OK;
-    mse_err err;
-    static const struct option opts[] = {
-        {"manifest-sgx", required_argument, NULL, 's'},
-        {"manifest", required_argument, NULL, 'm'},
-        {"libpal", required_argument, NULL, 'l'},
-        {"root", required_argument, NULL, 'r'},
-        {"write-manifest-sgx", required_argument, NULL, 'w'},
-        {"libos", required_argument, NULL, 'L'},
-        {"context", required_argument, NULL, 'c'},
-        {"code", required_argument, NULL, 'C'},
-        {"runtime", required_argument, NULL, 'R'},
-        {"json", no_argument, NULL, 'j'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    cli_out_init(&o);
-    optind = 1;
-    for (int c; (c = getopt_long(argc, argv, "hq", opts, NULL)) != -1;) {
-        switch (c) {
-        case 's': msgx_path = optarg; break;
-        case 'm': manifest_path = optarg; break;
-        case 'l': libpal = optarg; break;
-        case 'r': root = optarg; break;
-        case 'w': write_path = optarg; break;
-        case 'L': libos = optarg; break;
-        case 'c': context = optarg; break;
-        case 'C': code = optarg; break;
-        case 'R': runtime_dir = optarg; break;
-        case 'j': o.json = true; break;
-        case 'q': o.quiet = true; break;
-        case 'h': usage(stdout); return MSE_EXIT_OK;
-        default: usage(stderr); return MSE_EXIT_USAGE;
-        }
-    }
-    if (optind != argc) {
-        usage(stderr);
-        return MSE_EXIT_USAGE;
-    }
-    int modes = !!msgx_path + !!manifest_path + !!context;
-    if (modes != 1) {
-        usage(stderr);
-        return cli_out_error(&o, modes ? MSE_ERR_ARG_CONFLICT : MSE_ERR_ARG_MISSING,
-                             "give exactly one of --manifest-sgx, --manifest, --context");
-    }
-    if (context) {
-        if (!code || libpal || root || libos)
-            return cli_out_error(&o, MSE_ERR_ARG,
-                                 "--context takes --code DIR (the runtime comes from the context)");
-        struct mse_context ctx;
-        err = mse_context_load(context, &ctx, errbuf, sizeof errbuf);
-        if (err == MSE_OK) {
-            err = mse_fingerprint_context(&ctx, code, runtime_dir, mr, &expanded, &expanded_len,
-                                          errbuf, sizeof errbuf);
-            mse_context_free(&ctx);
-        }
-        if (err == MSE_OK && write_path &&
-            (err = mse_file_write_atomic(write_path, expanded, expanded_len, 0644)) != MSE_OK)
-            snprintf(errbuf, sizeof errbuf, "%s: %s", write_path, mse_err_str(err));
-        if (err != MSE_OK) {
-            free(expanded);
-            return cli_out_error(&o, err, "%s", errbuf[0] ? errbuf : mse_err_str(err));
-        }
-        print_result(&o, mr, NULL, (const uint8_t *)expanded, expanded_len);
-        free(expanded);
-        return MSE_EXIT_OK;
-    }
-    if (code || runtime_dir)
-        return cli_out_error(&o, MSE_ERR_ARG, "--code and --runtime go with --context");
-    if (!libpal)
-        return cli_out_error(&o, MSE_ERR_ARG_MISSING, "--libpal ELF is required");
-    if (msgx_path && (root || write_path || libos))
-        return cli_out_error(&o, MSE_ERR_ARG_CONFLICT,
-                             "--root, --write-manifest-sgx and --libos go with --manifest");
-    const char *in_path = msgx_path ? msgx_path : manifest_path;
-    err = mse_file_read(in_path, MANIFEST_LIMIT, &manifest, &manifest_len);
-    if (err != MSE_OK) {
-        rc = cli_out_error(&o, err, "%s: %s", in_path, mse_err_str(err));
-        goto out;
-    }
-    err = mse_file_read(libpal, ELF_LIMIT, &elf, &elf_len);
-    if (err != MSE_OK) {
-        rc = cli_out_error(&o, err, "%s: %s", libpal, mse_err_str(err));
-        goto out;
-    }
-    const uint8_t *msgx = manifest;
-    size_t msgx_len = manifest_len;
-    if (manifest_path) {
-        struct mse_expand_opts eo = {.root = root, .default_libos = libos};
-        err = mse_manifest_expand(manifest, manifest_len, &eo, &expanded, &expanded_len, errbuf,
-                                  sizeof errbuf);
-        if (err != MSE_OK) {
-            rc = cli_out_error(&o, err, "%s: %s", manifest_path,
-                               errbuf[0] ? errbuf : mse_err_str(err));
-            goto out;
-        }
-        msgx = (const uint8_t *)expanded;
-        msgx_len = expanded_len;
-        if (write_path) {
-            err = mse_file_write_atomic(write_path, msgx, msgx_len, 0644);
-            if (err != MSE_OK) {
-                rc = cli_out_error(&o, err, "%s: %s", write_path, mse_err_str(err));
-                goto out;
-            }
-        }
-    }
-    err = mse_measure_manifest_sgx(msgx, msgx_len, elf, elf_len, mr, &attrs);
-    if (err != MSE_OK) {
-        rc = cli_out_error(&o, err, "cannot measure: %s", mse_err_str(err));
-        goto out;
-    }
-    print_result(&o, mr, &attrs, msgx, msgx_len);
-out:
-    free(manifest);
-    free(elf);
-    free(expanded);
-    return rc;
+    struct fp_args a;
+    struct fp_result r;
+    char why[1024] = "";
+    mse_err err = fp_parse(argc, argv, &a, why, sizeof why);
+    if (err != MSE_OK || a.help)
+        return cli_parse_failed(&cli_fingerprint_cmd, argc, argv, err, a.help, why);
+    err = fp_run(&a, &r, why, sizeof why);
+    if (err == MSE_OK)
+        fp_print(&a, &r);
+    free(r.manifest_sgx);
+    if (err != MSE_OK)
+        return cli_out_error(&a.out, err, "%s", why[0] ? why : mse_err_str(err));
+    return MSE_EXIT_OK;
 }
