@@ -13,9 +13,14 @@
  *     (claims: a serialized map whose "pubkey-hash" entry is a serialized
  *     array [IANA hash id 1|7|8, hash of the DER SubjectPublicKeyInfo]).
  * One carrier twice is refused (MSE_ERR_RATLS_MULTIPLE). Both carriers at once
- * is what Gramine >= 1.8 emits: the DICE quote is used, as Gramine's verifier
- * does, and only if both quotes parse and agree on header and report body up
- * to REPORTDATA (else MSE_ERR_RATLS_MULTIPLE); legacy_quote_ignored is set.
+ * is what Gramine >= 1.8 emits: the DICE quote is the one verified against
+ * collateral, as Gramine's verifier does, and only if both quotes parse,
+ * agree on header and report body up to REPORTDATA and carry byte-equal
+ * platform evidence (attestation key, QE report and signature, QE auth data,
+ * PCK chain) (else MSE_ERR_RATLS_MULTIPLE); legacy_quote_ignored is set and
+ * legacy_quote is a view of the other quote. mse_verify then checks the
+ * legacy quote's own signature and key binding too: nothing in either
+ * carrier goes unchecked.
  *
  * Bindings of the certificate public key to REPORTDATA (enum mse_binding):
  *   MSE      RD[0:32] = SHA-256(X9.62 uncompressed point 04||X||Y), P-256 only;
@@ -53,7 +58,12 @@ struct mse_ratls {
     const uint8_t *claims; /* DICE only: the CBOR claims bytes (view), else NULL */
     size_t claims_len;
     bool legacy_quote_ignored; /* DICE used; an agreeing SGX quote extension was also present */
+    const uint8_t *legacy_quote; /* that SGX quote extension's quote (view), else NULL */
+    size_t legacy_quote_len;
 };
+
+/* Storage mse_ratls_extract needs at most: DICE quote and claims plus a legacy quote. */
+#define MSE_RATLS_BUF_SIZE (2 * MSE_QUOTE_MAX_SIZE + 8192)
 
 /*
  * Find the quote in a DER certificate. The quote (and DICE claims) are copied

@@ -227,8 +227,13 @@ MSE_MUST_USE static mse_err verify_evidence(const struct cli_verify_args *a,
     buf = malloc(EVIDENCE_MAX);
     err = buf ? mse_evidence_parse(json, json_len, buf, EVIDENCE_MAX, &ev) : MSE_ERR_NOMEM;
     if (err != MSE_OK) {
-        err = mse_say(why, why_cap, err, "%s is not a valid evidence bundle: %s", a->evidence,
-                      mse_err_str(err));
+        /* What else the user may hold: a certificate or a raw quote has its own option. */
+        bool json_text = json_len > 0 && (json[0] == '{' || json[0] == ' ' || json[0] == '\n');
+        err = mse_say(why, why_cap, err, "%s is not a valid evidence bundle: %s%s", a->evidence,
+                      mse_err_str(err),
+                      json_text ? ""
+                                : " (a raw quote? use --quote FILE; a certificate? --cert FILE; "
+                                  "mse inspect FILE shows what it is)");
         goto out;
     }
     struct mse_verify_input in = {.cert_der = ev.ratls_cert.data, .cert_len = ev.ratls_cert.len,

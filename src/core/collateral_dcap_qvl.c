@@ -203,7 +203,7 @@ out:
 mse_err mse_quote_pck_chain_agrees(const struct mse_quote *q, const uint8_t *pem, size_t len)
 {
     struct mse_certs given = {0}, quoted = {0};
-    mse_err err = mse_x509_pem_chain_partial(pem, len, 0, &given);
+    mse_err err = mse_x509_issuer_chain_partial(pem, len, 0, &given);
     if (err != MSE_OK)
         return err == MSE_ERR_NOMEM ? err : MSE_ERR_CHAIN_FORMAT;
     err = mse_x509_pem_chain_partial(q->cert_data, q->cert_data_len, 0, &quoted);

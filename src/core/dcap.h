@@ -124,9 +124,10 @@ void mse_certs_free(struct mse_certs *cs);
 /* One DER certificate, every byte consumed. MSE_ERR_CERT_PARSE. */
 MSE_MUST_USE mse_err mse_x509_from_der(const uint8_t *der, size_t len, X509 **out) MSE_NONNULL(3);
 /*
- * Concatenated PEM certificates (optionally percent-encoded, as PCS issuer
- * chain headers are), in order. At most MSE_CERTS_MAX (MSE_ERR_LIMIT); at
- * least one (MSE_ERR_PEM). Errors: MSE_ERR_PEM, MSE_ERR_CERT_PARSE.
+ * Concatenated PEM certificates, in order, read strictly (no percent-decoding:
+ * the quote's certification data is PEM as Intel's QVL reads it, so a quote
+ * carrying "%2D----BEGIN" is refused). At most MSE_CERTS_MAX (MSE_ERR_LIMIT);
+ * at least one (MSE_ERR_PEM). Errors: MSE_ERR_PEM, MSE_ERR_CERT_PARSE.
  */
 MSE_MUST_USE mse_err mse_x509_pem_chain(const uint8_t *data, size_t len, struct mse_certs *out)
     MSE_NONNULL(3);
@@ -138,6 +139,13 @@ MSE_MUST_USE mse_err mse_x509_pem_chain(const uint8_t *data, size_t len, struct 
  */
 MSE_MUST_USE mse_err mse_x509_pem_chain_partial(const uint8_t *data, size_t len, size_t decode,
                                                 struct mse_certs *out) MSE_NONNULL(4);
+/*
+ * An issuer chain of collateral (PCS "...-Issuer-Chain" headers, RFC 3986
+ * percent-encoded; plain PEM passes unchanged): percent-decoded, then read
+ * as mse_x509_pem_chain_partial does. Only for collateral, never for quotes.
+ */
+MSE_MUST_USE mse_err mse_x509_issuer_chain_partial(const uint8_t *data, size_t len, size_t decode,
+                                                   struct mse_certs *out) MSE_NONNULL(4);
 /* The DER of certificate i. */
 void mse_certs_der(const struct mse_certs *cs, size_t i, const uint8_t **der, size_t *len);
 /*

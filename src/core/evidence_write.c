@@ -118,12 +118,13 @@ static mse_err tcb_chain_pem(const struct mse_collateral *c, json_t **out)
     char *pem = NULL, *acc = NULL;
     MSE_ENSURE(c->tcb_info_chain.data != NULL && c->tcb_info_chain.len > 0,
                MSE_ERR_COLLATERAL_MISSING);
-    MSE_CHECK_OUT(mse_x509_pem_chain_partial(c->tcb_info_chain.data, c->tcb_info_chain.len, 0, &tcb));
+    MSE_CHECK_OUT(
+        mse_x509_issuer_chain_partial(c->tcb_info_chain.data, c->tcb_info_chain.len, 0, &tcb));
     if (c->qe_identity_chain.data != NULL && c->qe_identity_chain.len > 0) {
         const uint8_t *a, *b;
         size_t al, bl;
-        MSE_CHECK_OUT(mse_x509_pem_chain_partial(c->qe_identity_chain.data,
-                                                 c->qe_identity_chain.len, 0, &qe));
+        MSE_CHECK_OUT(mse_x509_issuer_chain_partial(c->qe_identity_chain.data,
+                                                    c->qe_identity_chain.len, 0, &qe));
         mse_certs_der(&tcb, 0, &a, &al);
         mse_certs_der(&qe, 0, &b, &bl);
         MSE_ENSURE_OUT(al == bl && memcmp(a, b, al) == 0, MSE_ERR_UNSUPPORTED);

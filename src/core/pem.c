@@ -8,7 +8,9 @@
  * what was presented. Here only whitespace and NUL bytes (the quote's
  * certification data is NUL-terminated) may surround blocks, and the block
  * body must be canonical base64. The PCS sends issuer chains percent-encoded
- * (RFC 3986) in HTTP headers; mse_percent_decode undoes that.
+ * (RFC 3986) in HTTP headers; mse_percent_decode undoes that, for those
+ * headers only: a quote's certification data is read as PEM as it stands
+ * (as Intel's QVL reads it), so "%2D----BEGIN" there is not a PEM block.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -131,9 +131,13 @@ static mse_err parse_dice(const uint8_t *ev, size_t len, uint8_t *buf, size_t ca
 
 /*
  * Both carriers present (Gramine >= 1.8): the two quotes must be well formed
- * and agree on everything but REPORTDATA, which differs by design (each binds
- * the key its own way). Otherwise two tools could each verify a different
- * enclave in the same certificate.
+ * and be one enclave's two answers on one platform: header and report body
+ * equal except REPORTDATA (which differs by design: each binds the key its
+ * own way), and everything the platform vouches with equal byte for byte
+ * (attestation key, QE report and its signature, QE auth data, PCK chain).
+ * The verifier then checks the legacy quote's own signature and binding
+ * (mse_verify), so with the DICE quote fully verified the legacy one is too:
+ * no tool reading either carrier can be shown another enclave or platform.
  */
 static mse_err same_enclave(const uint8_t *legacy, size_t legacy_len, const uint8_t *dice,
                             size_t dice_len)
@@ -145,6 +149,32 @@ static mse_err same_enclave(const uint8_t *legacy, size_t legacy_len, const uint
     MSE_ENSURE(a.signed_len == b.signed_len && a.signed_len > QUOTE_IDENTITY_LEN,
                MSE_ERR_RATLS_MULTIPLE);
     MSE_ENSURE(mse_ct_eq(a.signed_data, b.signed_data, QUOTE_IDENTITY_LEN), MSE_ERR_RATLS_MULTIPLE);
+    MSE_ENSURE(mse_ct_eq(a.att_public_key, b.att_public_key, sizeof a.att_public_key) &&
+                   mse_ct_eq(a.qe_report.raw, b.qe_report.raw, MSE_REPORT_BODY_SIZE) &&
+                   mse_ct_eq(a.qe_report_signature, b.qe_report_signature,
+                             sizeof a.qe_report_signature),
+               MSE_ERR_RATLS_MULTIPLE);
+    MSE_ENSURE(a.qe_auth_len == b.qe_auth_len && a.cert_data_type == b.cert_data_type &&
+                   a.cert_data_len == b.cert_data_len,
+               MSE_ERR_RATLS_MULTIPLE);
+    MSE_ENSURE(mse_ct_eq(a.qe_auth_data, b.qe_auth_data, a.qe_auth_len) &&
+                   mse_ct_eq(a.cert_data, b.cert_data, a.cert_data_len),
+               MSE_ERR_RATLS_MULTIPLE);
+    return MSE_OK;
+}
+
+/* Copy the SGX quote extension's value into buf at *used. */
+static mse_err take_quote_ext(const ASN1_OCTET_STRING *ext, uint8_t *buf, size_t cap,
+                              size_t *used, const uint8_t **view, size_t *view_len)
+{
+    size_t n = (size_t)ASN1_STRING_length(ext);
+    MSE_ENSURE(n > 0, MSE_ERR_RATLS_NO_QUOTE);
+    MSE_ENSURE(n <= MSE_QUOTE_MAX_SIZE, MSE_ERR_LIMIT);
+    MSE_ENSURE(n <= cap - *used, MSE_ERR_BUFFER_TOO_SMALL);
+    memcpy(buf + *used, ASN1_STRING_get0_data(ext), n);
+    *view = buf + *used;
+    *view_len = n;
+    *used += n;
     return MSE_OK;
 }
 
@@ -191,20 +221,18 @@ mse_err mse_ratls_extract_x509(X509 *x, uint8_t *buf, size_t cap, struct mse_rat
                                  (size_t)ASN1_STRING_length(dice_ext), buf, cap, out));
         MSE_ENSURE_OUT(out->quote_len <= MSE_QUOTE_MAX_SIZE, MSE_ERR_LIMIT);
         if (quote_ext) {
+            size_t used = out->quote_len + out->claims_len;
             MSE_CHECK_OUT(same_enclave(ASN1_STRING_get0_data(quote_ext),
                                        (size_t)ASN1_STRING_length(quote_ext), out->quote,
                                        out->quote_len));
+            MSE_CHECK_OUT(take_quote_ext(quote_ext, buf, cap, &used, &out->legacy_quote,
+                                         &out->legacy_quote_len));
             out->legacy_quote_ignored = true;
         }
     } else {
-        size_t n = (size_t)ASN1_STRING_length(quote_ext);
-        MSE_ENSURE_OUT(n > 0, MSE_ERR_RATLS_NO_QUOTE);
-        MSE_ENSURE_OUT(n <= MSE_QUOTE_MAX_SIZE, MSE_ERR_LIMIT);
-        MSE_ENSURE_OUT(n <= cap, MSE_ERR_BUFFER_TOO_SMALL);
-        memcpy(buf, ASN1_STRING_get0_data(quote_ext), n);
+        size_t used = 0;
+        MSE_CHECK_OUT(take_quote_ext(quote_ext, buf, cap, &used, &out->quote, &out->quote_len));
         out->carrier = MSE_RATLS_CARRIER_SGX_QUOTE_OID;
-        out->quote = buf;
-        out->quote_len = n;
     }
 out:
     if (err != MSE_OK)

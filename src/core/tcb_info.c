@@ -16,10 +16,13 @@
  *    text: forged or edited TCB info (a level relabelled UpToDate).
  *  - fmspc and pceId equal to the PCK's: TCB info of another, better
  *    patched platform family presented for this one.
- *  - level selection: the first level (Intel lists them from the highest
- *    TCB down) whose 16 component SVNs and PCESVN are all <= the PCK's. A
- *    platform matching no level is refused (TCB not supported) rather than
- *    given a default status.
+ *  - level order: strictly decreasing by (16 component SVNs, then PCESVN)
+ *    compared in that order, as QVL orders its level set; an unsorted list
+ *    or a duplicate level is a format error (two verifiers must not pick
+ *    different levels from the same signed data).
+ *  - level selection: the first level (so the highest) whose 16 component
+ *    SVNs and PCESVN are all <= the PCK's. A platform matching no level is
+ *    refused (TCB not supported) rather than given a default status.
  * The issueDate/nextUpdate window is evaluated by the coordinator (freshness
  * is a check of its own).
  */
@@ -101,6 +104,8 @@ mse_err mse_tcb_info_parse(const uint8_t *body, size_t len, struct mse_tcb_info 
     json_t *levels = json_object_get(o, "tcbLevels");
     MSE_ENSURE_OUT(json_is_array(levels) && json_array_size(levels) > 0, F);
     /* Validate every level now, so a malformed level is a format error whatever the PCK. */
+    uint8_t prev_comp[16];
+    uint16_t prev_pcesvn = 0;
     for (size_t i = 0; i < json_array_size(levels); i++) {
         uint8_t comp[16];
         uint16_t pcesvn;
@@ -108,6 +113,17 @@ mse_err mse_tcb_info_parse(const uint8_t *body, size_t len, struct mse_tcb_info 
         json_t *lvl = json_array_get(levels, i);
         MSE_CHECK_OUT(level_tcb(lvl, out->version, comp, &pcesvn));
         MSE_CHECK_OUT(mse_tcb_level_parse(lvl, TCB_INFO_STATUSES, &m, F));
+        /*
+         * Strictly decreasing (QVL: a level set ordered by components, then
+         * PCESVN, duplicates refused): "first match" then means "highest
+         * match", and two levels cannot give one TCB two statuses.
+         */
+        int order = i == 0 ? -1 : memcmp(comp, prev_comp, sizeof comp);
+        if (order == 0)
+            order = pcesvn < prev_pcesvn ? -1 : pcesvn > prev_pcesvn;
+        MSE_ENSURE_OUT(order < 0, F);
+        memcpy(prev_comp, comp, sizeof comp);
+        prev_pcesvn = pcesvn;
     }
 out:
     if (err != MSE_OK)

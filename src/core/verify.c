@@ -66,6 +66,7 @@ struct vctx {
     X509 *ratls_cert; /* the RA-TLS certificate, decoded once */
     struct mse_ratls ratls;
     struct mse_quote quote;
+    struct mse_quote legacy; /* a dual-form certificate's other quote (ratls.legacy_quote) */
     struct mse_certs pck; /* leaf, CA, root from the quote */
     struct mse_pck_ext ext;
     X509_CRL *root_crl, *pck_crl;
@@ -139,7 +140,7 @@ static mse_err check_cert(struct vctx *v)
                                          &v->not_applicable);
     MSE_ENSURE(in->cert_der != NULL && in->cert_len > 0, MSE_ERR_CERT_PARSE);
     MSE_TRY(mse_ratls_load(in->cert_der, in->cert_len, &v->ratls_cert));
-    mse_err e = mse_ratls_extract_x509(v->ratls_cert, v->qbuf, MSE_QUOTE_MAX_SIZE, &v->ratls);
+    mse_err e = mse_ratls_extract_x509(v->ratls_cert, v->qbuf, MSE_RATLS_BUF_SIZE, &v->ratls);
     if (e == MSE_ERR_RATLS_NO_QUOTE)
         e = mse_verify_tdx_carrier(in->cert_der, in->cert_len, &v->m);
     MSE_TRY(e);
@@ -156,6 +157,9 @@ static mse_err check_quote(struct vctx *v)
 {
     struct mse_verify_result *r = v->r;
     MSE_TRY(mse_quote_parse(v->ratls.quote, v->ratls.quote_len, &v->quote));
+    if (v->ratls.legacy_quote != NULL)
+        MSE_TRY_AS(mse_quote_parse(v->ratls.legacy_quote, v->ratls.legacy_quote_len, &v->legacy),
+                   MSE_ERR_RATLS_MULTIPLE);
     r->have_quote = true;
     r->enclave = v->quote.body;
     r->enclave.raw = NULL; /* the quote buffer does not outlive mse_verify */
@@ -180,6 +184,18 @@ static mse_err check_binding(struct vctx *v)
         return mse_verify_raw_quote_binding(v->policy, &v->quote, r, &v->m, &v->not_applicable);
     MSE_TRY(mse_ratls_check_binding_x509(v->ratls_cert, &v->ratls, v->quote.body.report_data,
                                          &r->binding, r->x25519_public_key));
+    if (v->ratls.legacy_quote != NULL) {
+        /* The legacy carrier binds the same key its own way (MSE or Gramine form). */
+        struct mse_ratls legacy = {.carrier = MSE_RATLS_CARRIER_SGX_QUOTE_OID};
+        enum mse_binding form;
+        mse_err e = mse_ratls_check_binding_x509(v->ratls_cert, &legacy,
+                                                 v->legacy.body.report_data, &form, NULL);
+        if (e != MSE_OK) {
+            mse_msg_str(&v->m, "the legacy quote beside the DICE evidence does not bind the "
+                               "certificate key");
+            return e;
+        }
+    }
     mse_msg_str(&v->m, "certificate key bound by REPORTDATA (");
     mse_msg_str(&v->m, mse_binding_name(r->binding));
     mse_msg_str(&v->m, " form)");
@@ -196,6 +212,20 @@ static const char CN_PCK_LEAF[] = "Intel SGX PCK Certificate";
 static const char CN_PCK_PLATFORM[] = "Intel SGX PCK Platform CA";
 static const char CN_PCK_PROCESSOR[] = "Intel SGX PCK Processor CA";
 static const char CN_TCB_SIGNING[] = "Intel SGX TCB Signing";
+
+/*
+ * What went wrong in mse_x509_chain_verify, without naming a chain: its
+ * codes are the PCK chain's, and the TCB signing chain reports its own.
+ */
+static const char *chain_failure(mse_err e)
+{
+    switch (e) {
+    case MSE_ERR_PCK_CHAIN_SIGNATURE: return "a signature does not verify";
+    case MSE_ERR_PCK_CHAIN_ISSUER: return "an issuer does not match the next certificate's subject";
+    case MSE_ERR_PCK_CHAIN_CA: return "CA constraints (basicConstraints, keyUsage) violated";
+    default: return mse_err_str(e);
+    }
+}
 
 static mse_err check_pck_chain(struct vctx *v)
 {
@@ -248,7 +278,7 @@ static mse_err check_pck_chain(struct vctx *v)
     mse_err ce = mse_x509_chain_verify(leaf, ca, v->anchor, v->in->at);
     if (ce != MSE_OK) {
         mse_msg_str(&v->m, "PCK chain does not verify to the trusted root: ");
-        mse_msg_str(&v->m, mse_err_str(ce));
+        mse_msg_str(&v->m, chain_failure(ce));
         return ce;
     }
     e = mse_pck_ext_from_cert(leaf, &v->ext);
@@ -318,7 +348,8 @@ static mse_err check_pck_crl(struct vctx *v)
     /* An issuer chain sent alongside must name the same CA (it adds no trust of its own). */
     if (col->pck_crl_chain.data != NULL && col->pck_crl_chain.len > 0) {
         struct mse_certs ch = {0};
-        mse_err e = mse_x509_pem_chain(col->pck_crl_chain.data, col->pck_crl_chain.len, &ch);
+        mse_err e = mse_x509_issuer_chain_partial(col->pck_crl_chain.data, col->pck_crl_chain.len,
+                                                  MSE_CERTS_MAX, &ch);
         bool same = e == MSE_OK && mse_x509_same(ch.c[0], v->pck.c[1]);
         mse_certs_free(&ch);
         if (e == MSE_ERR_NOMEM)
@@ -349,7 +380,7 @@ static mse_err load_tcb_signer(struct vctx *v, const struct mse_blob *chain, X50
         mse_msg_str(&v->m, "TCB signing certificate missing");
         return MSE_ERR_COLLATERAL_MISSING;
     }
-    err = mse_x509_pem_chain_partial(chain->data, chain->len, 1, &ch);
+    err = mse_x509_issuer_chain_partial(chain->data, chain->len, 1, &ch);
     if (err != MSE_OK) {
         mse_msg_str(&v->m, "TCB signing issuer chain is not PEM certificates");
         return err == MSE_ERR_NOMEM ? err : MSE_ERR_CHAIN_FORMAT;
@@ -373,7 +404,7 @@ static mse_err load_tcb_signer(struct vctx *v, const struct mse_blob *chain, X50
     err = mse_x509_chain_verify(ch.c[0], NULL, v->anchor, v->in->at);
     if (err != MSE_OK) {
         mse_msg_str(&v->m, "TCB signing certificate does not verify to the trusted root: ");
-        mse_msg_str(&v->m, mse_err_str(err));
+        mse_msg_str(&v->m, chain_failure(err));
         MSE_GOTO_OUT(err == MSE_ERR_NOMEM ? err : MSE_ERR_TCB_SIGNING_CHAIN);
     }
     if (mse_crl_lists(v->root_crl, ch.c[0])) {
@@ -551,6 +582,17 @@ static mse_err check_qe_report_data(struct vctx *v)
 static mse_err check_quote_signature(struct vctx *v)
 {
     mse_err e = mse_quote_verify_signature(&v->quote);
+    if (e == MSE_OK && v->ratls.legacy_quote != NULL) {
+        /* Same attestation key (mse_ratls_extract compared it): its own signature. */
+        e = mse_quote_verify_signature(&v->legacy);
+        if (e != MSE_OK) {
+            mse_msg_str(&v->m, "the legacy quote beside the DICE evidence is not signed by the "
+                               "attestation key");
+            return e;
+        }
+        mse_msg_str(&v->m, "both quotes (DICE and legacy) signed by the attested key");
+        return MSE_OK;
+    }
     mse_msg_str(&v->m, e == MSE_OK ? "header and report body signed by the attested key"
                                    : "the quote is not signed by the attestation key");
     return e;
@@ -838,7 +880,7 @@ mse_err mse_verify_drive(const struct mse_verify_input *in, const uint8_t *raw_q
         const uint8_t *intel = mse_intel_root_ca_der(&il);
         v.intel_anchor = anchor_len == il && memcmp(anchor_der, intel, il) == 0;
     }
-    v.qbuf = malloc(MSE_QUOTE_MAX_SIZE);
+    v.qbuf = malloc(MSE_RATLS_BUF_SIZE);
     MSE_ENSURE_OUT(v.qbuf != NULL, MSE_ERR_NOMEM);
 
     /* 1. DCAP, cryptographic and structural: first failure decides. */

@@ -1,6 +1,6 @@
 /*
- * X.509 certificates of the DCAP trust chain: loading (DER, strict PEM,
- * percent-encoded PCS issuer-chain headers), validity windows as UTC seconds,
+ * X.509 certificates of the DCAP trust chain: loading (DER, strict PEM; PCS
+ * issuer-chain headers percent-decoded first, quote certification data never), validity windows as UTC seconds,
  * and path validation against one pinned anchor (RFC 5280 section 6 as
  * OpenSSL implements it).
  *
@@ -76,12 +76,11 @@ mse_err mse_x509_pem_chain_partial(const uint8_t *data, size_t len, size_t decod
                                    struct mse_certs *out)
 {
     mse_err err = MSE_OK;
-    uint8_t *text = NULL;
-    size_t text_len = 0, used = 0;
+    const uint8_t *text = data;
+    size_t text_len = len, used = 0;
     struct mse_rd rd;
     memset(out, 0, sizeof *out);
     MSE_ENSURE(data != NULL && len > 0, MSE_ERR_PEM);
-    MSE_CHECK_OUT(mse_percent_decode(data, len, &text, &text_len));
     /* Base64 only shrinks: all DER fits in text_len bytes. */
     out->der = malloc(text_len + 1);
     MSE_ENSURE_OUT(out->der != NULL, MSE_ERR_NOMEM);
@@ -115,13 +114,25 @@ mse_err mse_x509_pem_chain_partial(const uint8_t *data, size_t len, size_t decod
 out:
     if (err != MSE_OK)
         mse_certs_free(out);
-    free(text);
     return err;
 }
 
 mse_err mse_x509_pem_chain(const uint8_t *data, size_t len, struct mse_certs *out)
 {
     return mse_x509_pem_chain_partial(data, len, MSE_CERTS_MAX, out);
+}
+
+mse_err mse_x509_issuer_chain_partial(const uint8_t *data, size_t len, size_t decode,
+                                      struct mse_certs *out)
+{
+    uint8_t *text = NULL;
+    size_t text_len = 0;
+    memset(out, 0, sizeof *out);
+    MSE_ENSURE(data != NULL && len > 0, MSE_ERR_PEM);
+    MSE_TRY(mse_percent_decode(data, len, &text, &text_len));
+    mse_err err = mse_x509_pem_chain_partial(text, text_len, decode, out);
+    free(text);
+    return err;
 }
 
 /* UTCTime or GeneralizedTime (RFC 5280 4.1.2.5: always UTC, seconds, 'Z'). */

@@ -93,3 +93,11 @@ rc=$?
 set -e
 [ "$rc" = 3 ] && grep -q '"min_isv_svm": unknown key' "$WORK/v4.out" || fail "misspelt policy key: exit $rc $(cat "$WORK/v4.out")"
 ok "policy: --json's effective policy loads back with --policy, same verdict byte for byte"
+
+# 4. A raw quote given as --evidence points to --quote instead of stopping at "malformed JSON".
+set +e
+"$MSE" verify --evidence "$R/mse-quote.dat" >"$WORK/ev-quote.out" 2>&1
+rc=$?
+set -e
+[ "$rc" = 3 ] && grep -q 'use --quote FILE' "$WORK/ev-quote.out" || fail "--evidence quote.dat: exit $rc"
+ok "--evidence on a raw quote points to --quote"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The negative matrix as files (issue 3): `mse-sim tamper` writes one evidence bundle per way
+# The negative matrix as files (issue 3): `mse-sim tamper` writes one evidence bundle per row of the
+# tamper table (src/sim/sim_tamper_cases.c, also run in process by negative_matrix_test), one per way
 # a quote, certificate, collateral item or policy input can be wrong, with a MANIFEST naming the
 # mse_err that must decide each. Every case goes through `mse verify --evidence` (the CLI
 # nobody in the simulator wrote) and must be refused with exactly that code; the reference case

@@ -82,7 +82,10 @@ static void test_percent_encoded_chain(void **state)
         }
     }
     struct mse_certs a = {0}, b = {0};
-    assert_int_equal(mse_x509_pem_chain((uint8_t *)enc, n, &a), MSE_OK);
+    /* Quote certification data is never percent-decoded (as in Intel's QVL)... */
+    assert_int_equal(mse_x509_pem_chain((uint8_t *)enc, n, &a), MSE_ERR_PEM);
+    /* ...PCS issuer-chain headers are. */
+    assert_int_equal(mse_x509_issuer_chain_partial((uint8_t *)enc, n, MSE_CERTS_MAX, &a), MSE_OK);
     assert_int_equal(mse_x509_pem_chain(pem, len, &b), MSE_OK);
     assert_int_equal(a.n, 3);
     for (int i = 0; i < 3; i++)
@@ -90,9 +93,27 @@ static void test_percent_encoded_chain(void **state)
     /* A broken escape is refused. */
     mse_certs_free(&a);
     enc[n - 1] = '%';
-    assert_int_equal(mse_x509_pem_chain((uint8_t *)enc, n, &a), MSE_ERR_PEM);
+    assert_int_equal(mse_x509_issuer_chain_partial((uint8_t *)enc, n, MSE_CERTS_MAX, &a),
+                     MSE_ERR_PEM);
     mse_certs_free(&a);
     mse_certs_free(&b);
+    free(enc);
+    free(pem);
+}
+
+/* One escaped byte is enough: "%2D----BEGIN" is not a PEM block in certification data. */
+static void test_one_escape_refused(void **state)
+{
+    size_t len;
+    uint8_t *pem = mse_test_data("real/quote-pck-chain.pem", &len);
+    char *enc = malloc(len + 3);
+    memcpy(enc, "%2D", 3);
+    memcpy(enc + 3, pem + 1, len - 1);
+    struct mse_certs cs = {0};
+    assert_int_equal(mse_x509_pem_chain((uint8_t *)enc, len + 2, &cs), MSE_ERR_PEM);
+    assert_int_equal(mse_x509_pem_chain_partial((uint8_t *)enc, len + 2, 2, &cs), MSE_ERR_PEM);
+    assert_int_equal(mse_x509_issuer_chain_partial((uint8_t *)enc, len + 2, 2, &cs), MSE_OK);
+    mse_certs_free(&cs);
     free(enc);
     free(pem);
 }
@@ -292,6 +313,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_real_chain_verifies),
         cmocka_unit_test(test_percent_encoded_chain),
+        cmocka_unit_test(test_one_escape_refused),
         cmocka_unit_test(test_garbage_pem),
         cmocka_unit_test(test_der_trailing),
         cmocka_unit_test(test_forged_root),
