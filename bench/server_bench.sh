@@ -5,14 +5,17 @@
 #   hello    mse-enclave's built-in hello app   vs  nginx `return 200` of the same body
 #   proxied  mse-enclave proxying to an app     vs  nginx proxying to the same app
 #            (the app: mse-enclave's hello over plain HTTP on loopback)
-# and the ratio mse/nginx (issue 5 targets at least 0.8).
-# Usage: bench/server_bench.sh [BUILD_DIR] [SECONDS] [CONNECTIONS]
+#   hello, new handshake per request (Connection: close): the same, every
+#            request on a new connection with a full TLS handshake
+# at 1, 16, 64 and 256 concurrent connections, and the ratio mse/nginx
+# (issue 13 targets at least 1.0).
+# Usage: bench/server_bench.sh [BUILD_DIR] [SECONDS] ["CONNECTION COUNTS"]
 # A benchmark, never a test: it prints numbers and exits 0 unless a tool is missing.
 set -euo pipefail
 
 BUILD="${1:-${MSE_BUILD_DIR:-build}}"
 SECS="${2:-3}"
-CONNS="${3:-32}"
+CONNS_LIST="${3:-1 16 64 256}"
 ENCLAVE="$BUILD/mse-enclave"
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 for t in "$ENCLAVE" "$NGINX" "$(command -v wrk || true)"; do
@@ -73,7 +76,7 @@ worker_processes 1;
 user $(id -un);
 error_log $WORK/nginx/logs/error.log;
 pid $WORK/nginx/nginx.pid;
-events { worker_connections 1024; }
+events { worker_connections 4096; }
 http {
     access_log off;
     ssl_protocols TLSv1.2 TLSv1.3;
@@ -104,23 +107,32 @@ a=$(curl -s --cacert "$WORK/cert.pem" --resolve "localhost:$MSE_PROXY:127.0.0.1"
 b=$(curl -s --cacert "$WORK/cert.pem" --resolve "localhost:$NG_HELLO:127.0.0.1" "https://localhost:$NG_HELLO/")
 [ "$a" = "$b" ] || { echo "server_bench: responses differ: '$a' vs '$b'" >&2; exit 1; }
 
-rps() {
-    wrk -t1 -c"$CONNS" -d"${SECS}s" "https://127.0.0.1:$1/" 2>/dev/null |
+rps() { # rps PORT CONNECTIONS [wrk options...]
+    local port="$1" conns="$2"
+    shift 2
+    wrk -t1 -c"$conns" -d"${SECS}s" "$@" "https://127.0.0.1:$port/" 2>/dev/null |
         awk '/Requests\/sec/ {print $2}'
 }
 # The machine may be shared: runs alternate mse/nginx and the best of ROUNDS is kept.
 ROUNDS="${ROUNDS:-2}"
 best() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 > b + 0) ? a : b }'; }
-echo "loopback, 1 wrk thread, $CONNS connections, ${SECS}s per run, best of $ROUNDS alternating runs, one server worker each"
-printf '%-10s %14s %14s %8s\n' case "mse-enclave" nginx ratio
-for case in hello proxied; do
-    if [ "$case" = hello ]; then mp=$MSE_HELLO; np=$NG_HELLO; else mp=$MSE_PROXY; np=$NG_PROXY; fi
-    m=0 n=0
-    for _ in $(seq 1 "$ROUNDS"); do
-        m=$(best "$m" "$(rps "$mp")")
-        n=$(best "$n" "$(rps "$np")")
+echo "loopback, 1 wrk thread, ${SECS}s per run, best of $ROUNDS alternating runs, one server worker each"
+printf '%-18s %6s %14s %14s %8s\n' case conns "mse-enclave" nginx ratio
+for case in hello proxied hello-handshake; do
+    extra=()
+    case "$case" in
+    hello) mp=$MSE_HELLO np=$NG_HELLO ;;
+    proxied) mp=$MSE_PROXY np=$NG_PROXY ;;
+    hello-handshake) mp=$MSE_HELLO np=$NG_HELLO extra=(-H "Connection: close") ;;
+    esac
+    for conns in $CONNS_LIST; do
+        m=0 n=0
+        for _ in $(seq 1 "$ROUNDS"); do
+            m=$(best "$m" "$(rps "$mp" "$conns" "${extra[@]}")")
+            n=$(best "$n" "$(rps "$np" "$conns" "${extra[@]}")")
+        done
+        ratio=$(awk -v m="$m" -v n="$n" 'BEGIN { if (n > 0) printf "%.2f", m / n; else print "n/a" }')
+        printf '%-18s %6s %14s %14s %8s\n' "$case" "$conns" "$m" "$n" "${ratio}x"
     done
-    ratio=$(awk -v m="$m" -v n="$n" 'BEGIN { if (n > 0) printf "%.2f", m / n; else print "n/a" }')
-    printf '%-10s %14s %14s %8s\n' "$case" "$m" "$n" "${ratio}x"
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (numbers are only comparable on an idle machine)"

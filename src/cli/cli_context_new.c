@@ -8,11 +8,14 @@
  * operator (docs/formats/code-encryption.md). The context holds the code key:
  * it is written with mode 0600 and never leaves the owner.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -96,6 +99,85 @@ MSE_MUST_USE static mse_err record_runtime(struct mse_context *ctx, const char *
     ctx->runtime = rt;
     ctx->has_runtime = true;
     return MSE_OK;
+}
+
+/*
+ * Remove what killed earlier runs left: temporary code directories of this
+ * output and temporary context files (they hold a code_secret_key) under the
+ * context directory. Only what no live process holds locked goes.
+ */
+static void sweep_leftovers(const char *out_code)
+{
+    char dir[4096], root[4096];
+    const char *slash = strrchr(out_code, '/');
+    if (slash == NULL)
+        mse_file_sweep_tmp(".", out_code);
+    else if (snprintf(dir, sizeof dir, "%.*s", (int)(slash - out_code), out_code) <
+             (int)sizeof dir)
+        mse_file_sweep_tmp(slash == out_code ? "/" : dir, slash + 1);
+    if (mse_context_dir(root, sizeof root) != MSE_OK)
+        return;
+    DIR *d = opendir(root);
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!mse_context_uuid_ok(e->d_name))
+            continue;
+        if (snprintf(dir, sizeof dir, "%s/%s", root, e->d_name) < (int)sizeof dir)
+            mse_file_sweep_tmp(dir, MSE_CONTEXT_FILE);
+    }
+    closedir(d);
+}
+
+/*
+ * The encrypted code and the context, all or nothing: the code is encrypted
+ * into a temporary directory, the context saved (atomically), then the
+ * directory renamed into place. A failure removes what was made; SIGINT,
+ * SIGTERM, SIGHUP and SIGQUIT wait until the outputs are complete; a killed
+ * run leaves only locked temporary names, removed by the next run
+ * (sweep_leftovers). So no encrypted code directory ever appears without the
+ * context holding its key.
+ */
+MSE_MUST_USE static mse_err write_outputs(const char *code, const char *out_code, const char *out,
+                                          struct mse_context *ctx, char *errbuf, size_t errlen)
+{
+    char why[256] = "";
+    struct mse_dir_temp tmp = {.fd = -1};
+    sigset_t stop, old;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGHUP);
+    sigaddset(&stop, SIGQUIT);
+    sweep_leftovers(out_code);
+    sigprocmask(SIG_BLOCK, &stop, &old);
+    mse_err err = mse_dir_temp_create(out_code, &tmp);
+    if (err != MSE_OK) {
+        err = mse_say(errbuf, errlen, err, "cannot create %s: %s", out_code, mse_err_str(err));
+        goto out;
+    }
+    err = mse_code_encrypt_dir(code, tmp.path, ctx->code_secret_key, new_nonce, ctx, why,
+                               sizeof why);
+    if (err != MSE_OK) {
+        err = mse_say(errbuf, errlen, err, "encrypting %s: %s", code, why);
+        goto out;
+    }
+    err = mse_context_save(out, ctx);
+    if (err != MSE_OK) {
+        err = mse_say(errbuf, errlen, err, "writing %s: %s", out, mse_err_str(err));
+        goto out;
+    }
+    err = mse_dir_temp_commit(&tmp);
+    if (err != MSE_OK) {
+        /* A context without its code is useless and holds a key: removed too. */
+        unlink(out);
+        err = mse_say(errbuf, errlen, err, "cannot create %s: %s", out_code, mse_err_str(err));
+    }
+out:
+    mse_dir_temp_discard(&tmp);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return err;
 }
 
 static bool port_ok(const char *s)
@@ -274,14 +356,10 @@ MSE_MUST_USE static mse_err ctx_new_run(const struct ctx_new_args *a, struct ctx
     if (err == MSE_OK) {
         randombytes_buf(ctx.code_secret_key, sizeof ctx.code_secret_key);
         ctx.has_key = true;
-        err = mse_code_encrypt_dir(a->code, r->code_enc, ctx.code_secret_key, new_nonce, &ctx,
-                                   detail, sizeof detail);
+        err = write_outputs(a->code, r->code_enc, r->path, &ctx, detail, sizeof detail);
         if (err != MSE_OK)
-            err = mse_say(why, cap, err, "encrypting %s: %s (remove %s)", a->code, detail,
-                          r->code_enc);
+            err = mse_say(why, cap, err, "%s (nothing was left behind)", detail);
     }
-    if (err == MSE_OK && (err = mse_context_save(r->path, &ctx)) != MSE_OK)
-        err = mse_say(why, cap, err, "writing %s (remove %s)", r->path, r->code_enc);
     if (err == MSE_OK) {
         r->nfiles = ctx.nnonces;
         snprintf(r->runtime, sizeof r->runtime, "%s", mse_toml_get(ctx.runtime, "name")->s);

@@ -116,6 +116,12 @@ void srv_reply(struct evhttp_request *req, int code, const char *reason, const c
 /* srv_proxy.c */
 void srv_proxy_handle(struct srv *s, struct evhttp_request *req);
 void srv_proxy_free(struct srv *s);
+/*
+ * Headers forwarded from the client to the app, or from the app to the
+ * client: all but the hop-by-hop ones (RFC 9110 7.6.1), including those the
+ * Connection header names. Both sides' bytes are untrusted (fuzz_srv_headers).
+ */
+void srv_proxy_copy_headers(struct evkeyvalq *from, struct evkeyvalq *to);
 
 /* srv_app.c */
 MSE_MUST_USE mse_err srv_app_start(struct srv *s);

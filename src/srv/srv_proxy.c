@@ -99,12 +99,34 @@ static bool listed_in_connection(struct evkeyvalq *h, const char *name)
     }
 }
 
-static void copy_headers(struct evkeyvalq *from, struct evkeyvalq *to)
+/*
+ * A field name is a token (RFC 9110 5.1, 5.6.2). libevent keeps whatever
+ * precedes the colon, even nothing (": x") or bytes outside the token set:
+ * such a line is dropped rather than passed on for the other side to
+ * interpret its own way.
+ */
+static bool token(const char *name)
+{
+    static const char tchar[] = "!#$%&'*+-.^_`|~";
+    struct mse_rd rd;
+    mse_rd_init(&rd, name, strlen(name));
+    uint8_t c;
+    size_t n = 0;
+    while (mse_rd_u8(&rd, &c) == MSE_OK) {
+        bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!alnum && (c == '\0' || strchr(tchar, c) == NULL))
+            return false;
+        n++;
+    }
+    return n > 0;
+}
+
+void srv_proxy_copy_headers(struct evkeyvalq *from, struct evkeyvalq *to)
 {
     struct evkeyval *kv;
     TAILQ_FOREACH(kv, from, next)
     {
-        if (hop_by_hop(kv->key) || listed_in_connection(from, kv->key))
+        if (!token(kv->key) || hop_by_hop(kv->key) || listed_in_connection(from, kv->key))
             continue;
         evhttp_add_header(to, kv->key, kv->value);
     }
@@ -172,7 +194,7 @@ static int on_headers(struct evhttp_request *ureq, void *arg)
     if (code < 100 || code > 599)
         return -1;
     struct evkeyvalq *out = evhttp_request_get_output_headers(p->client);
-    copy_headers(evhttp_request_get_input_headers(ureq), out);
+    srv_proxy_copy_headers(evhttp_request_get_input_headers(ureq), out);
     evhttp_send_reply_start(p->client, code, evhttp_request_get_response_code_line(ureq));
     p->started = true;
     return 0;
@@ -296,7 +318,7 @@ void srv_proxy_handle(struct srv *s, struct evhttp_request *req)
 
     struct evkeyvalq *in_h = evhttp_request_get_input_headers(req);
     struct evkeyvalq *up_h = evhttp_request_get_output_headers(ureq);
-    copy_headers(in_h, up_h);
+    srv_proxy_copy_headers(in_h, up_h);
     /* The body is already received in full: a 100-continue exchange with the
      * app would only confuse the client side of libevent. */
     evhttp_remove_header(up_h, "Expect");

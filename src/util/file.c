@@ -1,4 +1,5 @@
-/* Whole-file reads with a limit and crash-safe atomic writes. */
+/* Whole-file reads with a limit and crash-safe atomic writes of files and directories. */
+#define _GNU_SOURCE /* renameat2 */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -93,7 +94,34 @@ static bool is_tmp_name(const char *name, const char *prefix)
     return true;
 }
 
-/* Remove one left-over temporary file if no live writer holds it. */
+/* Remove the entry `name` of dfd and, for a directory, all it holds; links are not followed. */
+static int remove_entry(int dfd, const char *name, int depth)
+{
+    struct stat st;
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode))
+        return unlinkat(dfd, name, 0);
+    /* Bounded: a temporary code directory is never this deep. */
+    if (depth > 64)
+        return -1;
+    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return -1;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            (void)remove_entry(dirfd(d), e->d_name, depth + 1);
+    closedir(d);
+    return unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+/* Remove one left-over temporary file or directory if no live writer holds it. */
 static void remove_if_abandoned(int dfd, const char *name)
 {
     struct stat st, now;
@@ -101,11 +129,11 @@ static void remove_if_abandoned(int dfd, const char *name)
     int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
-        flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+    if (fstat(fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) &&
+        st.st_uid == geteuid() && flock(fd, LOCK_EX | LOCK_NB) == 0 &&
         fstatat(dfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 && now.st_dev == st.st_dev &&
         now.st_ino == st.st_ino)
-        (void)unlinkat(dfd, name, 0);
+        (void)remove_entry(dfd, name, 0);
     close(fd);
 }
 
@@ -260,4 +288,55 @@ out:
     discard(&file);
     discard(&rec);
     return err;
+}
+
+mse_err mse_dir_temp_create(const char *target, struct mse_dir_temp *t)
+{
+    t->fd = -1;
+    int n = snprintf(t->target, sizeof t->target, "%s", target);
+    MSE_ENSURE(n > 0 && (size_t)n < sizeof t->target, MSE_ERR_ARG);
+    n = snprintf(t->path, sizeof t->path, "%s" TMP_INFIX "XXXXXX", target);
+    MSE_ENSURE(n > 0 && (size_t)n < sizeof t->path, MSE_ERR_ARG);
+    for (int attempt = 0; attempt < 8; attempt++) {
+        snprintf(t->path, sizeof t->path, "%s" TMP_INFIX "XXXXXX", target);
+        MSE_ENSURE(mkdtemp(t->path) != NULL, MSE_ERR_FILE_WRITE);
+        int fd = open(t->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        /* As for files: a sweeper may have taken the name before the lock. */
+        if (fd >= 0 && flock(fd, LOCK_EX) == 0 && fstat(fd, &st) == 0 && st.st_nlink > 0) {
+            t->fd = fd;
+            return MSE_OK;
+        }
+        if (fd >= 0)
+            close(fd);
+    }
+    return MSE_ERR_FILE_WRITE;
+}
+
+mse_err mse_dir_temp_commit(struct mse_dir_temp *t)
+{
+    char dir[PATH_MAX];
+    const char *base;
+    MSE_ENSURE(t->fd >= 0, MSE_ERR_ARG);
+    MSE_TRY(split_path(t->target, dir, &base));
+    /* Never over an existing directory: that would mix two outputs. */
+    MSE_ENSURE(renameat2(AT_FDCWD, t->path, AT_FDCWD, t->target, RENAME_NOREPLACE) == 0,
+               MSE_ERR_FILE_WRITE);
+    close(t->fd);
+    t->fd = -1;
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
+    }
+    return MSE_OK;
+}
+
+void mse_dir_temp_discard(struct mse_dir_temp *t)
+{
+    if (t->fd < 0)
+        return;
+    (void)remove_entry(AT_FDCWD, t->path, 0);
+    close(t->fd);
+    t->fd = -1;
 }

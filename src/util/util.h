@@ -42,11 +42,30 @@ MSE_MUST_USE mse_err mse_file_write_with_record(const char *path, const void *da
 
 /*
  * Remove the temporary files that interrupted mse_file_write_atomic calls left
- * in `dir`: those of target `prefix` (a file name, no '/'), or of any target
- * when prefix is NULL. Only regular files of this user that no live writer
- * holds locked are removed; errors are ignored (best effort, never fatal).
+ * in `dir`, and the temporary directories of interrupted mse_dir_temp users:
+ * those of target `prefix` (a file name, no '/'), or of any target when
+ * prefix is NULL. Only regular files and directories of this user that no
+ * live writer holds locked are removed (a directory with all it holds, links
+ * not followed); errors are ignored (best effort, never fatal).
  */
 void mse_file_sweep_tmp(const char *dir, const char *prefix);
+
+/*
+ * A directory written under a temporary name and renamed into place once
+ * complete ("<target>.tmp.XXXXXX", locked with flock(2) meanwhile): a killed
+ * writer's directory is removed by mse_file_sweep_tmp like a file.
+ */
+struct mse_dir_temp {
+    char target[4096]; /* the final name */
+    char path[4096];   /* the temporary directory, written into by the caller */
+    int fd;            /* holds the lock; -1 once committed or discarded */
+};
+/* Create the temporary directory (0700). MSE_ERR_ARG, MSE_ERR_FILE_WRITE. */
+MSE_MUST_USE mse_err mse_dir_temp_create(const char *target, struct mse_dir_temp *t);
+/* Rename it to its target, which must not exist. MSE_ERR_FILE_WRITE (then still discardable). */
+MSE_MUST_USE mse_err mse_dir_temp_commit(struct mse_dir_temp *t);
+/* Remove it and everything in it (links are not followed); nothing once committed. */
+void mse_dir_temp_discard(struct mse_dir_temp *t);
 
 /*
  * Leave a one-line reason in errbuf (when errbuf is not NULL) and return err,

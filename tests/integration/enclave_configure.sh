@@ -20,7 +20,7 @@ MRENCLAVE=$(printf 'ab%.0s' $(seq 1 32))
 "$SIM" pccs serve --dir "$WORK/pki" --port 0 --port-file "$WORK/pccs.port" --max-seconds 120 \
     --quiet >"$WORK/pccs.log" 2>&1 &
 PIDS+=("$!")
-for _ in $(seq 1 100); do [ -s "$WORK/pccs.port" ] && break; sleep 0.05; done
+for _ in $(seq 1 300); do [ -s "$WORK/pccs.port" ] && break; sleep 0.05; done
 [ -s "$WORK/pccs.port" ] || fail "simulated PCCS did not start"
 PCCS="http://127.0.0.1:$(cat "$WORK/pccs.port")"
 # What the owner checks: the simulator's root, the PKI's signer, the code fingerprint.
@@ -165,7 +165,12 @@ openssl s_server -quiet -naccept 2 -accept "127.0.0.1:$SINK_PORT" -cert "$WORK/s
 SINK_PID=$!
 PIDS+=("$SINK_PID")
 # Wait until it listens; this probe is its first accepted connection (no TLS, no data).
-for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$SINK_PORT") 2>/dev/null && break; sleep 0.05; done
+listening=no
+for _ in $(seq 1 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$SINK_PORT") 2>/dev/null && { listening=yes; break; }
+    sleep 0.05
+done
+[ "$listening" = yes ] || fail "the TLS sink did not start"
 if "$MSE" configure "localhost:$SINK_PORT" --context "$CTX" "${VERIFY[@]}" \
     >"$WORK/sink-configure.out" 2>&1; then
     fail "mse configure accepted a server without a quote"

@@ -64,7 +64,7 @@ ok "app phase on the RA-TLS certificate, ratls.pem unchanged"
 app_pid=$(sed -n 's/.*app started (pid \([0-9]*\)).*/\1/p' "$WORK/zt.log")
 [ -n "$app_pid" ] || fail "no app pid in the log"
 kill -9 "$app_pid"
-for _ in $(seq 1 50); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.05; done
+for _ in $(seq 1 300); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.05; done
 code=$(curl -sk -o "$WORK/resp" -w '%{http_code}' "$BASE/")
 expect_code 502 "$code" "dead upstream"
 grep -q "the app was killed by signal 9" "$WORK/zt.log" || fail "the app's death was not logged"
@@ -73,7 +73,7 @@ expect_code 200 "$code" "server still up after upstream death"
 
 # SIGTERM stops the server cleanly.
 kill -TERM "$SERVER_PID"
-for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.05; done
+for _ in $(seq 1 300); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.05; done
 kill -0 "$SERVER_PID" 2>/dev/null && fail "server ignored SIGTERM"
 wait "$SERVER_PID" || fail "server exit status $? after SIGTERM"
 grep -q "stopped" "$WORK/zt.log" || fail "no clean stop logged"

@@ -20,7 +20,7 @@ start_pccs() {
     "$SIM" pccs serve --dir "$WORK/pki" --port 0 --port-file "$WORK/$name.port" --max-seconds 120 \
         "$@" >"$WORK/$name.log" 2>&1 &
     PIDS+=($!)
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 300); do
         [ -s "$WORK/$name.port" ] && break
         sleep 0.05
     done

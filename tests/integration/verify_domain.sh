@@ -135,7 +135,7 @@ wait "$poison_pid" 2>/dev/null || true
 "$SIM" pccs serve --dir "$WORK/pki" --port "$POISON" --port-file "$WORK/fixed.port" --max-seconds 120 \
     >"$WORK/fixed.log" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 1 100); do [ -s "$WORK/fixed.port" ] && break; sleep 0.05; done
+for _ in $(seq 1 300); do [ -s "$WORK/fixed.port" ] && break; sleep 0.05; done
 [ -s "$WORK/fixed.port" ] || fail "fixed PCCS did not start on port $POISON"
 "$MSE" verify "localhost:$GOOD" "${common[@]}" --fingerprint "$MRE" --pccs-url "http://127.0.0.1:$POISON" \
     --output "$WORK/fixed.pem" >"$WORK/fixed.out" 2>&1 ||
