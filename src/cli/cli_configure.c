@@ -132,8 +132,8 @@ out:
  * The answer's status code and body (one line for humans, controls replaced).
  * The answer is the server's bytes: read with the bounded reader.
  */
-MSE_MUST_USE static mse_err parse_response(const uint8_t *buf, size_t len, int *status, char *msg,
-                                           size_t msg_cap)
+mse_err cli_configure_parse_response(const uint8_t *buf, size_t len, int *status, char *msg,
+                                     size_t msg_cap)
 {
     struct mse_rd rd;
     const uint8_t *p;
@@ -174,7 +174,7 @@ MSE_MUST_USE static mse_err read_response(struct mse_tls_conn *c, int timeout_ms
             break;
         used += got;
     }
-    mse_err err = parse_response(buf, used, status, msg, msg_cap);
+    mse_err err = cli_configure_parse_response(buf, used, status, msg, msg_cap);
     free(buf);
     return err;
 }

@@ -64,6 +64,15 @@ struct configure_verify_opts {
  * MSE_OK only if every check passed; otherwise the error and a sentence in
  * why. Must not have side effects on the configuration connection.
  */
+/*
+ * The configuration server's answer (untrusted bytes, up to the connection's
+ * end): "HTTP/1.x NNN" -> *status, the body after the head -> msg, one line,
+ * control bytes replaced, truncated to msg_cap. MSE_ERR_SERVER when it is not
+ * an HTTP/1.x status line. (Exposed for tests/fuzz/fuzz_configure_reply.c.)
+ */
+MSE_MUST_USE mse_err cli_configure_parse_response(const uint8_t *buf, size_t len, int *status,
+                                                  char *msg, size_t msg_cap);
+
 MSE_MUST_USE mse_err cli_configure_precheck(const uint8_t *der, size_t der_len,
                                             const struct configure_verify_opts *o, char *why,
                                             size_t why_cap);

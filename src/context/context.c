@@ -5,11 +5,13 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -433,6 +435,74 @@ static mse_err encrypted_sha256(const struct mse_context *c, const char *code_di
     return err;
 }
 
+/* Files encrypted and hashed by several threads: the code is re-encrypted at
+ * each verification, and on one core that takes about twice the time of
+ * hashing the plain bytes. Workers take the next file from a shared counter,
+ * so a thread that cannot start only leaves more files to the others. */
+#define HASH_THREADS_MAX 8
+
+struct hash_queue {
+    const struct mse_context *c;
+    const char *code_dir;
+    char **paths;
+    size_t n;
+    size_t next;        /* the next file to take (atomic) */
+    uint8_t (*mds)[32];
+};
+
+struct hash_worker {
+    pthread_t thread;
+    struct hash_queue *q;
+    mse_err err;        /* this worker's first failure, at file index failed */
+    size_t failed;
+    char why[256];
+};
+
+static void *hash_files(void *arg)
+{
+    struct hash_worker *w = arg;
+    struct hash_queue *q = w->q;
+    for (;;) {
+        size_t i = __atomic_fetch_add(&q->next, 1, __ATOMIC_RELAXED);
+        if (i >= q->n)
+            break;
+        w->err = encrypted_sha256(q->c, q->code_dir, q->paths[i], q->mds[i], w->why,
+                                  sizeof w->why);
+        if (w->err != MSE_OK) {
+            w->failed = i;
+            break;
+        }
+    }
+    return NULL;
+}
+
+static mse_err encrypt_all(const struct mse_context *c, const char *code_dir, char **paths,
+                           size_t n, uint8_t (*mds)[32], char *errbuf, size_t errlen)
+{
+    struct hash_queue q = {.c = c, .code_dir = code_dir, .paths = paths, .n = n, .mds = mds};
+    struct hash_worker w[HASH_THREADS_MAX];
+    bool running[HASH_THREADS_MAX] = {false};
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nt = cpus < 1 ? 1 : cpus > HASH_THREADS_MAX ? HASH_THREADS_MAX : (size_t)cpus;
+    for (size_t t = 0; t < nt; t++) {
+        w[t] = (struct hash_worker){.q = &q};
+        running[t] = t > 0 && pthread_create(&w[t].thread, NULL, hash_files, &w[t]) == 0;
+    }
+    hash_files(&w[0]); /* this thread is worker 0 */
+    for (size_t t = 1; t < nt; t++)
+        if (running[t])
+            pthread_join(w[t].thread, NULL);
+    /* Report the failure of the lowest file index, as a one-thread walk would. */
+    const struct hash_worker *first = NULL;
+    for (size_t t = 0; t < nt; t++)
+        if (w[t].err != MSE_OK && (!first || w[t].failed < first->failed))
+            first = &w[t];
+    if (first)
+        return mse_say(errbuf, errlen, first->err, "%s",
+                       first->why[0] ? first->why : mse_err_str(first->err));
+    return MSE_OK;
+}
+
 /* The files only the deployment knows: the encrypted code, and the owner's chain in owner mode. */
 static mse_err deployment_files(const struct mse_context *c, const char *code_dir,
                                 struct known_list *k, char *errbuf, size_t errlen)
@@ -455,10 +525,13 @@ static mse_err deployment_files(const struct mse_context *c, const char *code_di
         MSE_TRY(known_add(k, chain, NULL, "", md));
     }
     MSE_TRY(mse_code_list(code_dir, &paths, &n, errbuf, errlen));
-    for (size_t i = 0; i < n; i++) {
-        MSE_CHECK_OUT(encrypted_sha256(c, code_dir, paths[i], md, errbuf, errlen));
-        MSE_CHECK_OUT(known_add(k, mount, paths[i], ".enc", md));
-    }
+    uint8_t(*mds)[32] = calloc(n ? n : 1, sizeof *mds);
+    MSE_ENSURE_OUT(mds != NULL, MSE_ERR_NOMEM);
+    err = encrypt_all(c, code_dir, paths, n, mds, errbuf, errlen);
+    for (size_t i = 0; err == MSE_OK && i < n; i++)
+        err = known_add(k, mount, paths[i], ".enc", mds[i]);
+    free(mds);
+    MSE_CHECK_OUT(err);
     /* Every file the owner encrypted must be there: a missing one is another app. */
     MSE_ENSURE_OUT(n == c->nnonces,
                    mse_say(errbuf, errlen, MSE_ERR_CONTEXT,

@@ -37,6 +37,23 @@
 
 #include "testlib.h"
 
+/*
+ * Under AddressSanitizer the server's memory is ASan's (redzones, a quarantine
+ * of up to 256 MB of freed blocks): its RSS says nothing about the server.
+ * There the memory figures are printed, not asserted; liveness, the cap and
+ * the release of every connection still are.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define MEMORY_ASSERTED 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MEMORY_ASSERTED 0
+#endif
+#endif
+#ifndef MEMORY_ASSERTED
+#define MEMORY_ASSERTED 1
+#endif
+
 #define FLOOD_TOTAL 20000
 #define FLOOD_INFLIGHT 64
 #define FLOOD_PROBE_EVERY 1000
@@ -210,6 +227,7 @@ static void server_start(struct server *sv, const char *const *extra)
 }
 
 static bool hello_answered(int port);
+static int log_count(const struct server *sv, const char *needle);
 
 /* Teardown of every case, also after a failed assertion: stop the server, remove its files. */
 static int server_stop(void **state)
@@ -217,15 +235,24 @@ static int server_stop(void **state)
     struct server *sv = *state;
     if (sv == NULL)
         return 0;
+    int rc = 0;
     if (sv->pid > 0) {
         kill(sv->pid, SIGTERM);
         waitpid(sv->pid, NULL, 0);
+        /* Sanitizer builds: a report in the server's log (leaks are reported at exit) fails. */
+        if (log_count(sv, "ERROR: AddressSanitizer") + log_count(sv, "ERROR: LeakSanitizer") +
+                log_count(sv, "runtime error:") >
+            0) {
+            fprintf(stderr, "sanitizer report in %s/server.log (kept)\n", sv->dir);
+            rc = -1;
+        }
     }
-    mse_test_rmtree(sv->dir);
+    if (rc == 0)
+        mse_test_rmtree(sv->dir);
     free(sv->dir);
     free(sv);
     *state = NULL;
-    return 0;
+    return rc;
 }
 
 static int server_alloc(void **state)
@@ -358,10 +385,12 @@ static void test_flood_rst(void **state)
             "%ld kB at start, at most %ld kB, %ld kB after; sockets %d -> %d\n",
             FLOOD_TOTAL, failed, FLOOD_INFLIGHT, (long)(time(NULL) - t0), rss0, rss_max, rss1,
             fds0, fds1);
-    assert_true(rss_max < FLOOD_RSS_MAX_KB);
     assert_true(fds1 <= fds0 + 2);
-    /* The memory of the flood is given back (malloc_trim), not kept by the allocator. */
-    assert_true(rss1 < rss0 + 8 * 1024);
+    if (MEMORY_ASSERTED) {
+        assert_true(rss_max < FLOOD_RSS_MAX_KB);
+        /* The memory of the flood is given back (malloc_trim), not kept by the allocator. */
+        assert_true(rss1 < rss0 + 8 * 1024);
+    }
     assert_true(hello_answered(sv->port));
 }
 
@@ -395,7 +424,7 @@ static void measure_idle(struct server *sv, const char *what, const void *prefix
         long per = (rss1 - rss0) * 1024 / IDLE_CONNS;
         fprintf(stderr, "%s, round %d: %d connections, server RSS %ld -> %ld kB (%ld bytes each)\n",
                 what, round + 1, IDLE_CONNS, rss0, rss1, per);
-        if (per > max_kb * 1024)
+        if (MEMORY_ASSERTED && per > max_kb * 1024)
             fail_msg("%s: %ld bytes per connection, more than %ld kB", what, per, max_kb);
         for (int i = 0; i < IDLE_CONNS; i++)
             close(fd[i]);

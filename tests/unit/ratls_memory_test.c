@@ -109,15 +109,33 @@ static long peak_kb(const uint8_t *der, size_t len, mse_err want)
     return ru.ru_maxrss;
 }
 
+/* Sanitizers add their own resident memory: there the limit counts above a benign refusal. */
+#if defined(__SANITIZE_ADDRESS__)
+#define MSE_TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MSE_TEST_SANITIZED 1
+#endif
+#endif
+
 static void check(const uint8_t *ev, size_t ev_len, const char *label)
 {
-    size_t len;
+    static const uint8_t EMPTY_ARRAY[] = {0xd9, 0xea, 0x60, 0x80}; /* refused as well, cheaply */
+    size_t len, base_len;
     uint8_t *der = dice_cert(ev, ev_len, &len);
+    uint8_t *base = dice_cert(EMPTY_ARRAY, sizeof EMPTY_ARRAY, &base_len);
+    long base_kb = peak_kb(base, base_len, MSE_ERR_RATLS_DICE_FORMAT);
     long kb = peak_kb(der, len, MSE_ERR_RATLS_DICE_FORMAT);
-    print_message("%s: refused, peak RSS %ld KiB\n", label, kb);
-    if (kb >= PEAK_LIMIT_KB)
-        fail_msg("%s: peak RSS %ld KiB, limit %d KiB", label, kb, PEAK_LIMIT_KB);
+    long limit = PEAK_LIMIT_KB;
+#ifdef MSE_TEST_SANITIZED
+    limit += base_kb;
+#endif
+    print_message("%s: refused, peak RSS %ld KiB (a benign refusal: %ld KiB)\n", label, kb,
+                  base_kb);
+    if (kb >= limit)
+        fail_msg("%s: peak RSS %ld KiB, limit %ld KiB", label, kb, limit);
     free(der);
+    free(base);
 }
 
 static void test_measure_sees_64mb(void **state)
