@@ -167,7 +167,7 @@ static void test_lock_shape(void **state)
         struct mse_toml *t = NULL;
         size_t line = 0, n = 0;
         for (const char *c = bad[k]; *c; c++) {
-            const char *rep = *c == '@' ? HEX : *c == '#' ? HEX + 1 : *c == '%' ? UPPER : NULL;
+            const char *rep = *c == '@' ? HEX : *c == '#' ? &HEX[1] : *c == '%' ? UPPER : NULL;
             size_t rl = rep ? strlen(rep) : 1;
             memcpy(text + n, rep ? rep : c, rl);
             n += rl;
