@@ -16,6 +16,11 @@ for prog in mse mse-enclave mse-sim; do
     [ -x "$P/bin/$prog" ] || fail "bin/$prog not installed"
 done
 "$P/bin/mse" --version | grep -qx 'mse [0-9.]*' || fail "mse --version"
+"$P/bin/mse-sim" --version | grep -qx 'mse-sim [0-9.]*' || fail "mse-sim --version"
+# Each program links what it uses: only mse fetches over HTTPS (libcurl).
+for prog in mse-enclave mse-sim; do
+    readelf -d "$P/bin/$prog" | grep -q 'NEEDED.*libcurl' && fail "$prog links libcurl"
+done
 for h in "$MSE_SRC_DIR"/include/mse/*.h; do
     cmp -s "$h" "$P/include/mse/${h##*/}" || fail "include/mse/${h##*/} not installed"
 done

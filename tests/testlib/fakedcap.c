@@ -19,7 +19,7 @@
 static const char QE_MRSIGNER[] =
     "8C4F5775D796503E96137F77C68A829A0056AC8DED70140B081B094490C57BFF";
 
-void fd_opts_default(struct fd_opts *o, int64_t now)
+void fakedcap_opts_default(struct fakedcap_opts *o, int64_t now)
 {
     memset(o, 0, sizeof *o);
     o->now = now;
@@ -235,7 +235,7 @@ static char *signed_body(EVP_PKEY *k, const char *member, const char *inner, boo
     return b;
 }
 
-void fd_build(struct fd *f, const struct fd_opts *o)
+void fakedcap_build(struct fakedcap *f, const struct fakedcap_opts *o)
 {
     char t1[21], t2[21], buf[8192];
     const int64_t now = o->now;
@@ -435,7 +435,7 @@ void fd_build(struct fd *f, const struct fd_opts *o)
     f->col.qe_identity_chain = f->col.tcb_info_chain;
 }
 
-void fd_free(struct fd *f)
+void fakedcap_free(struct fakedcap *f)
 {
     EVP_PKEY_free(f->root_k);
     EVP_PKEY_free(f->ca_k);

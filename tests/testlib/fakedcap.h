@@ -2,7 +2,7 @@
  * Test-only: a complete, self-consistent DCAP world under a test root —
  * PKI (root, PCK CA, PCK leaf with the SGX extension, TCB signer), CRLs,
  * TCB info v3, QE identity v2, an SGX quote v3 and the RA-TLS certificate
- * carrying it (MSE key binding). Knobs in struct fd_opts produce each
+ * carrying it (MSE key binding). Knobs in struct fakedcap_opts produce each
  * tampered variant; the verifier must name each with its own code.
  * Not linked into mse; the simulator (src/sim) is the product version.
  */
@@ -18,7 +18,7 @@
 
 #include <mse/collateral.h>
 
-struct fd_opts {
+struct fakedcap_opts {
     int64_t now;             /* every item valid in [now - 30 days, now + 30 days) */
     const char *tcb_status;  /* status of the level the PCK matches ("UpToDate") */
     const char *qe_status;   /* status of the QE's level ("UpToDate") */
@@ -45,7 +45,7 @@ struct fd_opts {
     uint8_t mrenclave[32], mrsigner[32];
 };
 
-struct fd {
+struct fakedcap {
     EVP_PKEY *root_k, *ca_k, *leaf_k, *tcb_k, *att_k, *cert_k;
     X509 *root, *ca, *leaf, *tcb;
     uint8_t *root_der;
@@ -59,8 +59,8 @@ struct fd {
 };
 
 /* Defaults: everything genuine and UpToDate at opts->now. */
-void fd_opts_default(struct fd_opts *o, int64_t now);
-void fd_build(struct fd *f, const struct fd_opts *o);
-void fd_free(struct fd *f);
+void fakedcap_opts_default(struct fakedcap_opts *o, int64_t now);
+void fakedcap_build(struct fakedcap *f, const struct fakedcap_opts *o);
+void fakedcap_free(struct fakedcap *f);
 
 #endif

@@ -21,11 +21,11 @@ struct outcome {
     struct mse_verify_result r;
 };
 
-static void run(const struct fd_opts *o, const struct mse_policy *p, int64_t at,
+static void run(const struct fakedcap_opts *o, const struct mse_policy *p, int64_t at,
                 struct outcome *out)
 {
-    struct fd f;
-    fd_build(&f, o);
+    struct fakedcap f;
+    fakedcap_build(&f, o);
     struct mse_verify_input in = {f.cert_der, f.cert_len, &f.col, f.root_der, f.root_len, at};
     assert_int_equal(mse_verify(&in, p, &out->r), MSE_OK);
     out->ok = out->r.ok;
@@ -36,12 +36,12 @@ static void run(const struct fd_opts *o, const struct mse_policy *p, int64_t at,
             out->failed = (enum mse_check_id)i;
             break;
         }
-    fd_free(&f);
+    fakedcap_free(&f);
 }
 
 static struct outcome *o_res;
 
-static void expect(const struct fd_opts *o, const struct mse_policy *p, mse_err code,
+static void expect(const struct fakedcap_opts *o, const struct mse_policy *p, mse_err code,
                    enum mse_check_id check)
 {
     run(o, p, NOW, o_res);
@@ -62,11 +62,11 @@ static void policy(struct mse_policy *p, uint8_t (*signer)[32], uint8_t *mrencla
 
 static void test_baseline(void **state)
 {
-    struct fd_opts o;
+    struct fakedcap_opts o;
     struct mse_policy p;
     uint8_t signer[1][32], mre[32];
     policy(&p, signer, mre);
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     run(&o, &p, NOW, o_res);
     if (!o_res->ok)
         fail_msg("baseline refused: %s", o_res->r.message);
@@ -80,50 +80,50 @@ static void test_baseline(void **state)
 
 static void test_pki_and_crls(void **state)
 {
-    struct fd_opts o;
+    struct fakedcap_opts o;
     struct mse_policy p;
     uint8_t signer[1][32], mre[32];
     policy(&p, signer, mre);
 
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.pck_wrong_issuer = true;
     expect(&o, &p, MSE_ERR_PCK_CHAIN_ISSUER, MSE_CHECK_PCK_CHAIN);
 
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.chain_len = 2;
     expect(&o, &p, MSE_ERR_QUOTE_PCK_CHAIN_LENGTH, MSE_CHECK_PCK_CHAIN);
     o.chain_len = 4;
     expect(&o, &p, MSE_ERR_QUOTE_PCK_CHAIN_LENGTH, MSE_CHECK_PCK_CHAIN);
 
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.chain_garbage = true;
     expect(&o, &p, MSE_ERR_QUOTE_PCK_CHAIN_FORMAT, MSE_CHECK_PCK_CHAIN);
 
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.pck_no_extension = true;
     expect(&o, &p, MSE_ERR_PCK_EXT_FORMAT, MSE_CHECK_PCK_CHAIN);
 
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.pck_ca_revoked = true;
     expect(&o, &p, MSE_ERR_PCK_CA_REVOKED, MSE_CHECK_ROOT_CA_CRL);
 
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.pck_revoked = true;
     expect(&o, &p, MSE_ERR_PCK_REVOKED, MSE_CHECK_PCK_CRL);
 
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.pck_crl_wrong_signer = true;
     expect(&o, &p, MSE_ERR_CRL_SIGNATURE, MSE_CHECK_PCK_CRL);
 
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.tcb_signer_foreign = true;
     expect(&o, &p, MSE_ERR_TCB_SIGNING_CHAIN, MSE_CHECK_TCB_INFO);
 
     /* A forged root with the same names as the anchor. */
-    struct fd a, b;
-    fd_opts_default(&o, NOW);
-    fd_build(&a, &o);
-    fd_build(&b, &o);
+    struct fakedcap a, b;
+    fakedcap_opts_default(&o, NOW);
+    fakedcap_build(&a, &o);
+    fakedcap_build(&b, &o);
     struct mse_verify_input in = {a.cert_der, a.cert_len, &a.col, b.root_der, b.root_len, NOW};
     assert_int_equal(mse_verify(&in, &p, &o_res->r), MSE_OK);
     assert_int_equal(o_res->r.err, MSE_ERR_ROOT_UNTRUSTED);
@@ -131,26 +131,26 @@ static void test_pki_and_crls(void **state)
     in.trust_root_der = NULL;
     assert_int_equal(mse_verify(&in, &p, &o_res->r), MSE_OK);
     assert_int_equal(o_res->r.err, MSE_ERR_ROOT_UNTRUSTED);
-    fd_free(&a);
-    fd_free(&b);
+    fakedcap_free(&a);
+    fakedcap_free(&b);
 }
 
 static void test_tcb_info(void **state)
 {
-    struct fd_opts o;
+    struct fakedcap_opts o;
     struct mse_policy p;
     uint8_t signer[1][32], mre[32];
     policy(&p, signer, mre);
 
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.tcb_flip_byte = true;
     expect(&o, &p, MSE_ERR_TCB_INFO_SIGNATURE, MSE_CHECK_TCB_INFO);
 
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.tcb_fmspc_other = true;
     expect(&o, &p, MSE_ERR_TCB_INFO_FMSPC_MISMATCH, MSE_CHECK_TCB_INFO);
 
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.pck_comp1 = 1;
     expect(&o, &p, MSE_ERR_TCB_NOT_SUPPORTED, MSE_CHECK_TCB_INFO);
 
@@ -166,7 +166,7 @@ static void test_tcb_info(void **state)
         {"OutOfDateConfigurationNeeded", MSE_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED},
     };
     for (size_t i = 0; i < sizeof st / sizeof st[0]; i++) {
-        fd_opts_default(&o, NOW);
+        fakedcap_opts_default(&o, NOW);
         o.tcb_status = st[i].name;
         expect(&o, &p, MSE_ERR_TCB_STATUS, MSE_CHECK_TCB_STATUS);
         assert_non_null(strstr(o_res->r.message, st[i].name));
@@ -178,7 +178,7 @@ static void test_tcb_info(void **state)
         assert_int_equal(o_res->r.checks[MSE_CHECK_TCB_STATUS].outcome, MSE_OUTCOME_WARN);
         assert_int_equal(o_res->r.advisory_count, 2);
     }
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.tcb_status = "Revoked";
     struct mse_policy all = p;
     all.accepted_tcb = ~0u;
@@ -187,60 +187,60 @@ static void test_tcb_info(void **state)
 
 static void test_qe(void **state)
 {
-    struct fd_opts o;
+    struct fakedcap_opts o;
     struct mse_policy p;
     uint8_t signer[1][32], mre[32];
     policy(&p, signer, mre);
 
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.qe_mrsigner_other = true;
     expect(&o, &p, MSE_ERR_QE_IDENTITY_MRSIGNER, MSE_CHECK_QE_IDENTITY);
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.qe_isvprodid_other = true;
     expect(&o, &p, MSE_ERR_QE_IDENTITY_ISVPRODID, MSE_CHECK_QE_IDENTITY);
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.qe_attributes_debug = true;
     expect(&o, &p, MSE_ERR_QE_IDENTITY_ATTRIBUTES, MSE_CHECK_QE_IDENTITY);
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.qe_miscselect_other = true;
     expect(&o, &p, MSE_ERR_QE_IDENTITY_MISCSELECT, MSE_CHECK_QE_IDENTITY);
 
     /* An OutOfDate QE makes an UpToDate platform OutOfDate: the QE is named. */
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.qe_status = "OutOfDate";
     expect(&o, &p, MSE_ERR_QE_TCB_STATUS, MSE_CHECK_TCB_STATUS);
     assert_int_equal(o_res->r.tcb_status, MSE_TCB_OUT_OF_DATE);
     assert_int_equal(o_res->r.platform_tcb_status, MSE_TCB_UP_TO_DATE);
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.qe_status = "Revoked";
     expect(&o, &p, MSE_ERR_QE_TCB_REVOKED, MSE_CHECK_TCB_STATUS);
 
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.qe_report_sig_bad = true;
     expect(&o, &p, MSE_ERR_QE_REPORT_SIGNATURE, MSE_CHECK_QE_REPORT);
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.qe_report_data_bad = true;
     expect(&o, &p, MSE_ERR_QE_REPORT_DATA, MSE_CHECK_QE_REPORT_DATA);
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.quote_sig_bad = true;
     expect(&o, &p, MSE_ERR_QUOTE_SIGNATURE, MSE_CHECK_QUOTE_SIGNATURE);
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.qe_vendor_other = true;
     expect(&o, &p, MSE_ERR_QUOTE_QE_VENDOR, MSE_CHECK_QUOTE);
 }
 
 static void test_enclave_policy(void **state)
 {
-    struct fd_opts o;
+    struct fakedcap_opts o;
     struct mse_policy p;
     uint8_t signer[1][32], mre[32];
     policy(&p, signer, mre);
 
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.binding_other = true;
     expect(&o, &p, MSE_ERR_BINDING_MISMATCH, MSE_CHECK_BINDING);
 
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.debug = true;
     expect(&o, &p, MSE_ERR_POLICY_DEBUG, MSE_CHECK_DEBUG);
     struct mse_policy dbg = p;
@@ -249,23 +249,23 @@ static void test_enclave_policy(void **state)
     assert_true(o_res->ok);
     assert_int_equal(o_res->r.checks[MSE_CHECK_DEBUG].outcome, MSE_OUTCOME_WARN);
 
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.mrsigner[0] ^= 1;
     expect(&o, &p, MSE_ERR_POLICY_MRSIGNER, MSE_CHECK_MRSIGNER);
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.mrenclave[31] ^= 1;
     expect(&o, &p, MSE_ERR_POLICY_MRENCLAVE, MSE_CHECK_MRENCLAVE);
 }
 
 static void test_freshness(void **state)
 {
-    struct fd_opts o;
+    struct fakedcap_opts o;
     struct mse_policy p;
     uint8_t signer[1][32], mre[32];
     policy(&p, signer, mre);
 
     /* Expired PCK: one second either side of notAfter. */
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.pck_not_after = NOW + 1;
     run(&o, &p, NOW, o_res);
     assert_true(o_res->ok);
@@ -273,22 +273,22 @@ static void test_freshness(void **state)
     expect(&o, &p, MSE_ERR_PCK_CHAIN_VALIDITY, MSE_CHECK_COLLATERAL_TIME);
     assert_non_null(strstr(o_res->r.message, "PCK certificate expired: notAfter"));
 
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.pck_crl_next_update = NOW + 1;
     run(&o, &p, NOW, o_res);
     assert_true(o_res->ok);
     o.pck_crl_next_update = NOW - 1;
     expect(&o, &p, MSE_ERR_CRL_EXPIRED, MSE_CHECK_COLLATERAL_TIME);
 
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.tcb_next_update = NOW;
     expect(&o, &p, MSE_ERR_TCB_INFO_EXPIRED, MSE_CHECK_COLLATERAL_TIME);
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.tcb_issue_date = NOW + 1;
     expect(&o, &p, MSE_ERR_COLLATERAL_NOT_YET_VALID, MSE_CHECK_COLLATERAL_TIME);
     assert_non_null(strstr(o_res->r.message, "TCB info not yet valid: issueDate"));
 
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.qe_next_update = NOW - 60;
     expect(&o, &p, MSE_ERR_QE_IDENTITY_EXPIRED, MSE_CHECK_COLLATERAL_TIME);
     /* Tolerated: WARN, and the verdict comes from the rest. */
@@ -300,7 +300,7 @@ static void test_freshness(void **state)
     assert_int_equal(o_res->r.checks[MSE_CHECK_COLLATERAL_TIME].err, MSE_ERR_QE_IDENTITY_EXPIRED);
 
     /* A forgery that is also expired is named as a forgery. */
-    fd_opts_default(&o, NOW);
+    fakedcap_opts_default(&o, NOW);
     o.tcb_flip_byte = true;
     o.tcb_next_update = NOW - 1;
     expect(&o, &p, MSE_ERR_TCB_INFO_SIGNATURE, MSE_CHECK_TCB_INFO);
