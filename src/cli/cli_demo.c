@@ -145,8 +145,8 @@ MSE_MUST_USE static mse_err wait_port(const char *path, pid_t pid, int timeout_m
         } else {
             free(data);
         }
-        MSE_ENSURE(mse_proc_alive(pid, NULL), MSE_ERR_SERVER);
-        mse_proc_sleep_ms(50);
+        MSE_ENSURE(cli_proc_alive(pid, NULL), MSE_ERR_SERVER);
+        cli_proc_sleep_ms(50);
     }
     return MSE_ERR_NET_TIMEOUT;
 }
@@ -154,19 +154,19 @@ MSE_MUST_USE static mse_err wait_port(const char *path, pid_t pid, int timeout_m
 /* Run a child to completion (bounded, interruptible). Returns its exit status or -1. */
 static int run_wait(struct demo *d, char *const argv[], const char *log_path, int timeout_ms)
 {
-    if (mse_proc_start(argv, log_path, &d->verify) != MSE_OK)
+    if (cli_proc_start(argv, log_path, &d->verify) != MSE_OK)
         return -1;
     int status = -1;
     for (int waited = 0; waited < timeout_ms; waited += 50) {
         if (demo_stop_signal)
             break;
-        if (!mse_proc_alive(d->verify, &status)) {
+        if (!cli_proc_alive(d->verify, &status)) {
             d->verify = -1;
             return status;
         }
-        mse_proc_sleep_ms(50);
+        cli_proc_sleep_ms(50);
     }
-    mse_proc_stop(d->verify, STOP_GRACE_MS);
+    cli_proc_stop(d->verify, STOP_GRACE_MS);
     d->verify = -1;
     return -1;
 }
@@ -270,11 +270,11 @@ out:
 static void stop_all(struct demo *d)
 {
     if (d->verify > 0)
-        mse_proc_stop(d->verify, STOP_GRACE_MS);
+        cli_proc_stop(d->verify, STOP_GRACE_MS);
     if (d->app > 0)
-        mse_proc_stop(d->app, STOP_GRACE_MS);
+        cli_proc_stop(d->app, STOP_GRACE_MS);
     if (d->pccs > 0)
-        mse_proc_stop(d->pccs, STOP_GRACE_MS);
+        cli_proc_stop(d->pccs, STOP_GRACE_MS);
     d->verify = d->app = d->pccs = -1;
 }
 
@@ -433,7 +433,7 @@ static int step_pccs(struct demo_run *r)
                     d->pki,           "--host",      "127.0.0.1",    "--port",
                     "0",              "--port-file", r->p.pccs_port, "--max-seconds",
                     SERVER_MAX_SECONDS, NULL};
-    if (mse_proc_start(argv, r->p.log_pccs, &d->pccs) != MSE_OK)
+    if (cli_proc_start(argv, r->p.log_pccs, &d->pccs) != MSE_OK)
         return cli_out_error(r->o, MSE_ERR_SERVER, "cannot start %s", d->sim);
     mse_err err = wait_port(r->p.pccs_port, d->pccs, START_TIMEOUT_MS, &d->pccs_port);
     if (err != MSE_OK) {
@@ -484,7 +484,7 @@ static int step_enclave(struct demo_run *r)
                     "--uuid",     r->uuid,       "--code-dir",   r->p.code_enc, "--app-dir",
                     r->p.app_dir, "--host",      "127.0.0.1",    "--port",      "0",
                     "--port-file", r->p.app_port, "--max-seconds", SERVER_MAX_SECONDS, NULL};
-    if (mse_proc_start(argv, r->p.log_app, &d->app) != MSE_OK)
+    if (cli_proc_start(argv, r->p.log_app, &d->app) != MSE_OK)
         return cli_out_error(r->o, MSE_ERR_SERVER, "cannot start %s", d->enclave);
     mse_err err = wait_port(r->p.app_port, d->app, START_TIMEOUT_MS, &d->app_port);
     if (err == MSE_OK)

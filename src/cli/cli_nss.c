@@ -73,12 +73,12 @@ MSE_MUST_USE static mse_err mkdirs(const char *dir)
     return MSE_OK;
 }
 
-/* Run certutil: *status and *output (malloc'd) as mse_proc_capture; a spawn failure explained. */
+/* Run certutil: *status and *output (malloc'd) as cli_proc_capture; a spawn failure explained. */
 MSE_MUST_USE static mse_err certutil(char *const argv[], int *status, char **output, char *why,
                                      size_t why_cap)
 {
     size_t len = 0;
-    mse_err err = mse_proc_capture(argv, CERTUTIL_OUTPUT_LIMIT, CERTUTIL_TIMEOUT_MS, status,
+    mse_err err = cli_proc_capture(argv, CERTUTIL_OUTPUT_LIMIT, CERTUTIL_TIMEOUT_MS, status,
                                    output, &len);
     if (err == MSE_ERR_FILE_NOT_FOUND)
         return mse_say(why, why_cap, err,

@@ -29,7 +29,7 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void mse_proc_sleep_ms(int ms)
+void cli_proc_sleep_ms(int ms)
 {
     struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
@@ -65,7 +65,7 @@ static int attr_init(posix_spawnattr_t *attr, short extra_flags)
     return 0;
 }
 
-mse_err mse_proc_capture(char *const argv[], size_t limit, int timeout_ms, int *status,
+mse_err cli_proc_capture(char *const argv[], size_t limit, int timeout_ms, int *status,
                          char **out, size_t *out_len)
 {
     mse_err err = MSE_OK;
@@ -160,7 +160,7 @@ out:
     return err;
 }
 
-mse_err mse_proc_start(char *const argv[], const char *log_path, pid_t *pid)
+mse_err cli_proc_start(char *const argv[], const char *log_path, pid_t *pid)
 {
     mse_err err = MSE_OK;
     posix_spawn_file_actions_t fa;
@@ -197,7 +197,7 @@ out:
     return err;
 }
 
-int mse_proc_alive(pid_t pid, int *status)
+int cli_proc_alive(pid_t pid, int *status)
 {
     int wstatus = 0;
     if (pid <= 0)
@@ -210,7 +210,7 @@ int mse_proc_alive(pid_t pid, int *status)
     return 0;
 }
 
-int mse_proc_stop(pid_t pid, int grace_ms)
+int cli_proc_stop(pid_t pid, int grace_ms)
 {
     int wstatus = 0;
     if (pid <= 0)
@@ -225,7 +225,7 @@ int mse_proc_stop(pid_t pid, int grace_ms)
         }
         if (r < 0 && errno != EINTR)
             return -1;
-        mse_proc_sleep_ms(20);
+        cli_proc_sleep_ms(20);
     }
     kill(-pid, SIGKILL);
     while (waitpid(pid, &wstatus, 0) < 0) {

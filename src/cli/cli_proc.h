@@ -23,31 +23,31 @@
  * Errors: MSE_ERR_FILE_NOT_FOUND (no such program), MSE_ERR_IO (spawn or pipe
  * failure, or the timeout: then *status is 128 + SIGKILL), MSE_ERR_NOMEM.
  */
-MSE_MUST_USE mse_err mse_proc_capture(char *const argv[], size_t limit, int timeout_ms,
+MSE_MUST_USE mse_err cli_proc_capture(char *const argv[], size_t limit, int timeout_ms,
                                       int *status, char **out, size_t *out_len);
 
 /*
  * Start argv (argv[0] is a path, not searched) in a new process group of its
  * own, with stdin from /dev/null and stdout and stderr appended to `log_path`
  * (or inherited when log_path is NULL). The group id equals *pid, so the
- * whole group can be ended with mse_proc_stop.
+ * whole group can be ended with cli_proc_stop.
  */
-MSE_MUST_USE mse_err mse_proc_start(char *const argv[], const char *log_path, pid_t *pid);
+MSE_MUST_USE mse_err cli_proc_start(char *const argv[], const char *log_path, pid_t *pid);
 
 /*
- * End a process group started by mse_proc_start: SIGTERM to the group, wait up
+ * End a process group started by cli_proc_start: SIGTERM to the group, wait up
  * to `grace_ms` for the leader, then SIGKILL to the group, then reap the
  * leader. Safe to call with pid <= 0 (does nothing). Returns the leader's
- * wait status as mse_proc_capture's *status does, or -1 if it was already
+ * wait status as cli_proc_capture's *status does, or -1 if it was already
  * reaped.
  */
-int mse_proc_stop(pid_t pid, int grace_ms);
+int cli_proc_stop(pid_t pid, int grace_ms);
 
 /* Whether the process is still running (not yet exited); reaps it if it has exited,
  * storing its status (as above) in *status when status is not NULL. */
-int mse_proc_alive(pid_t pid, int *status);
+int cli_proc_alive(pid_t pid, int *status);
 
 /* Sleep for ms milliseconds; returns early if a signal arrives (the caller re-checks). */
-void mse_proc_sleep_ms(int ms);
+void cli_proc_sleep_ms(int ms);
 
 #endif
