@@ -147,34 +147,35 @@ MSE_MUST_USE static mse_err parse_action(int argc, char **argv, struct cli_trust
                    argv[1]);
 }
 
+/* One option of mse trust into its options struct (mse_opt_take_fn). */
+MSE_MUST_USE static mse_err trust_take(void *ctx, int id, const char *arg, char *why,
+                                       size_t why_cap)
+{
+    struct cli_trust_args *a = ctx;
+    switch (id) {
+    case T_NAME: a->name = arg; break;
+    case T_NSSDB: a->nssdb = arg; break;
+    case T_FORCE: a->force = true; break;
+    case T_JSON: a->out.json = true; break;
+    default: return mse_say(why, why_cap, MSE_ERR_INTERNAL, "option id %d", id);
+    }
+    return MSE_OK;
+}
+
 mse_err cli_trust_parse(int argc, char **argv, struct cli_trust_args *a, char *why,
                         size_t why_cap)
 {
-    struct mse_opt_parser p;
-    const char *arg, *operand = NULL;
-    int id;
+    const char *operand = NULL;
     memset(a, 0, sizeof *a);
     cli_out_init(&a->out);
     MSE_TRY(parse_action(argc, argv, a, why, why_cap));
     if (a->help)
         return MSE_OK;
-    mse_opt_init(&p, a->cmd, argc - 1, argv + 1);
-    while ((id = mse_opt_next(&p, &arg, why, why_cap)) != MSE_OPT_DONE) {
-        switch (id) {
-        case MSE_OPT_ERROR: return p.error;
-        case MSE_OPT_HELP: a->help = true; return MSE_OK;
-        case MSE_OPT_OPERAND:
-            if (operand || a->action == CLI_TRUST_LIST)
-                return mse_say(why, why_cap, MSE_ERR_ARG, "unexpected argument '%s'", arg);
-            operand = arg;
-            break;
-        case T_NAME: a->name = arg; break;
-        case T_NSSDB: a->nssdb = arg; break;
-        case T_FORCE: a->force = true; break;
-        case T_JSON: a->out.json = true; break;
-        default: return mse_say(why, why_cap, MSE_ERR_INTERNAL, "option id %d", id);
-        }
-    }
+    /* add takes the CERT, remove the NAME, list nothing. */
+    MSE_TRY(mse_opt_parse(a->cmd, argc - 1, argv + 1, trust_take, a, &operand,
+                          a->action == CLI_TRUST_LIST ? 0 : 1, &a->help, why, why_cap));
+    if (a->help)
+        return MSE_OK;
     if (a->action == CLI_TRUST_ADD) {
         a->cert = operand;
         if (!a->cert)

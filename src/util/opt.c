@@ -109,6 +109,36 @@ int mse_opt_next(struct mse_opt_parser *p, const char **arg, char *why, size_t w
     return take_arg(p, o, a[2] ? a + 2 : NULL, arg, why, why_cap);
 }
 
+mse_err mse_opt_parse(const struct mse_opt_cmd *cmd, int argc, char **argv, mse_opt_take_fn take,
+                      void *ctx, const char **operands, size_t max_operands, bool *help,
+                      char *why, size_t why_cap)
+{
+    struct mse_opt_parser p;
+    const char *arg;
+    size_t n_operands = 0;
+    int id;
+    *help = false;
+    mse_opt_init(&p, cmd, argc, argv);
+    while ((id = mse_opt_next(&p, &arg, why, why_cap)) != MSE_OPT_DONE) {
+        if (id == MSE_OPT_ERROR)
+            return p.error;
+        if (id == MSE_OPT_HELP) {
+            *help = true;
+            return MSE_OK;
+        }
+        if (id != MSE_OPT_OPERAND) {
+            mse_err err = take(ctx, id, arg, why, why_cap);
+            if (err != MSE_OK)
+                return err;
+        } else if (n_operands < max_operands) {
+            operands[n_operands++] = arg;
+        } else {
+            return mse_say(why, why_cap, MSE_ERR_ARG, "unexpected argument '%s'", arg);
+        }
+    }
+    return MSE_OK;
+}
+
 /* "-q, --quiet" or "    --fingerprint HEX" into buf. */
 static void option_label(const struct mse_opt *o, char *buf, size_t cap)
 {

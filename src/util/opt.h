@@ -75,6 +75,26 @@ void mse_opt_init(struct mse_opt_parser *p, const struct mse_opt_cmd *cmd, int a
  */
 int mse_opt_next(struct mse_opt_parser *p, const char **arg, char *why, size_t why_cap);
 
+/*
+ * What a command does with one of its options: store arg (NULL for a switch)
+ * in ctx, the command's options struct. MSE_OK, or a usage error with its
+ * one-line reason in why.
+ */
+typedef mse_err (*mse_opt_take_fn)(void *ctx, int id, const char *arg, char *why,
+                                   size_t why_cap);
+
+/*
+ * A whole command line, the loop every command would otherwise write: each
+ * option goes to take(ctx, ...); operands fill operands[0 .. max_operands) in
+ * order (one more is "unexpected argument 'X'"; slots no operand reached are
+ * left as the caller set them); --help or -h sets *help and stops. Returns
+ * MSE_OK or the first usage error (MSE_ERR_ARG*, its one line in why), which
+ * the caller reports with mse_opt_usage_error.
+ */
+MSE_MUST_USE mse_err mse_opt_parse(const struct mse_opt_cmd *cmd, int argc, char **argv,
+                                   mse_opt_take_fn take, void *ctx, const char **operands,
+                                   size_t max_operands, bool *help, char *why, size_t why_cap);
+
 /* The option with this id in cmd's tables, or NULL. */
 const struct mse_opt *mse_opt_find(const struct mse_opt_cmd *cmd, int id);
 
