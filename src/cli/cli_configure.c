@@ -77,8 +77,6 @@ const struct mse_opt_cmd cli_configure_cmd = {
         "it the app's secrets over that same TLS connection. Nothing is sent to a server\n"
         "that fails any check. The policy and collateral options are those of mse verify.",
     .tables = configure_tables,
-    .see_also = "mse-context(1), mse-verify(1), mse-enclave(8)",
-    .man_section = 1,
 };
 
 /* The secrets as JSON; *body is wiped and freed by the caller. */

@@ -54,8 +54,6 @@ const struct mse_opt_cmd cli_context_cmd = {
     .description = "Contexts live in $MSE_CONF_PATH/context/<uuid>/context.mse\n"
                    "(default ~/.config/mse/context/...). `mse context new --help` for new.",
     .tables = context_tables,
-    .see_also = "mse-configure(1), mse-fingerprint(1)",
-    .man_section = 1,
 };
 
 /* A failed action: the human line, and with --json the error object. Returns the exit code. */

@@ -224,8 +224,6 @@ const struct mse_opt_cmd cli_context_new_cmd = {
         "values, so the code fingerprint can be computed from the context and the plain\n"
         "code on any machine. Prints the fingerprint.",
     .tables = context_new_tables,
-    .see_also = "mse-fingerprint(1), mse-configure(1), mse-enclave(1)",
-    .man_section = 1,
 };
 
 struct ctx_new_args {

@@ -74,8 +74,6 @@ const struct mse_opt_cmd cli_fingerprint_cmd = {
         "hashes and the re-encrypted code's, and measured with the libpal found by its\n"
         "SHA-256. The MRENCLAVE is printed in hex on the last line.",
     .tables = fingerprint_tables,
-    .see_also = "mse-verify(1), mse-context-new(1)",
-    .man_section = 1,
 };
 
 struct fp_args {

@@ -51,8 +51,6 @@ const struct mse_opt_cmd cli_inspect_cmd = {
         "verified: use mse verify for a verdict. A malformed input is reported with the\n"
         "offset and field where parsing stopped.",
     .tables = inspect_tables,
-    .see_also = "mse-verify(1)",
-    .man_section = 1,
 };
 
 struct cli_inspect_args {

@@ -87,7 +87,6 @@ const struct mse_opt_cmd cli_trust_add_cmd = {
         "(\"P,,\": this certificate only, never as a CA), if CERT.verify.json records a\n"
         "successful `mse verify` of exactly this certificate. Restart the browser afterwards.",
     .tables = add_tables,
-    .man_section = 1,
 };
 const struct mse_opt_cmd cli_trust_remove_cmd = {
     .name = "mse trust remove",
@@ -95,7 +94,6 @@ const struct mse_opt_cmd cli_trust_remove_cmd = {
     .synopsis = remove_synopsis,
     .description = "Removes every certificate stored under NAME, if mse trust added NAME.",
     .tables = remove_tables,
-    .man_section = 1,
 };
 const struct mse_opt_cmd cli_trust_list_cmd = {
     .name = "mse trust list",
@@ -103,7 +101,6 @@ const struct mse_opt_cmd cli_trust_list_cmd = {
     .synopsis = list_synopsis,
     .description = "Lists the entries mse trust added, with their trust flags in the database.",
     .tables = list_tables,
-    .man_section = 1,
 };
 const struct mse_opt_cmd cli_trust_cmd = {
     .name = "mse trust",
@@ -115,8 +112,6 @@ const struct mse_opt_cmd cli_trust_cmd = {
         "(\"P,,\": this certificate only, never as a CA); removes and lists the entries mse\n"
         "added. Run `mse trust ACTION --help` for an action's options.",
     .tables = no_tables,
-    .see_also = "mse-verify(1), chromium(1), certutil(1)",
-    .man_section = 1,
 };
 
 /* The action's command from argv[1]. */

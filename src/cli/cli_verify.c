@@ -109,8 +109,6 @@ const struct mse_opt_cmd cli_verify_cmd = {
         "https://host[:port][/path]. `mse home verify` and `mse cloud verify` are the same\n"
         "command. Exit codes: docs/exit-codes.md.",
     .tables = verify_tables,
-    .see_also = "mse-fingerprint(1), mse-trust(1), mse-configure(1), mse-sim(1)",
-    .man_section = 1,
 };
 
 /* Exactly one thing to verify, and the options that only make sense with one of them. */

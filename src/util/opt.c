@@ -203,3 +203,23 @@ mse_err mse_opt_hex(const char *name, const char *arg, unsigned char *out, size_
                        name, 2 * len, arg);
     return MSE_OK;
 }
+
+const char *mse_opt_sub_word(const struct mse_opt_sub *sub)
+{
+    const char *space = strrchr(sub->cmd->name, ' ');
+    return space ? space + 1 : sub->cmd->name;
+}
+
+const struct mse_opt_sub *mse_opt_sub_find(const struct mse_opt_sub *subs, const char *word)
+{
+    for (; subs->cmd; subs++)
+        if (strcmp(mse_opt_sub_word(subs), word) == 0)
+            return subs;
+    return NULL;
+}
+
+void mse_opt_sub_list(FILE *f, const struct mse_opt_sub *subs)
+{
+    for (; subs->cmd; subs++)
+        fprintf(f, "  %-12s %s\n", mse_opt_sub_word(subs), subs->cmd->summary);
+}
