@@ -67,6 +67,13 @@ void cli_json_error(mse_err err, const char *message);
 int cli_out_failure(const struct cli_out *o, mse_err err, const char *message);
 
 /*
+ * A command's failure when nothing else was printed for it: with --json the
+ * error object on stdout (cli_json_error), then the human line (cli_out_failure).
+ * Returns the exit code of err.
+ */
+int cli_out_report_failure(const struct cli_out *o, mse_err err, const char *message);
+
+/*
  * Warnings a run function found (insecure PCCS link, cache not written):
  * kept for the print function, since run functions print nothing.
  */
