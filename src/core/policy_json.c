@@ -31,21 +31,6 @@ static const char *const policy_keys[] = {
 
 /* ---- writing --------------------------------------------------------------- */
 
-static json_t *hex_json(const uint8_t *b, size_t n)
-{
-    char buf[129];
-    if (n > 64)
-        return NULL;
-    mse_hex_encode(b, n, buf);
-    return json_string(buf);
-}
-
-static void put(json_t *o, const char *k, json_t *v, bool *ok)
-{
-    if (v == NULL || json_object_set_new(o, k, v) != 0)
-        *ok = false;
-}
-
 static void append(json_t *a, json_t *v, bool *ok)
 {
     if (a == NULL || v == NULL || json_array_append_new(a, v) != 0)
@@ -58,28 +43,28 @@ mse_err mse_policy_to_json(const struct mse_policy *p, char **out)
     *out = NULL;
     json_t *o = json_object();
     MSE_ENSURE(o != NULL, MSE_ERR_NOMEM);
-    put(o, "version", json_integer(POLICY_FORMAT_VERSION), &ok);
+    mse_json_put(o, "version", json_integer(POLICY_FORMAT_VERSION), &ok);
     json_t *signers = json_array();
     for (size_t i = 0; p->mrsigners != NULL && i < p->mrsigner_count; i++)
-        append(signers, hex_json(p->mrsigners[i], 32), &ok);
-    put(o, "mrsigners", signers, &ok);
-    put(o, "mrenclave", p->mrenclave ? hex_json(p->mrenclave, 32) : json_null(), &ok);
-    put(o, "allow_debug", json_boolean(p->allow_debug), &ok);
-    put(o, "allow_expired_collateral", json_boolean(p->allow_expired_collateral), &ok);
+        append(signers, mse_json_hex(p->mrsigners[i], 32), &ok);
+    mse_json_put(o, "mrsigners", signers, &ok);
+    mse_json_put(o, "mrenclave", p->mrenclave ? mse_json_hex(p->mrenclave, 32) : json_null(), &ok);
+    mse_json_put(o, "allow_debug", json_boolean(p->allow_debug), &ok);
+    mse_json_put(o, "allow_expired_collateral", json_boolean(p->allow_expired_collateral), &ok);
     json_t *tcb = json_array();
     uint32_t accepted = p->accepted_tcb | MSE_TCB_MASK(MSE_TCB_UP_TO_DATE);
     for (unsigned s = 0; s < MSE_TCB_REVOKED; s++)
         if (accepted & MSE_TCB_MASK(s))
             append(tcb, json_string(mse_tcb_status_name((enum mse_tcb_status)s)), &ok);
-    put(o, "accepted_tcb_statuses", tcb, &ok);
+    mse_json_put(o, "accepted_tcb_statuses", tcb, &ok);
     json_t *adv = json_array();
     for (size_t i = 0; p->accepted_advisories != NULL && i < p->accepted_advisory_count; i++)
         append(adv, json_string(p->accepted_advisories[i]), &ok);
-    put(o, "accepted_advisories", adv, &ok);
-    put(o, "isv_prod_id", p->check_isv_prod_id ? json_integer(p->isv_prod_id) : json_null(), &ok);
-    put(o, "min_isv_svn", p->check_min_isv_svn ? json_integer(p->min_isv_svn) : json_null(), &ok);
-    put(o, "report_data",
-        p->report_data && p->report_data_len > 0 ? hex_json(p->report_data, p->report_data_len)
+    mse_json_put(o, "accepted_advisories", adv, &ok);
+    mse_json_put(o, "isv_prod_id", p->check_isv_prod_id ? json_integer(p->isv_prod_id) : json_null(), &ok);
+    mse_json_put(o, "min_isv_svn", p->check_min_isv_svn ? json_integer(p->min_isv_svn) : json_null(), &ok);
+    mse_json_put(o, "report_data",
+        p->report_data && p->report_data_len > 0 ? mse_json_hex(p->report_data, p->report_data_len)
                                                  : json_null(),
         &ok);
     char *s = ok ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
