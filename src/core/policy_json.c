@@ -9,6 +9,7 @@
  * check). A missing key takes the default of mse_policy_init, which is the
  * strict one for every key. Writing emits every key, defaults included.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -86,6 +87,20 @@ static mse_err bad(struct mse_msg *m, const char *key, const char *what)
     return MSE_ERR_POLICY_FORMAT;
 }
 
+/* The array o[key], or *a = NULL when absent; not an array, or more than max items: refused. */
+static mse_err optional_array(json_t *o, const char *key, size_t max, const char *too_many,
+                              json_t **a, struct mse_msg *m)
+{
+    *a = json_object_get(o, key);
+    if (*a == NULL)
+        return MSE_OK;
+    if (!json_is_array(*a))
+        return bad(m, key, "not an array");
+    if (json_array_size(*a) > max)
+        return bad(m, key, too_many);
+    return MSE_OK;
+}
+
 static bool known_key(const char *k)
 {
     for (size_t i = 0; i < sizeof policy_keys / sizeof policy_keys[0]; i++)
@@ -135,15 +150,11 @@ static mse_err u16_field(json_t *o, const char *key, bool *set, uint16_t *out, s
 static mse_err read_signers(json_t *o, struct mse_policy_store *st, struct mse_policy *p,
                             struct mse_msg *m)
 {
-    json_t *a = json_object_get(o, "mrsigners");
+    json_t *a, *v;
     size_t i, n = 0;
-    json_t *v;
+    MSE_TRY(optional_array(o, "mrsigners", MSE_POLICY_MAX_SIGNERS, "more than 32 signers", &a, m));
     if (a == NULL)
         return MSE_OK;
-    if (!json_is_array(a))
-        return bad(m, "mrsigners", "not an array");
-    if (json_array_size(a) > MSE_POLICY_MAX_SIGNERS)
-        return bad(m, "mrsigners", "more than 32 signers");
     json_array_foreach(a, i, v) MSE_TRY(hex_field(v, "mrsigners", st->mrsigners[i], 32, 32, &n, m));
     p->mrsigners = (const uint8_t(*)[32])st->mrsigners;
     p->mrsigner_count = json_array_size(a);
@@ -152,13 +163,11 @@ static mse_err read_signers(json_t *o, struct mse_policy_store *st, struct mse_p
 
 static mse_err read_statuses(json_t *o, struct mse_policy *p, struct mse_msg *m)
 {
-    json_t *a = json_object_get(o, "accepted_tcb_statuses");
+    json_t *a, *v;
     size_t i;
-    json_t *v;
+    MSE_TRY(optional_array(o, "accepted_tcb_statuses", SIZE_MAX, "too many", &a, m));
     if (a == NULL)
         return MSE_OK;
-    if (!json_is_array(a))
-        return bad(m, "accepted_tcb_statuses", "not an array");
     json_array_foreach(a, i, v)
     {
         enum mse_tcb_status st;
@@ -176,15 +185,12 @@ static mse_err read_statuses(json_t *o, struct mse_policy *p, struct mse_msg *m)
 static mse_err read_advisories(json_t *o, struct mse_policy_store *st, struct mse_policy *p,
                                struct mse_msg *m)
 {
-    json_t *a = json_object_get(o, "accepted_advisories");
+    json_t *a, *v;
     size_t i;
-    json_t *v;
+    MSE_TRY(optional_array(o, "accepted_advisories", MSE_MAX_ADVISORIES,
+                           "more than 32 advisories", &a, m));
     if (a == NULL)
         return MSE_OK;
-    if (!json_is_array(a))
-        return bad(m, "accepted_advisories", "not an array");
-    if (json_array_size(a) > MSE_MAX_ADVISORIES)
-        return bad(m, "accepted_advisories", "more than 32 advisories");
     json_array_foreach(a, i, v)
     {
         size_t len = json_string_length(v);
