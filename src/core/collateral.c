@@ -95,11 +95,9 @@ static mse_err get_string(json_t *root, const char *key, bool required, const ch
     return MSE_OK;
 }
 
-/* A CRL member: PEM or hex stays text (the CRL loader sniffs it), base64 is decoded to DER. */
-static mse_err crl_member(struct arena *a, const char *s, size_t n, struct mse_blob *out)
+/* A base64 member decoded into the arena (E when it is not base64). */
+static mse_err b64_member(struct arena *a, const char *s, size_t n, struct mse_blob *out)
 {
-    if (mse_pem_sniff((const uint8_t *)s, n) || all_hex((const uint8_t *)s, n))
-        return copy_text(a, s, n, out);
     uint8_t *p;
     size_t got = 0, want = n / 4 * 3 + 3;
     MSE_TRY(arena_take(a, want, &p));
@@ -111,15 +109,21 @@ static mse_err crl_member(struct arena *a, const char *s, size_t n, struct mse_b
     return MSE_OK;
 }
 
+/* A CRL member: PEM or hex stays text (the CRL loader sniffs it), base64 is decoded to DER. */
+static mse_err crl_member(struct arena *a, const char *s, size_t n, struct mse_blob *out)
+{
+    if (mse_pem_sniff((const uint8_t *)s, n) || all_hex((const uint8_t *)s, n))
+        return copy_text(a, s, n, out);
+    return b64_member(a, s, n, out);
+}
+
 /* A JSON collateral member: base64 of the JSON text or of its hex. */
 static mse_err json_member(struct arena *a, const char *s, size_t n, struct mse_blob *out)
 {
-    uint8_t *p;
-    size_t got = 0, want = n / 4 * 3 + 3;
-    MSE_TRY(arena_take(a, want, &p));
-    mse_err err = mse_b64_decode(s, n, p, want, &got);
-    arena_trim(a, want, err == MSE_OK ? got : 0);
-    MSE_ENSURE(err == MSE_OK, E);
+    struct mse_blob raw;
+    MSE_TRY(b64_member(a, s, n, &raw));
+    const uint8_t *p = raw.data;
+    size_t got = raw.len;
     /* The MSE tools end the hex text with a newline. */
     size_t hex_len = got;
     while (hex_len > 0 && is_ws(p[hex_len - 1]))
