@@ -35,10 +35,7 @@
 
 static mse_err named(struct mse_msg *m, const char *key, const char *what, mse_err e)
 {
-    mse_msg_str(m, "\"");
-    mse_msg_str(m, key);
-    mse_msg_str(m, "\": ");
-    mse_msg_str(m, what);
+    mse_msg_member(m, key, what);
     return e;
 }
 

@@ -80,10 +80,7 @@ mse_err mse_policy_to_json(const struct mse_policy *p, char **out)
 /* Name the key that is wrong; every reading error is MSE_ERR_POLICY_FORMAT. */
 static mse_err bad(struct mse_msg *m, const char *key, const char *what)
 {
-    mse_msg_str(m, "\"");
-    mse_msg_str(m, key);
-    mse_msg_str(m, "\": ");
-    mse_msg_str(m, what);
+    mse_msg_member(m, key, what);
     return MSE_ERR_POLICY_FORMAT;
 }
 
