@@ -67,6 +67,16 @@ void cli_json_error(mse_err err, const char *message);
 int cli_out_failure(const struct cli_out *o, mse_err err, const char *message);
 
 /*
+ * A command's failure when nothing else was printed for it: with --json the
+ * error object on stdout (cli_json_error), then on stderr the human line
+ * (cli_out_failure) or, for a usage error found after parsing (a UUID that is
+ * not one), the usage form of cmd: one line and the help hint.
+ * Returns the exit code of err.
+ */
+int cli_out_report_failure(const struct cli_out *o, const struct mse_opt_cmd *cmd, mse_err err,
+                           const char *message);
+
+/*
  * Warnings a run function found (insecure PCCS link, cache not written):
  * kept for the print function, since run functions print nothing.
  */

@@ -66,9 +66,7 @@ __attribute__((format(printf, 3, 4))) static int context_fail(const struct cli_o
     va_start(ap, fmt);
     vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
-    if (o->json)
-        cli_json_error(err, message);
-    return cli_out_failure(o, err, message);
+    return cli_out_report_failure(o, &cli_context_cmd, err, message);
 }
 
 /* JSON string body (quotes added by the caller). */

@@ -255,6 +255,6 @@ int cli_fingerprint_main(int argc, char **argv)
         fp_print(&a, &r);
     free(r.manifest_sgx);
     if (err != MSE_OK)
-        return cli_out_error(&a.out, err, "%s", why[0] ? why : mse_err_str(err));
+        return cli_out_report_failure(&a.out, &cli_fingerprint_cmd, err, why[0] ? why : mse_err_str(err));
     return MSE_EXIT_OK;
 }

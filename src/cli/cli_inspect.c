@@ -199,7 +199,7 @@ static void inspect_print(const struct cli_inspect_args *a, const struct cli_ins
                           mse_err err, const char *why)
 {
     if (err != MSE_OK) {
-        cli_out_error(&a->out, err, "%s", why[0] ? why : mse_err_str(err));
+        cli_out_report_failure(&a->out, &cli_inspect_cmd, err, why[0] ? why : mse_err_str(err));
         return;
     }
     if (a->out.json) {

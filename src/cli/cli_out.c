@@ -79,6 +79,17 @@ int cli_out_failure(const struct cli_out *o, mse_err err, const char *message)
     return cli_out_error(o, err, "%s (%s)", message, mse_err_name(err));
 }
 
+int cli_out_report_failure(const struct cli_out *o, const struct mse_opt_cmd *cmd, mse_err err,
+                           const char *message)
+{
+    if (o->json)
+        cli_json_error(err, message);
+    if (mse_err_exit(err) != MSE_EXIT_USAGE)
+        return cli_out_failure(o, err, message);
+    mse_opt_usage_error(stderr, cmd, message);
+    return MSE_EXIT_USAGE;
+}
+
 void cli_note(struct cli_notes *n, const char *fmt, ...)
 {
     if (n->count == CLI_NOTES_MAX)

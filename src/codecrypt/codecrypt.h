@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/evp.h>
+
 #include <mse/err.h>
 
 #define MSE_CODE_KEY_BYTES 32
@@ -33,6 +35,33 @@ MSE_MUST_USE mse_err mse_code_encrypt(const uint8_t key[MSE_CODE_KEY_BYTES],
 MSE_MUST_USE mse_err mse_code_decrypt(const uint8_t key[MSE_CODE_KEY_BYTES], const uint8_t *enc,
                                       size_t enc_len, const uint8_t *expect_nonce,
                                       uint8_t **plain, size_t *plain_len);
+
+/*
+ * One worker's reusable state for mse_code_encrypted_sha256: the buffer that
+ * holds one file at a time (grown to the largest file seen) and a SHA-256
+ * context. Zero-initialise; release with mse_code_scratch_free, which wipes
+ * the buffer. Not shared between threads.
+ */
+struct mse_code_scratch {
+    uint8_t *buf;
+    size_t cap;
+    EVP_MD_CTX *md;
+};
+void mse_code_scratch_free(struct mse_code_scratch *s);
+
+/*
+ * SHA-256 of the P.enc that mse_code_encrypt would make of the regular file at
+ * path, without making it: the file is read once into s->buf, encrypted there
+ * in place (the tag comes out separately) and hashed as nonce || tag ||
+ * ciphertext, so no second buffer, copy or plaintext wipe is needed per file.
+ * Errors: MSE_ERR_FILE_NOT_FOUND, MSE_ERR_IO (also for a symbolic link or a
+ * special file), MSE_ERR_LIMIT (larger than MSE_CODE_FILE_LIMIT),
+ * MSE_ERR_NOMEM, MSE_ERR_CRYPTO.
+ */
+MSE_MUST_USE mse_err mse_code_encrypted_sha256(const uint8_t key[MSE_CODE_KEY_BYTES],
+                                               const uint8_t nonce[MSE_CODE_NONCE_BYTES],
+                                               const char *path, struct mse_code_scratch *s,
+                                               uint8_t md[32]);
 
 /*
  * The regular files under dir, as paths relative to it with '/' separators,

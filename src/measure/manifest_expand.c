@@ -40,6 +40,7 @@
 #include <mse/manifest.h>
 #include <mse/toml.h>
 
+#include "measure/keyindex.h"
 #include "measure/manifest_expand.h"
 #include "measure/pyfloat.h"
 
@@ -59,6 +60,7 @@ struct ctx {
     bool known_only;
     struct tf *v;
     size_t n, cap;
+    struct mse_keyindex uris; /* v[] by URI: duplicates are found without a scan */
     char *errbuf;
     size_t errlen;
 };
@@ -281,13 +283,19 @@ static bool sha_equal(const struct mse_toml *a, const struct mse_toml *b)
     }
 }
 
+static bool tf_has_uri(void *arg, const void *owner, size_t entry)
+{
+    const struct ctx *c = owner;
+    return strcmp(c->v[entry].uri, (const char *)arg) == 0;
+}
+
 /* Insert into the ordered uri -> entry map with expand_all_trusted_files()'s duplicate rules. */
 static mse_err add_tf(struct ctx *c, char *uri, struct mse_toml *sha, char *realpath)
 {
     mse_err err = MSE_OK;
-    for (size_t k = 0; k < c->n; k++) {
-        if (strcmp(c->v[k].uri, uri) != 0)
-            continue;
+    uint64_t hash = mse_keyindex_hash(c, uri, strlen(uri));
+    size_t k;
+    if (mse_keyindex_find(&c->uris, c, hash, tf_has_uri, uri, &k)) {
         if (c->v[k].sha) {
             if (sha && !sha_equal(sha, c->v[k].sha))
                 MSE_GOTO_OUT(fail(c, MSE_ERR_MANIFEST,
@@ -308,6 +316,8 @@ static mse_err add_tf(struct ctx *c, char *uri, struct mse_toml *sha, char *real
         c->v = nv;
         c->cap = ncap;
     }
+    MSE_CHECK_OUT(mse_keyindex_reserve(&c->uris));
+    mse_keyindex_put(&c->uris, c, hash, c->n);
     c->v[c->n++] = (struct tf){uri, sha, realpath};
     return MSE_OK;
 out:
@@ -632,6 +642,7 @@ out:
         free(c.v[k].realpath);
     }
     free(c.v);
+    mse_keyindex_free(&c.uris);
     mse_toml_free(root);
     free(rootnorm);
     free(epath);

@@ -24,6 +24,7 @@
 #include <mse/guard.h>
 #include <mse/toml.h>
 
+#include "measure/keyindex.h"
 #include "toml_buf.h"
 
 /* Node flags (parser bookkeeping). */
@@ -43,6 +44,7 @@ struct parser {
     size_t npend, cappend;
     size_t nodes;
     int depth;
+    struct mse_keyindex index; /* every key of every table, for p_find */
 };
 
 struct key {
@@ -316,6 +318,50 @@ fail:
 struct mse_toml *mse_toml_clone(const struct mse_toml *v)
 {
     return v ? clone_depth(v, 0) : NULL;
+}
+
+/*
+ * Keys are looked up through the parser's index, not by scanning the table:
+ * each new key is checked against the earlier ones (duplicates are an error),
+ * which a scan makes quadratic in the size of a table (a context's
+ * [instance.nonces] holds one key per code file). Every table entry made
+ * while parsing goes through p_add, so the index knows them all.
+ */
+struct key_probe {
+    const void *key;
+    size_t klen;
+};
+
+static bool kv_is(void *arg, const void *owner, size_t entry)
+{
+    const struct key_probe *k = arg;
+    const struct mse_toml_kv *kv = &((const struct mse_toml *)owner)->kv[entry];
+    return kv->klen == k->klen && (k->klen == 0 || memcmp(kv->key, k->key, k->klen) == 0);
+}
+
+static struct mse_toml *p_find(struct parser *p, const struct mse_toml *t, const void *key,
+                               size_t klen)
+{
+    struct key_probe k = {key, klen};
+    size_t entry;
+    if (!mse_keyindex_find(&p->index, t, mse_keyindex_hash(t, key, klen), kv_is, &k, &entry))
+        return NULL;
+    return t->kv[entry].val;
+}
+
+/* table_add, and the new entry indexed; takes ownership of val. */
+static mse_err p_add(struct parser *p, struct mse_toml *t, const void *key, size_t klen,
+                     struct mse_toml *val)
+{
+    mse_err err = mse_keyindex_reserve(&p->index);
+    if (err != MSE_OK) {
+        mse_toml_free(val);
+        return err;
+    }
+    size_t entry = t->n;
+    MSE_TRY(table_add(t, key, klen, val));
+    mse_keyindex_put(&p->index, t, mse_keyindex_hash(t, key, klen), entry);
+    return MSE_OK;
 }
 
 static mse_err pend_add(struct parser *p, struct mse_toml *node)
@@ -772,23 +818,23 @@ static mse_err parse_inline_table(struct parser *p, struct mse_toml *tab)
         MSE_CHECK_OUT(key_value_pair(p, k, &val));
         struct mse_toml *nest = tab;
         for (size_t i = 0; i + 1 < k->n; i++) {
-            struct mse_toml *child = table_find(nest, k->part[i].p, k->part[i].n);
+            struct mse_toml *child = p_find(p, nest, k->part[i].p, k->part[i].n);
             if (!child) {
                 child = node_new(p, MSE_TOML_TABLE);
                 MSE_ENSURE_OUT(child != NULL, MSE_ERR_NOMEM);
-                MSE_CHECK_OUT(table_add(nest, k->part[i].p, k->part[i].n, child));
+                MSE_CHECK_OUT(p_add(p, nest, k->part[i].p, k->part[i].n, child));
             }
             MSE_ENSURE_OUT(!(child->flags & F_FROZEN), MSE_ERR_TOML);
             MSE_ENSURE_OUT(child->type == MSE_TOML_TABLE, MSE_ERR_TOML);
             nest = child;
         }
         struct mse_toml_buf *stem = &k->part[k->n - 1];
-        MSE_ENSURE_OUT(table_find(nest, stem->p, stem->n) == NULL, MSE_ERR_TOML);
+        MSE_ENSURE_OUT(p_find(p, nest, stem->p, stem->n) == NULL, MSE_ERR_TOML);
         if (val->type == MSE_TOML_TABLE || val->type == MSE_TOML_ARRAY)
             val->flags |= F_FROZEN;
         struct mse_toml *v = val;
         val = NULL;
-        MSE_CHECK_OUT(table_add(nest, stem->p, stem->n, v));
+        MSE_CHECK_OUT(p_add(p, nest, stem->p, stem->n, v));
         skip_ws(p);
         int c = peek(p, 0);
         if (c == '}') {
@@ -907,11 +953,11 @@ static mse_err key_value_rule(struct parser *p, struct key *k)
     MSE_CHECK_OUT(key_value_pair(p, k, &val));
     struct mse_toml *nest = p->cur;
     for (size_t i = 0; i + 1 < k->n; i++) {
-        struct mse_toml *child = table_find(nest, k->part[i].p, k->part[i].n);
+        struct mse_toml *child = p_find(p, nest, k->part[i].p, k->part[i].n);
         if (!child) {
             child = node_new(p, MSE_TOML_TABLE);
             MSE_ENSURE_OUT(child != NULL, MSE_ERR_NOMEM);
-            MSE_CHECK_OUT(table_add(nest, k->part[i].p, k->part[i].n, child));
+            MSE_CHECK_OUT(p_add(p, nest, k->part[i].p, k->part[i].n, child));
         }
         /* Dotted keys may not reopen a table defined by a header or in an earlier section. */
         MSE_ENSURE_OUT(!(child->flags & (F_EXPLICIT | F_FROZEN)), MSE_ERR_TOML);
@@ -923,12 +969,12 @@ static mse_err key_value_rule(struct parser *p, struct key *k)
         nest = child;
     }
     struct mse_toml_buf *stem = &k->part[k->n - 1];
-    MSE_ENSURE_OUT(table_find(nest, stem->p, stem->n) == NULL, MSE_ERR_TOML);
+    MSE_ENSURE_OUT(p_find(p, nest, stem->p, stem->n) == NULL, MSE_ERR_TOML);
     if (val->type == MSE_TOML_TABLE || val->type == MSE_TOML_ARRAY)
         val->flags |= F_FROZEN;
     struct mse_toml *v = val;
     val = NULL;
-    MSE_CHECK_OUT(table_add(nest, stem->p, stem->n, v));
+    MSE_CHECK_OUT(p_add(p, nest, stem->p, stem->n, v));
 out:
     mse_toml_free(val);
     return err;
@@ -939,11 +985,11 @@ static mse_err header_walk(struct parser *p, const struct key *k, struct mse_tom
 {
     struct mse_toml *nest = p->root;
     for (size_t i = 0; i + 1 < k->n; i++) {
-        struct mse_toml *child = table_find(nest, k->part[i].p, k->part[i].n);
+        struct mse_toml *child = p_find(p, nest, k->part[i].p, k->part[i].n);
         if (!child) {
             child = node_new(p, MSE_TOML_TABLE);
             MSE_ENSURE(child != NULL, MSE_ERR_NOMEM);
-            MSE_TRY(table_add(nest, k->part[i].p, k->part[i].n, child));
+            MSE_TRY(p_add(p, nest, k->part[i].p, k->part[i].n, child));
         }
         MSE_ENSURE(!(child->flags & F_FROZEN), MSE_ERR_TOML);
         if (child->type == MSE_TOML_ARRAY && child->n > 0)
@@ -965,11 +1011,11 @@ static mse_err table_header(struct parser *p, struct key *k)
     p->pos++;
     MSE_TRY(header_walk(p, k, &nest));
     const struct mse_toml_buf *stem = &k->part[k->n - 1];
-    t = table_find(nest, stem->p, stem->n);
+    t = p_find(p, nest, stem->p, stem->n);
     if (!t) {
         t = node_new(p, MSE_TOML_TABLE);
         MSE_ENSURE(t != NULL, MSE_ERR_NOMEM);
-        MSE_TRY(table_add(nest, stem->p, stem->n, t));
+        MSE_TRY(p_add(p, nest, stem->p, stem->n, t));
     }
     /* A table is declared once; not over dotted keys, an inline table or a value. */
     MSE_ENSURE(!(t->flags & (F_EXPLICIT | F_FROZEN)), MSE_ERR_TOML);
@@ -989,11 +1035,11 @@ static mse_err array_header(struct parser *p, struct key *k)
     MSE_TRY(parse_key(p, k));
     MSE_TRY(header_walk(p, k, &nest));
     const struct mse_toml_buf *stem = &k->part[k->n - 1];
-    arr = table_find(nest, stem->p, stem->n);
+    arr = p_find(p, nest, stem->p, stem->n);
     if (!arr) {
         arr = node_new(p, MSE_TOML_ARRAY);
         MSE_ENSURE(arr != NULL, MSE_ERR_NOMEM);
-        MSE_TRY(table_add(nest, stem->p, stem->n, arr));
+        MSE_TRY(p_add(p, nest, stem->p, stem->n, arr));
     }
     /* Only an array made by [[...]] grows; static arrays are frozen. */
     MSE_ENSURE(arr->type == MSE_TOML_ARRAY && !(arr->flags & F_FROZEN), MSE_ERR_TOML);
@@ -1130,6 +1176,7 @@ mse_err mse_toml_parse(const void *src, size_t len, struct mse_toml **out, size_
     p.root = NULL;
 out:
     mse_toml_free(p.root);
+    mse_keyindex_free(&p.index);
     free(p.pend);
     if (k) {
         for (size_t i = 0; i < MSE_TOML_MAX_DEPTH; i++)

@@ -97,4 +97,36 @@ MSE_MUST_USE mse_err mse_sim_qe_report_sign(struct mse_sim_pki *p);
 /* Raw ECDSA-P256/SHA-256 r||s signature, as Intel's formats carry them. */
 MSE_MUST_USE mse_err mse_sim_sign_raw(EVP_PKEY *key, const void *msg, size_t len, uint8_t sig[64]);
 
+/*
+ * Certificates and CRLs of the test PKI (sim_x509.c): the one maker behind
+ * `mse-sim pki init` and the unit tests that need a certificate of a chosen
+ * shape. Every object is signed ECDSA-P256-SHA256.
+ */
+struct mse_sim_cert_spec {
+    const char *cn;        /* subject CN */
+    bool intel_names;      /* O=Intel Corporation (Intel's names); else O=MSE Test */
+    EVP_PKEY *key;         /* the subject's key */
+    X509 *issuer;          /* NULL with issuer_key NULL: self-signed */
+    EVP_PKEY *issuer_key;
+    int64_t not_before, not_after; /* UTC seconds */
+    bool ca;               /* CA:TRUE with keyCertSign/cRLSign, else an end entity */
+    int path_len;          /* CA only: pathLenConstraint, or -1 for none */
+    long serial;           /* > 0 */
+    const char *ext_oid;   /* one extra non-critical extension (dotted OID), or NULL */
+    const uint8_t *ext_der; /* its value, as it goes into the OCTET STRING */
+    size_t ext_len;
+};
+/* A fresh P-256 key. */
+MSE_MUST_USE mse_err mse_sim_key(EVP_PKEY **out);
+MSE_MUST_USE mse_err mse_sim_cert_make(const struct mse_sim_cert_spec *s, X509 **out);
+/* A CRL by issuer, signed with key, listing `revoked` (revoked at this_update). */
+MSE_MUST_USE mse_err mse_sim_crl_make(X509 *issuer, EVP_PKEY *key, int64_t this_update,
+                                      int64_t next_update, const long *revoked, size_t nrevoked,
+                                      X509_CRL **out);
+/* Encodings, malloc'd (the PEM ones NUL-terminated). */
+MSE_MUST_USE mse_err mse_sim_cert_der(X509 *x, uint8_t **der, size_t *len);
+MSE_MUST_USE mse_err mse_sim_cert_pem(X509 *x, char **out);
+MSE_MUST_USE mse_err mse_sim_crl_der(X509_CRL *crl, uint8_t **der, size_t *len);
+MSE_MUST_USE mse_err mse_sim_crl_pem(X509_CRL *crl, char **out);
+
 #endif

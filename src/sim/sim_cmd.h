@@ -29,7 +29,6 @@ struct mse_sim_evidence_parts {
 MSE_MUST_USE mse_err mse_sim_evidence_parts_load(const char *pki_dir,
                                                  struct mse_sim_evidence_parts *p);
 void mse_sim_evidence_parts_free(struct mse_sim_evidence_parts *p);
-MSE_MUST_USE mse_err mse_sim_cert_pem(X509 *cert, char **out);
 /* The bundle JSON (malloc'd) from parts, which may have been tampered with. */
 MSE_MUST_USE mse_err mse_sim_evidence_json_parts(const struct mse_sim_evidence_parts *p,
                                                  const char *san, char **out);

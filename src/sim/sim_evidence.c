@@ -9,7 +9,6 @@
 
 #include <jansson.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include <mse/bytes.h>
 #include <mse/guard.h>
@@ -92,20 +91,6 @@ void mse_sim_evidence_parts_free(struct mse_sim_evidence_parts *p)
         free(*all[i]);
         *all[i] = NULL;
     }
-}
-
-mse_err mse_sim_cert_pem(X509 *cert, char **out)
-{
-    BIO *b = BIO_new(BIO_s_mem());
-    char *pem;
-    if (!b || PEM_write_bio_X509(b, cert) != 1) {
-        BIO_free(b);
-        return MSE_ERR_CRYPTO;
-    }
-    long pl = BIO_get_mem_data(b, &pem);
-    *out = strndup(pem, (size_t)pl);
-    BIO_free(b);
-    return *out ? MSE_OK : MSE_ERR_NOMEM;
 }
 
 mse_err mse_sim_evidence_json_parts(const struct mse_sim_evidence_parts *p, const char *san,

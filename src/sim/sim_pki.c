@@ -245,98 +245,32 @@ static mse_err sgx_extension(const uint8_t ppid[16], uint16_t pcesvn, struct der
 
 /* ---- certificates and CRLs ------------------------------------------------- */
 
-static void name_for(X509_NAME *n, const char *role, bool intel)
-{
-    char cn[96];
-    if (intel)
-        snprintf(cn, sizeof cn, "Intel SGX %s", role);
-    else
-        snprintf(cn, sizeof cn, "MSE Test SGX %s", role);
-    X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-    X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC,
-                               (const unsigned char *)(intel ? "Intel Corporation" : "MSE Test"),
-                               -1, -1, 0);
-    X509_NAME_add_entry_by_txt(n, "L", MBSTRING_ASC, (const unsigned char *)"Santa Clara", -1, -1,
-                               0);
-    X509_NAME_add_entry_by_txt(n, "ST", MBSTRING_ASC, (const unsigned char *)"CA", -1, -1, 0);
-    X509_NAME_add_entry_by_txt(n, "C", MBSTRING_ASC, (const unsigned char *)"US", -1, -1, 0);
-}
-
-static mse_err add_ext(X509 *x, X509 *issuer, int nid, const char *value)
-{
-    X509V3_CTX ctx;
-    X509V3_set_ctx_nodb(&ctx);
-    X509V3_set_ctx(&ctx, issuer ? issuer : x, x, NULL, NULL, 0);
-    X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-    MSE_ENSURE(e != NULL, MSE_ERR_CRYPTO);
-    int ok = X509_add_ext(x, e, -1);
-    X509_EXTENSION_free(e);
-    MSE_ENSURE(ok == 1, MSE_ERR_CRYPTO);
-    return MSE_OK;
-}
-
+/*
+ * A certificate of the PKI: CN "MSE Test SGX <role>" (or Intel's "Intel SGX
+ * <role>"), the root with pathLenConstraint 1, the CAs below it with 0, and
+ * optionally the SGX extension (PCK leaf).
+ */
 static mse_err make_cert(const char *role, bool intel, EVP_PKEY *key, X509 *issuer,
                          EVP_PKEY *issuer_key, int64_t nb, int64_t na, bool ca, long serial,
-                         X509 **out)
+                         const struct der *sgx_ext, X509 **out)
 {
-    mse_err err = MSE_OK;
-    X509 *x = X509_new();
-    MSE_ENSURE(x != NULL, MSE_ERR_NOMEM);
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
-    MSE_ENSURE_OUT(ASN1_TIME_set(X509_getm_notBefore(x), (time_t)nb) &&
-                       ASN1_TIME_set(X509_getm_notAfter(x), (time_t)na),
-                   MSE_ERR_CRYPTO);
-    name_for(X509_get_subject_name(x), role, intel);
-    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : X509_get_subject_name(x));
-    X509_set_pubkey(x, key);
-    MSE_CHECK_OUT(add_ext(x, issuer, NID_subject_key_identifier, "hash"));
-    if (issuer)
-        MSE_CHECK_OUT(add_ext(x, issuer, NID_authority_key_identifier, "keyid:always"));
-    MSE_CHECK_OUT(add_ext(x, issuer, NID_basic_constraints,
-                          ca ? (issuer ? "critical,CA:TRUE,pathlen:0" : "critical,CA:TRUE,pathlen:1")
-                             : "critical,CA:FALSE"));
-    MSE_CHECK_OUT(add_ext(x, issuer, NID_key_usage,
-                          ca ? "critical,keyCertSign,cRLSign"
-                             : "critical,digitalSignature,nonRepudiation"));
-    MSE_ENSURE_OUT(X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256()) > 0, MSE_ERR_CRYPTO);
-    *out = x;
-    return MSE_OK;
-out:
-    X509_free(x);
-    return err;
+    char cn[96];
+    snprintf(cn, sizeof cn, "%s SGX %s", intel ? "Intel" : "MSE Test", role);
+    struct mse_sim_cert_spec s = {.cn = cn, .intel_names = intel, .key = key, .issuer = issuer,
+                                  .issuer_key = issuer_key, .not_before = nb, .not_after = na,
+                                  .ca = ca, .path_len = issuer ? 0 : 1, .serial = serial};
+    if (sgx_ext) {
+        s.ext_oid = "1.2.840.113741.1.13.1";
+        s.ext_der = sgx_ext->b;
+        s.ext_len = sgx_ext->n;
+    }
+    return mse_sim_cert_make(&s, out);
 }
 
 static mse_err make_crl(X509 *issuer, EVP_PKEY *key, int64_t this_update, int64_t next_update,
                         long revoked, X509_CRL **out)
 {
-    mse_err err = MSE_OK;
-    X509_CRL *crl = X509_CRL_new();
-    ASN1_TIME *t1 = ASN1_TIME_set(NULL, (time_t)this_update);
-    ASN1_TIME *t2 = ASN1_TIME_set(NULL, (time_t)next_update);
-    MSE_ENSURE_OUT(crl && t1 && t2, MSE_ERR_NOMEM);
-    X509_CRL_set_version(crl, 1);
-    X509_CRL_set_issuer_name(crl, X509_get_subject_name(issuer));
-    X509_CRL_set1_lastUpdate(crl, t1);
-    X509_CRL_set1_nextUpdate(crl, t2);
-    if (revoked) {
-        X509_REVOKED *r = X509_REVOKED_new();
-        ASN1_INTEGER *serial = ASN1_INTEGER_new();
-        ASN1_INTEGER_set(serial, revoked);
-        X509_REVOKED_set_serialNumber(r, serial);
-        X509_REVOKED_set_revocationDate(r, t1);
-        X509_CRL_add0_revoked(crl, r);
-        ASN1_INTEGER_free(serial);
-    }
-    X509_CRL_sort(crl);
-    MSE_ENSURE_OUT(X509_CRL_sign(crl, key, EVP_sha256()) > 0, MSE_ERR_CRYPTO);
-    *out = crl;
-    crl = NULL;
-out:
-    X509_CRL_free(crl);
-    ASN1_TIME_free(t1);
-    ASN1_TIME_free(t2);
-    return err;
+    return mse_sim_crl_make(issuer, key, this_update, next_update, &revoked, revoked ? 1 : 0, out);
 }
 
 /* ---- files ------------------------------------------------------------------ */
@@ -572,25 +506,13 @@ static void pki_free(struct pki *k)
     free(k->qe_json);
 }
 
-/* Add the SGX extension (non-critical, as in Intel's PCK certificates) and re-sign. */
-static mse_err pck_add_sgx_extension(X509 *pck, EVP_PKEY *ca_key, uint16_t pcesvn)
+/* The PCK leaf's SGX extension (non-critical, as in Intel's PCK certificates). */
+static mse_err pck_sgx_extension(uint16_t pcesvn, struct der *ext)
 {
-    struct der ext = {.n = 0};
     uint8_t ppid[16];
     for (int i = 0; i < 16; i++)
         ppid[i] = (uint8_t)(0xa0 + i);
-    MSE_TRY(sgx_extension(ppid, pcesvn, &ext));
-    ASN1_OBJECT *obj = OBJ_txt2obj("1.2.840.113741.1.13.1", 1);
-    ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
-    int ok = obj && os && ASN1_OCTET_STRING_set(os, ext.b, (int)ext.n) == 1;
-    X509_EXTENSION *e = ok ? X509_EXTENSION_create_by_OBJ(NULL, obj, 0, os) : NULL;
-    ok = e && X509_add_ext(pck, e, -1) == 1;
-    X509_EXTENSION_free(e);
-    ASN1_OCTET_STRING_free(os);
-    ASN1_OBJECT_free(obj);
-    MSE_ENSURE(ok, MSE_ERR_CRYPTO);
-    MSE_ENSURE(X509_sign(pck, ca_key, EVP_sha256()) > 0, MSE_ERR_CRYPTO);
-    return MSE_OK;
+    return sgx_extension(ppid, pcesvn, ext);
 }
 
 /* Keys, certificates, CRLs and signed collateral, as o asks. */
@@ -609,17 +531,18 @@ static mse_err pki_make(const struct mse_sim_pki_opts *o, struct pki *k)
                    k->signer,
                MSE_ERR_CRYPTO);
 
-    MSE_TRY(make_cert("Root CA", in, k->root_key, NULL, NULL, nb, na, true, 1, &k->root));
+    struct der sgx_ext = {.n = 0};
+    MSE_TRY(pck_sgx_extension(o->pcesvn, &sgx_ext));
+    MSE_TRY(make_cert("Root CA", in, k->root_key, NULL, NULL, nb, na, true, 1, NULL, &k->root));
     MSE_TRY(make_cert("PCK Processor CA", in, k->ca_key, k->root, k->root_key, nb, na, true,
-                      CA_SERIAL, &k->ca));
+                      CA_SERIAL, NULL, &k->ca));
     /* The Platform CA exists as in Intel's PKI (its CRL is served); our leaf is the Processor CA's. */
     MSE_TRY(make_cert("PCK Platform CA", in, k->plat_key, k->root, k->root_key, nb, na, true,
-                      CA_SERIAL + 1, &k->plat));
+                      CA_SERIAL + 1, NULL, &k->plat));
     MSE_TRY(make_cert("TCB Signing", in, k->tcb_key, k->root, k->root_key, nb, na, false, 0x5443,
-                      &k->tcb));
+                      NULL, &k->tcb));
     MSE_TRY(make_cert("PCK Certificate", in, k->pck_key, k->ca, k->ca_key, nb, o->pck_not_after,
-                      false, PCK_SERIAL, &k->pck));
-    MSE_TRY(pck_add_sgx_extension(k->pck, k->ca_key, o->pcesvn));
+                      false, PCK_SERIAL, &sgx_ext, &k->pck));
 
     MSE_TRY(make_crl(k->root, k->root_key, o->collateral_issue, o->collateral_next,
                      o->revoke_pck_ca ? CA_SERIAL : 0, &k->root_crl));

@@ -6,7 +6,6 @@
 
 #include <mse/bytes.h>
 
-#include "pki.h"
 #include "qvl_cases.h"
 #include "testlib.h"
 
@@ -122,9 +121,9 @@ static void replace(struct qvl_set *s, const char *name, uint8_t *data, size_t l
 /* A self-signed root with Intel's name and another key: the classic forgery. */
 static char *forged_root_pem(void)
 {
-    EVP_PKEY *k = pki_key();
-    X509 *root = pki_cert("Intel SGX Root CA", k, NULL, NULL, 1500000000, 2500000000, true, 7);
-    char *pem = pki_cert_pem(root);
+    EVP_PKEY *k = mse_test_key();
+    X509 *root = mse_test_cert("Intel SGX Root CA", k, NULL, NULL, 1500000000, 2500000000, true, 7);
+    char *pem = mse_test_cert_pem(root);
     X509_free(root);
     EVP_PKEY_free(k);
     return pem;

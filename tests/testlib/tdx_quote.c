@@ -4,7 +4,6 @@
 
 #include <mse/quote.h>
 
-#include "pki.h"
 #include "tdx_quote.h"
 #include "testlib.h"
 
@@ -97,10 +96,14 @@ uint8_t *tdx_test_quote(int version, size_t *len)
 
 static uint8_t *cert_with(const char *oid, const uint8_t *quote, size_t quote_len, size_t *len)
 {
-    EVP_PKEY *k = pki_key();
-    X509 *c = pki_cert_ext("tdx.example", k, NULL, NULL, 1600000000, 2500000000, false, 42, oid,
-                           quote, quote_len);
-    uint8_t *der = pki_cert_der(c, len);
+    EVP_PKEY *k = mse_test_key();
+    const struct mse_sim_cert_spec s = {.cn = "tdx.example", .intel_names = true, .key = k,
+                                        .not_before = 1600000000, .not_after = 2500000000,
+                                        .serial = 42, .ext_oid = oid, .ext_der = quote,
+                                        .ext_len = quote_len};
+    X509 *c = NULL;
+    assert_int_equal(mse_sim_cert_make(&s, &c), MSE_OK);
+    uint8_t *der = mse_test_cert_der(c, len);
     X509_free(c);
     EVP_PKEY_free(k);
     return der;

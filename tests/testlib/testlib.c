@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <mse/bytes.h>
+
 #include "testlib.h"
 #include "util/util.h"
 
@@ -53,4 +55,67 @@ char *mse_test_bin(const char *rel)
     if (asprintf(&path, "%s/%s", MSE_BUILD_DIR, rel) < 0)
         fail();
     return path;
+}
+
+EVP_PKEY *mse_test_key(void)
+{
+    EVP_PKEY *k = NULL;
+    assert_int_equal(mse_sim_key(&k), MSE_OK);
+    return k;
+}
+
+X509 *mse_test_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, int64_t nb,
+                    int64_t na, bool ca, long serial)
+{
+    const struct mse_sim_cert_spec s = {.cn = cn, .intel_names = true, .key = key,
+                                        .issuer = issuer, .issuer_key = issuer_key,
+                                        .not_before = nb, .not_after = na, .ca = ca,
+                                        .path_len = -1, .serial = serial};
+    X509 *x = NULL;
+    assert_int_equal(mse_sim_cert_make(&s, &x), MSE_OK);
+    return x;
+}
+
+X509_CRL *mse_test_crl(X509 *issuer, EVP_PKEY *key, int64_t this_update, int64_t next_update,
+                       const long *revoked, size_t nrevoked)
+{
+    X509_CRL *crl = NULL;
+    assert_int_equal(
+        mse_sim_crl_make(issuer, key, this_update, next_update, revoked, nrevoked, &crl), MSE_OK);
+    return crl;
+}
+
+uint8_t *mse_test_cert_der(X509 *x, size_t *len)
+{
+    uint8_t *der = NULL;
+    assert_int_equal(mse_sim_cert_der(x, &der, len), MSE_OK);
+    return der;
+}
+
+char *mse_test_cert_pem(X509 *x)
+{
+    char *pem = NULL;
+    assert_int_equal(mse_sim_cert_pem(x, &pem), MSE_OK);
+    return pem;
+}
+
+uint8_t *mse_test_crl_der(X509_CRL *crl, size_t *len)
+{
+    uint8_t *der = NULL;
+    assert_int_equal(mse_sim_crl_der(crl, &der, len), MSE_OK);
+    return der;
+}
+
+char *mse_test_crl_pem(X509_CRL *crl)
+{
+    char *pem = NULL;
+    assert_int_equal(mse_sim_crl_pem(crl, &pem), MSE_OK);
+    return pem;
+}
+
+void mse_test_sign_hex(EVP_PKEY *key, const char *text, size_t len, char out[129])
+{
+    uint8_t sig[64];
+    assert_int_equal(mse_sim_sign_raw(key, text, len, sig), MSE_OK);
+    mse_hex_encode(sig, 64, out);
 }

@@ -11,7 +11,6 @@
 #include <mse/verify.h>
 
 #include "dcap.h"
-#include "pki.h"
 #include "testlib.h"
 
 struct real {
@@ -80,7 +79,7 @@ static void test_encodings(void **state)
     assert_int_equal(mse_crl_load(r.ev.collateral.pck_crl.data, r.ev.collateral.pck_crl.len, &crl),
                      MSE_OK);
     size_t der_len;
-    uint8_t *der = pki_crl_der(crl, &der_len);
+    uint8_t *der = mse_test_crl_der(crl, &der_len);
     /* Raw DER (PCS). */
     assert_int_equal(mse_crl_load(der, der_len, &again), MSE_OK);
     assert_int_equal(X509_CRL_cmp(crl, again), 0);
@@ -101,7 +100,7 @@ static void test_encodings(void **state)
     assert_int_equal(mse_crl_load(der, der_len - 1, &again), MSE_ERR_CRL_FORMAT);
     assert_int_equal(mse_crl_load((const uint8_t *)"garbage!", 8, &again), MSE_ERR_CRL_FORMAT);
     /* Two PEM CRLs in one item. */
-    char *pem = pki_crl_pem(crl);
+    char *pem = mse_test_crl_pem(crl);
     size_t pl = strlen(pem);
     char *two = malloc(2 * pl + 1);
     memcpy(two, pem, pl);
@@ -122,18 +121,18 @@ static void test_wrong_signer_and_revocation(void **state)
 {
     struct real r;
     real_load(&r);
-    EVP_PKEY *k = pki_key();
+    EVP_PKEY *k = mse_test_key();
     /* A CRL naming the real PCK CA as issuer but signed by another key: it must not count. */
     long serial = 42;
-    X509_CRL *forged = pki_crl(r.chain.c[1], k, 1684281341, 1686873341, &serial, 1);
+    X509_CRL *forged = mse_test_crl(r.chain.c[1], k, 1684281341, 1686873341, &serial, 1);
     assert_int_equal(mse_crl_check_issuer(forged, r.chain.c[1]), MSE_ERR_CRL_SIGNATURE);
 
     /* A test CA revoking serial 42 but not 43. */
-    EVP_PKEY *lk = pki_key();
-    X509 *ca = pki_cert("Intel SGX PCK Platform CA", k, NULL, NULL, 0, 4102444800, true, 1);
-    X509 *l42 = pki_cert("Intel SGX PCK Certificate", lk, ca, k, 0, 4102444800, false, 42);
-    X509 *l43 = pki_cert("Intel SGX PCK Certificate", lk, ca, k, 0, 4102444800, false, 43);
-    X509_CRL *crl = pki_crl(ca, k, 1000, 2000, &serial, 1);
+    EVP_PKEY *lk = mse_test_key();
+    X509 *ca = mse_test_cert("Intel SGX PCK Platform CA", k, NULL, NULL, 0, 4102444800, true, 1);
+    X509 *l42 = mse_test_cert("Intel SGX PCK Certificate", lk, ca, k, 0, 4102444800, false, 42);
+    X509 *l43 = mse_test_cert("Intel SGX PCK Certificate", lk, ca, k, 0, 4102444800, false, 43);
+    X509_CRL *crl = mse_test_crl(ca, k, 1000, 2000, &serial, 1);
     assert_int_equal(mse_crl_check_issuer(crl, ca), MSE_OK);
     assert_true(mse_crl_lists(crl, l42));
     assert_false(mse_crl_lists(crl, l43));

@@ -7,7 +7,6 @@
 
 #include <mse/net.h>
 
-#include "pki.h"
 #include "testlib.h"
 #include "net/cache.h"
 
@@ -114,8 +113,8 @@ static void test_cache_dirs_per_service(void **state)
 /* A self-signed certificate for CN=cn with this subjectAltName (OpenSSL config syntax, or NULL). */
 static uint8_t *cert_with_san(const char *cn, const char *san, size_t *len)
 {
-    EVP_PKEY *key = pki_key();
-    X509 *c = pki_cert(cn, key, NULL, NULL, 0, 4000000000LL, false, 1);
+    EVP_PKEY *key = mse_test_key();
+    X509 *c = mse_test_cert(cn, key, NULL, NULL, 0, 4000000000LL, false, 1);
     if (san) {
         X509V3_CTX ctx;
         X509V3_set_ctx(&ctx, c, c, NULL, NULL, 0);
@@ -125,7 +124,7 @@ static uint8_t *cert_with_san(const char *cn, const char *san, size_t *len)
         X509_EXTENSION_free(ext);
         assert_true(X509_sign(c, key, EVP_sha256()) > 0);
     }
-    uint8_t *der = pki_cert_der(c, len);
+    uint8_t *der = mse_test_cert_der(c, len);
     X509_free(c);
     EVP_PKEY_free(key);
     return der;

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "net/pccs_answer.h"
-#include "pki.h"
 #include "testlib.h"
 
 #define URL "http://pccs.test/sgx/certification/v4/x"
@@ -112,11 +111,11 @@ static void test_check(void **state)
     assert_non_null(strstr(why, "Network login"));
     assert_non_null(strstr(why, URL));
     /* A real CRL is one. */
-    EVP_PKEY *key = pki_key();
-    X509 *ca = pki_cert("CA", key, NULL, NULL, 0, 4000000000LL, true, 1);
-    X509_CRL *crl = pki_crl(ca, key, NOW - 10, NOW + 1000, NULL, 0);
+    EVP_PKEY *key = mse_test_key();
+    X509 *ca = mse_test_cert("CA", key, NULL, NULL, 0, 4000000000LL, true, 1);
+    X509_CRL *crl = mse_test_crl(ca, key, NOW - 10, NOW + 1000, NULL, 0);
     size_t der_len;
-    uint8_t *der = pki_crl_der(crl, &der_len);
+    uint8_t *der = mse_test_crl_der(crl, &der_len);
     struct mse_pccs_answer ok = {.id = MSE_PCCS_ROOT_CA_CRL};
     assert_true(mse_pccs_answer_body(&ok, (const char *)der, der_len));
     assert_int_equal(check(&ok, 200, -1, why), MSE_OK);

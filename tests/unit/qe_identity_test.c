@@ -13,7 +13,6 @@
 #include <mse/verify.h>
 
 #include "dcap.h"
-#include "pki.h"
 #include "testlib.h"
 
 /* The real QE report's identity fields (from the real quote in mse-home-evidence.json). */
@@ -112,7 +111,7 @@ static char *identity(EVP_PKEY *k, const char *id, int version, const char *misc
              "\"mrsigner\":\"8C4F5775D796503E96137F77C68A829A0056AC8DED70140B081B094490C57BFF\","
              "\"isvprodid\":1,\"tcbLevels\":[%s]}",
              id, version, misc, miscmask, levels);
-    pki_sign_hex(k, inner, strlen(inner), sig);
+    mse_test_sign_hex(k, inner, strlen(inner), sig);
     char *b = malloc(8192);
     snprintf(b, 8192, "{\"enclaveIdentity\":%s,\"signature\":\"%s\"}", inner, sig);
     return b;
@@ -140,7 +139,7 @@ static mse_err run(const char *body, EVP_PKEY *k, const struct mse_report_body *
 
 static void test_synthetic(void **state)
 {
-    EVP_PKEY *k = pki_key(), *other = pki_key();
+    EVP_PKEY *k = mse_test_key(), *other = mse_test_key();
     struct mse_report_body qe;
     struct mse_tcb_level_match m;
     char *b = identity(k, "QE", 2, "00000000", "FFFFFFFF", LEVELS);

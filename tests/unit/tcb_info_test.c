@@ -13,7 +13,6 @@
 #include <mse/verify.h>
 
 #include "dcap.h"
-#include "pki.h"
 #include "testlib.h"
 
 struct real {
@@ -91,7 +90,7 @@ static void test_real(void **state)
     mse_tcb_info_free(&t);
 
     /* Another key does not verify Intel's signature. */
-    EVP_PKEY *k = pki_key();
+    EVP_PKEY *k = mse_test_key();
     assert_int_equal(mse_tcb_info_parse(r.ev.collateral.tcb_info.data, r.ev.collateral.tcb_info.len,
                                         &t),
                      MSE_OK);
@@ -158,7 +157,7 @@ static char *level_v2(const uint8_t comp[16], int pcesvn, const char *status)
 static char *signed_body(EVP_PKEY *k, const char *inner)
 {
     char sig[129];
-    pki_sign_hex(k, inner, strlen(inner), sig);
+    mse_test_sign_hex(k, inner, strlen(inner), sig);
     size_t n = strlen(inner) + 200;
     char *b = malloc(n);
     snprintf(b, n, "{\"tcbInfo\":%s,\"signature\":\"%s\"}", inner, sig);
@@ -204,7 +203,7 @@ static void test_each_status(void **state)
                                         "OutOfDate",
                                         "OutOfDateConfigurationNeeded",
                                         "Revoked"};
-    EVP_PKEY *k = pki_key();
+    EVP_PKEY *k = mse_test_key();
     struct mse_pck_ext pck = {0};
     uint8_t comp[16] = {4, 4, 3, 3, 255, 255};
     memcpy(pck.comp_svn, comp, 16);
@@ -231,7 +230,7 @@ static void test_each_status(void **state)
 
 static void test_level_selection(void **state)
 {
-    EVP_PKEY *k = pki_key();
+    EVP_PKEY *k = mse_test_key();
     struct mse_pck_ext pck = {0};
     uint8_t hi[16] = {5, 5, 3, 3}, lo[16] = {4, 4, 3, 3};
     memcpy(pck.fmspc, "\x30\x60\x6a\x00\x00\x00", 6);
@@ -282,7 +281,7 @@ static mse_err parse_text(const char *body)
 
 static void test_strictness(void **state)
 {
-    EVP_PKEY *k = pki_key();
+    EVP_PKEY *k = mse_test_key();
     uint8_t comp[16] = {0};
     char *lvl = level_v3(comp, 0, "UpToDate", "");
     char *inner, *body;
@@ -341,7 +340,7 @@ static void test_strictness(void **state)
 /* The signature covers the raw text: whitespace Intel did not send breaks it, and vice versa. */
 static void test_exact_bytes(void **state)
 {
-    EVP_PKEY *k = pki_key();
+    EVP_PKEY *k = mse_test_key();
     uint8_t comp[16] = {0};
     char *lvl = level_v3(comp, 0, "UpToDate", "");
     char *inner = inner_info(3, "SGX", "30606A000000", lvl);
@@ -349,7 +348,7 @@ static void test_exact_bytes(void **state)
     struct mse_tcb_info t;
     /* Signed with a space after the first brace: verifies only over those bytes. */
     snprintf(spaced, sizeof spaced, "{ %s", inner + 1);
-    pki_sign_hex(k, spaced, strlen(spaced), sig);
+    mse_test_sign_hex(k, spaced, strlen(spaced), sig);
     snprintf(body, sizeof body, "{\"tcbInfo\" : %s ,\"signature\":\"%s\"}", spaced, sig);
     assert_int_equal(mse_tcb_info_parse((uint8_t *)body, strlen(body), &t), MSE_OK);
     assert_int_equal(t.signed_len, strlen(spaced));

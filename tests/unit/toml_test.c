@@ -231,6 +231,58 @@ static void test_depth_limit(void **state)
     assert_int_equal(mse_toml_parse(doc, strlen(doc), &t, NULL), MSE_ERR_LIMIT);
 }
 
+/* Large tables go through the parser's key index: every duplicate is still
+ * found (the first key, one in the middle, the last, across the index's
+ * growth), in plain, dotted, header and inline-table form, on the right line. */
+static void test_large_tables(void **state)
+{
+    enum { N = 3000 };
+    size_t cap = N * 40 + 256, n;
+    char *doc = malloc(cap);
+    assert_non_null(doc);
+    static const int dup_of[] = {0, 1, 1499, N - 1};
+    for (size_t d = 0; d < sizeof dup_of / sizeof dup_of[0]; d++) {
+        n = (size_t)snprintf(doc, cap, "[t]\n");
+        for (int k = 0; k < N; k++)
+            n += (size_t)snprintf(doc + n, cap - n, "\"d%03d/f%04d.py\" = %d\n", k / 20, k, k);
+        n += (size_t)snprintf(doc + n, cap - n, "\"d%03d/f%04d.py\" = 0\n", dup_of[d] / 20,
+                              dup_of[d]);
+        struct mse_toml *t = NULL;
+        size_t line = 0;
+        assert_int_equal(mse_toml_parse(doc, n, &t, &line), MSE_ERR_TOML);
+        assert_int_equal(line, N + 2);
+        assert_null(t);
+    }
+    /* Without the duplicate: every key is there, in order, with its value. */
+    n = (size_t)snprintf(doc, cap, "[t]\n");
+    for (int k = 0; k < N; k++)
+        n += (size_t)snprintf(doc + n, cap - n, "\"d%03d/f%04d.py\" = %d\n", k / 20, k, k);
+    struct mse_toml *t = NULL;
+    assert_int_equal(mse_toml_parse(doc, n, &t, NULL), MSE_OK);
+    const struct mse_toml *tab = mse_toml_get_type(t, "t", MSE_TOML_TABLE);
+    assert_non_null(tab);
+    assert_int_equal(tab->n, N);
+    for (int k = 0; k < N; k += 7) {
+        char key[32];
+        snprintf(key, sizeof key, "d%03d/f%04d.py", k / 20, k);
+        assert_string_equal(tab->kv[k].key, key);
+        assert_int_equal(mse_toml_get_type(tab, key, MSE_TOML_INT)->i, k);
+    }
+    mse_toml_free(t);
+    /* The same key in two tables is two keys; a dotted key, a header and an
+     * inline table meeting an existing key are refused. */
+    static const char *ok[] = {"[a]\nk = 1\n[b]\nk = 1\n", "a.k = 1\nb.k = 2\nk = 3\n"};
+    static const char *bad[] = {"a.k = 1\n[a]\n", "[a]\nk = 1\n[a.k]\n",
+                                "x = {a = 1, b = 2, a = 3}\n", "[a]\n[b]\n[a]\n"};
+    for (size_t k = 0; k < 2; k++) {
+        assert_int_equal(mse_toml_parse(ok[k], strlen(ok[k]), &t, NULL), MSE_OK);
+        mse_toml_free(t);
+    }
+    for (size_t k = 0; k < 4; k++)
+        assert_int_equal(mse_toml_parse(bad[k], strlen(bad[k]), &t, NULL), MSE_ERR_TOML);
+    free(doc);
+}
+
 static void test_builders(void **state)
 {
     struct mse_toml *t = mse_toml_new(MSE_TOML_TABLE);
@@ -256,7 +308,7 @@ int main(void)
         cmocka_unit_test(test_refusals),       cmocka_unit_test(test_accepts),
         cmocka_unit_test(test_writer_layout),  cmocka_unit_test(test_roundtrip_stable),
         cmocka_unit_test(test_floats), cmocka_unit_test(test_depth_limit),
-        cmocka_unit_test(test_builders),
+        cmocka_unit_test(test_builders),   cmocka_unit_test(test_large_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

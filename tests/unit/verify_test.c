@@ -24,7 +24,6 @@
 #include <mse/collateral.h>
 #include <mse/verify.h>
 
-#include "pki.h"
 #include "testlib.h"
 
 #define AT_A 1687651200   /* 2023-06-25T00:00:00Z */
@@ -338,10 +337,10 @@ static void test_tampered_collateral(void **state)
     free(chain);
     col = f->ev.collateral;
     /* Another trust anchor (with Intel's name): the genuine chain does not end there. */
-    EVP_PKEY *k = pki_key();
-    X509 *fake = pki_cert("Intel SGX Root CA", k, NULL, NULL, 0, 4102444800, true, 1);
+    EVP_PKEY *k = mse_test_key();
+    X509 *fake = mse_test_cert("Intel SGX Root CA", k, NULL, NULL, 0, 4102444800, true, 1);
     size_t fake_len;
-    uint8_t *fake_der = pki_cert_der(fake, &fake_len);
+    uint8_t *fake_der = mse_test_cert_der(fake, &fake_len);
     f->in.trust_root_der = fake_der;
     f->in.trust_root_len = fake_len;
     run(f);
@@ -377,11 +376,11 @@ static void test_forged_collateral(void **state)
     X509 *leaf = PEM_read_bio_X509(bio, NULL, NULL, NULL);
     X509 *pck_ca = PEM_read_bio_X509(bio, NULL, NULL, NULL);
     BIO_free(bio);
-    EVP_PKEY *k = pki_key();
+    EVP_PKEY *k = mse_test_key();
 
     /* Root CA CRL with the root's name, signed by another key. */
-    X509_CRL *crl = pki_crl(intel_root, k, AT_A - 86400, AT_A + 86400, NULL, 0);
-    char *pem = pki_crl_pem(crl);
+    X509_CRL *crl = mse_test_crl(intel_root, k, AT_A - 86400, AT_A + 86400, NULL, 0);
+    char *pem = mse_test_crl_pem(crl);
     col.root_ca_crl.data = (uint8_t *)pem;
     col.root_ca_crl.len = strlen(pem);
     run(f);
@@ -393,9 +392,9 @@ static void test_forged_collateral(void **state)
 
     /* PCK CRL with the PCK CA's name revoking the real PCK's serial, signed by another key. */
     long serial = 1; /* any: the signature fails first */
-    crl = pki_crl(pck_ca, k, AT_A - 86400, AT_A + 86400, &serial, 1);
+    crl = mse_test_crl(pck_ca, k, AT_A - 86400, AT_A + 86400, &serial, 1);
     size_t der_len;
-    uint8_t *der = pki_crl_der(crl, &der_len);
+    uint8_t *der = mse_test_crl_der(crl, &der_len);
     col.pck_crl.data = der;
     col.pck_crl.len = der_len;
     run(f);
@@ -406,8 +405,8 @@ static void test_forged_collateral(void **state)
     col = f->ev.collateral;
 
     /* A TCB signing certificate with Intel's names, not issued by the Intel root. */
-    X509 *tcb = pki_cert("Intel SGX TCB Signing", k, intel_root, k, 0, 4102444800, false, 7);
-    pem = pki_cert_pem(tcb);
+    X509 *tcb = mse_test_cert("Intel SGX TCB Signing", k, intel_root, k, 0, 4102444800, false, 7);
+    pem = mse_test_cert_pem(tcb);
     col.tcb_info_chain.data = (uint8_t *)pem;
     col.tcb_info_chain.len = strlen(pem);
     col.qe_identity_chain = col.tcb_info_chain;
@@ -419,8 +418,8 @@ static void test_forged_collateral(void **state)
     col = f->ev.collateral;
 
     /* A QE identity issuer chain that is a different (forged) signer. */
-    tcb = pki_cert("Intel SGX TCB Signing", k, NULL, NULL, 0, 4102444800, false, 8);
-    pem = pki_cert_pem(tcb);
+    tcb = mse_test_cert("Intel SGX TCB Signing", k, NULL, NULL, 0, 4102444800, false, 8);
+    pem = mse_test_cert_pem(tcb);
     col.qe_identity_chain.data = (uint8_t *)pem;
     col.qe_identity_chain.len = strlen(pem);
     run(f);

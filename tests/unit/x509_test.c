@@ -10,7 +10,6 @@
 #include <mse/verify.h>
 
 #include "dcap.h"
-#include "pki.h"
 #include "testlib.h"
 
 static X509 *builtin_anchor(void)
@@ -150,10 +149,10 @@ static void test_garbage_pem(void **state)
 
 static void test_der_trailing(void **state)
 {
-    EVP_PKEY *k = pki_key();
-    X509 *c = pki_cert("x", k, NULL, NULL, 0, 4102444800, true, 1), *out = NULL;
+    EVP_PKEY *k = mse_test_key();
+    X509 *c = mse_test_cert("x", k, NULL, NULL, 0, 4102444800, true, 1), *out = NULL;
     size_t len;
-    uint8_t *der = pki_cert_der(c, &len);
+    uint8_t *der = mse_test_cert_der(c, &len);
     uint8_t *longer = malloc(len + 1);
     memcpy(longer, der, len);
     longer[len] = 0;
@@ -175,12 +174,14 @@ struct fake {
 
 static void fake_make(struct fake *f)
 {
-    f->rk = pki_key();
-    f->ck = pki_key();
-    f->lk = pki_key();
-    f->root = pki_cert("Intel SGX Root CA", f->rk, NULL, NULL, 0, 4102444800, true, 1);
-    f->ca = pki_cert("Intel SGX PCK Platform CA", f->ck, f->root, f->rk, 0, 4102444800, true, 2);
-    f->leaf = pki_cert("Intel SGX PCK Certificate", f->lk, f->ca, f->ck, 0, 4102444800, false, 3);
+    f->rk = mse_test_key();
+    f->ck = mse_test_key();
+    f->lk = mse_test_key();
+    f->root = mse_test_cert("Intel SGX Root CA", f->rk, NULL, NULL, 0, 4102444800, true, 1);
+    f->ca =
+        mse_test_cert("Intel SGX PCK Platform CA", f->ck, f->root, f->rk, 0, 4102444800, true, 2);
+    f->leaf =
+        mse_test_cert("Intel SGX PCK Certificate", f->lk, f->ca, f->ck, 0, 4102444800, false, 3);
 }
 
 static void fake_free(struct fake *f)
@@ -217,13 +218,14 @@ static void test_wrong_issuer_and_signature(void **state)
     assert_int_equal(mse_x509_chain_verify(f.leaf, g.ca, f.root, 1687651200),
                      MSE_ERR_PCK_CHAIN_ISSUER);
     /* A leaf issued by a differently named CA. */
-    EVP_PKEY *k = pki_key();
-    X509 *other = pki_cert("Intel SGX PCK Processor CA", k, f.root, f.rk, 0, 4102444800, true, 9);
+    EVP_PKEY *k = mse_test_key();
+    X509 *other =
+        mse_test_cert("Intel SGX PCK Processor CA", k, f.root, f.rk, 0, 4102444800, true, 9);
     assert_int_equal(mse_x509_chain_verify(f.leaf, other, f.root, 1687651200),
                      MSE_ERR_PCK_CHAIN_ISSUER);
     /* One bit of the leaf's signature flipped. */
     size_t len;
-    uint8_t *der = pki_cert_der(f.leaf, &len);
+    uint8_t *der = mse_test_cert_der(f.leaf, &len);
     der[len - 3] ^= 0x01;
     X509 *bad = NULL;
     assert_int_equal(mse_x509_from_der(der, len, &bad), MSE_OK);
@@ -242,13 +244,15 @@ static void test_ca_constraints(void **state)
     struct fake f;
     fake_make(&f);
     /* An intermediate that is not a CA cannot issue the leaf. */
-    EVP_PKEY *k = pki_key(), *lk = pki_key();
-    X509 *notca = pki_cert("Intel SGX PCK Platform CA", k, f.root, f.rk, 0, 4102444800, false, 5);
-    X509 *leaf = pki_cert("Intel SGX PCK Certificate", lk, notca, k, 0, 4102444800, false, 6);
+    EVP_PKEY *k = mse_test_key(), *lk = mse_test_key();
+    X509 *notca =
+        mse_test_cert("Intel SGX PCK Platform CA", k, f.root, f.rk, 0, 4102444800, false, 5);
+    X509 *leaf = mse_test_cert("Intel SGX PCK Certificate", lk, notca, k, 0, 4102444800, false, 6);
     assert_int_equal(mse_x509_chain_verify(leaf, notca, f.root, 1687651200),
                      MSE_ERR_PCK_CHAIN_CA);
     /* A leaf that is a CA. */
-    X509 *caleaf = pki_cert("Intel SGX PCK Certificate", lk, f.ca, f.ck, 0, 4102444800, true, 7);
+    X509 *caleaf =
+        mse_test_cert("Intel SGX PCK Certificate", lk, f.ca, f.ck, 0, 4102444800, true, 7);
     assert_int_equal(mse_x509_chain_verify(caleaf, f.ca, f.root, 1687651200),
                      MSE_ERR_PCK_CHAIN_CA);
     X509_free(notca);
@@ -279,10 +283,11 @@ static void test_der_validity(void **state)
             assert_int_equal(mse_x509_der_validity(der, n, &a, &b), MSE_ERR_CERT_PARSE);
     }
     mse_certs_free(&cs);
-    EVP_PKEY *k = pki_key();
-    X509 *c = pki_cert("x", k, NULL, NULL, 946684800 /* 2000 */, 4102444800 /* 2100 */, true, 1);
+    EVP_PKEY *k = mse_test_key();
+    X509 *c =
+        mse_test_cert("x", k, NULL, NULL, 946684800 /* 2000 */, 4102444800 /* 2100 */, true, 1);
     size_t len;
-    uint8_t *der = pki_cert_der(c, &len);
+    uint8_t *der = mse_test_cert_der(c, &len);
     int64_t nb, na;
     assert_int_equal(mse_x509_der_validity(der, len, &nb, &na), MSE_OK);
     assert_int_equal(nb, 946684800);

@@ -1,0 +1,104 @@
+/*
+ * The hash of an encrypted code file computed without writing it
+ * (mse_code_encrypted_sha256) equals the SHA-256 of what mse_code_encrypt
+ * writes, for every size around the buffer's boundaries, with one scratch
+ * reused from large files to small ones; links, missing files and files past
+ * the limit are refused with their own error.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "testlib.h"
+#include "codecrypt/codecrypt.h"
+#include "util/util.h"
+
+static const uint8_t key[MSE_CODE_KEY_BYTES] = {3, 1, 4, 1, 5, 9, 2, 6};
+
+static void expect_same(const char *path, const uint8_t *plain, size_t len, uint8_t nonce_byte,
+                        struct mse_code_scratch *s)
+{
+    uint8_t nonce[MSE_CODE_NONCE_BYTES] = {nonce_byte}, want[32], got[32], *enc = NULL;
+    size_t elen = 0;
+    assert_int_equal(mse_file_write_atomic(path, plain, len, 0600), MSE_OK);
+    assert_int_equal(mse_code_encrypt(key, nonce, plain, len, &enc, &elen), MSE_OK);
+    assert_int_equal(EVP_Digest(enc, elen, want, NULL, EVP_sha256(), NULL), 1);
+    free(enc);
+    assert_int_equal(mse_code_encrypted_sha256(key, nonce, path, s, got), MSE_OK);
+    assert_memory_equal(got, want, 32);
+}
+
+static void test_hash_equals_encrypt_then_hash(void **state)
+{
+    char *dir = mse_test_tmpdir(), path[4096];
+    snprintf(path, sizeof path, "%s/f.py", dir);
+    static const size_t sizes[] = {0,         1,         15,        16,        17,
+                                   4095,      4096,      65535,     65536,     65537,
+                                   131071,    131072,    131073,    1000003,   3 << 20};
+    uint8_t *plain = malloc(3 << 20);
+    assert_non_null(plain);
+    for (size_t i = 0; i < (size_t)(3 << 20); i++)
+        plain[i] = (uint8_t)(i * 131 + (i >> 9));
+    struct mse_code_scratch s = {0};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+        expect_same(path, plain, sizes[k], (uint8_t)k, &s);
+    /* Large to small with the same scratch: nothing of the earlier file leaks in. */
+    for (size_t k = sizeof sizes / sizeof sizes[0]; k-- > 0;)
+        expect_same(path, plain + 7, sizes[k], (uint8_t)(k + 100), &s);
+    /* A changed byte or another nonce is another hash. */
+    uint8_t nonce[MSE_CODE_NONCE_BYTES] = {1}, a[32], b[32], c[32];
+    assert_int_equal(mse_file_write_atomic(path, plain, 5000, 0600), MSE_OK);
+    assert_int_equal(mse_code_encrypted_sha256(key, nonce, path, &s, a), MSE_OK);
+    plain[4999] ^= 1;
+    assert_int_equal(mse_file_write_atomic(path, plain, 5000, 0600), MSE_OK);
+    assert_int_equal(mse_code_encrypted_sha256(key, nonce, path, &s, b), MSE_OK);
+    nonce[23] = 1;
+    assert_int_equal(mse_code_encrypted_sha256(key, nonce, path, &s, c), MSE_OK);
+    assert_memory_not_equal(a, b, 32);
+    assert_memory_not_equal(b, c, 32);
+    mse_code_scratch_free(&s);
+    assert_null(s.buf);
+    free(plain);
+    mse_test_rmtree(dir);
+    free(dir);
+}
+
+static void test_refusals(void **state)
+{
+    char *dir = mse_test_tmpdir(), file[4096], link[4096], missing[4096];
+    uint8_t nonce[MSE_CODE_NONCE_BYTES] = {0}, md[32];
+    struct mse_code_scratch s = {0};
+    snprintf(file, sizeof file, "%s/f.py", dir);
+    snprintf(link, sizeof link, "%s/l.py", dir);
+    snprintf(missing, sizeof missing, "%s/none.py", dir);
+    assert_int_equal(mse_file_write_atomic(file, "x", 1, 0600), MSE_OK);
+    assert_int_equal(symlink(file, link), 0);
+    assert_int_equal(mse_code_encrypted_sha256(key, nonce, missing, &s, md), MSE_ERR_FILE_NOT_FOUND);
+    /* A link swapped in after the code was listed is not followed. */
+    assert_int_equal(mse_code_encrypted_sha256(key, nonce, link, &s, md), MSE_ERR_IO);
+    /* A directory is not a code file. */
+    assert_int_equal(mse_code_encrypted_sha256(key, nonce, dir, &s, md), MSE_ERR_IO);
+    /* Past the limit, refused from its size before anything is read. */
+    FILE *f = fopen(file, "wb");
+    assert_non_null(f);
+    assert_int_equal(fseeko(f, (off_t)MSE_CODE_FILE_LIMIT, SEEK_SET), 0);
+    assert_int_equal(fputc('x', f), 'x');
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(mse_code_encrypted_sha256(key, nonce, file, &s, md), MSE_ERR_LIMIT);
+    assert_true(s.cap < MSE_CODE_FILE_LIMIT);
+    mse_code_scratch_free(&s);
+    mse_test_rmtree(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hash_equals_encrypt_then_hash),
+        cmocka_unit_test(test_refusals),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
