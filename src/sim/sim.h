@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include <mse/collateral.h>
 #include <mse/err.h>
 #include <mse/verify.h>
 
@@ -48,6 +49,10 @@ struct mse_sim_pki_opts {
     int64_t ca_not_after;            /* root, PCK CAs and TCB signing certificate expiry */
     uint16_t pcesvn;                 /* PCESVN in the PCK leaf and quotes; TCB info has
                                         levels at MSE_SIM_PCESVN and MSE_SIM_PCESVN - 1 */
+    /* One item's dates instead of collateral_issue / collateral_next (0: those). */
+    int64_t tcb_info_issue, tcb_info_next, qe_identity_next, pck_crl_next;
+    bool no_signer_key;              /* skip the RSA signer key (in-memory worlds that
+                                        give the enclave's MRSIGNER themselves) */
 };
 void mse_sim_pki_opts_default(struct mse_sim_pki_opts *o, int64_t now);
 
@@ -128,5 +133,60 @@ MSE_MUST_USE mse_err mse_sim_cert_der(X509 *x, uint8_t **der, size_t *len);
 MSE_MUST_USE mse_err mse_sim_cert_pem(X509 *x, char **out);
 MSE_MUST_USE mse_err mse_sim_crl_der(X509_CRL *crl, uint8_t **der, size_t *len);
 MSE_MUST_USE mse_err mse_sim_crl_pem(X509_CRL *crl, char **out);
+
+/*
+ * The simulated platform in memory (sim_world.c), for in-process tests of the
+ * verifier: the PKI and collateral of `mse-sim pki init`, a quote and the
+ * RA-TLS certificate carrying it, with knobs that each make one thing wrong
+ * (the rest stays genuine, so a refusal names that one thing).
+ */
+struct mse_sim_pki_faults {
+    bool pck_no_extension;     /* PCK leaf without the SGX extension */
+    bool pck_tcb_below;        /* PCK's first TCB component below every TCB level's */
+    bool pck_issuer_lookalike; /* PCK leaf signed by a CA of the same names, another key */
+    bool pck_crl_other_signer; /* PCK CRL signed by another key */
+    bool tcb_signer_foreign;   /* TCB signing certificate issued by another root, same names */
+};
+
+struct mse_sim_world_opts {
+    struct mse_sim_pki_opts pki;
+    struct mse_sim_pki_faults faults;
+    struct mse_sim_enclave enclave; /* have_mrsigner must be set (no signer key is made) */
+    bool tcb_info_fmspc_other;      /* TCB info for another FMSPC, properly signed */
+    bool tcb_info_byte_flipped;     /* one byte of tcbInfo changed after signing */
+    /* The QE report, changed and properly re-signed by the PCK key. */
+    bool qe_mrsigner_other, qe_isvprodid_other, qe_attributes_debug, qe_miscselect_other;
+    bool qe_report_data_padding;    /* a non-zero byte in the QE REPORTDATA's upper half */
+    bool qe_vendor_other;           /* QE vendor ID not Intel's, quote properly signed */
+    bool qe_report_sig_flipped, quote_sig_flipped; /* one bit of a signature */
+    int chain_len;                  /* 0: 3; 2 (leaf, root) or 4 (CA twice) */
+    bool chain_garbage;             /* certification data: a PEM block that is not base64 */
+    bool binding_other;             /* REPORTDATA binds another key than the certificate's */
+};
+/* Genuine and UpToDate at now; Intel's names (forgery tests); the enclave's MRSIGNER 0x51..
+ * and MRENCLAVE 0xe1.. */
+void mse_sim_world_opts_default(struct mse_sim_world_opts *o, int64_t now);
+
+struct mse_sim_world {
+    struct mse_sim_pki pki;
+    char *root_ca_crl, *pck_crl, *tcb_info, *qe_identity, *tcb_chain; /* PEM / JSON text */
+    struct mse_collateral col; /* views of the texts above */
+    uint8_t *root_der;         /* the world's root: its trust anchor */
+    size_t root_len;
+    uint8_t *cert_der;         /* the RA-TLS certificate */
+    size_t cert_len;
+};
+MSE_MUST_USE mse_err mse_sim_world_make(const struct mse_sim_world_opts *o,
+                                        struct mse_sim_world *w);
+void mse_sim_world_free(struct mse_sim_world *w);
+
+/*
+ * The PKI and collateral of `mse-sim pki init` without the directory, with
+ * faults (NULL: none): fills w->pki, the texts, col and the root (not the
+ * certificate). Free with mse_sim_world_free.
+ */
+MSE_MUST_USE mse_err mse_sim_pki_make(const struct mse_sim_pki_opts *o,
+                                      const struct mse_sim_pki_faults *faults,
+                                      struct mse_sim_world *w);
 
 #endif

@@ -206,19 +206,20 @@ static void der_pair(struct der *out, int a, int b, const struct der *value)
     out->overflow |= s.overflow || value->overflow;
 }
 
-static mse_err sgx_extension(const uint8_t ppid[16], uint16_t pcesvn, struct der *out)
+static mse_err sgx_extension(const uint8_t ppid[16], const uint8_t comp[16], uint16_t pcesvn,
+                             struct der *out)
 {
     struct der v = {.n = 0}, tcb = {.n = 0}, seq = {.n = 0};
     for (int i = 1; i <= 16; i++) {
         v.n = 0;
-        der_uint(&v, SIM_COMP_SVN[i - 1]);
+        der_uint(&v, comp[i - 1]);
         der_pair(&tcb, 2, i, &v);
     }
     v.n = 0;
     der_uint(&v, pcesvn);
     der_pair(&tcb, 2, 17, &v);
     v.n = 0;
-    der_tlv(&v, 0x04, SIM_COMP_SVN, 16); /* CPUSVN: the components in order */
+    der_tlv(&v, 0x04, comp, 16); /* CPUSVN: the components in order */
     der_pair(&tcb, 2, 18, &v);
 
     v.n = 0;
@@ -385,13 +386,19 @@ static mse_err signed_body(EVP_PKEY *key, const char *member, const char *inner,
     return MSE_OK;
 }
 
+/* An item's own date, else the collateral's. */
+static int64_t date_or(int64_t item, int64_t all)
+{
+    return item ? item : all;
+}
+
 static mse_err tcb_info_json(const struct mse_sim_pki_opts *o, EVP_PKEY *key, char **out)
 {
     char issue[21], next[21], fmspc[13], comps[1024], lower[1024], adv[512];
     char inner[4096];
     size_t n = 0;
-    mse_time_format(o->collateral_issue, issue);
-    mse_time_format(o->collateral_next, next);
+    mse_time_format(date_or(o->tcb_info_issue, o->collateral_issue), issue);
+    mse_time_format(date_or(o->tcb_info_next, o->collateral_next), next);
     mse_hex_encode(SIM_FMSPC, 6, fmspc);
     for (int i = 0; i < 16; i++)
         n += (size_t)snprintf(comps + n, sizeof comps - n, "%s{\"svn\":%u}", i ? "," : "",
@@ -422,7 +429,7 @@ static mse_err qe_identity_json(const struct mse_sim_pki_opts *o, EVP_PKEY *key,
 {
     char issue[21], next[21], mrsigner[65], inner[2048], adv[128];
     mse_time_format(o->collateral_issue, issue);
-    mse_time_format(o->collateral_next, next);
+    mse_time_format(date_or(o->qe_identity_next, o->collateral_next), next);
     mse_hex_encode(MSE_SIM_QE_MRSIGNER, 32, mrsigner);
     for (char *p = mrsigner; *p; p++)
         if (*p >= 'a' && *p <= 'f')
@@ -506,50 +513,125 @@ static void pki_free(struct pki *k)
     free(k->qe_json);
 }
 
-/* The PCK leaf's SGX extension (non-critical, as in Intel's PCK certificates). */
-static mse_err pck_sgx_extension(uint16_t pcesvn, struct der *ext)
+/*
+ * The PCK leaf's SGX extension (non-critical, as in Intel's PCK certificates).
+ * below: the first component one less than the lower TCB level's, so the
+ * platform matches no level.
+ */
+static mse_err pck_sgx_extension(uint16_t pcesvn, bool below, struct der *ext)
 {
-    uint8_t ppid[16];
+    uint8_t ppid[16], comp[16];
     for (int i = 0; i < 16; i++)
         ppid[i] = (uint8_t)(0xa0 + i);
-    return sgx_extension(ppid, pcesvn, ext);
+    memcpy(comp, SIM_COMP_SVN, sizeof comp);
+    if (below)
+        comp[0] = (uint8_t)(SIM_COMP_SVN[0] - 2);
+    return sgx_extension(ppid, comp, pcesvn, ext);
 }
 
-/* Keys, certificates, CRLs and signed collateral, as o asks. */
-static mse_err pki_make(const struct mse_sim_pki_opts *o, struct pki *k)
+/* The keys of the PKI (the RSA signer key unless o->no_signer_key). */
+static mse_err pki_keys(const struct mse_sim_pki_opts *o, struct pki *k)
+{
+    EVP_PKEY **ec[] = {&k->root_key, &k->ca_key, &k->plat_key, &k->pck_key, &k->tcb_key,
+                       &k->att_key};
+    for (size_t i = 0; i < sizeof ec / sizeof ec[0]; i++)
+        MSE_TRY(mse_sim_key(ec[i]));
+    if (!o->no_signer_key) {
+        k->signer = rsa3072_e3();
+        MSE_ENSURE(k->signer != NULL, MSE_ERR_CRYPTO);
+    }
+    return MSE_OK;
+}
+
+/*
+ * A CA with the same names as `like` (issued by the same root) but its own
+ * key: what a look-alike intermediate is. *key and *ca are the caller's.
+ */
+static mse_err lookalike_ca(const struct mse_sim_pki_opts *o, const struct pki *k, EVP_PKEY **key,
+                            X509 **ca)
+{
+    MSE_TRY(mse_sim_key(key));
+    return make_cert("PCK Processor CA", o->intel_names, *key, k->root, k->root_key,
+                     o->now - 86400, o->ca_not_after, true, CA_SERIAL + 7, NULL, ca);
+}
+
+/* The PCK leaf, issued by the Processor CA (or by a look-alike of it). */
+static mse_err pki_make_pck(const struct mse_sim_pki_opts *o, const struct mse_sim_pki_faults *f,
+                            struct pki *k)
+{
+    struct der sgx_ext = {.n = 0};
+    EVP_PKEY *other_key = NULL;
+    X509 *other = NULL;
+    MSE_TRY(pck_sgx_extension(o->pcesvn, f->pck_tcb_below, &sgx_ext));
+    if (f->pck_issuer_lookalike)
+        MSE_TRY(lookalike_ca(o, k, &other_key, &other));
+    mse_err err = make_cert("PCK Certificate", o->intel_names, k->pck_key, other ? other : k->ca,
+                            other ? other_key : k->ca_key, o->now - 86400, o->pck_not_after, false,
+                            PCK_SERIAL, f->pck_no_extension ? NULL : &sgx_ext, &k->pck);
+    X509_free(other);
+    EVP_PKEY_free(other_key);
+    return err;
+}
+
+/* The TCB signing certificate, issued by the root (or by another root of the same names). */
+static mse_err pki_make_tcb(const struct mse_sim_pki_opts *o, const struct mse_sim_pki_faults *f,
+                            struct pki *k)
+{
+    int64_t nb = o->now - 86400, na = o->ca_not_after;
+    EVP_PKEY *other_key = NULL;
+    X509 *other = NULL;
+    if (f->tcb_signer_foreign) {
+        MSE_TRY(mse_sim_key(&other_key));
+        mse_err err = make_cert("Root CA", o->intel_names, other_key, NULL, NULL, nb, na, true, 1,
+                                NULL, &other);
+        if (err != MSE_OK) {
+            EVP_PKEY_free(other_key);
+            return err;
+        }
+    }
+    mse_err err = make_cert("TCB Signing", o->intel_names, k->tcb_key, other ? other : k->root,
+                            other ? other_key : k->root_key, nb, na, false, 0x5443, NULL, &k->tcb);
+    X509_free(other);
+    EVP_PKEY_free(other_key);
+    return err;
+}
+
+/* The CRLs; the PCK CRL optionally signed by a key that is not its issuer's. */
+static mse_err pki_make_crls(const struct mse_sim_pki_opts *o, const struct mse_sim_pki_faults *f,
+                             struct pki *k)
+{
+    EVP_PKEY *pck_crl_key = k->ca_key, *other_key = NULL;
+    if (f->pck_crl_other_signer) {
+        MSE_TRY(mse_sim_key(&other_key));
+        pck_crl_key = other_key;
+    }
+    mse_err err = make_crl(k->ca, pck_crl_key, o->collateral_issue,
+                           date_or(o->pck_crl_next, o->collateral_next),
+                           o->revoke_pck ? PCK_SERIAL : 0, &k->pck_crl);
+    EVP_PKEY_free(other_key);
+    MSE_TRY(err);
+    MSE_TRY(make_crl(k->root, k->root_key, o->collateral_issue, o->collateral_next,
+                     o->revoke_pck_ca ? CA_SERIAL : 0, &k->root_crl));
+    return make_crl(k->plat, k->plat_key, o->collateral_issue, o->collateral_next, 0,
+                    &k->plat_crl);
+}
+
+/* Keys, certificates, CRLs and signed collateral, as o asks, with faults f. */
+static mse_err pki_make(const struct mse_sim_pki_opts *o, const struct mse_sim_pki_faults *f,
+                        struct pki *k)
 {
     int64_t nb = o->now - 86400, na = o->ca_not_after;
     bool in = o->intel_names;
-    k->root_key = EVP_EC_gen("P-256");
-    k->ca_key = EVP_EC_gen("P-256");
-    k->plat_key = EVP_EC_gen("P-256");
-    k->pck_key = EVP_EC_gen("P-256");
-    k->tcb_key = EVP_EC_gen("P-256");
-    k->att_key = EVP_EC_gen("P-256");
-    k->signer = rsa3072_e3();
-    MSE_ENSURE(k->root_key && k->ca_key && k->plat_key && k->pck_key && k->tcb_key && k->att_key &&
-                   k->signer,
-               MSE_ERR_CRYPTO);
-
-    struct der sgx_ext = {.n = 0};
-    MSE_TRY(pck_sgx_extension(o->pcesvn, &sgx_ext));
+    MSE_TRY(pki_keys(o, k));
     MSE_TRY(make_cert("Root CA", in, k->root_key, NULL, NULL, nb, na, true, 1, NULL, &k->root));
     MSE_TRY(make_cert("PCK Processor CA", in, k->ca_key, k->root, k->root_key, nb, na, true,
                       CA_SERIAL, NULL, &k->ca));
     /* The Platform CA exists as in Intel's PKI (its CRL is served); our leaf is the Processor CA's. */
     MSE_TRY(make_cert("PCK Platform CA", in, k->plat_key, k->root, k->root_key, nb, na, true,
                       CA_SERIAL + 1, NULL, &k->plat));
-    MSE_TRY(make_cert("TCB Signing", in, k->tcb_key, k->root, k->root_key, nb, na, false, 0x5443,
-                      NULL, &k->tcb));
-    MSE_TRY(make_cert("PCK Certificate", in, k->pck_key, k->ca, k->ca_key, nb, o->pck_not_after,
-                      false, PCK_SERIAL, &sgx_ext, &k->pck));
-
-    MSE_TRY(make_crl(k->root, k->root_key, o->collateral_issue, o->collateral_next,
-                     o->revoke_pck_ca ? CA_SERIAL : 0, &k->root_crl));
-    MSE_TRY(make_crl(k->ca, k->ca_key, o->collateral_issue, o->collateral_next,
-                     o->revoke_pck ? PCK_SERIAL : 0, &k->pck_crl));
-    MSE_TRY(make_crl(k->plat, k->plat_key, o->collateral_issue, o->collateral_next, 0,
-                     &k->plat_crl));
+    MSE_TRY(pki_make_tcb(o, f, k));
+    MSE_TRY(pki_make_pck(o, f, k));
+    MSE_TRY(pki_make_crls(o, f, k));
     MSE_TRY(tcb_info_json(o, k->tcb_key, &k->tcb_json));
     MSE_TRY(qe_identity_json(o, k->tcb_key, &k->qe_json));
     return MSE_OK;
@@ -618,9 +700,10 @@ mse_err mse_sim_pki_init(const char *dir, const struct mse_sim_pki_opts *o, char
                          size_t errlen)
 {
     struct pki k = {0};
-    mse_err err = mkdir_ok(dir);
+    /* The directory holds the signer key: without it, quotes could not name an MRSIGNER. */
+    mse_err err = o->no_signer_key ? MSE_ERR_ARG : mkdir_ok(dir);
     if (err == MSE_OK)
-        err = pki_make(o, &k);
+        err = pki_make(o, &(const struct mse_sim_pki_faults){0}, &k);
     if (err == MSE_OK)
         err = pki_write(dir, &k);
     if (err == MSE_OK)
@@ -727,4 +810,78 @@ void mse_sim_pki_free(struct mse_sim_pki *p)
     free(p->pck_pem);
     free(p->tcb_pem);
     memset(p, 0, sizeof *p);
+}
+
+/* ---- in memory ------------------------------------------------------------------ */
+
+/* MRSIGNER of the signer key, as `mse_sim_pki_load` computes it from signer.pem. */
+static mse_err signer_mrsigner(EVP_PKEY *signer, uint8_t out[32])
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    char *pem;
+    mse_err err = MSE_ERR_CRYPTO;
+    if (b && PEM_write_bio_PUBKEY(b, signer) == 1) {
+        long n = BIO_get_mem_data(b, &pem);
+        err = mse_mrsigner_from_pem((const uint8_t *)pem, (size_t)n, out);
+    }
+    BIO_free(b);
+    return err;
+}
+
+/* Move the keys and certificates of k into p (k keeps nothing of them). */
+static mse_err pki_hand_over(struct pki *k, const struct mse_sim_pki_opts *o, struct mse_sim_pki *p)
+{
+    p->root_key = k->root_key, p->ca_key = k->ca_key, p->pck_key = k->pck_key;
+    p->tcb_key = k->tcb_key, p->att_key = k->att_key, p->signer_key = k->signer;
+    p->root = k->root, p->ca = k->ca, p->pck = k->pck, p->tcb = k->tcb;
+    k->root_key = k->ca_key = k->pck_key = k->tcb_key = k->att_key = k->signer = NULL;
+    k->root = k->ca = k->pck = k->tcb = NULL;
+    MSE_TRY(mse_sim_cert_pem(p->root, &p->root_pem));
+    MSE_TRY(mse_sim_cert_pem(p->ca, &p->ca_pem));
+    MSE_TRY(mse_sim_cert_pem(p->pck, &p->pck_pem));
+    MSE_TRY(mse_sim_cert_pem(p->tcb, &p->tcb_pem));
+    if (p->signer_key)
+        MSE_TRY(signer_mrsigner(p->signer_key, p->signer_mrsigner));
+    memcpy(p->fmspc, SIM_FMSPC, 6);
+    memcpy(p->cpusvn, SIM_COMP_SVN, 16);
+    p->pcesvn = o->pcesvn;
+    p->qe_isvsvn = SIM_QE_ISVSVN;
+    return mse_sim_qe_report_sign(p);
+}
+
+/* The collateral texts of k as w's, and w->col viewing them. */
+static mse_err pki_hand_over_collateral(struct pki *k, struct mse_sim_world *w)
+{
+    w->tcb_info = k->tcb_json, w->qe_identity = k->qe_json;
+    k->tcb_json = k->qe_json = NULL;
+    MSE_TRY(mse_sim_crl_pem(k->root_crl, &w->root_ca_crl));
+    MSE_TRY(mse_sim_crl_pem(k->pck_crl, &w->pck_crl));
+    size_t n = strlen(w->pki.tcb_pem) + strlen(w->pki.root_pem) + 1;
+    w->tcb_chain = malloc(n);
+    MSE_ENSURE(w->tcb_chain != NULL, MSE_ERR_NOMEM);
+    snprintf(w->tcb_chain, n, "%s%s", w->pki.tcb_pem, w->pki.root_pem);
+    MSE_TRY(mse_sim_cert_der(w->pki.root, &w->root_der, &w->root_len));
+    w->col.root_ca_crl = (struct mse_blob){(const uint8_t *)w->root_ca_crl, strlen(w->root_ca_crl)};
+    w->col.pck_crl = (struct mse_blob){(const uint8_t *)w->pck_crl, strlen(w->pck_crl)};
+    w->col.tcb_info = (struct mse_blob){(const uint8_t *)w->tcb_info, strlen(w->tcb_info)};
+    w->col.tcb_info_chain = (struct mse_blob){(const uint8_t *)w->tcb_chain, strlen(w->tcb_chain)};
+    w->col.qe_identity = (struct mse_blob){(const uint8_t *)w->qe_identity, strlen(w->qe_identity)};
+    w->col.qe_identity_chain = w->col.tcb_info_chain;
+    return MSE_OK;
+}
+
+mse_err mse_sim_pki_make(const struct mse_sim_pki_opts *o, const struct mse_sim_pki_faults *faults,
+                         struct mse_sim_world *w)
+{
+    struct pki k = {0};
+    memset(w, 0, sizeof *w);
+    mse_err err = pki_make(o, faults ? faults : &(const struct mse_sim_pki_faults){0}, &k);
+    if (err == MSE_OK)
+        err = pki_hand_over(&k, o, &w->pki);
+    if (err == MSE_OK)
+        err = pki_hand_over_collateral(&k, w);
+    pki_free(&k);
+    if (err != MSE_OK)
+        mse_sim_world_free(w);
+    return err;
 }

@@ -13,6 +13,7 @@
 #include <mse/quote.h>
 
 #include "sim.h"
+#include "sim_tamper.h"
 
 struct wr {
     uint8_t *b;
@@ -174,6 +175,31 @@ mse_err mse_sim_quote(const struct mse_sim_pki *p, const struct mse_sim_enclave 
 out:
     free(w.b);
     return err;
+}
+
+mse_err mse_sim_quote_set_chain(uint8_t **q, size_t *len, const char *const *parts, size_t n)
+{
+    size_t chain_len = 0;
+    for (size_t i = 0; i < n; i++)
+        chain_len += strlen(parts[i]);
+    MSE_ENSURE(*len >= Q_CERT_DATA, MSE_ERR_INTERNAL);
+    struct wr w = {.cap = Q_CERT_DATA + chain_len};
+    w.b = malloc(w.cap);
+    MSE_ENSURE(w.b != NULL, MSE_ERR_NOMEM);
+    put(&w, *q, Q_SIG_LEN);
+    put_le(&w, Q_CERT_DATA + chain_len - Q_SIG, 4);
+    put(&w, *q + Q_SIG, Q_CERT_LEN - Q_SIG);
+    put_le(&w, chain_len, 4);
+    for (size_t i = 0; i < n; i++)
+        put(&w, parts[i], strlen(parts[i]));
+    if (w.overflow) {
+        free(w.b);
+        return MSE_ERR_INTERNAL;
+    }
+    free(*q);
+    *q = w.b;
+    *len = w.n;
+    return MSE_OK;
 }
 
 /* ---- quote provider ---------------------------------------------------------- */

@@ -70,30 +70,14 @@ static mse_err replace_chain(uint8_t **q, size_t *len, const struct mse_sim_pki 
                              const char *ca_pem)
 {
     const char *parts[4];
-    size_t k = 0, chain_len = 0;
+    size_t k = 0;
     parts[k++] = p->pck_pem;
     if (n >= 3)
         parts[k++] = ca_pem ? ca_pem : p->ca_pem;
     if (n >= 4)
         parts[k++] = p->ca_pem;
     parts[k++] = p->root_pem;
-    for (size_t i = 0; i < k; i++)
-        chain_len += strlen(parts[i]);
-    MSE_ENSURE(*len >= Q_CERT_DATA, MSE_ERR_INTERNAL);
-    uint8_t *out = malloc(Q_CERT_DATA + chain_len);
-    MSE_ENSURE(out != NULL, MSE_ERR_NOMEM);
-    memcpy(out, *q, Q_CERT_DATA);
-    size_t off = Q_CERT_DATA;
-    for (size_t i = 0; i < k; i++) {
-        memcpy(out + off, parts[i], strlen(parts[i]));
-        off += strlen(parts[i]);
-    }
-    put_le(out + Q_CERT_LEN, chain_len, 4);
-    put_le(out + Q_SIG_LEN, Q_CERT_DATA + chain_len - Q_SIG, 4);
-    free(*q);
-    *q = out;
-    *len = Q_CERT_DATA + chain_len;
-    return MSE_OK;
+    return mse_sim_quote_set_chain(q, len, parts, k);
 }
 
 /* The chain's first byte ('-') written as "%2D": PEM only after percent-decoding. */
@@ -372,8 +356,8 @@ static mse_err identity_case(struct ctx *c, const struct tamper_case *k)
  * Replace `from` by `to` inside the signed member of a PCS JSON body and
  * re-sign it with key, so only the edited value is wrong.
  */
-static mse_err resign(char **body, const char *member, const char *from, const char *to,
-                      EVP_PKEY *key)
+mse_err mse_sim_resign_member(char **body, const char *member, const char *from, const char *to,
+                              EVP_PKEY *key)
 {
     mse_err err = MSE_OK;
     char prefix[64], hex[129];
@@ -441,7 +425,7 @@ static char **field_of(struct mse_sim_evidence_parts *p, enum collateral_field f
     return f == F_ROOT_CRL ? &p->root_ca_crl : f == F_PCK_CRL ? &p->pck_crl : &p->tcb_cert;
 }
 
-static mse_err flip_edn(char *text)
+mse_err mse_sim_flip_edn(char *text)
 {
     /* "tcbEvaluationDataNumber":16 -> 17: one byte, still valid JSON. */
     char *edn = strstr(text, "\"tcbEvaluationDataNumber\":16");
@@ -527,7 +511,7 @@ static mse_err expire_tcb_info(const struct ctx *c, char **body, EVP_PKEY *key)
     snprintf(from, sizeof from, "%.35s", q);
     mse_time_format(c->now - 60, t);
     snprintf(to, sizeof to, "\"nextUpdate\":\"%s\"", t);
-    return resign(body, "tcbInfo", from, to, key);
+    return mse_sim_resign_member(body, "tcbInfo", from, to, key);
 }
 
 /* Apply case k's change to the collateral parts p. */
@@ -539,11 +523,11 @@ static mse_err edit_collateral(struct ctx *c, const struct tamper_case *k,
     case C_FROM_OTHER:
         MSE_TRY(mse_sim_evidence_parts_load(c->other.path, o));
         return replace_item(field_of(p, k->col.field), *field_of(o, k->col.field));
-    case C_RESIGN_TCB: return resign(&p->tcb_info, "tcbInfo", k->col.from, k->col.to, tk);
+    case C_RESIGN_TCB: return mse_sim_resign_member(&p->tcb_info, "tcbInfo", k->col.from, k->col.to, tk);
     case C_RESIGN_QE:
-        return resign(&p->qe_identity, "enclaveIdentity", k->col.from, k->col.to, tk);
-    case C_FLIP_TCB: return flip_edn(p->tcb_info);
-    case C_FLIP_QE: return flip_edn(p->qe_identity);
+        return mse_sim_resign_member(&p->qe_identity, "enclaveIdentity", k->col.from, k->col.to, tk);
+    case C_FLIP_TCB: return mse_sim_flip_edn(p->tcb_info);
+    case C_FLIP_QE: return mse_sim_flip_edn(p->qe_identity);
     case C_TCB_EXPIRED: return expire_tcb_info(c, &p->tcb_info, tk);
     case C_TCB_SWAP_LEVELS: return edit_levels(&p->tcb_info, false, tk);
     case C_TCB_DUP_LEVEL: return edit_levels(&p->tcb_info, true, tk);

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/evp.h>
+
 #include <mse/err.h>
 
 /* Offsets in the simulator's v3 quotes (32-byte QE auth data; include/mse/quote.h). */
@@ -112,6 +114,20 @@ struct tamper_case {
     enum identity_edit identity;
     const char *extra_args; /* extra `mse verify` arguments, one per line (e.g. a tolerance) */
 };
+
+/* Edits shared by the tamper set and the in-memory world (sim_world.c). */
+/*
+ * Replace `from` by `to` inside the signed member ("tcbInfo",
+ * "enclaveIdentity") of a PCS JSON body and re-sign it with key, so only the
+ * edited value is wrong.
+ */
+MSE_MUST_USE mse_err mse_sim_resign_member(char **body, const char *member, const char *from,
+                                           const char *to, EVP_PKEY *key);
+/* "tcbEvaluationDataNumber":16 -> 17: one signed byte changed, still valid JSON. */
+MSE_MUST_USE mse_err mse_sim_flip_edn(char *text);
+/* The quote's certification data becomes the n PEM texts concatenated (lengths fixed up). */
+MSE_MUST_USE mse_err mse_sim_quote_set_chain(uint8_t **q, size_t *len, const char *const *parts,
+                                             size_t n);
 
 extern const struct tamper_case mse_sim_tamper_cases[];
 extern const size_t mse_sim_tamper_case_count;

@@ -1,15 +1,16 @@
 /*
- * The negative matrix on a complete test DCAP world (tests/testlib/fakedcap):
- * one genuine baseline that passes, then one tampered variant per case, each
- * refused with its own stable code at its own check. The simulator's tamper
- * set drives the same codes through the whole `mse` command.
+ * The negative matrix on a complete test DCAP world (the simulator's, in
+ * memory: mse_sim_world_make in src/sim/sim_world.c): one genuine baseline
+ * that passes, then one tampered variant per case, each refused with its own
+ * stable code at its own check. The simulator's tamper set drives the same
+ * codes through the whole `mse` command.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <mse/verify.h>
 
-#include "fakedcap.h"
+#include "sim/sim.h"
 #include "testlib.h"
 
 #define NOW 1780000000 /* 2026-05-28 */
@@ -21,11 +22,27 @@ struct outcome {
     struct mse_verify_result r;
 };
 
-static void run(const struct fakedcap_opts *o, const struct mse_policy *p, int64_t at,
+/* The world of o, failing the test if the simulator cannot make it. */
+static void world_make(const struct mse_sim_world_opts *o, struct mse_sim_world *w)
+{
+    assert_int_equal(mse_sim_world_make(o, w), MSE_OK);
+}
+
+/*
+ * Defaults as in the test's policy: everything genuine and UpToDate at now,
+ * non-UpToDate TCB levels carrying two advisories.
+ */
+static void opts_default(struct mse_sim_world_opts *o, int64_t now)
+{
+    mse_sim_world_opts_default(o, now);
+    o->pki.advisories = "INTEL-SA-00001,INTEL-SA-00002";
+}
+
+static void run(const struct mse_sim_world_opts *o, const struct mse_policy *p, int64_t at,
                 struct outcome *out)
 {
-    struct fakedcap f;
-    fakedcap_build(&f, o);
+    struct mse_sim_world f;
+    world_make(o, &f);
     struct mse_verify_input in = {f.cert_der, f.cert_len, &f.col, f.root_der, f.root_len, at};
     assert_int_equal(mse_verify(&in, p, &out->r), MSE_OK);
     out->ok = out->r.ok;
@@ -36,12 +53,12 @@ static void run(const struct fakedcap_opts *o, const struct mse_policy *p, int64
             out->failed = (enum mse_check_id)i;
             break;
         }
-    fakedcap_free(&f);
+    mse_sim_world_free(&f);
 }
 
 static struct outcome *o_res;
 
-static void expect(const struct fakedcap_opts *o, const struct mse_policy *p, mse_err code,
+static void expect(const struct mse_sim_world_opts *o, const struct mse_policy *p, mse_err code,
                    enum mse_check_id check)
 {
     run(o, p, NOW, o_res);
@@ -62,11 +79,11 @@ static void policy(struct mse_policy *p, uint8_t (*signer)[32], uint8_t *mrencla
 
 static void test_baseline(void **state)
 {
-    struct fakedcap_opts o;
+    struct mse_sim_world_opts o;
     struct mse_policy p;
     uint8_t signer[1][32], mre[32];
     policy(&p, signer, mre);
-    fakedcap_opts_default(&o, NOW);
+    opts_default(&o, NOW);
     run(&o, &p, NOW, o_res);
     if (!o_res->ok)
         fail_msg("baseline refused: %s", o_res->r.message);
@@ -80,50 +97,50 @@ static void test_baseline(void **state)
 
 static void test_pki_and_crls(void **state)
 {
-    struct fakedcap_opts o;
+    struct mse_sim_world_opts o;
     struct mse_policy p;
     uint8_t signer[1][32], mre[32];
     policy(&p, signer, mre);
 
-    fakedcap_opts_default(&o, NOW);
-    o.pck_wrong_issuer = true;
+    opts_default(&o, NOW);
+    o.faults.pck_issuer_lookalike = true;
     expect(&o, &p, MSE_ERR_PCK_CHAIN_ISSUER, MSE_CHECK_PCK_CHAIN);
 
-    fakedcap_opts_default(&o, NOW);
+    opts_default(&o, NOW);
     o.chain_len = 2;
     expect(&o, &p, MSE_ERR_QUOTE_PCK_CHAIN_LENGTH, MSE_CHECK_PCK_CHAIN);
     o.chain_len = 4;
     expect(&o, &p, MSE_ERR_QUOTE_PCK_CHAIN_LENGTH, MSE_CHECK_PCK_CHAIN);
 
-    fakedcap_opts_default(&o, NOW);
+    opts_default(&o, NOW);
     o.chain_garbage = true;
     expect(&o, &p, MSE_ERR_QUOTE_PCK_CHAIN_FORMAT, MSE_CHECK_PCK_CHAIN);
 
-    fakedcap_opts_default(&o, NOW);
-    o.pck_no_extension = true;
+    opts_default(&o, NOW);
+    o.faults.pck_no_extension = true;
     expect(&o, &p, MSE_ERR_PCK_EXT_FORMAT, MSE_CHECK_PCK_CHAIN);
 
-    fakedcap_opts_default(&o, NOW);
-    o.pck_ca_revoked = true;
+    opts_default(&o, NOW);
+    o.pki.revoke_pck_ca = true;
     expect(&o, &p, MSE_ERR_PCK_CA_REVOKED, MSE_CHECK_ROOT_CA_CRL);
 
-    fakedcap_opts_default(&o, NOW);
-    o.pck_revoked = true;
+    opts_default(&o, NOW);
+    o.pki.revoke_pck = true;
     expect(&o, &p, MSE_ERR_PCK_REVOKED, MSE_CHECK_PCK_CRL);
 
-    fakedcap_opts_default(&o, NOW);
-    o.pck_crl_wrong_signer = true;
+    opts_default(&o, NOW);
+    o.faults.pck_crl_other_signer = true;
     expect(&o, &p, MSE_ERR_CRL_SIGNATURE, MSE_CHECK_PCK_CRL);
 
-    fakedcap_opts_default(&o, NOW);
-    o.tcb_signer_foreign = true;
+    opts_default(&o, NOW);
+    o.faults.tcb_signer_foreign = true;
     expect(&o, &p, MSE_ERR_TCB_SIGNING_CHAIN, MSE_CHECK_TCB_INFO);
 
     /* A forged root with the same names as the anchor. */
-    struct fakedcap a, b;
-    fakedcap_opts_default(&o, NOW);
-    fakedcap_build(&a, &o);
-    fakedcap_build(&b, &o);
+    struct mse_sim_world a, b;
+    opts_default(&o, NOW);
+    world_make(&o, &a);
+    world_make(&o, &b);
     struct mse_verify_input in = {a.cert_der, a.cert_len, &a.col, b.root_der, b.root_len, NOW};
     assert_int_equal(mse_verify(&in, &p, &o_res->r), MSE_OK);
     assert_int_equal(o_res->r.err, MSE_ERR_ROOT_UNTRUSTED);
@@ -131,27 +148,27 @@ static void test_pki_and_crls(void **state)
     in.trust_root_der = NULL;
     assert_int_equal(mse_verify(&in, &p, &o_res->r), MSE_OK);
     assert_int_equal(o_res->r.err, MSE_ERR_ROOT_UNTRUSTED);
-    fakedcap_free(&a);
-    fakedcap_free(&b);
+    mse_sim_world_free(&a);
+    mse_sim_world_free(&b);
 }
 
 static void test_tcb_info(void **state)
 {
-    struct fakedcap_opts o;
+    struct mse_sim_world_opts o;
     struct mse_policy p;
     uint8_t signer[1][32], mre[32];
     policy(&p, signer, mre);
 
-    fakedcap_opts_default(&o, NOW);
-    o.tcb_flip_byte = true;
+    opts_default(&o, NOW);
+    o.tcb_info_byte_flipped = true;
     expect(&o, &p, MSE_ERR_TCB_INFO_SIGNATURE, MSE_CHECK_TCB_INFO);
 
-    fakedcap_opts_default(&o, NOW);
-    o.tcb_fmspc_other = true;
+    opts_default(&o, NOW);
+    o.tcb_info_fmspc_other = true;
     expect(&o, &p, MSE_ERR_TCB_INFO_FMSPC_MISMATCH, MSE_CHECK_TCB_INFO);
 
-    fakedcap_opts_default(&o, NOW);
-    o.pck_comp1 = 1;
+    opts_default(&o, NOW);
+    o.faults.pck_tcb_below = true;
     expect(&o, &p, MSE_ERR_TCB_NOT_SUPPORTED, MSE_CHECK_TCB_INFO);
 
     /* Each status: refused by default, accepted when listed (Revoked never). */
@@ -166,8 +183,8 @@ static void test_tcb_info(void **state)
         {"OutOfDateConfigurationNeeded", MSE_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED},
     };
     for (size_t i = 0; i < sizeof st / sizeof st[0]; i++) {
-        fakedcap_opts_default(&o, NOW);
-        o.tcb_status = st[i].name;
+        opts_default(&o, NOW);
+        o.pki.tcb_status = st[i].s;
         expect(&o, &p, MSE_ERR_TCB_STATUS, MSE_CHECK_TCB_STATUS);
         assert_non_null(strstr(o_res->r.message, st[i].name));
         assert_non_null(strstr(o_res->r.message, "INTEL-SA-00001"));
@@ -178,8 +195,8 @@ static void test_tcb_info(void **state)
         assert_int_equal(o_res->r.checks[MSE_CHECK_TCB_STATUS].outcome, MSE_OUTCOME_WARN);
         assert_int_equal(o_res->r.advisory_count, 2);
     }
-    fakedcap_opts_default(&o, NOW);
-    o.tcb_status = "Revoked";
+    opts_default(&o, NOW);
+    o.pki.tcb_status = MSE_TCB_REVOKED;
     struct mse_policy all = p;
     all.accepted_tcb = ~0u;
     expect(&o, &all, MSE_ERR_TCB_REVOKED, MSE_CHECK_TCB_STATUS);
@@ -187,61 +204,61 @@ static void test_tcb_info(void **state)
 
 static void test_qe(void **state)
 {
-    struct fakedcap_opts o;
+    struct mse_sim_world_opts o;
     struct mse_policy p;
     uint8_t signer[1][32], mre[32];
     policy(&p, signer, mre);
 
-    fakedcap_opts_default(&o, NOW);
+    opts_default(&o, NOW);
     o.qe_mrsigner_other = true;
     expect(&o, &p, MSE_ERR_QE_IDENTITY_MRSIGNER, MSE_CHECK_QE_IDENTITY);
-    fakedcap_opts_default(&o, NOW);
+    opts_default(&o, NOW);
     o.qe_isvprodid_other = true;
     expect(&o, &p, MSE_ERR_QE_IDENTITY_ISVPRODID, MSE_CHECK_QE_IDENTITY);
-    fakedcap_opts_default(&o, NOW);
+    opts_default(&o, NOW);
     o.qe_attributes_debug = true;
     expect(&o, &p, MSE_ERR_QE_IDENTITY_ATTRIBUTES, MSE_CHECK_QE_IDENTITY);
-    fakedcap_opts_default(&o, NOW);
+    opts_default(&o, NOW);
     o.qe_miscselect_other = true;
     expect(&o, &p, MSE_ERR_QE_IDENTITY_MISCSELECT, MSE_CHECK_QE_IDENTITY);
 
     /* An OutOfDate QE makes an UpToDate platform OutOfDate: the QE is named. */
-    fakedcap_opts_default(&o, NOW);
-    o.qe_status = "OutOfDate";
+    opts_default(&o, NOW);
+    o.pki.qe_tcb_status = MSE_TCB_OUT_OF_DATE;
     expect(&o, &p, MSE_ERR_QE_TCB_STATUS, MSE_CHECK_TCB_STATUS);
     assert_int_equal(o_res->r.tcb_status, MSE_TCB_OUT_OF_DATE);
     assert_int_equal(o_res->r.platform_tcb_status, MSE_TCB_UP_TO_DATE);
-    fakedcap_opts_default(&o, NOW);
-    o.qe_status = "Revoked";
+    opts_default(&o, NOW);
+    o.pki.qe_tcb_status = MSE_TCB_REVOKED;
     expect(&o, &p, MSE_ERR_QE_TCB_REVOKED, MSE_CHECK_TCB_STATUS);
 
-    fakedcap_opts_default(&o, NOW);
-    o.qe_report_sig_bad = true;
+    opts_default(&o, NOW);
+    o.qe_report_sig_flipped = true;
     expect(&o, &p, MSE_ERR_QE_REPORT_SIGNATURE, MSE_CHECK_QE_REPORT);
-    fakedcap_opts_default(&o, NOW);
-    o.qe_report_data_bad = true;
+    opts_default(&o, NOW);
+    o.qe_report_data_padding = true;
     expect(&o, &p, MSE_ERR_QE_REPORT_DATA, MSE_CHECK_QE_REPORT_DATA);
-    fakedcap_opts_default(&o, NOW);
-    o.quote_sig_bad = true;
+    opts_default(&o, NOW);
+    o.quote_sig_flipped = true;
     expect(&o, &p, MSE_ERR_QUOTE_SIGNATURE, MSE_CHECK_QUOTE_SIGNATURE);
-    fakedcap_opts_default(&o, NOW);
+    opts_default(&o, NOW);
     o.qe_vendor_other = true;
     expect(&o, &p, MSE_ERR_QUOTE_QE_VENDOR, MSE_CHECK_QUOTE);
 }
 
 static void test_enclave_policy(void **state)
 {
-    struct fakedcap_opts o;
+    struct mse_sim_world_opts o;
     struct mse_policy p;
     uint8_t signer[1][32], mre[32];
     policy(&p, signer, mre);
 
-    fakedcap_opts_default(&o, NOW);
+    opts_default(&o, NOW);
     o.binding_other = true;
     expect(&o, &p, MSE_ERR_BINDING_MISMATCH, MSE_CHECK_BINDING);
 
-    fakedcap_opts_default(&o, NOW);
-    o.debug = true;
+    opts_default(&o, NOW);
+    o.enclave.debug = true;
     expect(&o, &p, MSE_ERR_POLICY_DEBUG, MSE_CHECK_DEBUG);
     struct mse_policy dbg = p;
     dbg.allow_debug = true;
@@ -249,47 +266,47 @@ static void test_enclave_policy(void **state)
     assert_true(o_res->ok);
     assert_int_equal(o_res->r.checks[MSE_CHECK_DEBUG].outcome, MSE_OUTCOME_WARN);
 
-    fakedcap_opts_default(&o, NOW);
-    o.mrsigner[0] ^= 1;
+    opts_default(&o, NOW);
+    o.enclave.mrsigner[0] ^= 1;
     expect(&o, &p, MSE_ERR_POLICY_MRSIGNER, MSE_CHECK_MRSIGNER);
-    fakedcap_opts_default(&o, NOW);
-    o.mrenclave[31] ^= 1;
+    opts_default(&o, NOW);
+    o.enclave.mrenclave[31] ^= 1;
     expect(&o, &p, MSE_ERR_POLICY_MRENCLAVE, MSE_CHECK_MRENCLAVE);
 }
 
 static void test_freshness(void **state)
 {
-    struct fakedcap_opts o;
+    struct mse_sim_world_opts o;
     struct mse_policy p;
     uint8_t signer[1][32], mre[32];
     policy(&p, signer, mre);
 
     /* Expired PCK: one second either side of notAfter. */
-    fakedcap_opts_default(&o, NOW);
-    o.pck_not_after = NOW + 1;
+    opts_default(&o, NOW);
+    o.pki.pck_not_after = NOW + 1;
     run(&o, &p, NOW, o_res);
     assert_true(o_res->ok);
-    o.pck_not_after = NOW;
+    o.pki.pck_not_after = NOW;
     expect(&o, &p, MSE_ERR_PCK_CHAIN_VALIDITY, MSE_CHECK_COLLATERAL_TIME);
     assert_non_null(strstr(o_res->r.message, "PCK certificate expired: notAfter"));
 
-    fakedcap_opts_default(&o, NOW);
-    o.pck_crl_next_update = NOW + 1;
+    opts_default(&o, NOW);
+    o.pki.pck_crl_next = NOW + 1;
     run(&o, &p, NOW, o_res);
     assert_true(o_res->ok);
-    o.pck_crl_next_update = NOW - 1;
+    o.pki.pck_crl_next = NOW - 1;
     expect(&o, &p, MSE_ERR_CRL_EXPIRED, MSE_CHECK_COLLATERAL_TIME);
 
-    fakedcap_opts_default(&o, NOW);
-    o.tcb_next_update = NOW;
+    opts_default(&o, NOW);
+    o.pki.tcb_info_next = NOW;
     expect(&o, &p, MSE_ERR_TCB_INFO_EXPIRED, MSE_CHECK_COLLATERAL_TIME);
-    fakedcap_opts_default(&o, NOW);
-    o.tcb_issue_date = NOW + 1;
+    opts_default(&o, NOW);
+    o.pki.tcb_info_issue = NOW + 1;
     expect(&o, &p, MSE_ERR_COLLATERAL_NOT_YET_VALID, MSE_CHECK_COLLATERAL_TIME);
     assert_non_null(strstr(o_res->r.message, "TCB info not yet valid: issueDate"));
 
-    fakedcap_opts_default(&o, NOW);
-    o.qe_next_update = NOW - 60;
+    opts_default(&o, NOW);
+    o.pki.qe_identity_next = NOW - 60;
     expect(&o, &p, MSE_ERR_QE_IDENTITY_EXPIRED, MSE_CHECK_COLLATERAL_TIME);
     /* Tolerated: WARN, and the verdict comes from the rest. */
     struct mse_policy tol = p;
@@ -300,9 +317,9 @@ static void test_freshness(void **state)
     assert_int_equal(o_res->r.checks[MSE_CHECK_COLLATERAL_TIME].err, MSE_ERR_QE_IDENTITY_EXPIRED);
 
     /* A forgery that is also expired is named as a forgery. */
-    fakedcap_opts_default(&o, NOW);
-    o.tcb_flip_byte = true;
-    o.tcb_next_update = NOW - 1;
+    opts_default(&o, NOW);
+    o.tcb_info_byte_flipped = true;
+    o.pki.tcb_info_next = NOW - 1;
     expect(&o, &p, MSE_ERR_TCB_INFO_SIGNATURE, MSE_CHECK_TCB_INFO);
 }
 
