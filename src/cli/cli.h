@@ -46,6 +46,16 @@ struct cli_out {
     bool json;   /* --json: machine output on stdout, humans' on stderr */
 };
 void cli_out_init(struct cli_out *o);
+
+/*
+ * The --json and --quiet rows of a command's option table, written once:
+ * switches into the `out` member (struct cli_out) of the command's options
+ * struct ARGS; each command says in HELP what they change for it.
+ */
+#define CLI_OPT_JSON(ARGS, id, help) \
+    {"json", 0, NULL, help, id, 0, MSE_OPT_AT(MSE_OPT_TRUE, ARGS, out.json)}
+#define CLI_OPT_QUIET(ARGS, id, short_name, help) \
+    {"quiet", short_name, NULL, help, id, 0, MSE_OPT_AT(MSE_OPT_TRUE, ARGS, out.quiet)}
 /* "error: <message>" on stderr, red when color is on. Returns the exit code for err. */
 int cli_out_error(const struct cli_out *o, mse_err err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -45,19 +45,20 @@ enum configure_opt { C_CONTEXT = 1, C_SSL_KEY, C_PORT, C_CONNECT, C_QUIET, C_JSO
 
 static const struct mse_opt configure_app_options[] = {
     {"context", 0, "FILE|UUID", "the context made by `mse context new` (required)", C_CONTEXT,
-     MSE_OPT_FILE},
+     MSE_OPT_FILE, MSE_OPT_AT(MSE_OPT_STRING, struct cli_configure_args, context)},
     {"ssl-key", 0, "PEM", "app owner trust: the owner certificate's private key", C_SSL_KEY,
-     MSE_OPT_FILE},
-    {NULL, 0, NULL, NULL, 0, 0},
+     MSE_OPT_FILE, MSE_OPT_AT(MSE_OPT_STRING, struct cli_configure_args, ssl_key)},
+    {0},
 };
 
 static const struct mse_opt configure_connection_options[] = {
-    {"port", 0, "N", "port, when DOMAIN has none (default 443)", C_PORT, 0},
+    {"port", 0, "N", "port, when DOMAIN has none (default 443)", C_PORT, 0,
+     MSE_OPT_AT(MSE_OPT_STRING, struct cli_configure_args, port)},
     {"connect", 0, "HOST", "dial HOST instead of DOMAIN; the certificate must still be for DOMAIN",
-     C_CONNECT, 0},
-    {"quiet", 0, NULL, "print only errors", C_QUIET, 0},
-    {"json", 0, NULL, "print the outcome as one JSON object", C_JSON, 0},
-    {NULL, 0, NULL, NULL, 0, 0},
+     C_CONNECT, 0, MSE_OPT_AT(MSE_OPT_STRING, struct cli_configure_args, connect)},
+    CLI_OPT_QUIET(struct cli_configure_args, C_QUIET, 0, "print only errors"),
+    CLI_OPT_JSON(struct cli_configure_args, C_JSON, "print the outcome as one JSON object"),
+    {0},
 };
 
 static const struct mse_opt *const configure_tables[] = {
@@ -203,21 +204,12 @@ MSE_MUST_USE static mse_err parse_endpoint(struct cli_configure_args *a, char *w
     return MSE_OK;
 }
 
-/* One option of mse configure into its options struct (mse_opt_take_fn). */
+/* The shared policy options (mse_opt_take_fn); the table stores the others. */
 MSE_MUST_USE static mse_err configure_take(void *ctx, int id, const char *arg, char *why,
                                            size_t why_cap)
 {
     struct cli_configure_args *a = ctx;
-    switch (id) {
-    case C_CONTEXT: a->context = arg; break;
-    case C_SSL_KEY: a->ssl_key = arg; break;
-    case C_PORT: a->port = arg; break;
-    case C_CONNECT: a->connect = arg; break;
-    case C_QUIET: a->out.quiet = true; break;
-    case C_JSON: a->out.json = true; break;
-    default: return cli_policy_apply(&a->policy, id, arg, why, why_cap);
-    }
-    return MSE_OK;
+    return cli_policy_apply(&a->policy, id, arg, why, why_cap);
 }
 
 mse_err cli_configure_parse(int argc, char **argv, struct cli_configure_args *a, char *why,

@@ -26,20 +26,31 @@
 
 enum context_opt { X_LIST = 1, X_SHOW, X_EXPORT, X_REMOVE, X_PURGE, X_OUTPUT, X_JSON, X_QUIET };
 
+struct context_args {
+    struct cli_out out; /* --json, --quiet */
+    int action;         /* X_LIST ... X_PURGE */
+    const char *uuid;
+    const char *output;
+    bool help;
+};
+
 static const struct mse_opt context_actions[] = {
-    {"list", 0, NULL, "one line per context: UUID, app name, domain, expiry", X_LIST, 0},
-    {"show", 0, "UUID", "the context's fields (never the secret key)", X_SHOW, 0},
-    {"export", 0, "UUID", "the context file as is, on stdout or to --output", X_EXPORT, 0},
-    {"remove", 0, "UUID", "delete the context (and its directory if then empty)", X_REMOVE, 0},
-    {"purge", 0, NULL, "remove every context", X_PURGE, 0},
-    {NULL, 0, NULL, NULL, 0, 0},
+    {"list", 0, NULL, "one line per context: UUID, app name, domain, expiry",
+     X_LIST, 0, MSE_OPT_TAKE, 0},
+    {"show", 0, "UUID", "the context's fields (never the secret key)", X_SHOW, 0, MSE_OPT_TAKE, 0},
+    {"export", 0, "UUID", "the context file as is, on stdout or to --output",
+     X_EXPORT, 0, MSE_OPT_TAKE, 0},
+    {"remove", 0, "UUID", "delete the context (and its directory if then empty)",
+     X_REMOVE, 0, MSE_OPT_TAKE, 0},
+    {"purge", 0, NULL, "remove every context", X_PURGE, 0, MSE_OPT_TAKE, 0},
+    {0},
 };
 static const struct mse_opt context_options[] = {
     {"output", 0, "FILE", "with --export: write the context here (mode 0600)", X_OUTPUT,
-     MSE_OPT_FILE},
-    {"json", 0, NULL, "with --list or --show: one JSON value on stdout", X_JSON, 0},
-    {"quiet", 'q', NULL, "print only errors", X_QUIET, 0},
-    {NULL, 0, NULL, NULL, 0, 0},
+     MSE_OPT_FILE, MSE_OPT_AT(MSE_OPT_STRING, struct context_args, output)},
+    CLI_OPT_JSON(struct context_args, X_JSON, "with --list or --show: one JSON value on stdout"),
+    CLI_OPT_QUIET(struct context_args, X_QUIET, 'q', "print only errors"),
+    {0},
 };
 static const struct mse_opt *const context_tables[] = {context_actions, context_options, NULL};
 static const char *const context_synopsis[] = {
@@ -301,29 +312,15 @@ static int purge(const struct cli_out *o)
     return rc;
 }
 
-struct context_args {
-    struct cli_out out; /* --json, --quiet */
-    int action;         /* X_LIST ... X_PURGE */
-    const char *uuid;
-    const char *output;
-    bool help;
-};
-
-/* One option of mse context into its options struct (mse_opt_take_fn). */
+/* An action of mse context (mse_opt_take_fn); the table stores the other options. */
 MSE_MUST_USE static mse_err context_take(void *ctx, int id, const char *arg, char *why,
                                          size_t why_cap)
 {
     struct context_args *a = ctx;
-    switch (id) {
-    case X_OUTPUT: a->output = arg; break;
-    case X_JSON: a->out.json = true; break;
-    case X_QUIET: a->out.quiet = true; break;
-    default:
-        if (a->action)
-            return mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT, "one action at a time");
-        a->action = id;
-        a->uuid = arg;
-    }
+    if (a->action)
+        return mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT, "one action at a time");
+    a->action = id;
+    a->uuid = arg;
     return MSE_OK;
 }
 

@@ -190,22 +190,33 @@ static bool port_ok(const char *s)
 enum ctx_new_opt { N_CODE = 1, N_NAME, N_SAN, N_OWNER_CERT, N_OUT_CODE, N_OUT, N_APP_CMD,
                    N_APP_PORT, N_RUNTIME };
 
+struct ctx_new_args {
+    struct cli_out out;
+    bool help;
+    const char *code, *name, *san, *owner_cert, *out_code, *context, *app_cmd, *app_port;
+    const char *runtime;
+};
+
 static const struct mse_opt context_new_options[] = {
-    {"code", 0, "DIR", "the app's plain code directory", N_CODE, MSE_OPT_DIR},
-    {"name", 0, "NAME", "app name: letters, digits, '-', '_', '.'", N_NAME, 0},
-    {"san", 0, "NAME", "DNS name or IP address the app is served on", N_SAN, 0},
+    {"code", 0, "DIR", "the app's plain code directory", N_CODE, MSE_OPT_DIR,
+     MSE_OPT_AT(MSE_OPT_STRING, struct ctx_new_args, code)},
+    {"name", 0, "NAME", "app name: letters, digits, '-', '_', '.'", N_NAME, 0,
+     MSE_OPT_AT(MSE_OPT_STRING, struct ctx_new_args, name)},
+    {"san", 0, "NAME", "DNS name or IP address the app is served on", N_SAN, 0,
+     MSE_OPT_AT(MSE_OPT_STRING, struct ctx_new_args, san)},
     {"owner-cert", 0, "PEM", "app owner trust: the owner's certificate chain", N_OWNER_CERT,
-     MSE_OPT_FILE},
+     MSE_OPT_FILE, MSE_OPT_AT(MSE_OPT_STRING, struct ctx_new_args, owner_cert)},
     {"out-code", 0, "DIR", "encrypted code to ship (default NAME.code.enc)", N_OUT_CODE,
-     MSE_OPT_DIR},
+     MSE_OPT_DIR, MSE_OPT_AT(MSE_OPT_STRING, struct ctx_new_args, out_code)},
     {"out", 0, "FILE", "context file (default $MSE_CONF_PATH/context/<uuid>/context.mse)", N_OUT,
-     MSE_OPT_FILE},
+     MSE_OPT_FILE, MSE_OPT_AT(MSE_OPT_STRING, struct ctx_new_args, context)},
     {"app-cmd", 0, "CMD", "the app's command line in the enclave (default: the hello app)",
-     N_APP_CMD, 0},
-    {"app-port", 0, "N", "the port the app listens on (with --app-cmd)", N_APP_PORT, 0},
+     N_APP_CMD, 0, MSE_OPT_AT(MSE_OPT_STRING, struct ctx_new_args, app_cmd)},
+    {"app-port", 0, "N", "the port the app listens on (with --app-cmd)", N_APP_PORT, 0,
+     MSE_OPT_AT(MSE_OPT_STRING, struct ctx_new_args, app_port)},
     {"runtime", 0, "DIR", "the runtime to record (default: the runtime path)", N_RUNTIME,
-     MSE_OPT_DIR},
-    {NULL, 0, NULL, NULL, 0, 0},
+     MSE_OPT_DIR, MSE_OPT_AT(MSE_OPT_STRING, struct ctx_new_args, runtime)},
+    {0},
 };
 
 static const struct mse_opt *const context_new_tables[] = {context_new_options, NULL};
@@ -224,13 +235,6 @@ const struct mse_opt_cmd cli_context_new_cmd = {
         "values, so the code fingerprint can be computed from the context and the plain\n"
         "code on any machine. Prints the fingerprint.",
     .tables = context_new_tables,
-};
-
-struct ctx_new_args {
-    struct cli_out out;
-    bool help;
-    const char *code, *name, *san, *owner_cert, *out_code, *context, *app_cmd, *app_port;
-    const char *runtime;
 };
 
 struct ctx_new_result {
@@ -259,32 +263,12 @@ MSE_MUST_USE static mse_err ctx_new_check(const struct ctx_new_args *a, char *wh
     return MSE_OK;
 }
 
-/* One option of mse context new into its options struct (mse_opt_take_fn). */
-MSE_MUST_USE static mse_err ctx_new_take(void *ctx, int id, const char *arg, char *why,
-                                         size_t cap)
-{
-    struct ctx_new_args *a = ctx;
-    switch (id) {
-    case N_CODE: a->code = arg; break;
-    case N_NAME: a->name = arg; break;
-    case N_SAN: a->san = arg; break;
-    case N_OWNER_CERT: a->owner_cert = arg; break;
-    case N_OUT_CODE: a->out_code = arg; break;
-    case N_OUT: a->context = arg; break;
-    case N_APP_CMD: a->app_cmd = arg; break;
-    case N_APP_PORT: a->app_port = arg; break;
-    case N_RUNTIME: a->runtime = arg; break;
-    default: return mse_say(why, cap, MSE_ERR_INTERNAL, "option id %d", id);
-    }
-    return MSE_OK;
-}
-
 MSE_MUST_USE static mse_err ctx_new_parse(int argc, char **argv, struct ctx_new_args *a,
                                           char *why, size_t cap)
 {
     memset(a, 0, sizeof *a);
     cli_out_init(&a->out);
-    MSE_TRY(mse_opt_parse(&cli_context_new_cmd, argc, argv, ctx_new_take, a, NULL, 0, &a->help,
+    MSE_TRY(mse_opt_parse(&cli_context_new_cmd, argc, argv, NULL, a, NULL, 0, &a->help,
                           why, cap));
     if (a->help)
         return MSE_OK;

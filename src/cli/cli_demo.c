@@ -280,11 +280,18 @@ static void stop_all(struct demo *d)
 
 enum demo_opt { D_OUTPUT = 1, D_KEEP };
 
+struct demo_args {
+    const char *output; /* --output PATH, or NULL */
+    bool keep;          /* --keep */
+    bool help;
+};
+
 static const struct mse_opt demo_options[] = {
     {"output", 0, "PATH", "keep the verified certificate at PATH (and PATH.verify.json)", D_OUTPUT,
-     MSE_OPT_FILE},
-    {"keep", 0, NULL, "keep the scratch directory (logs, test PKI) and print its path", D_KEEP, 0},
-    {NULL, 0, NULL, NULL, 0, 0},
+     MSE_OPT_FILE, MSE_OPT_AT(MSE_OPT_STRING, struct demo_args, output)},
+    {"keep", 0, NULL, "keep the scratch directory (logs, test PKI) and print its path", D_KEEP, 0,
+     MSE_OPT_AT(MSE_OPT_TRUE, struct demo_args, keep)},
+    {0},
 };
 static const struct mse_opt *const demo_tables[] = {demo_options, NULL};
 static const char *const demo_synopsis[] = {"[--output PATH] [--keep]", NULL};
@@ -301,25 +308,6 @@ const struct mse_opt_cmd cli_demo_cmd = {
         "mse-enclave and mse-sim next to mse or installed.",
     .tables = demo_tables,
 };
-
-struct demo_args {
-    const char *output; /* --output PATH, or NULL */
-    bool keep;          /* --keep */
-    bool help;
-};
-
-/* One option of mse demo into its options struct (mse_opt_take_fn). */
-MSE_MUST_USE static mse_err demo_take(void *ctx, int id, const char *arg, char *why, size_t cap)
-{
-    struct demo_args *a = ctx;
-    if (id == D_OUTPUT)
-        a->output = arg;
-    else if (id == D_KEEP)
-        a->keep = true;
-    else
-        return mse_say(why, cap, MSE_ERR_INTERNAL, "option id %d", id);
-    return MSE_OK;
-}
 
 /* The `id = "..."` line of the context file: the app's uuid (36 characters). */
 MSE_MUST_USE static mse_err context_uuid(const char *path, char uuid[37])
@@ -701,7 +689,7 @@ int cli_demo_main(int argc, char **argv)
     cli_out_init(&o);
     memset(&d, 0, sizeof d);
     d.pccs = d.app = d.verify = -1;
-    mse_err err = mse_opt_parse(&cli_demo_cmd, argc, argv, demo_take, &a, NULL, 0, &a.help, why,
+    mse_err err = mse_opt_parse(&cli_demo_cmd, argc, argv, NULL, &a, NULL, 0, &a.help, why,
                                 sizeof why);
     if (err != MSE_OK || a.help)
         return cli_parse_failed(&cli_demo_cmd, argc, argv, err, a.help, why);

@@ -34,25 +34,35 @@ enum fp_opt {
     F_RUNTIME, F_JSON, F_QUIET,
 };
 
+struct fp_args {
+    struct cli_out out;
+    bool help;
+    const char *manifest_sgx, *manifest, *libpal, *root, *write, *libos;
+    const char *context, *code, *runtime;
+};
+
 static const struct mse_opt fingerprint_options[] = {
     {"manifest-sgx", 0, "FILE", "an expanded manifest (what Gramine measures)", F_MANIFEST_SGX,
-     MSE_OPT_FILE},
+     MSE_OPT_FILE, MSE_OPT_AT(MSE_OPT_STRING, struct fp_args, manifest_sgx)},
     {"manifest", 0, "FILE", "a user manifest, expanded like gramine-sgx-sign", F_MANIFEST,
-     MSE_OPT_FILE},
+     MSE_OPT_FILE, MSE_OPT_AT(MSE_OPT_STRING, struct fp_args, manifest)},
     {"libpal", 0, "ELF", "Gramine's SGX libpal.so (with --manifest-sgx or --manifest)", F_LIBPAL,
-     MSE_OPT_FILE},
+     MSE_OPT_FILE, MSE_OPT_AT(MSE_OPT_STRING, struct fp_args, libpal)},
     {"root", 0, "DIR", "resolve absolute file: URIs inside DIR (chroot; with --manifest)", F_ROOT,
-     MSE_OPT_DIR},
-    {"write-manifest-sgx", 0, "FILE", "also write the expanded manifest", F_WRITE, MSE_OPT_FILE},
-    {"libos", 0, "URI", "loader.entrypoint.uri default (file:...; with --manifest)", F_LIBOS, 0},
+     MSE_OPT_DIR, MSE_OPT_AT(MSE_OPT_STRING, struct fp_args, root)},
+    {"write-manifest-sgx", 0, "FILE", "also write the expanded manifest", F_WRITE, MSE_OPT_FILE,
+     MSE_OPT_AT(MSE_OPT_STRING, struct fp_args, write)},
+    {"libos", 0, "URI", "loader.entrypoint.uri default (file:...; with --manifest)", F_LIBOS, 0,
+     MSE_OPT_AT(MSE_OPT_STRING, struct fp_args, libos)},
     {"context", 0, "FILE", "an mse context (its [runtime] gives template, lock and values)",
-     F_CONTEXT, MSE_OPT_FILE},
-    {"code", 0, "DIR", "the app's plain code (with --context)", F_CODE, MSE_OPT_DIR},
+     F_CONTEXT, MSE_OPT_FILE, MSE_OPT_AT(MSE_OPT_STRING, struct fp_args, context)},
+    {"code", 0, "DIR", "the app's plain code (with --context)", F_CODE, MSE_OPT_DIR,
+     MSE_OPT_AT(MSE_OPT_STRING, struct fp_args, code)},
     {"runtime", 0, "DIR", "look for the runtime's libpal here first (with --context)", F_RUNTIME,
-     MSE_OPT_DIR},
-    {"json", 0, NULL, "print a JSON object", F_JSON, 0},
-    {"quiet", 'q', NULL, "print the MRENCLAVE only", F_QUIET, 0},
-    {NULL, 0, NULL, NULL, 0, 0},
+     MSE_OPT_DIR, MSE_OPT_AT(MSE_OPT_STRING, struct fp_args, runtime)},
+    CLI_OPT_JSON(struct fp_args, F_JSON, "print a JSON object"),
+    CLI_OPT_QUIET(struct fp_args, F_QUIET, 'q', "print the MRENCLAVE only"),
+    {0},
 };
 
 static const struct mse_opt *const fingerprint_tables[] = {fingerprint_options, NULL};
@@ -74,13 +84,6 @@ const struct mse_opt_cmd cli_fingerprint_cmd = {
         "hashes and the re-encrypted code's, and measured with the libpal found by its\n"
         "SHA-256. The MRENCLAVE is printed in hex on the last line.",
     .tables = fingerprint_tables,
-};
-
-struct fp_args {
-    struct cli_out out;
-    bool help;
-    const char *manifest_sgx, *manifest, *libpal, *root, *write, *libos;
-    const char *context, *code, *runtime;
 };
 
 struct fp_result {
@@ -116,33 +119,12 @@ MSE_MUST_USE static mse_err fp_check(const struct fp_args *a, char *why, size_t 
     return MSE_OK;
 }
 
-/* One option of mse fingerprint into its options struct (mse_opt_take_fn). */
-MSE_MUST_USE static mse_err fp_take(void *ctx, int id, const char *arg, char *why, size_t cap)
-{
-    struct fp_args *a = ctx;
-    switch (id) {
-    case F_MANIFEST_SGX: a->manifest_sgx = arg; break;
-    case F_MANIFEST: a->manifest = arg; break;
-    case F_LIBPAL: a->libpal = arg; break;
-    case F_ROOT: a->root = arg; break;
-    case F_WRITE: a->write = arg; break;
-    case F_LIBOS: a->libos = arg; break;
-    case F_CONTEXT: a->context = arg; break;
-    case F_CODE: a->code = arg; break;
-    case F_RUNTIME: a->runtime = arg; break;
-    case F_JSON: a->out.json = true; break;
-    case F_QUIET: a->out.quiet = true; break;
-    default: return mse_say(why, cap, MSE_ERR_INTERNAL, "option id %d", id);
-    }
-    return MSE_OK;
-}
-
 MSE_MUST_USE static mse_err fp_parse(int argc, char **argv, struct fp_args *a, char *why,
                                      size_t cap)
 {
     memset(a, 0, sizeof *a);
     cli_out_init(&a->out);
-    MSE_TRY(mse_opt_parse(&cli_fingerprint_cmd, argc, argv, fp_take, a, NULL, 0, &a->help, why,
+    MSE_TRY(mse_opt_parse(&cli_fingerprint_cmd, argc, argv, NULL, a, NULL, 0, &a->help, why,
                           cap));
     if (a->help)
         return MSE_OK;

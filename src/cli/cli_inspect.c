@@ -26,14 +26,24 @@
 
 enum inspect_opt { I_JSON = 1, I_TIMEOUT, I_RATLS_PATH, I_CACERT };
 
+struct cli_inspect_args {
+    struct cli_out out;
+    const char *target; /* a file, else a DOMAIN */
+    const char *ratls_path;
+    const char *cacert;
+    long timeout_ms;
+    bool help;
+};
+
 static const struct mse_opt inspect_options[] = {
-    {"json", 0, NULL, "print one JSON object", I_JSON, 0},
+    CLI_OPT_JSON(struct cli_inspect_args, I_JSON, "print one JSON object"),
     {"ratls-path", 0, "PATH", "with DOMAIN: the RA-TLS certificate the app publishes over HTTPS",
-     I_RATLS_PATH, 0},
+     I_RATLS_PATH, 0, MSE_OPT_AT(MSE_OPT_STRING, struct cli_inspect_args, ratls_path)},
     {"cacert", 0, "FILE", "with --ratls-path: CA of the app's HTTPS certificate", I_CACERT,
-     MSE_OPT_FILE},
-    {"timeout", 0, "SECONDS", "network timeout, 1 to 600 (default 15)", I_TIMEOUT, 0},
-    {NULL, 0, NULL, NULL, 0, 0},
+     MSE_OPT_FILE, MSE_OPT_AT(MSE_OPT_STRING, struct cli_inspect_args, cacert)},
+    {"timeout", 0, "SECONDS", "network timeout, 1 to 600 (default 15)",
+     I_TIMEOUT, 0, MSE_OPT_TAKE, 0},
+    {0},
 };
 
 static const struct mse_opt *const inspect_tables[] = {inspect_options, NULL};
@@ -53,37 +63,22 @@ const struct mse_opt_cmd cli_inspect_cmd = {
     .tables = inspect_tables,
 };
 
-struct cli_inspect_args {
-    struct cli_out out;
-    const char *target; /* a file, else a DOMAIN */
-    const char *ratls_path;
-    const char *cacert;
-    long timeout_ms;
-    bool help;
-};
-
 struct cli_inspect_outcome {
     char *json; /* the model; NULL on error */
     struct mse_parse_where where;
     bool have_where;
 };
 
-/* One option of mse inspect into its options struct (mse_opt_take_fn). */
+/* --timeout of mse inspect (mse_opt_take_fn); the table stores the other options. */
 MSE_MUST_USE static mse_err inspect_take(void *ctx, int id, const char *arg, char *why,
                                          size_t why_cap)
 {
     struct cli_inspect_args *a = ctx;
     long v = 0;
-    switch (id) {
-    case I_JSON: a->out.json = true; break;
-    case I_RATLS_PATH: a->ratls_path = arg; break;
-    case I_CACERT: a->cacert = arg; break;
-    case I_TIMEOUT:
-        MSE_TRY(mse_opt_long("timeout", arg, 1, 600, "seconds", &v, why, why_cap));
-        a->timeout_ms = v * 1000;
-        break;
-    default: return mse_say(why, why_cap, MSE_ERR_INTERNAL, "option id %d", id);
-    }
+    if (id != I_TIMEOUT)
+        return mse_say(why, why_cap, MSE_ERR_INTERNAL, "option id %d", id);
+    MSE_TRY(mse_opt_long("timeout", arg, 1, 600, "seconds", &v, why, why_cap));
+    a->timeout_ms = v * 1000;
     return MSE_OK;
 }
 

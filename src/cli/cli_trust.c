@@ -47,24 +47,26 @@ enum trust_opt { T_NAME = 1, T_NSSDB, T_FORCE, T_JSON };
 
 static const struct mse_opt nssdb_options[] = {
     {"nssdb", 0, "DIR", "another NSS database directory (default $HOME/.pki/nssdb)", T_NSSDB,
-     MSE_OPT_DIR},
-    {NULL, 0, NULL, NULL, 0, 0},
+     MSE_OPT_DIR, MSE_OPT_AT(MSE_OPT_STRING, struct cli_trust_args, nssdb)},
+    {0},
 };
 static const struct mse_opt add_options[] = {
-    {"name", 0, "NAME", "nickname in the database ([A-Za-z0-9._-], at most 64)", T_NAME, 0},
+    {"name", 0, "NAME", "nickname in the database ([A-Za-z0-9._-], at most 64)", T_NAME, 0,
+     MSE_OPT_AT(MSE_OPT_STRING, struct cli_trust_args, name)},
     {"force", 0, NULL,
      "add without a matching record of a successful `mse verify`, or over an entry mse did not "
      "add (warned)",
-     T_FORCE, 0},
-    {NULL, 0, NULL, NULL, 0, 0},
+     T_FORCE, 0, MSE_OPT_AT(MSE_OPT_TRUE, struct cli_trust_args, force)},
+    {0},
 };
 static const struct mse_opt remove_options[] = {
-    {"force", 0, NULL, "remove NAME although mse trust did not add it", T_FORCE, 0},
-    {NULL, 0, NULL, NULL, 0, 0},
+    {"force", 0, NULL, "remove NAME although mse trust did not add it", T_FORCE, 0,
+     MSE_OPT_AT(MSE_OPT_TRUE, struct cli_trust_args, force)},
+    {0},
 };
 static const struct mse_opt list_options[] = {
-    {"json", 0, NULL, "print the entries as one JSON object", T_JSON, 0},
-    {NULL, 0, NULL, NULL, 0, 0},
+    CLI_OPT_JSON(struct cli_trust_args, T_JSON, "print the entries as one JSON object"),
+    {0},
 };
 static const struct mse_opt *const add_tables[] = {add_options, nssdb_options, NULL};
 static const struct mse_opt *const remove_tables[] = {remove_options, nssdb_options, NULL};
@@ -142,21 +144,6 @@ MSE_MUST_USE static mse_err parse_action(int argc, char **argv, struct cli_trust
                    argv[1]);
 }
 
-/* One option of mse trust into its options struct (mse_opt_take_fn). */
-MSE_MUST_USE static mse_err trust_take(void *ctx, int id, const char *arg, char *why,
-                                       size_t why_cap)
-{
-    struct cli_trust_args *a = ctx;
-    switch (id) {
-    case T_NAME: a->name = arg; break;
-    case T_NSSDB: a->nssdb = arg; break;
-    case T_FORCE: a->force = true; break;
-    case T_JSON: a->out.json = true; break;
-    default: return mse_say(why, why_cap, MSE_ERR_INTERNAL, "option id %d", id);
-    }
-    return MSE_OK;
-}
-
 mse_err cli_trust_parse(int argc, char **argv, struct cli_trust_args *a, char *why,
                         size_t why_cap)
 {
@@ -167,7 +154,7 @@ mse_err cli_trust_parse(int argc, char **argv, struct cli_trust_args *a, char *w
     if (a->help)
         return MSE_OK;
     /* add takes the CERT, remove the NAME, list nothing. */
-    MSE_TRY(mse_opt_parse(a->cmd, argc - 1, argv + 1, trust_take, a, &operand,
+    MSE_TRY(mse_opt_parse(a->cmd, argc - 1, argv + 1, NULL, a, &operand,
                           a->action == CLI_TRUST_LIST ? 0 : 1, &a->help, why, why_cap));
     if (a->help)
         return MSE_OK;

@@ -50,41 +50,43 @@ enum verify_opt {
 
 static const struct mse_opt verify_input_options[] = {
     {"context", 0, "FILE", "with --code: the app context to compute the expected MRENCLAVE from",
-     V_CONTEXT, MSE_OPT_FILE},
+     V_CONTEXT, MSE_OPT_FILE, MSE_OPT_AT(MSE_OPT_STRING, struct cli_verify_args, policy.context)},
     {"evidence", 0, "FILE", "verify an mse evidence bundle instead of a server", V_EVIDENCE,
-     MSE_OPT_FILE},
+     MSE_OPT_FILE, MSE_OPT_AT(MSE_OPT_STRING, struct cli_verify_args, evidence)},
     {"cert", 0, "FILE", "verify a saved RA-TLS certificate (PEM or DER) instead of a server",
-     V_CERT, MSE_OPT_FILE},
+     V_CERT, MSE_OPT_FILE, MSE_OPT_AT(MSE_OPT_STRING, struct cli_verify_args, cert)},
     {"ratls-path", 0, "PATH",
      "with DOMAIN: fetch the app's RA-TLS certificate over HTTPS from PATH (owner, untrusted SSL)",
-     V_RATLS_PATH, 0},
+     V_RATLS_PATH, 0, MSE_OPT_AT(MSE_OPT_STRING, struct cli_verify_args, ratls_path)},
     {"cacert", 0, "FILE", "with --ratls-path: CA of the app's HTTPS certificate (else system CAs)",
-     V_CACERT, MSE_OPT_FILE},
+     V_CACERT, MSE_OPT_FILE, MSE_OPT_AT(MSE_OPT_STRING, struct cli_verify_args, cacert)},
     {"no-name-check", 0, NULL,
      "with DOMAIN: accept a certificate whose names do not cover DOMAIN's host (connecting by IP "
      "on purpose); the record says so",
-     V_NO_NAME_CHECK, 0},
+     V_NO_NAME_CHECK, 0, MSE_OPT_AT(MSE_OPT_TRUE, struct cli_verify_args, no_name_check)},
     {"quote", 0, "FILE", "verify a raw quote (no certificate, nothing saved)", V_QUOTE,
-     MSE_OPT_FILE},
+     MSE_OPT_FILE, MSE_OPT_AT(MSE_OPT_STRING, struct cli_verify_args, quote)},
     {"collateral", 0, "PATH",
      "with --quote: collateral from a QVL sample-app directory or a dcap-qvl JSON file",
-     V_COLLATERAL, MSE_OPT_FILE},
+     V_COLLATERAL, MSE_OPT_FILE, MSE_OPT_AT(MSE_OPT_STRING, struct cli_verify_args, collateral)},
     {"report-data", 0, "HEX", "with --quote: the expected REPORTDATA (128 hex digits)",
-     V_REPORT_DATA, 0},
+     V_REPORT_DATA, 0, MSE_OPT_TAKE, 0},
     {"report-data-prefix", 0, "HEX", "with --quote: the expected start of REPORTDATA (hex)",
-     V_REPORT_DATA_PREFIX, 0},
-    {NULL, 0, NULL, NULL, 0, 0},
+     V_REPORT_DATA_PREFIX, 0, MSE_OPT_TAKE, 0},
+    {0},
 };
 
 static const struct mse_opt verify_output_options[] = {
     {"output", 0, "PATH", "where to save the certificate (default ./cert.pem)", V_OUTPUT,
-     MSE_OPT_FILE},
+     MSE_OPT_FILE, MSE_OPT_AT(MSE_OPT_STRING, struct cli_verify_args, output)},
     {"save-evidence", 0, "FILE",
      "write the certificate and collateral verified as an evidence bundle (also on a refusal)",
-     V_SAVE_EVIDENCE, MSE_OPT_FILE},
-    {"json", 0, NULL, "print the result and the effective policy as one JSON object", V_JSON, 0},
-    {"quiet", 0, NULL, "print only errors", V_QUIET, 0},
-    {NULL, 0, NULL, NULL, 0, 0},
+     V_SAVE_EVIDENCE, MSE_OPT_FILE,
+     MSE_OPT_AT(MSE_OPT_STRING, struct cli_verify_args, save_evidence)},
+    CLI_OPT_JSON(struct cli_verify_args, V_JSON,
+                 "print the result and the effective policy as one JSON object"),
+    CLI_OPT_QUIET(struct cli_verify_args, V_QUIET, 0, "print only errors"),
+    {0},
 };
 
 static const struct mse_opt *const verify_tables[] = {
@@ -151,12 +153,6 @@ MSE_MUST_USE static mse_err verify_take(void *ctx, int id, const char *arg, char
 {
     struct cli_verify_args *a = ctx;
     switch (id) {
-    case V_CONTEXT: a->policy.context = arg; break;
-    case V_EVIDENCE: a->evidence = arg; break;
-    case V_OUTPUT: a->output = arg; break;
-    case V_JSON: a->out.json = true; break;
-    case V_QUOTE: a->quote = arg; break;
-    case V_COLLATERAL: a->collateral = arg; break;
     case V_REPORT_DATA:
         MSE_ENSURE(a->report_data_len == 0,
                    mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT,
@@ -174,12 +170,6 @@ MSE_MUST_USE static mse_err verify_take(void *ctx, int id, const char *arg, char
             return mse_say(why, why_cap, MSE_ERR_ARG_HEX,
                            "--report-data-prefix needs 2 to 128 hex digits, an even number");
         break;
-    case V_CERT: a->cert = arg; break;
-    case V_RATLS_PATH: a->ratls_path = arg; break;
-    case V_CACERT: a->cacert = arg; break;
-    case V_SAVE_EVIDENCE: a->save_evidence = arg; break;
-    case V_NO_NAME_CHECK: a->no_name_check = true; break;
-    case V_QUIET: a->out.quiet = true; break;
     default: return cli_policy_apply(&a->policy, id, arg, why, why_cap);
     }
     return MSE_OK;

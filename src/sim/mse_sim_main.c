@@ -84,20 +84,39 @@ static int parse_time(const struct mse_opt_cmd *cmd, const char *name, const cha
 
 enum { PKI_INTEL = 1, PKI_TCB, PKI_QETCB, PKI_ADV, PKI_RPCK, PKI_RCA, PKI_NOW, PKI_ISSUE,
        PKI_NEXT, PKI_PCKNA, PKI_DAYS, PKI_PCESVN };
+struct pki_args {
+    struct mse_sim_pki_opts o;
+    const char *dir, *issue, *next, *pck_not_after;
+    int64_t now;
+    long days, pcesvn;
+    bool help;
+};
+
 static const struct mse_opt pki_options[] = {
-    {"intel-names", 0, NULL, "name the certificates as Intel's (else \"MSE Test ...\")", PKI_INTEL, 0},
-    {"tcb-status", 0, "S", "the platform's TCB status in the TCB info (default UpToDate)", PKI_TCB, 0},
-    {"qe-tcb-status", 0, "S", "the QE's TCB status in the QE identity (default UpToDate)", PKI_QETCB, 0},
-    {"advisories", 0, "ID,...", "advisory IDs of the platform's TCB level", PKI_ADV, 0},
-    {"revoke-pck", 0, NULL, "list the PCK leaf in the PCK CRL", PKI_RPCK, 0},
-    {"revoke-pck-ca", 0, NULL, "list the PCK Processor CA in the root CA CRL", PKI_RCA, 0},
-    {"now", 0, "T", "the instant everything is made for (default: now)", PKI_NOW, 0},
-    {"issue-date", 0, "T", "the collateral's issueDate / thisUpdate", PKI_ISSUE, 0},
-    {"next-update", 0, "T", "the collateral's nextUpdate", PKI_NEXT, 0},
-    {"pck-not-after", 0, "T", "the PCK leaf's notAfter", PKI_PCKNA, 0},
-    {"valid-days", 0, "N", "every certificate expires after N days (1 to 36500)", PKI_DAYS, 0},
-    {"pcesvn", 0, "N", "the PCK leaf's PCESVN (0 to 65535)", PKI_PCESVN, 0},
-    {NULL, 0, NULL, NULL, 0, 0}};
+    {"intel-names", 0, NULL, "name the certificates as Intel's (else \"MSE Test ...\")",
+     PKI_INTEL, 0, MSE_OPT_AT(MSE_OPT_TRUE, struct pki_args, o.intel_names)},
+    {"tcb-status", 0, "S", "the platform's TCB status in the TCB info (default UpToDate)",
+     PKI_TCB, 0, MSE_OPT_TAKE, 0},
+    {"qe-tcb-status", 0, "S", "the QE's TCB status in the QE identity (default UpToDate)",
+     PKI_QETCB, 0, MSE_OPT_TAKE, 0},
+    {"advisories", 0, "ID,...", "advisory IDs of the platform's TCB level",
+     PKI_ADV, 0, MSE_OPT_AT(MSE_OPT_STRING, struct pki_args, o.advisories)},
+    {"revoke-pck", 0, NULL, "list the PCK leaf in the PCK CRL",
+     PKI_RPCK, 0, MSE_OPT_AT(MSE_OPT_TRUE, struct pki_args, o.revoke_pck)},
+    {"revoke-pck-ca", 0, NULL, "list the PCK Processor CA in the root CA CRL",
+     PKI_RCA, 0, MSE_OPT_AT(MSE_OPT_TRUE, struct pki_args, o.revoke_pck_ca)},
+    {"now", 0, "T", "the instant everything is made for (default: now)",
+     PKI_NOW, 0, MSE_OPT_TAKE, 0},
+    {"issue-date", 0, "T", "the collateral's issueDate / thisUpdate",
+     PKI_ISSUE, 0, MSE_OPT_AT(MSE_OPT_STRING, struct pki_args, issue)},
+    {"next-update", 0, "T", "the collateral's nextUpdate",
+     PKI_NEXT, 0, MSE_OPT_AT(MSE_OPT_STRING, struct pki_args, next)},
+    {"pck-not-after", 0, "T", "the PCK leaf's notAfter",
+     PKI_PCKNA, 0, MSE_OPT_AT(MSE_OPT_STRING, struct pki_args, pck_not_after)},
+    {"valid-days", 0, "N", "every certificate expires after N days (1 to 36500)",
+     PKI_DAYS, 0, MSE_OPT_TAKE, 0},
+    {"pcesvn", 0, "N", "the PCK leaf's PCESVN (0 to 65535)", PKI_PCESVN, 0, MSE_OPT_TAKE, 0},
+    {0}};
 static const struct mse_opt *const pki_tables[] = {pki_options, NULL};
 static const char *const pki_synopsis[] = {"DIR [options]", NULL};
 static const struct mse_opt_cmd pki_cmd = {
@@ -107,14 +126,6 @@ static const struct mse_opt_cmd pki_cmd = {
     .description = "Writes into DIR a test root CA, the PCK chain, CRLs, TCB info, QE identity, the\n"
                    "enclave signer key, DIR/pccs for `mse-sim pccs serve`, and DIR/README.txt.\n" SIM_TEST_ONLY,
     .tables = pki_tables,
-};
-
-struct pki_args {
-    struct mse_sim_pki_opts o;
-    const char *dir, *issue, *next, *pck_not_after;
-    int64_t now;
-    long days, pcesvn;
-    bool help;
 };
 
 static mse_err tcb_status_arg(const char *arg, enum mse_tcb_status *out, char *why, size_t cap)
@@ -130,16 +141,9 @@ static mse_err pki_take(void *ctx, int id, const char *arg, char *why, size_t ca
 {
     struct pki_args *a = ctx;
     switch (id) {
-    case PKI_INTEL: a->o.intel_names = true; return MSE_OK;
     case PKI_TCB: return tcb_status_arg(arg, &a->o.tcb_status, why, cap);
     case PKI_QETCB: return tcb_status_arg(arg, &a->o.qe_tcb_status, why, cap);
-    case PKI_ADV: a->o.advisories = arg; return MSE_OK;
-    case PKI_RPCK: a->o.revoke_pck = true; return MSE_OK;
-    case PKI_RCA: a->o.revoke_pck_ca = true; return MSE_OK;
     case PKI_NOW: return time_arg("now", arg, &a->now, why, cap);
-    case PKI_ISSUE: a->issue = arg; return MSE_OK;
-    case PKI_NEXT: a->next = arg; return MSE_OK;
-    case PKI_PCKNA: a->pck_not_after = arg; return MSE_OK;
     case PKI_DAYS: return mse_opt_long("valid-days", arg, 1, 36500, "days", &a->days, why, cap);
     case PKI_PCESVN: return mse_opt_long("pcesvn", arg, 0, 0xffff, "", &a->pcesvn, why, cap);
     default: return mse_say(why, cap, MSE_ERR_INTERNAL, "internal: unhandled option %d", id);
@@ -213,27 +217,46 @@ static int cmd_pki_init(int argc, char **argv)
 
 enum { EN_PKI = 1, EN_OUT, EN_CERT, EN_KEY, EN_RD, EN_MRE, EN_MRS, EN_DEBUG, EN_PROD, EN_SVN,
        EN_SAN, EN_SUBJ, EN_DAYS, EN_X, EN_UNBIND };
+struct enclave_args {
+    const char *pki, *out, *cert, *key, *report_data, *san, *subject, *x25519;
+    struct mse_sim_enclave e;
+    long days;
+    bool unbind;
+    bool help;
+};
+
 /* Accepted by all three commands; each says which files it needs. */
 static const struct mse_opt enclave_files[] = {
-    {"pki", 0, "DIR", "the simulated platform (from `mse-sim pki init`)", EN_PKI, MSE_OPT_DIR},
-    {"out", 0, "FILE", "where the quote or evidence bundle goes", EN_OUT, MSE_OPT_FILE},
-    {"cert", 0, "FILE", "where the RA-TLS certificate goes (PEM)", EN_CERT, MSE_OPT_FILE},
-    {"key", 0, "FILE", "where the certificate's private key goes (PEM, 0600)", EN_KEY, MSE_OPT_FILE},
-    {"report-data", 0, "HEX", "the quote's REPORTDATA (128 hex digits)", EN_RD, 0},
-    {NULL, 0, NULL, NULL, 0, 0}};
+    {"pki", 0, "DIR", "the simulated platform (from `mse-sim pki init`)",
+     EN_PKI, MSE_OPT_DIR, MSE_OPT_AT(MSE_OPT_STRING, struct enclave_args, pki)},
+    {"out", 0, "FILE", "where the quote or evidence bundle goes",
+     EN_OUT, MSE_OPT_FILE, MSE_OPT_AT(MSE_OPT_STRING, struct enclave_args, out)},
+    {"cert", 0, "FILE", "where the RA-TLS certificate goes (PEM)",
+     EN_CERT, MSE_OPT_FILE, MSE_OPT_AT(MSE_OPT_STRING, struct enclave_args, cert)},
+    {"key", 0, "FILE", "where the certificate's private key goes (PEM, 0600)",
+     EN_KEY, MSE_OPT_FILE, MSE_OPT_AT(MSE_OPT_STRING, struct enclave_args, key)},
+    {"report-data", 0, "HEX", "the quote's REPORTDATA (128 hex digits)",
+     EN_RD, 0, MSE_OPT_AT(MSE_OPT_STRING, struct enclave_args, report_data)},
+    {0}};
 static const struct mse_opt enclave_options[] = {
-    {"mrenclave", 0, "HEX", "the enclave's MRENCLAVE (64 hex digits; default 11..11)", EN_MRE, 0},
-    {"mrsigner", 0, "HEX", "its MRSIGNER (default: that of the PKI's signer key)", EN_MRS, 0},
-    {"debug", 0, NULL, "a debug enclave", EN_DEBUG, 0},
-    {"isv-prod-id", 0, "N", "ISVPRODID (0 to 65535)", EN_PROD, 0},
-    {"isv-svn", 0, "N", "ISVSVN (0 to 65535)", EN_SVN, 0},
-    {"san", 0, "NAME", "the certificate's DNS name (default localhost)", EN_SAN, 0},
-    {"subject", 0, "RFC4514", "its subject (default CN=localhost,O=MSE Test App)", EN_SUBJ, 0},
-    {"days", 0, "N", "its validity in days (1 to 36500, default 365)", EN_DAYS, 0},
-    {"x25519", 0, "HEX", "the X25519 public key bound in REPORTDATA[32:64]", EN_X, 0},
+    {"mrenclave", 0, "HEX", "the enclave's MRENCLAVE (64 hex digits; default 11..11)",
+     EN_MRE, 0, MSE_OPT_TAKE, 0},
+    {"mrsigner", 0, "HEX", "its MRSIGNER (default: that of the PKI's signer key)",
+     EN_MRS, 0, MSE_OPT_TAKE, 0},
+    {"debug", 0, NULL, "a debug enclave",
+     EN_DEBUG, 0, MSE_OPT_AT(MSE_OPT_TRUE, struct enclave_args, e.debug)},
+    {"isv-prod-id", 0, "N", "ISVPRODID (0 to 65535)", EN_PROD, 0, MSE_OPT_TAKE, 0},
+    {"isv-svn", 0, "N", "ISVSVN (0 to 65535)", EN_SVN, 0, MSE_OPT_TAKE, 0},
+    {"san", 0, "NAME", "the certificate's DNS name (default localhost)",
+     EN_SAN, 0, MSE_OPT_AT(MSE_OPT_STRING, struct enclave_args, san)},
+    {"subject", 0, "RFC4514", "its subject (default CN=localhost,O=MSE Test App)",
+     EN_SUBJ, 0, MSE_OPT_AT(MSE_OPT_STRING, struct enclave_args, subject)},
+    {"days", 0, "N", "its validity in days (1 to 36500, default 365)", EN_DAYS, 0, MSE_OPT_TAKE, 0},
+    {"x25519", 0, "HEX", "the X25519 public key bound in REPORTDATA[32:64]",
+     EN_X, 0, MSE_OPT_AT(MSE_OPT_STRING, struct enclave_args, x25519)},
     {"unbound-key", 0, NULL, "tamper: the quote binds another key than the certificate's",
-     EN_UNBIND, 0},
-    {NULL, 0, NULL, NULL, 0, 0}};
+     EN_UNBIND, 0, MSE_OPT_AT(MSE_OPT_TRUE, struct enclave_args, unbind)},
+    {0}};
 static const struct mse_opt *const enclave_tables[] = {enclave_files, enclave_options, NULL};
 
 static const char *const quote_synopsis[] = {"--pki DIR --report-data HEX --out FILE [options]", NULL};
@@ -261,14 +284,6 @@ static const struct mse_opt_cmd evidence_cmd = {
     .tables = enclave_tables,
 };
 
-struct enclave_args {
-    const char *pki, *out, *cert, *key, *report_data, *san, *subject, *x25519;
-    struct mse_sim_enclave e;
-    long days;
-    bool unbind;
-    bool help;
-};
-
 /* One option of quote, ratls or evidence into its options struct (mse_opt_take_fn). */
 static mse_err enclave_take(void *ctx, int id, const char *arg, char *why, size_t cap)
 {
@@ -276,17 +291,11 @@ static mse_err enclave_take(void *ctx, int id, const char *arg, char *why, size_
     long v = 0;
     mse_err err = MSE_OK;
     switch (id) {
-    case EN_PKI: a->pki = arg; break;
-    case EN_OUT: a->out = arg; break;
-    case EN_CERT: a->cert = arg; break;
-    case EN_KEY: a->key = arg; break;
-    case EN_RD: a->report_data = arg; break;
     case EN_MRE: err = mse_opt_hex("mrenclave", arg, a->e.mrenclave, 32, why, cap); break;
     case EN_MRS:
         err = mse_opt_hex("mrsigner", arg, a->e.mrsigner, 32, why, cap);
         a->e.have_mrsigner = true;
         break;
-    case EN_DEBUG: a->e.debug = true; break;
     case EN_PROD:
         err = mse_opt_long("isv-prod-id", arg, 0, 0xffff, "", &v, why, cap);
         a->e.isv_prod_id = (uint16_t)v;
@@ -295,11 +304,7 @@ static mse_err enclave_take(void *ctx, int id, const char *arg, char *why, size_
         err = mse_opt_long("isv-svn", arg, 0, 0xffff, "", &v, why, cap);
         a->e.isv_svn = (uint16_t)v;
         break;
-    case EN_SAN: a->san = arg; break;
-    case EN_SUBJ: a->subject = arg; break;
     case EN_DAYS: err = mse_opt_long("days", arg, 1, 36500, "days", &a->days, why, cap); break;
-    case EN_X: a->x25519 = arg; break;
-    case EN_UNBIND: a->unbind = true; break;
     default: return mse_say(why, cap, MSE_ERR_INTERNAL, "internal: unhandled option %d", id);
     }
     return err;
@@ -439,10 +444,18 @@ static int cmd_quote(int argc, char **argv)
 /* ---- tamper ------------------------------------------------------------------------ */
 
 enum { TA_OUT = 1, TA_NOW };
+struct tamper_args {
+    const char *out; /* --out DIR */
+    int64_t now;     /* --now T, default now */
+    bool help;
+};
+
 static const struct mse_opt tamper_options[] = {
-    {"out", 0, "DIR", "where the cases and their MANIFEST go", TA_OUT, MSE_OPT_DIR},
-    {"now", 0, "T", "the instant the cases are made for (default: now)", TA_NOW, 0},
-    {NULL, 0, NULL, NULL, 0, 0}};
+    {"out", 0, "DIR", "where the cases and their MANIFEST go",
+     TA_OUT, MSE_OPT_DIR, MSE_OPT_AT(MSE_OPT_STRING, struct tamper_args, out)},
+    {"now", 0, "T", "the instant the cases are made for (default: now)",
+     TA_NOW, 0, MSE_OPT_TAKE, 0},
+    {0}};
 static const struct mse_opt *const tamper_tables[] = {tamper_options, NULL};
 static const char *const tamper_synopsis[] = {"--out DIR [--now T]", NULL};
 static const struct mse_opt_cmd tamper_cmd = {
@@ -454,20 +467,12 @@ static const struct mse_opt_cmd tamper_cmd = {
     .tables = tamper_tables,
 };
 
-struct tamper_args {
-    const char *out; /* --out DIR */
-    int64_t now;     /* --now T, default now */
-    bool help;
-};
-
 /* One option of tamper into its options struct (mse_opt_take_fn). */
 static mse_err tamper_take(void *ctx, int id, const char *arg, char *why, size_t cap)
 {
     struct tamper_args *a = ctx;
-    if (id == TA_OUT) {
-        a->out = arg;
-        return MSE_OK;
-    }
+    if (id != TA_NOW)
+        return mse_say(why, cap, MSE_ERR_INTERNAL, "internal: unhandled option %d", id);
     return time_arg("now", arg, &a->now, why, cap);
 }
 

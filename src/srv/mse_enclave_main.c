@@ -28,22 +28,6 @@
 
 #define DEFAULT_DAYS 365
 
-struct opts {
-    struct srv_config srv;
-    const char *provider;
-    const char *attestation_root;
-    const char *sim_pki;
-    const char *sim_mrenclave;
-    const char *runtime_dir;
-    const char *sim_mrsigner;
-    int sim_debug;
-    const char *subject;
-    const char *san;
-    const char *expiration;
-    const char *mode;
-    const char *app_socket;
-};
-
 static bool uuid_ok(const char *u)
 {
     if (strlen(u) != SRV_UUID_LEN)
@@ -73,7 +57,7 @@ MSE_MUST_USE static mse_err expiration(const char *s, int64_t now, int64_t *out)
 }
 
 /* Option combinations per mode (docs/cmd/mse-enclave.md). */
-MSE_MUST_USE static mse_err check_opts(struct opts *o, const char **why)
+MSE_MUST_USE static mse_err check_opts(struct srv_enclave_opts *o, const char **why)
 {
     struct srv_config *c = &o->srv;
     *why = "--mode must be zero-trust, owner or untrusted-ssl";
@@ -125,7 +109,7 @@ MSE_MUST_USE static mse_err check_opts(struct opts *o, const char **why)
 
 #ifdef MSE_HAVE_SIM
 /* The simulator measures the runtime it runs, as Gramine would (src/attester/sim_measure.c). */
-MSE_MUST_USE static mse_err sim_measure(const struct opts *o, uint8_t mrenclave[32],
+MSE_MUST_USE static mse_err sim_measure(const struct srv_enclave_opts *o, uint8_t mrenclave[32],
                                         const char **why)
 {
     static char reason[600];
@@ -174,7 +158,7 @@ static bool path_problem(const char *path, bool dir, bool writable, char *why, s
     return true;
 }
 
-MSE_MUST_USE static mse_err check_paths(const struct opts *o, char *why, size_t cap)
+MSE_MUST_USE static mse_err check_paths(const struct srv_enclave_opts *o, char *why, size_t cap)
 {
     const struct srv_config *c = &o->srv;
     bool gramine = strcmp(o->provider, "gramine") == 0;
@@ -218,8 +202,8 @@ MSE_MUST_USE static mse_err check_paths(const struct opts *o, char *why, size_t 
     return MSE_OK;
 }
 
-MSE_MUST_USE static mse_err make_provider(const struct opts *o, struct mse_quote_provider *qp,
-                                          const char **why)
+MSE_MUST_USE static mse_err make_provider(const struct srv_enclave_opts *o,
+                                          struct mse_quote_provider *qp, const char **why)
 {
     if (strcmp(o->provider, "gramine") == 0) {
         *why = "Gramine attestation interface unusable (not in an SGX enclave with DCAP?)";
@@ -241,7 +225,7 @@ MSE_MUST_USE static mse_err make_provider(const struct opts *o, struct mse_quote
         MSE_TRY(mse_hex_decode(o->sim_mrsigner, strlen(o->sim_mrsigner), e.mrsigner, 32));
         e.have_mrsigner = true;
     }
-    e.debug = o->sim_debug != 0;
+    e.debug = o->sim_debug;
     *why = "simulator PKI unusable";
     return mse_sim_quote_provider(o->sim_pki, &e, qp);
 #else
@@ -250,7 +234,7 @@ MSE_MUST_USE static mse_err make_provider(const struct opts *o, struct mse_quote
 #endif
 }
 
-static void opts_default(struct opts *o)
+static void opts_default(struct srv_enclave_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->provider = "gramine";
@@ -265,73 +249,47 @@ static void opts_default(struct opts *o)
     o->srv.max_headers = 16 * 1024;
 }
 
-/* A numeric option: its range, and where the value goes. */
-MSE_MUST_USE static mse_err number_opt(struct opts *o, int id, const char *arg, char *why,
-                                       size_t cap)
-{
-    const struct mse_opt *opt = mse_opt_find(&srv_enclave_cmd, id);
-    long v = 0;
-    switch (id) {
-    case SRV_O_PORT:
-        MSE_TRY(mse_opt_long(opt->name, arg, 0, 65535, "", &v, why, cap));
-        o->srv.port = (uint16_t)v;
-        break;
-    case SRV_O_APP_PORT:
-        MSE_TRY(mse_opt_long(opt->name, arg, 1, 65535, "", &v, why, cap));
-        o->srv.app_port = (uint16_t)v;
-        break;
-    case SRV_O_TIMEOUT:
-    case SRV_O_DEADLINE:
-    case SRV_O_UP_TIMEOUT:
-        MSE_TRY(mse_opt_long(opt->name, arg, 1, 3600, "seconds", &v, why, cap));
-        *(id == SRV_O_TIMEOUT    ? &o->srv.timeout
-          : id == SRV_O_DEADLINE ? &o->srv.request_deadline
-                                 : &o->srv.upstream_timeout) = (int)v;
-        break;
-    case SRV_O_MAX_BODY:
-        MSE_TRY(mse_opt_long(opt->name, arg, 0, 1L << 30, "bytes", &v, why, cap));
-        o->srv.max_body = (size_t)v;
-        break;
-    case SRV_O_MAX_CONNS:
-        MSE_TRY(mse_opt_long(opt->name, arg, 1, 1000000, "", &v, why, cap));
-        o->srv.max_connections = (size_t)v;
-        break;
-    case SRV_O_MAX_SECONDS:
-        MSE_TRY(mse_opt_long(opt->name, arg, 1, 86400 * 366, "seconds", &v, why, cap));
-        o->srv.max_seconds = (int)v;
-        break;
-    default: return mse_say(why, cap, MSE_ERR_INTERNAL, "option %d has no handler", id);
-    }
-    return MSE_OK;
-}
+/* The numeric options' ranges: each is checked by one call, then stored by number_opt. */
+static const struct number_range {
+    int id;
+    long min, max;
+    const char *unit;
+} number_ranges[] = {
+    {SRV_O_PORT, 0, 65535, ""},
+    {SRV_O_APP_PORT, 1, 65535, ""},
+    {SRV_O_TIMEOUT, 1, 3600, "seconds"},
+    {SRV_O_DEADLINE, 1, 3600, "seconds"},
+    {SRV_O_UP_TIMEOUT, 1, 3600, "seconds"},
+    {SRV_O_MAX_BODY, 0, 1L << 30, "bytes"},
+    {SRV_O_MAX_CONNS, 1, 1000000, ""},
+    {SRV_O_MAX_SECONDS, 1, 86400 * 366, "seconds"},
+};
 
-/* One option from the table (srv_cmd.c) into *o. */
-MSE_MUST_USE static mse_err apply_opt(struct opts *o, int id, const char *arg, char *why,
-                                      size_t cap)
+/*
+ * A numeric option: checked against its range, then stored where it goes
+ * (mse_opt_take_fn; the table stores the other options itself).
+ */
+MSE_MUST_USE static mse_err number_opt(void *ctx, int id, const char *arg, char *why, size_t cap)
 {
+    struct srv_enclave_opts *o = ctx;
+    const struct mse_opt *opt = mse_opt_find(&srv_enclave_cmd, id);
+    const struct number_range *r = NULL;
+    for (size_t i = 0; i < sizeof number_ranges / sizeof number_ranges[0]; i++)
+        if (number_ranges[i].id == id)
+            r = &number_ranges[i];
+    if (!opt || !r)
+        return mse_say(why, cap, MSE_ERR_INTERNAL, "option %d has no handler", id);
+    long v = 0;
+    MSE_TRY(mse_opt_long(opt->name, arg, r->min, r->max, r->unit, &v, why, cap));
     switch (id) {
-    case SRV_O_MODE: o->mode = arg; break;
-    case SRV_O_PROVIDER: o->provider = arg; break;
-    case SRV_O_ATT_ROOT: o->attestation_root = arg; break;
-    case SRV_O_SIM_PKI: o->sim_pki = arg; break;
-    case SRV_O_SIM_MRENCLAVE: o->sim_mrenclave = arg; break;
-    case SRV_O_SIM_MRSIGNER: o->sim_mrsigner = arg; break;
-    case SRV_O_SIM_DEBUG: o->sim_debug = 1; break;
-    case SRV_O_RUNTIME: o->runtime_dir = arg; break;
-    case SRV_O_SUBJECT: o->subject = arg; break;
-    case SRV_O_SAN: o->san = arg; break;
-    case SRV_O_EXPIRATION: o->expiration = arg; break;
-    case SRV_O_HOST: o->srv.host = arg; break;
-    case SRV_O_PORT_FILE: o->srv.port_file = arg; break;
-    case SRV_O_UUID: o->srv.uuid = arg; break;
-    case SRV_O_CODE_DIR: o->srv.code_dir = arg; break;
-    case SRV_O_APP_DIR: o->srv.app_dir = arg; break;
-    case SRV_O_APP_CMD: o->srv.app_cmd = arg; break;
-    case SRV_O_APP_SOCKET: o->app_socket = arg; break;
-    case SRV_O_HELLO: o->srv.hello = true; break;
-    case SRV_O_SSL_CERT: o->srv.ssl_cert = arg; break;
-    case SRV_O_SSL_KEY: o->srv.ssl_key = arg; break;
-    default: return number_opt(o, id, arg, why, cap);
+    case SRV_O_PORT: o->srv.port = (uint16_t)v; break;
+    case SRV_O_APP_PORT: o->srv.app_port = (uint16_t)v; break;
+    case SRV_O_TIMEOUT: o->srv.timeout = (int)v; break;
+    case SRV_O_DEADLINE: o->srv.request_deadline = (int)v; break;
+    case SRV_O_UP_TIMEOUT: o->srv.upstream_timeout = (int)v; break;
+    case SRV_O_MAX_BODY: o->srv.max_body = (size_t)v; break;
+    case SRV_O_MAX_CONNS: o->srv.max_connections = (size_t)v; break;
+    case SRV_O_MAX_SECONDS: o->srv.max_seconds = (int)v; break;
     }
     return MSE_OK;
 }
@@ -340,7 +298,7 @@ MSE_MUST_USE static mse_err apply_opt(struct opts *o, int id, const char *arg, c
  * The command line into *o. Returns -1 to go on, else the exit code
  * (--help, --version, or a usage error already reported in one line).
  */
-static int parse_cmdline(int argc, char **argv, struct opts *o)
+static int parse_cmdline(int argc, char **argv, struct srv_enclave_opts *o)
 {
     struct mse_opt_parser p;
     char why[512];
@@ -362,7 +320,7 @@ static int parse_cmdline(int argc, char **argv, struct opts *o)
         else if (id == MSE_OPT_OPERAND)
             err = mse_say(why, sizeof why, MSE_ERR_ARG, "unexpected argument '%s'", arg);
         else
-            err = apply_opt(o, id, arg, why, sizeof why);
+            err = mse_opt_store(&srv_enclave_cmd, number_opt, o, id, arg, why, sizeof why);
         if (err != MSE_OK) {
             mse_opt_usage_error(stderr, &srv_enclave_cmd, why);
             return (int)mse_err_exit(err);
@@ -375,7 +333,7 @@ static int parse_cmdline(int argc, char **argv, struct opts *o)
  * The RA-TLS key and certificate from the chosen quote provider. Returns -1
  * on success, else the exit code (the reason already printed).
  */
-static int make_ratls(struct opts *o, EVP_PKEY **key, X509 **cert)
+static int make_ratls(struct srv_enclave_opts *o, EVP_PKEY **key, X509 **cert)
 {
     int64_t now = mse_time_now();
     struct mse_ratls_params params;
@@ -420,7 +378,7 @@ static int make_ratls(struct opts *o, EVP_PKEY **key, X509 **cert)
 
 int main(int argc, char **argv)
 {
-    struct opts o;
+    struct srv_enclave_opts o;
     opts_default(&o);
     int rc = parse_cmdline(argc, argv, &o);
     if (rc >= 0)

@@ -6,7 +6,27 @@
 #ifndef MSE_SRV_CMD_H
 #define MSE_SRV_CMD_H
 
+#include <stdbool.h>
+
+#include "srv/srv.h"
 #include "util/opt.h"
+
+/* What the command line sets: the server's configuration and how to attest. */
+struct srv_enclave_opts {
+    struct srv_config srv;
+    const char *provider;
+    const char *attestation_root;
+    const char *sim_pki;
+    const char *sim_mrenclave;
+    const char *runtime_dir;
+    const char *sim_mrsigner;
+    bool sim_debug;
+    const char *subject;
+    const char *san;
+    const char *expiration;
+    const char *mode;
+    const char *app_socket;
+};
 
 enum srv_opt_id {
     SRV_O_MODE = 1,

@@ -109,6 +109,21 @@ int mse_opt_next(struct mse_opt_parser *p, const char **arg, char *why, size_t w
     return take_arg(p, o, a[2] ? a + 2 : NULL, arg, why, why_cap);
 }
 
+mse_err mse_opt_store(const struct mse_opt_cmd *cmd, mse_opt_take_fn take, void *ctx, int id,
+                     const char *arg, char *why, size_t why_cap)
+{
+    const struct mse_opt *o = mse_opt_find(cmd, id);
+    if (o && o->store == MSE_OPT_STRING)
+        *(const char **)(void *)((char *)ctx + o->field) = arg;
+    else if (o && o->store == MSE_OPT_TRUE)
+        *(bool *)(void *)((char *)ctx + o->field) = true;
+    else if (take)
+        return take(ctx, id, arg, why, why_cap);
+    else
+        return mse_say(why, why_cap, MSE_ERR_INTERNAL, "option id %d has no field", id);
+    return MSE_OK;
+}
+
 mse_err mse_opt_parse(const struct mse_opt_cmd *cmd, int argc, char **argv, mse_opt_take_fn take,
                       void *ctx, const char **operands, size_t max_operands, bool *help,
                       char *why, size_t why_cap)
@@ -127,7 +142,7 @@ mse_err mse_opt_parse(const struct mse_opt_cmd *cmd, int argc, char **argv, mse_
             return MSE_OK;
         }
         if (id != MSE_OPT_OPERAND) {
-            mse_err err = take(ctx, id, arg, why, why_cap);
+            mse_err err = mse_opt_store(cmd, take, ctx, id, arg, why, why_cap);
             if (err != MSE_OK)
                 return err;
         } else if (n_operands < max_operands) {

@@ -26,6 +26,20 @@ enum mse_opt_flag {
     MSE_OPT_DIR = 1u << 2,    /* the argument is a directory (completion offers directories) */
 };
 
+/*
+ * Where the parser itself puts an option's value, so that a command's take
+ * function keeps only the options that need logic (as git's parse-options
+ * tables do). MSE_OPT_TAKE, the zero value, hands the option to take.
+ */
+enum mse_opt_store {
+    MSE_OPT_TAKE = 0, /* take(ctx, id, arg, ...) decides */
+    MSE_OPT_STRING,   /* const char * at the field: the argument */
+    MSE_OPT_TRUE,     /* bool at the field: set by the switch */
+};
+
+/* A row's store and field: MSE_OPT_AT(MSE_OPT_STRING, struct x_args, name). */
+#define MSE_OPT_AT(store, type, member) (store), offsetof(type, member)
+
 /* One option. A table is an array ending with an entry whose name is NULL. */
 struct mse_opt {
     const char *name;  /* long name without the leading "--" */
@@ -34,6 +48,8 @@ struct mse_opt {
     const char *help;  /* one line, lower case, no final period */
     int id;            /* returned by mse_opt_next; > 0, unique within a command */
     unsigned flags;    /* enum mse_opt_flag */
+    enum mse_opt_store store; /* MSE_OPT_TAKE unless the parser stores the value itself */
+    size_t field;             /* then the field's offset in the options struct (ctx) */
 };
 
 /* A command: what --help, the man page and the completions say about it. */
@@ -103,9 +119,10 @@ typedef mse_err (*mse_opt_take_fn)(void *ctx, int id, const char *arg, char *why
                                    size_t why_cap);
 
 /*
- * A whole command line, the loop every command would otherwise write: each
- * option goes to take(ctx, ...); operands fill operands[0 .. max_operands) in
- * order (one more is "unexpected argument 'X'"; slots no operand reached are
+ * A whole command line, the loop every command would otherwise write: an
+ * option whose row names a field is stored there in ctx, any other goes to
+ * take(ctx, ...) (take may be NULL when no row needs it); operands fill
+ * operands[0 .. max_operands) in order (one more is "unexpected argument 'X'"; slots no operand reached are
  * left as the caller set them); --help or -h sets *help and stops. Returns
  * MSE_OK or the first usage error (MSE_ERR_ARG*, its one line in why), which
  * the caller reports with mse_opt_usage_error.
@@ -113,6 +130,13 @@ typedef mse_err (*mse_opt_take_fn)(void *ctx, int id, const char *arg, char *why
 MSE_MUST_USE mse_err mse_opt_parse(const struct mse_opt_cmd *cmd, int argc, char **argv,
                                    mse_opt_take_fn take, void *ctx, const char **operands,
                                    size_t max_operands, bool *help, char *why, size_t why_cap);
+
+/*
+ * One option into ctx, as mse_opt_parse does it (for a program that reads its
+ * options with mse_opt_next itself): into its row's field, or through take.
+ */
+MSE_MUST_USE mse_err mse_opt_store(const struct mse_opt_cmd *cmd, mse_opt_take_fn take, void *ctx,
+                                   int id, const char *arg, char *why, size_t why_cap);
 
 /* The option with this id in cmd's tables, or NULL. */
 const struct mse_opt *mse_opt_find(const struct mse_opt_cmd *cmd, int id);

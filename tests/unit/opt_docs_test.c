@@ -138,9 +138,9 @@ static void test_drift_is_caught(void **state)
 {
     (void)state;
     static const struct mse_opt options[] = {
-        {"alpha", 0, NULL, "a", 1, 0},
-        {"old", 0, NULL, "an earlier spelling", 2, MSE_OPT_HIDDEN},
-        {NULL, 0, NULL, NULL, 0, 0},
+        {"alpha", 0, NULL, "a", 1, 0, MSE_OPT_TAKE, 0},
+        {"old", 0, NULL, "an earlier spelling", 2, MSE_OPT_HIDDEN, MSE_OPT_TAKE, 0},
+        {0},
     };
     static const struct mse_opt *const tables[] = {options, NULL};
     static const char *const synopsis[] = {"", NULL};

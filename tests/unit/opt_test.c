@@ -12,11 +12,11 @@
 enum { T_NAME = 1, T_FLAG, T_QUIET, T_OLD };
 
 static const struct mse_opt table[] = {
-    {"name", 'n', "NAME", "a name", T_NAME, 0},
-    {"flag", 0, NULL, "a switch", T_FLAG, 0},
-    {"quiet", 'q', NULL, "print only errors", T_QUIET, 0},
-    {"old-name", 0, "NAME", "earlier spelling", T_NAME, MSE_OPT_HIDDEN},
-    {NULL, 0, NULL, NULL, 0, 0},
+    {"name", 'n', "NAME", "a name", T_NAME, 0, MSE_OPT_TAKE, 0},
+    {"flag", 0, NULL, "a switch", T_FLAG, 0, MSE_OPT_TAKE, 0},
+    {"quiet", 'q', NULL, "print only errors", T_QUIET, 0, MSE_OPT_TAKE, 0},
+    {"old-name", 0, "NAME", "earlier spelling", T_NAME, MSE_OPT_HIDDEN, MSE_OPT_TAKE, 0},
+    {0},
 };
 static const struct mse_opt *const tables[] = {table, NULL};
 static const char *const synopsis[] = {"THING [options]", NULL};
