@@ -28,6 +28,17 @@ int cli_trust_main(int argc, char **argv);       /* mse trust add|remove|list */
 int cli_demo_main(int argc, char **argv);        /* mse demo */
 int cli_inspect_main(int argc, char **argv);     /* mse inspect */
 
+/*
+ * mse's commands, in the order `mse --help` lists them: the dispatcher
+ * (mse_main.c), `mse --help` and mse(1) (src/gendoc) all read this one list.
+ */
+extern const struct mse_opt_sub cli_commands[];
+
+/* The option tables of the commands and actions (in their sources), for the man pages. */
+extern const struct mse_opt_cmd cli_verify_cmd, cli_inspect_cmd, cli_fingerprint_cmd,
+    cli_context_cmd, cli_context_new_cmd, cli_configure_cmd, cli_trust_cmd, cli_trust_add_cmd,
+    cli_trust_remove_cmd, cli_trust_list_cmd, cli_demo_cmd;
+
 /* Terminal output shared by the subcommands. */
 struct cli_out {
     bool color;  /* stdout is a TTY and NO_COLOR is unset */

@@ -77,8 +77,6 @@ const struct mse_opt_cmd cli_configure_cmd = {
         "it the app's secrets over that same TLS connection. Nothing is sent to a server\n"
         "that fails any check. The policy and collateral options are those of mse verify.",
     .tables = configure_tables,
-    .see_also = "mse-context(1), mse-verify(1), mse-enclave(8)",
-    .man_section = 1,
 };
 
 /* The secrets as JSON; *body is wiped and freed by the caller. */
@@ -181,26 +179,43 @@ MSE_MUST_USE static mse_err read_response(struct mse_tls_conn *c, int timeout_ms
 }
 
 /* DOMAIN, --port and --connect: where to dial, and the name the certificate must carry. */
-MSE_MUST_USE static mse_err parse_endpoint(struct cli_configure_args *a, const char *port,
-                                           const char *connect_host, char *why, size_t why_cap)
+MSE_MUST_USE static mse_err parse_endpoint(struct cli_configure_args *a, char *why,
+                                           size_t why_cap)
 {
     if (mse_endpoint_parse(a->target, &a->dial) != MSE_OK)
         return mse_say(why, why_cap, MSE_ERR_ARG, "'%s' is not a host, host:port or URL",
                        a->target);
     memcpy(a->domain, a->dial.host, sizeof a->domain);
-    if (port != NULL) {
+    if (a->port != NULL) {
         long v = 0;
-        MSE_TRY(mse_opt_long("port", port, 1, 65535, "", &v, why, why_cap));
+        MSE_TRY(mse_opt_long("port", a->port, 1, 65535, "", &v, why, why_cap));
         snprintf(a->dial.port, sizeof a->dial.port, "%ld", v);
     }
-    if (connect_host != NULL) {
+    if (a->connect != NULL) {
         /* Dial elsewhere (tests, split DNS); the name checks still use DOMAIN. */
         struct mse_endpoint dial;
-        if (mse_endpoint_parse(connect_host, &dial) != MSE_OK)
+        if (mse_endpoint_parse(a->connect, &dial) != MSE_OK)
             return mse_say(why, why_cap, MSE_ERR_ARG, "--connect '%s' is not a host",
-                           connect_host);
+                           a->connect);
         memcpy(a->dial.host, dial.host, sizeof a->dial.host);
         a->dial.host_is_ip = dial.host_is_ip;
+    }
+    return MSE_OK;
+}
+
+/* One option of mse configure into its options struct (mse_opt_take_fn). */
+MSE_MUST_USE static mse_err configure_take(void *ctx, int id, const char *arg, char *why,
+                                           size_t why_cap)
+{
+    struct cli_configure_args *a = ctx;
+    switch (id) {
+    case C_CONTEXT: a->context = arg; break;
+    case C_SSL_KEY: a->ssl_key = arg; break;
+    case C_PORT: a->port = arg; break;
+    case C_CONNECT: a->connect = arg; break;
+    case C_QUIET: a->out.quiet = true; break;
+    case C_JSON: a->out.json = true; break;
+    default: return cli_policy_apply(&a->policy, id, arg, why, why_cap);
     }
     return MSE_OK;
 }
@@ -208,38 +223,20 @@ MSE_MUST_USE static mse_err parse_endpoint(struct cli_configure_args *a, const c
 mse_err cli_configure_parse(int argc, char **argv, struct cli_configure_args *a, char *why,
                             size_t why_cap)
 {
-    struct mse_opt_parser p;
-    const char *arg, *port = NULL, *connect_host = NULL;
-    int id;
     memset(a, 0, sizeof *a);
     cli_policy_args_init(&a->policy);
     cli_out_init(&a->out);
-    mse_opt_init(&p, &cli_configure_cmd, argc, argv);
-    while ((id = mse_opt_next(&p, &arg, why, why_cap)) != MSE_OPT_DONE) {
-        switch (id) {
-        case MSE_OPT_ERROR: return p.error;
-        case MSE_OPT_HELP: a->help = true; return MSE_OK;
-        case MSE_OPT_OPERAND:
-            if (a->target)
-                return mse_say(why, why_cap, MSE_ERR_ARG, "unexpected argument '%s'", arg);
-            a->target = arg;
-            break;
-        case C_CONTEXT: a->context = arg; break;
-        case C_SSL_KEY: a->ssl_key = arg; break;
-        case C_PORT: port = arg; break;
-        case C_CONNECT: connect_host = arg; break;
-        case C_QUIET: a->out.quiet = true; break;
-        case C_JSON: a->out.json = true; break;
-        default: MSE_TRY(cli_policy_apply(&a->policy, id, arg, why, why_cap));
-        }
-    }
+    MSE_TRY(mse_opt_parse(&cli_configure_cmd, argc, argv, configure_take, a, &a->target, 1,
+                          &a->help, why, why_cap));
+    if (a->help)
+        return MSE_OK;
     if (a->target == NULL)
         return mse_say(why, why_cap, MSE_ERR_ARG_MISSING, "give the DOMAIN to configure");
     if (a->context == NULL)
         return mse_say(why, why_cap, MSE_ERR_ARG_MISSING, "--context FILE|UUID is required");
     a->policy.context = a->context; /* lets cli_policy_check accept --code */
     MSE_TRY(cli_policy_check(&a->policy, why, why_cap));
-    return parse_endpoint(a, port, connect_host, why, why_cap);
+    return parse_endpoint(a, why, why_cap);
 }
 
 /* Step 1's product: everything local, made before any connection. */

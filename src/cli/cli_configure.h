@@ -26,6 +26,8 @@ struct cli_configure_args {
     char domain[sizeof((struct mse_endpoint *)0)->host]; /* the name the certificate must be for */
     const char *context;           /* --context FILE|UUID as given */
     const char *ssl_key;           /* --ssl-key PEM, or NULL */
+    const char *port;              /* --port N as given, or NULL */
+    const char *connect;           /* --connect HOST as given, or NULL */
     bool help;
 };
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <mse/bytes.h>
+#include <mse/guard.h>
 
 #include "cli.h"
 #include "context_new.h"
@@ -53,8 +54,6 @@ const struct mse_opt_cmd cli_context_cmd = {
     .description = "Contexts live in $MSE_CONF_PATH/context/<uuid>/context.mse\n"
                    "(default ~/.config/mse/context/...). `mse context new --help` for new.",
     .tables = context_tables,
-    .see_also = "mse-configure(1), mse-fingerprint(1)",
-    .man_section = 1,
 };
 
 /* A failed action: the human line, and with --json the error object. Returns the exit code. */
@@ -295,36 +294,40 @@ static int purge(const struct cli_out *o)
 }
 
 struct context_args {
-    int action; /* X_LIST ... X_PURGE */
+    struct cli_out out; /* --json, --quiet */
+    int action;         /* X_LIST ... X_PURGE */
     const char *uuid;
     const char *output;
     bool help;
 };
 
-MSE_MUST_USE static mse_err context_parse(int argc, char **argv, struct context_args *a,
-                                          struct cli_out *o, char *why, size_t why_cap)
+/* One option of mse context into its options struct (mse_opt_take_fn). */
+MSE_MUST_USE static mse_err context_take(void *ctx, int id, const char *arg, char *why,
+                                         size_t why_cap)
 {
-    struct mse_opt_parser p;
-    const char *arg;
-    int id;
-    memset(a, 0, sizeof *a);
-    mse_opt_init(&p, &cli_context_cmd, argc, argv);
-    while ((id = mse_opt_next(&p, &arg, why, why_cap)) != MSE_OPT_DONE) {
-        switch (id) {
-        case MSE_OPT_ERROR: return p.error;
-        case MSE_OPT_HELP: a->help = true; return MSE_OK;
-        case MSE_OPT_OPERAND:
-            return mse_say(why, why_cap, MSE_ERR_ARG, "unexpected argument '%s'", arg);
-        case X_OUTPUT: a->output = arg; break;
-        case X_JSON: o->json = true; break;
-        case X_QUIET: o->quiet = true; break;
-        default:
-            if (a->action)
-                return mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT, "one action at a time");
-            a->action = id;
-            a->uuid = arg;
-        }
+    struct context_args *a = ctx;
+    switch (id) {
+    case X_OUTPUT: a->output = arg; break;
+    case X_JSON: a->out.json = true; break;
+    case X_QUIET: a->out.quiet = true; break;
+    default:
+        if (a->action)
+            return mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT, "one action at a time");
+        a->action = id;
+        a->uuid = arg;
     }
+    return MSE_OK;
+}
+
+MSE_MUST_USE static mse_err context_parse(int argc, char **argv, struct context_args *a,
+                                          char *why, size_t why_cap)
+{
+    memset(a, 0, sizeof *a);
+    cli_out_init(&a->out);
+    MSE_TRY(mse_opt_parse(&cli_context_cmd, argc, argv, context_take, a, NULL, 0, &a->help, why,
+                          why_cap));
+    if (a->help)
+        return MSE_OK;
     if (!a->action)
         return mse_say(why, why_cap, MSE_ERR_ARG_MISSING,
                        "give an action: --list, --show, --export, --remove, --purge or new");
@@ -335,20 +338,18 @@ MSE_MUST_USE static mse_err context_parse(int argc, char **argv, struct context_
 
 int cli_context_main(int argc, char **argv)
 {
-    struct cli_out o;
     struct context_args a;
     char why[512] = "";
-    cli_out_init(&o);
     if (argc >= 2 && strcmp(argv[1], "new") == 0)
         return cli_context_new_main(argc - 1, argv + 1);
-    mse_err err = context_parse(argc, argv, &a, &o, why, sizeof why);
+    mse_err err = context_parse(argc, argv, &a, why, sizeof why);
     if (err != MSE_OK || a.help)
         return cli_parse_failed(&cli_context_cmd, argc, argv, err, a.help, why);
     switch (a.action) {
-    case X_LIST: return list(&o);
-    case X_SHOW: return show(&o, a.uuid);
-    case X_EXPORT: return export_ctx(&o, a.uuid, a.output);
-    case X_REMOVE: return remove_one(&o, a.uuid);
-    default: return purge(&o);
+    case X_LIST: return list(&a.out);
+    case X_SHOW: return show(&a.out, a.uuid);
+    case X_EXPORT: return export_ctx(&a.out, a.uuid, a.output);
+    case X_REMOVE: return remove_one(&a.out, a.uuid);
+    default: return purge(&a.out);
     }
 }

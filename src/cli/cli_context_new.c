@@ -224,8 +224,6 @@ const struct mse_opt_cmd cli_context_new_cmd = {
         "values, so the code fingerprint can be computed from the context and the plain\n"
         "code on any machine. Prints the fingerprint.",
     .tables = context_new_tables,
-    .see_also = "mse-fingerprint(1), mse-configure(1), mse-enclave(1)",
-    .man_section = 1,
 };
 
 struct ctx_new_args {
@@ -261,32 +259,35 @@ MSE_MUST_USE static mse_err ctx_new_check(const struct ctx_new_args *a, char *wh
     return MSE_OK;
 }
 
+/* One option of mse context new into its options struct (mse_opt_take_fn). */
+MSE_MUST_USE static mse_err ctx_new_take(void *ctx, int id, const char *arg, char *why,
+                                         size_t cap)
+{
+    struct ctx_new_args *a = ctx;
+    switch (id) {
+    case N_CODE: a->code = arg; break;
+    case N_NAME: a->name = arg; break;
+    case N_SAN: a->san = arg; break;
+    case N_OWNER_CERT: a->owner_cert = arg; break;
+    case N_OUT_CODE: a->out_code = arg; break;
+    case N_OUT: a->context = arg; break;
+    case N_APP_CMD: a->app_cmd = arg; break;
+    case N_APP_PORT: a->app_port = arg; break;
+    case N_RUNTIME: a->runtime = arg; break;
+    default: return mse_say(why, cap, MSE_ERR_INTERNAL, "option id %d", id);
+    }
+    return MSE_OK;
+}
+
 MSE_MUST_USE static mse_err ctx_new_parse(int argc, char **argv, struct ctx_new_args *a,
                                           char *why, size_t cap)
 {
-    struct mse_opt_parser p;
-    const char *arg;
-    int id;
     memset(a, 0, sizeof *a);
     cli_out_init(&a->out);
-    mse_opt_init(&p, &cli_context_new_cmd, argc, argv);
-    while ((id = mse_opt_next(&p, &arg, why, cap)) != MSE_OPT_DONE) {
-        switch (id) {
-        case MSE_OPT_ERROR: return p.error;
-        case MSE_OPT_HELP: a->help = true; return MSE_OK;
-        case MSE_OPT_OPERAND: return mse_say(why, cap, MSE_ERR_ARG, "unexpected argument '%s'", arg);
-        case N_CODE: a->code = arg; break;
-        case N_NAME: a->name = arg; break;
-        case N_SAN: a->san = arg; break;
-        case N_OWNER_CERT: a->owner_cert = arg; break;
-        case N_OUT_CODE: a->out_code = arg; break;
-        case N_OUT: a->context = arg; break;
-        case N_APP_CMD: a->app_cmd = arg; break;
-        case N_APP_PORT: a->app_port = arg; break;
-        case N_RUNTIME: a->runtime = arg; break;
-        default: return mse_say(why, cap, MSE_ERR_INTERNAL, "option id %d", id);
-        }
-    }
+    MSE_TRY(mse_opt_parse(&cli_context_new_cmd, argc, argv, ctx_new_take, a, NULL, 0, &a->help,
+                          why, cap));
+    if (a->help)
+        return MSE_OK;
     return ctx_new_check(a, why, cap);
 }
 

@@ -278,16 +278,47 @@ static void stop_all(struct demo *d)
     d->verify = d->app = d->pccs = -1;
 }
 
-static void usage(FILE *f)
+enum demo_opt { D_OUTPUT = 1, D_KEEP };
+
+static const struct mse_opt demo_options[] = {
+    {"output", 0, "PATH", "keep the verified certificate at PATH (and PATH.verify.json)", D_OUTPUT,
+     MSE_OPT_FILE},
+    {"keep", 0, NULL, "keep the scratch directory (logs, test PKI) and print its path", D_KEEP, 0},
+    {NULL, 0, NULL, NULL, 0, 0},
+};
+static const struct mse_opt *const demo_tables[] = {demo_options, NULL};
+static const char *const demo_synopsis[] = {"[--output PATH] [--keep]", NULL};
+
+const struct mse_opt_cmd cli_demo_cmd = {
+    .name = "mse demo",
+    .summary = "run the whole zero-trust flow on the simulator",
+    .synopsis = demo_synopsis,
+    .description =
+        "Runs, on this machine and without SGX hardware, a test PKI and PCCS (mse-sim), the\n"
+        "app in a simulated enclave (mse-enclave) on the simulated runtime, mse context new,\n"
+        "mse configure and mse verify, then an HTTPS call pinned to the verified certificate.\n"
+        "Everything it starts is stopped and its temporary directory removed. Needs\n"
+        "mse-enclave and mse-sim next to mse or installed.",
+    .tables = demo_tables,
+};
+
+struct demo_args {
+    const char *output; /* --output PATH, or NULL */
+    bool keep;          /* --keep */
+    bool help;
+};
+
+/* One option of mse demo into its options struct (mse_opt_take_fn). */
+MSE_MUST_USE static mse_err demo_take(void *ctx, int id, const char *arg, char *why, size_t cap)
 {
-    fprintf(f, "usage: mse demo [--output PATH] [--keep]\n"
-               "\n"
-               "Run the whole zero-trust flow on a simulated SGX platform: a test PKI and PCCS\n"
-               "(mse-sim), the app in a simulated enclave (mse-enclave), `mse verify`, then an\n"
-               "HTTPS call pinned to the verified certificate. Everything it starts is stopped.\n"
-               "\n"
-               "  --output PATH  keep the verified certificate at PATH (and PATH.verify.json)\n"
-               "  --keep         keep the scratch directory (logs, test PKI) and print its path\n");
+    struct demo_args *a = ctx;
+    if (id == D_OUTPUT)
+        a->output = arg;
+    else if (id == D_KEEP)
+        a->keep = true;
+    else
+        return mse_say(why, cap, MSE_ERR_INTERNAL, "option id %d", id);
+    return MSE_OK;
 }
 
 /* The `id = "..."` line of the context file: the app's uuid (36 characters). */
@@ -664,25 +695,18 @@ int cli_demo_main(int argc, char **argv)
 {
     struct cli_out o;
     struct demo d;
-    const char *output = NULL;
-    bool keep = false;
+    struct demo_args a = {0};
+    char why[512] = "";
 
     cli_out_init(&o);
     memset(&d, 0, sizeof d);
     d.pccs = d.app = d.verify = -1;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            return MSE_EXIT_OK;
-        } else if (strcmp(argv[i], "--output") == 0 && i + 1 < argc) {
-            output = argv[++i];
-        } else if (strcmp(argv[i], "--keep") == 0) {
-            keep = true;
-        } else {
-            usage(stderr);
-            return cli_out_error(&o, MSE_ERR_ARG, "mse demo: unexpected argument: %s", argv[i]);
-        }
-    }
+    mse_err err = mse_opt_parse(&cli_demo_cmd, argc, argv, demo_take, &a, NULL, 0, &a.help, why,
+                                sizeof why);
+    if (err != MSE_OK || a.help)
+        return cli_parse_failed(&cli_demo_cmd, argc, argv, err, a.help, why);
+    const char *output = a.output;
+    bool keep = a.keep;
     if (find_programs(&d) != MSE_OK)
         return cli_out_error(&o, MSE_ERR_IO, "cannot locate this program (/proc/self/exe)");
     if (access(d.sim, X_OK) != 0 || access(d.enclave, X_OK) != 0)

@@ -74,8 +74,6 @@ const struct mse_opt_cmd cli_fingerprint_cmd = {
         "hashes and the re-encrypted code's, and measured with the libpal found by its\n"
         "SHA-256. The MRENCLAVE is printed in hex on the last line.",
     .tables = fingerprint_tables,
-    .see_also = "mse-verify(1), mse-context-new(1)",
-    .man_section = 1,
 };
 
 struct fp_args {
@@ -118,34 +116,36 @@ MSE_MUST_USE static mse_err fp_check(const struct fp_args *a, char *why, size_t 
     return MSE_OK;
 }
 
+/* One option of mse fingerprint into its options struct (mse_opt_take_fn). */
+MSE_MUST_USE static mse_err fp_take(void *ctx, int id, const char *arg, char *why, size_t cap)
+{
+    struct fp_args *a = ctx;
+    switch (id) {
+    case F_MANIFEST_SGX: a->manifest_sgx = arg; break;
+    case F_MANIFEST: a->manifest = arg; break;
+    case F_LIBPAL: a->libpal = arg; break;
+    case F_ROOT: a->root = arg; break;
+    case F_WRITE: a->write = arg; break;
+    case F_LIBOS: a->libos = arg; break;
+    case F_CONTEXT: a->context = arg; break;
+    case F_CODE: a->code = arg; break;
+    case F_RUNTIME: a->runtime = arg; break;
+    case F_JSON: a->out.json = true; break;
+    case F_QUIET: a->out.quiet = true; break;
+    default: return mse_say(why, cap, MSE_ERR_INTERNAL, "option id %d", id);
+    }
+    return MSE_OK;
+}
+
 MSE_MUST_USE static mse_err fp_parse(int argc, char **argv, struct fp_args *a, char *why,
                                      size_t cap)
 {
-    struct mse_opt_parser p;
-    const char *arg;
-    int id;
     memset(a, 0, sizeof *a);
     cli_out_init(&a->out);
-    mse_opt_init(&p, &cli_fingerprint_cmd, argc, argv);
-    while ((id = mse_opt_next(&p, &arg, why, cap)) != MSE_OPT_DONE) {
-        switch (id) {
-        case MSE_OPT_ERROR: return p.error;
-        case MSE_OPT_HELP: a->help = true; return MSE_OK;
-        case MSE_OPT_OPERAND: return mse_say(why, cap, MSE_ERR_ARG, "unexpected argument '%s'", arg);
-        case F_MANIFEST_SGX: a->manifest_sgx = arg; break;
-        case F_MANIFEST: a->manifest = arg; break;
-        case F_LIBPAL: a->libpal = arg; break;
-        case F_ROOT: a->root = arg; break;
-        case F_WRITE: a->write = arg; break;
-        case F_LIBOS: a->libos = arg; break;
-        case F_CONTEXT: a->context = arg; break;
-        case F_CODE: a->code = arg; break;
-        case F_RUNTIME: a->runtime = arg; break;
-        case F_JSON: a->out.json = true; break;
-        case F_QUIET: a->out.quiet = true; break;
-        default: return mse_say(why, cap, MSE_ERR_INTERNAL, "option id %d", id);
-        }
-    }
+    MSE_TRY(mse_opt_parse(&cli_fingerprint_cmd, argc, argv, fp_take, a, NULL, 0, &a->help, why,
+                          cap));
+    if (a->help)
+        return MSE_OK;
     return fp_check(a, why, cap);
 }
 

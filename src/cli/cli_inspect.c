@@ -51,8 +51,6 @@ const struct mse_opt_cmd cli_inspect_cmd = {
         "verified: use mse verify for a verdict. A malformed input is reported with the\n"
         "offset and field where parsing stopped.",
     .tables = inspect_tables,
-    .see_also = "mse-verify(1)",
-    .man_section = 1,
 };
 
 struct cli_inspect_args {
@@ -70,36 +68,35 @@ struct cli_inspect_outcome {
     bool have_where;
 };
 
+/* One option of mse inspect into its options struct (mse_opt_take_fn). */
+MSE_MUST_USE static mse_err inspect_take(void *ctx, int id, const char *arg, char *why,
+                                         size_t why_cap)
+{
+    struct cli_inspect_args *a = ctx;
+    long v = 0;
+    switch (id) {
+    case I_JSON: a->out.json = true; break;
+    case I_RATLS_PATH: a->ratls_path = arg; break;
+    case I_CACERT: a->cacert = arg; break;
+    case I_TIMEOUT:
+        MSE_TRY(mse_opt_long("timeout", arg, 1, 600, "seconds", &v, why, why_cap));
+        a->timeout_ms = v * 1000;
+        break;
+    default: return mse_say(why, why_cap, MSE_ERR_INTERNAL, "option id %d", id);
+    }
+    return MSE_OK;
+}
+
 MSE_MUST_USE static mse_err inspect_parse(int argc, char **argv, struct cli_inspect_args *a,
                                           char *why, size_t why_cap)
 {
-    struct mse_opt_parser p;
-    const char *arg;
-    long v = 0;
-    int id;
     memset(a, 0, sizeof *a);
     cli_out_init(&a->out);
     a->timeout_ms = 15000;
-    mse_opt_init(&p, &cli_inspect_cmd, argc, argv);
-    while ((id = mse_opt_next(&p, &arg, why, why_cap)) != MSE_OPT_DONE) {
-        switch (id) {
-        case MSE_OPT_ERROR: return p.error;
-        case MSE_OPT_HELP: a->help = true; return MSE_OK;
-        case MSE_OPT_OPERAND:
-            if (a->target)
-                return mse_say(why, why_cap, MSE_ERR_ARG, "unexpected argument '%s'", arg);
-            a->target = arg;
-            break;
-        case I_JSON: a->out.json = true; break;
-        case I_RATLS_PATH: a->ratls_path = arg; break;
-        case I_CACERT: a->cacert = arg; break;
-        case I_TIMEOUT:
-            MSE_TRY(mse_opt_long("timeout", arg, 1, 600, "seconds", &v, why, why_cap));
-            a->timeout_ms = v * 1000;
-            break;
-        default: return mse_say(why, why_cap, MSE_ERR_INTERNAL, "option id %d", id);
-        }
-    }
+    MSE_TRY(mse_opt_parse(&cli_inspect_cmd, argc, argv, inspect_take, a, &a->target, 1,
+                          &a->help, why, why_cap));
+    if (a->help)
+        return MSE_OK;
     if (!a->target)
         return mse_say(why, why_cap, MSE_ERR_ARG_MISSING, "give a FILE or a DOMAIN");
     if (a->cacert && !a->ratls_path)

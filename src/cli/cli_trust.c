@@ -87,7 +87,6 @@ const struct mse_opt_cmd cli_trust_add_cmd = {
         "(\"P,,\": this certificate only, never as a CA), if CERT.verify.json records a\n"
         "successful `mse verify` of exactly this certificate. Restart the browser afterwards.",
     .tables = add_tables,
-    .man_section = 1,
 };
 const struct mse_opt_cmd cli_trust_remove_cmd = {
     .name = "mse trust remove",
@@ -95,7 +94,6 @@ const struct mse_opt_cmd cli_trust_remove_cmd = {
     .synopsis = remove_synopsis,
     .description = "Removes every certificate stored under NAME, if mse trust added NAME.",
     .tables = remove_tables,
-    .man_section = 1,
 };
 const struct mse_opt_cmd cli_trust_list_cmd = {
     .name = "mse trust list",
@@ -103,7 +101,6 @@ const struct mse_opt_cmd cli_trust_list_cmd = {
     .synopsis = list_synopsis,
     .description = "Lists the entries mse trust added, with their trust flags in the database.",
     .tables = list_tables,
-    .man_section = 1,
 };
 const struct mse_opt_cmd cli_trust_cmd = {
     .name = "mse trust",
@@ -115,8 +112,6 @@ const struct mse_opt_cmd cli_trust_cmd = {
         "(\"P,,\": this certificate only, never as a CA); removes and lists the entries mse\n"
         "added. Run `mse trust ACTION --help` for an action's options.",
     .tables = no_tables,
-    .see_also = "mse-verify(1), chromium(1), certutil(1)",
-    .man_section = 1,
 };
 
 /* The action's command from argv[1]. */
@@ -147,34 +142,35 @@ MSE_MUST_USE static mse_err parse_action(int argc, char **argv, struct cli_trust
                    argv[1]);
 }
 
+/* One option of mse trust into its options struct (mse_opt_take_fn). */
+MSE_MUST_USE static mse_err trust_take(void *ctx, int id, const char *arg, char *why,
+                                       size_t why_cap)
+{
+    struct cli_trust_args *a = ctx;
+    switch (id) {
+    case T_NAME: a->name = arg; break;
+    case T_NSSDB: a->nssdb = arg; break;
+    case T_FORCE: a->force = true; break;
+    case T_JSON: a->out.json = true; break;
+    default: return mse_say(why, why_cap, MSE_ERR_INTERNAL, "option id %d", id);
+    }
+    return MSE_OK;
+}
+
 mse_err cli_trust_parse(int argc, char **argv, struct cli_trust_args *a, char *why,
                         size_t why_cap)
 {
-    struct mse_opt_parser p;
-    const char *arg, *operand = NULL;
-    int id;
+    const char *operand = NULL;
     memset(a, 0, sizeof *a);
     cli_out_init(&a->out);
     MSE_TRY(parse_action(argc, argv, a, why, why_cap));
     if (a->help)
         return MSE_OK;
-    mse_opt_init(&p, a->cmd, argc - 1, argv + 1);
-    while ((id = mse_opt_next(&p, &arg, why, why_cap)) != MSE_OPT_DONE) {
-        switch (id) {
-        case MSE_OPT_ERROR: return p.error;
-        case MSE_OPT_HELP: a->help = true; return MSE_OK;
-        case MSE_OPT_OPERAND:
-            if (operand || a->action == CLI_TRUST_LIST)
-                return mse_say(why, why_cap, MSE_ERR_ARG, "unexpected argument '%s'", arg);
-            operand = arg;
-            break;
-        case T_NAME: a->name = arg; break;
-        case T_NSSDB: a->nssdb = arg; break;
-        case T_FORCE: a->force = true; break;
-        case T_JSON: a->out.json = true; break;
-        default: return mse_say(why, why_cap, MSE_ERR_INTERNAL, "option id %d", id);
-        }
-    }
+    /* add takes the CERT, remove the NAME, list nothing. */
+    MSE_TRY(mse_opt_parse(a->cmd, argc - 1, argv + 1, trust_take, a, &operand,
+                          a->action == CLI_TRUST_LIST ? 0 : 1, &a->help, why, why_cap));
+    if (a->help)
+        return MSE_OK;
     if (a->action == CLI_TRUST_ADD) {
         a->cert = operand;
         if (!a->cert)

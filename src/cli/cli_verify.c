@@ -109,8 +109,6 @@ const struct mse_opt_cmd cli_verify_cmd = {
         "https://host[:port][/path]. `mse home verify` and `mse cloud verify` are the same\n"
         "command. Exit codes: docs/exit-codes.md.",
     .tables = verify_tables,
-    .see_also = "mse-fingerprint(1), mse-trust(1), mse-configure(1), mse-sim(1)",
-    .man_section = 1,
 };
 
 /* Exactly one thing to verify, and the options that only make sense with one of them. */
@@ -147,58 +145,57 @@ MSE_MUST_USE static mse_err check_inputs(const struct cli_verify_args *a, char *
     return MSE_OK;
 }
 
+/* One option of mse verify into its options struct (mse_opt_take_fn). */
+MSE_MUST_USE static mse_err verify_take(void *ctx, int id, const char *arg, char *why,
+                                        size_t why_cap)
+{
+    struct cli_verify_args *a = ctx;
+    switch (id) {
+    case V_CONTEXT: a->policy.context = arg; break;
+    case V_EVIDENCE: a->evidence = arg; break;
+    case V_OUTPUT: a->output = arg; break;
+    case V_JSON: a->out.json = true; break;
+    case V_QUOTE: a->quote = arg; break;
+    case V_COLLATERAL: a->collateral = arg; break;
+    case V_REPORT_DATA:
+        MSE_ENSURE(a->report_data_len == 0,
+                   mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT,
+                           "--report-data and --report-data-prefix are mutually exclusive"));
+        MSE_TRY(mse_opt_hex("report-data", arg, a->report_data, 64, why, why_cap));
+        a->report_data_len = 64;
+        break;
+    case V_REPORT_DATA_PREFIX:
+        MSE_ENSURE(a->report_data_len == 0,
+                   mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT,
+                           "--report-data and --report-data-prefix are mutually exclusive"));
+        if (strlen(arg) == 0 || strlen(arg) % 2 != 0 || strlen(arg) > 128 ||
+            mse_hex_decode_var(arg, strlen(arg), a->report_data, 64, &a->report_data_len) !=
+                MSE_OK)
+            return mse_say(why, why_cap, MSE_ERR_ARG_HEX,
+                           "--report-data-prefix needs 2 to 128 hex digits, an even number");
+        break;
+    case V_CERT: a->cert = arg; break;
+    case V_RATLS_PATH: a->ratls_path = arg; break;
+    case V_CACERT: a->cacert = arg; break;
+    case V_SAVE_EVIDENCE: a->save_evidence = arg; break;
+    case V_NO_NAME_CHECK: a->no_name_check = true; break;
+    case V_QUIET: a->out.quiet = true; break;
+    default: return cli_policy_apply(&a->policy, id, arg, why, why_cap);
+    }
+    return MSE_OK;
+}
+
 mse_err cli_verify_parse(int argc, char **argv, struct cli_verify_args *a, char *why,
                          size_t why_cap)
 {
-    struct mse_opt_parser p;
-    const char *arg;
-    int id;
     memset(a, 0, sizeof *a);
     cli_policy_args_init(&a->policy);
     cli_out_init(&a->out);
     a->output = "./cert.pem";
-    mse_opt_init(&p, &cli_verify_cmd, argc, argv);
-    while ((id = mse_opt_next(&p, &arg, why, why_cap)) != MSE_OPT_DONE) {
-        switch (id) {
-        case MSE_OPT_ERROR: return p.error;
-        case MSE_OPT_HELP: a->help = true; return MSE_OK;
-        case MSE_OPT_OPERAND:
-            if (a->target)
-                return mse_say(why, why_cap, MSE_ERR_ARG, "unexpected argument '%s'", arg);
-            a->target = arg;
-            break;
-        case V_CONTEXT: a->policy.context = arg; break;
-        case V_EVIDENCE: a->evidence = arg; break;
-        case V_OUTPUT: a->output = arg; break;
-        case V_JSON: a->out.json = true; break;
-        case V_QUOTE: a->quote = arg; break;
-        case V_COLLATERAL: a->collateral = arg; break;
-        case V_REPORT_DATA:
-            MSE_ENSURE(a->report_data_len == 0,
-                       mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT,
-                               "--report-data and --report-data-prefix are mutually exclusive"));
-            MSE_TRY(mse_opt_hex("report-data", arg, a->report_data, 64, why, why_cap));
-            a->report_data_len = 64;
-            break;
-        case V_REPORT_DATA_PREFIX:
-            MSE_ENSURE(a->report_data_len == 0,
-                       mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT,
-                               "--report-data and --report-data-prefix are mutually exclusive"));
-            if (strlen(arg) == 0 || strlen(arg) % 2 != 0 || strlen(arg) > 128 ||
-                mse_hex_decode_var(arg, strlen(arg), a->report_data, 64, &a->report_data_len) !=
-                    MSE_OK)
-                return mse_say(why, why_cap, MSE_ERR_ARG_HEX,
-                               "--report-data-prefix needs 2 to 128 hex digits, an even number");
-            break;
-        case V_CERT: a->cert = arg; break;
-        case V_RATLS_PATH: a->ratls_path = arg; break;
-        case V_CACERT: a->cacert = arg; break;
-        case V_SAVE_EVIDENCE: a->save_evidence = arg; break;
-        case V_NO_NAME_CHECK: a->no_name_check = true; break;
-        case V_QUIET: a->out.quiet = true; break;
-        default: MSE_TRY(cli_policy_apply(&a->policy, id, arg, why, why_cap));
-        }
-    }
+    MSE_TRY(mse_opt_parse(&cli_verify_cmd, argc, argv, verify_take, a, &a->target, 1, &a->help,
+                          why, why_cap));
+    if (a->help)
+        return MSE_OK;
     MSE_TRY(check_inputs(a, why, why_cap));
     if (a->policy.context && a->policy.fingerprint_given)
         return mse_say(why, why_cap, MSE_ERR_ARG_CONFLICT,

@@ -12,36 +12,9 @@ static const struct mse_opt_cmd mse_cmd = {
     .name = "mse",
     .summary = "trust, or refuse, a web service that claims to run in an SGX enclave",
     .synopsis = mse_synopsis,
-    .description = "Commands: verify (verify an app's RA-TLS certificate and "
-                   "save it), inspect (show\n"
-                   "what a certificate, quote or evidence claims, unverified), "
-                   "fingerprint (compute\n"
-                   "the MRENCLAVE of an app), context (list, show, export or "
-                   "remove app contexts),\n"
-                   "configure (verify an enclave, then send it the app's "
-                   "secrets), trust (add a\n"
-                   "verified certificate to the browser's NSS store), demo "
-                   "(the whole zero-trust flow\n"
-                   "on the simulator). Each has its own page, mse-COMMAND(1).\n"
+    .description = "Each command has its own page, mse-COMMAND(1).\n"
                    "`mse home verify` and `mse cloud verify` are `mse verify`.",
     .tables = no_tables,
-    .man_section = 1,
-};
-
-/* mse demo has no options of its own. */
-static const char *const demo_synopsis[] = {"", NULL};
-static const struct mse_opt_cmd demo_cmd = {
-    .name = "mse demo",
-    .summary = "run the whole zero-trust flow on the simulator",
-    .synopsis = demo_synopsis,
-    .description = "Runs, on this machine and without SGX hardware, the "
-                   "simulated PCCS, mse-enclave on\n"
-                   "the simulated runtime, mse context new, mse configure and "
-                   "mse verify, then removes\n"
-                   "its temporary directory. Needs mse-enclave and mse-sim "
-                   "next to mse or installed.",
-    .tables = no_tables,
-    .man_section = 1,
 };
 
 /* mse-sim's option tables live in its main source; its page points to --help.
@@ -60,7 +33,6 @@ static const struct mse_opt_cmd sim_cmd = {
                    "options with `mse-sim COMMAND --help`; docs/cmd/mse-sim.md "
                    "describes them.",
     .tables = no_tables,
-    .man_section = 1,
 };
 
 static const struct mse_opt_cmd *const mse_page[] = {&mse_cmd, NULL};
@@ -72,7 +44,7 @@ static const struct mse_opt_cmd *const context_page[] = {&cli_context_cmd, NULL}
 static const struct mse_opt_cmd *const context_new_page[] = {&cli_context_new_cmd, NULL};
 static const struct mse_opt_cmd *const trust_page[] = {
     &cli_trust_cmd, &cli_trust_add_cmd, &cli_trust_remove_cmd, &cli_trust_list_cmd, NULL};
-static const struct mse_opt_cmd *const demo_page[] = {&demo_cmd, NULL};
+static const struct mse_opt_cmd *const demo_page[] = {&cli_demo_cmd, NULL};
 static const struct mse_opt_cmd *const sim_page[] = {&sim_cmd, NULL};
 static const struct mse_opt_cmd *const enclave_page[] = {&srv_enclave_cmd, NULL};
 
@@ -81,33 +53,33 @@ const struct mse_opt_page gendoc_pages[] = {
      "mse-verify(1), mse-inspect(1), mse-fingerprint(1), mse-context(1), "
      "mse-configure(1), "
      "mse-trust(1), mse-demo(1), mse-sim(1), mse-enclave(8)",
-     NULL, gendoc_environment},
+     NULL, gendoc_environment, cli_commands},
     {"mse-verify", 1, "verify an app's RA-TLS certificate and save it", verify_page,
      "mse-fingerprint(1), mse-trust(1), mse-configure(1), mse-sim(1)", "docs/cmd/mse-verify.md",
-     gendoc_environment},
+     gendoc_environment, NULL},
     {"mse-inspect", 1, "show what a certificate, quote or evidence claims (unverified)",
-     inspect_page, "mse-verify(1)", "docs/cmd/mse-inspect.md", gendoc_environment},
+     inspect_page, "mse-verify(1)", "docs/cmd/mse-inspect.md", gendoc_environment, NULL},
     {"mse-fingerprint", 1, "compute the MRENCLAVE of an app", fingerprint_page,
-     "mse-verify(1), mse-context-new(1)", "docs/cmd/mse-fingerprint.md", gendoc_environment},
+     "mse-verify(1), mse-context-new(1)", "docs/cmd/mse-fingerprint.md", gendoc_environment, NULL},
     {"mse-configure", 1, "verify an enclave, then send it the app's secrets", configure_page,
      "mse-context(1), mse-verify(1), mse-enclave(8)", "docs/cmd/mse-configure.md",
-     gendoc_environment},
+     gendoc_environment, NULL},
     {"mse-context", 1, "list, show, export or remove app contexts", context_page,
      "mse-context-new(1), mse-configure(1), mse-fingerprint(1)", "docs/cmd/mse-context.md",
-     gendoc_environment},
+     gendoc_environment, NULL},
     {"mse-context-new", 1, "make an app context and the encrypted code to ship to the operator",
      context_new_page, "mse-context(1), mse-fingerprint(1), mse-configure(1), mse-enclave(8)",
-     "docs/cmd/mse-context-new.md", gendoc_environment},
+     "docs/cmd/mse-context-new.md", gendoc_environment, NULL},
     {"mse-trust", 1, "add a verified certificate to the browser's NSS store", trust_page,
-     "mse-verify(1), certutil(1)", "docs/cmd/mse-trust.md", gendoc_environment},
+     "mse-verify(1), certutil(1)", "docs/cmd/mse-trust.md", gendoc_environment, NULL},
     {"mse-demo", 1, "run the whole zero-trust flow on the simulator", demo_page,
-     "mse(1), mse-sim(1), mse-enclave(8)", NULL, gendoc_environment},
+     "mse(1), mse-sim(1), mse-enclave(8)", "docs/cmd/mse-demo.md", gendoc_environment, NULL},
     {"mse-sim", 1, "an Intel SGX DCAP simulator for tests and demos", sim_page,
-     "mse-verify(1), mse-demo(1)", NULL, gendoc_environment},
+     "mse-verify(1), mse-demo(1)", NULL, gendoc_environment, NULL},
     {"mse-enclave", 8, "the server an MSE app runs behind inside an SGX enclave", enclave_page,
      "mse-configure(1), mse-context(1), mse-verify(1)", "docs/cmd/mse-enclave.md",
-     gendoc_environment},
-    {NULL, 0, NULL, NULL, NULL, NULL, NULL},
+     gendoc_environment, NULL},
+    {NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
 /* Every command of the mse program, for its completions. */
@@ -123,6 +95,6 @@ const struct mse_opt_cmd *const gendoc_mse_cmds[] = {
     &cli_trust_add_cmd,
     &cli_trust_remove_cmd,
     &cli_trust_list_cmd,
-    &demo_cmd,
+    &cli_demo_cmd,
     NULL,
 };

@@ -102,8 +102,6 @@ static const struct mse_opt_cmd pki_cmd = {
     .description = "Writes into DIR a test root CA, the PCK chain, CRLs, TCB info, QE identity, the\n"
                    "enclave signer key, DIR/pccs for `mse-sim pccs serve`, and DIR/README.txt.\n" SIM_TEST_ONLY,
     .tables = pki_tables,
-    .see_also = "mse-sim(1)",
-    .man_section = 1,
 };
 
 struct pki_args {
@@ -261,8 +259,6 @@ static const struct mse_opt_cmd quote_cmd = {
     .synopsis = quote_synopsis,
     .description = SIM_TEST_ONLY,
     .tables = enclave_tables,
-    .see_also = "mse-sim(1)",
-    .man_section = 1,
 };
 static const struct mse_opt_cmd ratls_cmd = {
     .name = "mse-sim ratls",
@@ -270,8 +266,6 @@ static const struct mse_opt_cmd ratls_cmd = {
     .synopsis = ratls_synopsis,
     .description = SIM_TEST_ONLY,
     .tables = enclave_tables,
-    .see_also = "mse-sim(1), mse-verify(1)",
-    .man_section = 1,
 };
 static const struct mse_opt_cmd evidence_cmd = {
     .name = "mse-sim evidence",
@@ -279,8 +273,6 @@ static const struct mse_opt_cmd evidence_cmd = {
     .synopsis = evidence_synopsis,
     .description = SIM_TEST_ONLY,
     .tables = enclave_tables,
-    .see_also = "mse-sim(1), mse-verify(1)",
-    .man_section = 1,
 };
 
 struct enclave_args {
@@ -485,8 +477,6 @@ static const struct mse_opt_cmd tamper_cmd = {
     .description = "One evidence bundle per tamper case, each with the error `mse verify` must\n"
                    "name, listed in DIR/MANIFEST.\n" SIM_TEST_ONLY,
     .tables = tamper_tables,
-    .see_also = "mse-sim(1), mse-verify(1)",
-    .man_section = 1,
 };
 
 static int cmd_tamper(int argc, char **argv)

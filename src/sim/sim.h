@@ -96,6 +96,20 @@ extern const uint8_t MSE_SIM_QE_MRSIGNER[32];
 MSE_MUST_USE mse_err mse_sim_quote(const struct mse_sim_pki *p, const struct mse_sim_enclave *e,
                                    const uint8_t report_data[64], uint8_t **quote, size_t *len);
 
+/*
+ * A TDX quote for display and refusal tests (sim_quote.c): version 4 (TD
+ * report 1.0) or 5 (TD 1.5 body), laid out as Intel's TDX quote format, with
+ * recognisable TD report values (below, TD attributes DEBUG) and the QE
+ * part (QE report, its signature, auth data, PCK chain) of the SGX v3 quote
+ * given, wrapped in certification data type 6. Not signed over the TD
+ * report: mse does not verify TDX. *quote is malloc'd.
+ */
+#define MSE_SIM_TDX_MRTD_BYTE 0x11
+#define MSE_SIM_TDX_RTMR_BYTE(i) (0x20 + (i))
+#define MSE_SIM_TDX_REPORT_DATA_BYTE 0x77
+MSE_MUST_USE mse_err mse_sim_tdx_quote(int version, const uint8_t *sgx_quote, size_t sgx_len,
+                                       uint8_t **quote, size_t *len);
+
 /* Make p->qe_report and sign it (mse_sim_pki_load does; again after editing the platform). */
 MSE_MUST_USE mse_err mse_sim_qe_report_sign(struct mse_sim_pki *p);
 

@@ -202,6 +202,79 @@ mse_err mse_sim_quote_set_chain(uint8_t **q, size_t *len, const char *const *par
     return MSE_OK;
 }
 
+/* ---- TDX ------------------------------------------------------------------------ */
+
+static void put_run(struct wr *w, uint8_t v, size_t n)
+{
+    uint8_t b[64];
+    memset(b, v, sizeof b);
+    for (size_t done = 0; done < n; done += sizeof b)
+        put(w, b, n - done < sizeof b ? n - done : sizeof b);
+}
+
+/* The TD report body: 1.0, or 1.5 (version 5) with tee_tcb_svn2 and mr_servicetd. */
+static void put_td_report(struct wr *w, int version)
+{
+    put_run(w, 0x01, 16); /* tee_tcb_svn */
+    put_run(w, 0x02, 48); /* mr_seam */
+    put(w, NULL, 48);     /* mr_signer_seam */
+    put_le(w, 0, 8);      /* seam_attributes */
+    put_le(w, MSE_TD_ATTRIBUTES_DEBUG, 8);
+    put_le(w, 0xe7, 8);   /* xfam */
+    put_run(w, MSE_SIM_TDX_MRTD_BYTE, 48);
+    put(w, NULL, 48 * 3); /* mr_config_id, mr_owner, mr_owner_config */
+    for (int i = 0; i < 4; i++)
+        put_run(w, (uint8_t)MSE_SIM_TDX_RTMR_BYTE(i), 48);
+    put_run(w, MSE_SIM_TDX_REPORT_DATA_BYTE, 64);
+    if (version == 5) {
+        put(w, NULL, 16);     /* tee_tcb_svn2 */
+        put_run(w, 0x33, 48); /* mr_servicetd */
+    }
+}
+
+mse_err mse_sim_tdx_quote(int version, const uint8_t *sgx_quote, size_t sgx_len,
+                          uint8_t **quote, size_t *len)
+{
+    struct mse_quote sgx;
+    MSE_ENSURE(version == 4 || version == 5, MSE_ERR_ARG);
+    MSE_TRY(mse_quote_parse(sgx_quote, sgx_len, &sgx));
+    struct wr w = {.cap = MSE_QUOTE_MAX_SIZE};
+    w.b = malloc(w.cap);
+    MSE_ENSURE(w.b != NULL, MSE_ERR_NOMEM);
+    put_le(&w, (uint64_t)version, 2);
+    put_le(&w, MSE_QUOTE_ATT_KEY_ECDSA_P256, 2);
+    put_le(&w, MSE_QUOTE_TEE_TDX, 4);
+    put(&w, NULL, 4); /* reserved */
+    put(&w, MSE_INTEL_QE_VENDOR_ID, 16);
+    put(&w, NULL, 20); /* user_data */
+    if (version == 5) {
+        put_le(&w, 3, 2); /* body type: TD report 1.5 */
+        put_le(&w, MSE_TD_REPORT15_SIZE, 4);
+    }
+    put_td_report(&w, version);
+    /* Signature data: signature, key, then certification data type 6 wrapping the QE part. */
+    size_t inner = MSE_REPORT_BODY_SIZE + 64 + 2 + sgx.qe_auth_len + 2 + 4 + sgx.cert_data_len;
+    put_le(&w, 64 + 64 + 2 + 4 + inner, 4);
+    put(&w, sgx.quote_signature, 64);
+    put(&w, sgx.att_public_key, 64);
+    put_le(&w, MSE_QUOTE_CERT_DATA_QE_REPORT, 2);
+    put_le(&w, inner, 4);
+    put(&w, sgx.qe_report.raw, MSE_REPORT_BODY_SIZE);
+    put(&w, sgx.qe_report_signature, 64);
+    put_le(&w, sgx.qe_auth_len, 2);
+    put(&w, sgx.qe_auth_data, sgx.qe_auth_len);
+    put_le(&w, MSE_QUOTE_CERT_DATA_PCK_CHAIN, 2);
+    put_le(&w, sgx.cert_data_len, 4);
+    put(&w, sgx.cert_data, sgx.cert_data_len);
+    if (w.overflow) {
+        free(w.b);
+        return MSE_ERR_INTERNAL;
+    }
+    *quote = w.b;
+    *len = w.n;
+    return MSE_OK;
+}
+
 /* ---- quote provider ---------------------------------------------------------- */
 
 struct sim_provider {

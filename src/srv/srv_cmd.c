@@ -82,6 +82,4 @@ const struct mse_opt_cmd srv_enclave_cmd = {
         "--app-dir, starts the app and serves it over HTTPS (or plain HTTP behind the\n"
         "operator's proxy), reverse-proxying to it. Paths and ports are checked at start.",
     .tables = enclave_tables,
-    .see_also = "mse-configure(1), mse-context(1), mse-verify(1)",
-    .man_section = 8,
 };

@@ -109,6 +109,36 @@ int mse_opt_next(struct mse_opt_parser *p, const char **arg, char *why, size_t w
     return take_arg(p, o, a[2] ? a + 2 : NULL, arg, why, why_cap);
 }
 
+mse_err mse_opt_parse(const struct mse_opt_cmd *cmd, int argc, char **argv, mse_opt_take_fn take,
+                      void *ctx, const char **operands, size_t max_operands, bool *help,
+                      char *why, size_t why_cap)
+{
+    struct mse_opt_parser p;
+    const char *arg;
+    size_t n_operands = 0;
+    int id;
+    *help = false;
+    mse_opt_init(&p, cmd, argc, argv);
+    while ((id = mse_opt_next(&p, &arg, why, why_cap)) != MSE_OPT_DONE) {
+        if (id == MSE_OPT_ERROR)
+            return p.error;
+        if (id == MSE_OPT_HELP) {
+            *help = true;
+            return MSE_OK;
+        }
+        if (id != MSE_OPT_OPERAND) {
+            mse_err err = take(ctx, id, arg, why, why_cap);
+            if (err != MSE_OK)
+                return err;
+        } else if (n_operands < max_operands) {
+            operands[n_operands++] = arg;
+        } else {
+            return mse_say(why, why_cap, MSE_ERR_ARG, "unexpected argument '%s'", arg);
+        }
+    }
+    return MSE_OK;
+}
+
 /* "-q, --quiet" or "    --fingerprint HEX" into buf. */
 static void option_label(const struct mse_opt *o, char *buf, size_t cap)
 {
@@ -172,4 +202,24 @@ mse_err mse_opt_hex(const char *name, const char *arg, unsigned char *out, size_
         return mse_say(why, why_cap, MSE_ERR_ARG_HEX, "--%s needs %zu hex digits (got '%s')",
                        name, 2 * len, arg);
     return MSE_OK;
+}
+
+const char *mse_opt_sub_word(const struct mse_opt_sub *sub)
+{
+    const char *space = strrchr(sub->cmd->name, ' ');
+    return space ? space + 1 : sub->cmd->name;
+}
+
+const struct mse_opt_sub *mse_opt_sub_find(const struct mse_opt_sub *subs, const char *word)
+{
+    for (; subs->cmd; subs++)
+        if (strcmp(mse_opt_sub_word(subs), word) == 0)
+            return subs;
+    return NULL;
+}
+
+void mse_opt_sub_list(FILE *f, const struct mse_opt_sub *subs)
+{
+    for (; subs->cmd; subs++)
+        fprintf(f, "  %-12s %s\n", mse_opt_sub_word(subs), subs->cmd->summary);
 }

@@ -43,9 +43,28 @@ struct mse_opt_cmd {
     const char *const *synopsis;     /* operand forms after the name, NULL-terminated */
     const char *description;         /* plain text paragraphs separated by blank lines */
     const struct mse_opt *const *tables; /* NULL-terminated; shared tables may be listed */
-    const char *see_also;            /* "mse-trust(1), mse-fingerprint(1)", or NULL */
-    unsigned man_section;            /* 1 or 8 */
+    /* A man page's section and SEE ALSO are its page's (opt_doc.h), not a command's. */
 };
+
+/*
+ * A program's subcommand: the table its --help and man page are written from
+ * (cmd->name is "program word", cmd->summary its line in the program's help)
+ * and its entry point (argv[0] is the word). A program's dispatcher, its
+ * --help and its man page's COMMANDS section read one list of these.
+ */
+struct mse_opt_sub {
+    const struct mse_opt_cmd *cmd; /* NULL ends a list */
+    int (*main)(int argc, char **argv);
+};
+
+/* The word a subcommand is typed as: "verify" for "mse verify". */
+const char *mse_opt_sub_word(const struct mse_opt_sub *sub);
+
+/* The entry in subs typed as word, or NULL. */
+const struct mse_opt_sub *mse_opt_sub_find(const struct mse_opt_sub *subs, const char *word);
+
+/* A program's --help list: "  verify       <summary>", one line each. */
+void mse_opt_sub_list(FILE *f, const struct mse_opt_sub *subs);
 
 /* What mse_opt_next returns besides an option id. */
 enum {
@@ -74,6 +93,26 @@ void mse_opt_init(struct mse_opt_parser *p, const struct mse_opt_cmd *cmd, int a
  * --x", "--fingerprint needs an argument (HEX)", "--json takes no value").
  */
 int mse_opt_next(struct mse_opt_parser *p, const char **arg, char *why, size_t why_cap);
+
+/*
+ * What a command does with one of its options: store arg (NULL for a switch)
+ * in ctx, the command's options struct. MSE_OK, or a usage error with its
+ * one-line reason in why.
+ */
+typedef mse_err (*mse_opt_take_fn)(void *ctx, int id, const char *arg, char *why,
+                                   size_t why_cap);
+
+/*
+ * A whole command line, the loop every command would otherwise write: each
+ * option goes to take(ctx, ...); operands fill operands[0 .. max_operands) in
+ * order (one more is "unexpected argument 'X'"; slots no operand reached are
+ * left as the caller set them); --help or -h sets *help and stops. Returns
+ * MSE_OK or the first usage error (MSE_ERR_ARG*, its one line in why), which
+ * the caller reports with mse_opt_usage_error.
+ */
+MSE_MUST_USE mse_err mse_opt_parse(const struct mse_opt_cmd *cmd, int argc, char **argv,
+                                   mse_opt_take_fn take, void *ctx, const char **operands,
+                                   size_t max_operands, bool *help, char *why, size_t why_cap);
 
 /* The option with this id in cmd's tables, or NULL. */
 const struct mse_opt *mse_opt_find(const struct mse_opt_cmd *cmd, int id);

@@ -106,6 +106,16 @@ void mse_opt_write_man(FILE *f, const struct mse_opt_page *page, const char *ver
             fputc('\n', f);
         }
     }
+    if (page->commands) {
+        fputs(".SH COMMANDS\n", f);
+        for (const struct mse_opt_sub *c = page->commands; c->cmd; c++) {
+            fputs(".TP\n.B ", f);
+            roff(f, mse_opt_sub_word(c));
+            fputc('\n', f);
+            roff(f, c->cmd->summary);
+            fputc('\n', f);
+        }
+    }
     fputs(".SH OPTIONS\n", f);
     for (const struct mse_opt_cmd *const *c = page->cmds; *c; c++) {
         if (page->cmds[1] && (*c)->tables[0]) {

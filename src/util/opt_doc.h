@@ -26,6 +26,7 @@ struct mse_opt_page {
     const char *see_also;                  /* "mse-trust(1), ..." or NULL */
     const char *doc;                       /* the human page, "docs/cmd/mse-verify.md", or NULL */
     const struct mse_opt_env *env;         /* the variables listed, or NULL */
+    const struct mse_opt_sub *commands;    /* a program's page: its COMMANDS section, or NULL */
 };
 
 /* roff for man(1); version and date go in the title line. */

@@ -21,7 +21,7 @@ static const struct mse_opt table[] = {
 static const struct mse_opt *const tables[] = {table, NULL};
 static const char *const synopsis[] = {"THING [options]", NULL};
 static const struct mse_opt_cmd cmd = {.name = "mse test", .summary = "test the parser",
-                                       .synopsis = synopsis, .tables = tables, .man_section = 1};
+                                       .synopsis = synopsis, .tables = tables};
 
 struct seen {
     const char *name;

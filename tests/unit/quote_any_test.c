@@ -15,8 +15,34 @@
 #include <mse/quote.h>
 #include <mse/verify.h>
 
-#include "tdx_quote.h"
+#include "sim/sim.h"
 #include "testlib.h"
+
+/* A TDX quote of `version` around the real SGX quote's QE part (the simulator's maker). */
+static uint8_t *tdx_test_quote(int version, size_t *len)
+{
+    size_t real_len;
+    uint8_t *real = mse_test_data("real/mse-quote.dat", &real_len), *quote = NULL;
+    assert_int_equal(mse_sim_tdx_quote(version, real, real_len, &quote, len), MSE_OK);
+    free(real);
+    return quote;
+}
+
+/* A self-signed certificate with the quote in extension `oid` (DER, malloc'd). */
+static uint8_t *cert_with(const char *oid, const uint8_t *quote, size_t quote_len, size_t *len)
+{
+    EVP_PKEY *k = mse_test_key();
+    const struct mse_sim_cert_spec s = {.cn = "tdx.example", .intel_names = true, .key = k,
+                                        .not_before = 1600000000, .not_after = 2500000000,
+                                        .serial = 42, .ext_oid = oid, .ext_der = quote,
+                                        .ext_len = quote_len};
+    X509 *c = NULL;
+    assert_int_equal(mse_sim_cert_make(&s, &c), MSE_OK);
+    uint8_t *der = mse_test_cert_der(c, len);
+    X509_free(c);
+    EVP_PKEY_free(k);
+    return der;
+}
 
 static void test_v3_as_verifier_reads_it(void **state)
 {
@@ -113,13 +139,13 @@ static void test_tdx_fields(void **state)
         assert_true(a.is_td);
         assert_int_equal(a.version, v);
         assert_int_equal(a.tee_type, MSE_QUOTE_TEE_TDX);
-        memset(want, TDX_TEST_MRTD_BYTE, 48);
+        memset(want, MSE_SIM_TDX_MRTD_BYTE, 48);
         assert_memory_equal(a.td.mr_td, want, 48);
         for (int i = 0; i < 4; i++) {
-            memset(want, TDX_TEST_RTMR_BYTE(i), 48);
+            memset(want, MSE_SIM_TDX_RTMR_BYTE(i), 48);
             assert_memory_equal(a.td.rtmr[i], want, 48);
         }
-        memset(want, TDX_TEST_REPORT_DATA_BYTE, 64);
+        memset(want, MSE_SIM_TDX_REPORT_DATA_BYTE, 64);
         assert_memory_equal(a.td.report_data, want, 64);
         assert_true(a.td.td_attributes & MSE_TD_ATTRIBUTES_DEBUG);
         assert_int_equal(a.td.is_td15, v == 5);
@@ -146,7 +172,7 @@ static void test_tdx_refused_everywhere(void **state)
     struct mse_verify_result *r = calloc(1, sizeof *r);
     struct mse_policy p;
     /* In its own extension, 1.2.840.113741.1337.8. */
-    uint8_t *cert = tdx_test_cert(quote, qlen, &clen);
+    uint8_t *cert = cert_with(MSE_OID_TDX_QUOTE, quote, qlen, &clen);
     const uint8_t *view;
     size_t vlen;
     bool found;
@@ -161,7 +187,7 @@ static void test_tdx_refused_everywhere(void **state)
     assert_non_null(strstr(r->message, "TDX"));
     free(cert);
     /* In the SGX extension. */
-    cert = tdx_test_cert_in_sgx_ext(quote, qlen, &clen);
+    cert = cert_with("1.2.840.113741.1337.6", quote, qlen, &clen);
     verify_cert(cert, clen, r);
     assert_int_equal(r->err, MSE_ERR_QUOTE_TDX);
     assert_int_equal(r->checks[MSE_CHECK_QUOTE].outcome, MSE_OUTCOME_FAIL);
@@ -204,7 +230,7 @@ static void test_inspect(void **state)
     free(pem);
 
     uint8_t *quote = tdx_test_quote(4, &qlen);
-    uint8_t *cert = tdx_test_cert(quote, qlen, &len);
+    uint8_t *cert = cert_with(MSE_OID_TDX_QUOTE, quote, qlen, &len);
     o = inspect(cert, len);
     json_t *td = json_object_get(json_object_get(o, "quote"), "td_report");
     assert_non_null(td);
