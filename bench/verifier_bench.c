@@ -222,6 +222,8 @@ int main(int argc, char **argv)
     printf("cold mse_verify, same certificates:       %9.0f /s  = %.2f bare ECDSA each\n", c,
            bare / c);
     printf("warm / cold:                              %9.2f x\n", w / c);
+    printf("verifier memory: %llu hits in %llu verifications, %zu platforms\n",
+           (unsigned long long)st.hits, (unsigned long long)st.verifications, st.platforms);
 
     /* Real evidence: Intel's collateral, one certificate verified again and again. */
     char src[4096], path[4096];

@@ -23,6 +23,14 @@
  * the quote format, QE REPORTDATA, the quote signature, the freshness of
  * every item at the given time and the whole policy. So another quote of
  * a remembered platform costs about the certificate and quote signatures.
+ * Besides verdicts, a verifier keeps decodings that are no verdicts: its
+ * anchor, the last attestation key (the exact 64 bytes of the quote and the
+ * key OpenSSL made of them; the quote's signature is verified every time)
+ * and an OpenSSL library context without key decoders, in which the RA-TLS
+ * certificate is decoded without its key (the key is built from the
+ * certificate's SubjectPublicKeyInfo on both paths, so this changes no
+ * verdict: OpenSSL 3.0's provider key decoding alone costs about one ECDSA
+ * verification).
  *
  * The result is the one mse_verify() gives for the same input, check by
  * check and message by message (tests/integration/negative_matrix_test.c
@@ -31,8 +39,11 @@
  * Ownership and threads: the caller owns the verifier (mse_verifier_new /
  * mse_verifier_free). It copies what it remembers and keeps no pointer to
  * the caller's input. It is not safe to use one verifier from two threads
- * at once (mse_verifier_verify changes its memory): give each thread its
- * own, or serialise the calls. Distinct verifiers share nothing.
+ * at once (mse_verifier_verify changes its memory and its cached key, and
+ * even mse_verifier_stats reads them): give each thread its own, or
+ * serialise every call on it with a lock. Distinct verifiers share nothing
+ * of mse's and may be used from different threads at the same time
+ * (OpenSSL's own shared state is thread-safe).
  * Memory: at most MSE_VERIFIER_PLATFORMS platforms are remembered (the
  * oldest is forgotten first); each holds a copy of its key bytes (tens of
  * KiB for Intel's collateral).

@@ -60,17 +60,6 @@ struct rdn_atv {
     unsigned char value[RDN_VALUE_MAX];
 };
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool is_rfc4514_special(char c)
 {
     return c == '"' || c == '+' || c == ',' || c == ';' || c == '<' || c == '>' || c == '\\' ||
@@ -113,7 +102,8 @@ MSE_MUST_USE static mse_err parse_atv(const char *s, size_t len, size_t *pos, st
                 i += 2;
             } else {
                 MSE_ENSURE(i + 2 < len, MSE_ERR_ARG);
-                int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+                int hi = mse_hex_digit((unsigned char)s[i + 1]);
+                int lo = mse_hex_digit((unsigned char)s[i + 2]);
                 MSE_ENSURE(hi >= 0 && lo >= 0, MSE_ERR_ARG);
                 out = (unsigned char)(hi << 4 | lo);
                 i += 3;

@@ -31,27 +31,39 @@ struct walk {
     size_t errlen;
 };
 
+/*
+ * One measured file: path is where Gramine sees it (taken over, freed on
+ * failure), host where it is read here; what names it in an error.
+ */
+static mse_err add_known_file(struct walk *w, const char *host, char *path, const char *what)
+{
+    if (w->n == w->cap) {
+        size_t ncap = w->cap ? w->cap * 2 : 64;
+        struct mse_known_file *nv = realloc(w->v, ncap * sizeof *nv);
+        if (!nv) {
+            free(path);
+            return MSE_ERR_NOMEM;
+        }
+        w->v = nv;
+        w->cap = ncap;
+    }
+    mse_err err = mse_file_sha256_hex(host, w->v[w->n].sha256);
+    if (err != MSE_OK) {
+        free(path);
+        return mse_say(w->errbuf, w->errlen, err, "%s %s: %s", what, host, mse_err_str(err));
+    }
+    w->v[w->n++].path = path;
+    return MSE_OK;
+}
+
 static mse_err add_file(struct walk *w, const char *host, const char *rel)
 {
     MSE_ENSURE(w->n < MAX_CODE_FILES,
                mse_say(w->errbuf, w->errlen, MSE_ERR_LIMIT, "more than %d code files",
                        MAX_CODE_FILES));
-    if (w->n == w->cap) {
-        size_t ncap = w->cap ? w->cap * 2 : 64;
-        struct mse_known_file *nv = realloc(w->v, ncap * sizeof *nv);
-        MSE_ENSURE(nv != NULL, MSE_ERR_NOMEM);
-        w->v = nv;
-        w->cap = ncap;
-    }
     char *path = NULL;
     MSE_ENSURE(asprintf(&path, "%s/%s", w->mount, rel) >= 0, MSE_ERR_NOMEM);
-    mse_err err = mse_file_sha256_hex(host, w->v[w->n].sha256);
-    if (err != MSE_OK) {
-        free(path);
-        return mse_say(w->errbuf, w->errlen, err, "code file %s: %s", host, mse_err_str(err));
-    }
-    w->v[w->n++].path = path;
-    return MSE_OK;
+    return add_known_file(w, host, path, "code file");
 }
 
 /* Gramine's directory walk: regular files (through symlinks), sub-directories
@@ -95,22 +107,7 @@ static mse_err add_owner_chain(struct walk *w, const char *runtime_path, const c
 {
     char *path = strdup(runtime_path);
     MSE_ENSURE(path != NULL, MSE_ERR_NOMEM);
-    if (w->n == w->cap) {
-        struct mse_known_file *nv = realloc(w->v, (w->cap + 1) * sizeof *nv);
-        if (!nv) {
-            free(path);
-            return MSE_ERR_NOMEM;
-        }
-        w->v = nv;
-        w->cap++;
-    }
-    mse_err err = mse_file_sha256_hex(host, w->v[w->n].sha256);
-    if (err != MSE_OK) {
-        free(path);
-        return mse_say(w->errbuf, w->errlen, err, "owner chain %s: %s", host, mse_err_str(err));
-    }
-    w->v[w->n++].path = path;
-    return MSE_OK;
+    return add_known_file(w, host, path, "owner chain");
 }
 
 mse_err mse_sim_measure(const struct mse_sim_measure_in *in, uint8_t mrenclave[32],

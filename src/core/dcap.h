@@ -192,10 +192,14 @@ MSE_MUST_USE mse_err mse_x509_chain_verify(X509 *leaf, X509 *intermediate, X509 
  * the certificate; the coordinator decodes it once (mse_ratls_load: the same
  * size limit and strictness) and passes it to these, which check exactly the
  * same things. OpenSSL 3.0 spends more on decoding a certificate than on an
- * ECDSA verification.
+ * ECDSA verification, most of it in decoding the key through its provider
+ * decoders: `keyless` (NULL for OpenSSL's default library context) may be a
+ * library context without key decoders (a verifier's), where OpenSSL leaves
+ * the key undecoded; these functions never read OpenSSL's decoded key (they
+ * build it from the SubjectPublicKeyInfo), so the verdicts are the same.
  */
-MSE_MUST_USE mse_err mse_ratls_load(const uint8_t *der, size_t der_len, X509 **out)
-    MSE_NONNULL(3);
+MSE_MUST_USE mse_err mse_ratls_load(const uint8_t *der, size_t der_len, OSSL_LIB_CTX *keyless,
+                                    X509 **out) MSE_NONNULL(4);
 MSE_MUST_USE mse_err mse_ratls_extract_x509(X509 *x, uint8_t *buf, size_t cap,
                                             struct mse_ratls *out) MSE_NONNULL(1, 2, 4);
 MSE_MUST_USE mse_err mse_ratls_check_binding_x509(X509 *x, const struct mse_ratls *ratls,
@@ -372,6 +376,12 @@ MSE_MUST_USE mse_err mse_quote_verify_qe_report(const struct mse_quote *q, EVP_P
 MSE_MUST_USE mse_err mse_quote_verify_qe_report_data(const struct mse_quote *q) MSE_NONNULL(1);
 /* header || body signed by the attestation key: MSE_ERR_QUOTE_SIGNATURE. */
 MSE_MUST_USE mse_err mse_quote_verify_signature(const struct mse_quote *q) MSE_NONNULL(1);
+/*
+ * The same with att_key, the quote's attestation key already decoded by the
+ * caller from q->att_public_key (exactly those bytes), or NULL to decode it.
+ */
+MSE_MUST_USE mse_err mse_quote_verify_signature_by(const struct mse_quote *q, EVP_PKEY *att_key)
+    MSE_NONNULL(1);
 
 /* ---- policy.c ------------------------------------------------------------ */
 

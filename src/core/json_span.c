@@ -93,6 +93,26 @@ static mse_err skip_value(struct mse_rd *rd)
     return MSE_OK;
 }
 
+/*
+ * An object member's key and the colon after it: *key points at its raw
+ * bytes (escapes left as written, so a key with an escape matches no plain
+ * name), and the reader is left at the value.
+ */
+MSE_MUST_USE static mse_err member_key(struct mse_rd *rd, const uint8_t **key, size_t *key_len)
+{
+    skip_ws(rd);
+    MSE_TRY(expect(rd, '"'));
+    const uint8_t *start = mse_rd_pos(rd);
+    size_t kstart = rd->off;
+    MSE_TRY(skip_string_body(rd));
+    *key = start;
+    *key_len = rd->off - kstart - 1;
+    skip_ws(rd);
+    MSE_TRY(expect(rd, ':'));
+    skip_ws(rd);
+    return MSE_OK;
+}
+
 mse_err mse_json_member_span(const uint8_t *text, size_t len, const char *key, size_t *off,
                              size_t *span_len)
 {
@@ -110,19 +130,9 @@ mse_err mse_json_member_span(const uint8_t *text, size_t len, const char *key, s
             return J;
     }
     for (;;) {
-        skip_ws(&rd);
-        MSE_TRY(expect(&rd, '"'));
-        size_t kstart = rd.off;
-        MSE_TRY(skip_string_body(&rd));
-        size_t kraw = rd.off - kstart - 1;
-        struct mse_rd k;
         const uint8_t *kp;
-        mse_rd_init(&k, text, len);
-        MSE_TRY_AS(mse_rd_skip(&k, kstart), J);
-        MSE_TRY_AS(mse_rd_bytes(&k, kraw, &kp), J);
-        skip_ws(&rd);
-        MSE_TRY(expect(&rd, ':'));
-        skip_ws(&rd);
+        size_t kraw;
+        MSE_TRY(member_key(&rd, &kp, &kraw));
         size_t vstart = rd.off;
         MSE_TRY(skip_value(&rd));
         if (kraw == klen && memcmp(kp, key, klen) == 0) {
@@ -168,19 +178,9 @@ mse_err mse_json_signed_envelope(const uint8_t *text, size_t len, const char *me
     skip_ws(&rd);
     MSE_TRY(expect(&rd, '{'));
     for (int i = 0; i < 2; i++) {
-        skip_ws(&rd);
-        MSE_TRY(expect(&rd, '"'));
-        size_t kstart = rd.off;
-        MSE_TRY(skip_string_body(&rd));
-        size_t kraw = rd.off - kstart - 1;
-        struct mse_rd k;
         const uint8_t *kp;
-        mse_rd_init(&k, text, len);
-        MSE_TRY_AS(mse_rd_skip(&k, kstart), J);
-        MSE_TRY_AS(mse_rd_bytes(&k, kraw, &kp), J);
-        skip_ws(&rd);
-        MSE_TRY(expect(&rd, ':'));
-        skip_ws(&rd);
+        size_t kraw;
+        MSE_TRY(member_key(&rd, &kp, &kraw));
         if (kraw == mlen && memcmp(kp, member, mlen) == 0 && !have_member) {
             uint8_t c;
             struct mse_rd t = rd;

@@ -47,16 +47,23 @@ mse_err mse_quote_verify_qe_report_data(const struct mse_quote *q)
     return MSE_OK;
 }
 
-mse_err mse_quote_verify_signature(const struct mse_quote *q)
+mse_err mse_quote_verify_signature_by(const struct mse_quote *q, EVP_PKEY *att_key)
 {
     EVP_PKEY *ak = NULL;
     bool valid = false;
     MSE_ENSURE(q->signed_data != NULL, MSE_ERR_QUOTE_SIGNATURE);
     /* A key that is not a curve point cannot have signed anything. */
-    MSE_TRY_AS(mse_ec_p256_key(q->att_public_key, &ak), MSE_ERR_QUOTE_SIGNATURE);
-    mse_err e = mse_ecdsa_p256_verify(ak, q->signed_data, q->signed_len, q->quote_signature, &valid);
+    if (att_key == NULL)
+        MSE_TRY_AS(mse_ec_p256_key(q->att_public_key, &ak), MSE_ERR_QUOTE_SIGNATURE);
+    mse_err e = mse_ecdsa_p256_verify(att_key != NULL ? att_key : ak, q->signed_data, q->signed_len,
+                                      q->quote_signature, &valid);
     EVP_PKEY_free(ak);
     MSE_TRY(e);
     MSE_ENSURE(valid, MSE_ERR_QUOTE_SIGNATURE);
     return MSE_OK;
+}
+
+mse_err mse_quote_verify_signature(const struct mse_quote *q)
+{
+    return mse_quote_verify_signature_by(q, NULL);
 }

@@ -30,8 +30,10 @@
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/asn1t.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -56,18 +58,34 @@ static const uint8_t OID_SGX_QUOTE_GRAMINE[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x
                                                 0xf8, 0x4d, 0x8a, 0x39, 0x06};
 static const uint8_t OID_DICE[] = {0x67, 0x81, 0x05, 0x05, 0x04, 0x09};
 
-static mse_err load_cert(const uint8_t *der, size_t len, X509 **out)
+/*
+ * keyless: NULL (OpenSSL's default library context, as d2i_X509) or a
+ * library context without key decoders (mse_verifier_new), in which OpenSSL
+ * leaves the certificate's key undecoded: OpenSSL 3.0 spends more on
+ * decoding a key through its provider decoders than on an ECDSA
+ * verification. Either way nothing here reads the decoded key: cert_key
+ * builds it from the SubjectPublicKeyInfo, so both give the same verdicts.
+ */
+static mse_err load_cert_in(const uint8_t *der, size_t len, OSSL_LIB_CTX *keyless, X509 **out)
 {
     const unsigned char *p = der;
     MSE_ENSURE(len > 0 && len <= (1u << 20), MSE_ERR_CERT_PARSE);
-    X509 *x = d2i_X509(NULL, &p, (long)len);
-    MSE_ENSURE(x != NULL, MSE_ERR_CERT_PARSE);
+    X509 *x = (X509 *)ASN1_item_d2i_ex(NULL, &p, (long)len, ASN1_ITEM_rptr(X509), keyless, NULL);
+    if (x == NULL) {
+        ERR_clear_error();
+        return MSE_ERR_CERT_PARSE;
+    }
     if (p != der + len) {
         X509_free(x);
         return MSE_ERR_CERT_PARSE; /* trailing bytes after the certificate */
     }
     *out = x;
     return MSE_OK;
+}
+
+static mse_err load_cert(const uint8_t *der, size_t len, X509 **out)
+{
+    return load_cert_in(der, len, NULL, out);
 }
 
 static bool oid_is(const ASN1_OBJECT *obj, const uint8_t *content, size_t n)
@@ -178,9 +196,9 @@ static mse_err take_quote_ext(const ASN1_OCTET_STRING *ext, uint8_t *buf, size_t
     return MSE_OK;
 }
 
-mse_err mse_ratls_load(const uint8_t *der, size_t der_len, X509 **out)
+mse_err mse_ratls_load(const uint8_t *der, size_t der_len, OSSL_LIB_CTX *keyless, X509 **out)
 {
-    return load_cert(der, der_len, out);
+    return load_cert_in(der, der_len, keyless, out);
 }
 
 mse_err mse_ratls_extract(const uint8_t *der, size_t der_len, uint8_t *buf, size_t cap,
@@ -248,32 +266,72 @@ static mse_err sha256(const uint8_t *data, size_t len, uint8_t out[32])
 }
 
 /*
- * The key kinds an RA-TLS enclave makes: MSE P-256, Gramine P-384 (its
- * verifier also takes P-256). Anything else is refused before any hashing.
+ * The certificate's key, built from its SubjectPublicKeyInfo rather than
+ * taken from OpenSSL's decoding of it (load_cert_in): RFC 5480
+ * id-ecPublicKey on a named curve, and only the kinds an RA-TLS enclave
+ * makes, MSE P-256 and Gramine P-384 (its verifier also takes P-256).
+ * Anything else, explicit curve parameters included (RFC 5480 2.1.1 forbids
+ * them in certificates), is refused before any hashing; so is a point that
+ * is not on the curve (EVP_PKEY_fromdata checks it).
  */
-static mse_err key_curve(EVP_PKEY *key, bool *p256)
+static mse_err cert_key(X509 *x, EVP_PKEY **out, bool *p256, const uint8_t **point_out,
+                        size_t *point_len_out)
 {
-    char group[32];
-    size_t glen = 0;
-    MSE_ENSURE(key != NULL && EVP_PKEY_get_base_id(key) == EVP_PKEY_EC, MSE_ERR_RATLS_KEY_TYPE);
-    MSE_ENSURE(EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group,
-                                              sizeof group, &glen) == 1,
+    mse_err err = MSE_OK;
+    const ASN1_OBJECT *alg = NULL, *curve_oid = NULL;
+    const unsigned char *point = NULL;
+    int point_len = 0, ptype = 0;
+    const void *pval = NULL;
+    X509_ALGOR *algor = NULL;
+    EVP_PKEY_CTX *ctx = NULL;
+    *out = NULL;
+    MSE_ENSURE(X509_PUBKEY_get0_param((ASN1_OBJECT **)&alg, &point, &point_len, &algor,
+                                      X509_get_X509_PUBKEY(x)) == 1 &&
+                   algor != NULL && point != NULL && point_len > 0,
                MSE_ERR_RATLS_KEY_TYPE);
-    *p256 = strcmp(group, "prime256v1") == 0;
-    MSE_ENSURE(*p256 || strcmp(group, "secp384r1") == 0, MSE_ERR_RATLS_KEY_TYPE);
-    return MSE_OK;
+    X509_ALGOR_get0(NULL, &ptype, &pval, algor);
+    MSE_ENSURE(OBJ_obj2nid(alg) == NID_X9_62_id_ecPublicKey && ptype == V_ASN1_OBJECT,
+               MSE_ERR_RATLS_KEY_TYPE);
+    curve_oid = pval;
+    int nid = OBJ_obj2nid(curve_oid);
+    MSE_ENSURE(nid == NID_X9_62_prime256v1 || nid == NID_secp384r1, MSE_ERR_RATLS_KEY_TYPE);
+    *p256 = nid == NID_X9_62_prime256v1;
+    char group[16];
+    memcpy(group, *p256 ? "prime256v1" : "secp384r1", *p256 ? 11 : 10);
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)point,
+                                          (size_t)point_len),
+        OSSL_PARAM_construct_end(),
+    };
+    ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    MSE_ENSURE_OUT(ctx != NULL, MSE_ERR_NOMEM);
+    MSE_ENSURE_OUT(EVP_PKEY_fromdata_init(ctx) == 1, MSE_ERR_CRYPTO);
+    MSE_ENSURE_OUT(EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) == 1 && *out != NULL,
+                   MSE_ERR_RATLS_KEY_TYPE);
+    *point_out = point;
+    *point_len_out = (size_t)point_len;
+out:
+    ERR_clear_error();
+    EVP_PKEY_CTX_free(ctx);
+    return err;
 }
 
 /*
  * MSE form: SHA-256 of the X9.62 uncompressed point 04||X||Y of a P-256 key,
  * rebuilt from the coordinates so a compressed encoding in the certificate
- * hashes the same.
+ * hashes the same. `encoded` is the certificate's encoding of the key's
+ * point (cert_key made the key from it): when it already is the 65-byte
+ * uncompressed form, those are the bytes the rebuilt point would have.
  */
-static mse_err mse_form_hash(EVP_PKEY *key, uint8_t out[32])
+static mse_err mse_form_hash(EVP_PKEY *key, const uint8_t *encoded, size_t encoded_len,
+                             uint8_t out[32])
 {
     mse_err err = MSE_OK;
     BIGNUM *bx = NULL, *by = NULL;
     uint8_t point[65];
+    if (encoded_len == sizeof point && encoded[0] == 0x04)
+        return sha256(encoded, encoded_len, out);
     point[0] = 0x04;
     MSE_ENSURE_OUT(EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_X, &bx) == 1 &&
                        EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_Y, &by) == 1,
@@ -391,13 +449,15 @@ mse_err mse_ratls_check_binding_x509(X509 *x, const struct mse_ratls *ratls,
     size_t spki_len = 0;
     uint8_t digest[32];
     bool p256 = false;
+    EVP_PKEY *key = NULL;
+    const uint8_t *point = NULL;
+    size_t point_len = 0;
 
     *form = MSE_BINDING_NONE;
     MSE_ENSURE(ratls->carrier == MSE_RATLS_CARRIER_SGX_QUOTE_OID ||
                    ratls->carrier == MSE_RATLS_CARRIER_DICE,
                MSE_ERR_ARG);
-    EVP_PKEY *key = X509_get0_pubkey(x);
-    MSE_CHECK_OUT(key_curve(key, &p256));
+    MSE_CHECK_OUT(cert_key(x, &key, &p256, &point, &point_len));
     /* A self-signed certificate whose signature fails was altered after the enclave made it. */
     MSE_ENSURE_OUT(X509_verify(x, key) == 1, MSE_ERR_CERT_SIGNATURE);
     MSE_CHECK_OUT(spki_der(x, &spki, &spki_len));
@@ -408,7 +468,7 @@ mse_err mse_ratls_check_binding_x509(X509 *x, const struct mse_ratls *ratls,
         goto out;
     }
     if (p256) {
-        MSE_CHECK_OUT(mse_form_hash(key, digest));
+        MSE_CHECK_OUT(mse_form_hash(key, point, point_len, digest));
         if (mse_ct_eq(digest, report_data, 32)) {
             *form = MSE_BINDING_MSE;
             if (x25519_out)
@@ -422,6 +482,8 @@ mse_err mse_ratls_check_binding_x509(X509 *x, const struct mse_ratls *ratls,
     MSE_ENSURE_OUT(mse_ct_eq(digest, report_data, 32), MSE_ERR_BINDING_MISMATCH);
     *form = MSE_BINDING_GRAMINE;
 out:
+    ERR_clear_error();
+    EVP_PKEY_free(key);
     OPENSSL_free(spki);
     return err;
 }

@@ -3,6 +3,7 @@
  * arithmetic on pointers into untrusted input. Every length test is written
  * as `n > left` so it cannot overflow.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include <mse/guard.h>
@@ -56,56 +57,37 @@ mse_err mse_rd_sub(struct mse_rd *rd, size_t n, struct mse_rd *sub)
     return MSE_OK;
 }
 
-mse_err mse_rd_u8(struct mse_rd *rd, uint8_t *out)
+/*
+ * An unsigned integer of n bytes (1 to 8) in the given byte order: the one
+ * reader behind the fixed-width ones below, which only narrow its result.
+ */
+MSE_MUST_USE static mse_err rd_uint(struct mse_rd *rd, size_t n, bool big_endian, uint64_t *out)
 {
     const uint8_t *p;
-    MSE_TRY(mse_rd_bytes(rd, 1, &p));
-    *out = p[0];
-    return MSE_OK;
-}
-
-mse_err mse_rd_u16le(struct mse_rd *rd, uint16_t *out)
-{
-    const uint8_t *p;
-    MSE_TRY(mse_rd_bytes(rd, 2, &p));
-    *out = (uint16_t)(p[0] | (p[1] << 8));
-    return MSE_OK;
-}
-
-mse_err mse_rd_u32le(struct mse_rd *rd, uint32_t *out)
-{
-    const uint8_t *p;
-    MSE_TRY(mse_rd_bytes(rd, 4, &p));
-    *out = (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-    return MSE_OK;
-}
-
-mse_err mse_rd_u64le(struct mse_rd *rd, uint64_t *out)
-{
-    const uint8_t *p;
-    MSE_TRY(mse_rd_bytes(rd, 8, &p));
+    MSE_TRY(mse_rd_bytes(rd, n, &p));
     uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
+    for (size_t i = 0; i < n; i++)
+        v = (v << 8) | p[big_endian ? i : n - 1 - i];
     *out = v;
     return MSE_OK;
 }
 
-mse_err mse_rd_u16be(struct mse_rd *rd, uint16_t *out)
-{
-    const uint8_t *p;
-    MSE_TRY(mse_rd_bytes(rd, 2, &p));
-    *out = (uint16_t)((p[0] << 8) | p[1]);
-    return MSE_OK;
-}
+/* mse_rd_u8, mse_rd_u16le, ...: rd_uint at the width of type; *out untouched on a short read. */
+#define RD_FIXED_WIDTH(name, type, big_endian)                                                     \
+    mse_err name(struct mse_rd *rd, type *out)                                                     \
+    {                                                                                              \
+        uint64_t v;                                                                                \
+        MSE_TRY(rd_uint(rd, sizeof(type), big_endian, &v));                                        \
+        *out = (type)v;                                                                            \
+        return MSE_OK;                                                                             \
+    }
 
-mse_err mse_rd_u32be(struct mse_rd *rd, uint32_t *out)
-{
-    const uint8_t *p;
-    MSE_TRY(mse_rd_bytes(rd, 4, &p));
-    *out = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
-    return MSE_OK;
-}
+RD_FIXED_WIDTH(mse_rd_u8, uint8_t, false)
+RD_FIXED_WIDTH(mse_rd_u16le, uint16_t, false)
+RD_FIXED_WIDTH(mse_rd_u32le, uint32_t, false)
+RD_FIXED_WIDTH(mse_rd_u64le, uint64_t, false)
+RD_FIXED_WIDTH(mse_rd_u16be, uint16_t, true)
+RD_FIXED_WIDTH(mse_rd_u32be, uint32_t, true)
 
 mse_err mse_rd_end(const struct mse_rd *rd)
 {

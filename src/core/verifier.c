@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/provider.h>
 #include <openssl/x509.h>
 
 #include <mse/guard.h>
@@ -36,6 +37,22 @@ struct platform {
 };
 
 struct mse_verifier {
+    /*
+     * A library context holding only OpenSSL's "null" provider: certificates
+     * decoded in it (the RA-TLS certificate, mse_ratls_load) keep their key
+     * undecoded, which costs OpenSSL 3.0 more than an ECDSA verification;
+     * the key is built from the SubjectPublicKeyInfo instead.
+     */
+    OSSL_LIB_CTX *keyless;
+    OSSL_PROVIDER *null_provider;
+    /*
+     * The last attestation key (x||y, quote bytes) and its decoded form:
+     * every quote of a platform carries the same one. Not a verdict: only
+     * the decoding of these exact 64 bytes, which is all EVP_PKEY_fromdata
+     * does with them; the signature is verified on every quote.
+     */
+    uint8_t att_xy[64];
+    EVP_PKEY *att_key;
     X509 *anchor;
     uint8_t *anchor_der; /* copy of the caller's anchor */
     size_t anchor_len;
@@ -53,6 +70,11 @@ mse_err mse_verifier_new(const uint8_t *trust_root_der, size_t trust_root_len,
         trust_root_der = mse_intel_root_ca_der(&trust_root_len);
     struct mse_verifier *v = calloc(1, sizeof *v);
     MSE_ENSURE(v != NULL, MSE_ERR_NOMEM);
+    v->keyless = OSSL_LIB_CTX_new();
+    MSE_ENSURE_OUT(v->keyless != NULL, MSE_ERR_NOMEM);
+    /* Loading "null" also keeps OpenSSL from loading its default provider there. */
+    v->null_provider = OSSL_PROVIDER_load(v->keyless, "null");
+    MSE_ENSURE_OUT(v->null_provider != NULL, MSE_ERR_CRYPTO);
     /* Decoded with the same strictness as mse_verify: a bad anchor is the caller's mistake. */
     MSE_ENSURE_OUT(mse_x509_from_der(trust_root_der, trust_root_len, &v->anchor) == MSE_OK,
                    MSE_ERR_ARG);
@@ -81,6 +103,9 @@ void mse_verifier_free(struct mse_verifier *v)
         forget(&v->platforms[i]);
     X509_free(v->anchor);
     free(v->anchor_der);
+    EVP_PKEY_free(v->att_key);
+    OSSL_PROVIDER_unload(v->null_provider);
+    OSSL_LIB_CTX_free(v->keyless);
     free(v);
 }
 
@@ -89,6 +114,24 @@ X509 *mse_verifier_anchor(const struct mse_verifier *v, const uint8_t **der, siz
     *der = v->anchor_der;
     *len = v->anchor_len;
     return v->anchor;
+}
+
+OSSL_LIB_CTX *mse_verifier_keyless(const struct mse_verifier *v)
+{
+    return v->keyless;
+}
+
+EVP_PKEY *mse_verifier_att_key(struct mse_verifier *v, const uint8_t xy[64])
+{
+    if (v->att_key != NULL && memcmp(v->att_xy, xy, 64) == 0)
+        return v->att_key;
+    EVP_PKEY *k = NULL;
+    if (mse_ec_p256_key(xy, &k) != MSE_OK)
+        return NULL;
+    EVP_PKEY_free(v->att_key);
+    v->att_key = k;
+    memcpy(v->att_xy, xy, 64);
+    return k;
 }
 
 static bool same_parts(const struct platform *p, const struct mse_blob parts[MSE_SPAN_PARTS])

@@ -59,6 +59,18 @@ MSE_MUST_USE mse_err mse_verify_drive(const struct mse_verify_input *in, const u
 X509 *mse_verifier_anchor(const struct mse_verifier *v, const uint8_t **der, size_t *len)
     MSE_NONNULL(1, 2, 3);
 /*
+ * verifier.c: a library context without key decoders, for mse_ratls_load
+ * (borrowed, lives as long as the verifier).
+ */
+OSSL_LIB_CTX *mse_verifier_keyless(const struct mse_verifier *v) MSE_NONNULL(1);
+/*
+ * The attestation key x||y decoded (mse_ec_p256_key), remembered for the
+ * next quote of the platform; borrowed, valid until the next call on the
+ * verifier. NULL when xy is not a P-256 point (or memory is short): the
+ * caller then decodes it itself and reports as mse_verify does.
+ */
+EVP_PKEY *mse_verifier_att_key(struct mse_verifier *v, const uint8_t xy[64]) MSE_NONNULL(1, 2);
+/*
  * The span remembered for exactly these parts with `at` inside its window,
  * or NULL. The pointer is valid until the next call on the verifier.
  */

@@ -139,7 +139,9 @@ static mse_err check_cert(struct vctx *v)
         return mse_verify_raw_quote_cert(v->raw_quote, v->raw_quote_len, &v->ratls, &v->m,
                                          &v->not_applicable);
     MSE_ENSURE(in->cert_der != NULL && in->cert_len > 0, MSE_ERR_CERT_PARSE);
-    MSE_TRY(mse_ratls_load(in->cert_der, in->cert_len, &v->ratls_cert));
+    MSE_TRY(mse_ratls_load(in->cert_der, in->cert_len,
+                           v->memory != NULL ? mse_verifier_keyless(v->memory) : NULL,
+                           &v->ratls_cert));
     mse_err e = mse_ratls_extract_x509(v->ratls_cert, v->qbuf, MSE_RATLS_BUF_SIZE, &v->ratls);
     if (e == MSE_ERR_RATLS_NO_QUOTE)
         e = mse_verify_tdx_carrier(in->cert_der, in->cert_len, &v->m);
@@ -602,7 +604,10 @@ static mse_err check_qe_report_data(struct vctx *v)
 
 static mse_err check_quote_signature(struct vctx *v)
 {
-    mse_err e = mse_quote_verify_signature(&v->quote);
+    /* A verifier keeps the platform's attestation key decoded (the same on every quote). */
+    EVP_PKEY *ak = v->memory != NULL ? mse_verifier_att_key(v->memory, v->quote.att_public_key)
+                                     : NULL;
+    mse_err e = mse_quote_verify_signature_by(&v->quote, ak);
     if (e == MSE_OK && v->ratls.legacy_quote != NULL) {
         /* Same attestation key (mse_ratls_extract compared it): its own signature. */
         e = mse_quote_verify_signature(&v->legacy);

@@ -802,6 +802,37 @@ static mse_err key_value_pair(struct parser *p, struct key *k, struct mse_toml *
     return parse_value(p, val);
 }
 
+/* The table a key part names inside nest, made when absent (dotted keys, headers). */
+static mse_err child_table(struct parser *p, struct mse_toml *nest,
+                           const struct mse_toml_buf *part, struct mse_toml **out)
+{
+    struct mse_toml *child = p_find(p, nest, part->p, part->n);
+    if (!child) {
+        child = node_new(p, MSE_TOML_TABLE);
+        MSE_ENSURE(child != NULL, MSE_ERR_NOMEM);
+        MSE_TRY(p_add(p, nest, part->p, part->n, child));
+    }
+    *out = child;
+    return MSE_OK;
+}
+
+/*
+ * A key's value under its last part in nest: a key defined twice is an
+ * error (*val is then still the caller's), an inline table or array value is
+ * closed to later additions. Otherwise *val is handed to p_add (NULL after).
+ */
+static mse_err add_last_part(struct parser *p, struct mse_toml *nest, const struct key *k,
+                             struct mse_toml **val)
+{
+    const struct mse_toml_buf *stem = &k->part[k->n - 1];
+    MSE_ENSURE(p_find(p, nest, stem->p, stem->n) == NULL, MSE_ERR_TOML);
+    struct mse_toml *v = *val;
+    if (v->type == MSE_TOML_TABLE || v->type == MSE_TOML_ARRAY)
+        v->flags |= F_FROZEN;
+    *val = NULL;
+    return p_add(p, nest, stem->p, stem->n, v);
+}
+
 static mse_err parse_inline_table(struct parser *p, struct mse_toml *tab)
 {
     mse_err err = MSE_OK;
@@ -818,23 +849,13 @@ static mse_err parse_inline_table(struct parser *p, struct mse_toml *tab)
         MSE_CHECK_OUT(key_value_pair(p, k, &val));
         struct mse_toml *nest = tab;
         for (size_t i = 0; i + 1 < k->n; i++) {
-            struct mse_toml *child = p_find(p, nest, k->part[i].p, k->part[i].n);
-            if (!child) {
-                child = node_new(p, MSE_TOML_TABLE);
-                MSE_ENSURE_OUT(child != NULL, MSE_ERR_NOMEM);
-                MSE_CHECK_OUT(p_add(p, nest, k->part[i].p, k->part[i].n, child));
-            }
+            struct mse_toml *child;
+            MSE_CHECK_OUT(child_table(p, nest, &k->part[i], &child));
             MSE_ENSURE_OUT(!(child->flags & F_FROZEN), MSE_ERR_TOML);
             MSE_ENSURE_OUT(child->type == MSE_TOML_TABLE, MSE_ERR_TOML);
             nest = child;
         }
-        struct mse_toml_buf *stem = &k->part[k->n - 1];
-        MSE_ENSURE_OUT(p_find(p, nest, stem->p, stem->n) == NULL, MSE_ERR_TOML);
-        if (val->type == MSE_TOML_TABLE || val->type == MSE_TOML_ARRAY)
-            val->flags |= F_FROZEN;
-        struct mse_toml *v = val;
-        val = NULL;
-        MSE_CHECK_OUT(p_add(p, nest, stem->p, stem->n, v));
+        MSE_CHECK_OUT(add_last_part(p, nest, k, &val));
         skip_ws(p);
         int c = peek(p, 0);
         if (c == '}') {
@@ -953,12 +974,8 @@ static mse_err key_value_rule(struct parser *p, struct key *k)
     MSE_CHECK_OUT(key_value_pair(p, k, &val));
     struct mse_toml *nest = p->cur;
     for (size_t i = 0; i + 1 < k->n; i++) {
-        struct mse_toml *child = p_find(p, nest, k->part[i].p, k->part[i].n);
-        if (!child) {
-            child = node_new(p, MSE_TOML_TABLE);
-            MSE_ENSURE_OUT(child != NULL, MSE_ERR_NOMEM);
-            MSE_CHECK_OUT(p_add(p, nest, k->part[i].p, k->part[i].n, child));
-        }
+        struct mse_toml *child;
+        MSE_CHECK_OUT(child_table(p, nest, &k->part[i], &child));
         /* Dotted keys may not reopen a table defined by a header or in an earlier section. */
         MSE_ENSURE_OUT(!(child->flags & (F_EXPLICIT | F_FROZEN)), MSE_ERR_TOML);
         if (child->type == MSE_TOML_ARRAY && child->n > 0)
@@ -968,13 +985,7 @@ static mse_err key_value_rule(struct parser *p, struct key *k)
         MSE_CHECK_OUT(pend_add(p, child));
         nest = child;
     }
-    struct mse_toml_buf *stem = &k->part[k->n - 1];
-    MSE_ENSURE_OUT(p_find(p, nest, stem->p, stem->n) == NULL, MSE_ERR_TOML);
-    if (val->type == MSE_TOML_TABLE || val->type == MSE_TOML_ARRAY)
-        val->flags |= F_FROZEN;
-    struct mse_toml *v = val;
-    val = NULL;
-    MSE_CHECK_OUT(p_add(p, nest, stem->p, stem->n, v));
+    MSE_CHECK_OUT(add_last_part(p, nest, k, &val));
 out:
     mse_toml_free(val);
     return err;
@@ -985,12 +996,8 @@ static mse_err header_walk(struct parser *p, const struct key *k, struct mse_tom
 {
     struct mse_toml *nest = p->root;
     for (size_t i = 0; i + 1 < k->n; i++) {
-        struct mse_toml *child = p_find(p, nest, k->part[i].p, k->part[i].n);
-        if (!child) {
-            child = node_new(p, MSE_TOML_TABLE);
-            MSE_ENSURE(child != NULL, MSE_ERR_NOMEM);
-            MSE_TRY(p_add(p, nest, k->part[i].p, k->part[i].n, child));
-        }
+        struct mse_toml *child;
+        MSE_TRY(child_table(p, nest, &k->part[i], &child));
         MSE_ENSURE(!(child->flags & F_FROZEN), MSE_ERR_TOML);
         if (child->type == MSE_TOML_ARRAY && child->n > 0)
             child = child->items[child->n - 1];

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <cbor.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -303,6 +304,46 @@ static void test_other_key_types_refused(void **state)
         free(der);
         EVP_PKEY_free(keys[i]);
     }
+}
+
+/*
+ * The key is read from the SubjectPublicKeyInfo (RFC 5480): a P-256 point
+ * sent compressed binds as the same uncompressed point; explicit curve
+ * parameters (RFC 5480 2.1.1: not in certificates) are refused as a key type,
+ * even for P-256's own parameters.
+ */
+static void test_key_encodings(void **state)
+{
+    uint8_t blob[8] = {3, 0, 2, 0};
+    uint8_t rd[64];
+    size_t len;
+    struct mse_ratls r;
+    enum mse_binding form;
+    EVP_PKEY *k = new_key("P-256");
+    mse_report_data(k, rd); /* SHA-256 of the uncompressed point */
+    assert_int_equal(EVP_PKEY_set_utf8_string_param(k, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                                    "compressed"),
+                     1);
+    uint8_t *der = make_cert(k, k, MSE_OID_SGX_QUOTE, blob, sizeof blob, NULL, NULL, 0, &len);
+    const unsigned char *p = der;
+    X509 *x = d2i_X509(NULL, &p, (long)len);
+    assert_non_null(x);
+    /* The certificate really carries the compressed form (0x02/0x03 || X). */
+    assert_int_equal(ASN1_STRING_length(X509_get0_pubkey_bitstr(x)), 33);
+    X509_free(x);
+    assert_int_equal(mse_ratls_extract(der, len, quote_buf, sizeof quote_buf, &r), MSE_OK);
+    assert_int_equal(mse_ratls_check_binding(der, len, &r, rd, &form, NULL), MSE_OK);
+    assert_int_equal(form, MSE_BINDING_MSE);
+    free(der);
+
+    assert_int_equal(EVP_PKEY_set_utf8_string_param(k, OSSL_PKEY_PARAM_EC_ENCODING, "explicit"), 1);
+    der = make_cert(k, k, MSE_OID_SGX_QUOTE, blob, sizeof blob, NULL, NULL, 0, &len);
+    assert_int_equal(mse_ratls_extract(der, len, quote_buf, sizeof quote_buf, &r), MSE_OK);
+    assert_int_equal(mse_ratls_check_binding(der, len, &r, rd, &form, NULL),
+                     MSE_ERR_RATLS_KEY_TYPE);
+    assert_int_equal(form, MSE_BINDING_NONE);
+    free(der);
+    EVP_PKEY_free(k);
 }
 
 /* Every proper prefix of the real certificate is refused as unparsable, without a crash. */
@@ -702,6 +743,7 @@ int main(void)
         cmocka_unit_test(test_gramine_legacy_oid),
         cmocka_unit_test(test_real_quote_in_attacker_cert),
         cmocka_unit_test(test_other_key_types_refused),
+        cmocka_unit_test(test_key_encodings),
         cmocka_unit_test(test_real_cert_truncated_everywhere),
         cmocka_unit_test(test_real_cert_pem_matches_der),
         cmocka_unit_test(test_mse_and_gramine_forms),
