@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -528,8 +529,11 @@ static mse_err encrypt_all(const struct mse_context *c, const char *code_dir, ch
     q.nonces = malloc((n ? n : 1) * sizeof *q.nonces);
     MSE_ENSURE(q.nonces != NULL, MSE_ERR_NOMEM);
     MSE_CHECK_OUT(nonces_of(c, paths, n, q.nonces, errbuf, errlen));
-    /* A thread per core, and no more threads than files. */
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    /* A thread per CPU this process may run on (taskset, cgroup cpusets), no more
+     * threads than files. */
+    cpu_set_t set;
+    long cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set)
+                                                             : sysconf(_SC_NPROCESSORS_ONLN);
     size_t nt = cpus < 1 ? 1 : cpus > HASH_THREADS_MAX ? HASH_THREADS_MAX : (size_t)cpus;
     if (nt > n)
         nt = n ? n : 1;
