@@ -9,6 +9,10 @@
 #            request on a new connection with a full TLS handshake
 # at 1, 16, 64 and 256 concurrent connections, and the ratio mse/nginx
 # (issue 13 targets at least 1.0).
+# Pinning: every server process (mse-enclave, nginx and the upstream app) runs
+# on CPU SERVER_CPU (default 0) and wrk on CPU CLIENT_CPU (default 1), with
+# taskset, the same for both servers, so that the load generator never takes
+# the servers' core and the ratio compares one core against one core.
 # Usage: bench/server_bench.sh [BUILD_DIR] [SECONDS] ["CONNECTION COUNTS"]
 # A benchmark, never a test: it prints numbers and exits 0 unless a tool is missing.
 set -euo pipefail
@@ -17,6 +21,10 @@ BUILD="${1:-${MSE_BUILD_DIR:-build}}"
 SECS="${2:-3}"
 CONNS_LIST="${3:-1 16 64 256}"
 ENCLAVE="$BUILD/mse-enclave"
+SERVER_CPU="${SERVER_CPU:-0}"
+CLIENT_CPU="${CLIENT_CPU:-1}"
+ON_SERVER=(taskset -c "$SERVER_CPU")
+ON_CLIENT=(taskset -c "$CLIENT_CPU")
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 for t in "$ENCLAVE" "$NGINX" "$(command -v wrk || true)"; do
     [ -n "$t" ] && [ -x "$t" ] || { echo "server_bench: missing $t (build mse; apt install nginx-light wrk)" >&2; exit 2; }
@@ -57,14 +65,14 @@ COMMON=(--mode untrusted-ssl --attestation-root "$WORK/att" --san localhost --ma
 
 # The upstream app for the proxied runs.
 APP=$(free_port)
-"$ENCLAVE" "${COMMON[@]}" --hello --host 127.0.0.1 --port "$APP" 2>/dev/null &
+"${ON_SERVER[@]}" "$ENCLAVE" "${COMMON[@]}" --hello --host 127.0.0.1 --port "$APP" 2>/dev/null &
 PIDS+=("$!")
 MSE_HELLO=$(free_port)
-"$ENCLAVE" "${COMMON[@]}" --hello --ssl-cert "$WORK/cert.pem" --ssl-key "$WORK/key.pem" \
+"${ON_SERVER[@]}" "$ENCLAVE" "${COMMON[@]}" --hello --ssl-cert "$WORK/cert.pem" --ssl-key "$WORK/key.pem" \
     --host 127.0.0.1 --port "$MSE_HELLO" 2>/dev/null &
 PIDS+=("$!")
 MSE_PROXY=$(free_port)
-"$ENCLAVE" "${COMMON[@]}" --ssl-cert "$WORK/cert.pem" --ssl-key "$WORK/key.pem" \
+"${ON_SERVER[@]}" "$ENCLAVE" "${COMMON[@]}" --ssl-cert "$WORK/cert.pem" --ssl-key "$WORK/key.pem" \
     --app-dir "$WORK/app" --app-cmd "exec sleep 600" --app-port "$APP" \
     --host 127.0.0.1 --port "$MSE_PROXY" 2>/dev/null &
 PIDS+=("$!")
@@ -98,7 +106,7 @@ http {
     }
 }
 EOF
-"$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' 2>"$WORK/nginx/stderr" &
+"${ON_SERVER[@]}" "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' 2>"$WORK/nginx/stderr" &
 PIDS+=("$!")
 for p in "$APP" "$MSE_HELLO" "$MSE_PROXY" "$NG_HELLO" "$NG_PROXY"; do wait_port "$p"; done
 
@@ -110,13 +118,14 @@ b=$(curl -s --cacert "$WORK/cert.pem" --resolve "localhost:$NG_HELLO:127.0.0.1" 
 rps() { # rps PORT CONNECTIONS [wrk options...]
     local port="$1" conns="$2"
     shift 2
-    wrk -t1 -c"$conns" -d"${SECS}s" "$@" "https://127.0.0.1:$port/" 2>/dev/null |
+    "${ON_CLIENT[@]}" wrk -t1 -c"$conns" -d"${SECS}s" "$@" "https://127.0.0.1:$port/" 2>/dev/null |
         awk '/Requests\/sec/ {print $2}'
 }
 # The machine may be shared: runs alternate mse/nginx and the best of ROUNDS is kept.
 ROUNDS="${ROUNDS:-2}"
 best() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 > b + 0) ? a : b }'; }
-echo "loopback, 1 wrk thread, ${SECS}s per run, best of $ROUNDS alternating runs, one server worker each"
+echo "loopback, 1 wrk thread on CPU $CLIENT_CPU, servers on CPU $SERVER_CPU, ${SECS}s per run, best of $ROUNDS alternating runs"
+echo "nginx $("$NGINX" -v 2>&1 | sed 's/.*\///'): worker_processes 1, access_log off, same P-256 certificate and key, TLS 1.2-1.3, keepalive_requests 100000"
 printf '%-18s %6s %14s %14s %8s\n' case conns "mse-enclave" nginx ratio
 for case in hello proxied hello-handshake; do
     extra=()

@@ -512,10 +512,17 @@ static mse_err check_qe_identity(struct vctx *v)
     const struct mse_collateral *col = v->in->collateral;
     X509 *signer = v->tcb_signer, *own = NULL;
     mse_err e;
-    /* A separate issuer chain is verified like the TCB info's; an absent one means the same signer. */
+    /*
+     * A separate issuer chain is verified like the TCB info's; an absent one
+     * means the same signer, and so does the same bytes (PCCS sends the same
+     * chain with both): load_tcb_signer would only repeat, on the same bytes,
+     * what it did for the TCB info.
+     */
     if (col->qe_identity_chain.data != NULL && col->qe_identity_chain.len > 0 &&
-        !(col->qe_identity_chain.data == col->tcb_info_chain.data &&
-          col->qe_identity_chain.len == col->tcb_info_chain.len)) {
+        !(col->qe_identity_chain.len == col->tcb_info_chain.len &&
+          (col->qe_identity_chain.data == col->tcb_info_chain.data ||
+           memcmp(col->qe_identity_chain.data, col->tcb_info_chain.data,
+                  col->tcb_info_chain.len) == 0))) {
         MSE_TRY(load_tcb_signer(v, &col->qe_identity_chain, &own));
         if (!mse_x509_same(own, v->tcb_signer)) {
             e = add_cert_validity(v, "QE identity signing certificate", ITEM_OTHER_CERT, own);

@@ -114,9 +114,12 @@ void srv_listener_update(struct srv *s)
 /* Return the record to the pool (the connection is gone or was never evhttp's). */
 static void conn_release(struct srv *s, struct srv_conn *c)
 {
+    srv_gate_close(c);
     wait_unlink(s, c);
     hash_unlink(s, c);
+    struct event *gate = c->gate;
     memset(c, 0, sizeof *c);
+    c->gate = gate;
     c->hnext = s->conn_free;
     s->conn_free = c;
     s->conn_count--;
@@ -159,12 +162,14 @@ static void adopt_pending(evutil_socket_t fd_unused, short events_unused, void *
             evhttp_connection_set_closecb(c->evcon, on_conn_close, c);
             if (c->refuse)
                 shutdown(bufferevent_getfd(bev), SHUT_RDWR);
+            else if (c->tls && srv_gate_start(s, c) != MSE_OK)
+                srv_gate_open(c); /* cannot happen; if it did, the connection is served ungated */
         }
         bufferevent_decref(bev);
     }
 }
 
-struct srv_conn *srv_conn_new(struct srv *s, struct bufferevent *bev, bool refuse)
+struct srv_conn *srv_conn_new(struct srv *s, struct bufferevent *bev, bool tls, bool refuse)
 {
     struct srv_conn *c = s->conn_free;
     if (c == NULL)
@@ -174,6 +179,7 @@ struct srv_conn *srv_conn_new(struct srv *s, struct bufferevent *bev, bool refus
     c->s = s;
     c->bev = bev;
     c->refuse = refuse;
+    c->tls = tls;
     size_t b = conn_bucket(bev);
     c->hnext = s->conn_hash[b];
     s->conn_hash[b] = c;
@@ -196,6 +202,13 @@ struct srv_conn *srv_conn_new(struct srv *s, struct bufferevent *bev, bool refus
     return c;
 }
 
+void srv_conn_drop_gated(struct srv_conn *c, bool refused)
+{
+    if (refused)
+        c->s->gate_refusals++;
+    evhttp_connection_free(c->evcon); /* its close callback releases c */
+}
+
 void srv_conn_first_request(struct srv *s, struct srv_conn *c)
 {
     wait_unlink(s, c);
@@ -211,11 +224,21 @@ static void conn_tick(evutil_socket_t fd_unused, short events_unused, void *arg)
         struct srv_conn *c = s->wait_head;
         wait_unlink(s, c);
         evutil_socket_t fd = bufferevent_getfd(c->bev);
-        if (fd >= 0) {
+        if (c->gated) {
+            /* Its bufferevent is not reading and would never see a shutdown: free it here. */
+            evhttp_connection_free(c->evcon);
+            dropped++;
+        } else if (fd >= 0) {
             /* evhttp sees the end of the stream and frees the connection itself. */
             shutdown(fd, SHUT_RDWR);
             dropped++;
         }
+    }
+    if (s->gate_refusals > s->gate_refusals_logged) {
+        srv_log("%lu connection(s) refused at their first TLS record (not one complete "
+                "ClientHello of at most 16 KiB; %lu so far; logged at most once a second)",
+                s->gate_refusals - s->gate_refusals_logged, s->gate_refusals);
+        s->gate_refusals_logged = s->gate_refusals;
     }
     if (dropped > 0) {
         s->deadline_drops += dropped;
@@ -238,7 +261,13 @@ mse_err srv_conn_init(struct srv *s, size_t max)
     s->conn_pool = calloc(max, sizeof *s->conn_pool);
     MSE_ENSURE(s->conn_pool != NULL, MSE_ERR_NOMEM);
     s->conn_max = max;
+    /* The gates' events are made now, so that a connection waiting for its first
+     * record costs no allocation (event storage through libevent's size, ABI-safe). */
+    size_t ev_size = event_get_struct_event_size();
+    s->gate_pool = calloc(max, ev_size);
+    MSE_ENSURE(s->gate_pool != NULL, MSE_ERR_NOMEM);
     for (size_t i = max; i-- > 0;) {
+        s->conn_pool[i].gate = (struct event *)((char *)s->gate_pool + i * ev_size);
         s->conn_pool[i].hnext = s->conn_free;
         s->conn_free = &s->conn_pool[i];
     }
@@ -264,4 +293,6 @@ void srv_conn_free(struct srv *s)
         event_free(s->conn_tick);
     free(s->conn_pool);
     s->conn_pool = NULL;
+    free(s->gate_pool);
+    s->gate_pool = NULL;
 }

@@ -44,6 +44,10 @@ struct srv_conn {
     bool waiting;                    /* no complete request yet: on the deadline list */
     bool pending;                    /* not adopted yet: holds a reference on bev */
     bool refuse;                     /* no TLS session could be made: shut down when adopted */
+    bool tls;                        /* a TLS connection: gated until its first record is in */
+    bool gated;                      /* the gate's event is armed, the bufferevent not reading */
+    struct event *gate;              /* the gate's event; storage made at start, kept on reuse */
+    size_t gate_need;                /* the gate's current low-water mark, bytes; 0: the header's */
     struct srv_upstream *resume;     /* proxy back-pressure: resume this upstream on close */
     struct srv_conn *hnext;          /* hash chain by bev, or the free list */
     struct srv_conn *wprev, *wnext;  /* deadline list, oldest first */
@@ -65,6 +69,7 @@ struct srv {
     struct srv_upstream upstream[SRV_UPSTREAM_MAX];
     size_t upstream_count;
     struct srv_conn *conn_pool;      /* conn_max records */
+    void *gate_pool;                 /* conn_max events' storage (event_get_struct_event_size) */
     struct srv_conn *conn_free;      /* unused records */
     struct srv_conn *conn_hash[SRV_CONN_BUCKETS];
     struct srv_conn *wait_head, *wait_tail; /* connections before their first request */
@@ -82,6 +87,8 @@ struct srv {
     bool stopping;                 /* evhttp_free runs: leave the listener alone */
     unsigned long accept_pauses;
     unsigned long deadline_drops; /* connections dropped by the first-request deadline */
+    unsigned long gate_refusals;  /* connections whose first record was refused (srv_gate.c) */
+    unsigned long gate_refusals_logged;
     unsigned long config_requests; /* requests that reached the configuration endpoint */
     int exit_code;
 };
@@ -133,17 +140,42 @@ void srv_app_reap(struct srv *s);
 MSE_MUST_USE mse_err srv_conn_init(struct srv *s, size_t max);
 void srv_conn_free(struct srv *s);
 /* A record for a connection being made; NULL only if the pool is empty (never at the cap). */
-struct srv_conn *srv_conn_new(struct srv *s, struct bufferevent *bev, bool refuse);
+struct srv_conn *srv_conn_new(struct srv *s, struct bufferevent *bev, bool tls, bool refuse);
 struct srv_conn *srv_conn_find(struct srv *s, const struct bufferevent *bev);
 /* The connection delivered a complete request: its first-request deadline no longer applies. */
 void srv_conn_first_request(struct srv *s, struct srv_conn *c);
 /* Enable or disable accepting from the cap and the accept-error pause. */
 void srv_listener_update(struct srv *s);
+/* Close a gated connection: its first record was refused (counted, logged once per tick)
+ * or the client closed before completing it. */
+void srv_conn_drop_gated(struct srv_conn *c, bool refused);
+
+/* srv_gate.c: the first-record gate of TLS connections (why: see there). */
+enum srv_gate_verdict {
+    SRV_GATE_WAIT,   /* wait for *need bytes queued */
+    SRV_GATE_PASS,   /* hand the connection to OpenSSL */
+    SRV_GATE_REFUSE, /* close it */
+};
+/*
+ * Judge the start of a connection's byte stream: head holds the first
+ * head_len bytes (at most 9 are looked at), queued is how many wait in the
+ * socket. Untrusted bytes (fuzzed through the integration flood test).
+ */
+enum srv_gate_verdict srv_gate_check(const uint8_t *head, size_t head_len, size_t queued,
+                                     size_t *need);
+/* Arm the gate of a just-adopted connection: its bufferevent stops reading. */
+MSE_MUST_USE mse_err srv_gate_start(struct srv *s, struct srv_conn *c);
+/* Hand the connection to its bufferevent (reading enabled again). */
+void srv_gate_open(struct srv_conn *c);
+/* Disarm without enabling reading (the connection is being freed). */
+void srv_gate_close(struct srv_conn *c);
+
 /* srv_proxy.c: read from this upstream again (its client connection drained or closed). */
 void srv_proxy_resume(struct srv_upstream *up);
 
-/* Join the queued response bytes of a connection into one TLS record/write. */
-void srv_coalesce_output(struct evhttp_connection *evcon);
+/* Join the queued response bytes of a connection into one TLS record and write them in this
+ * loop iteration instead of after the next epoll round (srv.c). */
+void srv_write_now(struct evhttp_connection *evcon);
 
 /* The peer of a request, "ip:port", for logs. */
 void srv_peer(struct evhttp_request *req, char *out, size_t cap);

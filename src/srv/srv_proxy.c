@@ -275,7 +275,7 @@ static void on_done(struct evhttp_request *ureq, void *arg)
                 evhttp_send_reply_chunk(p->client, in);
             evhttp_send_reply_end(p->client);
             /* Small responses: head, body and chunk trailer leave in one record. */
-            srv_coalesce_output(evcon);
+            srv_write_now(evcon);
         }
     }
     p->up->busy = false;

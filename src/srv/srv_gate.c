@@ -1,0 +1,160 @@
+/*
+ * The first-record gate of a TLS connection (RFC 8446 5.1 record layer,
+ * 4 handshake header).
+ *
+ * OpenSSL starts a handshake as soon as a byte arrives: it takes its record
+ * buffer (about 17 KiB) and its handshake message buffer (21 KiB allocated,
+ * 16 KiB of it zero-filled), and keeps both for as long as the client takes
+ * to complete its first record. A client sending a record header and nothing
+ * more held about 48 KiB of the server's heap per connection; with the
+ * connection cap that is 48 MiB any client can pin until the deadline.
+ *
+ * So the connection's bufferevent does not read until the client's whole
+ * first record waits in the kernel's receive queue. SO_RCVLOWAT makes epoll
+ * report the socket only once that many bytes are queued: first the 5-byte
+ * record header, then the record it announces. The wait costs the kernel's
+ * socket buffer and no heap here (the gate's event lives in the connection
+ * record, made at start); the first-request deadline still applies, and the
+ * client's idle timeout runs from accept until the first record is in.
+ *
+ * The first record must be a handshake record of at most 2^14 bytes (5.1:
+ * larger is a record_overflow) holding a complete ClientHello. A ClientHello
+ * split over several records is refused: OpenSSL zero-fills a buffer of the
+ * size the client announces (up to 128 KiB) and holds it while the rest
+ * trickles in. Common clients (OpenSSL, BoringSSL, NSS, rustls, Go) send the
+ * ClientHello in one record; it is far below 2^14 bytes. Anything that is
+ * not a handshake record is handed to OpenSSL at once, which refuses it
+ * without waiting (a plain HTTP request on the TLS port, for instance).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/sockios.h>
+
+#include <event2/bufferevent.h>
+
+#include <mse/guard.h>
+#include <mse/rd.h>
+
+#include "srv_int.h"
+
+#define TLS_RECORD_HEADER 5
+#define TLS_HANDSHAKE_HEADER 4
+#define TLS_CONTENT_HANDSHAKE 22
+#define TLS_CLIENT_HELLO 1
+#define TLS_PLAINTEXT_MAX 16384 /* 2^14, RFC 8446 5.1 */
+
+enum srv_gate_verdict srv_gate_check(const uint8_t *head, size_t head_len, size_t queued,
+                                     size_t *need)
+{
+    struct mse_rd rd;
+    uint8_t type = 0, msg_type = 0, len_hi = 0;
+    uint16_t version = 0, record_len = 0, len_lo = 0;
+    mse_rd_init(&rd, head, head_len);
+    *need = TLS_RECORD_HEADER;
+    if (mse_rd_u8(&rd, &type) != MSE_OK)
+        return SRV_GATE_WAIT;
+    if (type != TLS_CONTENT_HANDSHAKE)
+        return SRV_GATE_PASS;
+    if (mse_rd_u16be(&rd, &version) != MSE_OK || mse_rd_u16be(&rd, &record_len) != MSE_OK)
+        return SRV_GATE_WAIT;
+    if (record_len > TLS_PLAINTEXT_MAX || record_len < TLS_HANDSHAKE_HEADER)
+        return SRV_GATE_REFUSE;
+    *need = TLS_RECORD_HEADER + (size_t)record_len;
+    if (queued < *need)
+        return SRV_GATE_WAIT;
+    if (mse_rd_u8(&rd, &msg_type) != MSE_OK || mse_rd_u8(&rd, &len_hi) != MSE_OK ||
+        mse_rd_u16be(&rd, &len_lo) != MSE_OK)
+        return SRV_GATE_WAIT; /* the caller peeks the full 9 bytes once they are queued */
+    size_t msg_len = ((size_t)len_hi << 16) | len_lo;
+    if (msg_type != TLS_CLIENT_HELLO || msg_len > (size_t)record_len - TLS_HANDSHAKE_HEADER)
+        return SRV_GATE_REFUSE;
+    return SRV_GATE_PASS;
+}
+
+/* The number of bytes epoll waits for before reporting the socket readable. */
+static void set_lowat(evutil_socket_t fd, size_t bytes)
+{
+    int v = (int)bytes;
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &v, sizeof v);
+}
+
+void srv_gate_open(struct srv_conn *c)
+{
+    if (!c->gated)
+        return;
+    c->gated = false;
+    event_del(c->gate);
+    evutil_socket_t fd = bufferevent_getfd(c->bev);
+    if (fd >= 0)
+        set_lowat(fd, 1);
+    bufferevent_enable(c->bev, EV_READ);
+}
+
+static void gate_readable(evutil_socket_t fd, short events, void *arg)
+{
+    struct srv_conn *c = arg;
+    if (events & EV_TIMEOUT) {
+        /* The client's idle timeout (--timeout) passed before its first record was in:
+         * what the bufferevent's read timeout would have done. */
+        srv_conn_drop_gated(c, false);
+        return;
+    }
+    uint8_t head[TLS_RECORD_HEADER + TLS_HANDSHAKE_HEADER];
+    ssize_t got = recv(fd, head, sizeof head, MSG_PEEK | MSG_DONTWAIT);
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return;
+    int queued = 0;
+    if (got <= 0 || ioctl(fd, SIOCINQ, &queued) != 0 || queued < 0) {
+        /* End of stream or an error: the bufferevent sees it and evhttp frees the connection. */
+        srv_gate_open(c);
+        return;
+    }
+    size_t need = 0;
+    switch (srv_gate_check(head, (size_t)got, (size_t)queued, &need)) {
+    case SRV_GATE_PASS:
+        srv_gate_open(c);
+        return;
+    case SRV_GATE_REFUSE:
+        srv_conn_drop_gated(c, true);
+        return;
+    case SRV_GATE_WAIT:
+        /* Reported readable with fewer bytes than the low-water mark asks for: the
+         * client closed its side (epoll reports that whatever the mark), so the record
+         * can never be completed. Waiting on would report it again at once, forever. */
+        if ((events & EV_CLOSED) || need <= c->gate_need) {
+            srv_conn_drop_gated(c, false);
+            return;
+        }
+        c->gate_need = need;
+        set_lowat(fd, need);
+        return;
+    }
+}
+
+void srv_gate_close(struct srv_conn *c)
+{
+    if (!c->gated)
+        return;
+    c->gated = false;
+    event_del(c->gate);
+}
+
+mse_err srv_gate_start(struct srv *s, struct srv_conn *c)
+{
+    evutil_socket_t fd = bufferevent_getfd(c->bev);
+    MSE_ENSURE(fd >= 0, MSE_ERR_INTERNAL);
+    MSE_ENSURE(event_assign(c->gate, s->base, fd, EV_READ | EV_CLOSED | EV_PERSIST, gate_readable,
+                            c) == 0,
+               MSE_ERR_INTERNAL);
+    c->gate_need = 0;
+    set_lowat(fd, TLS_RECORD_HEADER);
+    bufferevent_disable(c->bev, EV_READ);
+    /* The bufferevent's read timeout does not run while it is not reading: the
+     * client's idle timeout runs here instead, from accept to the whole first record. */
+    struct timeval idle = {s->cfg->timeout, 0};
+    MSE_ENSURE(event_add(c->gate, s->cfg->timeout > 0 ? &idle : NULL) == 0, MSE_ERR_INTERNAL);
+    c->gated = true;
+    return MSE_OK;
+}
