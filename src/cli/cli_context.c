@@ -84,15 +84,28 @@ static void json_str(const char *s)
     putchar('"');
 }
 
-static int list(const struct cli_out *o)
+/*
+ * The context directory, opened: *d is NULL when it does not exist yet (no
+ * context). Returns MSE_EXIT_OK, or the exit code of the failure reported.
+ */
+static int open_context_dir(const struct cli_out *o, DIR **d)
 {
     char dir[PATH_MAX];
     mse_err err = mse_context_dir(dir, sizeof dir);
     if (err != MSE_OK)
         return context_fail(o, err, "cannot locate the context directory (set MSE_CONF_PATH)");
-    DIR *d = opendir(dir);
-    if (!d && errno != ENOENT)
+    *d = opendir(dir);
+    if (!*d && errno != ENOENT)
         return context_fail(o, MSE_ERR_IO, "%s: %s", dir, strerror(errno));
+    return MSE_EXIT_OK;
+}
+
+static int list(const struct cli_out *o)
+{
+    DIR *d = NULL;
+    int rc = open_context_dir(o, &d);
+    if (rc != MSE_EXIT_OK)
+        return rc;
     if (!d) {
         if (o->json)
             printf("[]\n");
@@ -267,15 +280,10 @@ static int remove_one(const struct cli_out *o, const char *uuid)
 
 static int purge(const struct cli_out *o)
 {
-    char dir[PATH_MAX];
-    mse_err err = mse_context_dir(dir, sizeof dir);
-    if (err != MSE_OK)
-        return context_fail(o, err, "cannot locate the context directory");
-    DIR *d = opendir(dir);
-    if (!d)
-        return errno == ENOENT ? MSE_EXIT_OK
-                               : context_fail(o, MSE_ERR_IO, "%s: %s", dir, strerror(errno));
-    int rc = MSE_EXIT_OK;
+    DIR *d = NULL;
+    int rc = open_context_dir(o, &d);
+    if (rc != MSE_EXIT_OK || !d)
+        return rc;
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
         if (!mse_context_uuid_ok(e->d_name))
             continue;

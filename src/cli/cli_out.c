@@ -16,25 +16,33 @@ void cli_out_init(struct cli_out *o)
     o->json = false;
 }
 
+/* "<label>: <message>" on stderr, the label in color (an ANSI code) when o says so. */
+static void say_labeled(const struct cli_out *o, const char *label, const char *color,
+                        const char *fmt, va_list ap)
+{
+    if (o->color)
+        fprintf(stderr, "\033[%sm%s:\033[0m ", color, label);
+    else
+        fprintf(stderr, "%s: ", label);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 int cli_out_error(const struct cli_out *o, mse_err err, const char *fmt, ...)
 {
     va_list ap;
-    fputs(o->color ? "\033[31merror:\033[0m " : "error: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    say_labeled(o, "error", "31", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     return (int)mse_err_exit(err);
 }
 
 void cli_out_warn(const struct cli_out *o, const char *fmt, ...)
 {
     va_list ap;
-    fputs(o->color ? "\033[33mwarning:\033[0m " : "warning: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    say_labeled(o, "warning", "33", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 int cli_parse_failed(const struct mse_opt_cmd *cmd, int argc, char **argv, mse_err err, bool help,

@@ -33,13 +33,7 @@
 
 #define E MSE_ERR_EVIDENCE_FORMAT
 
-/* Bump allocation in the caller's buffer. */
-struct arena {
-    uint8_t *buf;
-    size_t cap, used;
-};
-
-static mse_err arena_take(struct arena *a, size_t n, uint8_t **out)
+mse_err mse_arena_take(struct mse_arena *a, size_t n, uint8_t **out)
 {
     MSE_ENSURE(n <= a->cap - a->used, MSE_ERR_BUFFER_TOO_SMALL);
     *out = a->buf + a->used;
@@ -48,15 +42,15 @@ static mse_err arena_take(struct arena *a, size_t n, uint8_t **out)
 }
 
 /* Give back the unused tail of the last allocation. */
-static void arena_trim(struct arena *a, size_t taken, size_t used)
+static void arena_trim(struct mse_arena *a, size_t taken, size_t used)
 {
     a->used -= taken - used;
 }
 
-static mse_err copy_text(struct arena *a, const char *s, size_t n, struct mse_blob *out)
+static mse_err copy_text(struct mse_arena *a, const char *s, size_t n, struct mse_blob *out)
 {
     uint8_t *p;
-    MSE_TRY(arena_take(a, n, &p));
+    MSE_TRY(mse_arena_take(a, n, &p));
     memcpy(p, s, n);
     out->data = p;
     out->len = n;
@@ -95,14 +89,12 @@ static mse_err get_string(json_t *root, const char *key, bool required, const ch
     return MSE_OK;
 }
 
-/* A CRL member: PEM or hex stays text (the CRL loader sniffs it), base64 is decoded to DER. */
-static mse_err crl_member(struct arena *a, const char *s, size_t n, struct mse_blob *out)
+/* A base64 member decoded into the arena (E when it is not base64). */
+static mse_err b64_member(struct mse_arena *a, const char *s, size_t n, struct mse_blob *out)
 {
-    if (mse_pem_sniff((const uint8_t *)s, n) || all_hex((const uint8_t *)s, n))
-        return copy_text(a, s, n, out);
     uint8_t *p;
     size_t got = 0, want = n / 4 * 3 + 3;
-    MSE_TRY(arena_take(a, want, &p));
+    MSE_TRY(mse_arena_take(a, want, &p));
     mse_err err = mse_b64_decode(s, n, p, want, &got);
     arena_trim(a, want, err == MSE_OK ? got : 0);
     MSE_ENSURE(err == MSE_OK, E);
@@ -111,15 +103,21 @@ static mse_err crl_member(struct arena *a, const char *s, size_t n, struct mse_b
     return MSE_OK;
 }
 
-/* A JSON collateral member: base64 of the JSON text or of its hex. */
-static mse_err json_member(struct arena *a, const char *s, size_t n, struct mse_blob *out)
+/* A CRL member: PEM or hex stays text (the CRL loader sniffs it), base64 is decoded to DER. */
+static mse_err crl_member(struct mse_arena *a, const char *s, size_t n, struct mse_blob *out)
 {
-    uint8_t *p;
-    size_t got = 0, want = n / 4 * 3 + 3;
-    MSE_TRY(arena_take(a, want, &p));
-    mse_err err = mse_b64_decode(s, n, p, want, &got);
-    arena_trim(a, want, err == MSE_OK ? got : 0);
-    MSE_ENSURE(err == MSE_OK, E);
+    if (mse_pem_sniff((const uint8_t *)s, n) || all_hex((const uint8_t *)s, n))
+        return copy_text(a, s, n, out);
+    return b64_member(a, s, n, out);
+}
+
+/* A JSON collateral member: base64 of the JSON text or of its hex. */
+static mse_err json_member(struct mse_arena *a, const char *s, size_t n, struct mse_blob *out)
+{
+    struct mse_blob raw;
+    MSE_TRY(b64_member(a, s, n, &raw));
+    const uint8_t *p = raw.data;
+    size_t got = raw.len;
     /* The MSE tools end the hex text with a newline. */
     size_t hex_len = got;
     while (hex_len > 0 && is_ws(p[hex_len - 1]))
@@ -128,7 +126,7 @@ static mse_err json_member(struct arena *a, const char *s, size_t n, struct mse_
         /* The MSE tools store the hex of the JSON text; decode it to the text Intel signed. */
         size_t len2 = 0;
         uint8_t *q;
-        MSE_TRY(arena_take(a, hex_len / 2, &q));
+        MSE_TRY(mse_arena_take(a, hex_len / 2, &q));
         MSE_TRY_AS(mse_hex_decode_var((const char *)p, hex_len, q, hex_len / 2, &len2), E);
         out->data = q;
         out->len = len2;
@@ -145,7 +143,7 @@ mse_err mse_evidence_parse(const uint8_t *json, size_t json_len, uint8_t *buf, s
     mse_err err = MSE_OK;
     json_t *root = NULL;
     json_error_t je;
-    struct arena a = {buf, cap, 0};
+    struct mse_arena a = {buf, cap, 0};
     const char *s;
     size_t n;
     char *args = NULL;
@@ -164,7 +162,7 @@ mse_err mse_evidence_parse(const uint8_t *json, size_t json_len, uint8_t *buf, s
         uint8_t *p;
         size_t der_len = 0, more_len = 0;
         bool found = false, more = false;
-        MSE_CHECK_OUT(arena_take(&a, n, &p));
+        MSE_CHECK_OUT(mse_arena_take(&a, n, &p));
         mse_rd_init(&rd, s, n);
         MSE_ENSURE_OUT(mse_pem_next(&rd, "CERTIFICATE", p, n, &der_len, &found) == MSE_OK && found,
                        E);

@@ -33,29 +33,13 @@
 
 #define F MSE_ERR_JSON_FIELD
 
-struct out_buf {
-    uint8_t *buf;
-    size_t cap, used;
-};
-
-static mse_err take(struct out_buf *o, size_t n, uint8_t **p)
-{
-    MSE_ENSURE(n <= o->cap - o->used, MSE_ERR_BUFFER_TOO_SMALL);
-    *p = o->buf + o->used;
-    o->used += n;
-    return MSE_OK;
-}
-
 static mse_err named(struct mse_msg *m, const char *key, const char *what, mse_err e)
 {
-    mse_msg_str(m, "\"");
-    mse_msg_str(m, key);
-    mse_msg_str(m, "\": ");
-    mse_msg_str(m, what);
+    mse_msg_member(m, key, what);
     return e;
 }
 
-static mse_err text_member(json_t *root, const char *key, bool required, struct out_buf *o,
+static mse_err text_member(json_t *root, const char *key, bool required, struct mse_arena *o,
                            struct mse_blob *out, struct mse_msg *m)
 {
     json_t *v = json_object_get(root, key);
@@ -65,7 +49,7 @@ static mse_err text_member(json_t *root, const char *key, bool required, struct 
     if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
         return named(m, key, "missing, not a string, or with a NUL byte", F);
     size_t n = json_string_length(v);
-    MSE_TRY(take(o, n, &p));
+    MSE_TRY(mse_arena_take(o, n, &p));
     memcpy(p, json_string_value(v), n);
     out->data = p;
     out->len = n;
@@ -73,7 +57,7 @@ static mse_err text_member(json_t *root, const char *key, bool required, struct 
 }
 
 /* serde_bytes under serde_json: [0..255, ...]; or a hex string. */
-static mse_err bytes_member(json_t *root, const char *key, struct out_buf *o,
+static mse_err bytes_member(json_t *root, const char *key, struct mse_arena *o,
                             struct mse_blob *out, struct mse_msg *m)
 {
     json_t *v = json_object_get(root, key);
@@ -81,13 +65,13 @@ static mse_err bytes_member(json_t *root, const char *key, struct out_buf *o,
     size_t n = 0;
     if (json_is_string(v)) {
         size_t len = json_string_length(v);
-        MSE_TRY(take(o, len / 2 + 1, &p));
+        MSE_TRY(mse_arena_take(o, len / 2 + 1, &p));
         if (mse_hex_decode_var(json_string_value(v), len, p, len / 2 + 1, &n) != MSE_OK)
             return named(m, key, "not hex", F);
     } else if (json_is_array(v)) {
         size_t i;
         json_t *b;
-        MSE_TRY(take(o, json_array_size(v), &p));
+        MSE_TRY(mse_arena_take(o, json_array_size(v), &p));
         json_array_foreach(v, i, b)
         {
             if (!json_is_integer(b) || json_integer_value(b) < 0 || json_integer_value(b) > 255)
@@ -107,7 +91,7 @@ static mse_err bytes_member(json_t *root, const char *key, struct out_buf *o,
 
 /* {"<member>":<text>,"signature":"<hex>"}: PCS's envelope around dcap-qvl's two parts. */
 static mse_err envelope(const char *member, const struct mse_blob *text, const struct mse_blob *sig,
-                        struct out_buf *o, struct mse_blob *out, struct mse_msg *m,
+                        struct mse_arena *o, struct mse_blob *out, struct mse_msg *m,
                         const char *sig_key)
 {
     static const char mid[] = ",\"signature\":\"";
@@ -119,7 +103,7 @@ static mse_err envelope(const char *member, const struct mse_blob *text, const s
     mse_hex_encode(sig->data, 64, hex);
     size_t head = strlen(member) + 4; /* {"member": */
     size_t n = head + text->len + (sizeof mid - 1) + 128 + (sizeof end - 1);
-    MSE_TRY(take(o, n, &p));
+    MSE_TRY(mse_arena_take(o, n, &p));
     out->data = p;
     out->len = n;
     /* Build with explicit offsets into the block just taken. */
@@ -154,7 +138,7 @@ mse_err mse_collateral_dcap_qvl_parse(const uint8_t *json, size_t len, uint8_t *
     mse_err err = MSE_OK;
     struct mse_msg m;
     char sink[1];
-    struct out_buf o = {.buf = buf, .cap = cap, .used = 0};
+    struct mse_arena o = {.buf = buf, .cap = cap, .used = 0};
     struct mse_blob tcb_text = {0}, tcb_sig = {0}, qe_text = {0}, qe_sig = {0};
     json_t *root = NULL;
     const char *k;

@@ -367,6 +367,22 @@ MSE_MUST_USE mse_err mse_tcb_level_parse(json_t *level, uint32_t allowed,
 /* Combined status, as QVL's convergeTcbStatusWithQeTcbStatus. */
 enum mse_tcb_status mse_tcb_status_converge(enum mse_tcb_status platform, enum mse_tcb_status qe);
 
+/* ---- collateral.c: bump allocation in a caller's buffer (also collateral_dcap_qvl.c) ---- */
+
+struct mse_arena {
+    uint8_t *buf;
+    size_t cap, used; /* bytes in buf, bytes handed out */
+};
+/* n bytes of the buffer at *out; MSE_ERR_BUFFER_TOO_SMALL when they do not fit. */
+MSE_MUST_USE mse_err mse_arena_take(struct mse_arena *a, size_t n, uint8_t **out);
+
+/* ---- verify_json.c: writing helpers shared with policy_json.c ------------ */
+
+/* Up to 64 bytes as a lowercase hex JSON string; NULL when longer or out of memory. */
+json_t *mse_json_hex(const uint8_t *b, size_t n);
+/* o[k] = v (taken over); clears *ok when v is NULL or the set fails, so one check ends a build. */
+void mse_json_put(json_t *o, const char *k, json_t *v, bool *ok);
+
 /* ---- quote_verify.c ------------------------------------------------------ */
 
 /* QE report signed by the PCK leaf key: MSE_ERR_QE_REPORT_SIGNATURE. */

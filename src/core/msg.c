@@ -65,3 +65,11 @@ void mse_msg_time(struct mse_msg *m, int64_t t)
     mse_time_format(t, tmp);
     mse_msg_str(m, tmp);
 }
+
+void mse_msg_member(struct mse_msg *m, const char *key, const char *what)
+{
+    mse_msg_str(m, "\"");
+    mse_msg_str(m, key);
+    mse_msg_str(m, "\": ");
+    mse_msg_str(m, what);
+}

@@ -17,5 +17,7 @@ void mse_msg_str(struct mse_msg *m, const char *s);
 void mse_msg_u64(struct mse_msg *m, uint64_t v);
 void mse_msg_hex(struct mse_msg *m, const uint8_t *b, size_t n);
 void mse_msg_time(struct mse_msg *m, int64_t t);
+/* "\"<key>\": <what>": a JSON member named with what is wrong with it. */
+void mse_msg_member(struct mse_msg *m, const char *key, const char *what);
 
 #endif

@@ -9,6 +9,7 @@
  * check). A missing key takes the default of mse_policy_init, which is the
  * strict one for every key. Writing emits every key, defaults included.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -31,21 +32,6 @@ static const char *const policy_keys[] = {
 
 /* ---- writing --------------------------------------------------------------- */
 
-static json_t *hex_json(const uint8_t *b, size_t n)
-{
-    char buf[129];
-    if (n > 64)
-        return NULL;
-    mse_hex_encode(b, n, buf);
-    return json_string(buf);
-}
-
-static void put(json_t *o, const char *k, json_t *v, bool *ok)
-{
-    if (v == NULL || json_object_set_new(o, k, v) != 0)
-        *ok = false;
-}
-
 static void append(json_t *a, json_t *v, bool *ok)
 {
     if (a == NULL || v == NULL || json_array_append_new(a, v) != 0)
@@ -58,28 +44,28 @@ mse_err mse_policy_to_json(const struct mse_policy *p, char **out)
     *out = NULL;
     json_t *o = json_object();
     MSE_ENSURE(o != NULL, MSE_ERR_NOMEM);
-    put(o, "version", json_integer(POLICY_FORMAT_VERSION), &ok);
+    mse_json_put(o, "version", json_integer(POLICY_FORMAT_VERSION), &ok);
     json_t *signers = json_array();
     for (size_t i = 0; p->mrsigners != NULL && i < p->mrsigner_count; i++)
-        append(signers, hex_json(p->mrsigners[i], 32), &ok);
-    put(o, "mrsigners", signers, &ok);
-    put(o, "mrenclave", p->mrenclave ? hex_json(p->mrenclave, 32) : json_null(), &ok);
-    put(o, "allow_debug", json_boolean(p->allow_debug), &ok);
-    put(o, "allow_expired_collateral", json_boolean(p->allow_expired_collateral), &ok);
+        append(signers, mse_json_hex(p->mrsigners[i], 32), &ok);
+    mse_json_put(o, "mrsigners", signers, &ok);
+    mse_json_put(o, "mrenclave", p->mrenclave ? mse_json_hex(p->mrenclave, 32) : json_null(), &ok);
+    mse_json_put(o, "allow_debug", json_boolean(p->allow_debug), &ok);
+    mse_json_put(o, "allow_expired_collateral", json_boolean(p->allow_expired_collateral), &ok);
     json_t *tcb = json_array();
     uint32_t accepted = p->accepted_tcb | MSE_TCB_MASK(MSE_TCB_UP_TO_DATE);
     for (unsigned s = 0; s < MSE_TCB_REVOKED; s++)
         if (accepted & MSE_TCB_MASK(s))
             append(tcb, json_string(mse_tcb_status_name((enum mse_tcb_status)s)), &ok);
-    put(o, "accepted_tcb_statuses", tcb, &ok);
+    mse_json_put(o, "accepted_tcb_statuses", tcb, &ok);
     json_t *adv = json_array();
     for (size_t i = 0; p->accepted_advisories != NULL && i < p->accepted_advisory_count; i++)
         append(adv, json_string(p->accepted_advisories[i]), &ok);
-    put(o, "accepted_advisories", adv, &ok);
-    put(o, "isv_prod_id", p->check_isv_prod_id ? json_integer(p->isv_prod_id) : json_null(), &ok);
-    put(o, "min_isv_svn", p->check_min_isv_svn ? json_integer(p->min_isv_svn) : json_null(), &ok);
-    put(o, "report_data",
-        p->report_data && p->report_data_len > 0 ? hex_json(p->report_data, p->report_data_len)
+    mse_json_put(o, "accepted_advisories", adv, &ok);
+    mse_json_put(o, "isv_prod_id", p->check_isv_prod_id ? json_integer(p->isv_prod_id) : json_null(), &ok);
+    mse_json_put(o, "min_isv_svn", p->check_min_isv_svn ? json_integer(p->min_isv_svn) : json_null(), &ok);
+    mse_json_put(o, "report_data",
+        p->report_data && p->report_data_len > 0 ? mse_json_hex(p->report_data, p->report_data_len)
                                                  : json_null(),
         &ok);
     char *s = ok ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
@@ -94,11 +80,22 @@ mse_err mse_policy_to_json(const struct mse_policy *p, char **out)
 /* Name the key that is wrong; every reading error is MSE_ERR_POLICY_FORMAT. */
 static mse_err bad(struct mse_msg *m, const char *key, const char *what)
 {
-    mse_msg_str(m, "\"");
-    mse_msg_str(m, key);
-    mse_msg_str(m, "\": ");
-    mse_msg_str(m, what);
+    mse_msg_member(m, key, what);
     return MSE_ERR_POLICY_FORMAT;
+}
+
+/* The array o[key], or *a = NULL when absent; not an array, or more than max items: refused. */
+static mse_err optional_array(json_t *o, const char *key, size_t max, const char *too_many,
+                              json_t **a, struct mse_msg *m)
+{
+    *a = json_object_get(o, key);
+    if (*a == NULL)
+        return MSE_OK;
+    if (!json_is_array(*a))
+        return bad(m, key, "not an array");
+    if (json_array_size(*a) > max)
+        return bad(m, key, too_many);
+    return MSE_OK;
 }
 
 static bool known_key(const char *k)
@@ -150,15 +147,11 @@ static mse_err u16_field(json_t *o, const char *key, bool *set, uint16_t *out, s
 static mse_err read_signers(json_t *o, struct mse_policy_store *st, struct mse_policy *p,
                             struct mse_msg *m)
 {
-    json_t *a = json_object_get(o, "mrsigners");
+    json_t *a, *v;
     size_t i, n = 0;
-    json_t *v;
+    MSE_TRY(optional_array(o, "mrsigners", MSE_POLICY_MAX_SIGNERS, "more than 32 signers", &a, m));
     if (a == NULL)
         return MSE_OK;
-    if (!json_is_array(a))
-        return bad(m, "mrsigners", "not an array");
-    if (json_array_size(a) > MSE_POLICY_MAX_SIGNERS)
-        return bad(m, "mrsigners", "more than 32 signers");
     json_array_foreach(a, i, v) MSE_TRY(hex_field(v, "mrsigners", st->mrsigners[i], 32, 32, &n, m));
     p->mrsigners = (const uint8_t(*)[32])st->mrsigners;
     p->mrsigner_count = json_array_size(a);
@@ -167,13 +160,11 @@ static mse_err read_signers(json_t *o, struct mse_policy_store *st, struct mse_p
 
 static mse_err read_statuses(json_t *o, struct mse_policy *p, struct mse_msg *m)
 {
-    json_t *a = json_object_get(o, "accepted_tcb_statuses");
+    json_t *a, *v;
     size_t i;
-    json_t *v;
+    MSE_TRY(optional_array(o, "accepted_tcb_statuses", SIZE_MAX, "too many", &a, m));
     if (a == NULL)
         return MSE_OK;
-    if (!json_is_array(a))
-        return bad(m, "accepted_tcb_statuses", "not an array");
     json_array_foreach(a, i, v)
     {
         enum mse_tcb_status st;
@@ -191,15 +182,12 @@ static mse_err read_statuses(json_t *o, struct mse_policy *p, struct mse_msg *m)
 static mse_err read_advisories(json_t *o, struct mse_policy_store *st, struct mse_policy *p,
                                struct mse_msg *m)
 {
-    json_t *a = json_object_get(o, "accepted_advisories");
+    json_t *a, *v;
     size_t i;
-    json_t *v;
+    MSE_TRY(optional_array(o, "accepted_advisories", MSE_MAX_ADVISORIES,
+                           "more than 32 advisories", &a, m));
     if (a == NULL)
         return MSE_OK;
-    if (!json_is_array(a))
-        return bad(m, "accepted_advisories", "not an array");
-    if (json_array_size(a) > MSE_MAX_ADVISORIES)
-        return bad(m, "accepted_advisories", "more than 32 advisories");
     json_array_foreach(a, i, v)
     {
         size_t len = json_string_length(v);

@@ -65,14 +65,19 @@ static int usage_error(const struct mse_opt_cmd *cmd, const char *why)
     return MSE_EXIT_USAGE;
 }
 
+/* --NAME T: an RFC 3339 UTC time, else a usage error with its line in why. */
+static mse_err time_arg(const char *name, const char *s, int64_t *t, char *why, size_t cap)
+{
+    if (mse_time_parse(s, strlen(s), t) == MSE_OK)
+        return MSE_OK;
+    return mse_say(why, cap, MSE_ERR_ARG,
+                   "--%s needs an RFC 3339 UTC time, e.g. 2024-01-31T00:00:00Z (got '%s')", name, s);
+}
+
 static int parse_time(const struct mse_opt_cmd *cmd, const char *name, const char *s, int64_t *t)
 {
     char why[160];
-    if (mse_time_parse(s, strlen(s), t) == MSE_OK)
-        return 0;
-    snprintf(why, sizeof why, "--%s needs an RFC 3339 UTC time, e.g. 2024-01-31T00:00:00Z (got '%s')",
-             name, s);
-    return usage_error(cmd, why);
+    return time_arg(name, s, t, why, sizeof why) == MSE_OK ? 0 : usage_error(cmd, why);
 }
 
 /* ---- pki init ------------------------------------------------------------------ */
@@ -112,67 +117,48 @@ struct pki_args {
     bool help;
 };
 
-static int pki_tcb_status(const char *arg, enum mse_tcb_status *out)
+static mse_err tcb_status_arg(const char *arg, enum mse_tcb_status *out, char *why, size_t cap)
 {
-    char why[160];
     if (mse_tcb_status_parse(arg, strlen(arg), out) == MSE_OK)
-        return 0;
-    snprintf(why, sizeof why, "unknown TCB status '%s' (UpToDate, OutOfDate, Revoked, ...)", arg);
-    return usage_error(&pki_cmd, why);
+        return MSE_OK;
+    return mse_say(why, cap, MSE_ERR_ARG,
+                   "unknown TCB status '%s' (UpToDate, OutOfDate, Revoked, ...)", arg);
 }
 
-static int pki_option(struct pki_args *a, int id, const char *arg, char *why, size_t cap)
+/* One option of pki init into its options struct (mse_opt_take_fn). */
+static mse_err pki_take(void *ctx, int id, const char *arg, char *why, size_t cap)
 {
+    struct pki_args *a = ctx;
     switch (id) {
-    case PKI_INTEL: a->o.intel_names = true; return 0;
-    case PKI_TCB: return pki_tcb_status(arg, &a->o.tcb_status);
-    case PKI_QETCB: return pki_tcb_status(arg, &a->o.qe_tcb_status);
-    case PKI_ADV: a->o.advisories = arg; return 0;
-    case PKI_RPCK: a->o.revoke_pck = true; return 0;
-    case PKI_RCA: a->o.revoke_pck_ca = true; return 0;
-    case PKI_NOW: return parse_time(&pki_cmd, "now", arg, &a->now);
-    case PKI_ISSUE: a->issue = arg; return 0;
-    case PKI_NEXT: a->next = arg; return 0;
-    case PKI_PCKNA: a->pck_not_after = arg; return 0;
-    case PKI_DAYS:
-        if (mse_opt_long("valid-days", arg, 1, 36500, "days", &a->days, why, cap) != MSE_OK)
-            return usage_error(&pki_cmd, why);
-        return 0;
-    case PKI_PCESVN:
-        if (mse_opt_long("pcesvn", arg, 0, 0xffff, "", &a->pcesvn, why, cap) != MSE_OK)
-            return usage_error(&pki_cmd, why);
-        return 0;
-    default: return usage_error(&pki_cmd, "internal: unhandled option");
+    case PKI_INTEL: a->o.intel_names = true; return MSE_OK;
+    case PKI_TCB: return tcb_status_arg(arg, &a->o.tcb_status, why, cap);
+    case PKI_QETCB: return tcb_status_arg(arg, &a->o.qe_tcb_status, why, cap);
+    case PKI_ADV: a->o.advisories = arg; return MSE_OK;
+    case PKI_RPCK: a->o.revoke_pck = true; return MSE_OK;
+    case PKI_RCA: a->o.revoke_pck_ca = true; return MSE_OK;
+    case PKI_NOW: return time_arg("now", arg, &a->now, why, cap);
+    case PKI_ISSUE: a->issue = arg; return MSE_OK;
+    case PKI_NEXT: a->next = arg; return MSE_OK;
+    case PKI_PCKNA: a->pck_not_after = arg; return MSE_OK;
+    case PKI_DAYS: return mse_opt_long("valid-days", arg, 1, 36500, "days", &a->days, why, cap);
+    case PKI_PCESVN: return mse_opt_long("pcesvn", arg, 0, 0xffff, "", &a->pcesvn, why, cap);
+    default: return mse_say(why, cap, MSE_ERR_INTERNAL, "internal: unhandled option %d", id);
     }
 }
 
 static int pki_parse(int argc, char **argv, struct pki_args *a)
 {
-    struct mse_opt_parser p;
-    const char *arg;
-    char why[256];
-    int id, rc;
+    char why[256] = "";
     memset(a, 0, sizeof *a);
     a->now = mse_time_now();
     a->pcesvn = -1;
     mse_sim_pki_opts_default(&a->o, a->now);
-    mse_opt_init(&p, &pki_cmd, argc, argv);
-    while ((id = mse_opt_next(&p, &arg, why, sizeof why)) != MSE_OPT_DONE) {
-        if (id == MSE_OPT_ERROR)
-            return usage_error(&pki_cmd, why);
-        if (id == MSE_OPT_HELP) {
-            a->help = true;
-            return 0;
-        }
-        if (id == MSE_OPT_OPERAND) {
-            if (a->dir)
-                return usage_error(&pki_cmd, "one DIR only");
-            a->dir = arg;
-        } else if ((rc = pki_option(a, id, arg, why, sizeof why)) != 0) {
-            return rc;
-        }
-    }
-    return a->dir ? 0 : usage_error(&pki_cmd, "which directory? (mse-sim pki init DIR)");
+    if (mse_opt_parse(&pki_cmd, argc, argv, pki_take, a, &a->dir, 1, &a->help, why,
+                      sizeof why) != MSE_OK)
+        return usage_error(&pki_cmd, why);
+    if (a->help || a->dir)
+        return 0;
+    return usage_error(&pki_cmd, "which directory? (mse-sim pki init DIR)");
 }
 
 /* The dates: defaults for --now, then --valid-days and the explicit dates over them. */
@@ -283,9 +269,10 @@ struct enclave_args {
     bool help;
 };
 
-static int enclave_option(const struct mse_opt_cmd *cmd, struct enclave_args *a, int id,
-                          const char *arg, char *why, size_t cap)
+/* One option of quote, ratls or evidence into its options struct (mse_opt_take_fn). */
+static mse_err enclave_take(void *ctx, int id, const char *arg, char *why, size_t cap)
 {
+    struct enclave_args *a = ctx;
     long v = 0;
     mse_err err = MSE_OK;
     switch (id) {
@@ -313,37 +300,25 @@ static int enclave_option(const struct mse_opt_cmd *cmd, struct enclave_args *a,
     case EN_DAYS: err = mse_opt_long("days", arg, 1, 36500, "days", &a->days, why, cap); break;
     case EN_X: a->x25519 = arg; break;
     case EN_UNBIND: a->unbind = true; break;
-    default: return usage_error(cmd, "internal: unhandled option");
+    default: return mse_say(why, cap, MSE_ERR_INTERNAL, "internal: unhandled option %d", id);
     }
-    return err == MSE_OK ? 0 : usage_error(cmd, why);
+    return err;
 }
 
 /* Parse a quote/ratls/evidence command line; --pki is always required. */
 static int enclave_parse(const struct mse_opt_cmd *cmd, int argc, char **argv,
                          struct enclave_args *a)
 {
-    struct mse_opt_parser p;
-    const char *arg;
-    char why[256];
-    int id, rc;
+    char why[256] = "";
     memset(a, 0, sizeof *a);
     a->days = 365;
     memset(a->e.mrenclave, 0x11, 32); /* recognisable default */
-    mse_opt_init(&p, cmd, argc, argv);
-    while ((id = mse_opt_next(&p, &arg, why, sizeof why)) != MSE_OPT_DONE) {
-        if (id == MSE_OPT_ERROR)
-            return usage_error(cmd, why);
-        if (id == MSE_OPT_HELP) {
-            a->help = true;
-            mse_opt_help(stdout, cmd);
-            return 0;
-        }
-        if (id == MSE_OPT_OPERAND) {
-            snprintf(why, sizeof why, "unexpected argument '%s'", arg);
-            return usage_error(cmd, why);
-        }
-        if ((rc = enclave_option(cmd, a, id, arg, why, sizeof why)) != 0)
-            return rc;
+    if (mse_opt_parse(cmd, argc, argv, enclave_take, a, NULL, 0, &a->help, why, sizeof why) !=
+        MSE_OK)
+        return usage_error(cmd, why);
+    if (a->help) {
+        mse_opt_help(stdout, cmd);
+        return 0;
     }
     return a->pki ? 0 : usage_error(cmd, "--pki DIR is required");
 }
@@ -479,30 +454,36 @@ static const struct mse_opt_cmd tamper_cmd = {
     .tables = tamper_tables,
 };
 
+struct tamper_args {
+    const char *out; /* --out DIR */
+    int64_t now;     /* --now T, default now */
+    bool help;
+};
+
+/* One option of tamper into its options struct (mse_opt_take_fn). */
+static mse_err tamper_take(void *ctx, int id, const char *arg, char *why, size_t cap)
+{
+    struct tamper_args *a = ctx;
+    if (id == TA_OUT) {
+        a->out = arg;
+        return MSE_OK;
+    }
+    return time_arg("now", arg, &a->now, why, cap);
+}
+
 static int cmd_tamper(int argc, char **argv)
 {
-    struct mse_opt_parser p;
-    const char *arg, *out = NULL;
-    char why[512];
-    int64_t now = mse_time_now();
-    int id, rc;
-    mse_opt_init(&p, &tamper_cmd, argc, argv);
-    while ((id = mse_opt_next(&p, &arg, why, sizeof why)) != MSE_OPT_DONE) {
-        if (id == MSE_OPT_ERROR)
-            return usage_error(&tamper_cmd, why);
-        if (id == MSE_OPT_HELP) {
-            mse_opt_help(stdout, &tamper_cmd);
-            return 0;
-        }
-        if (id == MSE_OPT_OPERAND) {
-            snprintf(why, sizeof why, "unexpected argument '%s'", arg);
-            return usage_error(&tamper_cmd, why);
-        }
-        if (id == TA_OUT)
-            out = arg;
-        else if ((rc = parse_time(&tamper_cmd, "now", arg, &now)) != 0)
-            return rc;
+    struct tamper_args a = {.now = mse_time_now()};
+    char why[512] = "";
+    if (mse_opt_parse(&tamper_cmd, argc, argv, tamper_take, &a, NULL, 0, &a.help, why,
+                      sizeof why) != MSE_OK)
+        return usage_error(&tamper_cmd, why);
+    if (a.help) {
+        mse_opt_help(stdout, &tamper_cmd);
+        return 0;
     }
+    const char *out = a.out;
+    int64_t now = a.now;
     if (!out)
         return usage_error(&tamper_cmd, "--out DIR is required");
     size_t n = 0;

@@ -163,6 +163,28 @@ static void child_words(FILE *f, const char *program, const struct mse_opt_cmd *
     }
 }
 
+/*
+ * The case arms that follow the words typed to a command's path: the word
+ * after the parent path ("trust" then "add") moves to "trust add". The bash
+ * and zsh scripts keep that path in different variables.
+ */
+static void path_cases(FILE *f, const char *program, const struct mse_opt_cmd *const *cmds,
+                       bool zsh)
+{
+    for (const struct mse_opt_cmd *const *c = cmds; *c; c++) {
+        const char *p = subpath(program, *c);
+        if (!*p)
+            continue;
+        const char *sp = strrchr(p, ' ');
+        int parent = sp ? (int)(sp - p) : 0;
+        const char *word = sp ? sp + 1 : p;
+        if (zsh)
+            fprintf(f, "      \"%.*s:%s\") p=\"%s\"; depth=$((i - 1)) ;;\n", parent, p, word, p);
+        else
+            fprintf(f, "        \"%.*s:%s\") path=\"%s\" ;;\n", parent, p, word, p);
+    }
+}
+
 void mse_opt_write_bash(FILE *f, const char *program, const struct mse_opt_cmd *const *cmds)
 {
     fprintf(f,
@@ -178,14 +200,7 @@ void mse_opt_write_bash(FILE *f, const char *program, const struct mse_opt_cmd *
             "        w=${COMP_WORDS[i]}\n"
             "        case \"$path:$w\" in\n",
             program);
-    for (const struct mse_opt_cmd *const *c = cmds; *c; c++) {
-        const char *p = subpath(program, *c);
-        if (!*p)
-            continue;
-        const char *sp = strrchr(p, ' ');
-        fprintf(f, "        \"%.*s:%s\") path=\"%s\" ;;\n", sp ? (int)(sp - p) : 0, p,
-                sp ? sp + 1 : p, p);
-    }
+    path_cases(f, program, cmds, false);
     fputs("        esac\n    done\n    case \"$path|$prev\" in\n", f);
     for (const struct mse_opt_cmd *const *c = cmds; *c; c++)
         for (const struct mse_opt *const *t = (*c)->tables; *t; t++)
@@ -240,14 +255,7 @@ void mse_opt_write_zsh(FILE *f, const char *program, const struct mse_opt_cmd *c
             "  for ((i = 2; i < CURRENT; i++)); do\n    w=${words[i]}\n    case "
             "\"$p:$w\" in\n",
             program, program, program);
-    for (const struct mse_opt_cmd *const *c = cmds; *c; c++) {
-        const char *p = subpath(program, *c);
-        if (!*p)
-            continue;
-        const char *sp = strrchr(p, ' ');
-        fprintf(f, "      \"%.*s:%s\") p=\"%s\"; depth=$((i - 1)) ;;\n", sp ? (int)(sp - p) : 0, p,
-                sp ? sp + 1 : p, p);
-    }
+    path_cases(f, program, cmds, true);
     fputs("    esac\n  done\n  (( depth > 0 )) && { shift $depth words; (( "
           "CURRENT -= depth )); }\n"
           "  case \"$p\" in\n",
