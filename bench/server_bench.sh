@@ -8,7 +8,8 @@
 #   hello, new handshake per request (Connection: close): the same, every
 #            request on a new connection with a full TLS handshake
 # at 1, 16, 64 and 256 concurrent connections, and the ratio mse/nginx
-# (issue 13 targets at least 1.0).
+# (issue 13 targets at least 1.0); beside it each front server's CPU time per
+# request, read from /proc (steadier than requests/s when the machine is shared).
 # Pinning: every server process (mse-enclave, nginx and the upstream app) runs
 # on CPU SERVER_CPU (default 0) and wrk on CPU CLIENT_CPU (default 1), with
 # taskset, the same for both servers, so that the load generator never takes
@@ -71,11 +72,13 @@ MSE_HELLO=$(free_port)
 "${ON_SERVER[@]}" "$ENCLAVE" "${COMMON[@]}" --hello --ssl-cert "$WORK/cert.pem" --ssl-key "$WORK/key.pem" \
     --host 127.0.0.1 --port "$MSE_HELLO" 2>/dev/null &
 PIDS+=("$!")
+MSE_HELLO_PID=$!
 MSE_PROXY=$(free_port)
 "${ON_SERVER[@]}" "$ENCLAVE" "${COMMON[@]}" --ssl-cert "$WORK/cert.pem" --ssl-key "$WORK/key.pem" \
     --app-dir "$WORK/app" --app-cmd "exec sleep 600" --app-port "$APP" \
     --host 127.0.0.1 --port "$MSE_PROXY" 2>/dev/null &
 PIDS+=("$!")
+MSE_PROXY_PID=$!
 
 NG_HELLO=$(free_port)
 NG_PROXY=$(free_port)
@@ -108,40 +111,61 @@ http {
 EOF
 "${ON_SERVER[@]}" "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' 2>"$WORK/nginx/stderr" &
 PIDS+=("$!")
+NGINX_PID=$!
 for p in "$APP" "$MSE_HELLO" "$MSE_PROXY" "$NG_HELLO" "$NG_PROXY"; do wait_port "$p"; done
+NG_WORKER_PID=$(pgrep -P "$NGINX_PID" | head -1)
+[ -n "$NG_WORKER_PID" ] || { echo "server_bench: no nginx worker" >&2; exit 1; }
 
 # Same answer from both (a benchmark of different responses would be meaningless).
 a=$(curl -s --cacert "$WORK/cert.pem" --resolve "localhost:$MSE_PROXY:127.0.0.1" "https://localhost:$MSE_PROXY/")
 b=$(curl -s --cacert "$WORK/cert.pem" --resolve "localhost:$NG_HELLO:127.0.0.1" "https://localhost:$NG_HELLO/")
 [ "$a" = "$b" ] || { echo "server_bench: responses differ: '$a' vs '$b'" >&2; exit 1; }
 
-rps() { # rps PORT CONNECTIONS [wrk options...]
-    local port="$1" conns="$2"
-    shift 2
-    "${ON_CLIENT[@]}" wrk -t1 -c"$conns" -d"${SECS}s" "$@" "https://127.0.0.1:$port/" 2>/dev/null |
-        awk '/Requests\/sec/ {print $2}'
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# run PORT PID CONNECTIONS [wrk options...]: prints "requests/s CPU-µs-per-request", the
+# second being the front server's own CPU time (process PID) divided by the requests served:
+# steadier than requests/s on a shared machine, where the server's core is not all its own.
+run() {
+    local port="$1" pid="$2" conns="$3" t0 t1 out
+    shift 3
+    t0=$(cpu_ticks "$pid")
+    out=$("${ON_CLIENT[@]}" wrk -t1 -c"$conns" -d"${SECS}s" "$@" "https://127.0.0.1:$port/" 2>/dev/null)
+    t1=$(cpu_ticks "$pid")
+    echo "$out" | awk -v t0="$t0" -v t1="$t1" -v hz="$(getconf CLK_TCK)" '
+        /requests in/ { n = $1 }
+        /Requests\/sec/ { r = $2 }
+        END { printf "%s %.1f\n", r + 0, (n > 0 ? (t1 - t0) * 1e6 / hz / n : 0) }'
 }
-# The machine may be shared: runs alternate mse/nginx and the best of ROUNDS is kept.
+# The machine may be shared: runs alternate mse/nginx; the best of ROUNDS is kept
+# (highest requests/s, lowest CPU per request).
 ROUNDS="${ROUNDS:-2}"
-best() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 > b + 0) ? a : b }'; }
+best() { # best "R C" "R C": highest R, lowest nonzero C
+    awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
+        r = (x[1] + 0 > y[1] + 0) ? x[1] : y[1];
+        c = (x[2] + 0 == 0 || (y[2] + 0 > 0 && y[2] + 0 < x[2] + 0)) ? y[2] : x[2];
+        print r + 0, c + 0 }'
+}
 echo "loopback, 1 wrk thread on CPU $CLIENT_CPU, servers on CPU $SERVER_CPU, ${SECS}s per run, best of $ROUNDS alternating runs"
 echo "nginx $("$NGINX" -v 2>&1 | sed 's/.*\///'): worker_processes 1, access_log off, same P-256 certificate and key, TLS 1.2-1.3, keepalive_requests 100000"
-printf '%-18s %6s %14s %14s %8s\n' case conns "mse-enclave" nginx ratio
+echo "req/s: requests per second (ratio mse/nginx, >= 1 is the target); us/req: the front server's CPU time per request (ratio nginx/mse, >= 1 is as efficient)"
+printf '%-16s %5s %10s %10s %6s %8s %8s %6s\n' case conns "mse req/s" "nginx" ratio "mse us" "nginx" ratio
 for case in hello proxied hello-handshake; do
     extra=()
     case "$case" in
-    hello) mp=$MSE_HELLO np=$NG_HELLO ;;
-    proxied) mp=$MSE_PROXY np=$NG_PROXY ;;
-    hello-handshake) mp=$MSE_HELLO np=$NG_HELLO extra=(-H "Connection: close") ;;
+    hello) mp=$MSE_HELLO mpid=$MSE_HELLO_PID np=$NG_HELLO ;;
+    proxied) mp=$MSE_PROXY mpid=$MSE_PROXY_PID np=$NG_PROXY ;;
+    hello-handshake) mp=$MSE_HELLO mpid=$MSE_HELLO_PID np=$NG_HELLO extra=(-H "Connection: close") ;;
     esac
     for conns in $CONNS_LIST; do
-        m=0 n=0
+        m="0 0" n="0 0"
         for _ in $(seq 1 "$ROUNDS"); do
-            m=$(best "$m" "$(rps "$mp" "$conns" "${extra[@]}")")
-            n=$(best "$n" "$(rps "$np" "$conns" "${extra[@]}")")
+            m=$(best "$m" "$(run "$mp" "$mpid" "$conns" "${extra[@]}")")
+            n=$(best "$n" "$(run "$np" "$NG_WORKER_PID" "$conns" "${extra[@]}")")
         done
-        ratio=$(awk -v m="$m" -v n="$n" 'BEGIN { if (n > 0) printf "%.2f", m / n; else print "n/a" }')
-        printf '%-18s %6s %14s %14s %8s\n' "$case" "$conns" "$m" "$n" "${ratio}x"
+        echo "$case $conns $m $n" | awk '{
+            rr = ($5 > 0) ? sprintf("%.2fx", $3 / $5) : "n/a";
+            cr = ($4 > 0) ? sprintf("%.2fx", $6 / $4) : "n/a";
+            printf "%-16s %5s %10.0f %10.0f %6s %8.1f %8.1f %6s\n", $1, $2, $3, $5, rr, $4, $6, cr }'
     done
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (numbers are only comparable on an idle machine)"
