@@ -74,7 +74,7 @@ class_of_name() { sed -n "s/^ *X($1, *[0-9]*, *\([A-Z_]*\),.*/\1/p" "$ERR_H" | h
 class_of_exit() { sed -n "s/^| *$1 | \([A-Z_]*\) |.*/\1/p" "$DOC" | head -n 1; }
 
 row() {
-    local want_exit=$1 want_name=$2 a rc out err
+    local want_exit=$1 want_name=$2 a rc out
     local -a pre=()
     ARGS=()
     shift 2
