@@ -526,6 +526,8 @@ static void test_first_record_refused(void **state)
     uint8_t split[5 + 100] = {0x16, 0x03, 0x01, 0x00, 100, 0x01, 0x01, 0x86, 0xa0};
     /* A record longer than 2^14 (RFC 8446 5.1: record_overflow). */
     static const uint8_t too_long[] = {0x16, 0x03, 0x01, 0x40, 0x01};
+    /* A handshake record too short for a handshake message header (3 of 4 bytes). */
+    static const uint8_t too_short[] = {0x16, 0x03, 0x01, 0x00, 0x03, 0x01, 0x00, 0x00};
     /* A handshake record whose first message is not a ClientHello. */
     uint8_t not_hello[5 + 40] = {0x16, 0x03, 0x01, 0x00, 40, 0x02, 0x00, 0x00, 36};
     const struct {
@@ -535,6 +537,7 @@ static void test_first_record_refused(void **state)
     } bad[] = {
         {"split ClientHello", split, sizeof split},
         {"record over 2^14", too_long, sizeof too_long},
+        {"record shorter than a handshake header", too_short, sizeof too_short},
         {"not a ClientHello", not_hello, sizeof not_hello},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
