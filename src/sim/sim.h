@@ -56,7 +56,7 @@ struct mse_sim_pki_opts {
 };
 void mse_sim_pki_opts_default(struct mse_sim_pki_opts *o, int64_t now);
 
-/* A loaded test PKI directory. */
+/* A test PKI: loaded from its directory, or made in memory (mse_sim_pki_make). */
 struct mse_sim_pki {
     EVP_PKEY *root_key, *ca_key, *pck_key, *tcb_key, *att_key, *signer_key;
     X509 *root, *ca, *pck, *tcb;
@@ -177,8 +177,10 @@ struct mse_sim_world_opts {
     bool chain_garbage;             /* certification data: a PEM block that is not base64 */
     bool binding_other;             /* REPORTDATA binds another key than the certificate's */
 };
-/* Genuine and UpToDate at now; Intel's names (forgery tests); the enclave's MRSIGNER 0x51..
- * and MRENCLAVE 0xe1.. */
+/*
+ * Genuine and UpToDate at now, Intel's names (so a forged root looks like
+ * Intel's), the enclave's MRSIGNER 51..51 and MRENCLAVE e1..e1, no signer key.
+ */
 void mse_sim_world_opts_default(struct mse_sim_world_opts *o, int64_t now);
 
 struct mse_sim_world {

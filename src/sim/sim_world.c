@@ -92,7 +92,6 @@ static mse_err edit_chain(const struct mse_sim_world_opts *o, const struct mse_s
         return mse_sim_quote_set_chain(q, len, two, 2);
     if (o->chain_len == 4)
         return mse_sim_quote_set_chain(q, len, four, 4);
-    MSE_ENSURE(o->chain_len == 0 || o->chain_len == 3, MSE_ERR_ARG);
     return MSE_OK;
 }
 
@@ -157,6 +156,7 @@ static mse_err world_cert(const struct mse_sim_world_opts *o, struct mse_sim_wor
 mse_err mse_sim_world_make(const struct mse_sim_world_opts *o, struct mse_sim_world *w)
 {
     MSE_ENSURE(o->enclave.have_mrsigner || !o->pki.no_signer_key, MSE_ERR_ARG);
+    MSE_ENSURE(o->chain_len == 0 || (o->chain_len >= 2 && o->chain_len <= 4), MSE_ERR_ARG);
     MSE_TRY(mse_sim_pki_make(&o->pki, &o->faults, w));
     mse_err err = edit_collateral(o, w);
     if (err == MSE_OK)

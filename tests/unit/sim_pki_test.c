@@ -286,6 +286,39 @@ static void test_quote(void **state)
     free(q);
 }
 
+/* Requests the simulator cannot honour are refused, not half-made. */
+static void test_refused_requests(void **state)
+{
+    (void)state;
+    struct mse_sim_pki_opts o;
+    char why[256], sub[1100];
+    mse_sim_pki_opts_default(&o, now_t);
+    o.no_signer_key = true; /* a directory's quotes need the signer key */
+    snprintf(sub, sizeof sub, "%s/unsigned", tmp);
+    assert_int_equal(mse_sim_pki_init(sub, &o, why, sizeof why), MSE_ERR_ARG);
+
+    struct mse_sim_world_opts wo;
+    struct mse_sim_world w;
+    mse_sim_world_opts_default(&wo, now_t);
+    wo.enclave.have_mrsigner = false; /* no signer key to take it from */
+    assert_int_equal(mse_sim_world_make(&wo, &w), MSE_ERR_ARG);
+    mse_sim_world_opts_default(&wo, now_t);
+    wo.chain_len = 5;
+    assert_int_equal(mse_sim_world_make(&wo, &w), MSE_ERR_ARG);
+
+    uint8_t *q = NULL;
+    size_t len = 0;
+    assert_int_equal(mse_sim_tdx_quote(3, NULL, 0, &q, &len), MSE_ERR_ARG);
+    assert_null(q);
+
+    EVP_PKEY *k = mse_test_key();
+    X509 *x = NULL;
+    struct mse_sim_cert_spec s = {.cn = "x", .key = k, .issuer = pki.root, .serial = 1};
+    assert_int_equal(mse_sim_cert_make(&s, &x), MSE_ERR_ARG); /* an issuer without its key */
+    assert_null(x);
+    EVP_PKEY_free(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +327,7 @@ int main(void)
         cmocka_unit_test(test_names_say_test),
         cmocka_unit_test(test_signer_key),
         cmocka_unit_test(test_quote),
+        cmocka_unit_test(test_refused_requests),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
