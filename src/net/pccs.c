@@ -7,7 +7,6 @@
  * Collateral is signed by Intel, so transport security only protects
  * availability and privacy; still, PCCS TLS is validated by default.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include <mse/net.h>
 
 #include "net/pccs_answer.h"
+#include "util/util.h"
 
 static const char *const item_names[MSE_PCCS_ITEM_COUNT] = {"TCB info", "QE identity",
                                                             "PCK CRL", "Root CA CRL"};
@@ -36,17 +36,6 @@ struct transfer {
     struct mse_pccs_answer a;
     long waited_s; /* >= 0: the one retry after a 429 was made, after this wait */
 };
-
-__attribute__((format(printf, 3, 4))) static void set_err(char *buf, size_t len, const char *fmt,
-                                                          ...)
-{
-    va_list ap;
-    if (!buf || !len)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(buf, len, fmt, ap);
-    va_end(ap);
-}
 
 static size_t on_body(char *data, size_t size, size_t n, void *user)
 {
@@ -112,35 +101,32 @@ static mse_err curl_error(CURLcode rc, const struct transfer *t, char *errbuf, s
     const char *what = item_names[t->a.id];
     switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:
-        set_err(errbuf, errlen, "PCCS request for %s timed out (%s)", what, t->url);
-        return MSE_ERR_PCCS_TIMEOUT;
+        return mse_say(errbuf, errlen, MSE_ERR_PCCS_TIMEOUT, "PCCS request for %s timed out (%s)",
+                       what, t->url);
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_CONNECT_ERROR:
-        set_err(errbuf, errlen,
-                "PCCS TLS failed for %s (%s): %s; use --pccs-cacert FILE for a PCCS with its "
-                "own certificate",
-                what, t->url, curl_easy_strerror(rc));
-        return MSE_ERR_PCCS_TLS;
+        return mse_say(errbuf, errlen, MSE_ERR_PCCS_TLS,
+                       "PCCS TLS failed for %s (%s): %s; use --pccs-cacert FILE for a PCCS with "
+                       "its own certificate",
+                       what, t->url, curl_easy_strerror(rc));
     case CURLE_WRITE_ERROR:
-        if (t->a.body_over) {
-            set_err(errbuf, errlen, "PCCS answer for %s exceeds %u bytes (%s)", what,
-                    MSE_PCCS_BODY_MAX, t->url);
-            return MSE_ERR_LIMIT;
-        }
+        if (t->a.body_over)
+            return mse_say(errbuf, errlen, MSE_ERR_LIMIT,
+                           "PCCS answer for %s exceeds %u bytes (%s)", what, MSE_PCCS_BODY_MAX,
+                           t->url);
         break;
     case CURLE_PARTIAL_FILE:
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:
-        set_err(errbuf, errlen, "PCCS answer for %s was cut short (%s): %s", what, t->url,
-                curl_easy_strerror(rc));
-        return MSE_ERR_PCCS_BODY;
+        return mse_say(errbuf, errlen, MSE_ERR_PCCS_BODY,
+                       "PCCS answer for %s was cut short (%s): %s", what, t->url,
+                       curl_easy_strerror(rc));
     default:
         break;
     }
-    set_err(errbuf, errlen, "cannot reach PCCS for %s (%s): %s", what, t->url,
-            curl_easy_strerror(rc));
-    return MSE_ERR_PCCS_UNREACHABLE;
+    return mse_say(errbuf, errlen, MSE_ERR_PCCS_UNREACHABLE, "cannot reach PCCS for %s (%s): %s",
+                   what, t->url, curl_easy_strerror(rc));
 }
 
 static int64_t now_ms(void)

@@ -14,7 +14,6 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,8 @@
 #include <mse/guard.h>
 #include <mse/net.h>
 
+#include "util/util.h"
+
 struct mse_tls_conn {
     int fd;
     SSL_CTX *ctx;
@@ -42,17 +43,6 @@ static int64_t now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-__attribute__((format(printf, 3, 4))) static void set_err(char *buf, size_t len,
-                                                          const char *fmt, ...)
-{
-    va_list ap;
-    if (!buf || !len)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(buf, len, fmt, ap);
-    va_end(ap);
 }
 
 
@@ -175,12 +165,11 @@ static mse_err connect_any(const struct mse_endpoint *ep, int64_t deadline, int 
     bool timed_out = false;
     int gai = resolve(ep, deadline, &res, &timed_out);
     if (timed_out) {
-        set_err(errbuf, errlen, "resolving %s timed out", ep->host);
-        return MSE_ERR_NET_TIMEOUT;
+        return mse_say(errbuf, errlen, MSE_ERR_NET_TIMEOUT, "resolving %s timed out", ep->host);
     }
     if (gai != 0) {
-        set_err(errbuf, errlen, "cannot resolve %s: %s", ep->host, gai_strerror(gai));
-        return MSE_ERR_NET_RESOLVE;
+        return mse_say(errbuf, errlen, MSE_ERR_NET_RESOLVE, "cannot resolve %s: %s", ep->host,
+                       gai_strerror(gai));
     }
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
         int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -209,10 +198,10 @@ static mse_err connect_any(const struct mse_endpoint *ep, int64_t deadline, int 
     }
     freeaddrinfo(res);
     if (err == MSE_ERR_NET_TIMEOUT)
-        set_err(errbuf, errlen, "connection to %s:%s timed out", ep->host, ep->port);
-    else if (err != MSE_OK)
-        set_err(errbuf, errlen, "cannot connect to %s:%s", ep->host, ep->port);
-    return err;
+        return mse_say(errbuf, errlen, err, "connection to %s:%s timed out", ep->host, ep->port);
+    if (err != MSE_OK)
+        return mse_say(errbuf, errlen, err, "cannot connect to %s:%s", ep->host, ep->port);
+    return MSE_OK;
 }
 
 /* Drive an SSL operation that may want I/O until it completes or the deadline passes. */
@@ -276,20 +265,19 @@ mse_err mse_tls_connect(const struct mse_endpoint *ep, int timeout_ms, struct ms
         err = ssl_wait(c->ssl, c->fd, rc, deadline);
         if (err != MSE_OK) {
             unsigned long e = ERR_peek_last_error();
-            set_err(errbuf, errlen, "TLS handshake with %s failed: %s", ep->host,
-                    err == MSE_ERR_NET_TIMEOUT ? "timed out"
-                    : e                        ? ERR_reason_error_string(e)
-                                               : "connection closed");
-            if (err != MSE_ERR_NET_TIMEOUT)
-                err = MSE_ERR_NET_TLS;
+            err = mse_say(errbuf, errlen, err == MSE_ERR_NET_TIMEOUT ? err : MSE_ERR_NET_TLS,
+                          "TLS handshake with %s failed: %s", ep->host,
+                          err == MSE_ERR_NET_TIMEOUT ? "timed out"
+                          : e                        ? ERR_reason_error_string(e)
+                                                     : "connection closed");
             ERR_clear_error();
             goto out;
         }
     }
     X509 *peer = SSL_get0_peer_certificate(c->ssl);
     if (!peer) {
-        set_err(errbuf, errlen, "%s presented no certificate", ep->host);
-        MSE_GOTO_OUT(MSE_ERR_NET_NO_CERT);
+        MSE_GOTO_OUT(mse_say(errbuf, errlen, MSE_ERR_NET_NO_CERT, "%s presented no certificate",
+                             ep->host));
     }
     unsigned char *der = NULL;
     int n = i2d_X509(peer, &der);
