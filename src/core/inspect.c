@@ -70,6 +70,18 @@ static json_t *when(int64_t t)
     return json_string(buf);
 }
 
+/*
+ * What TCB info and QE identity both carry: when they were issued, when the
+ * next one is due, and which TCB evaluation they belong to.
+ */
+static void put_validity(struct jb *b, json_t *o, int64_t issue_date, int64_t next_update,
+                         uint32_t tcb_evaluation_data_number)
+{
+    put(b, o, "issue_date", when(issue_date));
+    put(b, o, "next_update", when(next_update));
+    put(b, o, "tcb_evaluation_data_number", json_integer(tcb_evaluation_data_number));
+}
+
 static json_t *name_text(const X509_NAME *n)
 {
     BIO *bio = BIO_new(BIO_s_mem());
@@ -304,9 +316,7 @@ static json_t *collateral_json(struct jb *b, const struct mse_collateral *col)
         put(b, ti, "version", json_integer(t.version));
         put(b, ti, "fmspc", hex(t.fmspc, 6));
         put(b, ti, "pce_id", hex(t.pce_id, 2));
-        put(b, ti, "issue_date", when(t.issue_date));
-        put(b, ti, "next_update", when(t.next_update));
-        put(b, ti, "tcb_evaluation_data_number", json_integer(t.tcb_evaluation_data_number));
+        put_validity(b, ti, t.issue_date, t.next_update, t.tcb_evaluation_data_number);
         put(b, o, "tcb_info", ti);
     } else {
         put(b, o, "tcb_info", json_string("malformed"));
@@ -315,9 +325,7 @@ static json_t *collateral_json(struct jb *b, const struct mse_collateral *col)
         json_t *qi = json_object();
         put(b, qi, "mrsigner", hex(qe.mrsigner, 32));
         put(b, qi, "isv_prod_id", json_integer(qe.isvprodid));
-        put(b, qi, "issue_date", when(qe.issue_date));
-        put(b, qi, "next_update", when(qe.next_update));
-        put(b, qi, "tcb_evaluation_data_number", json_integer(qe.tcb_evaluation_data_number));
+        put_validity(b, qi, qe.issue_date, qe.next_update, qe.tcb_evaluation_data_number);
         put(b, o, "qe_identity", qi);
     } else {
         put(b, o, "qe_identity", json_string("malformed"));
