@@ -61,6 +61,8 @@ static const struct mse_opt configure_connection_options[] = {
     {0},
 };
 
+CLI_POLICY_ARGS_FIRST(struct cli_configure_args, policy);
+
 static const struct mse_opt *const configure_tables[] = {
     configure_app_options, cli_policy_options, cli_collateral_options,
     configure_connection_options, NULL,

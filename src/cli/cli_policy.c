@@ -29,18 +29,21 @@ const struct mse_opt cli_policy_options[] = {
     {"fingerprint", 0, "HEX", "expected MRENCLAVE (64 hex digits)",
      CLI_OPT_FINGERPRINT, 0, MSE_OPT_TAKE, 0},
     {"code", 0, "DIR", "the plain code: compute the expected MRENCLAVE from it and --context",
-     CLI_OPT_CODE, MSE_OPT_DIR, MSE_OPT_TAKE, 0},
+     CLI_OPT_CODE, MSE_OPT_DIR, MSE_OPT_AT(MSE_OPT_STRING, struct cli_policy_args, code)},
     {"signer-key", 0, "PEM", "operator's enclave signing public key (RSA-3072)",
-     CLI_OPT_SIGNER_KEY, MSE_OPT_FILE, MSE_OPT_TAKE, 0},
+     CLI_OPT_SIGNER_KEY, MSE_OPT_FILE,
+     MSE_OPT_AT(MSE_OPT_STRING, struct cli_policy_args, signer_key)},
     {"mrsigner", 0, "HEX", "operator's MRSIGNER (64 hex digits)",
      CLI_OPT_MRSIGNER, 0, MSE_OPT_TAKE, 0},
     {"trust-root", 0, "PEM", "trust anchor instead of the Intel SGX Root CA (simulator)",
-     CLI_OPT_TRUST_ROOT, MSE_OPT_FILE, MSE_OPT_TAKE, 0},
-    {"allow-debug", 0, NULL, "accept a debug enclave", CLI_OPT_ALLOW_DEBUG, 0, MSE_OPT_TAKE, 0},
+     CLI_OPT_TRUST_ROOT, MSE_OPT_FILE,
+     MSE_OPT_AT(MSE_OPT_STRING, struct cli_policy_args, trust_root)},
+    {"allow-debug", 0, NULL, "accept a debug enclave", CLI_OPT_ALLOW_DEBUG, 0,
+     MSE_OPT_AT(MSE_OPT_TRUE, struct cli_policy_args, allow_debug)},
     {"allow-tcb", 0, "LIST", "also accept these TCB statuses (comma-separated)",
      CLI_OPT_ALLOW_TCB, 0, MSE_OPT_TAKE, 0},
     {"allow-expired-collateral", 0, NULL, "go on past expired collateral (reported as warnings)",
-     CLI_OPT_ALLOW_EXPIRED, 0, MSE_OPT_TAKE, 0},
+     CLI_OPT_ALLOW_EXPIRED, 0, MSE_OPT_AT(MSE_OPT_TRUE, struct cli_policy_args, allow_expired)},
     {"isv-prod-id", 0, "N", "expected ISVPRODID of the enclave (0 to 65535)",
      CLI_OPT_ISV_PROD_ID, 0, MSE_OPT_TAKE, 0},
     {"min-isv-svn", 0, "N", "minimum ISVSVN of the enclave (0 to 65535)",
@@ -49,22 +52,25 @@ const struct mse_opt cli_policy_options[] = {
      "accept a TCB status when every advisory it carries is listed (comma-separated IDs)",
      CLI_OPT_ACCEPT_ADVISORIES, 0, MSE_OPT_TAKE, 0},
     {"policy", 0, "FILE", "the whole policy from a file (docs/formats/policy.md; --json prints it)",
-     CLI_OPT_POLICY, MSE_OPT_FILE, MSE_OPT_TAKE, 0},
+     CLI_OPT_POLICY, MSE_OPT_FILE, MSE_OPT_AT(MSE_OPT_STRING, struct cli_policy_args, policy_file)},
     {0},
 };
 
 const struct mse_opt cli_collateral_options[] = {
     {"pccs-url", 0, "URL", "PCCS / PCS base URL (else $MSE_PCCS_URL, QCNL config, Intel PCS)",
-     CLI_OPT_PCCS_URL, 0, MSE_OPT_TAKE, 0},
+     CLI_OPT_PCCS_URL, 0, MSE_OPT_AT(MSE_OPT_STRING, struct cli_policy_args, pccs_url)},
     {"pccs", 0, "URL", "same as --pccs-url (earlier spelling)",
-     CLI_OPT_PCCS_URL, MSE_OPT_HIDDEN, MSE_OPT_TAKE, 0},
+     CLI_OPT_PCCS_URL, MSE_OPT_HIDDEN,
+     MSE_OPT_AT(MSE_OPT_STRING, struct cli_policy_args, pccs_url)},
     {"pccs-cacert", 0, "FILE", "CA certificate of the PCCS's TLS certificate",
-     CLI_OPT_PCCS_CACERT, MSE_OPT_FILE, MSE_OPT_TAKE, 0},
+     CLI_OPT_PCCS_CACERT, MSE_OPT_FILE,
+     MSE_OPT_AT(MSE_OPT_STRING, struct cli_policy_args, pccs_cacert)},
     {"pccs-insecure", 0, NULL, "do not validate the PCCS's TLS certificate",
-     CLI_OPT_PCCS_INSECURE, 0, MSE_OPT_TAKE, 0},
-    {"offline", 0, NULL, "use cached collateral only", CLI_OPT_OFFLINE, 0, MSE_OPT_TAKE, 0},
+     CLI_OPT_PCCS_INSECURE, 0, MSE_OPT_AT(MSE_OPT_TRUE, struct cli_policy_args, pccs_insecure)},
+    {"offline", 0, NULL, "use cached collateral only", CLI_OPT_OFFLINE, 0,
+     MSE_OPT_AT(MSE_OPT_TRUE, struct cli_policy_args, offline)},
     {"no-cache", 0, NULL, "neither read nor write the collateral cache",
-     CLI_OPT_NO_CACHE, 0, MSE_OPT_TAKE, 0},
+     CLI_OPT_NO_CACHE, 0, MSE_OPT_AT(MSE_OPT_TRUE, struct cli_policy_args, no_cache)},
     {"timeout", 0, "SECONDS", "network timeout, 1 to 600 (default 15)",
      CLI_OPT_TIMEOUT, 0, MSE_OPT_TAKE, 0},
     {0},
@@ -139,20 +145,10 @@ mse_err cli_policy_apply(struct cli_policy_args *a, int id, const char *arg, cha
     case CLI_OPT_FINGERPRINT:
         a->fingerprint_given = true;
         return mse_opt_hex("fingerprint", arg, a->fingerprint, 32, why, why_cap);
-    case CLI_OPT_CODE: a->code = arg; return MSE_OK;
-    case CLI_OPT_SIGNER_KEY: a->signer_key = arg; return MSE_OK;
     case CLI_OPT_MRSIGNER:
         a->mrsigner_given = true;
         return mse_opt_hex("mrsigner", arg, a->mrsigner, 32, why, why_cap);
-    case CLI_OPT_TRUST_ROOT: a->trust_root = arg; return MSE_OK;
-    case CLI_OPT_ALLOW_DEBUG: a->allow_debug = true; return MSE_OK;
     case CLI_OPT_ALLOW_TCB: return parse_allow_tcb(arg, &a->allow_tcb, why, why_cap);
-    case CLI_OPT_ALLOW_EXPIRED: a->allow_expired = true; return MSE_OK;
-    case CLI_OPT_PCCS_URL: a->pccs_url = arg; return MSE_OK;
-    case CLI_OPT_PCCS_CACERT: a->pccs_cacert = arg; return MSE_OK;
-    case CLI_OPT_PCCS_INSECURE: a->pccs_insecure = true; return MSE_OK;
-    case CLI_OPT_OFFLINE: a->offline = true; return MSE_OK;
-    case CLI_OPT_NO_CACHE: a->no_cache = true; return MSE_OK;
     case CLI_OPT_TIMEOUT:
         MSE_TRY(mse_opt_long("timeout", arg, 1, 600, "seconds", &v, why, why_cap));
         a->timeout_ms = v * 1000;
@@ -168,7 +164,6 @@ mse_err cli_policy_apply(struct cli_policy_args *a, int id, const char *arg, cha
         a->min_isv_svn = (uint16_t)v;
         return MSE_OK;
     case CLI_OPT_ACCEPT_ADVISORIES: return parse_advisories(arg, a, why, why_cap);
-    case CLI_OPT_POLICY: a->policy_file = arg; return MSE_OK;
     case CLI_OPT_AT:
         a->at_given = true;
         if (mse_time_parse(arg, strlen(arg), &a->at) != MSE_OK)

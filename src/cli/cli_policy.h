@@ -6,8 +6,11 @@
  * cache or a PCCS, libmse's mse_verify, the human report).
  *
  * A command lists cli_policy_options and cli_collateral_options among its
- * tables (struct mse_opt_cmd) and hands every id >= CLI_OPT_SHARED to
- * cli_policy_apply.
+ * tables (struct mse_opt_cmd) and hands every id >= CLI_OPT_SHARED that
+ * reaches its take function to cli_policy_apply. The plain values are stored
+ * by the tables themselves, at their offset in struct cli_policy_args: so the
+ * command's options struct must begin with its struct cli_policy_args
+ * (CLI_POLICY_ARGS_FIRST checks it at compile time).
  */
 #ifndef MSE_CLI_POLICY_H
 #define MSE_CLI_POLICY_H
@@ -89,7 +92,15 @@ struct cli_policy_args {
 
 void cli_policy_args_init(struct cli_policy_args *a);
 
-/* One shared option (id >= CLI_OPT_SHARED): values are checked here. MSE_ERR_ARG* + why. */
+/*
+ * The shared tables store plain values at offsetof(struct cli_policy_args, x)
+ * into the command's options struct ARGS: true only when ARGS begins with it.
+ */
+#define CLI_POLICY_ARGS_FIRST(ARGS, member)                                                        \
+    _Static_assert(offsetof(ARGS, member) == 0,                                                    \
+                   #ARGS " must begin with its struct cli_policy_args (the shared option tables)")
+
+/* A shared option that needs checking (id >= CLI_OPT_SHARED). MSE_ERR_ARG* + why. */
 MSE_MUST_USE mse_err cli_policy_apply(struct cli_policy_args *a, int id, const char *arg,
                                       char *why, size_t why_cap);
 

@@ -89,6 +89,8 @@ static const struct mse_opt verify_output_options[] = {
     {0},
 };
 
+CLI_POLICY_ARGS_FIRST(struct cli_verify_args, policy);
+
 static const struct mse_opt *const verify_tables[] = {
     cli_policy_options, verify_input_options,  cli_time_options,
     cli_collateral_options, verify_output_options, NULL,
