@@ -16,8 +16,9 @@ void cli_out_init(struct cli_out *o)
     o->json = false;
 }
 
-/* "<label>: <message>" on stderr, the label in color (an ANSI code) when o says so. */
-static void say_labeled(const struct cli_out *o, const char *label, const char *color,
+/* "<label>: <message>" on stderr, the label in color (an ANSI code) when o says so.
+ * The format attribute lets clang's -Wformat-nonliteral (-Wformat=2) accept the vfprintf. */
+__attribute__((format(printf, 4, 0))) static void say_labeled(const struct cli_out *o, const char *label, const char *color,
                         const char *fmt, va_list ap)
 {
     if (o->color)
