@@ -452,6 +452,10 @@ MSE_MUST_USE static mse_err bind_listener(struct srv *s)
      * written in two TLS records waits for the client's delayed ACK (~40 ms). */
     int one = 1;
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    /* evhttp listens with a backlog of 128: in a burst of connections the
+     * kernel then drops SYNs and each client waits a 1 s retransmit. Queued
+     * connections cost the kernel, not this process; the system's limit caps it. */
+    (void)listen(fd, SOMAXCONN);
     MSE_ENSURE(getsockname(fd, (struct sockaddr *)&ss, &sl) == 0, MSE_ERR_IO);
     uint16_t port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
                                              : ntohs(((struct sockaddr_in *)&ss)->sin_port);
