@@ -406,11 +406,21 @@ MSE_MUST_USE static mse_err write_port_file(const char *path, uint16_t port)
  * connections open. Pause accepting for 100 ms instead, and log rarely.
  */
 /*
- * libevent hands the listener's error callback evhttp's own argument, not
- * ours, so the server the listener belongs to is recorded here (one server
- * per process; this is mse-enclave, not libmse).
+ * libevent hands the listener's error callback the listener's own argument,
+ * which evhttp_bind_socket sets to the evhttp, and neither offers a way back
+ * to the server nor lets a caller own the accept callback (evhttp_get_request
+ * is not exported). The server is found instead through the SIGTERM event,
+ * which carries it and stays added for as long as the loop runs: a lookup in
+ * the event base, no state of our own. It costs a walk over the base's
+ * events, once per accept error, and accept errors pause accepting 100 ms.
  */
-static struct srv *listener_srv;
+static int find_srv(const struct event_base *base_unused, const struct event *ev, void *arg)
+{
+    if (event_get_callback(ev) != on_signal)
+        return 0;
+    *(struct srv **)arg = event_get_callback_arg(ev);
+    return 1;
+}
 
 static void listener_resume(evutil_socket_t fd, short events, void *arg)
 {
@@ -419,10 +429,11 @@ static void listener_resume(evutil_socket_t fd, short events, void *arg)
     srv_listener_update(s);
 }
 
-static void listener_error(struct evconnlistener *l, void *arg_unused)
+static void listener_error(struct evconnlistener *l, void *http_unused)
 {
-    struct srv *s = listener_srv;
     int e = EVUTIL_SOCKET_ERROR();
+    struct srv *s = NULL;
+    (void)event_base_foreach_event(evconnlistener_get_base(l), find_srv, &s);
     if (s == NULL)
         return;
     s->accept_paused = true;
@@ -462,7 +473,6 @@ MSE_MUST_USE static mse_err bind_listener(struct srv *s)
     s->listener = evhttp_bound_socket_get_listener(bound);
     s->listener_resume = evtimer_new(s->base, listener_resume, s);
     MSE_ENSURE(s->listener != NULL && s->listener_resume != NULL, MSE_ERR_NOMEM);
-    listener_srv = s;
     s->accepting = true; /* evhttp's listener starts enabled */
     evconnlistener_set_error_cb(s->listener, listener_error);
     srv_log("listening on %s:%u (at most %zu connections at once)", c->host, (unsigned)port,
@@ -482,7 +492,6 @@ static void srv_free(struct srv *s)
     srv_conn_free(s);
     if (s->listener_resume != NULL)
         event_free(s->listener_resume);
-    listener_srv = NULL;
     SSL_CTX_free(s->ratls_ctx);
     SSL_CTX_free(s->app_ctx);
     free(s->ratls_pem);
