@@ -21,8 +21,8 @@ zsh)
     [ "$(head -n 1 "$file")" = "#compdef mse" ] || { echo "FAIL: $file does not start with #compdef mse"; exit 1; }
     zsh -n "$file" || { echo "FAIL: zsh -n $file"; exit 1; }
     dir=$(cd "$(dirname "$file")" && pwd)
-    zsh -f -c 'fpath=("$1" $fpath); autoload -Uz +X _mse && whence -w _mse' _ "$dir" |
-        grep -q '_mse: function' || { echo "FAIL: zsh cannot autoload _mse from $dir"; exit 1; }
+    kind=$(zsh -f -c 'fpath=("$1" $fpath); autoload -Uz +X _mse && whence -w _mse' _ "$dir")
+    [[ $kind == *"_mse: function"* ]] || { echo "FAIL: zsh cannot autoload _mse from $dir"; exit 1; }
     echo "ok: $file parses and autoloads as a zsh function"
     ;;
 *)

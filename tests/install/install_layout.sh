@@ -15,11 +15,16 @@ P="$WORK/prefix"   # a prefix nobody configured
 for prog in mse mse-enclave mse-sim; do
     [ -x "$P/bin/$prog" ] || fail "bin/$prog not installed"
 done
-"$P/bin/mse" --version | grep -qx 'mse [0-9.]*' || fail "mse --version"
-"$P/bin/mse-sim" --version | grep -qx 'mse-sim [0-9.]*' || fail "mse-sim --version"
+# Outputs are captured before they are searched: `cmd | grep -q` under pipefail goes the wrong
+# way when grep exits first and cmd dies of SIGPIPE (a `&& fail` check then never fails).
+out=$("$P/bin/mse" --version) || fail "mse --version exited $?"
+grep -qx 'mse [0-9.]*' <<<"$out" || fail "mse --version: $out"
+out=$("$P/bin/mse-sim" --version) || fail "mse-sim --version exited $?"
+grep -qx 'mse-sim [0-9.]*' <<<"$out" || fail "mse-sim --version: $out"
 # Each program links what it uses: only mse fetches over HTTPS (libcurl).
 for prog in mse-enclave mse-sim; do
-    readelf -d "$P/bin/$prog" | grep -q 'NEEDED.*libcurl' && fail "$prog links libcurl"
+    dyn=$(readelf -d "$P/bin/$prog") || fail "readelf -d $prog"
+    grep -q 'NEEDED.*libcurl' <<<"$dyn" && fail "$prog links libcurl"
 done
 for h in "$MSE_SRC_DIR"/include/mse/*.h; do
     cmp -s "$h" "$P/include/mse/${h##*/}" || fail "include/mse/${h##*/} not installed"
@@ -33,12 +38,14 @@ for lib in mse mse-net mse-measure; do
 done
 export PKG_CONFIG_PATH="$pcdir"
 # The pkg-config file finds the tree from its own location, wherever it was installed.
-pkg-config --cflags mse | grep -qF -- "-I$P/" || fail "mse.pc cflags do not point into $P"
+cflags=$(pkg-config --cflags mse) || fail "pkg-config --cflags mse"
+[[ $cflags == *"-I$P/"* ]] || fail "mse.pc cflags do not point into $P"
 for mode in "" --static; do
     libs=$(pkg-config $mode --libs mse)
     case "$libs" in *curl*) fail "pkg-config $mode --libs mse lists libcurl: $libs" ;; esac
 done
-pkg-config --libs mse-net | grep -q -- '-lmse-net' || fail "mse-net module"
+libs=$(pkg-config --libs mse-net) || fail "pkg-config --libs mse-net"
+[[ $libs == *-lmse-net* ]] || fail "mse-net module: $libs"
 
 # The embedder's program, linked with libmse.so alone.
 ev="$MSE_SRC_DIR/tests/data/real/mse-home-evidence.json"
@@ -48,7 +55,8 @@ src="$MSE_SRC_DIR/tests/install/verify_embed.c"
     fail "compile with pkg-config mse"
 needed=$(readelf -d "$WORK/embed" | awk '/NEEDED/ { print $5 }' | tr -d '[]' | tr '\n' ' ')
 case "$needed" in *libmse.so*) ;; *) fail "embed does not link libmse.so: $needed" ;; esac
-LD_LIBRARY_PATH="$libdir" ldd "$WORK/embed" | grep -q libcurl && fail "libcurl loaded by libmse"
+deps=$(LD_LIBRARY_PATH="$libdir" ldd "$WORK/embed") || fail "ldd embed"
+[[ $deps == *libcurl* ]] && fail "libcurl loaded by libmse"
 out=$(LD_LIBRARY_PATH="$libdir" "$WORK/embed" "$ev") || fail "embed (shared) exited $?: $out"
 [ "$out" = "ok MSE_OK OutOfDate" ] || fail "embed (shared) printed: $out"
 
@@ -80,7 +88,7 @@ else
 fi
 grep -q 'complete -F _mse_complete mse' "$P/share/bash-completion/completions/mse" ||
     fail "bash completion not installed"
-head -1 "$P/share/zsh/site-functions/_mse" | grep -qx '#compdef mse' ||
+[ "$(head -n 1 "$P/share/zsh/site-functions/_mse")" = '#compdef mse' ] ||
     fail "zsh completion not installed"
 for doc in exit-codes.md environment.md; do   # the man pages point to these
     [ -f "$P/share/doc/mse/$doc" ] || fail "share/doc/mse/$doc not installed"

@@ -97,7 +97,8 @@ record "$TMP/v1.pem" success
 HOME=$BROWSER_HOME "$MSE_BIN" trust add "$TMP/v1.pem" --name myapp >"$TMP/add-v1.out" 2>&1 ||
     fail "trust add v1: $(cat "$TMP/add-v1.out")"
 [[ $(certutil_flags "$NSSDB" myapp) == "P,," ]] || fail "myapp not listed as P,,: $(certutil -L -d "sql:$NSSDB")"
-HOME=$BROWSER_HOME "$MSE_BIN" trust list | grep -q '^myapp  *P,,' || fail "mse trust list does not show myapp P,,"
+list=$(HOME=$BROWSER_HOME "$MSE_BIN" trust list) || fail "mse trust list exited $?"
+grep -q '^myapp  *P,,' <<<"$list" || fail "mse trust list does not show myapp P,,: $list"
 chromium_load "$URL" 3-trusted
 expect_page 3-trusted
 
@@ -114,8 +115,9 @@ grep -q 'warning: --force' "$TMP/add-v2.out" || fail "--force gave no warning"
 grep -q 'Removed the previous certificate' "$TMP/add-v2.out" || fail "old certificate not replaced"
 n=$(certutil -L -d "sql:$NSSDB" -n myapp -a | grep -c 'BEGIN CERTIFICATE')
 [[ $n -eq 1 ]] || fail "myapp holds $n certificates, expected 1"
-certutil -L -d "sql:$NSSDB" -n myapp -a | openssl x509 -noout -fingerprint -sha256 |
-    grep -qx "$(openssl x509 -in "$TMP/v2.pem" -noout -fingerprint -sha256)" || fail "myapp is not v2"
+fp=$(certutil -L -d "sql:$NSSDB" -n myapp -a | openssl x509 -noout -fingerprint -sha256) ||
+    fail "certutil -L -n myapp"
+[[ $fp == "$(openssl x509 -in "$TMP/v2.pem" -noout -fingerprint -sha256)" ]] || fail "myapp is not v2"
 chromium_load "$URL" 5-retrusted
 expect_page 5-retrusted
 

@@ -86,7 +86,7 @@ fi
 [[ -s $TMP/cert.pem && -s $TMP/cert.pem.verify.json ]] || fail "--output did not keep cert + record"
 "$MSE_BIN" trust add "$TMP/cert.pem" --name mse-demo --nssdb "$TMP/nssdb" >"$TMP/trust.out" 2>&1 ||
     fail "trust add of the demo certificate: $(cat "$TMP/trust.out")"
-certutil -L -d "sql:$TMP/nssdb" | awk '$1 == "mse-demo" { print $2 }' | grep -qx 'P,,' ||
-    fail "demo certificate not trusted as P,,"
+flags=$(certutil -L -d "sql:$TMP/nssdb" | awk '$1 == "mse-demo" { print $2 }') || fail "certutil -L"
+grep -qx 'P,,' <<<"$flags" || fail "demo certificate not trusted as P,, ($flags)"
 
 echo "PASS"

@@ -81,16 +81,6 @@ struct server {
     int fds0; /* the server's sockets once listening, before any connection */
 };
 
-static void write_file(const char *dir, const char *name, const void *data, size_t len)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-}
-
 /* The operator's certificate and key (untrusted-ssl mode): a throwaway P-256 pair. */
 static void write_cert(const char *dir)
 {
@@ -192,10 +182,10 @@ static void server_start(struct server *sv, const char *const *extra)
     snprintf(att, sizeof att, "%s/att", sv->dir);
     assert_int_equal(mkdir(att, 0700), 0);
     /* Emulated Gramine attestation files: the server only embeds the quote. */
-    write_file(att, "attestation_type", "dcap", 4);
-    write_file(att, "user_report_data", "", 0);
+    mse_test_write(att, "attestation_type", "dcap", 4);
+    mse_test_write(att, "user_report_data", "", 0);
     static const uint8_t quote[1200];
-    write_file(att, "quote", quote, sizeof quote);
+    mse_test_write(att, "quote", quote, sizeof quote);
     write_cert(sv->dir);
     snprintf(port_file, sizeof port_file, "%s/port", sv->dir);
     snprintf(cert, sizeof cert, "%s/cert.pem", sv->dir);

@@ -18,8 +18,7 @@ BASE="https://127.0.0.1:$PORT"
 
 curl -sk "$BASE/.well-known/mse/ratls.pem" >"$WORK/ratls.pem"
 openssl x509 -in "$WORK/ratls.pem" -noout -ext 1.2.840.113741.1337.6 >/dev/null 2>&1 ||
-    openssl x509 -in "$WORK/ratls.pem" -noout -text | grep -q "1.2.840.113741.1337.6" ||
-    fail "ratls.pem carries no quote extension"
+    has_quote_ext "$WORK/ratls.pem" || fail "ratls.pem carries no quote extension"
 presented_cert "$PORT" >"$WORK/presented.pem" || fail "no certificate presented"
 same_cert "$WORK/ratls.pem" "$WORK/presented.pem" ||
     fail "configuration server does not present the RA-TLS certificate"

@@ -93,6 +93,14 @@ presented_cert() {
     return 1
 }
 
+# has_quote_ext CERT.pem: the certificate carries the SGX quote extension. The text is
+# captured before it is searched: `openssl ... | grep -q` under pipefail fails whenever
+# grep exits before openssl has written everything (SIGPIPE).
+has_quote_ext() {
+    local text
+    text=$(openssl x509 -in "$1" -noout -text) && [[ $text == *1.2.840.113741.1337.6* ]]
+}
+
 # same_cert A.pem B.pem: the same certificate (DER equality).
 same_cert() {
     cmp -s <(openssl x509 -in "$1" -outform DER) <(openssl x509 -in "$2" -outform DER)

@@ -33,7 +33,8 @@ chain_ok() {
 }
 # crl_issued_by DERFILE CERTFILE: openssl parses the CRL and its signature verifies
 crl_issued_by() {
-    openssl crl -inform DER -in "$1" -CAfile "$2" -noout 2>&1 | grep -q "verify OK"
+    local out
+    out=$(openssl crl -inform DER -in "$1" -CAfile "$2" -noout 2>&1) && [[ $out == *"verify OK"* ]]
 }
 unhex() { xxd -r -p "$1" >"$2" 2>/dev/null || perl -ne 'chomp; print pack("H*", $_)' "$1" >"$2"; }
 

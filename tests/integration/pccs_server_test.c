@@ -25,16 +25,6 @@ struct fixture {
     mse_err run_err;
 };
 
-static void write_file(const char *dir, const char *name, const void *data, size_t len)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-}
-
 static const uint8_t ROOT_CRL[] = {0x30, 0x03, 0x02, 0x01, 0xfe};
 static const char TCB_JSON[] = "{\"tcbInfo\":{\"fmspc\":\"00906ed50000\"},\"signature\":\"00\"}";
 static const char CHAIN[] = "-----BEGIN CERTIFICATE-----\nAB+/=\n-----END CERTIFICATE-----\n";
@@ -51,9 +41,9 @@ static int setup(void **state)
     snprintf(sub, sizeof sub, "%s/pccs/tcb", fx->dir);
     assert_int_equal(mkdir(sub, 0755), 0);
     snprintf(sub, sizeof sub, "%s/pccs", fx->dir);
-    write_file(sub, "rootcacrl.der", ROOT_CRL, sizeof ROOT_CRL);
-    write_file(sub, "tcb/00906ed50000.json", TCB_JSON, strlen(TCB_JSON));
-    write_file(sub, "tcb-chain.pem", CHAIN, strlen(CHAIN));
+    mse_test_write(sub, "rootcacrl.der", ROOT_CRL, sizeof ROOT_CRL);
+    mse_test_write(sub, "tcb/00906ed50000.json", TCB_JSON, strlen(TCB_JSON));
+    mse_test_write(sub, "tcb-chain.pem", CHAIN, strlen(CHAIN));
     *state = fx;
     return 0;
 }

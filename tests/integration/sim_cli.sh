@@ -5,8 +5,10 @@ set -euo pipefail
 sim="$MSE_BUILD_DIR/mse-sim"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-"$sim" --version | grep -qx 'mse-sim [0-9][0-9.]*' || fail "--version"
-"$sim" --help | grep -q '^usage: mse-sim pki init' || fail "--help"
+out=$("$sim" --version) || fail "--version exited $?"
+grep -qx 'mse-sim [0-9][0-9.]*' <<<"$out" || fail "--version: $out"
+out=$("$sim" --help) || fail "--help exited $?"
+grep -q '^usage: mse-sim pki init' <<<"$out" || fail "--help: $out"
 for cmd in "pki init" quote ratls evidence tamper "pccs serve"; do
     # shellcheck disable=SC2086  # the two-word commands are meant to split
     out=$("$sim" $cmd --help) || fail "mse-sim $cmd --help exited $?"

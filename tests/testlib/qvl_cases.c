@@ -55,25 +55,15 @@ void qvl_set_free(struct qvl_set *s)
     memset(s, 0, sizeof *s);
 }
 
-static void write_file(const char *path, const uint8_t *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-}
-
 void qvl_set_write(const struct qvl_set *s, const char *dir)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/collateral", dir);
-    assert_int_equal(mkdir(path, 0700), 0);
+    char collateral[4096];
+    snprintf(collateral, sizeof collateral, "%s/collateral", dir);
+    assert_int_equal(mkdir(collateral, 0700), 0);
     for (size_t i = 0; i < s->count; i++) {
-        if (strcmp(s->files[i].name, "quote.dat") == 0)
-            snprintf(path, sizeof path, "%s/quote.dat", dir);
-        else
-            snprintf(path, sizeof path, "%s/collateral/%s", dir, s->files[i].name);
-        write_file(path, s->files[i].data, s->files[i].len);
+        bool quote = strcmp(s->files[i].name, "quote.dat") == 0;
+        mse_test_write(quote ? dir : collateral, s->files[i].name, s->files[i].data,
+                       s->files[i].len);
     }
 }
 

@@ -20,6 +20,20 @@ uint8_t *mse_test_file(const char *path, size_t *len)
     return data;
 }
 
+void mse_test_write(const char *dir, const char *name, const void *data, size_t len)
+{
+    char path[4096];
+    int n = snprintf(path, sizeof path, "%s/%s", dir, name);
+    assert_true(n > 0 && (size_t)n < sizeof path);
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        fprintf(stderr, "cannot write %s\n", path);
+        fail();
+    }
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
 uint8_t *mse_test_data(const char *name, size_t *len)
 {
     char path[4096];

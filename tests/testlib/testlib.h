@@ -24,6 +24,9 @@
 uint8_t *mse_test_data(const char *name, size_t *len);
 /* Read any path (aborts the test if missing). Caller frees. */
 uint8_t *mse_test_file(const char *path, size_t *len);
+/* Write len bytes to dir/name (name may hold '/': its directories must exist), failing the test
+ * on any error. A plain write, not mse_file_write_atomic: test files need no fsync. */
+void mse_test_write(const char *dir, const char *name, const void *data, size_t len);
 /* Create a fresh temporary directory; returns a malloc'd path. */
 char *mse_test_tmpdir(void);
 /* rm -rf a directory made by mse_test_tmpdir. */

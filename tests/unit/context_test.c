@@ -195,11 +195,6 @@ static void test_killed_writer_leaves_previous_file(void **state)
     free(dir);
 }
 
-static void write_file(const char *path, const void *data, size_t len)
-{
-    assert_int_equal(mse_file_write_atomic(path, data, len, 0644), MSE_OK);
-}
-
 /* The runtime's template: Gramine's language, the code as a directory of trusted files. */
 static const char TEMPLATE[] =
     "libos.entrypoint = \"/usr/bin/python3\"\n"
@@ -278,8 +273,7 @@ static void test_fingerprint_from_context(void **state)
     uint8_t *pal = mse_test_data("mrenclave/v01-minimal/libpal.so", &pal_len);
     snprintf(p, sizeof p, "%s/rt", dir);
     assert_int_equal(mkdir(p, 0700), 0);
-    snprintf(p, sizeof p, "%s/rt/some-name.so", dir);
-    write_file(p, pal, pal_len);
+    mse_test_write(dir, "rt/some-name.so", pal, pal_len);
     char rtdir[1024];
     snprintf(rtdir, sizeof rtdir, "%s/rt", dir);
     c.runtime = make_runtime(pal, pal_len);
@@ -293,16 +287,16 @@ static void test_fingerprint_from_context(void **state)
         size_t elen;
         randombytes_buf(nonce, sizeof nonce);
         assert_int_equal(mse_context_set_nonce(&c, files[k][0], nonce), MSE_OK);
-        snprintf(p, sizeof p, "%s/code/%s", dir, files[k][0]);
-        write_file(p, files[k][1], strlen(files[k][1]));
+        snprintf(p, sizeof p, "code/%s", files[k][0]);
+        mse_test_write(dir, p, files[k][1], strlen(files[k][1]));
         /* independent encryption: libsodium directly, nonce || secretbox */
         elen = 24 + crypto_secretbox_MACBYTES + strlen(files[k][1]);
         enc = malloc(elen);
         memcpy(enc, nonce, 24);
         crypto_secretbox_easy(enc + 24, (const uint8_t *)files[k][1], strlen(files[k][1]), nonce,
                               c.code_secret_key);
-        snprintf(p, sizeof p, "%s/root/opt/input/code/%s.enc", dir, files[k][0]);
-        write_file(p, enc, elen);
+        snprintf(p, sizeof p, "root/opt/input/code/%s.enc", files[k][0]);
+        mse_test_write(dir, p, enc, elen);
         free(enc);
     }
     /* drop the nonces mse-cli's file had: this context is for this code */
@@ -376,7 +370,7 @@ static void test_fingerprint_from_context(void **state)
     mode->slen = 10;
     /* A code file without a nonce is refused. */
     snprintf(p, sizeof p, "%s/code/new.py", dir);
-    write_file(p, "x", 1);
+    mse_test_write(dir, "code/new.py", "x", 1);
     assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err),
                      MSE_ERR_CONTEXT);
     assert_non_null(strstr(err, "new.py"));
@@ -386,7 +380,7 @@ static void test_fingerprint_from_context(void **state)
     unlink(p);
     assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err),
                      MSE_ERR_CONTEXT);
-    write_file(p, "y", 1);
+    mse_test_write(dir, "code/a", "y", 1);
     /* A symbolic link in the code is refused. */
     snprintf(p, sizeof p, "%s/code/link", dir);
     assert_int_equal(symlink("/etc/passwd", p), 0);
@@ -394,14 +388,13 @@ static void test_fingerprint_from_context(void **state)
                      MSE_ERR_CONTEXT);
     unlink(p);
     /* One changed byte of code: another fingerprint. */
-    snprintf(p, sizeof p, "%s/code/app.py", dir);
-    write_file(p, "print('hellO')\n", 15);
+    mse_test_write(dir, "code/app.py", "print('hellO')\n", 15);
     rc = mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err);
     if (rc != MSE_OK)
         fprintf(stderr, "%s\n", err);
     assert_int_equal(rc, MSE_OK);
     assert_memory_not_equal(mr, mr2, 32);
-    write_file(p, "print('hello')\n", 15);
+    mse_test_write(dir, "code/app.py", "print('hello')\n", 15);
     /* And it still works after those refusals. */
     assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err),
                      MSE_OK);
