@@ -19,15 +19,9 @@
 #include <mse/guard.h>
 
 #include "cli_proc.h"
+#include "util/util.h"
 
 extern char **environ;
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void cli_proc_sleep_ms(int ms)
 {
@@ -103,10 +97,10 @@ mse_err cli_proc_capture(char *const argv[], size_t limit, int timeout_ms, int *
     fds[1] = -1;
 
     /* Read until EOF or the deadline; keep at most `limit` bytes. */
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = mse_monotonic_ms() + timeout_ms;
     int timed_out = 0;
     for (;;) {
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - mse_monotonic_ms();
         if (left <= 0) {
             timed_out = 1;
             break;

@@ -129,13 +129,6 @@ static mse_err curl_error(CURLcode rc, const struct transfer *t, char *errbuf, s
                    what, t->url, curl_easy_strerror(rc));
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Run the added transfers to completion; results[id] gets each one's outcome. */
 static mse_err run_all(CURLM *multi, CURLcode results[MSE_PCCS_ITEM_COUNT])
 {
@@ -173,9 +166,9 @@ static unsigned plan_retry(struct transfer t[MSE_PCCS_ITEM_COUNT],
         if (!t[i].h || t[i].waited_s >= 0 || results[i] != CURLE_OK)
             continue;
         curl_easy_getinfo(t[i].h, CURLINFO_RESPONSE_CODE, &status);
-        long s = mse_pccs_retry_after_seconds(t[i].a.retry_after, (int64_t)time(NULL));
+        long s = mse_pccs_retry_after_seconds(t[i].a.retry_after, mse_time_now());
         /* The wait plus a second for the answer itself must fit in the time left. */
-        if (status != 429 || s < 0 || now_ms() + s * 1000 + 1000 > deadline)
+        if (status != 429 || s < 0 || mse_monotonic_ms() + s * 1000 + 1000 > deadline)
             continue;
         mask |= 1u << i;
         if (s > *wait_s)
@@ -207,7 +200,7 @@ mse_err mse_pccs_fetch(const struct mse_pccs_opts *o, const struct mse_collatera
     multi = curl_multi_init();
     MSE_ENSURE(multi != NULL, MSE_ERR_NOMEM);
     long timeout = o->timeout_ms > 0 ? o->timeout_ms : 15000;
-    int64_t deadline = now_ms() + timeout;
+    int64_t deadline = mse_monotonic_ms() + timeout;
 
     for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
         if (!(want & (1u << i)))
@@ -254,7 +247,7 @@ mse_err mse_pccs_fetch(const struct mse_pccs_opts *o, const struct mse_collatera
             curl_multi_remove_handle(multi, t[i].h);
             mse_pccs_answer_reset(&t[i].a);
             t[i].waited_s = wait_s;
-            long left = (long)(deadline - now_ms());
+            long left = (long)(deadline - mse_monotonic_ms());
             curl_easy_setopt(t[i].h, CURLOPT_TIMEOUT_MS, left > 1 ? left : 1L);
             MSE_ENSURE_OUT(curl_multi_add_handle(multi, t[i].h) == CURLM_OK, MSE_ERR_INTERNAL);
             (*requests)++;
@@ -269,7 +262,7 @@ mse_err mse_pccs_fetch(const struct mse_pccs_opts *o, const struct mse_collatera
         long status = 0;
         curl_easy_getinfo(t[i].h, CURLINFO_RESPONSE_CODE, &status);
         MSE_CHECK_OUT(mse_pccs_answer_check(&t[i].a, status, t[i].url, t[i].waited_s,
-                                            (int64_t)time(NULL), errbuf, errlen));
+                                            mse_time_now(), errbuf, errlen));
     }
     for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
         items[i].body = t[i].a.body;

@@ -38,14 +38,6 @@ struct mse_tls_conn {
     size_t cert_len;
 };
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-
 /*
  * Writing to a socket the peer has reset raises SIGPIPE, whose default action
  * kills the process without a word: a hostile or flaky server could turn a
@@ -88,7 +80,7 @@ static void sigpipe_restore(const struct sigpipe_guard *g)
 static mse_err wait_fd(int fd, short events, int64_t deadline)
 {
     for (;;) {
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - mse_monotonic_ms();
         if (left <= 0)
             return MSE_ERR_NET_TIMEOUT;
         struct pollfd p = {.fd = fd, .events = events};
@@ -139,7 +131,7 @@ static int resolve(const struct mse_endpoint *ep, int64_t deadline, struct addri
         return rc;
     }
     while (gai_error(&l->cb) == EAI_INPROGRESS) {
-        int64_t left = deadline - now_ms();
+        int64_t left = deadline - mse_monotonic_ms();
         if (left <= 0)
             break;
         struct timespec ts = {.tv_sec = left / 1000, .tv_nsec = (left % 1000) * 1000000};
@@ -241,7 +233,7 @@ mse_err mse_tls_connect(const struct mse_endpoint *ep, int timeout_ms, struct ms
                         char *errbuf, size_t errlen)
 {
     mse_err err = MSE_OK;
-    int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 10000);
+    int64_t deadline = mse_monotonic_ms() + (timeout_ms > 0 ? timeout_ms : 10000);
     struct mse_tls_conn *c = calloc(1, sizeof *c);
     MSE_ENSURE(c != NULL, MSE_ERR_NOMEM);
     c->fd = -1;
@@ -299,7 +291,7 @@ void mse_tls_peer_cert(const struct mse_tls_conn *c, const uint8_t **der, size_t
 
 mse_err mse_tls_write(struct mse_tls_conn *c, const void *buf, size_t len, int timeout_ms)
 {
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = mse_monotonic_ms() + timeout_ms;
     const uint8_t *p = buf;
     while (len > 0) {
         size_t done = 0;
@@ -319,7 +311,7 @@ mse_err mse_tls_write(struct mse_tls_conn *c, const void *buf, size_t len, int t
 
 mse_err mse_tls_read(struct mse_tls_conn *c, void *buf, size_t cap, size_t *got, int timeout_ms)
 {
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = mse_monotonic_ms() + timeout_ms;
     *got = 0;
     for (;;) {
         /* Reads may write too (TLS 1.3 key updates, alerts). */

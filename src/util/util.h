@@ -74,7 +74,11 @@ void mse_dir_temp_discard(struct mse_dir_temp *t);
 MSE_MUST_USE mse_err mse_say(char *errbuf, size_t errlen, mse_err err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Current UTC time in seconds (the only clock read in mse). */
+/* Current UTC time in seconds (the only wall-clock read in mse). */
 int64_t mse_time_now(void);
+
+/* Milliseconds on the monotonic clock, from an arbitrary origin: for deadlines and
+ * intervals, which must not jump when the wall clock is set. */
+int64_t mse_monotonic_ms(void);
 
 #endif
