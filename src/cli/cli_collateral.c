@@ -93,11 +93,13 @@ static bool carries_tdx_quote(const uint8_t *der, size_t len)
 }
 
 /* The verifier for a certificate, or for a raw quote when quote is not NULL. */
-MSE_MUST_USE static mse_err run_verifier(const struct cli_verify_setup *s, const uint8_t *cert_der,
+MSE_MUST_USE static mse_err run_verifier(struct cli_verify_setup *s, const uint8_t *cert_der,
                                          size_t cert_len, const uint8_t *quote, size_t quote_len,
                                          const struct mse_collateral *c,
                                          struct mse_verify_result *result)
 {
+    /* The fingerprint computed beside the fetching; the caller reports its error. */
+    MSE_TRY(cli_verify_setup_settle(s, NULL, 0));
     if (quote != NULL) {
         struct mse_verify_quote_input qin = {.quote = quote, .quote_len = quote_len,
                                              .collateral = c, .trust_root_der = s->trust_root_der,
@@ -112,7 +114,7 @@ MSE_MUST_USE static mse_err run_verifier(const struct cli_verify_setup *s, const
 
 /* What run_verifier needs besides the collateral. */
 struct verifier_ctx {
-    const struct cli_verify_setup *s;
+    struct cli_verify_setup *s;
     const uint8_t *cert_der;
     size_t cert_len;
     const uint8_t *quote;
@@ -140,7 +142,7 @@ static void note_cache(const struct mse_collateral_report *rep, const char *cach
 }
 
 MSE_MUST_USE static mse_err verify_with_collateral(const struct cli_policy_args *a,
-                                                   const struct cli_verify_setup *s,
+                                                   struct cli_verify_setup *s,
                                                    const uint8_t *cert_der, size_t cert_len,
                                                    const uint8_t *quote, size_t quote_len,
                                                    cli_progress_fn progress,
@@ -200,7 +202,7 @@ out:
 }
 
 mse_err cli_verify_with_collateral(const struct cli_policy_args *a,
-                                   const struct cli_verify_setup *s, const uint8_t *cert_der,
+                                   struct cli_verify_setup *s, const uint8_t *cert_der,
                                    size_t cert_len, cli_progress_fn progress,
                                    struct mse_verify_result *result,
                                    struct cli_collateral_info *info, char *why, size_t why_cap)
@@ -210,7 +212,7 @@ mse_err cli_verify_with_collateral(const struct cli_policy_args *a,
 }
 
 mse_err cli_verify_quote_with_collateral(const struct cli_policy_args *a,
-                                         const struct cli_verify_setup *s, const uint8_t *quote,
+                                         struct cli_verify_setup *s, const uint8_t *quote,
                                          size_t quote_len, cli_progress_fn progress,
                                          struct mse_verify_result *result,
                                          struct cli_collateral_info *info, char *why,

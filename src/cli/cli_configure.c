@@ -304,6 +304,8 @@ MSE_MUST_USE static mse_err configure_prepare(const struct cli_configure_args *a
     p->policy.context = p->ctx_path; /* with --code: the fingerprint from this context */
     MSE_TRY(cli_verify_setup_init(&p->policy, now, &p->setup, why, why_cap));
     p->setup_done = true;
+    /* The pre-send check below needs the fingerprint: no overlap here. */
+    MSE_TRY(cli_verify_setup_settle(&p->setup, why, why_cap));
     if (!p->setup.fingerprint_given)
         cli_note(notes, "no --code nor --fingerprint: the enclave's code (MRENCLAVE) is not "
                         "checked");
@@ -316,7 +318,7 @@ MSE_MUST_USE static mse_err configure_prepare(const struct cli_configure_args *a
 
 /* Step 2: one connection; its certificate is the one verified. */
 MSE_MUST_USE static mse_err configure_verify(const struct cli_configure_args *a,
-                                             const struct configure_plan *p,
+                                             struct configure_plan *p,
                                              cli_progress_fn progress,
                                              struct cli_configure_outcome *o,
                                              struct mse_tls_conn **conn, char *why,

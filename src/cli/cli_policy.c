@@ -10,10 +10,12 @@
  *   3. the code:        --fingerprint | --context + --code.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include <mse/guard.h>
@@ -302,6 +304,49 @@ MSE_MUST_USE static mse_err resolve_signers(const struct cli_policy_args *a,
     return MSE_OK;
 }
 
+/*
+ * Check 3 from --context/--code. Re-encrypting and hashing the code is most of
+ * the time of `mse verify --context --code`, so it runs on a thread of its own
+ * while the caller fetches the certificate and the collateral; the verifier
+ * callback settles it first (cli_collateral.c).
+ */
+struct cli_fingerprint_task {
+    pthread_t thread;
+    bool running;               /* thread started and not joined yet */
+    bool settled;               /* result taken into s */
+    const char *context, *code; /* the caller's arguments, alive until it frees s */
+    uint8_t mrenclave[32];
+    mse_err err;
+    char reason[512];
+};
+
+static void *fingerprint_task_run(void *arg)
+{
+    struct cli_fingerprint_task *t = arg;
+    t->err = mse_fingerprint_from_context(t->context, t->code, t->mrenclave, t->reason,
+                                          sizeof t->reason);
+    return NULL;
+}
+
+mse_err cli_verify_setup_settle(struct cli_verify_setup *s, char *why, size_t why_cap)
+{
+    struct cli_fingerprint_task *t = s->fingerprint_task;
+    if (t == NULL)
+        return MSE_OK;
+    if (!t->settled) {
+        if (t->running)
+            pthread_join(t->thread, NULL);
+        t->running = false;
+        t->settled = true;
+        if (t->err == MSE_OK)
+            memcpy(s->mrenclave, t->mrenclave, 32);
+    }
+    if (t->err != MSE_OK)
+        return mse_say(why, why_cap, t->err, "cannot compute the code fingerprint: %s",
+                       t->reason[0] ? t->reason : mse_err_str(t->err));
+    return MSE_OK;
+}
+
 /* Check 3: the fingerprint given, or computed from the context and the plain code. */
 MSE_MUST_USE static mse_err resolve_fingerprint(const struct cli_policy_args *a,
                                                 struct cli_verify_setup *s, char *why,
@@ -310,12 +355,24 @@ MSE_MUST_USE static mse_err resolve_fingerprint(const struct cli_policy_args *a,
     if (a->fingerprint_given) {
         memcpy(s->mrenclave, a->fingerprint, 32);
     } else if (a->code) {
-        char reason[512] = "";
-        mse_err err = mse_fingerprint_from_context(a->context, a->code, s->mrenclave, reason,
-                                                   sizeof reason);
-        if (err != MSE_OK)
-            return mse_say(why, why_cap, err, "cannot compute the code fingerprint: %s",
-                           reason[0] ? reason : mse_err_str(err));
+        struct cli_fingerprint_task *t = calloc(1, sizeof *t);
+        if (t == NULL)
+            return mse_say(why, why_cap, MSE_ERR_NOMEM, "%s", mse_err_str(MSE_ERR_NOMEM));
+        t->context = a->context;
+        t->code = a->code;
+        s->fingerprint_task = t;
+        t->running = RAND_bytes(s->mrenclave, sizeof s->mrenclave) == 1 &&
+                     pthread_create(&t->thread, NULL, fingerprint_task_run, t) == 0;
+        if (!t->running) {
+            /* No placeholder or no thread: computed here, before anything else. */
+            fingerprint_task_run(t);
+            mse_err err = cli_verify_setup_settle(s, why, why_cap);
+            if (err != MSE_OK) {
+                free(t);
+                s->fingerprint_task = NULL;
+                return err;
+            }
+        }
     } else {
         return MSE_OK;
     }
@@ -369,14 +426,21 @@ mse_err cli_verify_setup_init(const struct cli_policy_args *a, int64_t now,
     s->policy.accepted_tcb |= a->allow_tcb;
     s->at = a->at_given ? a->at : now;
     MSE_TRY(resolve_signers(a, s, why, why_cap));
-    MSE_TRY(resolve_fingerprint(a, s, why, why_cap));
     if (a->trust_root)
         MSE_TRY(load_trust_root(a->trust_root, s, why, why_cap));
-    return MSE_OK;
+    /* Last: nothing after it fails, so an error never leaves a thread behind. */
+    mse_err err = resolve_fingerprint(a, s, why, why_cap);
+    if (err != MSE_OK)
+        cli_verify_setup_free(s);
+    return err;
 }
 
 void cli_verify_setup_free(struct cli_verify_setup *s)
 {
+    if (s->fingerprint_task && s->fingerprint_task->running)
+        pthread_join(s->fingerprint_task->thread, NULL);
+    free(s->fingerprint_task);
+    s->fingerprint_task = NULL;
     free(s->trust_root_der);
     s->trust_root_der = NULL;
 }

@@ -107,6 +107,8 @@ MSE_MUST_USE mse_err cli_policy_apply(struct cli_policy_args *a, int id, const c
 /* After the last option: options that exclude or need each other. */
 MSE_MUST_USE mse_err cli_policy_check(const struct cli_policy_args *a, char *why, size_t why_cap);
 
+struct cli_fingerprint_task; /* a --context/--code fingerprint being computed (cli_policy.c) */
+
 /* Policy and anchor resolved from the options; owns its storage. */
 struct cli_verify_setup {
     struct mse_policy policy;
@@ -117,15 +119,29 @@ struct cli_verify_setup {
     size_t trust_root_len;
     int64_t at;             /* the verification instant, UTC seconds */
     bool fingerprint_given; /* policy.mrenclave is set */
+    struct cli_fingerprint_task *fingerprint_task; /* --context/--code: see _settle */
 };
 
 /*
  * Read what the options name (signer keys, $MSE_CONF_PATH/signers, trust
  * root, the context and code for a computed fingerprint) into s; `now` is
  * the instant used without --at. On error s needs no free.
+ * With --context/--code the fingerprint is computed on a thread of its own,
+ * beside the caller's network work: until cli_verify_setup_settle() has
+ * returned MSE_OK, policy.mrenclave holds 32 random bytes, so a verdict
+ * reached too early can only refuse.
  */
 MSE_MUST_USE mse_err cli_verify_setup_init(const struct cli_policy_args *a, int64_t now,
                                            struct cli_verify_setup *s, char *why, size_t why_cap);
+
+/*
+ * Wait for the fingerprint (if any) and put it into policy.mrenclave. Its
+ * error, the same on every call, says why it could not be computed.
+ */
+MSE_MUST_USE mse_err cli_verify_setup_settle(struct cli_verify_setup *s, char *why,
+                                             size_t why_cap);
+
+/* Waits for a fingerprint still being computed, then frees. */
 void cli_verify_setup_free(struct cli_verify_setup *s);
 
 /* What cli_verify_with_collateral saw besides the verdict. */
@@ -145,7 +161,7 @@ struct cli_collateral_info {
  * (may be NULL) is told what it waits for.
  */
 MSE_MUST_USE mse_err cli_verify_with_collateral(const struct cli_policy_args *a,
-                                                const struct cli_verify_setup *s,
+                                                struct cli_verify_setup *s,
                                                 const uint8_t *cert_der, size_t cert_len,
                                                 cli_progress_fn progress,
                                                 struct mse_verify_result *result,
@@ -158,7 +174,7 @@ MSE_MUST_USE mse_err cli_verify_with_collateral(const struct cli_policy_args *a,
  * available (a bundle holds a certificate).
  */
 MSE_MUST_USE mse_err cli_verify_quote_with_collateral(const struct cli_policy_args *a,
-                                                      const struct cli_verify_setup *s,
+                                                      struct cli_verify_setup *s,
                                                       const uint8_t *quote, size_t quote_len,
                                                       cli_progress_fn progress,
                                                       struct mse_verify_result *result,

@@ -203,7 +203,7 @@ mse_err cli_verify_parse(int argc, char **argv, struct cli_verify_args *a, char 
 
 /* The certificate and collateral of an evidence bundle, verified offline. */
 MSE_MUST_USE static mse_err verify_evidence(const struct cli_verify_args *a,
-                                            const struct cli_verify_setup *s,
+                                            struct cli_verify_setup *s,
                                             struct cli_verify_outcome *o, uint8_t **cert,
                                             size_t *cert_len, char *why, size_t why_cap)
 {
@@ -229,6 +229,7 @@ MSE_MUST_USE static mse_err verify_evidence(const struct cli_verify_args *a,
                                   .collateral = &ev.collateral,
                                   .trust_root_der = s->trust_root_der,
                                   .trust_root_len = s->trust_root_len, .at = s->at};
+    MSE_CHECK_OUT(cli_verify_setup_settle(s, why, why_cap));
     err = mse_verify(&in, &s->policy, &o->result);
     if (err != MSE_OK) {
         err = mse_say(why, why_cap, err, "verification could not run: %s", mse_err_str(err));
@@ -258,7 +259,7 @@ out:
 
 /* The server's certificate over TLS, its collateral from the cache or a PCCS. */
 MSE_MUST_USE static mse_err verify_server(const struct cli_verify_args *a,
-                                          const struct cli_verify_setup *s,
+                                          struct cli_verify_setup *s,
                                           cli_progress_fn progress, struct cli_verify_outcome *o,
                                           uint8_t **cert, size_t *cert_len, char *why,
                                           size_t why_cap)
@@ -308,7 +309,7 @@ MSE_MUST_USE static mse_err verify_server(const struct cli_verify_args *a,
 
 /* A raw quote: collateral from files (checked against the quote) or the cache and a PCCS. */
 MSE_MUST_USE static mse_err verify_quote(const struct cli_verify_args *a,
-                                         const struct cli_verify_setup *s,
+                                         struct cli_verify_setup *s,
                                          cli_progress_fn progress, struct cli_verify_outcome *o,
                                          char *why, size_t why_cap)
 {
@@ -339,7 +340,9 @@ MSE_MUST_USE static mse_err verify_quote(const struct cli_verify_args *a,
                 .quote = quote, .quote_len = len, .collateral = &files.collateral,
                 .trust_root_der = s->trust_root_der, .trust_root_len = s->trust_root_len,
                 .at = s->at};
-            err = mse_verify_quote(&in, &s->policy, &o->result);
+            err = cli_verify_setup_settle(s, why, why_cap);
+            if (err == MSE_OK)
+                err = mse_verify_quote(&in, &s->policy, &o->result);
             if (err != MSE_OK)
                 err = mse_say(why, why_cap, err, "verification could not run: %s",
                               mse_err_str(err));
@@ -403,6 +406,16 @@ mse_err cli_verify_run(const struct cli_verify_args *a, int64_t now, cli_progres
     err = a->quote      ? verify_quote(a, &s, progress, o, why, why_cap)
           : a->evidence ? verify_evidence(a, &s, o, &cert, &cert_len, why, why_cap)
                         : verify_server(a, &s, progress, o, &cert, &cert_len, why, why_cap);
+    /* A fingerprint that could not be computed decides, whatever the network did. */
+    char fwhy[1024];
+    mse_err ferr = cli_verify_setup_settle(&s, fwhy, sizeof fwhy);
+    if (ferr != MSE_OK) {
+        cli_verify_outcome_free(o);
+        memset(o, 0, sizeof *o);
+        snprintf(why, why_cap, "%s", fwhy);
+        err = ferr;
+        goto out;
+    }
     if (err != MSE_OK || !o->ran)
         goto out;
     if (a->out.json && cli_result_json_with_policy(&o->result, &s.policy, &o->json) != MSE_OK)

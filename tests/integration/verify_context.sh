@@ -54,4 +54,29 @@ grep -q "^sha256 = \"$zero\"" "$WORK/ctx.mse" || fail "could not alter the conte
 rc=$?
 set -e
 [ "$rc" = 16 ] || { cat "$WORK/rt.out"; fail "another runtime file pinned: exit $rc, want 16"; }
+
+# The fingerprint is computed beside the certificate fetch; when it cannot be computed (here a
+# code file the owner never encrypted) its error decides, whether the server answers or not,
+# with mse fingerprint's exit code, and nothing is saved.
+echo "extra" >"$WORK/code/extra.txt"
+rm -f "$WORK/cert.pem"
+set +e
+"$MSE" fingerprint --context "$WORK/ctx.mse" --code "$WORK/code" >"$WORK/fp.out" 2>&1
+want=$?
+set -e
+[ "$want" != 0 ] && [ "$want" != 16 ] || { cat "$WORK/fp.out"; fail "extra file: fingerprint exit $want"; }
+for target in "localhost:$TLS_PORT" "127.0.0.1:1"; do
+    set +e
+    "$MSE" verify "$target" "${common[@]}" --context "$WORK/ctx.mse" --code "$WORK/code" \
+        >"$WORK/nf.out" 2>&1
+    rc=$?
+    set -e
+    out=$(cat "$WORK/nf.out")
+    [ "$rc" = "$want" ] || { echo "$out"; fail "$target, extra file: exit $rc, want $want"; }
+    [[ $out == *"cannot compute the code fingerprint"*extra.txt* ]] ||
+        { echo "$out"; fail "$target, extra file: the fingerprint's reason"; }
+    [[ $out != *"Checking your app"* ]] || { echo "$out"; fail "$target: a verdict was started"; }
+    [ ! -e "$WORK/cert.pem" ] || fail "$target, extra file: certificate written"
+done
+ok "a fingerprint that cannot be computed decides, server up or down"
 echo "verify_context: 1 passed, 0 failed"
