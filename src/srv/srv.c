@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -105,6 +107,16 @@ static void log_safe(const char *in, char *out, size_t cap)
     out[n] = '\0';
 }
 
+/*
+ * RFC 9110 9.3.2: a response to HEAD has no content. evhttp leaves out its
+ * Content-Length but still writes whatever the reply's buffer holds, which a
+ * keep-alive client then reads as the start of the next response.
+ */
+bool srv_has_content(struct evhttp_request *req)
+{
+    return evhttp_request_get_command(req) != EVHTTP_REQ_HEAD;
+}
+
 void srv_reply(struct evhttp_request *req, int code, const char *reason, const char *message)
 {
     char peer[80], target[256];
@@ -112,6 +124,13 @@ void srv_reply(struct evhttp_request *req, int code, const char *reason, const c
     log_safe(evhttp_request_get_uri(req), target, sizeof target);
     srv_log("%s %s %s -> %d %s", peer, method_name(evhttp_request_get_command(req)), target, code,
             message);
+    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+    evhttp_add_header(h, "Content-Type", "application/json");
+    evhttp_add_header(h, "Cache-Control", "no-store");
+    if (!srv_has_content(req)) {
+        evhttp_send_reply(req, code, reason, NULL);
+        return;
+    }
     struct evbuffer *body = evbuffer_new();
     if (body == NULL) {
         evhttp_send_error(req, HTTP_INTERNAL, NULL);
@@ -119,9 +138,6 @@ void srv_reply(struct evhttp_request *req, int code, const char *reason, const c
     }
     /* message is one of our fixed strings: no JSON escaping needed, checked by tests. */
     evbuffer_add_printf(body, "{\"status\":%d,\"message\":\"%s\"}\n", code, message);
-    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-    evhttp_add_header(h, "Content-Type", "application/json");
-    evhttp_add_header(h, "Cache-Control", "no-store");
     evhttp_send_reply(req, code, reason, body);
     evbuffer_free(body);
 }
@@ -134,14 +150,18 @@ static void handle_ratls_pem(struct srv *s, struct evhttp_request *req)
         srv_reply(req, 405, "Method Not Allowed", "method not allowed");
         return;
     }
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                      "application/x-pem-file");
+    if (!srv_has_content(req)) {
+        evhttp_send_reply(req, HTTP_OK, "OK", NULL);
+        return;
+    }
     struct evbuffer *body = evbuffer_new();
     if (body == NULL) {
         evhttp_send_error(req, HTTP_INTERNAL, NULL);
         return;
     }
     evbuffer_add(body, s->ratls_pem, s->ratls_pem_len);
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-                      "application/x-pem-file");
     evhttp_send_reply(req, HTTP_OK, "OK", body);
     evbuffer_free(body);
 }
@@ -177,7 +197,7 @@ static void handle_hello(struct evhttp_request *req)
 {
     struct evhttp_connection *evcon = evhttp_request_get_connection(req);
     /* Straight into the request's own output buffer: no buffer made and freed per request. */
-    if (evbuffer_add_reference(evhttp_request_get_output_buffer(req), SRV_HELLO_BODY,
+    if (srv_has_content(req) && evbuffer_add_reference(evhttp_request_get_output_buffer(req), SRV_HELLO_BODY,
                                sizeof SRV_HELLO_BODY - 1, NULL, NULL) != 0) {
         evhttp_send_error(req, HTTP_INTERNAL, NULL);
         return;
@@ -186,6 +206,45 @@ static void handle_hello(struct evhttp_request *req)
                       "text/plain; charset=utf-8");
     evhttp_send_reply(req, HTTP_OK, "OK", NULL);
     srv_write_now(evcon);
+}
+
+/*
+ * Request framing that two HTTP implementations can read differently (RFC
+ * 9112 6.1, 6.3). evhttp takes the first of several Content-Length fields,
+ * lets chunked win over Content-Length, and reads a request whose transfer
+ * coding is not exactly "chunked" as one without a body, its body then
+ * parsed as the next request. The operator's proxy in front or the app
+ * behind may choose otherwise and see a request boundary where this server
+ * sees none: a smuggled request. Refused, and the connection closed, since
+ * where its next request starts is then a guess. 0 or the HTTP status.
+ */
+static int framing_error(struct evhttp_request *req, const char **why)
+{
+    size_t lengths = 0, codings = 0;
+    const char *coding = NULL;
+    struct evkeyval *kv;
+    TAILQ_FOREACH(kv, evhttp_request_get_input_headers(req), next)
+    {
+        if (strcasecmp(kv->key, "Content-Length") == 0) {
+            lengths++;
+        } else if (strcasecmp(kv->key, "Transfer-Encoding") == 0) {
+            codings++;
+            coding = kv->value;
+        }
+    }
+    if (lengths > 1) {
+        *why = "more than one Content-Length";
+        return 400;
+    }
+    if (lengths > 0 && codings > 0) {
+        *why = "both Content-Length and Transfer-Encoding";
+        return 400;
+    }
+    if (codings > 1 || (coding != NULL && strcasecmp(coding, "chunked") != 0)) {
+        *why = "transfer coding other than chunked";
+        return 501;
+    }
+    return 0;
 }
 
 static void dispatch(struct evhttp_request *req, void *arg)
@@ -202,6 +261,13 @@ static void dispatch(struct evhttp_request *req, void *arg)
         return;
     }
     srv_conn_first_request(s, conn);
+    const char *why = NULL;
+    int framing = framing_error(req, &why);
+    if (framing != 0) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+        srv_reply(req, framing, framing == 400 ? "Bad Request" : "Not Implemented", why);
+        return;
+    }
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
     if (path == NULL || path[0] != '/') {
@@ -406,11 +472,21 @@ MSE_MUST_USE static mse_err write_port_file(const char *path, uint16_t port)
  * connections open. Pause accepting for 100 ms instead, and log rarely.
  */
 /*
- * libevent hands the listener's error callback evhttp's own argument, not
- * ours, so the server the listener belongs to is recorded here (one server
- * per process; this is mse-enclave, not libmse).
+ * libevent hands the listener's error callback the listener's own argument,
+ * which evhttp_bind_socket sets to the evhttp, and neither offers a way back
+ * to the server nor lets a caller own the accept callback (evhttp_get_request
+ * is not exported). The server is found instead through the SIGTERM event,
+ * which carries it and stays added for as long as the loop runs: a lookup in
+ * the event base, no state of our own. It costs a walk over the base's
+ * events, once per accept error, and accept errors pause accepting 100 ms.
  */
-static struct srv *listener_srv;
+static int find_srv(const struct event_base *base_unused, const struct event *ev, void *arg)
+{
+    if (event_get_callback(ev) != on_signal)
+        return 0;
+    *(struct srv **)arg = event_get_callback_arg(ev);
+    return 1;
+}
 
 static void listener_resume(evutil_socket_t fd, short events, void *arg)
 {
@@ -419,10 +495,11 @@ static void listener_resume(evutil_socket_t fd, short events, void *arg)
     srv_listener_update(s);
 }
 
-static void listener_error(struct evconnlistener *l, void *arg_unused)
+static void listener_error(struct evconnlistener *l, void *http_unused)
 {
-    struct srv *s = listener_srv;
     int e = EVUTIL_SOCKET_ERROR();
+    struct srv *s = NULL;
+    (void)event_base_foreach_event(evconnlistener_get_base(l), find_srv, &s);
     if (s == NULL)
         return;
     s->accept_paused = true;
@@ -462,7 +539,6 @@ MSE_MUST_USE static mse_err bind_listener(struct srv *s)
     s->listener = evhttp_bound_socket_get_listener(bound);
     s->listener_resume = evtimer_new(s->base, listener_resume, s);
     MSE_ENSURE(s->listener != NULL && s->listener_resume != NULL, MSE_ERR_NOMEM);
-    listener_srv = s;
     s->accepting = true; /* evhttp's listener starts enabled */
     evconnlistener_set_error_cb(s->listener, listener_error);
     srv_log("listening on %s:%u (at most %zu connections at once)", c->host, (unsigned)port,
@@ -482,7 +558,6 @@ static void srv_free(struct srv *s)
     srv_conn_free(s);
     if (s->listener_resume != NULL)
         event_free(s->listener_resume);
-    listener_srv = NULL;
     SSL_CTX_free(s->ratls_ctx);
     SSL_CTX_free(s->app_ctx);
     free(s->ratls_pem);

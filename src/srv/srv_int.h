@@ -117,6 +117,8 @@ void srv_config_handle(struct srv *s, struct evhttp_request *req);
 MSE_MUST_USE mse_err srv_enter_app_phase(struct srv *s);
 /* srv.c: the owner-mode app context from the owner's chain and the key received. */
 MSE_MUST_USE mse_err srv_owner_ctx(struct srv *s, EVP_PKEY *key);
+/* srv.c: false for a request whose response must have no content (HEAD). */
+bool srv_has_content(struct evhttp_request *req);
 /* srv.c: a small JSON error/status body, logged. */
 void srv_reply(struct evhttp_request *req, int code, const char *reason, const char *message);
 

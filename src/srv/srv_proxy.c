@@ -10,6 +10,7 @@
  * failure comes after the response has started, the client connection is
  * closed so a truncated body is never mistaken for a complete one.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -334,8 +335,19 @@ void srv_proxy_handle(struct srv *s, struct evhttp_request *req)
     evhttp_remove_header(up_h, "X-Forwarded-Proto");
     evhttp_add_header(up_h, "X-Forwarded-For", peer);
     evhttp_add_header(up_h, "X-Forwarded-Proto", s->cur_ctx ? "https" : "http");
-    evbuffer_add_buffer(evhttp_request_get_output_buffer(ureq),
-                        evhttp_request_get_input_buffer(req));
+    /* The body's own length, never the client's field: the body arrives de-chunked
+     * and evhttp adds a Content-Length of its own to POST and PUT only, so a
+     * chunked PATCH would otherwise reach the app with no framing at all and its
+     * body be read as the next request on the pooled upstream connection. */
+    struct evbuffer *body = evhttp_request_get_input_buffer(req);
+    size_t body_len = evbuffer_get_length(body);
+    evhttp_remove_header(up_h, "Content-Length");
+    if (body_len > 0) {
+        char len[24];
+        snprintf(len, sizeof len, "%zu", body_len);
+        evhttp_add_header(up_h, "Content-Length", len);
+    }
+    evbuffer_add_buffer(evhttp_request_get_output_buffer(ureq), body);
     clock_gettime(CLOCK_MONOTONIC, &p->start);
     p->up->inflight = p;
     p->in_make = true;

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# mse-enclave request and response framing on raw plain-HTTP connections
+# (RFC 9112 6, RFC 9110 9.3.2), each exchange bounded in time:
+#  - a response to HEAD has no content: HEAD then GET on one keep-alive
+#    connection gives exactly two responses, the second the hello body;
+#  - pipelined requests are answered in order; the connection stays open after
+#    a response unless the request said close;
+#  - requests whose framing two implementations can read differently are
+#    refused with the exact status and the connection closed: two
+#    Content-Length fields (400), Content-Length with Transfer-Encoding (400),
+#    a transfer coding other than chunked (501);
+#  - proxying: a chunked PATCH whose body holds a second request reaches the
+#    app as one request with a Content-Length equal to its body (the app logs
+#    every request line it parses).
+source "$(dirname "$0")/libenclave.sh"
+trap '' PIPE
+command -v python3 >/dev/null || { echo "SKIP: needs python3 for raw HTTP exchanges"; exit 77; }
+
+fake_attestation "$WORK/att"
+
+# exchange PORT HEX_REQUEST: sends the bytes, prints the whole reply (until the
+# server closes, or "<open>" appended if it keeps the connection open for 2 s).
+cat >"$WORK/exchange.py" <<'EOF'
+import socket, sys, time
+port, data = int(sys.argv[1]), bytes.fromhex(sys.argv[2])
+s = socket.create_connection(("127.0.0.1", port), timeout=20)
+s.sendall(data)
+out, deadline = b"", time.monotonic() + 20
+s.settimeout(2)
+while time.monotonic() < deadline:
+    try:
+        d = s.recv(65536)
+    except socket.timeout:
+        out += b"<open>"
+        break
+    except ConnectionResetError:
+        out += b"<reset>"
+        break
+    if not d:
+        break
+    out += d
+sys.stdout.write(out.decode("latin-1").replace("\r\n", "\n"))
+EOF
+exchange() { python3 "$WORK/exchange.py" "$1" "$(printf '%b' "$2" | od -An -tx1 -v | tr -d ' \n')"; }
+
+start_enclave plain --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost --hello
+P=$PORT
+
+out=$(exchange "$P" 'HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+[ "$(grep -c '^HTTP/1.1 200 OK$' <<<"$out")" = 2 ] || fail "HEAD then GET: $out"
+[ "$(grep -c '^Hello from the enclave!$' <<<"$out")" = 1 ] || fail "HEAD response carried content: $out"
+# The HEAD response's head is followed directly by the GET response's status line.
+python3 - "$out" <<'EOF' || fail "HEAD response not followed by the next response: $out"
+import sys
+first, rest = sys.argv[1].split("\n\n", 1)
+sys.exit(0 if first.startswith("HTTP/1.1 200") and rest.startswith("HTTP/1.1 200") else 1)
+EOF
+ok "HEAD: no content; the next response on the connection is intact"
+
+out=$(exchange "$P" 'HEAD /.well-known/mse/ratls.pem HTTP/1.1\r\nHost: x\r\n\r\nGET /.well-known/mse/ratls.pem HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+[ "$(grep -c '^HTTP/1.1 200 OK$' <<<"$out")" = 2 ] || fail "ratls.pem HEAD then GET: $out"
+[ "$(grep -c 'BEGIN CERTIFICATE' <<<"$out")" = 1 ] || fail "ratls.pem HEAD carried content: $out"
+out=$(exchange "$P" 'HEAD /.well-known/mse/configure HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+grep -q '^HTTP/1.1 405 Method Not Allowed$' <<<"$out" || fail "HEAD on configure: $out"
+grep -q '"status"' <<<"$out" && fail "an error response to HEAD carried content: $out"
+grep -q '^Hello from the enclave!$' <<<"$out" || fail "request after a HEAD error: $out"
+ok "HEAD on ratls.pem and on an error response: no content"
+
+out=$(exchange "$P" 'GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n')
+[ "$(grep -c '^Hello from the enclave!$' <<<"$out")" = 2 ] || fail "pipelined requests: $out"
+[ "${out: -6}" = "<open>" ] || fail "keep-alive connection closed after its responses: $out"
+ok "pipelined requests answered in order; the connection stays open"
+
+# refused STATUS REASON REQUEST: the exact status, the connection closed, nothing after it served.
+refused() {
+    local status="$1" what="$2" out
+    out=$(exchange "$P" "$3"'GET /.well-known/mse/ratls.pem HTTP/1.1\r\nHost: x\r\n\r\n')
+    [ "$(head -1 <<<"$out")" = "HTTP/1.1 $status" ] || fail "$what: $out"
+    grep -q '^Connection: close$' <<<"$out" || fail "$what: connection not closed: $out"
+    grep -q 'BEGIN CERTIFICATE\|<open>' <<<"$out" && fail "$what: served on after the refusal: $out"
+    ok "$what -> $status, connection closed"
+}
+refused "400 Bad Request" "two Content-Length fields" \
+    'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 5\r\n\r\nabcde'
+refused "400 Bad Request" "Content-Length with Transfer-Encoding" \
+    'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n'
+refused "501 Not Implemented" "a transfer coding other than chunked" \
+    'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n'
+grep -q 'POST / -> 400 more than one Content-Length' "$WORK/plain.log" || fail "refusal not logged"
+
+# Proxying a chunked PATCH whose body is a complete second request.
+APP_PORT=$(free_port)
+mkdir -p "$WORK/app"
+cat >"$WORK/app/app.py" <<'EOF'
+import http.server, os
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def any(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n)
+        with open("requests.log", "a") as f:
+            f.write("%s %s %d %d\n" % (self.command, self.path, n, len(body)))
+        out = b"seen\n"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+    do_GET = do_PATCH = do_POST = any
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(os.environ["MSE_APP_PORT"])), H).serve_forever()
+EOF
+start_enclave proxy --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost \
+    --app-dir "$WORK/app" --app-port "$APP_PORT" --app-cmd 'exec python3 app.py'
+P=$PORT
+wait_http "http://127.0.0.1:$P/ready"
+smuggled='GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n'
+len=$(printf '%b' "$smuggled" | wc -c)
+out=$(exchange "$P" "PATCH /p HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n$(printf '%x' "$len")\r\n$smuggled\r\n0\r\n\r\n")
+grep -q '^seen$' <<<"$out" || fail "chunked PATCH not proxied: $out"
+# Another request on the pooled upstream connection must get its own answer.
+[ "$(curl -s --max-time 10 "http://127.0.0.1:$P/after")" = seen ] || fail "request after the PATCH"
+grep -q "^PATCH /p $len $len$" "$WORK/app/requests.log" || fail "app saw: $(cat "$WORK/app/requests.log")"
+grep -q smuggled "$WORK/app/requests.log" && fail "the body reached the app as a request: $(cat "$WORK/app/requests.log")"
+ok "a chunked PATCH reaches the app as one request, Content-Length $len"
