@@ -16,6 +16,12 @@
  *    an instant where all its collateral is valid).
  * Rates are per second of this thread's CPU time, measured interleaved.
  * Usage: verifier_bench [seconds-per-measure]. Never a test.
+ *
+ * verifier_bench --count N runs exactly N bare ECDSA verifications
+ * (count_bare) and N warm verifications (count_warm) and prints no rates:
+ * for instruction counts, which hold on a noisy machine, e.g.
+ *   valgrind --tool=callgrind --toggle-collect=count_warm verifier_bench --count 200
+ * (and the same with count_bare); divide the total by N.
  */
 #include <libgen.h>
 #include <stdio.h>
@@ -55,33 +61,48 @@ struct tally {
     double s;
 };
 
-/* Bare ECDSA-P256 verifications for about `seconds`, added to *t. */
-static void bare_rate(double seconds, struct tally *out)
-{
-    EVP_PKEY *key = EVP_EC_gen("P-256");
+/* A signed message and its key, for the bare rate. */
+struct bare {
+    EVP_PKEY *key;
     uint8_t msg[432];
     unsigned char sig[80];
-    size_t sig_len = sizeof sig;
-    memset(msg, 0x5a, sizeof msg);
+    size_t sig_len;
+};
+
+static void bare_init(struct bare *b)
+{
+    b->key = EVP_EC_gen("P-256");
+    b->sig_len = sizeof b->sig;
+    memset(b->msg, 0x5a, sizeof b->msg);
     EVP_MD_CTX *md = EVP_MD_CTX_new();
-    if (!key || !md || EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) != 1 ||
-        EVP_DigestSign(md, sig, &sig_len, msg, sizeof msg) != 1)
+    if (!b->key || !md || EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, b->key) != 1 ||
+        EVP_DigestSign(md, b->sig, &b->sig_len, b->msg, sizeof b->msg) != 1)
         die("cannot sign");
     EVP_MD_CTX_free(md);
+}
+
+/* n bare ECDSA-P256/SHA-256 verifications, key decoded beforehand. */
+static void bare_verify(const struct bare *b, long n)
+{
+    for (long i = 0; i < n; i++) {
+        EVP_MD_CTX *md = EVP_MD_CTX_new();
+        if (!md || EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, b->key) != 1 ||
+            EVP_DigestVerify(md, b->sig, b->sig_len, b->msg, sizeof b->msg) != 1)
+            die("bare verification failed");
+        EVP_MD_CTX_free(md);
+    }
+}
+
+/* Bare verifications for about `seconds`, added to *out. */
+static void bare_rate(const struct bare *b, double seconds, struct tally *out)
+{
     long n = 0;
     double start = now_s(), end = start + seconds, t = start;
     while (t < end) {
-        for (int i = 0; i < 64; i++) {
-            md = EVP_MD_CTX_new();
-            if (!md || EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) != 1 ||
-                EVP_DigestVerify(md, sig, sig_len, msg, sizeof msg) != 1)
-                die("bare verification failed");
-            EVP_MD_CTX_free(md);
-        }
+        bare_verify(b, 64);
         n += 64;
         t = now_s();
     }
-    EVP_PKEY_free(key);
     out->n += n;
     out->s += t - start;
 }
@@ -157,6 +178,25 @@ static void rate(verify_fn fn, void *ctx, const struct cert *certs, size_t n,
     out->s += t - start;
 }
 
+/* --count: exactly n of each, in functions of their own for callgrind's --toggle-collect. */
+__attribute__((noinline)) static void count_bare(const struct bare *b, long n)
+{
+    bare_verify(b, n);
+}
+
+__attribute__((noinline)) static void count_warm(struct mse_verifier *v, const struct cert *certs,
+                                                 size_t n_certs, struct mse_verify_input in,
+                                                 const struct mse_policy *pol, long n)
+{
+    static struct mse_verify_result r;
+    for (long i = 0; i < n; i++) {
+        in.cert_der = certs[i % (long)n_certs].der;
+        in.cert_len = certs[i % (long)n_certs].len;
+        if (mse_verifier_verify(v, &in, pol, &r) != MSE_OK || !r.ok)
+            die("refused");
+    }
+}
+
 static double per_second(const struct tally *t)
 {
     return t->s > 0 ? (double)t->n / t->s : 0;
@@ -174,7 +214,8 @@ static uint8_t *slurp(const char *dir, const char *name, size_t *len)
 
 int main(int argc, char **argv)
 {
-    double seconds = argc > 1 ? atof(argv[1]) : 2.0;
+    long count = argc > 2 && strcmp(argv[1], "--count") == 0 ? atol(argv[2]) : 0;
+    double seconds = argc > 1 && count == 0 ? atof(argv[1]) : 2.0;
     if (seconds <= 0)
         seconds = 2.0;
     int64_t now = mse_time_now();
@@ -229,14 +270,23 @@ int main(int argc, char **argv)
      * noisy machine. The warm rate counts from the second verification on:
      * the first one fills the memory (that is the cold rate's business).
      */
+    struct bare b;
+    bare_init(&b);
     struct tally tb = {0}, tw = {0}, tc = {0};
     static struct mse_verify_result first;
     in.cert_der = certs[CERTS - 1].der;
     in.cert_len = certs[CERTS - 1].len;
     if (mse_verifier_verify(v, &in, &pol, &first) != MSE_OK || !first.ok)
         die("the first verification was refused");
+    if (count > 0) {
+        count_bare(&b, count);
+        count_warm(v, certs, CERTS, in, &pol, count);
+        printf("ran %ld bare ECDSA verifications (count_bare) and %ld warm verifications"
+               " (count_warm)\n", count, count);
+        goto out;
+    }
     for (int i = 0; i < SLICES; i++) {
-        bare_rate(seconds / SLICES, &tb);
+        bare_rate(&b, seconds / SLICES, &tb);
         rate(warm, v, certs, CERTS, in, &pol, seconds / SLICES, &tw);
         rate(cold, NULL, certs, CERTS, in, &pol, seconds / SLICES, &tc);
     }
@@ -250,6 +300,8 @@ int main(int argc, char **argv)
     printf("warm mse_verifier_verify, %d quotes of one platform: %7.0f /s  (target >= 8000)"
            "  = %.2f bare ECDSA each\n",
            CERTS, w, bare / w);
+    printf("floor: 2 bare ECDSA per new certificate (its self-signature, the quote's): %.0f /s\n",
+           bare / 2);
     printf("cold mse_verify, same certificates:       %9.0f /s  = %.2f bare ECDSA each\n", c,
            bare / c);
     printf("warm / cold:                              %9.2f x\n", w / c);
@@ -308,6 +360,8 @@ int main(int argc, char **argv)
     }
     free(json);
 
+out:
+    EVP_PKEY_free(b.key);
     mse_verifier_free(v);
     OPENSSL_free(root_der);
     for (int i = 0; i < 7; i++)

@@ -25,8 +25,11 @@
  * a remembered platform costs about the certificate and quote signatures.
  * Besides verdicts, a verifier keeps decodings that are no verdicts: its
  * anchor, the last attestation key (the exact 64 bytes of the quote and the
- * key OpenSSL made of them; the quote's signature is verified every time)
- * and an OpenSSL library context without key decoders, in which the RA-TLS
+ * key OpenSSL made of them; the quote's signature is verified every time),
+ * the P-256 domain parameters (the RA-TLS certificate's key is a copy of
+ * them given the certificate's point, checked to be on the curve, instead
+ * of a group OpenSSL builds anew for every key) and an OpenSSL library
+ * context without key decoders, in which the RA-TLS
  * certificate is decoded without its key (the key is built from the
  * certificate's SubjectPublicKeyInfo on both paths, so this changes no
  * verdict: OpenSSL 3.0's provider key decoding alone costs about one ECDSA

@@ -74,43 +74,19 @@ mse_err mse_code_decrypt(const uint8_t key[MSE_CODE_KEY_BYTES], const uint8_t *e
 
 void mse_code_scratch_free(struct mse_code_scratch *s)
 {
-    if (s->buf)
-        mse_wipe(s->buf, s->cap);
-    free(s->buf);
+    mse_buf_free(&s->buf);
     EVP_MD_CTX_free(s->md);
     *s = (struct mse_code_scratch){0};
 }
 
-/* Room for `want` bytes in s->buf, keeping what is there; want <= limit + 1. */
-static mse_err scratch_grow(struct mse_code_scratch *s, size_t want)
-{
-    if (want <= s->cap)
-        return MSE_OK;
-    size_t ncap = s->cap ? s->cap : 64 * 1024;
-    while (ncap < want)
-        ncap *= 2;
-    if (ncap > MSE_CODE_FILE_LIMIT + 1)
-        ncap = MSE_CODE_FILE_LIMIT + 1;
-    MSE_ENSURE(ncap >= want, MSE_ERR_LIMIT);
-    uint8_t *nb = malloc(ncap);
-    MSE_ENSURE(nb != NULL, MSE_ERR_NOMEM);
-    /* realloc would leave the old copy unwiped; the part read so far is plain code. */
-    if (s->buf) {
-        memcpy(nb, s->buf, s->cap);
-        mse_wipe(s->buf, s->cap);
-        free(s->buf);
-    }
-    s->buf = nb;
-    s->cap = ncap;
-    return MSE_OK;
-}
-
-/* The whole regular file at path into s->buf (sized from fstat, grown if the file grows). */
+/*
+ * The whole regular file at path into s->buf, sized from fstat so that the read needs no
+ * reallocation (the buffer only grows, wiping its old copy, when the file outgrows it).
+ */
 static mse_err read_into(const char *path, struct mse_code_scratch *s, size_t *len)
 {
     mse_err err = MSE_OK;
     struct stat st;
-    size_t used = 0;
     /* The code list refused links; one swapped in since then is refused too. */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
@@ -118,20 +94,8 @@ static mse_err read_into(const char *path, struct mse_code_scratch *s, size_t *l
     MSE_ENSURE_OUT(fstat(fd, &st) == 0 && S_ISREG(st.st_mode), MSE_ERR_IO);
     MSE_ENSURE_OUT((uint64_t)st.st_size <= MSE_CODE_FILE_LIMIT, MSE_ERR_LIMIT);
     /* One byte more than the size, so that reaching the end needs no second buffer. */
-    MSE_CHECK_OUT(scratch_grow(s, (size_t)st.st_size + 1));
-    for (;;) {
-        if (used == s->cap)
-            MSE_CHECK_OUT(scratch_grow(s, used + 1));
-        ssize_t n = read(fd, s->buf + used, s->cap - used);
-        if (n < 0 && errno == EINTR)
-            continue;
-        MSE_ENSURE_OUT(n >= 0, MSE_ERR_IO);
-        if (n == 0)
-            break;
-        used += (size_t)n;
-        MSE_ENSURE_OUT(used <= MSE_CODE_FILE_LIMIT, MSE_ERR_LIMIT);
-    }
-    *len = used;
+    MSE_CHECK_OUT(mse_buf_grow(&s->buf, (size_t)st.st_size + 1, MSE_CODE_FILE_LIMIT));
+    MSE_CHECK_OUT(mse_fd_read_into(fd, MSE_CODE_FILE_LIMIT, &s->buf, len));
 out:
     close(fd);
     return err;
@@ -150,13 +114,13 @@ mse_err mse_code_encrypted_sha256(const uint8_t key[MSE_CODE_KEY_BYTES],
     MSE_ENSURE(s->md != NULL, MSE_ERR_NOMEM);
     MSE_TRY(read_into(path, s, &len));
     /* libsodium allows the ciphertext to overwrite the plaintext exactly. */
-    MSE_ENSURE(crypto_secretbox_detached(s->buf, tag, s->buf, len, nonce, key) == 0,
+    MSE_ENSURE(crypto_secretbox_detached(s->buf.data, tag, s->buf.data, len, nonce, key) == 0,
                MSE_ERR_CRYPTO);
     /* P.enc is nonce || tag || ciphertext (mse_code_encrypt). */
     MSE_ENSURE(EVP_DigestInit_ex2(s->md, EVP_sha256(), NULL) == 1 &&
                    EVP_DigestUpdate(s->md, nonce, MSE_CODE_NONCE_BYTES) == 1 &&
                    EVP_DigestUpdate(s->md, tag, sizeof tag) == 1 &&
-                   EVP_DigestUpdate(s->md, s->buf, len) == 1 &&
+                   EVP_DigestUpdate(s->md, s->buf.data, len) == 1 &&
                    EVP_DigestFinal_ex(s->md, md, &dlen) == 1 && dlen == 32,
                MSE_ERR_CRYPTO);
     return MSE_OK;

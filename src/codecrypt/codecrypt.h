@@ -16,6 +16,8 @@
 
 #include <mse/err.h>
 
+#include "util/util.h"
+
 #define MSE_CODE_KEY_BYTES 32
 #define MSE_CODE_NONCE_BYTES 24
 #define MSE_CODE_MAC_BYTES 16
@@ -43,8 +45,7 @@ MSE_MUST_USE mse_err mse_code_decrypt(const uint8_t key[MSE_CODE_KEY_BYTES], con
  * the buffer. Not shared between threads.
  */
 struct mse_code_scratch {
-    uint8_t *buf;
-    size_t cap;
+    struct mse_buf buf;
     EVP_MD_CTX *md;
 };
 void mse_code_scratch_free(struct mse_code_scratch *s);

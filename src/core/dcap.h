@@ -103,6 +103,12 @@ MSE_MUST_USE mse_err mse_ec_p256_key(const uint8_t xy[64], EVP_PKEY **out) MSE_N
 /* Whether key is an EC key on P-256. */
 bool mse_ec_is_p256(const EVP_PKEY *key);
 /*
+ * The P-256 domain parameters without a key, for building keys cheaply
+ * (EVP_PKEY_dup, then EVP_PKEY_set1_encoded_public_key, which checks the
+ * point is on the curve). MSE_ERR_NOMEM, MSE_ERR_CRYPTO.
+ */
+MSE_MUST_USE mse_err mse_ec_p256_domain(EVP_PKEY **out) MSE_NONNULL(1);
+/*
  * *valid = whether sig (r||s, 32 bytes each, big-endian) is an ECDSA
  * signature by key over SHA-256(msg). MSE_ERR_CRYPTO only on library failure.
  */
@@ -202,10 +208,15 @@ MSE_MUST_USE mse_err mse_ratls_load(const uint8_t *der, size_t der_len, OSSL_LIB
                                     X509 **out) MSE_NONNULL(4);
 MSE_MUST_USE mse_err mse_ratls_extract_x509(X509 *x, uint8_t *buf, size_t cap,
                                             struct mse_ratls *out) MSE_NONNULL(1, 2, 4);
-MSE_MUST_USE mse_err mse_ratls_check_binding_x509(X509 *x, const struct mse_ratls *ratls,
+/*
+ * p256_domain: NULL or mse_ec_p256_domain's parameters, from which a P-256
+ * certificate key is then built (cheaper; the same checks and verdicts).
+ */
+MSE_MUST_USE mse_err mse_ratls_check_binding_x509(X509 *x, const EVP_PKEY *p256_domain,
+                                                  const struct mse_ratls *ratls,
                                                   const uint8_t report_data[64],
                                                   enum mse_binding *form, uint8_t *x25519_out)
-    MSE_NONNULL(1, 2, 3, 4);
+    MSE_NONNULL(1, 3, 4, 5);
 
 /* ---- crl.c ------------------------------------------------------------- */
 

@@ -47,6 +47,27 @@ out:
     return err;
 }
 
+mse_err mse_ec_p256_domain(EVP_PKEY **out)
+{
+    mse_err err = MSE_OK;
+    char group[] = "prime256v1";
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
+        OSSL_PARAM_construct_end(),
+    };
+    *out = NULL;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    MSE_ENSURE(ctx != NULL, MSE_ERR_NOMEM);
+    MSE_ENSURE_OUT(EVP_PKEY_fromdata_init(ctx) == 1 &&
+                       EVP_PKEY_fromdata(ctx, out, EVP_PKEY_KEY_PARAMETERS, params) == 1 &&
+                       *out != NULL,
+                   MSE_ERR_CRYPTO);
+out:
+    ERR_clear_error();
+    EVP_PKEY_CTX_free(ctx);
+    return err;
+}
+
 bool mse_ec_is_p256(const EVP_PKEY *key)
 {
     char group[32];

@@ -53,6 +53,8 @@ struct mse_verifier {
      */
     uint8_t att_xy[64];
     EVP_PKEY *att_key;
+    /* P-256 without a key: RA-TLS certificate keys are copies of it given their point. */
+    EVP_PKEY *p256_domain;
     X509 *anchor;
     uint8_t *anchor_der; /* copy of the caller's anchor */
     size_t anchor_len;
@@ -82,6 +84,7 @@ mse_err mse_verifier_new(const uint8_t *trust_root_der, size_t trust_root_len,
     MSE_ENSURE_OUT(v->anchor_der != NULL, MSE_ERR_NOMEM);
     memcpy(v->anchor_der, trust_root_der, trust_root_len);
     v->anchor_len = trust_root_len;
+    MSE_CHECK_OUT(mse_ec_p256_domain(&v->p256_domain));
     *out = v;
     v = NULL;
 out:
@@ -104,6 +107,7 @@ void mse_verifier_free(struct mse_verifier *v)
     X509_free(v->anchor);
     free(v->anchor_der);
     EVP_PKEY_free(v->att_key);
+    EVP_PKEY_free(v->p256_domain);
     OSSL_PROVIDER_unload(v->null_provider);
     OSSL_LIB_CTX_free(v->keyless);
     free(v);
@@ -119,6 +123,11 @@ X509 *mse_verifier_anchor(const struct mse_verifier *v, const uint8_t **der, siz
 OSSL_LIB_CTX *mse_verifier_keyless(const struct mse_verifier *v)
 {
     return v->keyless;
+}
+
+const EVP_PKEY *mse_verifier_p256_domain(const struct mse_verifier *v)
+{
+    return v->p256_domain;
 }
 
 EVP_PKEY *mse_verifier_att_key(struct mse_verifier *v, const uint8_t xy[64])

@@ -64,6 +64,12 @@ X509 *mse_verifier_anchor(const struct mse_verifier *v, const uint8_t **der, siz
  */
 OSSL_LIB_CTX *mse_verifier_keyless(const struct mse_verifier *v) MSE_NONNULL(1);
 /*
+ * verifier.c: P-256 domain parameters without a key (mse_ec_p256_domain),
+ * from which certificate keys are built (borrowed, lives as long as the
+ * verifier).
+ */
+const EVP_PKEY *mse_verifier_p256_domain(const struct mse_verifier *v) MSE_NONNULL(1);
+/*
  * The attestation key x||y decoded (mse_ec_p256_key), remembered for the
  * next quote of the platform; borrowed, valid until the next call on the
  * verifier. NULL when xy is not a P-256 point (or memory is short): the

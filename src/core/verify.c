@@ -184,13 +184,16 @@ static mse_err check_binding(struct vctx *v)
     struct mse_verify_result *r = v->r;
     if (v->raw_quote != NULL)
         return mse_verify_raw_quote_binding(v->policy, &v->quote, r, &v->m, &v->not_applicable);
-    MSE_TRY(mse_ratls_check_binding_x509(v->ratls_cert, &v->ratls, v->quote.body.report_data,
-                                         &r->binding, r->x25519_public_key));
+    /* A verifier keeps the P-256 parameters, from which the certificate's key is built faster. */
+    const EVP_PKEY *domain = v->memory != NULL ? mse_verifier_p256_domain(v->memory) : NULL;
+    MSE_TRY(mse_ratls_check_binding_x509(v->ratls_cert, domain, &v->ratls,
+                                         v->quote.body.report_data, &r->binding,
+                                         r->x25519_public_key));
     if (v->ratls.legacy_quote != NULL) {
         /* The legacy carrier binds the same key its own way (MSE or Gramine form). */
         struct mse_ratls legacy = {.carrier = MSE_RATLS_CARRIER_SGX_QUOTE_OID};
         enum mse_binding form;
-        mse_err e = mse_ratls_check_binding_x509(v->ratls_cert, &legacy,
+        mse_err e = mse_ratls_check_binding_x509(v->ratls_cert, domain, &legacy,
                                                  v->legacy.body.report_data, &form, NULL);
         if (e != MSE_OK) {
             mse_msg_str(&v->m, "the legacy quote beside the DICE evidence does not bind the "

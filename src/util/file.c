@@ -13,42 +13,84 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <mse/bytes.h>
 #include <mse/guard.h>
 
 #include "util.h"
 
-mse_err mse_file_read(const char *path, size_t limit, uint8_t **data, size_t *len)
+mse_err mse_buf_grow(struct mse_buf *b, size_t want, size_t limit)
 {
-    mse_err err = MSE_OK;
-    uint8_t *buf = NULL;
-    size_t used = 0, cap = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? MSE_ERR_FILE_NOT_FOUND : MSE_ERR_IO;
+    if (want <= b->cap)
+        return MSE_OK;
+    MSE_ENSURE(want <= limit || want - limit <= 1, MSE_ERR_LIMIT);
+    size_t ncap = want < 4096 ? 4096 : want;
+    if (b->cap && ncap / 2 < b->cap)
+        ncap = b->cap <= SIZE_MAX / 2 ? b->cap * 2 : SIZE_MAX;
+    if (ncap - 1 > limit)
+        ncap = limit + 1;
+    uint8_t *nb = malloc(ncap);
+    MSE_ENSURE(nb != NULL, MSE_ERR_NOMEM);
+    if (b->data) {
+        memcpy(nb, b->data, b->cap);
+        mse_wipe(b->data, b->cap);
+        free(b->data);
+    }
+    b->data = nb;
+    b->cap = ncap;
+    return MSE_OK;
+}
+
+void mse_buf_free(struct mse_buf *b)
+{
+    if (b->data)
+        mse_wipe(b->data, b->cap);
+    free(b->data);
+    *b = (struct mse_buf){0};
+}
+
+mse_err mse_fd_read_into(int fd, size_t limit, struct mse_buf *b, size_t *len)
+{
+    size_t used = 0;
     for (;;) {
-        if (cap - used < 4096 + 1) {
-            size_t ncap = cap ? cap * 2 : 8192;
-            MSE_ENSURE_OUT(ncap <= limit + 4097 || cap < limit + 1, MSE_ERR_LIMIT);
-            uint8_t *nbuf = realloc(buf, ncap);
-            MSE_ENSURE_OUT(nbuf != NULL, MSE_ERR_NOMEM);
-            buf = nbuf;
-            cap = ncap;
-        }
-        ssize_t n = read(fd, buf + used, cap - used - 1);
+        /* Never a read of 0 bytes: that would look like the end. */
+        if (used == b->cap)
+            MSE_TRY(mse_buf_grow(b, used + 1, limit));
+        ssize_t n = read(fd, b->data + used, b->cap - used);
         if (n < 0 && errno == EINTR)
             continue;
-        MSE_ENSURE_OUT(n >= 0, MSE_ERR_IO);
+        MSE_ENSURE(n >= 0, MSE_ERR_IO);
         if (n == 0)
             break;
         used += (size_t)n;
-        MSE_ENSURE_OUT(used <= limit, MSE_ERR_LIMIT);
+        MSE_ENSURE(used <= limit, MSE_ERR_LIMIT);
     }
-    buf[used] = '\0';
-    *data = buf;
     *len = used;
-    buf = NULL;
+    return MSE_OK;
+}
+
+mse_err mse_file_read(const char *path, size_t limit, uint8_t **data, size_t *len)
+{
+    mse_err err = MSE_OK;
+    struct mse_buf b = {0};
+    struct stat st;
+    size_t used = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? MSE_ERR_FILE_NOT_FOUND : MSE_ERR_IO;
+    MSE_ENSURE_OUT(fstat(fd, &st) == 0, MSE_ERR_IO);
+    /* A regular file is read into a buffer of its size (plus the terminator); pipes and
+     * files whose size says nothing (/proc) grow as they are read. */
+    if (S_ISREG(st.st_mode) && st.st_size > 0) {
+        MSE_ENSURE_OUT((uint64_t)st.st_size <= limit, MSE_ERR_LIMIT);
+        MSE_CHECK_OUT(mse_buf_grow(&b, (size_t)st.st_size + 1, limit));
+    }
+    MSE_CHECK_OUT(mse_fd_read_into(fd, limit, &b, &used));
+    b.data[used] = '\0';
+    *data = b.data;
+    *len = used;
+    b = (struct mse_buf){0};
 out:
-    free(buf);
+    mse_buf_free(&b);
     close(fd);
     return err;
 }

@@ -15,6 +15,30 @@
  * MSE_ERR_IO, MSE_ERR_NOMEM. */
 MSE_MUST_USE mse_err mse_file_read(const char *path, size_t limit, uint8_t **data, size_t *len);
 
+/*
+ * A growable byte buffer that may hold secrets (plain code, keys): growing
+ * moves the contents to a new allocation and wipes the old one, which realloc
+ * would leave behind unwiped. Zero-initialise; release with mse_buf_free.
+ */
+struct mse_buf {
+    uint8_t *data;
+    size_t cap;
+};
+/* Room for `want` bytes, keeping the contents: the first allocation is exactly `want`
+ * (at least a page), later ones at least double, none past limit + 1 (MSE_ERR_LIMIT when
+ * want is larger). MSE_ERR_NOMEM. */
+MSE_MUST_USE mse_err mse_buf_grow(struct mse_buf *b, size_t want, size_t limit);
+/* Wipe and free the buffer; it is empty (zeroed) afterwards. */
+void mse_buf_free(struct mse_buf *b);
+
+/*
+ * Read fd to its end into b from offset 0, growing b as needed (so a caller
+ * that sized b beforehand, e.g. from fstat, reads with no reallocation).
+ * On success *len bytes were read and b->cap > *len: there is room for a
+ * terminator. More than `limit` bytes is MSE_ERR_LIMIT; MSE_ERR_IO, MSE_ERR_NOMEM.
+ */
+MSE_MUST_USE mse_err mse_fd_read_into(int fd, size_t limit, struct mse_buf *b, size_t *len);
+
 /* Write `len` bytes to `path` atomically: a temporary file in the same
  * directory ("<path>.tmp.XXXXXX", locked with flock(2) until renamed), fsync,
  * rename over the target, fsync of the directory. The file gets `mode` (e.g.

@@ -60,7 +60,7 @@ static void test_hash_equals_encrypt_then_hash(void **state)
     assert_memory_not_equal(a, b, 32);
     assert_memory_not_equal(b, c, 32);
     mse_code_scratch_free(&s);
-    assert_null(s.buf);
+    assert_null(s.buf.data);
     free(plain);
     mse_test_rmtree(dir);
     free(dir);
@@ -88,7 +88,7 @@ static void test_refusals(void **state)
     assert_int_equal(fputc('x', f), 'x');
     assert_int_equal(fclose(f), 0);
     assert_int_equal(mse_code_encrypted_sha256(key, nonce, file, &s, md), MSE_ERR_LIMIT);
-    assert_true(s.cap < MSE_CODE_FILE_LIMIT);
+    assert_true(s.buf.cap < MSE_CODE_FILE_LIMIT);
     mse_code_scratch_free(&s);
     mse_test_rmtree(dir);
     free(dir);

@@ -1,4 +1,7 @@
-/* Atomic writes: replace regular files only, leave nothing behind on failure. */
+/*
+ * Atomic writes: replace regular files only, leave nothing behind on failure.
+ * Reads: the one read loop (mse_fd_read_into) with its limit, growing or pre-sized buffers.
+ */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,6 +172,108 @@ static void test_write_with_record(void **state)
     free(dir);
 }
 
+/* The growable buffer: exact first size, doubling after, never past limit + 1, contents kept. */
+static void test_buf_grow(void **state)
+{
+    struct mse_buf b = {0};
+    assert_int_equal(mse_buf_grow(&b, 10, 100000), MSE_OK);
+    assert_int_equal(b.cap, 4096);
+    memcpy(b.data, "kept", 4);
+    assert_int_equal(mse_buf_grow(&b, 5000, 100000), MSE_OK);
+    assert_int_equal(b.cap, 8192);
+    assert_memory_equal(b.data, "kept", 4);
+    assert_int_equal(mse_buf_grow(&b, 70000, 100000), MSE_OK);
+    assert_int_equal(b.cap, 70000);
+    assert_int_equal(mse_buf_grow(&b, 70001, 100000), MSE_OK);
+    assert_int_equal(b.cap, 100001); /* doubling stops at limit + 1 */
+    assert_memory_equal(b.data, "kept", 4);
+    assert_int_equal(mse_buf_grow(&b, 100002, 100000), MSE_ERR_LIMIT);
+    assert_int_equal(b.cap, 100001);
+    mse_buf_free(&b);
+    assert_null(b.data);
+    assert_int_equal(b.cap, 0);
+}
+
+/* A file written with `len` bytes of a pattern; returns its open descriptor. */
+static int pattern_file(const char *dir, size_t len)
+{
+    uint8_t *p = malloc(len ? len : 1);
+    assert_non_null(p);
+    for (size_t i = 0; i < len; i++)
+        p[i] = (uint8_t)(i * 7 + (i >> 8));
+    mse_test_write(dir, "pattern", p, len);
+    free(p);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/pattern", dir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    return fd;
+}
+
+static void test_fd_read_into(void **state)
+{
+    char *dir = mse_test_tmpdir();
+    struct mse_buf b = {0};
+    size_t len = 0;
+    /* From an empty buffer, through several growths: all bytes, room for a terminator. */
+    int fd = pattern_file(dir, 100000);
+    assert_int_equal(mse_fd_read_into(fd, 100000, &b, &len), MSE_OK);
+    close(fd);
+    assert_int_equal(len, 100000);
+    assert_true(b.cap > len);
+    for (size_t i = 0; i < len; i += 997)
+        assert_int_equal(b.data[i], (uint8_t)(i * 7 + (i >> 8)));
+    /* The same buffer again, for a smaller file: read from offset 0, no growth. */
+    size_t cap = b.cap;
+    fd = pattern_file(dir, 3);
+    assert_int_equal(mse_fd_read_into(fd, 100000, &b, &len), MSE_OK);
+    close(fd);
+    assert_int_equal(len, 3);
+    assert_int_equal(b.cap, cap);
+    assert_memory_equal(b.data, "\x00\x07\x0e", 3);
+    mse_buf_free(&b);
+    /* One byte past the limit is refused, also when it fits in the buffer. */
+    fd = pattern_file(dir, 5001);
+    assert_int_equal(mse_fd_read_into(fd, 5000, &b, &len), MSE_ERR_LIMIT);
+    close(fd);
+    fd = pattern_file(dir, 5001);
+    assert_int_equal(mse_buf_grow(&b, 8000, 9000), MSE_OK);
+    assert_int_equal(mse_fd_read_into(fd, 5000, &b, &len), MSE_ERR_LIMIT);
+    close(fd);
+    mse_buf_free(&b);
+    /* Exactly the limit is accepted; so is an empty file. */
+    fd = pattern_file(dir, 5000);
+    assert_int_equal(mse_fd_read_into(fd, 5000, &b, &len), MSE_OK);
+    close(fd);
+    assert_int_equal(len, 5000);
+    fd = pattern_file(dir, 0);
+    assert_int_equal(mse_fd_read_into(fd, 5000, &b, &len), MSE_OK);
+    close(fd);
+    assert_int_equal(len, 0);
+    mse_buf_free(&b);
+    /* Not readable (a directory): an I/O error. */
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_int_equal(mse_fd_read_into(fd, 5000, &b, &len), MSE_ERR_IO);
+    close(fd);
+    mse_buf_free(&b);
+    mse_test_rmtree(dir);
+    free(dir);
+}
+
+/* mse_file_read of a file whose size says nothing (/proc: st_size 0) grows as it reads. */
+static void test_file_read_unsized(void **state)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    assert_int_equal(mse_file_read("/proc/self/status", 1 << 20, &data, &len), MSE_OK);
+    assert_true(len > 0);
+    assert_int_equal(data[len], '\0');
+    assert_non_null(strstr((const char *)data, "Name:"));
+    free(data);
+    assert_int_equal(mse_file_read("/proc/self/status", 10, &data, &len), MSE_ERR_LIMIT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +281,9 @@ int main(void)
         cmocka_unit_test(test_refuses_special_files_and_links),
         cmocka_unit_test(test_sweeps_abandoned_temporary_files),
         cmocka_unit_test(test_write_with_record),
+        cmocka_unit_test(test_buf_grow),
+        cmocka_unit_test(test_fd_read_into),
+        cmocka_unit_test(test_file_read_unsized),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

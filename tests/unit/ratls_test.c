@@ -17,6 +17,7 @@
 #include <mse/quote.h>
 #include <mse/ratls.h>
 
+#include "dcap.h"
 #include "testlib.h"
 
 /* The OID Gramine's mbedTLS writer really emits for the SGX quote (see src/core/ratls.c). */
@@ -344,6 +345,153 @@ static void test_key_encodings(void **state)
     assert_int_equal(form, MSE_BINDING_NONE);
     free(der);
     EVP_PKEY_free(k);
+}
+
+/*
+ * A cert for key k whose SubjectPublicKeyInfo carries `point` (len bytes) on
+ * `curve_nid` instead of k's own encoding; signed by k.
+ */
+static uint8_t *cert_with_point(EVP_PKEY *k, int curve_nid, const uint8_t *point, size_t plen,
+                                size_t *len)
+{
+    uint8_t blob[8] = {3, 0, 2, 0};
+    X509 *x = X509_new();
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), 0);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_NAME *name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"localhost", -1,
+                               -1, 0);
+    X509_set_issuer_name(x, name);
+    X509_set_pubkey(x, k);
+    unsigned char *penc = OPENSSL_malloc(plen > 0 ? plen : 1);
+    memcpy(penc, point, plen);
+    assert_int_equal(X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x),
+                                            OBJ_nid2obj(NID_X9_62_id_ecPublicKey),
+                                            V_ASN1_OBJECT, OBJ_nid2obj(curve_nid), penc,
+                                            (int)plen),
+                     1);
+    add_ext(x, MSE_OID_SGX_QUOTE, blob, sizeof blob);
+    assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+    unsigned char *der = NULL;
+    int n = i2d_X509(x, &der);
+    assert_true(n > 0);
+    X509_free(x);
+    uint8_t *copy = malloc((size_t)n);
+    memcpy(copy, der, (size_t)n);
+    OPENSSL_free(der);
+    *len = (size_t)n;
+    return copy;
+}
+
+/* The binding verdict with the key built from P-256 domain parameters (a verifier's way). */
+static mse_err binding_both_ways(const uint8_t *der, size_t len, EVP_PKEY *domain,
+                                 const uint8_t rd[64], enum mse_binding *form)
+{
+    struct mse_ratls r;
+    enum mse_binding cold_form, warm_form;
+    X509 *x = NULL;
+    assert_int_equal(mse_ratls_extract(der, len, quote_buf, sizeof quote_buf, &r), MSE_OK);
+    mse_err cold = mse_ratls_check_binding(der, len, &r, rd, &cold_form, NULL);
+    assert_int_equal(mse_ratls_load(der, len, NULL, &x), MSE_OK);
+    mse_err warm = mse_ratls_check_binding_x509(x, domain, &r, rd, &warm_form, NULL);
+    X509_free(x);
+    assert_int_equal(cold, warm);
+    assert_int_equal(cold_form, warm_form);
+    *form = warm_form;
+    return warm;
+}
+
+/*
+ * A verifier builds P-256 certificate keys from kept domain parameters
+ * (mse_ec_p256_domain) instead of from the group name: every encoding of
+ * the point gets the same verdict both ways, and a point off the curve, the
+ * point at infinity, a hybrid or cut encoding are refused as a key type
+ * before the signature is looked at.
+ */
+static void test_key_from_domain_same_verdicts(void **state)
+{
+    EVP_PKEY *k = new_key("P-256"), *k384 = new_key("P-384"), *domain = NULL;
+    uint8_t rd[64], point[65], pt[65];
+    size_t plen = 0, len;
+    enum mse_binding form;
+    assert_int_equal(mse_ec_p256_domain(&domain), MSE_OK);
+    assert_int_equal(EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
+                                                     sizeof point, &plen),
+                     1);
+    assert_int_equal(plen, 65);
+    mse_report_data(k, rd);
+
+    uint8_t *der = cert_with_point(k, NID_X9_62_prime256v1, point, 65, &len);
+    assert_int_equal(binding_both_ways(der, len, domain, rd, &form), MSE_OK);
+    assert_int_equal(form, MSE_BINDING_MSE);
+    free(der);
+
+    /* Compressed: 0x02 | (y & 1), then x. */
+    pt[0] = (uint8_t)(0x02 | (point[64] & 1));
+    memcpy(pt + 1, point + 1, 32);
+    der = cert_with_point(k, NID_X9_62_prime256v1, pt, 33, &len);
+    assert_int_equal(binding_both_ways(der, len, domain, rd, &form), MSE_OK);
+    assert_int_equal(form, MSE_BINDING_MSE);
+    free(der);
+
+    /* Off the curve: one bit of y. */
+    memcpy(pt, point, 65);
+    pt[64] ^= 0x01;
+    der = cert_with_point(k, NID_X9_62_prime256v1, pt, 65, &len);
+    assert_int_equal(binding_both_ways(der, len, domain, rd, &form), MSE_ERR_RATLS_KEY_TYPE);
+    assert_int_equal(form, MSE_BINDING_NONE);
+    free(der);
+
+    /*
+     * The point at infinity (a lone zero octet), the hybrid encoding of the
+     * right point (0x06/0x07: RFC 5480 2.2 says reject; OpenSSL would take
+     * it), a cut point.
+     */
+    pt[0] = 0x00;
+    der = cert_with_point(k, NID_X9_62_prime256v1, pt, 1, &len);
+    assert_int_equal(binding_both_ways(der, len, domain, rd, &form), MSE_ERR_RATLS_KEY_TYPE);
+    free(der);
+    memcpy(pt, point, 65);
+    pt[0] = (uint8_t)(0x06 | (point[64] & 1));
+    der = cert_with_point(k, NID_X9_62_prime256v1, pt, 65, &len);
+    assert_int_equal(binding_both_ways(der, len, domain, rd, &form), MSE_ERR_RATLS_KEY_TYPE);
+    free(der);
+    der = cert_with_point(k, NID_X9_62_prime256v1, point, 64, &len);
+    assert_int_equal(binding_both_ways(der, len, domain, rd, &form), MSE_ERR_RATLS_KEY_TYPE);
+    free(der);
+
+    /* Another valid point than the signer's: the self-signature fails. */
+    EVP_PKEY *other = new_key("P-256");
+    assert_int_equal(EVP_PKEY_get_octet_string_param(other, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+                                                     pt, sizeof pt, &plen),
+                     1);
+    der = cert_with_point(k, NID_X9_62_prime256v1, pt, 65, &len);
+    assert_int_equal(binding_both_ways(der, len, domain, rd, &form), MSE_ERR_CERT_SIGNATURE);
+    free(der);
+    EVP_PKEY_free(other);
+
+    /* A P-384 point named as P-256 is not a P-256 point. */
+    uint8_t p384[97];
+    assert_int_equal(EVP_PKEY_get_octet_string_param(k384, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+                                                     p384, sizeof p384, &plen),
+                     1);
+    der = cert_with_point(k, NID_X9_62_prime256v1, p384, plen, &len);
+    assert_int_equal(binding_both_ways(der, len, domain, rd, &form), MSE_ERR_RATLS_KEY_TYPE);
+    free(der);
+    /* P-384 keys are built as before, domain or not (Gramine form: SHA-256 of the SPKI). */
+    der = make_cert(k384, k384, MSE_OID_SGX_QUOTE, (const uint8_t[8]){3, 0, 2, 0}, 8, NULL, NULL,
+                    0, &len);
+    memset(rd, 0, sizeof rd);
+    spki_hash(k384, rd);
+    assert_int_equal(binding_both_ways(der, len, domain, rd, &form), MSE_OK);
+    assert_int_equal(form, MSE_BINDING_GRAMINE);
+    free(der);
+
+    EVP_PKEY_free(domain);
+    EVP_PKEY_free(k);
+    EVP_PKEY_free(k384);
 }
 
 /* Every proper prefix of the real certificate is refused as unparsable, without a crash. */
@@ -744,6 +892,7 @@ int main(void)
         cmocka_unit_test(test_real_quote_in_attacker_cert),
         cmocka_unit_test(test_other_key_types_refused),
         cmocka_unit_test(test_key_encodings),
+        cmocka_unit_test(test_key_from_domain_same_verdicts),
         cmocka_unit_test(test_real_cert_truncated_everywhere),
         cmocka_unit_test(test_real_cert_pem_matches_der),
         cmocka_unit_test(test_mse_and_gramine_forms),

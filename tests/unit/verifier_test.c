@@ -59,6 +59,30 @@ static void free_collateral(struct evidence *e)
 
 /* Quote mutation before the certificate embeds it: byte `flip_offset` ^= 0x01 (0 = none). */
 static size_t flip_offset;
+/*
+ * Or, when set, a letter of the quote's certification data (the PEM PCK
+ * chain) changes case, 20 characters before the leaf's END line: still
+ * base64, another byte of the leaf's signature.
+ */
+static bool flip_cert_data;
+
+/* Quote v3: header 48, body 384, signature length 4, signature 64, key 64, QE report 384, its signature 64. */
+#define AUTH_SIZE_OFFSET (48 + 384 + 4 + 64 + 64 + 384 + 64)
+
+static void flip_in_cert_data(uint8_t *q, size_t len)
+{
+    static const char end[] = "-----END";
+    assert_true(len > AUTH_SIZE_OFFSET + 2);
+    size_t auth = (size_t)q[AUTH_SIZE_OFFSET] | (size_t)q[AUTH_SIZE_OFFSET + 1] << 8;
+    size_t at = AUTH_SIZE_OFFSET + 2 + auth + 2 + 4;
+    while (at + sizeof end - 1 < len && memcmp(q + at, end, sizeof end - 1) != 0)
+        at++;
+    assert_true(at + sizeof end - 1 < len);
+    at -= 20;
+    while (!((q[at] >= 'a' && q[at] <= 'z') || (q[at] >= 'A' && q[at] <= 'Z')))
+        at--;
+    q[at] ^= 0x20;
+}
 
 struct flip_provider {
     struct mse_quote_provider inner;
@@ -70,6 +94,8 @@ static mse_err flip_get_quote(void *ctx, const uint8_t rd[64], uint8_t **q, size
     MSE_TRY(f->inner.get_quote(f->inner.ctx, rd, q, len));
     if (flip_offset > 0 && flip_offset < *len)
         (*q)[flip_offset] ^= 0x01;
+    if (flip_cert_data)
+        flip_in_cert_data(*q, *len);
     return MSE_OK;
 }
 
@@ -242,11 +268,14 @@ static void test_tampered_after_good(void **state)
 {
     struct evidence ev;
     struct mse_verifier *v = NULL;
-    size_t la, lq, lr;
+    size_t la, lq, lr, lc;
     load_collateral(&ev);
     uint8_t *a = make_cert(&la);
     assert_int_equal(mse_verifier_new(root_der, root_len, &v), MSE_OK);
     assert_int_equal(both(v, a, la, &ev.col, now_t), MSE_OK);
+    /* The same certificate again: from memory, the same verdict. */
+    assert_int_equal(both(v, a, la, &ev.col, now_t), MSE_OK);
+    assert_int_equal(stats(v).hits, 1);
 
     /* Quote v3 layout: header 48, body 384, signature length 4, then the quote signature. */
     flip_offset = 48 + 384 + 4 + 10;
@@ -254,20 +283,27 @@ static void test_tampered_after_good(void **state)
     /* ... attestation key 64, then the QE report: flip a byte of its CPUSVN. */
     flip_offset = 48 + 384 + 4 + 64 + 64 + 1;
     uint8_t *bad_qe_report = make_cert(&lr);
+    /* ... and, after the QE auth data, the PEM PCK chain: a byte of the leaf's signature. */
     flip_offset = 0;
+    flip_cert_data = true;
+    uint8_t *bad_cert_data = make_cert(&lc);
+    flip_cert_data = false;
 
     assert_int_equal(both(v, bad_quote_sig, lq, &ev.col, now_t), MSE_ERR_QUOTE_SIGNATURE);
-    assert_int_equal(stats(v).hits, 1); /* the platform was remembered; the quote still failed */
-    assert_int_not_equal(both(v, bad_qe_report, lr, &ev.col, now_t), MSE_OK);
-    assert_int_equal(stats(v).hits, 1); /* another QE report: not the remembered platform */
+    assert_int_equal(stats(v).hits, 2); /* the platform was remembered; the quote still failed */
+    assert_int_equal(both(v, bad_qe_report, lr, &ev.col, now_t), MSE_ERR_QE_REPORT_SIGNATURE);
+    assert_int_equal(stats(v).hits, 2); /* another QE report: not the remembered platform */
+    assert_int_equal(both(v, bad_cert_data, lc, &ev.col, now_t), MSE_ERR_PCK_CHAIN_SIGNATURE);
+    assert_int_equal(stats(v).hits, 2); /* another PCK chain: not the remembered platform */
     /* The good one still passes afterwards, from memory. */
     assert_int_equal(both(v, a, la, &ev.col, now_t), MSE_OK);
-    assert_int_equal(stats(v).hits, 2);
+    assert_int_equal(stats(v).hits, 3);
 
     mse_verifier_free(v);
     free(a);
     free(bad_quote_sig);
     free(bad_qe_report);
+    free(bad_cert_data);
     free_collateral(&ev);
 }
 
