@@ -32,9 +32,10 @@ int main(int argc, char **argv)
     if ((strcmp(argv[1], "home") == 0 || strcmp(argv[1], "cloud") == 0) && argc >= 3 &&
         strcmp(argv[2], "verify") == 0)
         return cli_verify_main(argc - 2, argv + 2);
-    const struct mse_opt_sub *sub = mse_opt_sub_find(cli_commands, argv[1]);
+    int words = 0;
+    const struct mse_opt_sub *sub = mse_opt_sub_find(cli_commands, argc, argv, &words);
     if (sub)
-        return sub->main(argc - 1, argv + 1);
+        return sub->main(argc - words, argv + words);
     fprintf(stderr, "mse: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return MSE_EXIT_USAGE;

@@ -17,24 +17,6 @@ static const struct mse_opt_cmd mse_cmd = {
     .tables = no_tables,
 };
 
-/* mse-sim's option tables live in its main source; its page points to --help.
- */
-static const char *const sim_synopsis[] = {"COMMAND [options]", "COMMAND --help", "--version",
-                                           NULL};
-static const struct mse_opt_cmd sim_cmd = {
-    .name = "mse-sim",
-    .summary = "an Intel SGX DCAP simulator for tests and demos (never for "
-               "production)",
-    .synopsis = sim_synopsis,
-    .description = "Makes a simulated Intel PKI, quotes, RA-TLS certificates "
-                   "and evidence bundles,\n"
-                   "tampered variants of them, and serves a simulated PCCS. "
-                   "Each command lists its\n"
-                   "options with `mse-sim COMMAND --help`; docs/cmd/mse-sim.md "
-                   "describes them.",
-    .tables = no_tables,
-};
-
 static const struct mse_opt_cmd *const mse_page[] = {&mse_cmd, NULL};
 static const struct mse_opt_cmd *const verify_page[] = {&cli_verify_cmd, NULL};
 static const struct mse_opt_cmd *const inspect_page[] = {&cli_inspect_cmd, NULL};
@@ -45,7 +27,7 @@ static const struct mse_opt_cmd *const context_new_page[] = {&cli_context_new_cm
 static const struct mse_opt_cmd *const trust_page[] = {
     &cli_trust_cmd, &cli_trust_add_cmd, &cli_trust_remove_cmd, &cli_trust_list_cmd, NULL};
 static const struct mse_opt_cmd *const demo_page[] = {&cli_demo_cmd, NULL};
-static const struct mse_opt_cmd *const sim_page[] = {&sim_cmd, NULL};
+static const struct mse_opt_cmd *const sim_page[] = {&mse_sim_cmd, NULL};
 static const struct mse_opt_cmd *const enclave_page[] = {&srv_enclave_cmd, NULL};
 
 const struct mse_opt_page gendoc_pages[] = {
@@ -53,33 +35,34 @@ const struct mse_opt_page gendoc_pages[] = {
      "mse-verify(1), mse-inspect(1), mse-fingerprint(1), mse-context(1), "
      "mse-configure(1), "
      "mse-trust(1), mse-demo(1), mse-sim(1), mse-enclave(8)",
-     NULL, gendoc_environment, cli_commands},
+     NULL, gendoc_environment, cli_commands, false},
     {"mse-verify", 1, "verify an app's RA-TLS certificate and save it", verify_page,
      "mse-fingerprint(1), mse-trust(1), mse-configure(1), mse-sim(1)", "docs/cmd/mse-verify.md",
-     gendoc_environment, NULL},
+     gendoc_environment, NULL, false},
     {"mse-inspect", 1, "show what a certificate, quote or evidence claims (unverified)",
-     inspect_page, "mse-verify(1)", "docs/cmd/mse-inspect.md", gendoc_environment, NULL},
+     inspect_page, "mse-verify(1)", "docs/cmd/mse-inspect.md", gendoc_environment, NULL, false},
     {"mse-fingerprint", 1, "compute the MRENCLAVE of an app", fingerprint_page,
-     "mse-verify(1), mse-context-new(1)", "docs/cmd/mse-fingerprint.md", gendoc_environment, NULL},
+     "mse-verify(1), mse-context-new(1)", "docs/cmd/mse-fingerprint.md", gendoc_environment, NULL, false},
     {"mse-configure", 1, "verify an enclave, then send it the app's secrets", configure_page,
      "mse-context(1), mse-verify(1), mse-enclave(8)", "docs/cmd/mse-configure.md",
-     gendoc_environment, NULL},
+     gendoc_environment, NULL, false},
     {"mse-context", 1, "list, show, export or remove app contexts", context_page,
      "mse-context-new(1), mse-configure(1), mse-fingerprint(1)", "docs/cmd/mse-context.md",
-     gendoc_environment, NULL},
+     gendoc_environment, NULL, false},
     {"mse-context-new", 1, "make an app context and the encrypted code to ship to the operator",
      context_new_page, "mse-context(1), mse-fingerprint(1), mse-configure(1), mse-enclave(8)",
-     "docs/cmd/mse-context-new.md", gendoc_environment, NULL},
+     "docs/cmd/mse-context-new.md", gendoc_environment, NULL, false},
     {"mse-trust", 1, "add a verified certificate to the browser's NSS store", trust_page,
-     "mse-verify(1), certutil(1)", "docs/cmd/mse-trust.md", gendoc_environment, NULL},
+     "mse-verify(1), certutil(1)", "docs/cmd/mse-trust.md", gendoc_environment, NULL, false},
     {"mse-demo", 1, "run the whole zero-trust flow on the simulator", demo_page,
-     "mse(1), mse-sim(1), mse-enclave(8)", "docs/cmd/mse-demo.md", gendoc_environment, NULL},
+     "mse(1), mse-sim(1), mse-enclave(8)", "docs/cmd/mse-demo.md", gendoc_environment, NULL, false},
     {"mse-sim", 1, "an Intel SGX DCAP simulator for tests and demos", sim_page,
-     "mse-verify(1), mse-demo(1)", NULL, gendoc_environment, NULL},
+     "mse-verify(1), mse-demo(1)", "docs/cmd/mse-sim.md", gendoc_environment, mse_sim_commands,
+     true},
     {"mse-enclave", 8, "the server an MSE app runs behind inside an SGX enclave", enclave_page,
      "mse-configure(1), mse-context(1), mse-verify(1)", "docs/cmd/mse-enclave.md",
-     gendoc_environment, NULL},
-    {NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL},
+     gendoc_environment, NULL, false},
+    {0},
 };
 
 /* Every command of the mse program, for its completions. */

@@ -7,6 +7,7 @@
 #define MSE_GENDOC_PAGES_H
 
 #include "cli/cli.h"
+#include "sim/sim_commands.h"
 #include "util/opt_doc.h"
 
 /* Commands whose tables live in their own sources. */

@@ -221,14 +221,30 @@ mse_err mse_opt_hex(const char *name, const char *arg, unsigned char *out, size_
 
 const char *mse_opt_sub_word(const struct mse_opt_sub *sub)
 {
-    const char *space = strrchr(sub->cmd->name, ' ');
+    const char *space = strchr(sub->cmd->name, ' ');
     return space ? space + 1 : sub->cmd->name;
 }
 
-const struct mse_opt_sub *mse_opt_sub_find(const struct mse_opt_sub *subs, const char *word)
+/* How many argv elements from argv[1] spell the words w ("pki init"), or 0 if they do not. */
+static int spelled_by(const char *w, int argc, char **argv)
+{
+    int i = 1;
+    for (;;) {
+        size_t n = strcspn(w, " ");
+        if (i >= argc || strlen(argv[i]) != n || strncmp(argv[i], w, n) != 0)
+            return 0;
+        if (w[n] == '\0')
+            return i;
+        w += n + 1;
+        i++;
+    }
+}
+
+const struct mse_opt_sub *mse_opt_sub_find(const struct mse_opt_sub *subs, int argc, char **argv,
+                                           int *words)
 {
     for (; subs->cmd; subs++)
-        if (strcmp(mse_opt_sub_word(subs), word) == 0)
+        if ((*words = spelled_by(mse_opt_sub_word(subs), argc, argv)) > 0)
             return subs;
     return NULL;
 }

@@ -73,11 +73,15 @@ struct mse_opt_sub {
     int (*main)(int argc, char **argv);
 };
 
-/* The word a subcommand is typed as: "verify" for "mse verify". */
+/* The words a subcommand is typed as: "verify" for "mse verify", "pki init" for
+ * "mse-sim pki init". */
 const char *mse_opt_sub_word(const struct mse_opt_sub *sub);
 
-/* The entry in subs typed as word, or NULL. */
-const struct mse_opt_sub *mse_opt_sub_find(const struct mse_opt_sub *subs, const char *word);
+/* The entry in subs whose words are argv[1], argv[2], ... (argv[0] is the program), or NULL;
+ * *words gets how many argv elements name it, so its main takes argc - *words, argv + *words
+ * (argv[0] then is its last word). */
+const struct mse_opt_sub *mse_opt_sub_find(const struct mse_opt_sub *subs, int argc, char **argv,
+                                           int *words);
 
 /* A program's --help list: "  verify       <summary>", one line each. */
 void mse_opt_sub_list(FILE *f, const struct mse_opt_sub *subs);

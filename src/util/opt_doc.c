@@ -46,6 +46,21 @@ static void man_options(FILE *f, const struct mse_opt_cmd *cmd)
         }
 }
 
+/* A command's SYNOPSIS lines: its name, then each of its operand forms. */
+static void man_synopsis(FILE *f, const struct mse_opt_cmd *cmd)
+{
+    for (const char *const *s = cmd->synopsis; *s; s++) {
+        fputs(".B ", f);
+        roff(f, cmd->name);
+        fputc('\n', f);
+        if (**s) {
+            roff(f, *s);
+            fputc('\n', f);
+        }
+        fputs(".br\n", f);
+    }
+}
+
 static void man_environment(FILE *f, const struct mse_opt_env *env)
 {
     fputs(".SH ENVIRONMENT\n", f);
@@ -81,16 +96,9 @@ void mse_opt_write_man(FILE *f, const struct mse_opt_page *page, const char *ver
     fputs("\n.SH SYNOPSIS\n", f);
     /* A page of actions (mse trust add|remove|list): the actions' own forms. */
     for (const struct mse_opt_cmd *const *c = page->cmds + (page->cmds[1] != NULL); *c; c++)
-        for (const char *const *s = (*c)->synopsis; *s; s++) {
-            fputs(".B ", f);
-            roff(f, (*c)->name);
-            fputc('\n', f);
-            if (**s) {
-                roff(f, *s);
-                fputc('\n', f);
-            }
-            fputs(".br\n", f);
-        }
+        man_synopsis(f, *c);
+    for (const struct mse_opt_sub *c = page->commands; page->commands_here && c->cmd; c++)
+        man_synopsis(f, c->cmd);
     fputs(".SH DESCRIPTION\n", f);
     for (const struct mse_opt_cmd *const *c = page->cmds; *c; c++) {
         if (page->cmds[1]) {
@@ -124,6 +132,18 @@ void mse_opt_write_man(FILE *f, const struct mse_opt_page *page, const char *ver
             fputc('\n', f);
         }
         man_options(f, *c);
+    }
+    /* Commands without pages of their own: each one's options under its name. */
+    for (const struct mse_opt_sub *c = page->commands; page->commands_here && c->cmd; c++) {
+        fputs(".SS ", f);
+        roff(f, c->cmd->name);
+        fputc('\n', f);
+        if (c->cmd->tables[0])
+            man_options(f, c->cmd);
+        else if (c->cmd->description) {
+            roff(f, c->cmd->description);
+            fputc('\n', f);
+        }
     }
     fputs(".TP\n.B \\-h, \\-\\-help\nprint the help and exit\n", f);
     man_environment(f, page->env);

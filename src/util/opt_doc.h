@@ -6,6 +6,7 @@
 #ifndef MSE_UTIL_OPT_DOC_H
 #define MSE_UTIL_OPT_DOC_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "opt.h"
@@ -27,6 +28,8 @@ struct mse_opt_page {
     const char *doc;                       /* the human page, "docs/cmd/mse-verify.md", or NULL */
     const struct mse_opt_env *env;         /* the variables listed, or NULL */
     const struct mse_opt_sub *commands;    /* a program's page: its COMMANDS section, or NULL */
+    bool commands_here; /* the commands have no pages of their own (mse-sim): SYNOPSIS and
+                           OPTIONS list each command's forms and options */
 };
 
 /* roff for man(1); version and date go in the title line. */

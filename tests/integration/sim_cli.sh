@@ -35,4 +35,11 @@ expect_usage "mse-sim evidence: --mrenclave needs 64 hex digits (got 3)" \
     evidence --pki /nonexistent --out x --mrenclave abc
 expect_usage "mse-sim tamper: --out DIR is required" tamper
 expect_usage "mse-sim: unknown command 'bogus'" bogus
+expect_usage "mse-sim pki: the command is \`mse-sim pki init\`" pki
+expect_usage "mse-sim pccs: the command is \`mse-sim pccs serve\`" pccs --help
+# --help lists every command the dispatcher runs (one list feeds both).
+out=$("$sim" --help)
+for cmd in "pki init" quote ratls evidence tamper "pccs serve"; do
+    grep -q "^  $cmd  " <<<"$out" || fail "--help does not list $cmd"
+done
 echo "ok: mse-sim --version, --help on every subcommand, one-line usage errors"
