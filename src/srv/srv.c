@@ -1,8 +1,10 @@
 /*
  * mse-enclave server core: the listener, TLS contexts per phase, request
  * dispatch, the RA-TLS certificate endpoint, the built-in hello app, signals.
- * HTTP/1.1 parsing, limits and timeouts are libevent's evhttp; TLS is
- * OpenSSL through bufferevent_openssl. See srv.h for the phases.
+ * HTTP/1.1 parsing, limits and timeouts are libevent's evhttp, except for
+ * the GET and HEAD requests of the built-in hello app, which srv_fast.c
+ * answers itself; TLS is OpenSSL through bufferevent_openssl. See srv.h for
+ * the phases.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -177,9 +179,8 @@ static void handle_ratls_pem(struct srv *s, struct evhttp_request *req)
  * the bufferevent's own write event now writes what the socket takes; if it
  * takes nothing, the event stays armed and the usual path goes on.
  */
-void srv_write_now(struct evhttp_connection *evcon)
+void srv_write_now(struct bufferevent *bev)
 {
-    struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
     if (bev == NULL)
         return;
     struct evbuffer *out = bufferevent_get_output(bev);
@@ -205,7 +206,7 @@ static void handle_hello(struct evhttp_request *req)
     evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
                       "text/plain; charset=utf-8");
     evhttp_send_reply(req, HTTP_OK, "OK", NULL);
-    srv_write_now(evcon);
+    srv_write_now(evcon ? evhttp_connection_get_bufferevent(evcon) : NULL);
 }
 
 /*
@@ -612,6 +613,7 @@ int srv_run(const struct srv_config *cfg)
     MSE_CHECK_OUT(make_ratls_ctx(&s));
     MSE_CHECK_OUT(make_ratls_pem(&s));
     MSE_CHECK_OUT(make_app_ctx(&s));
+    MSE_CHECK_OUT(srv_fast_init(&s));
 
     evhttp_set_gencb(s.http, dispatch, &s);
     evhttp_set_bevcb(s.http, make_bev, &s);

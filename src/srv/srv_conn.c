@@ -164,6 +164,8 @@ static void adopt_pending(evutil_socket_t fd_unused, short events_unused, void *
                 shutdown(bufferevent_getfd(bev), SHUT_RDWR);
             else if (c->tls && srv_gate_start(s, c) != MSE_OK)
                 srv_gate_open(c); /* cannot happen; if it did, the connection is served ungated */
+            if (!c->refuse && s->phase == SRV_PHASE_APP && s->cfg->hello)
+                srv_fast_start(c);
         }
         bufferevent_decref(bev);
     }

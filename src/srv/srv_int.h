@@ -49,6 +49,12 @@ struct srv_conn {
     struct event *gate;              /* the gate's event; storage made at start, kept on reuse */
     size_t gate_need;                /* the gate's current low-water mark, bytes; 0: the header's */
     struct srv_upstream *resume;     /* proxy back-pressure: resume this upstream on close */
+    bool fast;                       /* requests answered by srv_fast.c, not evhttp */
+    bool closing;                    /* srv_fast.c: freed once its last response is written */
+    bool backlogged;                 /* srv_fast.c: not reading until its responses are written */
+    bufferevent_data_cb http_read;   /* evhttp's callbacks, given back on hand-over (srv_fast.c) */
+    bufferevent_data_cb http_write;
+    bufferevent_event_cb http_event;
     struct srv_conn *hnext;          /* hash chain by bev, or the free list */
     struct srv_conn *wprev, *wnext;  /* deadline list, oldest first */
     struct srv_conn *anext;          /* adoption list */
@@ -90,6 +96,11 @@ struct srv {
     unsigned long gate_refusals;  /* connections whose first record was refused (srv_gate.c) */
     unsigned long gate_refusals_logged;
     unsigned long config_requests; /* requests that reached the configuration endpoint */
+    char fast_head[128];           /* srv_fast.c: the hello response's status and fixed fields */
+    size_t fast_head_len;
+    char fast_date[48];            /* srv_fast.c: its Date field line, remade once a second */
+    size_t fast_date_len;
+    time_t fast_date_at;           /* the second fast_date shows */
     int exit_code;
 };
 
@@ -176,8 +187,33 @@ void srv_gate_close(struct srv_conn *c);
 void srv_proxy_resume(struct srv_upstream *up);
 
 /* Join the queued response bytes of a connection into one TLS record and write them in this
- * loop iteration instead of after the next epoll round (srv.c). */
-void srv_write_now(struct evhttp_connection *evcon);
+ * loop iteration instead of after the next epoll round (srv.c). bev may be NULL. */
+void srv_write_now(struct bufferevent *bev);
+
+/* srv_head.c: the request heads srv_fast.c answers itself (the subset: see there). */
+#define SRV_HEAD_FIELDS_MAX 64 /* field lines of one head */
+enum srv_head_verdict {
+    SRV_HEAD_MORE,  /* no complete head yet, and fewer than max bytes */
+    SRV_HEAD_FAST,  /* a complete head in the subset */
+    SRV_HEAD_OTHER, /* anything else: evhttp's to read */
+};
+struct srv_head {
+    size_t len;     /* bytes of the head, through its empty line */
+    bool head_only; /* HEAD: the response has no content */
+    bool close;     /* Connection: close */
+};
+/*
+ * Read the head at the start of buf (len bytes; at most max of them are
+ * looked at: a head that does not end within max bytes is SRV_HEAD_OTHER).
+ * Untrusted bytes (fuzz_srv_headers).
+ */
+enum srv_head_verdict srv_head_parse(const uint8_t *buf, size_t len, size_t max,
+                                     struct srv_head *h);
+
+/* srv_fast.c */
+MSE_MUST_USE mse_err srv_fast_init(struct srv *s);
+/* Take over a just-adopted connection's requests (--hello, app phase). */
+void srv_fast_start(struct srv_conn *c);
 
 /* The peer of a request, "ip:port", for logs. */
 void srv_peer(struct evhttp_request *req, char *out, size_t cap);

@@ -276,7 +276,7 @@ static void on_done(struct evhttp_request *ureq, void *arg)
                 evhttp_send_reply_chunk(p->client, in);
             evhttp_send_reply_end(p->client);
             /* Small responses: head, body and chunk trailer leave in one record. */
-            srv_write_now(evcon);
+            srv_write_now(evcon ? evhttp_connection_get_bufferevent(evcon) : NULL);
         }
     }
     p->up->busy = false;

@@ -1,10 +1,15 @@
 /*
- * The header handling of mse-enclave's proxy (srv_proxy_copy_headers) on
- * arbitrary header blocks, as a client's request or an app's response
- * brings them: lines "name: value" (split on LF, CR dropped) are added as
- * evhttp does, then copied. Never a crash; nothing hop-by-hop and nothing the
- * Connection header names comes out; nothing comes out that did not go in;
- * every name that comes out is an RFC 9110 token.
+ * mse-enclave's request heads on arbitrary bytes:
+ *  - the hello loop's own reader (srv_head_parse), which sees a client's
+ *    bytes first: never a crash; a head it takes ends with its empty line
+ *    within the limit, every shorter prefix of it waits for more, and with
+ *    the limit reached it never waits;
+ *  - the header handling of the proxy (srv_proxy_copy_headers), as a client's
+ *    request or an app's response brings them: lines "name: value" (split on
+ *    LF, CR dropped) are added as evhttp does, then copied. Nothing
+ *    hop-by-hop and nothing the Connection header names comes out; nothing
+ *    comes out that did not go in; every name that comes out is an RFC 9110
+ *    token.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +36,28 @@ static size_t count(struct evkeyvalq *h)
     return n;
 }
 
+static void check_head(const uint8_t *data, size_t size)
+{
+    const size_t max = 2048; /* small, so that inputs reach it */
+    struct srv_head h, prefix;
+    enum srv_head_verdict v = srv_head_parse(data, size, max, &h);
+    if (v == SRV_HEAD_MORE && size >= max)
+        abort();
+    if (v != SRV_HEAD_FAST)
+        return;
+    if (h.len < 4 || h.len > size || h.len > max || memcmp(data + h.len - 4, "\r\n\r\n", 4) != 0)
+        abort();
+    if (srv_head_parse(data, h.len - 1, max, &prefix) != SRV_HEAD_MORE)
+        abort();
+    if (h.head_only != (data[0] == 'H'))
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 64 * 1024)
         return 0;
+    check_head(data, size);
     char *text = malloc(size + 1);
     if (text == NULL)
         return 0;

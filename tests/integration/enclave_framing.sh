@@ -4,7 +4,11 @@
 #  - a response to HEAD has no content: HEAD then GET on one keep-alive
 #    connection gives exactly two responses, the second the hello body;
 #  - pipelined requests are answered in order; the connection stays open after
-#    a response unless the request said close;
+#    a response unless the request said close; the hello app's own request
+#    reader (srv_fast.c) hands a request it does not take (a body, an unknown
+#    method, a malformed or oversized head) to evhttp, which answers or refuses
+#    it with its exact status; 2,000 pipelined requests sent before reading
+#    any response are all answered;
 #  - requests whose framing two implementations can read differently are
 #    refused with the exact status and the connection closed: two
 #    Content-Length fields (400), Content-Length with Transfer-Encoding (400),
@@ -70,6 +74,45 @@ out=$(exchange "$P" 'GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\
 [ "$(grep -c '^Hello from the enclave!$' <<<"$out")" = 2 ] || fail "pipelined requests: $out"
 [ "${out: -6}" = "<open>" ] || fail "keep-alive connection closed after its responses: $out"
 ok "pipelined requests answered in order; the connection stays open"
+
+# The hello loop's own reader (srv_fast.c) and its hand-over to evhttp, on one connection each.
+out=$(exchange "$P" 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n')
+[ "$(grep -c '^Hello from the enclave!$' <<<"$out")" = 1 ] || fail "Connection: close: $out"
+grep -q '^Connection: close$' <<<"$out" || fail "Connection: close not answered in kind: $out"
+[ "${out: -6}" = "<open>" ] && fail "connection left open after Connection: close: $out"
+ok "Connection: close: one response, then the connection is closed"
+out=$(exchange "$P" 'GET /a HTTP/1.1\r\nHost: x\r\n\r\nPOST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+[ "$(grep -c '^Hello from the enclave!$' <<<"$out")" = 3 ] || fail "GET, POST with a body, GET: $out"
+ok "pipelined GET, POST with a body (evhttp's), GET: three responses in order"
+out=$(exchange "$P" 'GET / HTTP/1.1\r\nHost: x\r\n\r\nBREW / HTTP/1.1\r\nHost: x\r\n\r\n')
+[ "$(grep -c '^Hello from the enclave!$' <<<"$out")" = 1 ] || fail "GET then an unknown method: $out"
+grep -q '^HTTP/1.1 501 Not Implemented$' <<<"$out" || fail "unknown method after a GET: $out"
+out=$(exchange "$P" 'GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /\r\n\r\n')
+grep -q '^HTTP/1.1 400 Bad Request$' <<<"$out" || fail "malformed request line after a GET: $out"
+[ "${out: -6}" = "<open>" ] && fail "connection left open after a malformed request: $out"
+big=$(head -c 20000 /dev/zero | tr '\0' a)
+out=$(exchange "$P" "GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\nX-Big: $big\r\n\r\n")
+[ "$(grep -c '^Hello from the enclave!$' <<<"$out")" = 1 ] || fail "GET then an oversized head: $out"
+grep -q '^HTTP/1.1 400 Bad Request$' <<<"$out" || fail "oversized head (20 KB > 16 KiB): $out"
+ok "after a response: an unknown method -> 501, a malformed request line -> 400, a 20 KB head -> 400, each closing"
+# 2,000 pipelined requests sent at once: more responses than the server queues for a client
+# (64 KiB) before it stops reading; all answered, in order, once the client reads.
+python3 - "$P" <<'EOF' || fail "2,000 pipelined requests"
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
+n = 2000
+s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * (n - 1) + b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+out, deadline = b"", time.monotonic() + 60
+while time.monotonic() < deadline:
+    d = s.recv(1 << 16)
+    if not d:
+        break
+    out += d
+got = out.count(b"Hello from the enclave!\n")
+print("responses:", got, file=sys.stderr)
+sys.exit(0 if got == n and out.count(b"HTTP/1.1 200 OK\r\n") == n else 1)
+EOF
+ok "2,000 pipelined requests answered once the client reads"
 
 # refused STATUS REASON REQUEST: the exact status, the connection closed, nothing after it served.
 refused() {
