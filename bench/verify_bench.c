@@ -21,6 +21,12 @@
  *  - the median whole-process wall time of `mse verify --evidence` (target
  *    <= 10 ms), when the mse command in the build supports it.
  * Usage: verify_bench [evidence.json [path/to/mse]]. Never a test.
+ *
+ * verify_bench --count N [evidence.json] runs exactly N verifications
+ * (count_verify) and N times the 10 bare verifications (count_bare) and
+ * prints no times: for instruction counts, which hold on a noisy machine:
+ *   valgrind --tool=callgrind --toggle-collect=count_verify verify_bench --count 20
+ * (and the same with count_bare); their ratio is the instruction ratio.
  */
 #include <libgen.h>
 #include <spawn.h>
@@ -230,6 +236,26 @@ static void bare_free(struct bare *b)
     X509_free(b->tcb);
 }
 
+/* --count: in functions of their own for callgrind's --toggle-collect. */
+__attribute__((noinline)) static int count_verify(const struct mse_verify_input *in,
+                                                  const struct mse_policy *pol, long n)
+{
+    static struct mse_verify_result r;
+    for (long i = 0; i < n; i++)
+        if (mse_verify(in, pol, &r) != MSE_OK || !r.ok)
+            return 1;
+    return 0;
+}
+
+__attribute__((noinline)) static int count_bare(struct bare *b, long n)
+{
+    for (long i = 0; i < n; i++)
+        for (int k = 0; k < BARE_COUNT; k++)
+            if (bare_run(b, k) != 1)
+                return 1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     char def[4096], mse_def[4096];
@@ -237,6 +263,12 @@ int main(int argc, char **argv)
     snprintf(src, sizeof src, "%s", __FILE__);
     snprintf(def, sizeof def, "%s/../tests/data/real/mse-home-evidence.json", dirname(src));
     snprintf(mse_def, sizeof mse_def, "%s", "./mse"); /* run from the build directory */
+    long count = 0;
+    if (argc > 2 && strcmp(argv[1], "--count") == 0) {
+        count = atol(argv[2]);
+        argc -= 2;
+        argv += 2;
+    }
     const char *path = argc > 1 ? argv[1] : def;
     const char *mse_bin = argc > 2 ? argv[2] : mse_def;
 
@@ -276,6 +308,15 @@ int main(int argc, char **argv)
     if (bare_setup(&ev, &bare) != 0) {
         fprintf(stderr, "verify_bench: cannot prepare the bare verifications\n");
         return 1;
+    }
+    if (count > 0) {
+        int bad = count_verify(&in, &pol, count) | count_bare(&bare, count);
+        bare_free(&bare);
+        free(json);
+        printf("ran %ld verifications (count_verify) and %ld x %d bare ECDSA verifications"
+               " (count_bare)%s\n",
+               count, count, BARE_COUNT, bad ? ": SOME FAILED" : "");
+        return bad;
     }
     /*
      * Interleaved: each run times one verification, then the 10 bare

@@ -47,9 +47,12 @@
  * serialise every call on it with a lock. Distinct verifiers share nothing
  * of mse's and may be used from different threads at the same time
  * (OpenSSL's own shared state is thread-safe).
- * Memory: at most MSE_VERIFIER_PLATFORMS platforms are remembered (the
- * oldest is forgotten first); each holds a copy of its key bytes (tens of
- * KiB for Intel's collateral).
+ * Memory: at most MSE_VERIFIER_PLATFORMS platforms, holding at most
+ * MSE_VERIFIER_MEMORY_BYTES of key bytes together, are remembered (the
+ * oldest are forgotten first); each holds a copy of its key bytes (tens of
+ * KiB for Intel's collateral). A platform whose bytes alone exceed the
+ * bound is verified without being remembered. So a caller feeding many
+ * platforms, or huge collateral, cannot make a verifier grow without bound.
  */
 #ifndef MSE_VERIFIER_H
 #define MSE_VERIFIER_H
@@ -61,6 +64,7 @@
 #include <mse/verify.h>
 
 #define MSE_VERIFIER_PLATFORMS 8
+#define MSE_VERIFIER_MEMORY_BYTES (4u << 20)
 
 struct mse_verifier; /* opaque */
 
@@ -70,6 +74,7 @@ struct mse_verifier_stats {
     uint64_t hits;          /* the platform checks were replayed from memory */
     uint64_t stored;        /* platform outcomes remembered */
     size_t platforms;       /* platforms remembered now (<= MSE_VERIFIER_PLATFORMS) */
+    size_t bytes;           /* their key bytes now (<= MSE_VERIFIER_MEMORY_BYTES) */
 };
 
 /*

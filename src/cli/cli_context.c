@@ -117,13 +117,14 @@ static int list(const struct cli_out *o)
     int rc = open_context_dir(o, &d);
     if (rc != MSE_EXIT_OK)
         return rc;
+    /* --json: one object, as every --json output, the list under "contexts". */
     if (!d) {
         if (o->json)
-            printf("[]\n");
+            printf("{\"contexts\": []}\n");
         return MSE_EXIT_OK;
     }
     if (o->json)
-        printf("[");
+        printf("{\"contexts\": [");
     char **names = NULL;
     size_t n = 0;
     for (struct dirent *e; (e = readdir(d)) != NULL;) {
@@ -180,7 +181,7 @@ static int list(const struct cli_out *o)
     }
     free(names);
     if (o->json)
-        printf("]\n");
+        printf("]}\n");
     return MSE_EXIT_OK;
 }
 

@@ -473,7 +473,8 @@ void cli_verify_print(const struct cli_verify_args *a, const struct cli_verify_o
             return;
         }
         if (!o->result.ok) {
-            if (out->quiet)
+            /* The report was not printed: the decisive reason still reaches stderr. */
+            if (out->quiet || out->json)
                 fprintf(stderr, "error: %s: %s\n", mse_err_name(o->result.err), o->result.message);
             return;
         }

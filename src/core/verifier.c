@@ -31,6 +31,7 @@
 struct platform {
     bool used;
     uint8_t *key; /* the parts back to back (owned) */
+    size_t key_len;
     size_t part_len[MSE_SPAN_PARTS];
     int64_t not_before, not_after; /* window: not_before <= at < not_after */
     struct mse_span span;
@@ -143,6 +144,14 @@ EVP_PKEY *mse_verifier_att_key(struct mse_verifier *v, const uint8_t xy[64])
     return k;
 }
 
+static size_t remembered_bytes(const struct mse_verifier *v)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < MSE_VERIFIER_PLATFORMS; i++)
+        n += v->platforms[i].key_len;
+    return n;
+}
+
 static bool same_parts(const struct platform *p, const struct mse_blob parts[MSE_SPAN_PARTS])
 {
     for (size_t i = 0; i < MSE_SPAN_PARTS; i++)
@@ -193,11 +202,18 @@ void mse_verifier_remember(struct mse_verifier *v, const struct mse_blob parts[M
             return;
         total += parts[i].len;
     }
+    if (total > MSE_VERIFIER_MEMORY_BYTES)
+        return; /* more than the whole memory may hold: verified, never remembered */
     uint8_t *key = malloc(total > 0 ? total : 1);
     if (key == NULL)
         return;
+    /* Oldest first: the slot this one takes, then as many more as the byte bound needs. */
     struct platform *p = &v->platforms[v->next];
     forget(p);
+    for (size_t k = 1; k < MSE_VERIFIER_PLATFORMS &&
+                       remembered_bytes(v) + total > MSE_VERIFIER_MEMORY_BYTES;
+         k++)
+        forget(&v->platforms[(v->next + k) % MSE_VERIFIER_PLATFORMS]);
     v->next = (v->next + 1) % MSE_VERIFIER_PLATFORMS;
     size_t off = 0;
     for (size_t i = 0; i < MSE_SPAN_PARTS; i++) {
@@ -207,6 +223,7 @@ void mse_verifier_remember(struct mse_verifier *v, const struct mse_blob parts[M
         off += parts[i].len;
     }
     p->key = key;
+    p->key_len = total;
     p->not_before = nb;
     p->not_after = na;
     p->span = *span;
@@ -237,4 +254,5 @@ void mse_verifier_stats(const struct mse_verifier *v, struct mse_verifier_stats 
     out->platforms = 0;
     for (size_t i = 0; i < MSE_VERIFIER_PLATFORMS; i++)
         out->platforms += v->platforms[i].used ? 1 : 0;
+    out->bytes = remembered_bytes(v);
 }

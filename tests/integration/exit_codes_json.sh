@@ -97,6 +97,10 @@ row() {
     [ "$rc" = "$want_exit" ] || bad "$what: --json exited $rc: $(head -c 400 "$out.err")"
     "$MSE_JSON_CHECK" "$out.json" "$rc" "$want_name" >"$out.check" ||
         bad "$what: $(cat "$out.check")"
+    # A failure also says why on stderr, in one line, with --json as without.
+    if [ "$want_name" != MSE_OK ] && ! grep -q . "$out.err"; then
+        bad "$what: --json printed no reason on stderr"
+    fi
 
     local name_class doc_class
     name_class=$(class_of_name "$want_name")

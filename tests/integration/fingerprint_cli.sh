@@ -47,12 +47,16 @@ set -e
 export MSE_CONF_PATH="$tmp/conf"
 id=d17a9cbd-e2ff-4f77-ba03-e9d8ea58ca2e
 [ -z "$("$mse" context --list)" ] || fail "empty list"
+out=$("$mse" context --list --json) || fail "empty list --json exited $?"
+[ "$out" = '{"contexts": []}' ] || fail "empty list --json: $out"
 mkdir -p "$MSE_CONF_PATH/context/$id"
 cp "$data/real/mse-context-v2.toml" "$MSE_CONF_PATH/context/$id/context.mse"
 # Outputs are captured before they are searched: `mse ... | grep -q` under pipefail goes the
 # wrong way when grep exits first and mse dies of SIGPIPE.
 list=$("$mse" context --list) || fail "list exited $?"
 grep -q "^$id  helloworld" <<<"$list" || fail "list: $list"
+out=$("$mse" context --list --json) || fail "list --json exited $?"
+[[ $out == '{"contexts": [{"id": "'$id'", "name": "helloworld", '*'}]}' ]] || fail "list --json: $out"
 show=$("$mse" context --show "$id") || fail "show exited $?"
 [[ $show == *demo.dev.cosmilink.com* ]] || fail "show: $show"
 [[ $show != *a389f8ba* ]] || fail "show prints the key"

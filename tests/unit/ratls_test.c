@@ -9,6 +9,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/provider.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -385,18 +386,29 @@ static uint8_t *cert_with_point(EVP_PKEY *k, int curve_nid, const uint8_t *point
     return copy;
 }
 
-/* The binding verdict with the key built from P-256 domain parameters (a verifier's way). */
+/*
+ * The binding verdict the public way, and a verifier's way: the certificate
+ * decoded in a library context without key decoders (only the null
+ * provider), its key built from P-256 domain parameters. Both must agree.
+ */
 static mse_err binding_both_ways(const uint8_t *der, size_t len, EVP_PKEY *domain,
                                  const uint8_t rd[64], enum mse_binding *form)
 {
     struct mse_ratls r;
     enum mse_binding cold_form, warm_form;
     X509 *x = NULL;
+    OSSL_LIB_CTX *keyless = OSSL_LIB_CTX_new();
+    assert_non_null(keyless);
+    OSSL_PROVIDER *null_provider = OSSL_PROVIDER_load(keyless, "null");
+    assert_non_null(null_provider);
     assert_int_equal(mse_ratls_extract(der, len, quote_buf, sizeof quote_buf, &r), MSE_OK);
     mse_err cold = mse_ratls_check_binding(der, len, &r, rd, &cold_form, NULL);
-    assert_int_equal(mse_ratls_load(der, len, NULL, &x), MSE_OK);
+    assert_int_equal(mse_ratls_load(der, len, keyless, &x), MSE_OK);
+    assert_null(X509_get0_pubkey(x)); /* really decoded without its key */
     mse_err warm = mse_ratls_check_binding_x509(x, domain, &r, rd, &warm_form, NULL);
     X509_free(x);
+    OSSL_PROVIDER_unload(null_provider);
+    OSSL_LIB_CTX_free(keyless);
     assert_int_equal(cold, warm);
     assert_int_equal(cold_form, warm_form);
     *form = warm_form;
@@ -471,6 +483,12 @@ static void test_key_from_domain_same_verdicts(void **state)
     assert_int_equal(binding_both_ways(der, len, domain, rd, &form), MSE_ERR_CERT_SIGNATURE);
     free(der);
     EVP_PKEY_free(other);
+
+    /* The certificate's own signature altered (its last byte: the end of s). */
+    der = cert_with_point(k, NID_X9_62_prime256v1, point, 65, &len);
+    der[len - 1] ^= 0x01;
+    assert_int_equal(binding_both_ways(der, len, domain, rd, &form), MSE_ERR_CERT_SIGNATURE);
+    free(der);
 
     /* A P-384 point named as P-256 is not a P-256 point. */
     uint8_t p384[97];

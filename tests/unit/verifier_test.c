@@ -66,7 +66,10 @@ static size_t flip_offset;
  */
 static bool flip_cert_data;
 
-/* Quote v3: header 48, body 384, signature length 4, signature 64, key 64, QE report 384, its signature 64. */
+/*
+ * Quote v3: header 48, body 384, signature length 4, signature 64, key 64,
+ * QE report 384, its signature 64, then the QE auth data's size.
+ */
 #define AUTH_SIZE_OFFSET (48 + 384 + 4 + 64 + 64 + 384 + 64)
 
 static void flip_in_cert_data(uint8_t *q, size_t len)
@@ -307,6 +310,73 @@ static void test_tampered_after_good(void **state)
     free_collateral(&ev);
 }
 
+/* A copy of b with `pad` more bytes of `fill` after it (JSON and PEM allow trailing whitespace). */
+static struct mse_blob padded(struct mse_blob b, size_t pad, uint8_t fill, uint8_t **owned)
+{
+    uint8_t *d = malloc(b.len + pad);
+    assert_non_null(d);
+    memcpy(d, b.data, b.len);
+    memset(d + b.len, fill, pad);
+    *owned = d;
+    return (struct mse_blob){d, b.len + pad};
+}
+
+/*
+ * What a verifier remembers is bounded in bytes too: platforms whose bytes
+ * together pass MSE_VERIFIER_MEMORY_BYTES push the oldest out, and one that
+ * alone passes it is verified, never remembered.
+ */
+static void test_memory_bounded(void **state)
+{
+    struct evidence ev;
+    struct mse_verifier *v = NULL;
+    size_t la;
+    uint8_t *owned[5];
+    load_collateral(&ev);
+    uint8_t *a = make_cert(&la);
+    assert_int_equal(mse_verifier_new(root_der, root_len, &v), MSE_OK);
+    /* Five platforms of about 0.9 MiB each (their TCB info padded): at most four fit. */
+    for (size_t i = 0; i < 5; i++) {
+        struct mse_collateral col = ev.col;
+        col.tcb_info = padded(ev.col.tcb_info, (900u << 10) + i, ' ', &owned[i]);
+        assert_int_equal(both(v, a, la, &col, now_t), MSE_OK);
+        assert_int_equal(stats(v).stored, i + 1);
+        assert_true(stats(v).bytes <= MSE_VERIFIER_MEMORY_BYTES);
+    }
+    assert_int_equal(stats(v).platforms, 4);
+    assert_true(stats(v).bytes > 4 * (900u << 10));
+    /* The newest four are remembered, the oldest is not. */
+    struct mse_collateral col = ev.col;
+    col.tcb_info = (struct mse_blob){owned[4], ev.col.tcb_info.len + (900u << 10) + 4};
+    assert_int_equal(both(v, a, la, &col, now_t), MSE_OK);
+    assert_int_equal(stats(v).hits, 1);
+    col.tcb_info = (struct mse_blob){owned[0], ev.col.tcb_info.len + (900u << 10)};
+    assert_int_equal(both(v, a, la, &col, now_t), MSE_OK);
+    assert_int_equal(stats(v).hits, 1);
+    assert_int_equal(stats(v).stored, 6);
+    for (size_t i = 0; i < 5; i++)
+        free(owned[i]);
+
+    /* One platform of more than the whole bound: passes, is not remembered, evicts nothing. */
+    size_t before = stats(v).platforms;
+    uint8_t *big[3];
+    col = ev.col;
+    col.pck_crl_chain = padded(ev.col.pck_crl_chain, 3u << 19, '\n', &big[0]);
+    col.tcb_info_chain = padded(ev.col.tcb_info_chain, 3u << 19, '\n', &big[1]);
+    col.qe_identity_chain = padded(ev.col.qe_identity_chain, 3u << 19, '\n', &big[2]);
+    assert_int_equal(both(v, a, la, &col, now_t), MSE_OK);
+    assert_int_equal(both(v, a, la, &col, now_t), MSE_OK);
+    assert_int_equal(stats(v).hits, 1);
+    assert_int_equal(stats(v).stored, 6);
+    assert_int_equal(stats(v).platforms, before);
+    for (size_t i = 0; i < 3; i++)
+        free(big[i]);
+
+    mse_verifier_free(v);
+    free(a);
+    free_collateral(&ev);
+}
+
 static void test_anchor_fixed(void **state)
 {
     struct mse_verifier *v = NULL;
@@ -369,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_other_bytes_not_reused),
         cmocka_unit_test(test_outside_window_not_reused),
         cmocka_unit_test(test_tampered_after_good),
+        cmocka_unit_test(test_memory_bounded),
         cmocka_unit_test(test_anchor_fixed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
