@@ -44,6 +44,7 @@
 
 #include "cli.h"
 #include "cli_proc.h"
+#include "sim/sim_files.h"
 #include "util/util.h"
 
 /* Bounds: every wait in the demo ends. */
@@ -197,20 +198,11 @@ static void print_lines(const char *path, const char *indent, const char *only)
     free(data);
 }
 
-/* The first of `names` (NULL-terminated) present in the PKI directory. */
-MSE_MUST_USE static mse_err pki_file(const struct demo *d, const char *const names[], char *out,
-                                     size_t cap)
+/* The PKI directory's file `name` (sim_files.h), which must be readable. */
+MSE_MUST_USE static mse_err pki_file(const struct demo *d, const char *name, char *out, size_t cap)
 {
-    for (size_t i = 0; names[i]; i++) {
-        char path[PATH_MAX];
-        MSE_TRY(path_join(path, sizeof path, d->pki, names[i]));
-        if (access(path, R_OK) == 0) {
-            int n = snprintf(out, cap, "%s", path);
-            MSE_ENSURE(n > 0 && (size_t)n < cap, MSE_ERR_LIMIT);
-            return MSE_OK;
-        }
-    }
-    return MSE_ERR_FILE_NOT_FOUND;
+    MSE_TRY(path_join(out, cap, d->pki, name));
+    return access(out, R_OK) == 0 ? MSE_OK : MSE_ERR_FILE_NOT_FOUND;
 }
 
 struct body {
@@ -428,16 +420,11 @@ static int step_pki(struct demo_run *r)
     char *argv[] = {d->sim, "pki", "init", d->pki, NULL};
     if ((rc = run_step(d, r->o, argv, r->p.log_init, START_TIMEOUT_MS, "mse-sim pki init")) != 0)
         return rc;
-    static const char *const root_names[] = {"root-ca.pem", "root.pem", "sgx-root-ca.pem",
-                                             "root_ca.pem", NULL};
-    static const char *const signer_names[] = {"signer.pub.pem", "signer-pub.pem",
-                                               "signer.pem", "signer-key.pem",
-                                               "enclave-signer.pem", NULL};
-    if (pki_file(d, root_names, r->p.root, sizeof r->p.root) != MSE_OK ||
-        pki_file(d, signer_names, r->p.signer, sizeof r->p.signer) != MSE_OK)
+    if (pki_file(d, MSE_SIM_ROOT_CERT, r->p.root, sizeof r->p.root) != MSE_OK ||
+        pki_file(d, MSE_SIM_SIGNER_PUB, r->p.signer, sizeof r->p.signer) != MSE_OK)
         return cli_out_error(r->o, MSE_ERR_FILE_NOT_FOUND,
-                             "mse-sim pki init did not leave a root CA and a signer key where "
-                             "mse demo looks (%s)",
+                             "mse-sim pki init did not leave " MSE_SIM_ROOT_CERT
+                             " and " MSE_SIM_SIGNER_PUB " in %s",
                              d->pki);
     say("Done: %s", d->pki);
     return MSE_EXIT_OK;

@@ -15,6 +15,7 @@
 
 #include "sim.h"
 #include "sim_cmd.h"
+#include "sim_files.h"
 #include "util/util.h"
 
 /* A provider that quotes other REPORTDATA than asked: the certificate key is then unbound. */
@@ -70,12 +71,12 @@ static char *b64(const uint8_t *p, size_t n)
 mse_err mse_sim_evidence_parts_load(const char *pki_dir, struct mse_sim_evidence_parts *p)
 {
     memset(p, 0, sizeof *p);
-    p->root_ca_crl = read_text(pki_dir, "root-ca-crl.pem");
-    p->pck_crl = read_text(pki_dir, "pck-crl.pem");
-    p->tcb_info = read_text(pki_dir, "tcb-info.json");
-    p->qe_identity = read_text(pki_dir, "qe-identity.json");
-    p->tcb_cert = read_text(pki_dir, "tcb-signing.pem");
-    p->signer_pk = read_text(pki_dir, "signer.pem");
+    p->root_ca_crl = read_text(pki_dir, MSE_SIM_ROOT_CRL ".pem");
+    p->pck_crl = read_text(pki_dir, MSE_SIM_PCK_CRL ".pem");
+    p->tcb_info = read_text(pki_dir, MSE_SIM_TCB_INFO);
+    p->qe_identity = read_text(pki_dir, MSE_SIM_QE_IDENTITY);
+    p->tcb_cert = read_text(pki_dir, MSE_SIM_TCB_SIGNING_CERT);
+    p->signer_pk = read_text(pki_dir, MSE_SIM_SIGNER_PUB);
     if (p->root_ca_crl && p->pck_crl && p->tcb_info && p->qe_identity && p->tcb_cert &&
         p->signer_pk)
         return MSE_OK;

@@ -27,6 +27,7 @@
 #include <mse/time.h>
 
 #include "sim.h"
+#include "sim_files.h"
 #include "util/util.h"
 
 /* Intel's production QE MRSIGNER, so simulated QE reports look like real ones. */
@@ -41,9 +42,6 @@ static const uint8_t SIM_COMP_SVN[16] = {15, 15, 2, 4, 1, 128, 14, 0, 0, 0, 0, 0
 #define SIM_QE_ISVSVN 8
 #define PCK_SERIAL 0x5043
 #define CA_SERIAL 0x4341
-/* The QE report signature by the PCK key, raw r||s, made once at init. */
-#define QE_REPORT_SIG_FILE "qe-report.sig"
-
 void mse_sim_pki_opts_default(struct mse_sim_pki_opts *o, int64_t now)
 {
     memset(o, 0, sizeof *o);
@@ -646,22 +644,22 @@ static mse_err write_public_key(const char *dir, const char *name, EVP_PKEY *key
 /* The top of the directory: keys, certificates, CRLs, collateral, README.txt. */
 static mse_err pki_write(const char *dir, const struct pki *k)
 {
-    MSE_TRY(write_key(dir, "root.key", k->root_key));
-    MSE_TRY(write_key(dir, "pck-ca.key", k->ca_key));
-    MSE_TRY(write_key(dir, "pck.key", k->pck_key));
-    MSE_TRY(write_key(dir, "tcb-signing.key", k->tcb_key));
-    MSE_TRY(write_key(dir, "qe-attestation.key", k->att_key));
-    MSE_TRY(write_key(dir, "signer.key", k->signer));
-    MSE_TRY(write_public_key(dir, "signer.pem", k->signer));
-    MSE_TRY(write_cert(dir, "root.pem", k->root));
-    MSE_TRY(write_cert(dir, "pck-ca.pem", k->ca));
-    MSE_TRY(write_cert(dir, "pck.pem", k->pck));
-    MSE_TRY(write_cert(dir, "tcb-signing.pem", k->tcb));
-    MSE_TRY(write_crl(dir, "root-ca-crl", k->root_crl));
-    MSE_TRY(write_crl(dir, "pck-crl", k->pck_crl));
-    MSE_TRY(write_bytes(dir, "tcb-info.json", k->tcb_json, strlen(k->tcb_json)));
-    MSE_TRY(write_bytes(dir, "qe-identity.json", k->qe_json, strlen(k->qe_json)));
-    return write_bytes(dir, "README.txt", README, sizeof README - 1);
+    MSE_TRY(write_key(dir, MSE_SIM_ROOT_KEY, k->root_key));
+    MSE_TRY(write_key(dir, MSE_SIM_PCK_CA_KEY, k->ca_key));
+    MSE_TRY(write_key(dir, MSE_SIM_PCK_KEY, k->pck_key));
+    MSE_TRY(write_key(dir, MSE_SIM_TCB_SIGNING_KEY, k->tcb_key));
+    MSE_TRY(write_key(dir, MSE_SIM_QE_ATTESTATION_KEY, k->att_key));
+    MSE_TRY(write_key(dir, MSE_SIM_SIGNER_KEY, k->signer));
+    MSE_TRY(write_public_key(dir, MSE_SIM_SIGNER_PUB, k->signer));
+    MSE_TRY(write_cert(dir, MSE_SIM_ROOT_CERT, k->root));
+    MSE_TRY(write_cert(dir, MSE_SIM_PCK_CA_CERT, k->ca));
+    MSE_TRY(write_cert(dir, MSE_SIM_PCK_CERT, k->pck));
+    MSE_TRY(write_cert(dir, MSE_SIM_TCB_SIGNING_CERT, k->tcb));
+    MSE_TRY(write_crl(dir, MSE_SIM_ROOT_CRL, k->root_crl));
+    MSE_TRY(write_crl(dir, MSE_SIM_PCK_CRL, k->pck_crl));
+    MSE_TRY(write_bytes(dir, MSE_SIM_TCB_INFO, k->tcb_json, strlen(k->tcb_json)));
+    MSE_TRY(write_bytes(dir, MSE_SIM_QE_IDENTITY, k->qe_json, strlen(k->qe_json)));
+    return write_bytes(dir, MSE_SIM_README, README, sizeof README - 1);
 }
 
 /* What the PCCS server serves: DIR/pccs (see src/sim/pccs.h for the layout). */
@@ -691,7 +689,7 @@ static mse_err pki_write_qe_report_sig(const char *dir)
 {
     struct mse_sim_pki made;
     MSE_TRY(mse_sim_pki_load(dir, &made));
-    mse_err err = write_bytes(dir, QE_REPORT_SIG_FILE, made.qe_report_sig, sizeof made.qe_report_sig);
+    mse_err err = write_bytes(dir, MSE_SIM_QE_REPORT_SIG, made.qe_report_sig, sizeof made.qe_report_sig);
     mse_sim_pki_free(&made);
     return err;
 }
@@ -757,17 +755,17 @@ mse_err mse_sim_pki_load(const char *dir, struct mse_sim_pki *p)
     mse_err err = MSE_OK;
     char *signer_pem = NULL;
     memset(p, 0, sizeof *p);
-    MSE_CHECK_OUT(load_key(dir, "root.key", &p->root_key));
-    MSE_CHECK_OUT(load_key(dir, "pck-ca.key", &p->ca_key));
-    MSE_CHECK_OUT(load_key(dir, "pck.key", &p->pck_key));
-    MSE_CHECK_OUT(load_key(dir, "tcb-signing.key", &p->tcb_key));
-    MSE_CHECK_OUT(load_key(dir, "qe-attestation.key", &p->att_key));
-    MSE_CHECK_OUT(load_key(dir, "signer.key", &p->signer_key));
-    MSE_CHECK_OUT(load_cert(dir, "root.pem", &p->root, &p->root_pem));
-    MSE_CHECK_OUT(load_cert(dir, "pck-ca.pem", &p->ca, &p->ca_pem));
-    MSE_CHECK_OUT(load_cert(dir, "pck.pem", &p->pck, &p->pck_pem));
-    MSE_CHECK_OUT(load_cert(dir, "tcb-signing.pem", &p->tcb, &p->tcb_pem));
-    MSE_CHECK_OUT(load_file(dir, "signer.pem", &signer_pem));
+    MSE_CHECK_OUT(load_key(dir, MSE_SIM_ROOT_KEY, &p->root_key));
+    MSE_CHECK_OUT(load_key(dir, MSE_SIM_PCK_CA_KEY, &p->ca_key));
+    MSE_CHECK_OUT(load_key(dir, MSE_SIM_PCK_KEY, &p->pck_key));
+    MSE_CHECK_OUT(load_key(dir, MSE_SIM_TCB_SIGNING_KEY, &p->tcb_key));
+    MSE_CHECK_OUT(load_key(dir, MSE_SIM_QE_ATTESTATION_KEY, &p->att_key));
+    MSE_CHECK_OUT(load_key(dir, MSE_SIM_SIGNER_KEY, &p->signer_key));
+    MSE_CHECK_OUT(load_cert(dir, MSE_SIM_ROOT_CERT, &p->root, &p->root_pem));
+    MSE_CHECK_OUT(load_cert(dir, MSE_SIM_PCK_CA_CERT, &p->ca, &p->ca_pem));
+    MSE_CHECK_OUT(load_cert(dir, MSE_SIM_PCK_CERT, &p->pck, &p->pck_pem));
+    MSE_CHECK_OUT(load_cert(dir, MSE_SIM_TCB_SIGNING_CERT, &p->tcb, &p->tcb_pem));
+    MSE_CHECK_OUT(load_file(dir, MSE_SIM_SIGNER_PUB, &signer_pem));
     MSE_CHECK_OUT(mse_mrsigner_from_pem((const uint8_t *)signer_pem, strlen(signer_pem),
                                         p->signer_mrsigner));
     memcpy(p->fmspc, SIM_FMSPC, 6);
@@ -780,7 +778,7 @@ mse_err mse_sim_pki_load(const char *dir, struct mse_sim_pki *p)
         char path[4096];
         uint8_t *sig = NULL;
         size_t n = 0;
-        snprintf(path, sizeof path, "%s/%s", dir, QE_REPORT_SIG_FILE);
+        snprintf(path, sizeof path, "%s/%s", dir, MSE_SIM_QE_REPORT_SIG);
         if (mse_file_read(path, sizeof p->qe_report_sig, &sig, &n) == MSE_OK &&
             n == sizeof p->qe_report_sig)
             memcpy(p->qe_report_sig, sig, n);
