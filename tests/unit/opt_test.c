@@ -177,6 +177,39 @@ static void test_values(void **state)
     assert_int_equal(mse_opt_hex("fingerprint", hex, out, 32, why, sizeof why), MSE_ERR_ARG_HEX);
 }
 
+static int main_a(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return 1;
+}
+
+/* A program's commands are found by all their words, never by a prefix of them. */
+static void test_sub_find(void **state)
+{
+    (void)state;
+    static const char *const syn[] = {"", NULL};
+    static const struct mse_opt *const none[] = {NULL};
+    static const struct mse_opt_cmd one = {.name = "p quote", .summary = "q", .synopsis = syn,
+                                           .tables = none};
+    static const struct mse_opt_cmd two = {.name = "p pki init", .summary = "i", .synopsis = syn,
+                                           .tables = none};
+    static const struct mse_opt_sub subs[] = {{&one, main_a}, {&two, main_a}, {NULL, NULL}};
+    char *a1[] = {"p", "quote", "--x"}, *a2[] = {"p", "pki", "init", "DIR"}, *a3[] = {"p", "pki"},
+         *a4[] = {"p", "pki", "initx"}, *a5[] = {"p", "quot"}, *a6[] = {"p", "init"};
+    int words = -1;
+    assert_ptr_equal(mse_opt_sub_find(subs, 3, a1, &words), &subs[0]);
+    assert_int_equal(words, 1);
+    assert_ptr_equal(mse_opt_sub_find(subs, 4, a2, &words), &subs[1]);
+    assert_int_equal(words, 2);
+    assert_string_equal(mse_opt_sub_word(&subs[1]), "pki init");
+    assert_null(mse_opt_sub_find(subs, 2, a3, &words));
+    assert_null(mse_opt_sub_find(subs, 3, a4, &words));
+    assert_null(mse_opt_sub_find(subs, 2, a5, &words));
+    assert_null(mse_opt_sub_find(subs, 2, a6, &words));
+    assert_null(mse_opt_sub_find(subs, 1, a1, &words));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -184,6 +217,7 @@ int main(void)
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_values),
+        cmocka_unit_test(test_sub_find),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
