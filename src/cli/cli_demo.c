@@ -44,6 +44,7 @@
 
 #include "cli.h"
 #include "cli_proc.h"
+#include "net/http.h"
 #include "sim/sim_files.h"
 #include "util/util.h"
 
@@ -233,18 +234,12 @@ MSE_MUST_USE static mse_err call_app(const struct demo *d, long *http_code, stru
     MSE_ENSURE(c != NULL, MSE_ERR_NOMEM);
     res = curl_slist_append(NULL, resolve);
     MSE_ENSURE_OUT(res != NULL, MSE_ERR_NOMEM);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_RESOLVE, res);
     /* The saved certificate is the only trust anchor: no system CAs. */
-    curl_easy_setopt(c, CURLOPT_CAINFO, d->cert);
+    mse_http_setup(c, url, "https", HTTP_TIMEOUT_S * 1000L, on_body, b, d->cert);
     curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+    curl_easy_setopt(c, CURLOPT_RESOLVE, res);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, HTTP_TIMEOUT_S);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
     CURLcode rc = curl_easy_perform(c);
     if (rc != CURLE_OK) {
         fprintf(stderr, "   libcurl: %s\n", curl_easy_strerror(rc));

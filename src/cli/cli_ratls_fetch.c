@@ -21,6 +21,7 @@
 #include <mse/guard.h>
 
 #include "cli_ratls_fetch.h"
+#include "net/http.h"
 #include "util/util.h"
 
 #define RATLS_PEM_MAX (1u << 20)
@@ -105,17 +106,7 @@ mse_err cli_ratls_fetch(const struct mse_endpoint *ep, const char *path, const c
     CURL *h = curl_easy_init();
     if (h == NULL)
         return mse_say(why, why_cap, MSE_ERR_NOMEM, "%s", mse_err_str(MSE_ERR_NOMEM));
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "mse");
-    if (cacert != NULL)
-        curl_easy_setopt(h, CURLOPT_CAINFO, cacert);
+    mse_http_setup(h, url, "https", timeout_ms, on_body, &b, cacert);
     CURLcode c = curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup(h);

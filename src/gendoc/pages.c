@@ -17,6 +17,18 @@ static const struct mse_opt_cmd mse_cmd = {
     .tables = no_tables,
 };
 
+static const char *const sim_synopsis[] = {"COMMAND [options]", "COMMAND --help", "--version",
+                                           NULL};
+static const struct mse_opt_cmd sim_cmd = {
+    .name = "mse-sim",
+    .summary = "an Intel SGX DCAP simulator for tests and demos (never for production)",
+    .synopsis = sim_synopsis,
+    .description = "Makes a simulated Intel PKI, quotes, RA-TLS certificates and evidence bundles,\n"
+                   "tampered variants of them, and serves a simulated PCCS; docs/cmd/mse-sim.md\n"
+                   "describes them. " SIM_TEST_ONLY,
+    .tables = no_tables,
+};
+
 static const struct mse_opt_cmd *const mse_page[] = {&mse_cmd, NULL};
 static const struct mse_opt_cmd *const verify_page[] = {&cli_verify_cmd, NULL};
 static const struct mse_opt_cmd *const inspect_page[] = {&cli_inspect_cmd, NULL};
@@ -27,7 +39,7 @@ static const struct mse_opt_cmd *const context_new_page[] = {&cli_context_new_cm
 static const struct mse_opt_cmd *const trust_page[] = {
     &cli_trust_cmd, &cli_trust_add_cmd, &cli_trust_remove_cmd, &cli_trust_list_cmd, NULL};
 static const struct mse_opt_cmd *const demo_page[] = {&cli_demo_cmd, NULL};
-static const struct mse_opt_cmd *const sim_page[] = {&mse_sim_cmd, NULL};
+static const struct mse_opt_cmd *const sim_page[] = {&sim_cmd, NULL};
 static const struct mse_opt_cmd *const enclave_page[] = {&srv_enclave_cmd, NULL};
 
 const struct mse_opt_page gendoc_pages[] = {

@@ -19,6 +19,7 @@
 #include <mse/guard.h>
 #include <mse/net.h>
 
+#include "net/http.h"
 #include "net/pccs_answer.h"
 #include "util/util.h"
 
@@ -210,20 +211,10 @@ mse_err mse_pccs_fetch(const struct mse_pccs_opts *o, const struct mse_collatera
         MSE_CHECK_OUT(make_url(o, id, t[i].a.id, t[i].url, sizeof t[i].url));
         CURL *h = t[i].h = curl_easy_init();
         MSE_ENSURE_OUT(h != NULL, MSE_ERR_NOMEM);
-        curl_easy_setopt(h, CURLOPT_URL, t[i].url);
-        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout);
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout);
-        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(h, CURLOPT_WRITEDATA, &t[i]);
+        mse_http_setup(h, t[i].url, "http,https", timeout, on_body, &t[i], o->cacert);
         curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
         curl_easy_setopt(h, CURLOPT_HEADERDATA, &t[i]);
-        curl_easy_setopt(h, CURLOPT_USERAGENT, "mse");
         curl_easy_setopt(h, CURLOPT_PRIVATE, &t[i]);
-        if (o->cacert)
-            curl_easy_setopt(h, CURLOPT_CAINFO, o->cacert);
         if (o->insecure) {
             curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
             curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);

@@ -483,20 +483,6 @@ static const struct mse_opt_cmd pccs_serve_cmd = {
     .tables = no_tables,
 };
 
-/* ---- the program ------------------------------------------------------------------- */
-
-static const char *const sim_synopsis[] = {"COMMAND [options]", "COMMAND --help", "--version",
-                                           NULL};
-const struct mse_opt_cmd mse_sim_cmd = {
-    .name = "mse-sim",
-    .summary = "an Intel SGX DCAP simulator for tests and demos (never for production)",
-    .synopsis = sim_synopsis,
-    .description = "Makes a simulated Intel PKI, quotes, RA-TLS certificates and evidence bundles,\n"
-                   "tampered variants of them, and serves a simulated PCCS; docs/cmd/mse-sim.md\n"
-                   "describes them. " SIM_TEST_ONLY,
-    .tables = no_tables,
-};
-
 const struct mse_opt_sub mse_sim_commands[] = {
     {&pki_cmd, cmd_pki_init},
     {&quote_cmd, cmd_quote},

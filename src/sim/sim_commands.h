@@ -10,8 +10,6 @@
 
 #define SIM_TEST_ONLY "Test only: every key made here is public. T is an RFC 3339 UTC time."
 
-/* The program itself: its man page's NAME, SYNOPSIS and DESCRIPTION. */
-extern const struct mse_opt_cmd mse_sim_cmd;
 /* Its commands ("mse-sim pki init", "mse-sim quote", ...), ending with {NULL, NULL}. */
 extern const struct mse_opt_sub mse_sim_commands[];
 
