@@ -121,7 +121,6 @@ static void write_out(struct bufferevent *bev)
  * released by the call. */
 static void hand_over(struct srv_conn *c)
 {
-    c->fast = false;
     bufferevent_setcb(c->bev, c->http_read, c->http_write, c->http_event, c->evcon);
     /* evhttp's reading state, unless answers of this loop still wait to be written
      * (evhttp enables writing again for its own answer in any case). */
@@ -212,6 +211,5 @@ void srv_fast_start(struct srv_conn *c)
     bufferevent_getcb(c->bev, &c->http_read, &c->http_write, &c->http_event, NULL);
     if (c->http_read == NULL || c->http_event == NULL)
         return; /* not evhttp's reading state: leave it to evhttp */
-    c->fast = true;
     bufferevent_setcb(c->bev, fast_read, fast_written, fast_event, c);
 }

@@ -49,7 +49,6 @@ struct srv_conn {
     struct event *gate;              /* the gate's event; storage made at start, kept on reuse */
     size_t gate_need;                /* the gate's current low-water mark, bytes; 0: the header's */
     struct srv_upstream *resume;     /* proxy back-pressure: resume this upstream on close */
-    bool fast;                       /* requests answered by srv_fast.c, not evhttp */
     bool closing;                    /* srv_fast.c: freed once its last response is written */
     bool backlogged;                 /* srv_fast.c: not reading until its responses are written */
     bufferevent_data_cb http_read;   /* evhttp's callbacks, given back on hand-over (srv_fast.c) */
