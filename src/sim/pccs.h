@@ -116,7 +116,9 @@ MSE_MUST_USE mse_err mse_sim_pccs_start(const struct mse_sim_pccs_config *cfg,
 uint16_t mse_sim_pccs_port(const struct mse_sim_pccs *s) MSE_NONNULL(1);
 /*
  * Serve until mse_sim_pccs_stop, max_requests or max_seconds. Call from one
- * thread; may be called once. With handle_signals, SIGINT and SIGTERM stop it too.
+ * thread; may be called once. With handle_signals, SIGINT and SIGTERM stop it too, and are
+ * unblocked once handled: a caller may block them until then (mse-sim pccs serve does, from
+ * the moment it publishes its port).
  */
 MSE_MUST_USE mse_err mse_sim_pccs_run(struct mse_sim_pccs *s, bool handle_signals) MSE_NONNULL(1);
 /* Ask a running server to stop; safe from any thread and from signal handlers. */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +208,16 @@ static int cmd_serve(int argc, char **argv)
         return mse_err_exit(err);
     }
     uint16_t port = mse_sim_pccs_port(s);
+    /*
+     * Whoever reads the port file may stop the server at once: SIGINT and SIGTERM wait
+     * (blocked) until mse_sim_pccs_run has its handlers, which unblocks them, so that an
+     * early stop is a graceful one, not a kill by the default action.
+     */
+    sigset_t stops;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    sigprocmask(SIG_BLOCK, &stops, NULL);
     if (port_file != NULL) {
         char text[16];
         int n = snprintf(text, sizeof text, "%u\n", (unsigned)port);

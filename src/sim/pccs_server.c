@@ -848,6 +848,12 @@ mse_err mse_sim_pccs_run(struct mse_sim_pccs *s, bool handle_signals)
         MSE_ENSURE_OUT(sigint != NULL && sigterm != NULL, MSE_ERR_NOMEM);
         MSE_ENSURE_OUT(evsignal_add(sigint, NULL) == 0 && evsignal_add(sigterm, NULL) == 0,
                        MSE_ERR_INTERNAL);
+        /* A stop that came before the handlers (blocked by the caller) is delivered now. */
+        sigset_t stops;
+        sigemptyset(&stops);
+        sigaddset(&stops, SIGINT);
+        sigaddset(&stops, SIGTERM);
+        sigprocmask(SIG_UNBLOCK, &stops, NULL);
     }
     if (s->max_seconds != 0) {
         deadline = evtimer_new(s->base, on_deadline, s);

@@ -226,6 +226,23 @@ waitexit
 check "SIGINT: exit 0" eq "$RC" 0
 check "SIGINT: counter" grep -q "stopped, requests=1\$" "$LOG"
 
+# Stopped the moment its port file appears, before its loop may have started: still a graceful
+# stop (exit 0), never a kill by SIGTERM's default action. The file is polled without a pause
+# (bounded by count) so that the signal lands in that window: before the fix most runs did.
+for i in $(seq 10); do
+    pf=$WORK/early.port
+    rm -f "$pf"
+    "$SIM" pccs serve --dir "$PKI" --port 0 --port-file "$pf" --quiet --max-seconds 60 \
+        2>"$WORK/early.log" &
+    SPID=$!
+    PIDS+=("$SPID")
+    n=0
+    while [[ ! -s $pf ]] && ((n < 200000)); do n=$((n + 1)); done
+    kill -TERM "$SPID" 2>/dev/null || true
+    rc=0; wait "$SPID" || rc=$?
+    check "stopped as its port file appears ($i): exit 0 (got $rc)" eq "$rc" 0
+done
+
 for h in 0.0.0.0 192.0.2.1 ::; do
     rc=0; "$SIM" pccs serve --dir "$PKI" --host "$h" --port 0 --max-seconds 1 2>/dev/null || rc=$?
     check "non-loopback host $h refused (2, got $rc)" eq "$rc" 2
