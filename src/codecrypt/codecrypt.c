@@ -259,22 +259,6 @@ void mse_code_list_free(char **paths, size_t n)
     free(paths);
 }
 
-static mse_err mkdirs(const char *path)
-{
-    char tmp[PATH_MAX];
-    int n = snprintf(tmp, sizeof tmp, "%s", path);
-    MSE_ENSURE(n > 0 && (size_t)n < sizeof tmp, MSE_ERR_LIMIT);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        MSE_ENSURE(mkdir(tmp, 0700) == 0 || errno == EEXIST, MSE_ERR_FILE_WRITE);
-        *p = '/';
-    }
-    MSE_ENSURE(mkdir(tmp, 0700) == 0 || errno == EEXIST, MSE_ERR_FILE_WRITE);
-    return MSE_OK;
-}
-
 mse_err mse_code_encrypt_dir(const char *src_dir, const char *dst_dir,
                              const uint8_t key[MSE_CODE_KEY_BYTES], mse_code_nonce_fn nonce_for,
                              void *arg, char *errbuf, size_t errlen)
@@ -291,10 +275,7 @@ mse_err mse_code_encrypt_dir(const char *src_dir, const char *dst_dir,
         int b = snprintf(out, sizeof out, "%s/%s.enc", dst_dir, paths[k]);
         MSE_ENSURE_OUT(a > 0 && (size_t)a < sizeof in && b > 0 && (size_t)b < sizeof out,
                        MSE_ERR_LIMIT);
-        char *slash = strrchr(out, '/');
-        *slash = '\0';
-        MSE_CHECK_OUT(mkdirs(out));
-        *slash = '/';
+        MSE_CHECK_OUT(mse_mkdir_parents(out));
         MSE_CHECK_OUT(nonce_for(arg, paths[k], nonce));
         MSE_CHECK_OUT(mse_file_read(in, MSE_CODE_FILE_LIMIT, &plain, &plen));
         err = mse_code_encrypt(key, nonce, plain, plen, &enc, &elen);

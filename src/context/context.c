@@ -4,14 +4,12 @@
  * and the code fingerprint computed from a context and the plain code.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -322,26 +320,11 @@ mse_err mse_context_load(const char *path, struct mse_context *c, char *errbuf, 
     return err;
 }
 
-static mse_err mkparents(const char *path)
-{
-    char tmp[PATH_MAX];
-    int n = snprintf(tmp, sizeof tmp, "%s", path);
-    MSE_ENSURE(n > 0 && (size_t)n < sizeof tmp, MSE_ERR_LIMIT);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        MSE_ENSURE(mkdir(tmp, 0700) == 0 || errno == EEXIST, MSE_ERR_FILE_WRITE);
-        *p = '/';
-    }
-    return MSE_OK;
-}
-
 mse_err mse_context_save(const char *path, const struct mse_context *c)
 {
     char *buf = NULL;
     size_t len = 0;
-    MSE_TRY(mkparents(path));
+    MSE_TRY(mse_mkdir_parents(path));
     MSE_TRY(mse_context_serialize(c, &buf, &len));
     mse_err err = mse_file_write_atomic(path, buf, len, 0600);
     mse_wipe(buf, len);

@@ -382,3 +382,18 @@ void mse_dir_temp_discard(struct mse_dir_temp *t)
     close(t->fd);
     t->fd = -1;
 }
+
+mse_err mse_mkdir_parents(const char *path)
+{
+    char tmp[PATH_MAX];
+    int n = snprintf(tmp, sizeof tmp, "%s", path);
+    MSE_ENSURE(n > 0 && (size_t)n < sizeof tmp, MSE_ERR_LIMIT);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        MSE_ENSURE(mkdir(tmp, 0700) == 0 || errno == EEXIST, MSE_ERR_FILE_WRITE);
+        *p = '/';
+    }
+    return MSE_OK;
+}

@@ -48,6 +48,10 @@ MSE_MUST_USE mse_err mse_fd_read_into(int fd, size_t limit, struct mse_buf *b, s
 MSE_MUST_USE mse_err mse_file_write_atomic(const char *path, const void *data, size_t len,
                                            unsigned mode);
 
+/* Create the missing directories above `path` (mode 0700; existing ones are kept as they
+ * are). MSE_ERR_LIMIT for a path over PATH_MAX, MSE_ERR_FILE_WRITE if one cannot be made. */
+MSE_MUST_USE mse_err mse_mkdir_parents(const char *path);
+
 /*
  * Replace `path` and its record `record_path` (e.g. cert.pem and
  * cert.pem.verify.json) so that a record, whenever one exists, was written

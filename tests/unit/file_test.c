@@ -2,6 +2,7 @@
  * Atomic writes: replace regular files only, leave nothing behind on failure.
  * Reads: the one read loop (mse_fd_read_into) with its limit, growing or pre-sized buffers.
  */
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -274,6 +275,40 @@ static void test_file_read_unsized(void **state)
     assert_int_equal(mse_file_read("/proc/self/status", 10, &data, &len), MSE_ERR_LIMIT);
 }
 
+/* The directories above a path, and only those: the last component is the caller's. */
+static void test_mkdir_parents(void **state)
+{
+    char *dir = mse_test_tmpdir();
+    char path[4096], blocker[4096];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/a/b/c/file.enc", dir);
+    assert_int_equal(mse_mkdir_parents(path), MSE_OK);
+    snprintf(blocker, sizeof blocker, "%s/a/b/c", dir);
+    assert_int_equal(stat(blocker, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(st.st_mode & 0777, 0700);
+    assert_int_equal(stat(path, &st), -1); /* not the last component */
+    /* Existing directories are kept as they are. */
+    assert_int_equal(chmod(blocker, 0750), 0);
+    assert_int_equal(mse_mkdir_parents(path), MSE_OK);
+    assert_int_equal(stat(blocker, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0750);
+    /* A file where a directory must be. */
+    mse_test_write(dir, "plain", "x", 1);
+    snprintf(path, sizeof path, "%s/plain/sub/file", dir);
+    assert_int_equal(mse_mkdir_parents(path), MSE_ERR_FILE_WRITE);
+    /* Longer than PATH_MAX. */
+    char *long_path = malloc(PATH_MAX + 16);
+    assert_non_null(long_path);
+    memset(long_path, 'a', PATH_MAX + 15);
+    long_path[0] = '/';
+    long_path[PATH_MAX + 15] = '\0';
+    assert_int_equal(mse_mkdir_parents(long_path), MSE_ERR_LIMIT);
+    free(long_path);
+    mse_test_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_buf_grow),
         cmocka_unit_test(test_fd_read_into),
         cmocka_unit_test(test_file_read_unsized),
+        cmocka_unit_test(test_mkdir_parents),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
