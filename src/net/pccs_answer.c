@@ -82,12 +82,24 @@ bool mse_pccs_answer_body(struct mse_pccs_answer *a, const char *data, size_t le
         a->body_over = true;
         return false;
     }
-    uint8_t *nb = realloc(a->body, a->body_len + len + 1);
-    if (!nb)
-        return false;
+    size_t want = a->body_len + len + 1, cap = a->body ? a->body_cap : 0;
+    if (want > cap) {
+        /*
+         * Doubling: a body that arrives in many small pieces (a server can send
+         * one byte per segment) costs a linear number of copies, not a
+         * quadratic one. want <= MSE_PCCS_BODY_MAX + 1, so cap cannot overflow.
+         */
+        cap = cap ? cap : 4096;
+        while (cap < want)
+            cap *= 2;
+        uint8_t *nb = realloc(a->body, cap);
+        if (!nb)
+            return false;
+        a->body = nb;
+        a->body_cap = cap;
+    }
     if (len)
-        memcpy(nb + a->body_len, data, len);
-    a->body = nb;
+        memcpy(a->body + a->body_len, data, len);
     a->body_len += len;
     a->body[a->body_len] = 0;
     return true;

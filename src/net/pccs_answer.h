@@ -23,6 +23,7 @@ struct mse_pccs_answer {
     enum mse_pccs_item_id id;
     uint8_t *body; /* malloc'd, NUL-terminated (not counted) */
     size_t body_len;
+    size_t body_cap; /* bytes allocated at body (valid while body is not NULL) */
     uint8_t *chain; /* the issuer-chain header's value as sent (percent-encoded), or NULL */
     size_t chain_len;
     bool body_over;  /* the body passed MSE_PCCS_BODY_MAX: the transfer was aborted */

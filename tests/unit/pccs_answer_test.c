@@ -74,6 +74,31 @@ static void test_body_limit(void **state)
     mse_pccs_answer_reset(&a);
 }
 
+/* A body sent a byte at a time: every byte kept, in order, in a buffer grown by doubling
+ * (a few reallocations, never more than twice the body). */
+static void test_body_in_small_pieces(void **state)
+{
+    struct mse_pccs_answer a = {.id = MSE_PCCS_TCB_INFO};
+    size_t grows = 0, cap = 0;
+    for (size_t i = 0; i < 100000; i++) {
+        char c = (char)('a' + i % 26);
+        assert_true(mse_pccs_answer_body(&a, &c, 1));
+        if (a.body_cap != cap) {
+            grows++;
+            cap = a.body_cap;
+        }
+    }
+    assert_int_equal(a.body_len, 100000);
+    for (size_t i = 0; i < 100000; i++)
+        assert_int_equal(a.body[i], 'a' + i % 26);
+    assert_int_equal(a.body[100000], 0);
+    assert_true(a.body_cap > a.body_len && a.body_cap <= 2 * (a.body_len + 1));
+    assert_true(grows <= 6); /* 4 KiB, 8, 16, 32, 64, 128 */
+    mse_pccs_answer_reset(&a);
+    assert_null(a.body);
+    assert_int_equal(a.body_cap, 0);
+}
+
 static void test_retry_after(void **state)
 {
     assert_int_equal(mse_pccs_retry_after_seconds("", NOW), -1);
@@ -170,6 +195,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_headers),
         cmocka_unit_test(test_body_limit),
+        cmocka_unit_test(test_body_in_small_pieces),
         cmocka_unit_test(test_retry_after),
         cmocka_unit_test(test_check),
     };
