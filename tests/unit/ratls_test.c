@@ -51,9 +51,8 @@ static void add_ext(X509 *x, const char *oid, const uint8_t *value, size_t len)
     ASN1_OBJECT_free(obj);
 }
 
-/* A self-signed certificate for key (signed by signer) with up to two extensions. */
-static uint8_t *make_cert(EVP_PKEY *key, EVP_PKEY *signer, const char *oid1, const uint8_t *v1,
-                          size_t l1, const char *oid2, const uint8_t *v2, size_t l2, size_t *len)
+/* The unsigned skeleton every test certificate shares: CN=localhost, self-issued, 1 h, key. */
+static X509 *cert_for(EVP_PKEY *key)
 {
     X509 *x = X509_new();
     X509_set_version(x, 2);
@@ -65,6 +64,14 @@ static uint8_t *make_cert(EVP_PKEY *key, EVP_PKEY *signer, const char *oid1, con
                                -1, 0);
     X509_set_issuer_name(x, name);
     X509_set_pubkey(x, key);
+    return x;
+}
+
+/* A self-signed certificate for key (signed by signer) with up to two extensions. */
+static uint8_t *make_cert(EVP_PKEY *key, EVP_PKEY *signer, const char *oid1, const uint8_t *v1,
+                          size_t l1, const char *oid2, const uint8_t *v2, size_t l2, size_t *len)
+{
+    X509 *x = cert_for(key);
     if (oid1)
         add_ext(x, oid1, v1, l1);
     if (oid2)
@@ -356,16 +363,7 @@ static uint8_t *cert_with_point(EVP_PKEY *k, int curve_nid, const uint8_t *point
                                 size_t *len)
 {
     uint8_t blob[8] = {3, 0, 2, 0};
-    X509 *x = X509_new();
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-    X509_gmtime_adj(X509_getm_notBefore(x), 0);
-    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-    X509_NAME *name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"localhost", -1,
-                               -1, 0);
-    X509_set_issuer_name(x, name);
-    X509_set_pubkey(x, k);
+    X509 *x = cert_for(k);
     unsigned char *penc = OPENSSL_malloc(plen > 0 ? plen : 1);
     memcpy(penc, point, plen);
     assert_int_equal(X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x),
