@@ -366,12 +366,7 @@ MSE_MUST_USE static mse_err resolve_fingerprint(const struct cli_policy_args *a,
         if (!t->running) {
             /* No placeholder or no thread: computed here, before anything else. */
             fingerprint_task_run(t);
-            mse_err err = cli_verify_setup_settle(s, why, why_cap);
-            if (err != MSE_OK) {
-                free(t);
-                s->fingerprint_task = NULL;
-                return err;
-            }
+            MSE_TRY(cli_verify_setup_settle(s, why, why_cap)); /* the caller frees t */
         }
     } else {
         return MSE_OK;
