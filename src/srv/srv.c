@@ -262,11 +262,15 @@ static void dispatch(struct evhttp_request *req, void *arg)
         return;
     }
     srv_conn_first_request(s, conn);
+    /* Refused before any endpoint sees them, on every path, the connection closed: what
+     * follows a request read differently from its sender cannot be trusted either. */
     const char *why = NULL;
-    int framing = framing_error(req, &why);
-    if (framing != 0) {
+    int refusal = framing_error(req, &why);
+    if (refusal == 0 && (why = srv_host_refusal(req)) != NULL)
+        refusal = 400;
+    if (refusal != 0) {
         evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
-        srv_reply(req, framing, framing == 400 ? "Bad Request" : "Not Implemented", why);
+        srv_reply(req, refusal, refusal == 400 ? "Bad Request" : "Not Implemented", why);
         return;
     }
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);

@@ -7,14 +7,16 @@
  *   origin-form  = "/" *( pchar / "/" / "?" )     (RFC 3986 3.3, 3.4)
  *   field-line   = token ":" OWS *( VCHAR / SP / HTAB ) CRLF
  *
- * with exactly one Host field, no Content-Length, Transfer-Encoding or
- * Expect field (no body, nothing to negotiate), a Connection field only
- * "close" or "keep-alive", at most SRV_HEAD_FIELDS_MAX fields, and a target
- * outside /.well-known/ (the RA-TLS and configuration endpoints). Anything
- * else, including what RFC 9112 allows but this subset does not (bare LF,
- * obs-fold, obs-text, HTTP/1.0, absolute-form), is SRV_HEAD_OTHER: evhttp
- * reads it from the same bytes and answers or refuses it as it always has,
- * so this reader never accepts a request evhttp would refuse.
+ * with exactly one Host field whose value is valid (srv_host_valid), no
+ * Content-Length, Transfer-Encoding or Expect field (no body, nothing to
+ * negotiate), a Connection field only "close" or "keep-alive", at most
+ * SRV_HEAD_FIELDS_MAX fields, and a target outside /.well-known/ (the RA-TLS
+ * and configuration endpoints). Anything else, including what RFC 9112
+ * allows but this subset does not (bare LF, obs-fold, obs-text, HTTP/1.0,
+ * absolute-form), is SRV_HEAD_OTHER: evhttp reads it from the same bytes and
+ * answers or refuses it (a head without exactly one valid Host: 400 by
+ * srv_host_refusal), so this reader never accepts a request that would be
+ * refused.
  */
 #include <string.h>
 #include <strings.h>
@@ -148,6 +150,9 @@ static enum step field_line(struct mse_rd *rd, uint8_t first, struct srv_head *h
     }
     if (name.len == 0)
         return STEP_OTHER;
+    /* The whole value, its whitespace included, stays readable for the Host check. */
+    struct mse_rd value_start = *rd;
+    size_t value_bytes = 0;
     for (;;) {
         if (mse_rd_u8(rd, &c) != MSE_OK)
             return STEP_SHORT;
@@ -155,6 +160,7 @@ static enum step field_line(struct mse_rd *rd, uint8_t first, struct srv_head *h
             break;
         if (!value_char(c))
             return STEP_OTHER;
+        value_bytes++;
         if ((c == SP || c == HTAB) && value.len == 0)
             continue; /* leading OWS */
         trailing_ows = (c == SP || c == HTAB) ? trailing_ows + 1 : 0;
@@ -164,6 +170,11 @@ static enum step field_line(struct mse_rd *rd, uint8_t first, struct srv_head *h
     if (st != STEP_OK)
         return st;
     if (run_is(&name, "host")) {
+        const uint8_t *host;
+        /* An invalid Host is evhttp's to read, and srv_host_refusal's to refuse. */
+        if (mse_rd_bytes(&value_start, value_bytes, &host) != MSE_OK ||
+            !srv_host_valid(host, value_bytes))
+            return STEP_OTHER;
         (*hosts)++;
     } else if (run_is(&name, "content-length") || run_is(&name, "transfer-encoding") ||
                run_is(&name, "expect")) {

@@ -209,6 +209,19 @@ struct srv_head {
 enum srv_head_verdict srv_head_parse(const uint8_t *buf, size_t len, size_t max,
                                      struct srv_head *h);
 
+/*
+ * srv_host.c: the Host field (RFC 9112 3.2; the rules: see there). True iff a
+ * Host field value, given with the optional whitespace around it, is empty or
+ * uri-host [":" port] (RFC 3986 3.2.2, 3.2.3). Untrusted bytes (fuzz_srv_headers).
+ */
+bool srv_host_valid(const void *value, size_t len);
+/*
+ * NULL if a request evhttp read may be served as far as Host goes, else why it
+ * must be refused with 400 (a fixed message): more than one Host field, none
+ * in an HTTP/1.1 request, or an invalid value.
+ */
+const char *srv_host_refusal(struct evhttp_request *req);
+
 /* srv_fast.c */
 MSE_MUST_USE mse_err srv_fast_init(struct srv *s);
 /* Take over a just-adopted connection's requests (--hello, app phase). */

@@ -323,8 +323,13 @@ void srv_proxy_handle(struct srv *s, struct evhttp_request *req)
     /* The body is already received in full: a 100-continue exchange with the
      * app would only confuse the client side of libevent. */
     evhttp_remove_header(up_h, "Expect");
-    if (evhttp_find_header(up_h, "Host") == NULL)
-        evhttp_add_header(up_h, "Host", "localhost");
+    /* Exactly one Host, the client's (dispatch refused more than one or an invalid one).
+     * An HTTP/1.0 client may send none: the app then gets an empty one (RFC 9110 7.2: no
+     * authority was given), never a name the client did not send. */
+    const char *host = evhttp_find_header(in_h, "Host");
+    while (evhttp_remove_header(up_h, "Host") == 0)
+        continue;
+    evhttp_add_header(up_h, "Host", host != NULL ? host : "");
     char peer[80];
     srv_peer(req, peer, sizeof peer);
     char *colon = strrchr(peer, ':');

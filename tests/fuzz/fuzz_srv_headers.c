@@ -4,6 +4,9 @@
  *    bytes first: never a crash; a head it takes ends with its empty line
  *    within the limit, every shorter prefix of it waits for more, and with
  *    the limit reached it never waits;
+ *  - the Host value check (srv_host_valid) on the same bytes: a value it
+ *    takes holds only the characters of uri-host [":" port] and the
+ *    whitespace around it, never userinfo, a path, a query or a fragment;
  *  - the header handling of the proxy (srv_proxy_copy_headers), as a client's
  *    request or an app's response brings them: lines "name: value" (split on
  *    LF, CR dropped) are added as evhttp does, then copied. Nothing
@@ -53,11 +56,23 @@ static void check_head(const uint8_t *data, size_t size)
         abort();
 }
 
+static void check_host(const uint8_t *data, size_t size)
+{
+    static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                  "-._~%!$&'()*+,;=:[] \t";
+    if (!srv_host_valid(data, size))
+        return;
+    for (size_t i = 0; i < size; i++)
+        if (data[i] == 0 || strchr(allowed, data[i]) == NULL)
+            abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 64 * 1024)
         return 0;
     check_head(data, size);
+    check_host(data, size);
     char *text = malloc(size + 1);
     if (text == NULL)
         return 0;

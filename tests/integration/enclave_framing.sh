@@ -23,31 +23,6 @@ command -v python3 >/dev/null || { echo "SKIP: needs python3 for raw HTTP exchan
 
 fake_attestation "$WORK/att"
 
-# exchange PORT HEX_REQUEST: sends the bytes, prints the whole reply (until the
-# server closes, or "<open>" appended if it keeps the connection open for 2 s).
-cat >"$WORK/exchange.py" <<'EOF'
-import socket, sys, time
-port, data = int(sys.argv[1]), bytes.fromhex(sys.argv[2])
-s = socket.create_connection(("127.0.0.1", port), timeout=20)
-s.sendall(data)
-out, deadline = b"", time.monotonic() + 20
-s.settimeout(2)
-while time.monotonic() < deadline:
-    try:
-        d = s.recv(65536)
-    except socket.timeout:
-        out += b"<open>"
-        break
-    except ConnectionResetError:
-        out += b"<reset>"
-        break
-    if not d:
-        break
-    out += d
-sys.stdout.write(out.decode("latin-1").replace("\r\n", "\n"))
-EOF
-exchange() { python3 "$WORK/exchange.py" "$1" "$(printf '%b' "$2" | od -An -tx1 -v | tr -d ' \n')"; }
-
 start_enclave plain --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost --hello
 P=$PORT
 

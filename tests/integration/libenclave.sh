@@ -49,6 +49,41 @@ wait_http() {
     fail "$url never answered 200 (last $code)"
 }
 
+# exchange PORT REQUEST [tls] : sends REQUEST (printf %b escapes) on one raw connection, over
+# TLS without certificate checks with "tls", and prints the whole reply (CRLF as LF) until the
+# server closes, with "<open>" appended if it keeps the connection open for 2 s after its last
+# byte (or sends nothing in 20 s) and "<reset>" if it resets it; at most 20 s. Needs python3.
+exchange() {
+    [ -f "$WORK/exchange.py" ] || cat >"$WORK/exchange.py" <<'EOF'
+import socket, ssl, sys, time
+port, data, tls = int(sys.argv[1]), bytes.fromhex(sys.argv[2]), sys.argv[3] == "tls"
+s = socket.create_connection(("127.0.0.1", port), timeout=20)
+if tls:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    s = ctx.wrap_socket(s, server_hostname="localhost")
+s.sendall(data)
+out, deadline = b"", time.monotonic() + 20
+while time.monotonic() < deadline:
+    # The first byte may take long on a loaded machine; after it, 2 s of silence is "open".
+    s.settimeout(2 if out else max(deadline - time.monotonic(), 0.1))
+    try:
+        d = s.recv(65536)
+    except socket.timeout:
+        out += b"<open>"
+        break
+    except ConnectionResetError:
+        out += b"<reset>"
+        break
+    if not d:
+        break
+    out += d
+sys.stdout.write(out.decode("latin-1").replace("\r\n", "\n"))
+EOF
+    python3 "$WORK/exchange.py" "$1" "$(printf '%b' "$2" | od -An -tx1 -v | tr -d ' \n')" "${3:-plain}"
+}
+
 # post_config URL BODY [CONTENT_TYPE] -> prints "<code> <body>"
 post_config() {
     local url="$1" body="$2" ct="${3:-application/json}"

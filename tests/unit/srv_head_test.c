@@ -41,6 +41,9 @@ static void test_accepted(void **state)
     assert_int_equal(parse("GET / HTTP/1.1\r\nHost: x\r\nconnection: Keep-Alive\r\n\r\n", &h),
                      SRV_HEAD_FAST);
     assert_false(h.close);
+    /* Host values srv_host_valid takes, its optional whitespace included. */
+    assert_int_equal(parse("GET / HTTP/1.1\r\nHost: [::1]:8443 \t\r\n\r\n", &h), SRV_HEAD_FAST);
+    assert_int_equal(parse("GET / HTTP/1.1\r\nHost:\r\n\r\n", &h), SRV_HEAD_FAST);
 
     /* Pipelined: the length covers the first head only. */
     const char *two = "GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -104,6 +107,9 @@ static void test_others(void **state)
         "GET / HTTP/1.1\r\nHost: x\r\r\n\r\n",
         "GET / HTTP/1.1\r\n\r\n",                                   /* Host: none, two */
         "GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a b\r\n\r\n",                      /* Host: invalid */
+        "GET / HTTP/1.1\r\nHost: x@y\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",   /* a body */
         "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\r\n",
