@@ -178,11 +178,10 @@ static mse_err serve_take(void *ctx, int id, const char *arg, char *why, size_t 
     }
 }
 
-/* A usage error: the problem and the help, exit 2. */
+/* A usage error: one line naming it, the help hint, exit 2 (as every mse-sim command). */
 static int usage_error(const char *why)
 {
-    fprintf(stderr, "mse-sim pccs: %s\n", why);
-    mse_opt_help(stderr, &mse_sim_pccs_serve_cmd);
+    mse_opt_usage_error(stderr, &mse_sim_pccs_serve_cmd, why);
     return MSE_EXIT_USAGE;
 }
 

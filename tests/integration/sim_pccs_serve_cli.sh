@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `mse-sim pccs serve`'s command line: --help lists every option and exits 0; each option
 # and each bound of its value is accepted or refused as before its options moved into a
-# table (src/sim/pccs_cmd.c). No server starts here: every accepted command line names a
+# table (src/sim/pccs_cmd.c); usage errors are one line and the help hint, exit 2. No server starts here: every accepted command line names a
 # directory that does not exist, so the server refuses it (exit 22) after the parse, while
 # a refused command line exits 2 before anything.
 set -euo pipefail
@@ -77,4 +77,36 @@ run 2 --port 0 -- operand
 run 2 --port # its value missing
 run 2 --port 0 --port-file
 
-echo "ok: mse-sim pccs serve --help lists every option; each option and bound parses as before"
+# A usage error is one line naming the problem, then the help hint, exit 2, as for every
+# mse-sim command (docs/cmd/mse-sim.md).
+expect_usage() {
+    local want=$1 rc=0 err
+    shift
+    err=$("$sim" pccs serve "$@" 2>&1 >/dev/null) || rc=$?
+    [ "$rc" = 2 ] || fail "pccs serve $*: exit $rc, want 2"
+    [ "$err" = "mse-sim pccs serve: $want"$'\n'"try 'mse-sim pccs serve --help'" ] ||
+        fail "pccs serve $*: said '$err'"
+}
+expect_usage "unknown option --bogus" --dir "$missing" --port 0 --bogus
+expect_usage "unknown option -q" --dir "$missing" --port 0 -q
+expect_usage "--port needs an argument (PORT)" --dir "$missing" --port
+expect_usage "--dir needs an argument (DIR)" --port 0 --dir
+expect_usage "--quiet takes no value" --dir "$missing" --port 0 --quiet=yes
+expect_usage "--dir is required" --port 0
+expect_usage "--port is required (0 for any free port)" --dir "$missing"
+expect_usage "--tls-cert and --tls-key go together" --dir "$missing" --port 0 --tls-key k
+expect_usage "bad --port 65536" --dir "$missing" --port 65536
+expect_usage "bad --max-requests 0" --dir "$missing" --port 0 --max-requests 0
+expect_usage "bad --not-collateral tcb,bogus (all, tcb, qe-identity, pckcrl, rootcacrl)" \
+    --dir "$missing" --port 0 --not-collateral tcb,bogus
+expect_usage "unexpected argument 'extra'" --dir "$missing" --port 0 extra
+expect_usage "refusing host 192.0.2.1 (an IP address; loopback only without --allow-remote)" \
+    --dir "$missing" --port 0 --host 192.0.2.1
+# Long names whole: an abbreviation would change meaning once an option is added.
+expect_usage "unknown option --max-sec" --dir "$missing" --port 0 --max-sec 5
+# -h is --help, as for every mse-sim command.
+out=$("$sim" pccs serve -h) || fail "-h exited $?"
+[ "$out" = "$("$sim" pccs serve --help)" ] || fail "-h and --help differ"
+
+echo "ok: mse-sim pccs serve --help lists every option; each option and bound parses as before;" \
+    "one-line usage errors"
