@@ -145,6 +145,22 @@ static struct mse_policy policy(void)
     return p;
 }
 
+/* The verifier's result is the cold path's, check by check. Returns the verdict's code. */
+static mse_err agreed(const struct mse_verify_result *cold, const struct mse_verify_result *warm)
+{
+    assert_int_equal(cold->ok, warm->ok);
+    assert_int_equal(cold->err, warm->err);
+    assert_string_equal(cold->message, warm->message);
+    for (int i = 0; i < MSE_CHECK_COUNT; i++) {
+        assert_int_equal(cold->checks[i].outcome, warm->checks[i].outcome);
+        assert_string_equal(cold->checks[i].detail, warm->checks[i].detail);
+    }
+    assert_int_equal(cold->binding, warm->binding);
+    assert_memory_equal(cold->enclave.report_data, warm->enclave.report_data, 64);
+    assert_int_equal(cold->validity_count, warm->validity_count);
+    return warm->ok ? MSE_OK : warm->err;
+}
+
 /* Verify through v and cold; they must agree. Returns the verdict's code. */
 static mse_err both(struct mse_verifier *v, const uint8_t *cert, size_t len,
                     const struct mse_collateral *col, int64_t at)
@@ -156,15 +172,7 @@ static mse_err both(struct mse_verifier *v, const uint8_t *cert, size_t len,
                                   .at = at};
     assert_int_equal(mse_verify(&in, &p, &cold), MSE_OK);
     assert_int_equal(mse_verifier_verify(v, &in, &p, &warm), MSE_OK);
-    assert_int_equal(cold.ok, warm.ok);
-    assert_int_equal(cold.err, warm.err);
-    assert_string_equal(cold.message, warm.message);
-    for (int i = 0; i < MSE_CHECK_COUNT; i++) {
-        assert_int_equal(cold.checks[i].outcome, warm.checks[i].outcome);
-        assert_string_equal(cold.checks[i].detail, warm.checks[i].detail);
-    }
-    assert_int_equal(cold.validity_count, warm.validity_count);
-    return warm.ok ? MSE_OK : warm.err;
+    return agreed(&cold, &warm);
 }
 
 static struct mse_verifier_stats stats(const struct mse_verifier *v)
@@ -432,17 +440,7 @@ static mse_err both_quote(struct mse_verifier *v, const uint8_t *quote, size_t l
                                         .at = at};
     assert_int_equal(mse_verify_quote(&in, &p, &cold), MSE_OK);
     assert_int_equal(mse_verifier_verify_quote(v, &in, &p, &warm), MSE_OK);
-    assert_int_equal(cold.ok, warm.ok);
-    assert_int_equal(cold.err, warm.err);
-    assert_string_equal(cold.message, warm.message);
-    for (int i = 0; i < MSE_CHECK_COUNT; i++) {
-        assert_int_equal(cold.checks[i].outcome, warm.checks[i].outcome);
-        assert_string_equal(cold.checks[i].detail, warm.checks[i].detail);
-    }
-    assert_int_equal(cold.binding, warm.binding);
-    assert_memory_equal(cold.enclave.report_data, warm.enclave.report_data, 64);
-    assert_int_equal(cold.validity_count, warm.validity_count);
-    return warm.ok ? MSE_OK : warm.err;
+    return agreed(&cold, &warm);
 }
 
 /*
