@@ -34,7 +34,7 @@
 
 extern char **environ;
 
-#define RUNS 5
+#define RUNS 7
 #define BIG_FILES 2000
 #define BIG_BYTES (100u << 20)
 
@@ -216,25 +216,21 @@ static int hash_file(const char *path, const struct stat *st, int flag, struct F
     return 0;
 }
 
-/* Bare SHA-256 of every file of the tree (read from disk), median of RUNS. */
-static double bare_sha_ms(const char *dir, size_t *bytes, double *cpu_ms)
+/* Bare SHA-256 of every file of the tree (read from disk), once: wall ms, *cpu_ms its CPU. */
+static double bare_sha_once(const char *dir, size_t *bytes, double *cpu_ms)
 {
-    double t[RUNS], c[RUNS];
-    for (int r = 0; r < RUNS; r++) {
-        unsigned char md[32];
-        sha_ctx = EVP_MD_CTX_new();
-        EVP_DigestInit_ex(sha_ctx, EVP_sha256(), NULL);
-        sha_bytes = 0;
-        double t0 = now_ms(), c0 = cpu_now_ms();
-        nftw(dir, hash_file, 16, FTW_PHYS);
-        EVP_DigestFinal_ex(sha_ctx, md, NULL);
-        t[r] = now_ms() - t0;
-        c[r] = cpu_now_ms() - c0;
-        EVP_MD_CTX_free(sha_ctx);
-    }
+    unsigned char md[32];
+    sha_ctx = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(sha_ctx, EVP_sha256(), NULL);
+    sha_bytes = 0;
+    double t0 = now_ms(), c0 = cpu_now_ms();
+    nftw(dir, hash_file, 16, FTW_PHYS);
+    EVP_DigestFinal_ex(sha_ctx, md, NULL);
+    double t = now_ms() - t0;
+    *cpu_ms = cpu_now_ms() - c0;
+    EVP_MD_CTX_free(sha_ctx);
     *bytes = sha_bytes;
-    *cpu_ms = median(c, RUNS);
-    return median(t, RUNS);
+    return t;
 }
 
 struct app {
@@ -280,48 +276,39 @@ static void deploy(struct app *a, const char *pki)
         die("mse-enclave did not start");
 }
 
-/* Median wall time of mse verify with these check-3 arguments (must succeed). */
-static double verify_ms(const struct app *a, const char *pccs, const char *pki, bool context,
-                        const char *fp, double *cpu_ms)
+/* Wall time of one mse verify with these check-3 arguments (must succeed); *cpu_ms its CPU. */
+static double verify_once(const struct app *a, const char *pccs, const char *pki, bool context,
+                          const char *fp, double *cpu_ms)
 {
     char mse[PATH_MAX], target[64], root[PATH_MAX], signer[PATH_MAX], out[PATH_MAX];
-    double t[RUNS], c[RUNS];
     snprintf(mse, sizeof mse, "%s/mse", bindir);
     snprintf(target, sizeof target, "localhost:%d", a->port);
     snprintf(root, sizeof root, "%s/root.pem", pki);
     snprintf(signer, sizeof signer, "%s/signer.pem", pki);
     snprintf(out, sizeof out, "%s/cert.pem", tmp);
-    for (int r = 0; r < RUNS; r++) {
-        char *with_ctx[] = {mse, "verify", target, "--context", (char *)a->ctx, "--code",
-                            (char *)a->code, "--pccs-url", (char *)pccs, "--trust-root", root,
-                            "--signer-key", signer, "--output", out, "--quiet", NULL};
-        char *with_fp[] = {mse, "verify", target, "--fingerprint", (char *)fp, "--pccs-url",
-                           (char *)pccs, "--trust-root", root, "--signer-key", signer,
-                           "--output", out, "--quiet", NULL};
-        double t0 = now_ms();
-        if (run_cpu(context ? with_ctx : with_fp, &c[r]) != 0)
-            die("mse verify failed");
-        t[r] = now_ms() - t0;
-    }
-    *cpu_ms = median(c, RUNS);
-    return median(t, RUNS);
+    char *with_ctx[] = {mse, "verify", target, "--context", (char *)a->ctx, "--code",
+                        (char *)a->code, "--pccs-url", (char *)pccs, "--trust-root", root,
+                        "--signer-key", signer, "--output", out, "--quiet", NULL};
+    char *with_fp[] = {mse, "verify", target, "--fingerprint", (char *)fp, "--pccs-url",
+                       (char *)pccs, "--trust-root", root, "--signer-key", signer,
+                       "--output", out, "--quiet", NULL};
+    double t0 = now_ms();
+    if (run_cpu(context ? with_ctx : with_fp, cpu_ms) != 0)
+        die("mse verify failed");
+    return now_ms() - t0;
 }
 
-/* Median wall time of mse fingerprint --context --code (the computation alone). */
-static double fingerprint_ms(const struct app *a)
+/* Wall time of one mse fingerprint --context --code (the computation alone). */
+static double fingerprint_once(const struct app *a)
 {
     char mse[PATH_MAX];
-    double t[RUNS];
     snprintf(mse, sizeof mse, "%s/mse", bindir);
-    for (int r = 0; r < RUNS; r++) {
-        char *argv[] = {mse, "fingerprint", "--context", (char *)a->ctx, "--code",
-                        (char *)a->code, NULL};
-        double t0 = now_ms();
-        if (run(argv) != 0)
-            die("mse fingerprint failed");
-        t[r] = now_ms() - t0;
-    }
-    return median(t, RUNS);
+    char *argv[] = {mse, "fingerprint", "--context", (char *)a->ctx, "--code", (char *)a->code,
+                    NULL};
+    double t0 = now_ms();
+    if (run(argv) != 0)
+        die("mse fingerprint failed");
+    return now_ms() - t0;
 }
 
 static void fingerprint_of(const struct app *a, char fp[65])
@@ -390,11 +377,23 @@ int main(int argc, char **argv)
         size_t bytes = 0;
         deploy(&apps[k], pki);
         fingerprint_of(&apps[k], fp);
-        double fp_cpu, ctx_cpu, sha_cpu;
-        double with_fp = verify_ms(&apps[k], pccs, pki, false, fp, &fp_cpu);
-        double fp_only = fingerprint_ms(&apps[k]);
-        double with_ctx = verify_ms(&apps[k], pccs, pki, true, NULL, &ctx_cpu);
-        double sha = bare_sha_ms(apps[k].code, &bytes, &sha_cpu);
+        /* The tree, its encrypted copy and the enclave's files were just written: let the
+         * kernel write them back before timing, so no measurement shares the machine with
+         * that writeback. */
+        sync();
+        /* One round is each measurement once, so that all four see the same machine; the
+         * median of RUNS rounds is printed for each. */
+        double t_fp[RUNS], t_only[RUNS], t_ctx[RUNS], c_ctx[RUNS], t_sha[RUNS], c_sha[RUNS];
+        for (int r = 0; r < RUNS; r++) {
+            double unused;
+            t_fp[r] = verify_once(&apps[k], pccs, pki, false, fp, &unused);
+            t_only[r] = fingerprint_once(&apps[k]);
+            t_ctx[r] = verify_once(&apps[k], pccs, pki, true, NULL, &c_ctx[r]);
+            t_sha[r] = bare_sha_once(apps[k].code, &bytes, &c_sha[r]);
+        }
+        double with_fp = median(t_fp, RUNS), fp_only = median(t_only, RUNS);
+        double with_ctx = median(t_ctx, RUNS), ctx_cpu = median(c_ctx, RUNS);
+        double sha = median(t_sha, RUNS), sha_cpu = median(c_sha, RUNS);
         printf("%-11s %5d %9zu %10.1f ms %8.1f ms %11.1f ms %7.1f ms %8.3f ms %7.3f ms %8.2fx "
                "%8.2fx\n",
                k ? "100 MB tree" : "demo app", k ? BIG_FILES : 1, bytes, with_fp, fp_only,

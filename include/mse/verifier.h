@@ -22,7 +22,9 @@
  * memory holds: the RA-TLS certificate, its self-signature and key binding,
  * the quote format, QE REPORTDATA, the quote signature, the freshness of
  * every item at the given time and the whole policy. So another quote of
- * a remembered platform costs about the certificate and quote signatures.
+ * a remembered platform costs about the certificate and quote signatures,
+ * and a raw quote (mse_verifier_verify_quote: no certificate) about its
+ * quote signature.
  * Besides verdicts, a verifier keeps decodings that are no verdicts: its
  * anchor, the last attestation key (the exact 64 bytes of the quote and the
  * key OpenSSL made of them; the quote's signature is verified every time),
@@ -70,7 +72,7 @@ struct mse_verifier; /* opaque */
 
 /* Counters, for benchmarks and tests: how often the memory answered. */
 struct mse_verifier_stats {
-    uint64_t verifications; /* calls to mse_verifier_verify that ran to a verdict */
+    uint64_t verifications; /* calls to mse_verifier_verify(_quote) that ran to a verdict */
     uint64_t hits;          /* the platform checks were replayed from memory */
     uint64_t stored;        /* platform outcomes remembered */
     size_t platforms;       /* platforms remembered now (<= MSE_VERIFIER_PLATFORMS) */
@@ -99,6 +101,18 @@ MSE_EXTERN MSE_MUST_USE mse_err mse_verifier_verify(struct mse_verifier *v,
                                                     const struct mse_verify_input *in,
                                                     const struct mse_policy *policy,
                                                     struct mse_verify_result *result)
+    MSE_NONNULL(1, 2, 3, 4);
+
+/*
+ * mse_verify_quote() (<mse/verify.h>: a raw quote; same input, policy, result
+ * and errors) with the verifier's anchor and memory: quotes of a platform
+ * already verified cost about their own signature. in->trust_root_der as for
+ * mse_verifier_verify.
+ */
+MSE_EXTERN MSE_MUST_USE mse_err mse_verifier_verify_quote(struct mse_verifier *v,
+                                                          const struct mse_verify_quote_input *in,
+                                                          const struct mse_policy *policy,
+                                                          struct mse_verify_result *result)
     MSE_NONNULL(1, 2, 3, 4);
 
 /* The counters so far. */

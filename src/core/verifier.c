@@ -231,18 +231,39 @@ void mse_verifier_remember(struct mse_verifier *v, const struct mse_blob parts[M
     v->stats.stored++;
 }
 
+/*
+ * One verifier, one anchor: memory made under it must not answer for another.
+ * Whether the caller's anchor (NULL: the verifier's) is the verifier's; if
+ * not, result says MSE_ERR_ARG.
+ */
+static bool own_anchor(const struct mse_verifier *v, const uint8_t *der, size_t len,
+                       struct mse_verify_result *result)
+{
+    if (der == NULL || (len == v->anchor_len && memcmp(der, v->anchor_der, len) == 0))
+        return true;
+    memset(result, 0, sizeof *result);
+    result->err = MSE_ERR_ARG;
+    return false;
+}
+
 mse_err mse_verifier_verify(struct mse_verifier *v, const struct mse_verify_input *in,
                             const struct mse_policy *policy, struct mse_verify_result *result)
 {
-    /* One verifier, one anchor: memory made under it must not answer for another. */
-    if (in->trust_root_der != NULL &&
-        !(in->trust_root_len == v->anchor_len &&
-          memcmp(in->trust_root_der, v->anchor_der, v->anchor_len) == 0)) {
-        memset(result, 0, sizeof *result);
-        result->err = MSE_ERR_ARG;
+    if (!own_anchor(v, in->trust_root_der, in->trust_root_len, result))
         return MSE_ERR_ARG;
-    }
     mse_err err = mse_verify_drive(in, NULL, 0, policy, result, v);
+    if (err == MSE_OK)
+        v->stats.verifications++;
+    return err;
+}
+
+mse_err mse_verifier_verify_quote(struct mse_verifier *v, const struct mse_verify_quote_input *in,
+                                  const struct mse_policy *policy,
+                                  struct mse_verify_result *result)
+{
+    if (!own_anchor(v, in->trust_root_der, in->trust_root_len, result))
+        return MSE_ERR_ARG;
+    mse_err err = mse_verify_quote_drive(in, policy, result, v);
     if (err == MSE_OK)
         v->stats.verifications++;
     return err;

@@ -55,6 +55,16 @@ MSE_MUST_USE mse_err mse_verify_drive(const struct mse_verify_input *in, const u
                                       struct mse_verify_result *r, struct mse_verifier *memory)
     MSE_NONNULL(1, 4, 5);
 
+/*
+ * verify_quote.c: a raw quote (struct mse_verify_quote_input) through
+ * mse_verify_drive, with the memory of a verifier or without (NULL:
+ * mse_verify_quote).
+ */
+MSE_MUST_USE mse_err mse_verify_quote_drive(const struct mse_verify_quote_input *in,
+                                            const struct mse_policy *policy,
+                                            struct mse_verify_result *result,
+                                            struct mse_verifier *memory) MSE_NONNULL(1, 2, 3);
+
 /* verifier.c: the anchor (borrowed, lives as long as the verifier) and its DER. */
 X509 *mse_verifier_anchor(const struct mse_verifier *v, const uint8_t **der, size_t *len)
     MSE_NONNULL(1, 2, 3);

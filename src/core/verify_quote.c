@@ -28,9 +28,11 @@
 
 #include "dcap.h"
 #include "msg.h"
+#include "verifier_span.h"
 
-mse_err mse_verify_quote(const struct mse_verify_quote_input *in, const struct mse_policy *policy,
-                         struct mse_verify_result *result)
+mse_err mse_verify_quote_drive(const struct mse_verify_quote_input *in,
+                               const struct mse_policy *policy, struct mse_verify_result *result,
+                               struct mse_verifier *memory)
 {
     const struct mse_verify_input cert_in = {
         .cert_der = NULL,
@@ -42,8 +44,14 @@ mse_err mse_verify_quote(const struct mse_verify_quote_input *in, const struct m
     };
     /* An empty quote still gets a verdict (QUOTE: truncated), not a caller error. */
     static const uint8_t empty[1];
-    return mse_verify_run(&cert_in, in->quote != NULL ? in->quote : empty,
-                          in->quote != NULL ? in->quote_len : 0, policy, result);
+    return mse_verify_drive(&cert_in, in->quote != NULL ? in->quote : empty,
+                            in->quote != NULL ? in->quote_len : 0, policy, result, memory);
+}
+
+mse_err mse_verify_quote(const struct mse_verify_quote_input *in, const struct mse_policy *policy,
+                         struct mse_verify_result *result)
+{
+    return mse_verify_quote_drive(in, policy, result, NULL);
 }
 
 mse_err mse_verify_raw_quote_cert(const uint8_t *quote, size_t len, struct mse_ratls *ratls,

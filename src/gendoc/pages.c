@@ -77,6 +77,11 @@ const struct mse_opt_page gendoc_pages[] = {
     {0},
 };
 
+const struct gendoc_command_doc gendoc_command_docs[] = {
+    {&mse_sim_pccs_serve_cmd, "docs/cmd/mse-sim-pccs.md"},
+    {NULL, NULL},
+};
+
 /* Every command of the mse program, for its completions. */
 const struct mse_opt_cmd *const gendoc_mse_cmds[] = {
     &mse_cmd,

@@ -17,9 +17,6 @@
 
 #include <mse/err.h>
 
-/* `mse-sim pccs ...` (dispatched from src/sim/mse_sim_main.c, listed in sim_commands.c). Returns a process exit code. */
-int mse_sim_cmd_pccs(int argc, char **argv);
-
 /* ---- pure helpers (pccs_codec.c) ------------------------------------------ */
 
 /*

@@ -1,6 +1,7 @@
 /*
  * mse-sim's commands (sim_commands.h): each one's option table, which drives
- * its parser and its --help, and its entry point. The list at the end feeds
+ * its parser and its --help, and its entry point (pccs serve's are in
+ * pccs_cmd.c, beside the server it fronts). The list at the end feeds
  * the dispatcher and --help (mse_sim_main.c) and the man page (src/gendoc).
  * Usage errors print one line and a hint, exit 2.
  */
@@ -14,7 +15,6 @@
 #include <mse/mse.h>
 #include <mse/time.h>
 
-#include "pccs.h"
 #include "sim.h"
 #include "sim_cmd.h"
 #include "sim_commands.h"
@@ -470,25 +470,12 @@ static int cmd_tamper(int argc, char **argv)
     return 0;
 }
 
-/* ---- pccs serve (pccs_cmd.c reads its own options) ------------------------------------ */
-
-static const struct mse_opt *const no_tables[] = {NULL};
-static const char *const pccs_serve_synopsis[] = {"--dir DIR --port P [options]", NULL};
-static const struct mse_opt_cmd pccs_serve_cmd = {
-    .name = "mse-sim pccs serve",
-    .summary = "serve the platform's collateral as Intel's PCCS does",
-    .synopsis = pccs_serve_synopsis,
-    .description = "Its options are listed by `mse-sim pccs serve --help` and in\n"
-                   "docs/cmd/mse-sim-pccs.md.",
-    .tables = no_tables,
-};
-
 const struct mse_opt_sub mse_sim_commands[] = {
     {&pki_cmd, cmd_pki_init},
     {&quote_cmd, cmd_quote},
     {&ratls_cmd, cmd_ratls},
     {&evidence_cmd, cmd_evidence},
     {&tamper_cmd, cmd_tamper},
-    {&pccs_serve_cmd, mse_sim_cmd_pccs},
+    {&mse_sim_pccs_serve_cmd, mse_sim_pccs_serve_main}, /* pccs_cmd.c */
     {NULL, NULL},
 };

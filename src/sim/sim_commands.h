@@ -13,4 +13,9 @@
 /* Its commands ("mse-sim pki init", "mse-sim quote", ...), ending with {NULL, NULL}. */
 extern const struct mse_opt_sub mse_sim_commands[];
 
+/* `mse-sim pccs serve`, beside the server it fronts (pccs_cmd.c): its options and its
+ * entry point (argv[0] is "serve"; returns the process's exit status). */
+extern const struct mse_opt_cmd mse_sim_pccs_serve_cmd;
+int mse_sim_pccs_serve_main(int argc, char **argv);
+
 #endif

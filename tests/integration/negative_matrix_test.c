@@ -181,7 +181,8 @@ static void free_case(struct kase *k)
  * anchor, kept across cases: the platforms remembered from earlier good cases
  * are in its memory when a tampered case comes. Each case runs twice through
  * it (the second run may be answered from memory) and both must give the cold
- * result, check by check and message by message.
+ * result, check by check and message by message; so does the case's quote as
+ * a raw quote (mse_verify_quote against mse_verifier_verify_quote).
  */
 #define VERIFIERS_MAX 32
 static struct {
@@ -258,6 +259,29 @@ static void assert_same_result(const struct mse_verify_result *a,
     }
 }
 
+/*
+ * The case's quote, when its certificate has one, as a raw quote: through
+ * mse_verify_quote and twice through the verifier (mse_verifier_verify_quote),
+ * with the same result. (A raw quote's verdict is not the certificate's: no
+ * CERT check, no key binding.)
+ */
+static void same_as_raw_quote(struct kase *k, struct mse_verifier *v, const char *label)
+{
+    static uint8_t buf[MSE_RATLS_BUF_SIZE];
+    static struct mse_verify_result cold, warm;
+    struct mse_ratls ratls;
+    if (mse_ratls_extract(k->cert, k->cert_len, buf, sizeof buf, &ratls) != MSE_OK)
+        return;
+    struct mse_verify_quote_input in = {.quote = ratls.quote, .quote_len = ratls.quote_len,
+                                        .collateral = &k->col, .trust_root_der = k->anchor,
+                                        .trust_root_len = k->anchor_len, .at = k->at};
+    assert_int_equal(mse_verify_quote(&in, &k->policy, &cold), MSE_OK);
+    for (int pass = 0; pass < 2; pass++) {
+        assert_int_equal(mse_verifier_verify_quote(v, &in, &k->policy, &warm), MSE_OK);
+        assert_same_result(&cold, &warm, label);
+    }
+}
+
 static mse_err run(struct kase *k, const char *label)
 {
     static struct mse_verify_result r, warm;
@@ -271,6 +295,7 @@ static mse_err run(struct kase *k, const char *label)
         assert_int_equal(mse_verifier_verify(v, &in, &k->policy, &warm), MSE_OK);
         assert_same_result(&r, &warm, label);
     }
+    same_as_raw_quote(k, v, label);
     if (r.ok)
         return MSE_OK;
     if (getenv("MSE_TEST_VERBOSE"))

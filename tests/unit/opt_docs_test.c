@@ -116,6 +116,27 @@ static int drift(const char *label, const struct mse_opt_cmd *const *cmds, const
     return failures;
 }
 
+/* The docs/cmd page of a command documented on a page of its own (gendoc_command_docs), or NULL. */
+static const char *own_doc(const struct mse_opt_cmd *cmd)
+{
+    for (const struct gendoc_command_doc *d = gendoc_command_docs; d->cmd; d++)
+        if (d->cmd == cmd)
+            return d->doc;
+    return NULL;
+}
+
+/* drift() of the docs/cmd page doc (relative to the source tree) against cmds. */
+static int doc_drift(const char *doc, const struct mse_opt_cmd *const *cmds)
+{
+    char path[4096];
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/%s", SRC_DIR, doc);
+    char *text = (char *)mse_test_file(path, &len);
+    int failures = drift(doc, cmds, text);
+    free(text);
+    return failures;
+}
+
 static void test_tables_match_docs(void **state)
 {
     (void)state;
@@ -123,23 +144,41 @@ static void test_tables_match_docs(void **state)
     for (const struct mse_opt_page *p = gendoc_pages; p->name; p++) {
         if (!p->doc)
             continue;
-        char path[4096];
-        size_t len = 0;
-        snprintf(path, sizeof path, "%s/%s", SRC_DIR, p->doc);
-        char *text = (char *)mse_test_file(path, &len);
-        /* A page that documents its program's commands too (mse-sim) names their options. */
+        /* A page that documents its program's commands too (mse-sim) names their options,
+         * but for a command with a page of its own (mse-sim pccs serve). */
         const struct mse_opt_cmd *cmds[32];
         size_t n = 0;
         for (const struct mse_opt_cmd *const *c = p->cmds; *c && n + 1 < 32; c++)
             cmds[n++] = *c;
         for (const struct mse_opt_sub *s = p->commands; p->commands_here && s->cmd && n + 1 < 32;
              s++)
-            cmds[n++] = s->cmd;
+            if (!own_doc(s->cmd))
+                cmds[n++] = s->cmd;
         cmds[n] = NULL;
-        failures += drift(p->doc, cmds, text);
-        free(text);
+        failures += doc_drift(p->doc, cmds);
+    }
+    for (const struct gendoc_command_doc *d = gendoc_command_docs; d->cmd; d++) {
+        const struct mse_opt_cmd *cmds[] = {d->cmd, NULL};
+        failures += doc_drift(d->doc, cmds);
     }
     assert_int_equal(failures, 0);
+}
+
+/* A command with a page of its own is one its program's man page lists (else no man page
+ * would show its options), and it has options to document. */
+static void test_command_docs_listed(void **state)
+{
+    (void)state;
+    assert_non_null(gendoc_command_docs[0].cmd);
+    for (const struct gendoc_command_doc *d = gendoc_command_docs; d->cmd; d++) {
+        bool listed = false;
+        for (const struct mse_opt_page *p = gendoc_pages; p->name; p++)
+            for (const struct mse_opt_sub *s = p->commands; p->commands_here && s->cmd; s++)
+                listed = listed || s->cmd == d->cmd;
+        assert_true(listed);
+        assert_non_null(d->cmd->tables[0]);
+        assert_non_null(d->cmd->tables[0][0].name);
+    }
 }
 
 /* The check itself: an option added on one side only is caught, in both directions. */
@@ -193,6 +232,89 @@ static void test_man_page(void **state)
     assert_non_null(strstr(text, "\\-\\-valid\\-days \\fIN\\fR"));
     assert_non_null(strstr(text, ".B mse\\-sim pccs serve\n\\-\\-dir DIR"));
     free(text);
+}
+
+/*
+ * How many listed options of cmd the man text [start, end) lacks, each named on stderr: an
+ * option is there as ".B \-\-name" followed by its argument or the line's end (so that
+ * --port is not found in --port-file).
+ */
+static int man_missing(const char *label, const char *start, const char *end,
+                       const struct mse_opt_cmd *cmd)
+{
+    int missing = 0;
+    for (const struct mse_opt *const *t = cmd->tables; *t; t++)
+        for (const struct mse_opt *o = *t; o->name; o++) {
+            if (o->flags & MSE_OPT_HIDDEN)
+                continue;
+            char want[128];
+            size_t n = (size_t)snprintf(want, sizeof want, "\\-\\-");
+            for (const char *c = o->name; *c && n + 3 < sizeof want; c++)
+                n += (size_t)snprintf(want + n, sizeof want - n, *c == '-' ? "\\-" : "%c", *c);
+            bool found = false;
+            for (const char *p = start; !found && (p = strstr(p, want)) && p + n < end; p += n)
+                found = p[n] == ' ' || p[n] == '\n';
+            if (!found) {
+                fprintf(stderr, "%s: --%s is in %s's table but not in the man page\n", label,
+                        o->name, cmd->name);
+                missing++;
+            }
+        }
+    return missing;
+}
+
+/* Each man page lists every option of its commands; mse-sim(1) each command's under its name. */
+static void test_man_pages_list_every_option(void **state)
+{
+    (void)state;
+    int missing = 0;
+    for (const struct mse_opt_page *p = gendoc_pages; p->name; p++) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        assert_non_null(f);
+        mse_opt_write_man(f, p, "0.0", "2026-01-01");
+        fclose(f);
+        for (const struct mse_opt_cmd *const *c = p->cmds; *c; c++)
+            missing += man_missing(p->name, text, text + len, *c);
+        for (const struct mse_opt_sub *s = p->commands; p->commands_here && s->cmd; s++) {
+            /* Its own subsection: from ".SS <name>" to the next heading. */
+            char heading[128];
+            size_t n = (size_t)snprintf(heading, sizeof heading, ".SS ");
+            for (const char *c = s->cmd->name; *c && n + 3 < sizeof heading; c++)
+                n += (size_t)snprintf(heading + n, sizeof heading - n, *c == '-' ? "\\-" : "%c",
+                                      *c);
+            snprintf(heading + n, sizeof heading - n, "\n");
+            const char *start = strstr(text, heading);
+            assert_non_null(start);
+            const char *ss = strstr(start + 1, "\n.SS "), *sh = strstr(start + 1, "\n.SH ");
+            const char *end = ss && (!sh || ss < sh) ? ss : sh ? sh : text + len;
+            missing += man_missing(p->name, start, end, s->cmd);
+        }
+        free(text);
+    }
+    assert_int_equal(missing, 0);
+}
+
+/* The check itself: an option the man text lacks is caught, and a longer one is not it. */
+static void test_man_missing_is_caught(void **state)
+{
+    (void)state;
+    static const struct mse_opt options[] = {
+        {"port", 0, "PORT", "p", 1, 0, MSE_OPT_TAKE, 0},
+        {"quiet", 0, NULL, "q", 2, 0, MSE_OPT_TAKE, 0},
+        {"old", 0, NULL, "an earlier spelling", 3, MSE_OPT_HIDDEN, MSE_OPT_TAKE, 0},
+        {0},
+    };
+    static const struct mse_opt *const tables[] = {options, NULL};
+    static const char *const synopsis[] = {"", NULL};
+    static const struct mse_opt_cmd cmd = {
+        .name = "t", .summary = "t", .synopsis = synopsis, .tables = tables};
+    static const char both[] = ".B \\-\\-port \\fIPORT\\fR\n.B \\-\\-quiet\n";
+    static const char longer[] = ".B \\-\\-port\\-file \\fIF\\fR\n.B \\-\\-quiet\n";
+    assert_int_equal(man_missing("both", both, both + strlen(both), &cmd), 0);
+    assert_int_equal(man_missing("longer", longer, longer + strlen(longer), &cmd), 1);
+    assert_int_equal(man_missing("cut", both, both + 10, &cmd), 2);
 }
 
 /* docs/environment.md names (first cell of each row: `NAME`) the variables the man pages list. */
@@ -252,6 +374,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tables_match_docs),
+        cmocka_unit_test(test_command_docs_listed),
+        cmocka_unit_test(test_man_pages_list_every_option),
+        cmocka_unit_test(test_man_missing_is_caught),
         cmocka_unit_test(test_drift_is_caught),
         cmocka_unit_test(test_man_page),
         cmocka_unit_test(test_doc_reader),

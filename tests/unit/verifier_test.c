@@ -4,7 +4,8 @@
  * (tests/integration/negative_matrix_test.c); here, the memory's own rules:
  * another quote of a remembered platform is answered from memory; other
  * bytes, an instant outside the window, another anchor are not; a tampered
- * quote after a good one is still refused, with the cold path's verdict.
+ * quote after a good one is still refused, with the cold path's verdict;
+ * raw quotes (mse_verifier_verify_quote) share that memory.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +145,22 @@ static struct mse_policy policy(void)
     return p;
 }
 
+/* The verifier's result is the cold path's, check by check. Returns the verdict's code. */
+static mse_err agreed(const struct mse_verify_result *cold, const struct mse_verify_result *warm)
+{
+    assert_int_equal(cold->ok, warm->ok);
+    assert_int_equal(cold->err, warm->err);
+    assert_string_equal(cold->message, warm->message);
+    for (int i = 0; i < MSE_CHECK_COUNT; i++) {
+        assert_int_equal(cold->checks[i].outcome, warm->checks[i].outcome);
+        assert_string_equal(cold->checks[i].detail, warm->checks[i].detail);
+    }
+    assert_int_equal(cold->binding, warm->binding);
+    assert_memory_equal(cold->enclave.report_data, warm->enclave.report_data, 64);
+    assert_int_equal(cold->validity_count, warm->validity_count);
+    return warm->ok ? MSE_OK : warm->err;
+}
+
 /* Verify through v and cold; they must agree. Returns the verdict's code. */
 static mse_err both(struct mse_verifier *v, const uint8_t *cert, size_t len,
                     const struct mse_collateral *col, int64_t at)
@@ -155,15 +172,7 @@ static mse_err both(struct mse_verifier *v, const uint8_t *cert, size_t len,
                                   .at = at};
     assert_int_equal(mse_verify(&in, &p, &cold), MSE_OK);
     assert_int_equal(mse_verifier_verify(v, &in, &p, &warm), MSE_OK);
-    assert_int_equal(cold.ok, warm.ok);
-    assert_int_equal(cold.err, warm.err);
-    assert_string_equal(cold.message, warm.message);
-    for (int i = 0; i < MSE_CHECK_COUNT; i++) {
-        assert_int_equal(cold.checks[i].outcome, warm.checks[i].outcome);
-        assert_string_equal(cold.checks[i].detail, warm.checks[i].detail);
-    }
-    assert_int_equal(cold.validity_count, warm.validity_count);
-    return warm.ok ? MSE_OK : warm.err;
+    return agreed(&cold, &warm);
 }
 
 static struct mse_verifier_stats stats(const struct mse_verifier *v)
@@ -404,6 +413,104 @@ static void test_anchor_fixed(void **state)
     free(a);
 }
 
+/* The quote inside a certificate made by make_cert (malloc'd copy). */
+static uint8_t *quote_of(const uint8_t *cert, size_t cert_len, size_t *len)
+{
+    static uint8_t buf[MSE_RATLS_BUF_SIZE];
+    struct mse_ratls r;
+    assert_int_equal(mse_ratls_extract(cert, cert_len, buf, sizeof buf, &r), MSE_OK);
+    uint8_t *q = malloc(r.quote_len);
+    assert_non_null(q);
+    memcpy(q, r.quote, r.quote_len);
+    *len = r.quote_len;
+    return q;
+}
+
+/* A raw quote through v and cold (mse_verify_quote); they must agree. Returns the verdict's code. */
+static mse_err both_quote(struct mse_verifier *v, const uint8_t *quote, size_t len,
+                          const struct mse_collateral *col, const uint8_t *report_data,
+                          int64_t at)
+{
+    static struct mse_verify_result cold, warm;
+    struct mse_policy p = policy();
+    p.report_data = report_data;
+    p.report_data_len = report_data ? 64 : 0;
+    struct mse_verify_quote_input in = {.quote = quote, .quote_len = len, .collateral = col,
+                                        .trust_root_der = root_der, .trust_root_len = root_len,
+                                        .at = at};
+    assert_int_equal(mse_verify_quote(&in, &p, &cold), MSE_OK);
+    assert_int_equal(mse_verifier_verify_quote(v, &in, &p, &warm), MSE_OK);
+    return agreed(&cold, &warm);
+}
+
+/*
+ * Raw quotes (mse_verifier_verify_quote) share the memory with certificates:
+ * a platform remembered from either answers for the other's next quote, and
+ * what is checked per quote (its signature, the expected REPORTDATA, the
+ * anchor) is checked every time.
+ */
+static void test_raw_quotes_from_memory(void **state)
+{
+    struct evidence ev;
+    struct mse_verifier *v = NULL;
+    static struct mse_verify_result r;
+    size_t la, lb, lbad, qa, qb, qbad;
+    load_collateral(&ev);
+    uint8_t *a = make_cert(&la), *b = make_cert(&lb);
+    flip_offset = 48 + 384 + 4 + 10; /* a byte of the quote signature */
+    uint8_t *bad = make_cert(&lbad);
+    flip_offset = 0;
+    uint8_t *quote_a = quote_of(a, la, &qa), *quote_b = quote_of(b, lb, &qb),
+            *quote_bad = quote_of(bad, lbad, &qbad);
+    assert_int_equal(mse_verifier_new(root_der, root_len, &v), MSE_OK);
+
+    assert_int_equal(both_quote(v, quote_a, qa, &ev.col, NULL, now_t), MSE_OK);
+    assert_int_equal(stats(v).stored, 1);
+    assert_int_equal(stats(v).hits, 0);
+    assert_int_equal(both_quote(v, quote_b, qb, &ev.col, NULL, now_t), MSE_OK);
+    assert_int_equal(stats(v).hits, 1);
+    /* The certificate of a quote already seen raw: the platform from memory. */
+    assert_int_equal(both(v, a, la, &ev.col, now_t), MSE_OK);
+    assert_int_equal(stats(v).hits, 2);
+
+    /* Per quote, whatever the memory holds: its signature ... */
+    assert_int_equal(both_quote(v, quote_bad, qbad, &ev.col, NULL, now_t),
+                     MSE_ERR_QUOTE_SIGNATURE);
+    assert_int_equal(stats(v).hits, 3);
+    /* ... and the REPORTDATA the caller expects (quote a's is not quote b's). */
+    struct mse_verify_result *cold = &r;
+    struct mse_verify_quote_input in = {.quote = quote_a, .quote_len = qa, .collateral = &ev.col,
+                                        .trust_root_der = root_der, .trust_root_len = root_len,
+                                        .at = now_t};
+    struct mse_policy p = policy();
+    assert_int_equal(mse_verify_quote(&in, &p, cold), MSE_OK);
+    uint8_t rd_a[64];
+    memcpy(rd_a, cold->enclave.report_data, 64);
+    assert_int_equal(both_quote(v, quote_a, qa, &ev.col, rd_a, now_t), MSE_OK);
+    assert_int_equal(both_quote(v, quote_b, qb, &ev.col, rd_a, now_t),
+                     MSE_ERR_POLICY_REPORT_DATA);
+    /* Outside the collateral's window nothing is answered from memory. */
+    size_t hits = stats(v).hits;
+    assert_int_equal(both_quote(v, quote_b, qb, &ev.col, NULL, now_t + 30 * DAY),
+                     MSE_ERR_COLLATERAL_EXPIRED);
+    assert_int_equal(stats(v).hits, hits);
+    /* Another anchor is the caller's mistake, as for certificates. */
+    mse_verifier_free(v);
+    assert_int_equal(mse_verifier_new(NULL, 0, &v), MSE_OK);
+    assert_int_equal(mse_verifier_verify_quote(v, &in, &p, &r), MSE_ERR_ARG);
+    assert_false(r.ok);
+    assert_int_equal(stats(v).verifications, 0);
+
+    mse_verifier_free(v);
+    free(quote_a);
+    free(quote_b);
+    free(quote_bad);
+    free(a);
+    free(b);
+    free(bad);
+    free_collateral(&ev);
+}
+
 static int setup(void **state)
 {
     struct mse_sim_pki_opts o;
@@ -441,6 +548,7 @@ int main(void)
         cmocka_unit_test(test_tampered_after_good),
         cmocka_unit_test(test_memory_bounded),
         cmocka_unit_test(test_anchor_fixed),
+        cmocka_unit_test(test_raw_quotes_from_memory),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
