@@ -26,25 +26,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include <event2/bufferevent.h>
 
 #include <mse/guard.h>
 
 #include "srv_int.h"
+#include "util/util.h"
 
+/* Times here are whole seconds of the monotonic clock, mse_monotonic_ms() / 1000: the tick
+ * that compares them runs once a second. */
 /* Log the cap being reached at most this often, seconds. */
 #define SRV_CAP_LOG_INTERVAL 10
 /* Give freed heap back to the system once this many connections closed since the last time. */
 #define SRV_TRIM_AFTER_CLOSES 256
-
-static time_t mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec;
-}
 
 static size_t conn_bucket(const struct bufferevent *bev)
 {
@@ -102,7 +97,7 @@ void srv_listener_update(struct srv *s)
     if (s->conn_count < s->conn_max)
         return;
     s->cap_reached++;
-    time_t now = mono_now();
+    int64_t now = mse_monotonic_ms() / 1000;
     if (s->cap_logged == 0 || now - s->cap_logged >= SRV_CAP_LOG_INTERVAL) {
         s->cap_logged = now;
         srv_log("connection limit (%zu) reached: new connections wait in the kernel's queue "
@@ -186,7 +181,7 @@ struct srv_conn *srv_conn_new(struct srv *s, struct bufferevent *bev, bool tls, 
     c->hnext = s->conn_hash[b];
     s->conn_hash[b] = c;
     /* Deadlines are now + a constant: appending keeps the list in deadline order. */
-    c->deadline = mono_now() + s->cfg->request_deadline;
+    c->deadline = mse_monotonic_ms() / 1000 + s->cfg->request_deadline;
     c->waiting = true;
     c->wprev = s->wait_tail;
     if (s->wait_tail != NULL)
@@ -220,7 +215,7 @@ void srv_conn_first_request(struct srv *s, struct srv_conn *c)
 static void conn_tick(evutil_socket_t fd_unused, short events_unused, void *arg)
 {
     struct srv *s = arg;
-    time_t now = mono_now();
+    int64_t now = mse_monotonic_ms() / 1000;
     unsigned long dropped = 0;
     while (s->wait_head != NULL && now >= s->wait_head->deadline) {
         struct srv_conn *c = s->wait_head;

@@ -40,7 +40,7 @@ struct srv_conn {
     struct srv *s;
     struct bufferevent *bev;         /* the connection's; evhttp owns it */
     struct evhttp_connection *evcon; /* set once adopted (see srv_conn.c) */
-    time_t deadline;                 /* first-request deadline, CLOCK_MONOTONIC seconds */
+    int64_t deadline;                /* first-request deadline, mse_monotonic_ms() / 1000 */
     bool waiting;                    /* no complete request yet: on the deadline list */
     bool pending;                    /* not adopted yet: holds a reference on bev */
     bool refuse;                     /* no TLS session could be made: shut down when adopted */
@@ -84,7 +84,7 @@ struct srv {
     size_t conn_count, conn_max;
     unsigned long closes_since_trim;
     unsigned long cap_reached;       /* times the listener stopped at the cap */
-    time_t cap_logged;               /* CLOCK_MONOTONIC of the last cap log line, 0: never */
+    int64_t cap_logged;              /* monotonic seconds of the last cap log line, 0: never */
     struct evconnlistener *listener;
     struct event *listener_resume; /* re-enables accepting after an accept error */
     bool accept_paused;            /* an accept error: waiting for listener_resume */

@@ -15,7 +15,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/queue.h>
-#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -24,6 +23,7 @@
 #include <mse/rd.h>
 
 #include "srv_int.h"
+#include "util/util.h"
 
 #define SRV_UPSTREAM_BODY_MAX (256L * 1024 * 1024)
 #define SRV_UPSTREAM_HEADERS_MAX (64L * 1024)
@@ -38,7 +38,7 @@ struct proxy_req {
     bool failed;
     bool in_make;   /* inside evhttp_make_request: on_done must not free */
     bool done;      /* on_done ran */
-    struct timespec start; /* CLOCK_MONOTONIC when the upstream request was made */
+    int64_t start_ms;      /* mse_monotonic_ms when the upstream request was made */
 };
 
 /*
@@ -47,10 +47,7 @@ struct proxy_req {
  */
 static bool timed_out(const struct proxy_req *p)
 {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    double elapsed = (double)(now.tv_sec - p->start.tv_sec) +
-                     (double)(now.tv_nsec - p->start.tv_nsec) / 1e9;
+    double elapsed = (double)(mse_monotonic_ms() - p->start_ms) / 1000;
     return p->error == EVREQ_HTTP_TIMEOUT && elapsed + 0.5 >= (double)p->s->cfg->upstream_timeout;
 }
 
@@ -353,7 +350,7 @@ void srv_proxy_handle(struct srv *s, struct evhttp_request *req)
         evhttp_add_header(up_h, "Content-Length", len);
     }
     evbuffer_add_buffer(evhttp_request_get_output_buffer(ureq), body);
-    clock_gettime(CLOCK_MONOTONIC, &p->start);
+    p->start_ms = mse_monotonic_ms();
     p->up->inflight = p;
     p->in_make = true;
     int rc = evhttp_make_request(p->up->evcon, ureq, evhttp_request_get_command(req), uri);
