@@ -248,6 +248,25 @@ static int framing_error(struct evhttp_request *req, const char **why)
     return 0;
 }
 
+/*
+ * Requests refused before any endpoint sees them, on every path, the
+ * connection then closed: what follows a request read differently from its
+ * sender cannot be trusted either. The field lines first: a name that is not
+ * a token ("Host : x") would otherwise reach the framing and Host rules as
+ * some other field. 0 or the HTTP status, with why.
+ */
+static int request_refusal(struct evhttp_request *req, const char **why)
+{
+    if ((*why = srv_fields_refusal(req)) != NULL)
+        return 400;
+    int status = framing_error(req, why);
+    if (status != 0)
+        return status;
+    if ((*why = srv_host_refusal(req)) != NULL)
+        return 400;
+    return 0;
+}
+
 static void dispatch(struct evhttp_request *req, void *arg)
 {
     struct srv *s = arg;
@@ -262,12 +281,8 @@ static void dispatch(struct evhttp_request *req, void *arg)
         return;
     }
     srv_conn_first_request(s, conn);
-    /* Refused before any endpoint sees them, on every path, the connection closed: what
-     * follows a request read differently from its sender cannot be trusted either. */
     const char *why = NULL;
-    int refusal = framing_error(req, &why);
-    if (refusal == 0 && (why = srv_host_refusal(req)) != NULL)
-        refusal = 400;
+    int refusal = request_refusal(req, &why);
     if (refusal != 0) {
         evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
         srv_reply(req, refusal, refusal == 400 ? "Bad Request" : "Not Implemented", why);

@@ -30,14 +30,6 @@
 #define SP 0x20
 #define HTAB 0x09
 
-static bool tchar(uint8_t c)
-{
-    static const char other[] = "!#$%&'*+-.^_`|~";
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-        return true;
-    return c != 0 && memchr(other, c, sizeof other - 1) != NULL;
-}
-
 /* pchar (unreserved, pct-encoded's characters, sub-delims, ":", "@"), "/" and "?". */
 static bool target_char(uint8_t c)
 {
@@ -101,7 +93,7 @@ static enum step request_line(struct mse_rd *rd, struct srv_head *h)
             return STEP_SHORT;
         if (c == SP)
             break;
-        if (!tchar(c) || method.len >= 8)
+        if (!srv_tchar(c) || method.len >= 8)
             return STEP_OTHER;
         run_add(&method, c);
     }
@@ -142,7 +134,7 @@ static enum step field_line(struct mse_rd *rd, uint8_t first, struct srv_head *h
     size_t trailing_ows = 0;
     uint8_t c = first;
     while (c != ':') {
-        if (!tchar(c))
+        if (!srv_tchar(c))
             return STEP_OTHER; /* also whitespace before the colon (RFC 9112 5.1) */
         run_add(&name, c);
         if (mse_rd_u8(rd, &c) != MSE_OK)

@@ -210,6 +210,22 @@ enum srv_head_verdict srv_head_parse(const uint8_t *buf, size_t len, size_t max,
                                      struct srv_head *h);
 
 /*
+ * srv_field.c: field lines (RFC 9110 5.1, 5.5, 5.6.2; RFC 9112 5.1; the rules and
+ * what evhttp hides from them: see there). A tchar, the one definition.
+ */
+bool srv_tchar(uint8_t c);
+/* True iff name (len bytes) is a token: 1*tchar. Untrusted bytes (fuzz_srv_headers). */
+bool srv_token(const void *name, size_t len);
+/* True iff value (len bytes) holds no control character but HTAB (no CR, LF, NUL, DEL). */
+bool srv_field_value_valid(const void *value, size_t len);
+/*
+ * NULL if every field of a request evhttp read has a token name and a value
+ * without control characters, else why it must be refused with 400 (a fixed
+ * message).
+ */
+const char *srv_fields_refusal(struct evhttp_request *req);
+
+/*
  * srv_host.c: the Host field (RFC 9112 3.2; the rules: see there). True iff a
  * Host field value, given with the optional whitespace around it, is empty or
  * uri-host [":" port] (RFC 3986 3.2.2, 3.2.3). Untrusted bytes (fuzz_srv_headers).

@@ -97,34 +97,16 @@ static bool listed_in_connection(struct evkeyvalq *h, const char *name)
     }
 }
 
-/*
- * A field name is a token (RFC 9110 5.1, 5.6.2). libevent keeps whatever
- * precedes the colon, even nothing (": x") or bytes outside the token set:
- * such a line is dropped rather than passed on for the other side to
- * interpret its own way.
- */
-static bool token(const char *name)
-{
-    static const char tchar[] = "!#$%&'*+-.^_`|~";
-    struct mse_rd rd;
-    mse_rd_init(&rd, name, strlen(name));
-    uint8_t c;
-    size_t n = 0;
-    while (mse_rd_u8(&rd, &c) == MSE_OK) {
-        bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        if (!alnum && (c == '\0' || strchr(tchar, c) == NULL))
-            return false;
-        n++;
-    }
-    return n > 0;
-}
-
 void srv_proxy_copy_headers(struct evkeyvalq *from, struct evkeyvalq *to)
 {
     struct evkeyval *kv;
     TAILQ_FOREACH(kv, from, next)
     {
-        if (!token(kv->key) || hop_by_hop(kv->key) || listed_in_connection(from, kv->key))
+        /* A client's request with a name that is not a token never gets here
+         * (srv_fields_refusal); such a field of an app's response is dropped rather
+         * than passed on for the client to interpret its own way. */
+        if (!srv_token(kv->key, strlen(kv->key)) || hop_by_hop(kv->key) ||
+            listed_in_connection(from, kv->key))
             continue;
         evhttp_add_header(to, kv->key, kv->value);
     }

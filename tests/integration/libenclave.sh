@@ -168,3 +168,35 @@ abuse_config() {
     code=$(curl -sk -o "$WORK/resp" -w '%{http_code}' "${url%/.well-known/mse/configure}/app")
     expect_code 404 "$code" "app path before configuration"
 }
+
+# refused_all PORT PATH [tls] [FIRST]: every head of the caller's REFUSED_HEADS (TARGET
+# replaced by PATH?refused=INDEX; named by REFUSED_NAMES) for PATH (after FIRST, a request
+# that is served, on the same connection) gets 400 with its reason REFUSED_WHY and
+# Connection: close, the connection is closed, and the request pipelined after it is not
+# served. Needs python3 (exchange).
+refused_all() {
+    local port="$1" path="$2" tls="${3:-plain}" first="${4:-}" i head out
+    for i in "${!REFUSED_HEADS[@]}"; do
+        head="${REFUSED_HEADS[$i]//TARGET/$path?refused=$i}"
+        out=$(exchange "$port" "$first$head"'GET /after HTTP/1.1\r\nHost: x\r\n\r\n' "$tls")
+        [ "$(grep -c '^HTTP/1.[01] 400 Bad Request$' <<<"$out")" = 1 ] ||
+            fail "${REFUSED_NAMES[$i]} on $path: $out"
+        grep -q "^{\"status\":400,\"message\":\"${REFUSED_WHY[$i]}\"}$" <<<"$out" ||
+            fail "${REFUSED_NAMES[$i]} on $path: not '${REFUSED_WHY[$i]}': $out"
+        grep -q '^Connection: close$' <<<"$out" || fail "${REFUSED_NAMES[$i]} on $path: no Connection: close: $out"
+        [[ $out == *"<open>"* ]] && fail "${REFUSED_NAMES[$i]} on $path: connection left open: $out"
+        [ "$(grep -c '^HTTP/' <<<"$out")" = $((${first:+1} + 1)) ] ||
+            fail "${REFUSED_NAMES[$i]} on $path: served on after the refusal: $out"
+    done
+    ok "$path ($tls${first:+, after a served request}): ${#REFUSED_HEADS[@]} heads refused with 400 and their reason, connection closed"
+}
+
+# served PORT REQUEST WHAT [tls]: one response, 200, prints it.
+served() {
+    local out
+    out=$(exchange "$1" "$2" "${4:-plain}")
+    [ "$(head -1 <<<"$out")" = "HTTP/1.1 200 OK" ] || [ "$(head -1 <<<"$out")" = "HTTP/1.0 200 OK" ] ||
+        fail "$3: $out"
+    [ "$(grep -c '^HTTP/' <<<"$out")" = 1 ] || fail "$3: $out"
+    printf '%s\n' "$out"
+}

@@ -1,0 +1,85 @@
+/*
+ * The field-line rules every request evhttp read is held to before anything
+ * else sees it (dispatch, srv.c), and the one definition of a token that the
+ * hello loop's reader (srv_head.c) and the proxy (srv_proxy.c) share:
+ *
+ *   field-line = field-name ":" OWS field-value OWS       (RFC 9112 5)
+ *   field-name = token = 1*tchar                          (RFC 9110 5.1, 5.6.2)
+ *   tchar      = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
+ *                "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA
+ *   field-vchar = VCHAR / obs-text                        (RFC 9110 5.5)
+ *
+ * evhttp (libevent 2.1) keeps whatever precedes a line's first colon as the
+ * name: "Transfer-Encoding : chunked" becomes a field named
+ * "Transfer-Encoding " (with the space) that evhttp itself ignores, while a
+ * front proxy or the app that trims names reads it as the framing, a body
+ * boundary the two sides place differently (request smuggling). RFC 9112
+ * 5.1: a server MUST reject whitespace between a field name and the colon
+ * with 400; any other name that is not a token is refused the same way. A
+ * control character in a value (RFC 9110 5.5: invalid; CR, LF and NUL
+ * dangerous) is refused too: only HTAB is whitespace within a value.
+ *
+ * What evhttp makes invisible here, so that no check can see it: a bare LF
+ * ends a line like CRLF (RFC 9112 2.2 lets a recipient do so); an obs-fold
+ * is joined to the value with one SP (RFC 9112 5.2 lets a server do so); a
+ * NUL in a value ends it (the rest of the line is dropped: what reaches an
+ * endpoint or the app is the part before it). evhttp refuses itself, with
+ * its own 400, a NUL or a CR in a name and a bare CR in a value; it drops
+ * the trailer fields of a chunked body. obs-text (bytes 0x80 to 0xff) is
+ * valid in a value and passes.
+ */
+#include <string.h>
+#include <sys/queue.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include <mse/rd.h>
+
+#include "srv_int.h"
+
+#define HTAB 0x09
+#define DEL 0x7f
+
+bool srv_tchar(uint8_t c)
+{
+    static const char other[] = "!#$%&'*+-.^_`|~";
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+        return true;
+    return c != 0 && memchr(other, c, sizeof other - 1) != NULL;
+}
+
+bool srv_token(const void *name, size_t len)
+{
+    struct mse_rd rd;
+    uint8_t c;
+    mse_rd_init(&rd, name, len);
+    while (mse_rd_u8(&rd, &c) == MSE_OK)
+        if (!srv_tchar(c))
+            return false;
+    return len > 0;
+}
+
+bool srv_field_value_valid(const void *value, size_t len)
+{
+    struct mse_rd rd;
+    uint8_t c;
+    mse_rd_init(&rd, value, len);
+    while (mse_rd_u8(&rd, &c) == MSE_OK)
+        if ((c < 0x20 && c != HTAB) || c == DEL)
+            return false;
+    return true;
+}
+
+const char *srv_fields_refusal(struct evhttp_request *req)
+{
+    struct evkeyval *kv;
+    TAILQ_FOREACH(kv, evhttp_request_get_input_headers(req), next)
+    {
+        if (!srv_token(kv->key, strlen(kv->key)))
+            return "field name not a token";
+        if (!srv_field_value_valid(kv->value, strlen(kv->value)))
+            return "control character in a field value";
+    }
+    return NULL;
+}
