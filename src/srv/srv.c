@@ -671,10 +671,11 @@ int srv_run(const struct srv_config *cfg)
 
     event_base_dispatch(s.base);
     srv_log("stopped (%lu request(s) to the configuration endpoint, %lu connection(s) dropped "
-            "by the request deadline, %lu refused at their first TLS record, %lu accept "
-            "pause(s), connection limit reached %lu time(s))",
-            s.config_requests, s.deadline_drops, s.gate_refusals, s.accept_pauses,
-            s.cap_reached);
+            "by the request deadline, %lu refused at their first TLS record, %lu with their "
+            "first TLS record in at accept, %lu accept pause(s), connection limit reached %lu "
+            "time(s))",
+            s.config_requests, s.deadline_drops, s.gate_refusals, s.gate_skips,
+            s.accept_pauses, s.cap_reached);
 out:
     if (err != MSE_OK) {
         srv_log("error: %s", mse_err_str(err));

@@ -25,12 +25,16 @@
  * ClientHello in one record; it is far below 2^14 bytes. Anything that is
  * not a handshake record is handed to OpenSSL at once, which refuses it
  * without waiting (a plain HTTP request on the TLS port, for instance).
+ *
+ * Most clients send their ClientHello right after the TCP handshake, so it is
+ * often queued already when the connection is adopted: it is judged there,
+ * by the same check, and a first record that passes costs no gate at all (no
+ * low-water mark set and reset, no event added and deleted, no bufferevent
+ * disabled and enabled, no wake-up). Anything else is gated as described.
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <linux/sockios.h>
 
 #include <event2/bufferevent.h>
 
@@ -92,6 +96,36 @@ void srv_gate_open(struct srv_conn *c)
     bufferevent_enable(c->bev, EV_READ);
 }
 
+/* What the socket's receive queue holds now, read without taking it. */
+enum queue_state {
+    QUEUE_EMPTY, /* nothing yet */
+    QUEUE_ENDED, /* end of stream or an error: the bufferevent is to see it */
+    QUEUE_BYTES, /* *verdict is srv_gate_check's on the queued bytes */
+};
+
+/*
+ * One peek as long as the largest first record that can pass: a TCP peek
+ * copies all that is queued up to its length, so the bytes it returns are
+ * the queued count srv_gate_check compares with the record's length (when it
+ * fills the buffer, more may wait, but no record that passes is longer). No
+ * second system call (SIOCINQ) to count them. The copy is of what the client
+ * sent, at most once per low-water mark reached. (TCP urgent data stops a
+ * read at its mark: such a client can look short of bytes, and is dropped like
+ * one that closed.)
+ */
+static enum queue_state peek_queue(evutil_socket_t fd, enum srv_gate_verdict *verdict,
+                                   size_t *need)
+{
+    uint8_t queue[TLS_RECORD_HEADER + TLS_PLAINTEXT_MAX];
+    ssize_t got = recv(fd, queue, sizeof queue, MSG_PEEK | MSG_DONTWAIT);
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return QUEUE_EMPTY;
+    if (got <= 0)
+        return QUEUE_ENDED;
+    *verdict = srv_gate_check(queue, (size_t)got, (size_t)got, need);
+    return QUEUE_BYTES;
+}
+
 static void gate_readable(evutil_socket_t fd, short events, void *arg)
 {
     struct srv_conn *c = arg;
@@ -101,18 +135,19 @@ static void gate_readable(evutil_socket_t fd, short events, void *arg)
         srv_conn_drop_gated(c, false);
         return;
     }
-    uint8_t head[TLS_RECORD_HEADER + TLS_HANDSHAKE_HEADER];
-    ssize_t got = recv(fd, head, sizeof head, MSG_PEEK | MSG_DONTWAIT);
-    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    enum srv_gate_verdict verdict = SRV_GATE_WAIT;
+    size_t need = 0;
+    switch (peek_queue(fd, &verdict, &need)) {
+    case QUEUE_EMPTY:
         return;
-    int queued = 0;
-    if (got <= 0 || ioctl(fd, SIOCINQ, &queued) != 0 || queued < 0) {
-        /* End of stream or an error: the bufferevent sees it and evhttp frees the connection. */
+    case QUEUE_ENDED:
+        /* The bufferevent sees it and evhttp frees the connection. */
         srv_gate_open(c);
         return;
+    case QUEUE_BYTES:
+        break;
     }
-    size_t need = 0;
-    switch (srv_gate_check(head, (size_t)got, (size_t)queued, &need)) {
+    switch (verdict) {
     case SRV_GATE_PASS:
         srv_gate_open(c);
         return;
@@ -145,6 +180,14 @@ mse_err srv_gate_start(struct srv *s, struct srv_conn *c)
 {
     evutil_socket_t fd = bufferevent_getfd(c->bev);
     MSE_ENSURE(fd >= 0, MSE_ERR_INTERNAL);
+    /* The whole first record is in already and passes: the bufferevent reads it as it
+     * is. A refusal, a wait or the end of the stream take the gate's path. */
+    enum srv_gate_verdict verdict = SRV_GATE_WAIT;
+    size_t need = 0;
+    if (peek_queue(fd, &verdict, &need) == QUEUE_BYTES && verdict == SRV_GATE_PASS) {
+        s->gate_skips++;
+        return MSE_OK;
+    }
     MSE_ENSURE(event_assign(c->gate, s->base, fd, EV_READ | EV_CLOSED | EV_PERSIST, gate_readable,
                             c) == 0,
                MSE_ERR_INTERNAL);

@@ -94,6 +94,7 @@ struct srv {
     unsigned long deadline_drops; /* connections dropped by the first-request deadline */
     unsigned long gate_refusals;  /* connections whose first record was refused (srv_gate.c) */
     unsigned long gate_refusals_logged;
+    unsigned long gate_skips;     /* TLS connections whose first record passed at adoption */
     unsigned long config_requests; /* requests that reached the configuration endpoint */
     char fast_head[128];           /* srv_fast.c: the hello response's status and fixed fields */
     size_t fast_head_len;
@@ -175,7 +176,8 @@ enum srv_gate_verdict {
  */
 enum srv_gate_verdict srv_gate_check(const uint8_t *head, size_t head_len, size_t queued,
                                      size_t *need);
-/* Arm the gate of a just-adopted connection: its bufferevent stops reading. */
+/* Arm the gate of a just-adopted connection (its bufferevent stops reading), unless its
+ * whole first record is queued already and passes. */
 MSE_MUST_USE mse_err srv_gate_start(struct srv *s, struct srv_conn *c);
 /* Hand the connection to its bufferevent (reading enabled again). */
 void srv_gate_open(struct srv_conn *c);

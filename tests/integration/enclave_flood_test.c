@@ -9,6 +9,8 @@
  *     ClientHello and then nothing) at most 64 KB;
  *   - a first TLS record that is no complete ClientHello of at most 2^14
  *     bytes is refused at once (closed, counted in one log line per second);
+ *     one already in when the server takes the connection is judged then:
+ *     a ClientHello served without the gate, anything else as before;
  *   - --max-connections N: the server holds at most N connections, the rest
  *     wait in the kernel's queue, are served once slots free, and reaching
  *     the limit is logged once per interval, not once per connection.
@@ -26,11 +28,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/sockios.h>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -79,6 +83,7 @@ struct server {
     pid_t pid;
     int port;
     int fds0; /* the server's sockets once listening, before any connection */
+    bool halted; /* stopped and reaped (server_halt) */
 };
 
 /* The operator's certificate and key (untrusted-ssl mode): a throwaway P-256 pair. */
@@ -231,6 +236,16 @@ static void server_start(struct server *sv, const char *const *extra)
 static bool hello_answered(int port);
 static int log_count(const struct server *sv, const char *needle);
 
+/* Stop the server (SIGTERM: it logs its counters) and reap it, once. */
+static void server_halt(struct server *sv)
+{
+    if (sv->pid > 0 && !sv->halted) {
+        kill(sv->pid, SIGTERM);
+        waitpid(sv->pid, NULL, 0);
+        sv->halted = true;
+    }
+}
+
 /* Teardown of every case, also after a failed assertion: stop the server, remove its files. */
 static int server_stop(void **state)
 {
@@ -239,8 +254,7 @@ static int server_stop(void **state)
         return 0;
     int rc = 0;
     if (sv->pid > 0) {
-        kill(sv->pid, SIGTERM);
-        waitpid(sv->pid, NULL, 0);
+        server_halt(sv);
         /* Sanitizer builds: a report in the server's log (leaks are reported at exit) fails. */
         if (log_count(sv, "ERROR: AddressSanitizer") + log_count(sv, "ERROR: LeakSanitizer") +
                 log_count(sv, "runtime error:") >
@@ -562,6 +576,152 @@ static void test_first_record_refused(void **state)
     assert_true(hello_answered(sv->port));
 }
 
+/* Connections waiting in the kernel's accept queue of the server's listening socket
+ * (/proc/net/tcp: rx_queue of the listening entry), or -1 if it is not found. */
+static int accept_queue(int port)
+{
+    FILE *f = fopen("/proc/net/tcp", "r");
+    assert_non_null(f);
+    char line[512];
+    int n = -1;
+    while (n < 0 && fgets(line, sizeof line, f) != NULL) {
+        unsigned local_port = 0, state = 0, rx = 0;
+        if (sscanf(line, " %*u: %*x:%x %*x:%*x %x %*x:%x", &local_port, &state, &rx) == 3 &&
+            local_port == (unsigned)port && state == 0x0a /* TCP_LISTEN */)
+            n = (int)rx;
+    }
+    fclose(f);
+    return n;
+}
+
+static int wait_accept_queue(int port, int want)
+{
+    int n = accept_queue(port);
+    for (int waited = 0; waited < 10000 && n != want; waited += 10) {
+        sleep_ms(10);
+        n = accept_queue(port);
+    }
+    return n;
+}
+
+/* Until what was sent on fd is acknowledged: in the peer socket's receive queue (10 s). */
+static void wait_acked(int fd)
+{
+    int unacked = -1;
+    for (int waited = 0; waited < 10000; waited += 5) {
+        assert_int_equal(ioctl(fd, SIOCOUTQ, &unacked), 0);
+        if (unacked == 0)
+            return;
+        sleep_ms(5);
+    }
+    fail_msg("%d bytes sent never acknowledged", unacked);
+}
+
+/* From the server's last line ("stopped (...)"): the counter logged before `label`. */
+static unsigned long stop_counter(const struct server *sv, const char *label)
+{
+    char path[4096], line[1024];
+    snprintf(path, sizeof path, "%s/server.log", sv->dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    unsigned long n = 0;
+    bool found = false;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strstr(line, "mse-enclave: stopped (") == NULL)
+            continue;
+        const char *at = strstr(line, label);
+        assert_non_null(at);
+        while (at > line && at[-1] == ' ')
+            at--;
+        while (at > line && at[-1] >= '0' && at[-1] <= '9')
+            at--;
+        n = strtoul(at, NULL, 10);
+        found = true;
+    }
+    fclose(f);
+    assert_true(found);
+    return n;
+}
+
+/*
+ * The first record judged when the server takes the connection (srv_gate.c).
+ * The server is held at --max-connections 1 by an idle connection, so the next
+ * one waits in the kernel's accept queue with its first bytes in (sent and
+ * acknowledged); closing the idle one lets the server take it:
+ *   - a whole ClientHello is answered (its ServerHello comes), without the gate;
+ *   - a ClientHello record header alone is gated, and the ClientHello answered
+ *     once the rest follows after a pause;
+ *   - a handshake record that is no ClientHello is refused and closed, whole or
+ *     header first (waited for through the gate, then refused).
+ * The stop line counts the refusals exactly and the connections taken without
+ * the gate: the whole ClientHello, and the header-first one only if its rest
+ * came before the server took it (a race with the pause, never an error).
+ */
+static void test_first_record_at_accept(void **state)
+{
+    static const char *const extra[] = {"--max-connections", "1", NULL};
+    struct server *sv = *state;
+    server_start(sv, extra);
+    uint8_t hello[4096];
+    size_t len = client_hello(hello, sizeof hello);
+    uint8_t not_hello[5 + 40] = {0x16, 0x03, 0x01, 0x00, 40, 0x02, 0x00, 0x00, 36};
+    const struct {
+        const char *what;
+        const uint8_t *bytes;
+        size_t len, first; /* first: bytes in before the server takes the connection */
+        bool served;
+    } cases[] = {
+        {"whole ClientHello", hello, len, len, true},
+        {"ClientHello record header, then the rest", hello, len, 5, true},
+        {"whole record that is no ClientHello", not_hello, sizeof not_hello, sizeof not_hello,
+         false},
+        {"header of a record that is no ClientHello, then the rest", not_hello,
+         sizeof not_hello, 9, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int hold = connect_start(sv->port);
+        struct pollfd p = {.fd = hold, .events = POLLOUT};
+        assert_int_equal(poll(&p, 1, 10000), 1);
+        assert_true(wait_fds(sv->pid, sv->fds0 + 1, true, 10000) >= sv->fds0 + 1);
+        assert_int_equal(wait_accept_queue(sv->port, 0), 0);
+        int fd = connect_start(sv->port);
+        p = (struct pollfd){.fd = fd, .events = POLLOUT};
+        assert_int_equal(poll(&p, 1, 10000), 1);
+        assert_int_equal(send(fd, cases[i].bytes, cases[i].first, MSG_NOSIGNAL),
+                         (ssize_t)cases[i].first);
+        wait_acked(fd);
+        if (accept_queue(sv->port) != 1)
+            fail_msg("%s: not waiting in the accept queue (%d)", cases[i].what,
+                     accept_queue(sv->port));
+        close(hold);
+        assert_int_equal(wait_accept_queue(sv->port, 0), 0);
+        if (cases[i].first < cases[i].len) {
+            sleep_ms(100); /* a pause: the server has taken it and waits at its gate */
+            size_t rest = cases[i].len - cases[i].first;
+            assert_int_equal(send(fd, cases[i].bytes + cases[i].first, rest, MSG_NOSIGNAL),
+                             (ssize_t)rest);
+        }
+        if (cases[i].served) {
+            uint8_t answer[5];
+            p = (struct pollfd){.fd = fd, .events = POLLIN};
+            if (poll(&p, 1, 10000) != 1 || recv(fd, answer, sizeof answer, 0) != 5 ||
+                answer[0] != 0x16)
+                fail_msg("%s: no ServerHello", cases[i].what);
+        } else if (!closed_by_server(fd)) {
+            fail_msg("%s: the server kept the connection open", cases[i].what);
+        }
+        close(fd);
+        assert_true(wait_fds(sv->pid, sv->fds0, false, 10000) <= sv->fds0);
+    }
+    server_halt(sv);
+    assert_int_equal(stop_counter(sv, "refused at their first TLS record"), 2);
+    unsigned long at_accept = stop_counter(sv, "with their first TLS record in at accept");
+    fprintf(stderr, "first record at accept: %lu of 4 connection(s) taken without the gate\n",
+            at_accept);
+    if (at_accept < 1 || at_accept > 2)
+        fail_msg("%lu connection(s) taken without the gate, expected 1 (or 2)", at_accept);
+}
+
 static void test_max_connections(void **state)
 {
     enum { CAP = 16, EXTRA = 10 };
@@ -607,6 +767,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_half_open_memory, server_alloc, server_stop),
         cmocka_unit_test_setup_teardown(test_client_hello_memory, server_alloc, server_stop),
         cmocka_unit_test_setup_teardown(test_first_record_refused, server_alloc, server_stop),
+        cmocka_unit_test_setup_teardown(test_first_record_at_accept, server_alloc, server_stop),
         cmocka_unit_test_setup_teardown(test_flood_rst, server_alloc, server_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
