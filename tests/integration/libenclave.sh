@@ -200,3 +200,32 @@ served() {
     [ "$(grep -c '^HTTP/' <<<"$out")" = 1 ] || fail "$3: $out"
     printf '%s\n' "$out"
 }
+
+# A simulated enclave in its configuration phase behind its RA-TLS certificate (untrusted-ssl
+# mode, hello app), for requests to /.well-known/mse/configure: config_phase_start starts it
+# (its port in P, the correct configuration in CONFIG_BODY); config_head HEADS prints a
+# configuration request with the correct body and HEADS (printf escapes, each ending \r\n)
+# before its Content-Type; config_not_applied WHAT checks that the refused configurations
+# left it in its configuration phase with nothing decrypted, and that the correct
+# configuration, sent as curl sends it (WHAT), is then applied.
+config_phase_start() {
+    make_context cfg
+    mkdir "$WORK/cfgapp"
+    start_enclave cfg --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost \
+        --uuid "$UUID" --code-dir "$ENC" --app-dir "$WORK/cfgapp" --hello
+    P=$PORT
+    CONFIG_BODY="{\"uuid\":\"$UUID\",\"code_secret_key\":\"$KEY\"}"
+}
+
+config_head() {
+    printf 'POST /.well-known/mse/configure HTTP/1.1\\r\\n%sContent-Type: application/json\\r\\nContent-Length: %d\\r\\n\\r\\n%s' \
+        "$1" "${#CONFIG_BODY}" "$CONFIG_BODY"
+}
+
+config_not_applied() {
+    local code
+    code=$(curl -sk -o "$WORK/resp" -w '%{http_code}' --max-time 10 "https://127.0.0.1:$P/")
+    expect_code 404 "$code" "still in the configuration phase after the refused configurations"
+    [ -z "$(ls -A "$WORK/cfgapp")" ] || fail "code decrypted by a refused configuration: $(ls -A "$WORK/cfgapp")"
+    expect_code 200 "$(post_config "https://127.0.0.1:$P/.well-known/mse/configure" "$CONFIG_BODY")" "$1"
+}
