@@ -55,12 +55,7 @@ evhttp_refuses() {
 }
 
 # --- The hello app: its own reader, and evhttp for what it hands over.
-start_enclave hello --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost --hello
-P=$PORT
-refused_all "$P" /hello
-# After a request the hello loop answered itself, the hand-over to evhttp mid-connection.
-refused_all "$P" /hello plain 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'
-refused_all "$P" /.well-known/mse/ratls.pem
+hello_refuses_all
 evhttp_refuses "$P" /hello
 for req in 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\tb\r\nConnection: close\r\n\r\n' \
     'GET / HTTP/1.1\r\nHost: x\r\nX-A: caf\xc3\xa9\r\nConnection: close\r\n\r\n' \
@@ -77,7 +72,6 @@ grep -qF "GET /hello?refused=3 -> 400 $NAME_WHY" "$WORK/hello.log" || fail "name
 grep -qF "GET /hello?refused=8 -> 400 $CTL_WHY" "$WORK/hello.log" || fail "value refusal not logged"
 
 # --- The proxy to an app that records the raw field lines of every request it gets.
-APP_PORT=$(free_port)
 mkdir -p "$WORK/app"
 cat >"$WORK/app/app.py" <<'EOF'
 import json, os, socketserver
@@ -102,10 +96,7 @@ class S(socketserver.ThreadingTCPServer):
     daemon_threads = True
 S(("127.0.0.1", int(os.environ["MSE_APP_PORT"])), H).serve_forever()
 EOF
-start_enclave proxy --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost \
-    --app-dir "$WORK/app" --app-port "$APP_PORT" --app-cmd 'exec python3 app.py'
-P=$PORT
-wait_http "http://127.0.0.1:$P/ready"
+proxy_start
 refused_all "$P" /proxy
 refused_all "$P" /proxy plain 'GET /first HTTP/1.1\r\nHost: x\r\n\r\n'
 evhttp_refuses "$P" /proxy

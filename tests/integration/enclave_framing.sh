@@ -146,7 +146,6 @@ EOF
 ok "1,000 pipelined requests over TLS answered once the client reads"
 
 # Proxying a chunked PATCH whose body is a complete second request.
-APP_PORT=$(free_port)
 mkdir -p "$WORK/app"
 cat >"$WORK/app/app.py" <<'EOF'
 import http.server, os
@@ -167,10 +166,7 @@ class H(http.server.BaseHTTPRequestHandler):
         pass
 http.server.HTTPServer(("127.0.0.1", int(os.environ["MSE_APP_PORT"])), H).serve_forever()
 EOF
-start_enclave proxy --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost \
-    --app-dir "$WORK/app" --app-port "$APP_PORT" --app-cmd 'exec python3 app.py'
-P=$PORT
-wait_http "http://127.0.0.1:$P/ready"
+proxy_start
 smuggled='GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n'
 len=$(printf '%b' "$smuggled" | wc -c)
 out=$(exchange "$P" "PATCH /p HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n$(printf '%x' "$len")\r\n$smuggled\r\n0\r\n\r\n")

@@ -30,12 +30,7 @@ REFUSED_WHY=("no Host in an HTTP/1.1 request" "more than one Host" "more than on
              "more than one Host" "invalid Host" "invalid Host" "invalid Host")
 
 # --- The hello app: its own reader, and evhttp for what it hands over.
-start_enclave hello --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost --hello
-P=$PORT
-refused_all "$P" /hello
-# After a request the hello loop answered itself, the hand-over to evhttp mid-connection.
-refused_all "$P" /hello plain 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'
-refused_all "$P" /.well-known/mse/ratls.pem
+hello_refuses_all
 out=$(served "$P" 'GET / HTTP/1.0\r\n\r\n' "hello: HTTP/1.0 without Host")
 grep -q '^Hello from the enclave!$' <<<"$out" || fail "hello: HTTP/1.0 without Host: $out"
 for host in 'localhost' '127.0.0.1:8443' '[::1]:8443' '' ' x '; do
@@ -49,7 +44,6 @@ grep -qF 'GET /hello?refused=0 -> 400 no Host in an HTTP/1.1 request' "$WORK/hel
     fail "refusal not logged"
 
 # --- The proxy to an app that records every request it gets, with its Host fields.
-APP_PORT=$(free_port)
 mkdir -p "$WORK/app"
 cat >"$WORK/app/app.py" <<'EOF'
 import http.server, json, os
@@ -70,10 +64,7 @@ class H(http.server.BaseHTTPRequestHandler):
         pass
 http.server.HTTPServer(("127.0.0.1", int(os.environ["MSE_APP_PORT"])), H).serve_forever()
 EOF
-start_enclave proxy --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost \
-    --app-dir "$WORK/app" --app-port "$APP_PORT" --app-cmd 'exec python3 app.py'
-P=$PORT
-wait_http "http://127.0.0.1:$P/ready"
+proxy_start
 refused_all "$P" /proxy
 refused_all "$P" /proxy plain 'GET /first HTTP/1.1\r\nHost: x\r\n\r\n'
 grep -q 'refused=' "$WORK/app/requests.log" && fail "a refused request reached the app: $(cat "$WORK/app/requests.log")"

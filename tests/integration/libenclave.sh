@@ -201,6 +201,28 @@ served() {
     printf '%s\n' "$out"
 }
 
+# hello_refuses_all: mse-enclave "hello" with its hello app (its port in P); the caller's
+# REFUSED_HEADS (refused_all) refused on /hello, on /hello after a request the hello loop
+# answered itself (the hand-over to evhttp mid-connection), and on ratls.pem.
+hello_refuses_all() {
+    start_enclave hello --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost --hello
+    P=$PORT
+    refused_all "$P" /hello
+    refused_all "$P" /hello plain 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'
+    refused_all "$P" /.well-known/mse/ratls.pem
+}
+
+# proxy_start: mse-enclave "proxy" in front of the app the caller wrote to $WORK/app/app.py
+# (which listens on $MSE_APP_PORT), once it answers /ready; its port in P.
+proxy_start() {
+    local app_port
+    app_port=$(free_port)
+    start_enclave proxy --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost \
+        --app-dir "$WORK/app" --app-port "$app_port" --app-cmd 'exec python3 app.py'
+    P=$PORT
+    wait_http "http://127.0.0.1:$P/ready"
+}
+
 # A simulated enclave in its configuration phase behind its RA-TLS certificate (untrusted-ssl
 # mode, hello app), for requests to /.well-known/mse/configure: config_phase_start starts it
 # (its port in P, the correct configuration in CONFIG_BODY); config_head HEADS prints a
