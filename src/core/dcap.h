@@ -420,10 +420,6 @@ void mse_policy_evaluate(const struct mse_policy *p, struct mse_verify_result *r
 
 struct mse_msg;
 struct mse_ratls;
-/* mse_verify's driver; raw_quote non-NULL verifies that quote instead of in->cert_der. */
-MSE_MUST_USE mse_err mse_verify_run(const struct mse_verify_input *in, const uint8_t *raw_quote,
-                                    size_t raw_quote_len, const struct mse_policy *policy,
-                                    struct mse_verify_result *r) MSE_NONNULL(1, 4, 5);
 /* CERT check of a raw quote: no certificate (not applicable); the quote is taken as given. */
 MSE_MUST_USE mse_err mse_verify_raw_quote_cert(const uint8_t *quote, size_t len,
                                                struct mse_ratls *ratls, struct mse_msg *m,

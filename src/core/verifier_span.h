@@ -46,9 +46,10 @@ struct mse_span {
 };
 
 /*
- * The coordinator behind mse_verify_run (dcap.h) and mse_verifier_verify.
- * With a verifier, its anchor is used (not decoded again) and its memory
- * consulted and fed; without one (NULL) this is exactly mse_verify_run.
+ * The coordinator behind mse_verify, mse_verify_quote and the verifier's
+ * forms of both; raw_quote non-NULL verifies that quote instead of
+ * in->cert_der. With a verifier, its anchor is used (not decoded again) and
+ * its memory consulted and fed; without one (NULL) nothing is remembered.
  */
 MSE_MUST_USE mse_err mse_verify_drive(const struct mse_verify_input *in, const uint8_t *raw_quote,
                                       size_t raw_quote_len, const struct mse_policy *policy,

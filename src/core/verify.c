@@ -863,14 +863,7 @@ static void vctx_free(struct vctx *v)
 mse_err mse_verify(const struct mse_verify_input *in, const struct mse_policy *policy,
                    struct mse_verify_result *r)
 {
-    return mse_verify_run(in, NULL, 0, policy, r);
-}
-
-mse_err mse_verify_run(const struct mse_verify_input *in, const uint8_t *raw_quote,
-                       size_t raw_quote_len, const struct mse_policy *policy,
-                       struct mse_verify_result *r)
-{
-    return mse_verify_drive(in, raw_quote, raw_quote_len, policy, r, NULL);
+    return mse_verify_drive(in, NULL, 0, policy, r, NULL);
 }
 
 mse_err mse_verify_drive(const struct mse_verify_input *in, const uint8_t *raw_quote,
