@@ -20,6 +20,13 @@
  * change what the app meant (a "Set-Cookie " with a trailing space would
  * vanish) without anyone seeing it; passing it on would leave its reading
  * to the client.
+ *
+ * An interim (1xx) response is refused the same way: libevent 2.1's client
+ * takes any 1xx but 100 for the final response, and after 100 reads the next
+ * head into the same fields, so the final response behind a 103 Early Hints
+ * would stay on the pooled connection and be read as the answer to the next
+ * request, perhaps another client's. The proxy removes Expect and the
+ * Upgrade field, so an app has no reason to send one.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,15 +132,8 @@ void srv_proxy_copy_headers(struct evkeyvalq *from, struct evkeyvalq *to)
     }
 }
 
-static struct srv_upstream *upstream_take(struct srv *s)
+static struct evhttp_connection *upstream_connect(struct srv *s)
 {
-    for (size_t i = 0; i < s->upstream_count; i++)
-        if (!s->upstream[i].busy) {
-            s->upstream[i].busy = true;
-            return &s->upstream[i];
-        }
-    if (s->upstream_count == SRV_UPSTREAM_MAX)
-        return NULL;
     struct evhttp_connection *evcon =
         evhttp_connection_base_new(s->base, NULL, "127.0.0.1", s->cfg->app_port);
     if (evcon == NULL)
@@ -142,6 +142,47 @@ static struct srv_upstream *upstream_take(struct srv *s)
     evhttp_connection_set_retries(evcon, 0);
     evhttp_connection_set_max_headers_size(evcon, SRV_UPSTREAM_HEADERS_MAX);
     evhttp_connection_set_max_body_size(evcon, SRV_UPSTREAM_BODY_MAX);
+    return evcon;
+}
+
+/*
+ * An idle connection holding bytes the app sent past its last response (more
+ * than its Content-Length, a body to HEAD) must not carry another request:
+ * evhttp would read them as the response to it, which may be another
+ * client's (response queue poisoning). Bytes that arrive while the connection
+ * is idle make evhttp close it itself; these came in the same read as the
+ * response, so nothing else sees them.
+ */
+static bool upstream_reusable(struct srv_upstream *up)
+{
+    struct bufferevent *bev = evhttp_connection_get_bufferevent(up->evcon);
+    size_t extra = bev != NULL ? evbuffer_get_length(bufferevent_get_input(bev)) : 0;
+    if (extra > 0)
+        srv_log("the app sent %zu bytes after its response: upstream connection closed", extra);
+    return extra == 0;
+}
+
+static struct srv_upstream *upstream_take(struct srv *s)
+{
+    for (size_t i = 0; i < s->upstream_count; i++) {
+        struct srv_upstream *up = &s->upstream[i];
+        if (up->busy)
+            continue;
+        if (!upstream_reusable(up)) {
+            struct evhttp_connection *fresh = upstream_connect(s);
+            if (fresh == NULL)
+                return NULL;
+            evhttp_connection_free(up->evcon);
+            up->evcon = fresh;
+        }
+        up->busy = true;
+        return up;
+    }
+    if (s->upstream_count == SRV_UPSTREAM_MAX)
+        return NULL;
+    struct evhttp_connection *evcon = upstream_connect(s);
+    if (evcon == NULL)
+        return NULL;
     struct srv_upstream *up = &s->upstream[s->upstream_count++];
     up->evcon = evcon;
     up->busy = true;
@@ -195,7 +236,10 @@ static int on_headers(struct evhttp_request *ureq, void *arg)
         return -1;
     /* The verdict on the head, before the client sees its status line (see the top). */
     const char *line = evhttp_request_get_response_code_line(ureq);
-    p->refusal = srv_fields_refusal(ureq);
+    if (code < 200)
+        p->refusal = "interim (1xx) response";
+    else
+        p->refusal = srv_fields_refusal(ureq);
     if (p->refusal == NULL && line != NULL && !srv_field_value_valid(line, strlen(line)))
         p->refusal = "control character in the reason phrase";
     if (p->refusal != NULL)

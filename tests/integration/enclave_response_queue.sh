@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# mse-enclave's proxy gives each request the app's response to it and nothing else, on the
+# pooled keep-alive connection to the app (RFC 9112 9.3; response queue poisoning), with an
+# app that answers each path with fixed bytes in one write, and requests one after the other
+# so that each reuses the upstream connection of the one before:
+#  - an interim response (103 Early Hints, 100 Continue) followed by the final one: 502
+#    "app response: interim (1xx) response", logged; libevent 2.1 would take the 103 for the
+#    final response and leave the final one to be read as the answer to the next request;
+#  - more bytes than the Content-Length (a whole second response), a body to HEAD: the
+#    client gets the response as framed, the upstream connection is closed and not reused
+#    (logged with the count of bytes), and the next client gets its own response;
+#  - the bytes past a response never reach any client.
+source "$(dirname "$0")/libenclave.sh"
+trap '' PIPE
+command -v python3 >/dev/null || { echo "SKIP: needs python3 for raw HTTP exchanges"; exit 77; }
+
+fake_attestation "$WORK/att"
+
+mkdir -p "$WORK/app"
+cat >"$WORK/app/app.py" <<'EOF'
+import os, socketserver
+STRAY = b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nSTRAY\n"
+RESPONSES = {
+    "ready": b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n",
+    "own": b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nown\n",
+    "early": b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n" + STRAY,
+    "continue": b"HTTP/1.1 100 Continue\r\n\r\n" + STRAY,
+    "extra": b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nfirst\n" + STRAY,
+    "headbody": b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nSTRAY\n",
+}
+class H(socketserver.StreamRequestHandler):
+    def handle(self):
+        while True:
+            line = self.rfile.readline(65536)
+            if not line:
+                return
+            while self.rfile.readline(65536) not in (b"\r\n", b"\n", b""):
+                pass
+            name = line.split(b" ")[1].decode("latin-1").rsplit("/", 1)[-1]
+            try:
+                self.wfile.write(RESPONSES.get(name, b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"))
+            except OSError:
+                return  # the proxy closed a refused response's connection
+class S(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+S(("127.0.0.1", int(os.environ["MSE_APP_PORT"])), H).serve_forever()
+EOF
+proxy_start
+
+# next_own WHAT: a new client's request gets its own response, nothing left of another's.
+next_own() {
+    local out
+    out=$(exchange "$P" 'GET /r/own HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+    [ "$(head -1 <<<"$out")" = "HTTP/1.1 200 OK" ] && [ "$(tail -1 <<<"$out")" = own ] &&
+        [ "$(grep -c '^HTTP/' <<<"$out")" = 1 ] || fail "$1: the next client got: $out"
+}
+
+INTERIM_WHY="app response: interim (1xx) response"
+for c in early continue; do
+    out=$(exchange "$P" "GET /r/$c HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    [ "$(head -1 <<<"$out")" = "HTTP/1.1 502 Bad Gateway" ] || fail "$c: $out"
+    grep -qx "{\"status\":502,\"message\":\"$INTERIM_WHY\"}" <<<"$out" || fail "$c: $out"
+    [ "$(grep -c '^HTTP/' <<<"$out")" = 1 ] && [[ $out != *STRAY* && $out != *Link:* ]] ||
+        fail "$c: the app's response reached the client: $out"
+    [ "$(grep -cF "GET /r/$c -> 502 $INTERIM_WHY" "$WORK/proxy.log")" = 1 ] || fail "$c: not logged"
+    next_own "$c"
+done
+ok "103 and 100 before the final response -> 502, logged; the final response reaches nobody"
+
+out=$(exchange "$P" 'GET /r/extra HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+[ "$(head -1 <<<"$out")" = "HTTP/1.1 200 OK" ] && [ "$(tail -1 <<<"$out")" = first ] &&
+    [ "$(grep -c '^HTTP/' <<<"$out")" = 1 ] || fail "extra: $out"
+next_own extra
+out=$(exchange "$P" 'HEAD /r/headbody HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+[ "$(head -1 <<<"$out")" = "HTTP/1.1 200 OK" ] && [[ $out != *STRAY* ]] || fail "headbody: $out"
+next_own headbody
+# The stray response of "extra" (44 bytes) and the body sent to HEAD (6 bytes).
+grep -qF "the app sent 44 bytes after its response: upstream connection closed" "$WORK/proxy.log" &&
+    grep -qF "the app sent 6 bytes after its response: upstream connection closed" "$WORK/proxy.log" ||
+    fail "bytes after a response not logged: $(cat "$WORK/proxy.log")"
+ok "bytes past a response (past Content-Length, a body to HEAD): upstream connection not reused, logged, reach nobody"
