@@ -1,7 +1,9 @@
 /*
  * The field-line rules every request evhttp read is held to before anything
- * else sees it (dispatch, srv.c), and the one definition of a token that the
- * hello loop's reader (srv_head.c) and the proxy (srv_proxy.c) share:
+ * else sees it (dispatch, srv.c: 400), and every response head of the app
+ * before a byte of it reaches the client (srv_proxy.c: 502), and the one
+ * definition of a token that the hello loop's reader (srv_head.c) and the
+ * proxy share:
  *
  *   field-line = field-name ":" OWS field-value OWS       (RFC 9112 5)
  *   field-name = token = 1*tchar                          (RFC 9110 5.1, 5.6.2)
@@ -27,6 +29,12 @@
  * its own 400, a NUL or a CR in a name and a bare CR in a value; it drops
  * the trailer fields of a chunked body. obs-text (bytes 0x80 to 0xff) is
  * valid in a value and passes.
+ *
+ * evhttp reads the app's response heads with the same line reader, so the
+ * same holds for them: bare LF, obs-fold and NUL as above, and a NUL or a CR
+ * in a name, a bare CR in a value, or a continuation line before any field
+ * fail the upstream request in evhttp itself (the proxy's generic 502, "the
+ * app is unreachable"), before this rule is asked.
  */
 #include <string.h>
 #include <sys/queue.h>

@@ -139,7 +139,9 @@ void srv_proxy_free(struct srv *s);
 /*
  * Headers forwarded from the client to the app, or from the app to the
  * client: all but the hop-by-hop ones (RFC 9110 7.6.1), including those the
- * Connection header names. Both sides' bytes are untrusted (fuzz_srv_headers).
+ * Connection header names, and any name that is not a token (both callers
+ * refuse those before: srv_fields_refusal). Both sides' bytes are untrusted
+ * (fuzz_srv_headers).
  */
 void srv_proxy_copy_headers(struct evkeyvalq *from, struct evkeyvalq *to);
 
@@ -219,12 +221,14 @@ enum srv_head_verdict srv_head_parse(const uint8_t *buf, size_t len, size_t max,
 bool srv_tchar(uint8_t c);
 /* True iff name (len bytes) is a token: 1*tchar. Untrusted bytes (fuzz_srv_headers). */
 bool srv_token(const void *name, size_t len);
-/* True iff value (len bytes) holds no control character but HTAB (no CR, LF, NUL, DEL). */
+/* True iff value (len bytes) holds no control character but HTAB (no CR, LF, NUL, DEL).
+ * A reason phrase has the same characters (RFC 9112 4), so srv_proxy.c asks this too. */
 bool srv_field_value_valid(const void *value, size_t len);
 /*
- * NULL if every field of a request evhttp read has a token name and a value
- * without control characters, else why it must be refused with 400 (a fixed
- * message).
+ * NULL if every field evhttp read into req's input headers (a client's
+ * request, or the app's response to an upstream request) has a token name and
+ * a value without control characters, else why it must be refused (a fixed
+ * message): 400 for a request, 502 for a response.
  */
 const char *srv_fields_refusal(struct evhttp_request *req);
 

@@ -9,6 +9,17 @@
  * 502; one that does not answer within the upstream timeout gives 504. If the
  * failure comes after the response has started, the client connection is
  * closed so a truncated body is never mistaken for a complete one.
+ *
+ * The app's response head is judged once evhttp has read all of it and before
+ * a byte of it reaches the client (on_headers): a field whose name is not a
+ * token or whose value holds a control character but HTAB (the rule of
+ * client requests, srv_field.c), or a reason phrase with such a character
+ * (RFC 9112 4: reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )), makes the
+ * whole response a 502 with the reason, and the upstream connection is
+ * closed with the rest of it unread. Dropping such a field instead would
+ * change what the app meant (a "Set-Cookie " with a trailing space would
+ * vanish) without anyone seeing it; passing it on would leave its reading
+ * to the client.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +50,7 @@ struct proxy_req {
     bool in_make;   /* inside evhttp_make_request: on_done must not free */
     bool done;      /* on_done ran */
     int64_t start_ms;      /* mse_monotonic_ms when the upstream request was made */
+    const char *refusal;   /* why the app's response head is refused (a fixed message), or NULL */
 };
 
 /*
@@ -102,9 +114,10 @@ void srv_proxy_copy_headers(struct evkeyvalq *from, struct evkeyvalq *to)
     struct evkeyval *kv;
     TAILQ_FOREACH(kv, from, next)
     {
-        /* A client's request with a name that is not a token never gets here
-         * (srv_fields_refusal); such a field of an app's response is dropped rather
-         * than passed on for the client to interpret its own way. */
+        /* A name that is not a token never gets here: a client's request with one
+         * is refused with 400 (dispatch), an app's response with one with 502
+         * (on_headers), both by srv_fields_refusal. Dropping it here too keeps this
+         * function's promise, only tokens out, whoever calls it. */
         if (!srv_token(kv->key, strlen(kv->key)) || hop_by_hop(kv->key) ||
             listed_in_connection(from, kv->key))
             continue;
@@ -152,6 +165,13 @@ static void fail_client(struct proxy_req *p)
             evhttp_send_reply(p->client, 502, "Bad Gateway", NULL);
             return;
         }
+        if (p->refusal != NULL) {
+            /* Fixed messages only: srv_reply writes them into JSON unescaped. */
+            char message[96];
+            snprintf(message, sizeof message, "app response: %s", p->refusal);
+            srv_reply(p->client, 502, "Bad Gateway", message);
+            return;
+        }
         srv_reply(p->client, timeout ? 504 : 502, timeout ? "Gateway Timeout" : "Bad Gateway",
                   timeout ? "the app did not answer in time" : "the app is unreachable");
         return;
@@ -173,9 +193,16 @@ static int on_headers(struct evhttp_request *ureq, void *arg)
     int code = evhttp_request_get_response_code(ureq);
     if (code < 100 || code > 599)
         return -1;
+    /* The verdict on the head, before the client sees its status line (see the top). */
+    const char *line = evhttp_request_get_response_code_line(ureq);
+    p->refusal = srv_fields_refusal(ureq);
+    if (p->refusal == NULL && line != NULL && !srv_field_value_valid(line, strlen(line)))
+        p->refusal = "control character in the reason phrase";
+    if (p->refusal != NULL)
+        return -1; /* evhttp fails the upstream request: on_done answers 502 */
     struct evkeyvalq *out = evhttp_request_get_output_headers(p->client);
     srv_proxy_copy_headers(evhttp_request_get_input_headers(ureq), out);
-    evhttp_send_reply_start(p->client, code, evhttp_request_get_response_code_line(ureq));
+    evhttp_send_reply_start(p->client, code, line);
     p->started = true;
     return 0;
 }
@@ -237,8 +264,9 @@ static void on_done(struct evhttp_request *ureq, void *arg)
 {
     struct proxy_req *p = arg;
     if (ureq == NULL || p->failed || evhttp_request_get_response_code(ureq) == 0) {
-        srv_log("upstream request failed (%s)",
-                timed_out(p) ? "timeout" : "connection refused, reset or protocol error");
+        if (p->refusal == NULL) /* else srv_reply's line says why */
+            srv_log("upstream request failed (%s)",
+                    timed_out(p) ? "timeout" : "connection refused, reset or protocol error");
         fail_client(p);
     } else if (!p->client_gone) {
         if (!p->started) {
