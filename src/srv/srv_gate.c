@@ -18,13 +18,20 @@
  * client's idle timeout runs from accept until the first record is in.
  *
  * The first record must be a handshake record of at most 2^14 bytes (5.1:
- * larger is a record_overflow) holding a complete ClientHello. A ClientHello
- * split over several records is refused: OpenSSL zero-fills a buffer of the
- * size the client announces (up to 128 KiB) and holds it while the rest
- * trickles in. Common clients (OpenSSL, BoringSSL, NSS, rustls, Go) send the
- * ClientHello in one record; it is far below 2^14 bytes. Anything that is
- * not a handshake record is handed to OpenSSL at once, which refuses it
- * without waiting (a plain HTTP request on the TLS port, for instance).
+ * larger is a record_overflow) that starts a ClientHello of at most 2^14
+ * bytes. Common clients (OpenSSL, BoringSSL, NSS, rustls, Go) send the whole
+ * ClientHello in that record. Some split it over several handshake records
+ * on purpose (5.1 lets a message be fragmented), such as tools that hide the
+ * server name from a censor's middlebox: then every record of it must be
+ * queued too, all within one peek (GATE_BYTES_MAX) and at most
+ * GATE_RECORDS_MAX of them, before OpenSSL reads any. Reading the first
+ * fragment, OpenSSL zero-fills a buffer of the size the ClientHello
+ * announces (up to 128 KiB) and would hold it while the rest trickles in;
+ * here the rest is in already and the size is at most 2^14. Another
+ * handshake message, a record of another type between the fragments, or
+ * anything larger is refused. Anything that is not a handshake record is
+ * handed to OpenSSL at once, which refuses it without waiting (a plain HTTP
+ * request on the TLS port, for instance).
  *
  * Most clients send their ClientHello right after the TCP handshake, so it is
  * often queued already when the connection is adopted: it is judged there,
@@ -48,33 +55,62 @@
 #define TLS_CONTENT_HANDSHAKE 22
 #define TLS_CLIENT_HELLO 1
 #define TLS_PLAINTEXT_MAX 16384 /* 2^14, RFC 8446 5.1 */
+/* All the records of a ClientHello fit in what one record may take, and they are few:
+ * clients that fragment it use a handful, and each record can cost a wake-up here. */
+#define GATE_BYTES_MAX (TLS_RECORD_HEADER + TLS_PLAINTEXT_MAX)
+#define GATE_RECORDS_MAX 32
 
-enum srv_gate_verdict srv_gate_check(const uint8_t *head, size_t head_len, size_t queued,
-                                     size_t *need)
+enum srv_gate_verdict srv_gate_check(const uint8_t *bytes, size_t queued, size_t *need)
 {
     struct mse_rd rd;
-    uint8_t type = 0, msg_type = 0, len_hi = 0;
-    uint16_t version = 0, record_len = 0, len_lo = 0;
-    mse_rd_init(&rd, head, head_len);
+    size_t seen = 0;  /* ClientHello bytes (its header included) in the records read */
+    size_t hello = 0; /* the ClientHello's size, its 4-byte header included */
+    mse_rd_init(&rd, bytes, queued);
     *need = TLS_RECORD_HEADER;
-    if (mse_rd_u8(&rd, &type) != MSE_OK)
-        return SRV_GATE_WAIT;
-    if (type != TLS_CONTENT_HANDSHAKE)
-        return SRV_GATE_PASS;
-    if (mse_rd_u16be(&rd, &version) != MSE_OK || mse_rd_u16be(&rd, &record_len) != MSE_OK)
-        return SRV_GATE_WAIT;
-    if (record_len > TLS_PLAINTEXT_MAX || record_len < TLS_HANDSHAKE_HEADER)
-        return SRV_GATE_REFUSE;
-    *need = TLS_RECORD_HEADER + (size_t)record_len;
-    if (queued < *need)
-        return SRV_GATE_WAIT;
-    if (mse_rd_u8(&rd, &msg_type) != MSE_OK || mse_rd_u8(&rd, &len_hi) != MSE_OK ||
-        mse_rd_u16be(&rd, &len_lo) != MSE_OK)
-        return SRV_GATE_WAIT; /* the caller peeks the full 9 bytes once they are queued */
-    size_t msg_len = ((size_t)len_hi << 16) | len_lo;
-    if (msg_type != TLS_CLIENT_HELLO || msg_len > (size_t)record_len - TLS_HANDSHAKE_HEADER)
-        return SRV_GATE_REFUSE;
-    return SRV_GATE_PASS;
+    for (size_t records = 0; records < GATE_RECORDS_MAX; records++) {
+        size_t at = queued - mse_rd_left(&rd);
+        uint8_t type = 0;
+        uint16_t version = 0, record_len = 0;
+        if (mse_rd_u8(&rd, &type) != MSE_OK)
+            return SRV_GATE_WAIT;
+        /* Not a handshake: OpenSSL refuses it at once. Between fragments: 5.1 forbids it. */
+        if (type != TLS_CONTENT_HANDSHAKE)
+            return records == 0 ? SRV_GATE_PASS : SRV_GATE_REFUSE;
+        if (mse_rd_u16be(&rd, &version) != MSE_OK || mse_rd_u16be(&rd, &record_len) != MSE_OK)
+            return SRV_GATE_WAIT;
+        /* The first record holds the handshake header (type and size); 5.1: no empty
+         * handshake fragment, none over 2^14. */
+        size_t least = records == 0 ? TLS_HANDSHAKE_HEADER : 1;
+        if (record_len > TLS_PLAINTEXT_MAX || record_len < least)
+            return SRV_GATE_REFUSE;
+        *need = at + TLS_RECORD_HEADER + record_len;
+        if (*need > GATE_BYTES_MAX)
+            return SRV_GATE_REFUSE;
+        if (queued < *need)
+            return SRV_GATE_WAIT;
+        if (records == 0) {
+            uint8_t msg_type = 0, len_hi = 0;
+            uint16_t len_lo = 0;
+            if (mse_rd_u8(&rd, &msg_type) != MSE_OK || mse_rd_u8(&rd, &len_hi) != MSE_OK ||
+                mse_rd_u16be(&rd, &len_lo) != MSE_OK)
+                return SRV_GATE_REFUSE; /* not reached: the record is queued whole */
+            hello = TLS_HANDSHAKE_HEADER + (((size_t)len_hi << 16) | len_lo);
+            if (msg_type != TLS_CLIENT_HELLO || hello > TLS_PLAINTEXT_MAX)
+                return SRV_GATE_REFUSE;
+            record_len -= TLS_HANDSHAKE_HEADER;
+            seen = TLS_HANDSHAKE_HEADER;
+        }
+        if (mse_rd_skip(&rd, record_len) != MSE_OK)
+            return SRV_GATE_REFUSE; /* not reached: the record is queued whole */
+        seen += record_len;
+        if (seen >= hello)
+            return SRV_GATE_PASS;
+        /* The rest needs one more record at least: no wake-up before that much is in. */
+        *need += TLS_RECORD_HEADER + (hello - seen);
+        if (*need > GATE_BYTES_MAX)
+            return SRV_GATE_REFUSE;
+    }
+    return SRV_GATE_REFUSE;
 }
 
 /* The number of bytes epoll waits for before reporting the socket readable. */
@@ -104,10 +140,10 @@ enum queue_state {
 };
 
 /*
- * One peek as long as the largest first record that can pass: a TCP peek
+ * One peek as long as the longest first flight that can pass: a TCP peek
  * copies all that is queued up to its length, so the bytes it returns are
- * the queued count srv_gate_check compares with the record's length (when it
- * fills the buffer, more may wait, but no record that passes is longer). No
+ * the queued count srv_gate_check compares with the records' lengths (when it
+ * fills the buffer, more may wait, but no flight that passes is longer). No
  * second system call (SIOCINQ) to count them. The copy is of what the client
  * sent, at most once per low-water mark reached. (TCP urgent data stops a
  * read at its mark: such a client can look short of bytes, and is dropped like
@@ -116,13 +152,13 @@ enum queue_state {
 static enum queue_state peek_queue(evutil_socket_t fd, enum srv_gate_verdict *verdict,
                                    size_t *need)
 {
-    uint8_t queue[TLS_RECORD_HEADER + TLS_PLAINTEXT_MAX];
+    uint8_t queue[GATE_BYTES_MAX];
     ssize_t got = recv(fd, queue, sizeof queue, MSG_PEEK | MSG_DONTWAIT);
     if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return QUEUE_EMPTY;
     if (got <= 0)
         return QUEUE_ENDED;
-    *verdict = srv_gate_check(queue, (size_t)got, (size_t)got, need);
+    *verdict = srv_gate_check(queue, (size_t)got, need);
     return QUEUE_BYTES;
 }
 

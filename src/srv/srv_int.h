@@ -172,12 +172,13 @@ enum srv_gate_verdict {
     SRV_GATE_REFUSE, /* close it */
 };
 /*
- * Judge the start of a connection's byte stream: head holds the first
- * head_len bytes (at most 9 are looked at), queued is how many wait in the
- * socket. Untrusted bytes (fuzzed through the integration flood test).
+ * Judge the start of a connection's byte stream: bytes holds the `queued`
+ * bytes waiting in the socket (as many as one peek takes). WAIT sets *need,
+ * the byte count to wait for; it only grows from one call to the next as more
+ * of the same flight is queued. Untrusted bytes (tests/unit/srv_gate_test.c;
+ * fuzzed through the integration flood test).
  */
-enum srv_gate_verdict srv_gate_check(const uint8_t *head, size_t head_len, size_t queued,
-                                     size_t *need);
+enum srv_gate_verdict srv_gate_check(const uint8_t *bytes, size_t queued, size_t *need);
 /* Arm the gate of a just-adopted connection (its bufferevent stops reading), unless its
  * whole first record is queued already and passes. */
 MSE_MUST_USE mse_err srv_gate_start(struct srv *s, struct srv_conn *c);
