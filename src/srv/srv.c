@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/resource.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -210,45 +209,6 @@ static void handle_hello(struct evhttp_request *req)
 }
 
 /*
- * Request framing that two HTTP implementations can read differently (RFC
- * 9112 6.1, 6.3). evhttp takes the first of several Content-Length fields,
- * lets chunked win over Content-Length, and reads a request whose transfer
- * coding is not exactly "chunked" as one without a body, its body then
- * parsed as the next request. The operator's proxy in front or the app
- * behind may choose otherwise and see a request boundary where this server
- * sees none: a smuggled request. Refused, and the connection closed, since
- * where its next request starts is then a guess. 0 or the HTTP status.
- */
-static int framing_error(struct evhttp_request *req, const char **why)
-{
-    size_t lengths = 0, codings = 0;
-    const char *coding = NULL;
-    struct evkeyval *kv;
-    TAILQ_FOREACH(kv, evhttp_request_get_input_headers(req), next)
-    {
-        if (strcasecmp(kv->key, "Content-Length") == 0) {
-            lengths++;
-        } else if (strcasecmp(kv->key, "Transfer-Encoding") == 0) {
-            codings++;
-            coding = kv->value;
-        }
-    }
-    if (lengths > 1) {
-        *why = "more than one Content-Length";
-        return 400;
-    }
-    if (lengths > 0 && codings > 0) {
-        *why = "both Content-Length and Transfer-Encoding";
-        return 400;
-    }
-    if (codings > 1 || (coding != NULL && strcasecmp(coding, "chunked") != 0)) {
-        *why = "transfer coding other than chunked";
-        return 501;
-    }
-    return 0;
-}
-
-/*
  * Requests refused before any endpoint sees them, on every path, the
  * connection then closed: what follows a request read differently from its
  * sender cannot be trusted either. The field lines first: a name that is not
@@ -259,7 +219,7 @@ static int request_refusal(struct evhttp_request *req, const char **why)
 {
     if ((*why = srv_fields_refusal(req)) != NULL)
         return 400;
-    int status = framing_error(req, why);
+    int status = srv_framing_refusal(req, why);
     if (status != 0)
         return status;
     if ((*why = srv_host_refusal(req)) != NULL)

@@ -1,9 +1,9 @@
 /*
- * The field-line rules every request evhttp read is held to before anything
- * else sees it (dispatch, srv.c: 400), and every response head of the app
- * before a byte of it reaches the client (srv_proxy.c: 502), and the one
- * definition of a token that the hello loop's reader (srv_head.c) and the
- * proxy share:
+ * The field-line and framing rules every request evhttp read is held to
+ * before anything else sees it (dispatch, srv.c: 400 or 501), and every
+ * response head of the app before a byte of it reaches the client
+ * (srv_proxy.c: 502), and the one definition of a token that the hello
+ * loop's reader (srv_head.c) and the proxy share:
  *
  *   field-line = field-name ":" OWS field-value OWS       (RFC 9112 5)
  *   field-name = token = 1*tchar                          (RFC 9110 5.1, 5.6.2)
@@ -37,6 +37,7 @@
  * app is unreachable"), before this rule is asked.
  */
 #include <string.h>
+#include <strings.h>
 #include <sys/queue.h>
 
 #include <event2/http.h>
@@ -90,4 +91,45 @@ const char *srv_fields_refusal(struct evhttp_request *req)
             return "control character in a field value";
     }
     return NULL;
+}
+
+/*
+ * Message framing that two HTTP implementations can read differently (RFC
+ * 9112 6.1, 6.3). evhttp takes the first of several Content-Length fields,
+ * lets chunked win over Content-Length, and reads a request whose transfer
+ * coding is not exactly "chunked" as one without a body, its body then
+ * parsed as the next request. The operator's proxy in front or the app
+ * behind may choose otherwise and see a request boundary where this server
+ * sees none: a smuggled request. The app's responses pass the same way to
+ * the client and the operator's proxy, with the app's Content-Length: there,
+ * two of them or one beside a transfer coding would place the end of the
+ * body somewhere evhttp did not (RFC 9112 6.3: a proxy answers 502).
+ */
+int srv_framing_refusal(struct evhttp_request *req, const char **why)
+{
+    size_t lengths = 0, codings = 0;
+    const char *coding = NULL;
+    struct evkeyval *kv;
+    TAILQ_FOREACH(kv, evhttp_request_get_input_headers(req), next)
+    {
+        if (strcasecmp(kv->key, "Content-Length") == 0) {
+            lengths++;
+        } else if (strcasecmp(kv->key, "Transfer-Encoding") == 0) {
+            codings++;
+            coding = kv->value;
+        }
+    }
+    if (lengths > 1) {
+        *why = "more than one Content-Length";
+        return 400;
+    }
+    if (lengths > 0 && codings > 0) {
+        *why = "both Content-Length and Transfer-Encoding";
+        return 400;
+    }
+    if (codings > 1 || (coding != NULL && strcasecmp(coding, "chunked") != 0)) {
+        *why = "transfer coding other than chunked";
+        return 501;
+    }
+    return 0;
 }

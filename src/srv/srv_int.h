@@ -231,6 +231,14 @@ bool srv_field_value_valid(const void *value, size_t len);
  * message): 400 for a request, 502 for a response.
  */
 const char *srv_fields_refusal(struct evhttp_request *req);
+/*
+ * 0 if the framing fields evhttp read into req's input headers can be read
+ * only one way (at most one Content-Length, not beside Transfer-Encoding, no
+ * transfer coding but exactly "chunked"), else the status a request is
+ * refused with (400, 501; a response of the app: 502) and why (a fixed
+ * message). Why the rule: see srv_field.c.
+ */
+int srv_framing_refusal(struct evhttp_request *req, const char **why);
 
 /*
  * srv_host.c: the Host field (RFC 9112 3.2; the rules: see there). True iff a

@@ -12,11 +12,12 @@
  *
  * The app's response head is judged once evhttp has read all of it and before
  * a byte of it reaches the client (on_headers): a field whose name is not a
- * token or whose value holds a control character but HTAB (the rule of
- * client requests, srv_field.c), or a reason phrase with such a character
- * (RFC 9112 4: reason-phrase = 1*( HTAB / SP / VCHAR / obs-text )), makes the
- * whole response a 502 with the reason, and the upstream connection is
- * closed with the rest of it unread. Dropping such a field instead would
+ * token or whose value holds a control character but HTAB, framing that can
+ * be read more than one way (the rules of client requests, srv_field.c), or
+ * a reason phrase with such a character (RFC 9112 4: reason-phrase =
+ * 1*( HTAB / SP / VCHAR / obs-text )), makes the whole response a 502 with
+ * the reason, and the upstream connection is closed with the rest of it
+ * unread. Dropping such a field instead would
  * change what the app meant (a "Set-Cookie " with a trailing space would
  * vanish) without anyone seeing it; passing it on would leave its reading
  * to the client.
@@ -240,6 +241,8 @@ static int on_headers(struct evhttp_request *ureq, void *arg)
         p->refusal = "interim (1xx) response";
     else
         p->refusal = srv_fields_refusal(ureq);
+    if (p->refusal == NULL)
+        (void)srv_framing_refusal(ureq, &p->refusal); /* any status: 502 here */
     if (p->refusal == NULL && line != NULL && !srv_field_value_valid(line, strlen(line)))
         p->refusal = "control character in the reason phrase";
     if (p->refusal != NULL)

@@ -14,7 +14,10 @@
  *    app's response head in the proxy, 502) lets the fields through iff every
  *    name is an RFC 9110 token and no value holds a control character but
  *    HTAB, judged here by a plain reading of the RFC's lists; srv_token agrees
- *    with the same reading on every name;
+ *    with the same reading on every name; the framing rule
+ *    (srv_framing_refusal, requests and the app's responses alike) lets them
+ *    through iff there is at most one Content-Length and a Transfer-Encoding
+ *    only alone and exactly "chunked";
  *  - the header handling of the proxy (srv_proxy_copy_headers) on the same
  *    fields, as a client's request or an app's response brings them. Nothing
  *    hop-by-hop and nothing the Connection header names comes out; nothing
@@ -64,6 +67,29 @@ static bool plain_value(const char *value)
     return true;
 }
 
+/* The framing rule (srv_framing_refusal): what it lets through has at most one
+ * Content-Length, and a Transfer-Encoding only alone and exactly "chunked". */
+static void check_framing(struct evhttp_request *req)
+{
+    size_t lengths = 0, codings = 0;
+    bool chunked = true;
+    struct evkeyval *kv;
+    TAILQ_FOREACH(kv, evhttp_request_get_input_headers(req), next)
+    {
+        lengths += strcasecmp(kv->key, "Content-Length") == 0;
+        if (strcasecmp(kv->key, "Transfer-Encoding") == 0) {
+            codings++;
+            chunked = chunked && strcasecmp(kv->value, "chunked") == 0;
+        }
+    }
+    bool plain = lengths <= 1 && codings <= 1 && (codings == 0 || (lengths == 0 && chunked));
+    const char *why = NULL;
+    int status = srv_framing_refusal(req, &why);
+    if ((status == 0) != plain || (status != 0 && status != 400 && status != 501) ||
+        (status != 0 && why == NULL))
+        abort();
+}
+
 /* The field rule against the plain reading, on every field of in; whether it passes. */
 static bool check_fields(struct evhttp_request *req)
 {
@@ -79,6 +105,7 @@ static bool check_fields(struct evhttp_request *req)
     }
     if ((srv_fields_refusal(req) == NULL) != all_valid)
         abort();
+    check_framing(req);
     return all_valid;
 }
 
