@@ -604,6 +604,10 @@ int srv_run(const struct srv_config *cfg)
     /* Our own logged 413 is at SRV_CONFIG_BODY_MAX; libevent's hard cap stops bigger bodies
      * from being buffered at all. */
     evhttp_set_max_body_size(s.http, 16 * SRV_CONFIG_BODY_MAX);
+    /* Our responses name their type; the app's reach the client as the app sent them:
+     * evhttp would declare "text/html; charset=ISO-8859-1" for one without a type, and
+     * a browser would render it as HTML even where the app forbade sniffing. */
+    evhttp_set_default_content_type(s.http, NULL);
 
     ev_term = evsignal_new(s.base, SIGTERM, on_signal, &s);
     ev_int = evsignal_new(s.base, SIGINT, on_signal, &s);
