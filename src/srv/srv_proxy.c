@@ -17,10 +17,9 @@
  * a reason phrase with such a character (RFC 9112 4: reason-phrase =
  * 1*( HTAB / SP / VCHAR / obs-text )), makes the whole response a 502 with
  * the reason, and the upstream connection is closed with the rest of it
- * unread. Dropping such a field instead would
- * change what the app meant (a "Set-Cookie " with a trailing space would
- * vanish) without anyone seeing it; passing it on would leave its reading
- * to the client.
+ * unread. Dropping such a field instead would change what the app meant (a
+ * "Set-Cookie " with a trailing space would vanish) without anyone seeing
+ * it; passing it on would leave its reading to the client.
  *
  * An interim (1xx) response is refused the same way: libevent 2.1's client
  * takes any 1xx but 100 for the final response, and after 100 reads the next
@@ -227,6 +226,22 @@ static void fail_client(struct proxy_req *p)
     evhttp_connection_free(evcon); /* frees p->client too */
 }
 
+/* Why the app's response head must not reach the client (see the top), or NULL. */
+static const char *response_refusal(struct evhttp_request *ureq)
+{
+    const char *why = NULL;
+    if (evhttp_request_get_response_code(ureq) < 200)
+        return "interim (1xx) response";
+    if ((why = srv_fields_refusal(ureq)) != NULL)
+        return why;
+    if (srv_framing_refusal(ureq, &why) != 0)
+        return why; /* whatever status a request would get: 502 here */
+    const char *line = evhttp_request_get_response_code_line(ureq);
+    if (line != NULL && !srv_field_value_valid(line, strlen(line)))
+        return "control character in the reason phrase";
+    return NULL;
+}
+
 static int on_headers(struct evhttp_request *ureq, void *arg)
 {
     struct proxy_req *p = arg;
@@ -235,21 +250,13 @@ static int on_headers(struct evhttp_request *ureq, void *arg)
     int code = evhttp_request_get_response_code(ureq);
     if (code < 100 || code > 599)
         return -1;
-    /* The verdict on the head, before the client sees its status line (see the top). */
-    const char *line = evhttp_request_get_response_code_line(ureq);
-    if (code < 200)
-        p->refusal = "interim (1xx) response";
-    else
-        p->refusal = srv_fields_refusal(ureq);
-    if (p->refusal == NULL)
-        (void)srv_framing_refusal(ureq, &p->refusal); /* any status: 502 here */
-    if (p->refusal == NULL && line != NULL && !srv_field_value_valid(line, strlen(line)))
-        p->refusal = "control character in the reason phrase";
+    /* The verdict on the head, before the client sees its status line. */
+    p->refusal = response_refusal(ureq);
     if (p->refusal != NULL)
         return -1; /* evhttp fails the upstream request: on_done answers 502 */
     struct evkeyvalq *out = evhttp_request_get_output_headers(p->client);
     srv_proxy_copy_headers(evhttp_request_get_input_headers(ureq), out);
-    evhttp_send_reply_start(p->client, code, line);
+    evhttp_send_reply_start(p->client, code, evhttp_request_get_response_code_line(ureq));
     p->started = true;
     return 0;
 }
