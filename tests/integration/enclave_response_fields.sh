@@ -24,7 +24,6 @@ fake_attestation "$WORK/att"
 # ("SECRET", "APPBODY") is in a part of a response that must never reach the client.
 mkdir -p "$WORK/app"
 cat >"$WORK/app/app.py" <<'EOF'
-import os, socketserver
 OK = b"HTTP/1.1 200 OK\r\n"
 BODY = b"Content-Length: 8\r\n\r\nAPPBODY\n"
 big = b"A" * 300000
@@ -47,23 +46,8 @@ RESPONSES = {
         + b"!#$%&'*+-.^_`|~09azAZ: v\r\nX-Fold: a\r\n\tb\r\nX-Nul: ok\x00SECRET\r\n"
         + b"Content-Length: 8\r\n\r\nvalid!!\n",
 }
-class H(socketserver.StreamRequestHandler):
-    def handle(self):
-        while True:
-            line = self.rfile.readline(65536)
-            if not line:
-                return
-            while self.rfile.readline(65536) not in (b"\r\n", b"\n", b""):
-                pass
-            name = line.split(b" ")[1].decode("latin-1").rsplit("/", 1)[-1]
-            try:
-                self.wfile.write(RESPONSES.get(name, b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"))
-            except OSError:
-                return  # the proxy closed a refused response's connection
-class S(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-S(("127.0.0.1", int(os.environ["MSE_APP_PORT"])), H).serve_forever()
 EOF
+raw_responses_app
 proxy_start
 
 NAME_WHY="app response: field name not a token"

@@ -23,7 +23,6 @@ fake_attestation "$WORK/att"
 
 mkdir -p "$WORK/app"
 cat >"$WORK/app/app.py" <<'EOF'
-import os, socketserver
 STRAY = b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nSTRAY\n"
 RESPONSES = {
     "ready": b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n",
@@ -40,23 +39,8 @@ RESPONSES = {
     "tecl": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n"
         + b"6\r\nSTRAY\n\r\n0\r\n\r\n",
 }
-class H(socketserver.StreamRequestHandler):
-    def handle(self):
-        while True:
-            line = self.rfile.readline(65536)
-            if not line:
-                return
-            while self.rfile.readline(65536) not in (b"\r\n", b"\n", b""):
-                pass
-            name = line.split(b" ")[1].decode("latin-1").rsplit("/", 1)[-1]
-            try:
-                self.wfile.write(RESPONSES.get(name, b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"))
-            except OSError:
-                return  # the proxy closed a refused response's connection
-class S(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-S(("127.0.0.1", int(os.environ["MSE_APP_PORT"])), H).serve_forever()
 EOF
+raw_responses_app
 proxy_start
 
 # next_own WHAT: a new client's request gets its own response, nothing left of another's.

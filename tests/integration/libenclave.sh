@@ -223,6 +223,31 @@ proxy_start() {
     wait_http "http://127.0.0.1:$P/ready"
 }
 
+# raw_responses_app: completes the Python app $WORK/app/app.py, which defines RESPONSES (the
+# last segment of a request's path -> the raw bytes that answer it, in one write), with a
+# server on MSE_APP_PORT that reads each request's head and answers it so, keep-alive.
+raw_responses_app() {
+    cat >>"$WORK/app/app.py" <<'EOF'
+import os, socketserver
+class H(socketserver.StreamRequestHandler):
+    def handle(self):
+        while True:
+            line = self.rfile.readline(65536)
+            if not line:
+                return
+            while self.rfile.readline(65536) not in (b"\r\n", b"\n", b""):
+                pass
+            name = line.split(b" ")[1].decode("latin-1").rsplit("/", 1)[-1]
+            try:
+                self.wfile.write(RESPONSES.get(name, b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"))
+            except OSError:
+                return  # the proxy closed a refused response's connection
+class S(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+S(("127.0.0.1", int(os.environ["MSE_APP_PORT"])), H).serve_forever()
+EOF
+}
+
 # A simulated enclave in its configuration phase behind its RA-TLS certificate (untrusted-ssl
 # mode, hello app), for requests to /.well-known/mse/configure: config_phase_start starts it
 # (its port in P, the correct configuration in CONFIG_BODY); config_head HEADS prints a
