@@ -473,24 +473,46 @@ static void test_half_open_memory(void **state)
                  sizeof record_header, PER_CONN_MAX_KB);
 }
 
-/* A real ClientHello (TLS 1.2-1.3, as OpenSSL's client sends it), taken from a memory BIO. */
+/* OpenSSL's TLS client (1.2-1.3) over memory BIOs: the test carries its bytes. */
+struct mem_tls {
+    SSL_CTX *ctx;
+    SSL *ssl;
+    BIO *rbio, *wbio; /* what the server sent, what the client has to send */
+};
+
+/* A client started: its ClientHello (one record, as OpenSSL sends it) into out; its length. */
+static size_t mem_tls_start(struct mem_tls *t, uint8_t *out, size_t cap)
+{
+    t->ctx = SSL_CTX_new(TLS_client_method());
+    assert_non_null(t->ctx);
+    t->ssl = SSL_new(t->ctx);
+    assert_non_null(t->ssl);
+    t->rbio = BIO_new(BIO_s_mem());
+    t->wbio = BIO_new(BIO_s_mem());
+    assert_non_null(t->rbio);
+    assert_non_null(t->wbio);
+    SSL_set_bio(t->ssl, t->rbio, t->wbio);
+    SSL_set_tlsext_host_name(t->ssl, "localhost");
+    assert_true(SSL_connect(t->ssl) <= 0); /* waits for the server's answer */
+    int n = BIO_read(t->wbio, out, (int)cap);
+    assert_true(n > 9 && (size_t)n < cap && out[0] == 0x16 &&
+                n == 5 + ((out[3] << 8) | out[4]));
+    return (size_t)n;
+}
+
+static void mem_tls_free(struct mem_tls *t)
+{
+    SSL_free(t->ssl); /* and its BIOs */
+    SSL_CTX_free(t->ctx);
+}
+
+/* A real ClientHello, in one record. */
 static size_t client_hello(uint8_t *out, size_t cap)
 {
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    assert_non_null(ctx);
-    SSL *ssl = SSL_new(ctx);
-    assert_non_null(ssl);
-    BIO *rbio = BIO_new(BIO_s_mem()), *wbio = BIO_new(BIO_s_mem());
-    assert_non_null(rbio);
-    assert_non_null(wbio);
-    SSL_set_bio(ssl, rbio, wbio);
-    SSL_set_tlsext_host_name(ssl, "localhost");
-    assert_true(SSL_connect(ssl) <= 0); /* waits for the server's answer */
-    int n = BIO_read(wbio, out, (int)cap);
-    assert_true(n > 9 && (size_t)n < cap);
-    SSL_free(ssl);
-    SSL_CTX_free(ctx);
-    return (size_t)n;
+    struct mem_tls t;
+    size_t n = mem_tls_start(&t, out, cap);
+    mem_tls_free(&t);
+    return n;
 }
 
 static void test_client_hello_memory(void **state)
@@ -546,20 +568,10 @@ static void flush_to(BIO *wbio, int fd)
  */
 static void fragmented_hello_request(int port, size_t piece, char *answer, size_t cap)
 {
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    assert_non_null(ctx);
-    SSL *ssl = SSL_new(ctx);
-    assert_non_null(ssl);
-    BIO *rbio = BIO_new(BIO_s_mem()), *wbio = BIO_new(BIO_s_mem());
-    assert_non_null(rbio);
-    assert_non_null(wbio);
-    SSL_set_bio(ssl, rbio, wbio);
-    SSL_set_tlsext_host_name(ssl, "localhost");
-    assert_true(SSL_connect(ssl) <= 0);
+    struct mem_tls t;
     uint8_t hello[4096], flight[3 * 4096];
-    int n = BIO_read(wbio, hello, sizeof hello);
-    assert_true(n > 9 && hello[0] == 0x16 && n == 5 + ((hello[3] << 8) | hello[4]));
-    size_t len = 0, body = (size_t)n - 5;
+    size_t len = 0, body = mem_tls_start(&t, hello, sizeof hello) - 5;
+    SSL *ssl = t.ssl;
     for (size_t off = 0; off < body; off += piece) {
         size_t k = body - off < piece ? body - off : piece;
         assert_true(len + 5 + k <= sizeof flight);
@@ -586,10 +598,10 @@ static void fragmented_hello_request(int port, size_t piece, char *answer, size_
                 got += (size_t)r;
             else
                 requested = SSL_write(ssl, req, (int)sizeof req - 1) == (int)sizeof req - 1;
-            flush_to(wbio, fd);
+            flush_to(t.wbio, fd);
             continue;
         }
-        flush_to(wbio, fd);
+        flush_to(t.wbio, fd);
         if (SSL_get_error(ssl, r) != SSL_ERROR_WANT_READ)
             break;
         uint8_t in[16384];
@@ -599,12 +611,11 @@ static void fragmented_hello_request(int port, size_t piece, char *answer, size_
         ssize_t k = recv(fd, in, sizeof in, 0);
         if (k <= 0)
             break;
-        assert_int_equal(BIO_write(rbio, in, (int)k), (int)k);
+        assert_int_equal(BIO_write(t.rbio, in, (int)k), (int)k);
     }
     answer[got] = '\0';
     close(fd);
-    SSL_free(ssl);
-    SSL_CTX_free(ctx);
+    mem_tls_free(&t);
 }
 
 static void test_first_record_refused(void **state)
