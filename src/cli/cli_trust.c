@@ -54,8 +54,8 @@ static const struct mse_opt add_options[] = {
     {"name", 0, "NAME", "nickname in the database ([A-Za-z0-9._-], at most 64)", T_NAME, 0,
      MSE_OPT_AT(MSE_OPT_STRING, struct cli_trust_args, name)},
     {"force", 0, NULL,
-     "add without a matching record of a successful `mse verify`, or over an entry mse did not "
-     "add (warned)",
+     "add without a matching record of a successful `mse verify` that checked the code "
+     "fingerprint, outside the certificate's validity, or over an entry mse did not add (warned)",
      T_FORCE, 0, MSE_OPT_AT(MSE_OPT_TRUE, struct cli_trust_args, force)},
     {0},
 };
@@ -329,6 +329,14 @@ MSE_MUST_USE static mse_err trust_add(const struct cli_trust_args *a, int64_t no
     mse_hex_encode(cert.sha256, sizeof cert.sha256, o->sha256);
     memcpy(o->san, cert.san, sizeof o->san);
     err = check_record(a, &cert, o, why, why_cap);
+    /* The browser would refuse it anyway: say so now rather than after a restart. */
+    if (err == MSE_OK && (cert.expired || cert.not_yet_valid) && !a->force)
+        err = mse_say(why, why_cap, MSE_ERR_RATLS_CERT_VALIDITY,
+                      "refusing to trust %s: it is valid from %s to %s, not now; the browser "
+                      "would reject it. Run `mse verify` again for the server's current "
+                      "certificate (--force adds it anyway).",
+                      a->cert, cert.not_before[0] ? cert.not_before : "?",
+                      cert.not_after[0] ? cert.not_after : "?");
     if (err == MSE_OK) {
         note_cert(a->cert, &cert, &o->notes);
         err = install(a, &cert, now, o, why, why_cap);

@@ -75,6 +75,24 @@ expect 0 "$MSE_BIN" trust remove leaf --nssdb "$DB"
 rm -rf "$DB"
 record pass
 
+# A certificate outside its validity now (mse-real-ratls.pem ended
+# 2024-04-26T09:38:33Z), even with a matching record, is refused (exit 11):
+# the browser would reject it; --force adds it with a warning.
+cp "$D/mse-real-ratls.pem" "$TMP/old.pem"
+old_sha=$(openssl x509 -in "$TMP/old.pem" -outform der | openssl dgst -sha256 -r | cut -d' ' -f1)
+printf '{"sha256":"%s","verified_at":"2023-06-01T00:00:00Z","verdict":"success","target":"localhost:1","checks":{"mrenclave":{"outcome":"pass"}}}\n' \
+    "$old_sha" >"$TMP/old.pem.verify.json"
+expect 11 "$MSE_BIN" trust add "$TMP/old.pem" --name old --nssdb "$DB"
+grep -qF "error: refusing to trust $TMP/old.pem: it is valid from 2023-05-17T09:38:42Z to 2024-04-26T09:38:33Z, not now" "$TMP/out" ||
+    fail "expired certificate not explained: $(cat "$TMP/out")"
+grep -q '(MSE_ERR_RATLS_CERT_VALIDITY)' "$TMP/out" || fail "expired: wrong code: $(cat "$TMP/out")"
+[[ ! -e $DB ]] || fail "a refused trust add created the database"
+expect 0 "$MSE_BIN" trust add "$TMP/old.pem" --name old --nssdb "$DB" --force
+grep -q "warning: $TMP/old.pem has expired" "$TMP/out" || fail "--force: no expiry warning: $(cat "$TMP/out")"
+[[ $(flags "$DB" old) == "P,," ]] || fail "--force: expired certificate not added"
+expect 0 "$MSE_BIN" trust remove old --nssdb "$DB"
+rm -rf "$DB"
+
 # First add: creates the database, adds P,, (the record matches: no --force).
 expect 0 "$MSE_BIN" trust add "$TMP/leaf.pem" --name leaf --nssdb "$DB"
 grep -q 'Creating the NSS database' "$TMP/out" || fail "no creation message"
