@@ -237,31 +237,55 @@ mse_err cli_nssdb_list(const struct cli_nssdb *db, char **listing, char *why, si
 }
 
 /*
- * The trust flags certutil -L prints for NAME ("P,," ...), from its table:
- * a line holding the nickname, spaces, then the flags. Empty if not found.
+ * One line of certutil -L's table: the nickname, padded with spaces, then the
+ * trust flags, which never contain a space (e.g. "my app    CT,C,C"). So the
+ * flags are the last word and the nickname is everything before them, spaces
+ * included ("leaf x" is one nickname, never "leaf" with flags "x"). False
+ * for lines without both parts.
  */
+static bool listing_entry(const char *line, size_t llen, size_t *nick_len, const char **flags,
+                          size_t *flags_len)
+{
+    while (llen > 0 && (line[llen - 1] == ' ' || line[llen - 1] == '\r'))
+        llen--;
+    size_t f = llen;
+    while (f > 0 && line[f - 1] != ' ')
+        f--;
+    size_t n = f;
+    while (n > 0 && line[n - 1] == ' ')
+        n--;
+    if (f == llen || n == 0 || n == f)
+        return false;
+    *nick_len = n;
+    *flags = line + f;
+    *flags_len = llen - f;
+    return true;
+}
+
+/* The line at the cursor (without its newline) into line and llen, then advance; false at the end. */
+static bool next_line(const char **cursor, const char **line, size_t *llen)
+{
+    if (!*cursor || !**cursor)
+        return false;
+    const char *end = strchr(*cursor, '\n');
+    *line = *cursor;
+    *llen = end ? (size_t)(end - *cursor) : strlen(*cursor);
+    *cursor = end ? end + 1 : NULL;
+    return true;
+}
+
 void cli_nss_listed_flags(const char *listing, const char *name, char *flags, size_t cap)
 {
-    size_t nlen = strlen(name);
+    size_t nlen = strlen(name), llen = 0, nick_len = 0, flags_len = 0;
+    const char *cursor = listing, *line = NULL, *f = NULL;
     flags[0] = '\0';
-    for (const char *line = listing; line && *line;) {
-        const char *end = strchr(line, '\n');
-        size_t llen = end ? (size_t)(end - line) : strlen(line);
-        if (llen > nlen && strncmp(line, name, nlen) == 0 && line[nlen] == ' ') {
-            size_t i = nlen;
-            while (i < llen && line[i] == ' ')
-                i++;
-            size_t j = i;
-            while (j < llen && line[j] != ' ' && line[j] != '\r')
-                j++;
-            /* Everything between the nickname and the flags must be blanks: the
-             * nickname is the whole first column, not a prefix of another. */
-            if (j > i && (j == llen || line[j] == ' ' || line[j] == '\r')) {
-                size_t n = j - i < cap - 1 ? j - i : cap - 1;
-                memcpy(flags, line + i, n);
-                flags[n] = '\0';
-            }
+    while (next_line(&cursor, &line, &llen)) {
+        if (listing_entry(line, llen, &nick_len, &f, &flags_len) && nick_len == nlen &&
+            memcmp(line, name, nlen) == 0) {
+            size_t n = flags_len < cap - 1 ? flags_len : cap - 1;
+            memcpy(flags, f, n);
+            flags[n] = '\0';
+            return;
         }
-        line = end ? end + 1 : NULL;
     }
 }

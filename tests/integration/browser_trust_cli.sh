@@ -116,6 +116,24 @@ expect 0 "$MSE_BIN" trust remove leaf --nssdb "$DB"
 expect 2 "$MSE_BIN" trust remove leaf --nssdb "$DB"
 expect 0 "$MSE_BIN" trust list --nssdb "$DB"
 grep -q '^leaf2  *P,,' "$TMP/out" || fail "list does not show leaf2"
+# A foreign nickname with a space after NAME ("leaf2 x") is another entry:
+# `list` shows leaf2's own flags (not "x"), and `add --name leaf3` beside a
+# foreign "leaf3 x" is not mistaken for replacing an entry mse did not add.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null \
+    -subj /CN=foreign -days 2 -out "$TMP/foreign.pem" 2>/dev/null
+certutil -A -d "sql:$DB" -n "leaf2 x" -t "C,," -i "$TMP/foreign.pem"
+expect 0 "$MSE_BIN" trust list --nssdb "$DB"
+grep -q '^leaf2  *P,,  *added' "$TMP/out" || fail "list: leaf2's flags misread: $(cat "$TMP/out")"
+expect 0 "$MSE_BIN" trust list --nssdb "$DB" --json
+grep -q '"trust": "P,,"' "$TMP/out" || fail "list --json: leaf2's flags misread: $(cat "$TMP/out")"
+certutil -D -d "sql:$DB" -n "leaf2 x"
+certutil -A -d "sql:$DB" -n "leaf3 x" -t "C,," -i "$TMP/foreign.pem"
+expect 0 "$MSE_BIN" trust add "$D/nosan.pem" --name leaf3 --nssdb "$DB" --force
+grep -q 'was not added by mse trust' "$TMP/out" && fail "leaf3 confused with 'leaf3 x': $(cat "$TMP/out")"
+certutil -L -d "sql:$DB" | grep -q '^leaf3 x  *C,,' || fail "'leaf3 x' changed"
+expect 0 "$MSE_BIN" trust remove leaf3 --nssdb "$DB"
+certutil -L -d "sql:$DB" | grep -q '^leaf3 x  *C,,' || fail "remove leaf3 touched 'leaf3 x'"
+certutil -D -d "sql:$DB" -n "leaf3 x"
 
 # No-SAN and expired-record warnings; a record for another certificate is refused.
 expect 0 "$MSE_BIN" trust add "$D/nosan.pem" --name nosan --nssdb "$DB" --force
