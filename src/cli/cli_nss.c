@@ -183,50 +183,6 @@ static void remove_temp(char *dir, char *file)
     free(dir);
 }
 
-mse_err cli_nssdb_add_peer(const struct cli_nssdb *db, const char *name, const uint8_t *der,
-                           size_t der_len, char *why, size_t why_cap)
-{
-    char *tmp_dir = NULL, *tmp_file = NULL, *listing = NULL, what[4400];
-    mse_err err = write_temp_der(der, der_len, &tmp_dir, &tmp_file);
-    if (err != MSE_OK) {
-        err = mse_say(why, why_cap, err, "cannot write a temporary file: %s", mse_err_str(err));
-        goto out;
-    }
-    char *add_argv[] = {CERTUTIL, "-A", "-d", (char *)db->arg, "-n", (char *)name, "-t", "P,,",
-                        "-i",     tmp_file, NULL};
-    snprintf(what, sizeof what, "certutil could not add '%s' to %s", name, db->dir);
-    err = certutil_ok(add_argv, NULL, why, why_cap, what);
-    if (err == MSE_ERR_IO) {
-        /* certutil may have stored the certificate before failing to set its
-         * trust (a password-protected database): remove that half-added entry,
-         * as far as the database lets us. It carries no trust either way. */
-        int ignored = 0;
-        char cleanup[256];
-        if (cli_nssdb_delete_all(db, name, &ignored, cleanup, sizeof cleanup) != MSE_OK) {
-            size_t n = strlen(why);
-            snprintf(why + n, why_cap - n, "\n('%s' may remain in %s without trust flags)", name,
-                     db->dir);
-        }
-    }
-    if (err != MSE_OK)
-        goto out;
-    /* Read back: the name must now carry exactly peer trust. */
-    err = cli_nssdb_list(db, &listing, why, why_cap);
-    if (err != MSE_OK)
-        goto out;
-    char flags[32];
-    cli_nss_listed_flags(listing, name, flags, sizeof flags);
-    if (strcmp(flags, "P,,") != 0)
-        err = mse_say(why, why_cap, MSE_ERR_IO,
-                      "after certutil -A, '%s' is listed with trust '%s', not 'P,,' (the same "
-                      "certificate may already be stored under another name):\n%s",
-                      name, flags, listing);
-out:
-    free(listing);
-    remove_temp(tmp_dir, tmp_file);
-    return err;
-}
-
 mse_err cli_nssdb_list(const struct cli_nssdb *db, char **listing, char *why, size_t why_cap)
 {
     char what[4200];
@@ -288,4 +244,142 @@ void cli_nss_listed_flags(const char *listing, const char *name, char *flags, si
             return;
         }
     }
+}
+
+/* How many lines of the listing are exactly this one. */
+static size_t line_count(const char *listing, const char *line, size_t llen)
+{
+    size_t count = 0, other_len = 0;
+    const char *cursor = listing, *other = NULL;
+    while (next_line(&cursor, &other, &other_len))
+        count += other_len == llen && memcmp(other, line, llen) == 0;
+    return count;
+}
+
+/* The nickname as printable ASCII, for a message (a foreign name is anyone's bytes). */
+static void printable(const char *s, size_t len, char *out, size_t cap)
+{
+    size_t i = 0;
+    for (; i < len && i + 1 < cap; i++)
+        out[i] = s[i] >= 0x20 && s[i] <= 0x7e ? s[i] : '?';
+    out[i] = '\0';
+}
+
+/*
+ * Every entry but NAME's is listed after the import exactly as before. NSS
+ * keeps one entry per certificate: importing a certificate that the database
+ * already holds under another nickname (the user's own, say "C,C,C") gives
+ * that entry the new trust flags and NAME never appears. Such an entry is put
+ * back to its old flags (certutil -M) and the import is an error, so mse
+ * trust add never changes an entry it did not add, even when it fails.
+ */
+MSE_MUST_USE static mse_err others_unchanged(const struct cli_nssdb *db, const char *name,
+                                             const char *before, const char *after, char *why,
+                                             size_t why_cap)
+{
+    size_t nlen = strlen(name), llen = 0, nick_len = 0, flags_len = 0;
+    const char *cursor = after, *line = NULL, *f = NULL;
+    while (next_line(&cursor, &line, &llen)) {
+        bool entry = listing_entry(line, llen, &nick_len, &f, &flags_len);
+        if (entry && nick_len == nlen && memcmp(line, name, nlen) == 0)
+            continue;
+        if (line_count(after, line, llen) == line_count(before, line, llen))
+            continue;
+        char nick[512], shown[512], old_flags[32] = "", new_flags[32] = "";
+        if (!entry || nick_len >= sizeof nick)
+            return mse_say(why, why_cap, MSE_ERR_IO,
+                           "certutil -A changed other entries of %s than '%s':\nbefore:\n%s\n"
+                           "after:\n%s",
+                           db->dir, name, before, after);
+        memcpy(nick, line, nick_len);
+        nick[nick_len] = '\0';
+        printable(nick, nick_len, shown, sizeof shown);
+        printable(f, flags_len < sizeof new_flags ? flags_len : sizeof new_flags - 1, new_flags,
+                  sizeof new_flags);
+        cli_nss_listed_flags(before, nick, old_flags, sizeof old_flags);
+        if (!old_flags[0])
+            return mse_say(why, why_cap, MSE_ERR_IO,
+                           "certutil -A added '%s' (trust %s) to %s, not '%s': the database "
+                           "already names this certificate's subject '%s'; remove that entry "
+                           "by hand",
+                           shown, new_flags, db->dir, name, shown);
+        char *modify[] = {CERTUTIL, "-M", "-d", (char *)db->arg, "-n", nick, "-t", old_flags, NULL};
+        char what[5400];
+        snprintf(what, sizeof what,
+                 "this certificate is already in %s as '%s', which mse trust did not add; "
+                 "certutil -A changed its trust from %s to %s and could not put it back",
+                 db->dir, shown, old_flags, new_flags);
+        MSE_TRY(certutil_ok(modify, NULL, why, why_cap, what));
+        return mse_say(why, why_cap, MSE_ERR_IO,
+                       "this certificate is already in %s as '%s' (trust %s), which mse trust did "
+                       "not add: NSS holds a certificate once, so it cannot also be '%s'. Its "
+                       "trust is as it was. Remove '%s' first if mse trust should manage it.",
+                       db->dir, shown, old_flags, name, shown);
+    }
+    return MSE_OK;
+}
+
+mse_err cli_nssdb_add_peer(const struct cli_nssdb *db, const char *name, const uint8_t *der,
+                           size_t der_len, char *why, size_t why_cap)
+{
+    char *tmp_dir = NULL, *tmp_file = NULL, *before = NULL, *listing = NULL, what[4400];
+    /* The table before the import: certutil -A of a certificate the database
+     * already holds under another nickname re-flags that entry instead. */
+    mse_err err = cli_nssdb_list(db, &before, why, why_cap);
+    if (err != MSE_OK)
+        goto out;
+    err = write_temp_der(der, der_len, &tmp_dir, &tmp_file);
+    if (err != MSE_OK) {
+        err = mse_say(why, why_cap, err, "cannot write a temporary file: %s", mse_err_str(err));
+        goto out;
+    }
+    char *add_argv[] = {CERTUTIL, "-A", "-d", (char *)db->arg, "-n", (char *)name, "-t", "P,,",
+                        "-i",     tmp_file, NULL};
+    snprintf(what, sizeof what, "certutil could not add '%s' to %s", name, db->dir);
+    err = certutil_ok(add_argv, NULL, why, why_cap, what);
+    if (err == MSE_ERR_IO) {
+        /* certutil may have stored the certificate before failing to set its
+         * trust (a password-protected database): remove that half-added entry,
+         * as far as the database lets us. It carries no trust either way. */
+        int ignored = 0;
+        char cleanup[256];
+        if (cli_nssdb_delete_all(db, name, &ignored, cleanup, sizeof cleanup) != MSE_OK) {
+            size_t n = strlen(why);
+            snprintf(why + n, why_cap - n, "\n('%s' may remain in %s without trust flags)", name,
+                     db->dir);
+        }
+    }
+    if (err != MSE_OK)
+        goto out;
+    /* Read back: the name must now carry exactly peer trust, and nothing else changed. */
+    err = cli_nssdb_list(db, &listing, why, why_cap);
+    if (err != MSE_OK)
+        goto out;
+    err = others_unchanged(db, name, before, listing, why, why_cap);
+    char flags[32];
+    cli_nss_listed_flags(listing, name, flags, sizeof flags);
+    if (err == MSE_OK && !flags[0])
+        err = mse_say(why, why_cap, MSE_ERR_IO,
+                      "'%s' is not in %s after certutil -A: the database already holds this "
+                      "certificate under another nickname, with the same trust (NSS holds a "
+                      "certificate once); nothing was changed:\n%s",
+                      name, db->dir, listing);
+    else if (err == MSE_OK && strcmp(flags, "P,,") != 0)
+        err = mse_say(why, why_cap, MSE_ERR_IO,
+                      "after certutil -A, '%s' is listed with trust '%s', not 'P,,':\n%s", name,
+                      flags, listing);
+    if (err != MSE_OK && flags[0]) {
+        /* Fail closed: no entry of ours with trust beside a failure. */
+        int ignored = 0;
+        char cleanup[256];
+        if (cli_nssdb_delete_all(db, name, &ignored, cleanup, sizeof cleanup) != MSE_OK) {
+            size_t n = strlen(why);
+            snprintf(why + n, why_cap - n, "\n('%s' may remain in %s)", name, db->dir);
+        }
+    }
+out:
+    free(before);
+    free(listing);
+    remove_temp(tmp_dir, tmp_file);
+    return err;
 }

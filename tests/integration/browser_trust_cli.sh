@@ -147,6 +147,27 @@ printf '{"sha256":"%s","verified_at":"2026-11-23T01:00:00Z","verdict":"success",
 expect 2 "$MSE_BIN" trust add "$TMP/leaf.pem" --name leaf --nssdb "$DB"
 grep -q 'malformed' "$TMP/out" || fail "duplicate-key record not refused as malformed"
 
+# The same certificate already in the database under a nickname mse did not
+# add: NSS holds a certificate once, so certutil -A would re-flag that entry.
+# mse trust add fails (exit 22), says so, and the entry keeps its trust.
+record pass
+mkdir -p "$TMP/dupdb"
+certutil -N -d "sql:$TMP/dupdb" --empty-password
+certutil -A -d "sql:$TMP/dupdb" -n "user cert" -t "C,C,C" -i "$TMP/leaf.pem"
+expect 22 "$MSE_BIN" trust add "$TMP/leaf.pem" --name dup --nssdb "$TMP/dupdb"
+grep -qF "error: this certificate is already in $TMP/dupdb as 'user cert' (trust C,C,C), which mse trust did not add" "$TMP/out" ||
+    fail "duplicate certificate not explained: $(cat "$TMP/out")"
+certutil -L -d "sql:$TMP/dupdb" | grep -q '^user cert  *C,C,C *$' ||
+    fail "the user's entry changed: $(certutil -L -d "sql:$TMP/dupdb")"
+[[ -z $(flags "$TMP/dupdb" dup) ]] || fail "dup added beside the user's entry"
+expect 0 "$MSE_BIN" trust list --nssdb "$TMP/dupdb"
+grep -q '^(none)' "$TMP/out" || fail "a failed add left a mark: $(cat "$TMP/out")"
+# Same trust already (P,,): nothing changes either, and the reason is given.
+certutil -M -d "sql:$TMP/dupdb" -n "user cert" -t "P,,"
+expect 22 "$MSE_BIN" trust add "$TMP/leaf.pem" --name dup --nssdb "$TMP/dupdb"
+grep -qF "error: 'dup' is not in $TMP/dupdb after certutil -A: the database already holds this certificate under another nickname" "$TMP/out" ||
+    fail "duplicate with the same trust not explained: $(cat "$TMP/out")"
+
 # A password-protected database: certutil cannot write without the password;
 # mse trust fails (exit 22) instead of waiting for a password prompt.
 printf 'secret-pw\n' >"$TMP/pw"
