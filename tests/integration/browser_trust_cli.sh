@@ -147,6 +147,33 @@ printf '{"sha256":"%s","verified_at":"2026-11-23T01:00:00Z","verdict":"success",
 expect 2 "$MSE_BIN" trust add "$TMP/leaf.pem" --name leaf --nssdb "$DB"
 grep -q 'malformed' "$TMP/out" || fail "duplicate-key record not refused as malformed"
 
+# Peer trust is not CA trust, in NSS's own verifier too (programs other than
+# Chromium that read the same database): a leaf for another site signed by a
+# CA:TRUE certificate that mse trust added is refused, by the classic and the
+# libpkix path builder (-8172 SEC_ERROR_UNTRUSTED_ISSUER), while the
+# certificate itself is accepted as a server certificate.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$TMP/evil.key" \
+    -subj /CN=evil -days 2 -addext basicConstraints=critical,CA:TRUE \
+    -addext subjectAltName=DNS:localhost -out "$TMP/evil.pem" 2>/dev/null
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null \
+    -subj /CN=victim.example -out "$TMP/victim.csr" 2>/dev/null
+printf 'subjectAltName=DNS:victim.example\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+    >"$TMP/victim.ext"
+openssl x509 -req -in "$TMP/victim.csr" -CA "$TMP/evil.pem" -CAkey "$TMP/evil.key" -set_serial 7 \
+    -days 1 -extfile "$TMP/victim.ext" -out "$TMP/victim.pem" 2>/dev/null
+mkdir -p "$TMP/cadb"
+expect 0 "$MSE_BIN" trust add "$TMP/evil.pem" --name evil --nssdb "$TMP/cadb" --force
+[[ $(flags "$TMP/cadb" evil) == "P,," ]] || fail "evil not P,,"
+for builder in "" -pp; do
+    rc=0
+    vfychain -d "sql:$TMP/cadb" $builder -u 1 -a "$TMP/evil.pem" >"$TMP/vfy" 2>&1 || rc=$?
+    [[ $rc -eq 0 ]] || fail "vfychain $builder: the trusted peer itself refused: $(cat "$TMP/vfy")"
+    rc=0
+    vfychain -d "sql:$TMP/cadb" $builder -u 1 -a "$TMP/victim.pem" >"$TMP/vfy" 2>&1 || rc=$?
+    [[ $rc -ne 0 ]] && grep -q 'ERROR -8172' "$TMP/vfy" ||
+        fail "vfychain $builder: a leaf signed by a peer-trusted CA:TRUE certificate: $(cat "$TMP/vfy")"
+done
+
 # The same certificate already in the database under a nickname mse did not
 # add: NSS holds a certificate once, so certutil -A would re-flag that entry.
 # mse trust add fails (exit 22), says so, and the entry keeps its trust.
