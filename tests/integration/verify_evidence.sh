@@ -126,4 +126,23 @@ done
 [ ! -e "$work/link.pem.verify.json" ] && [ ! -e "$work/fifo.pem.verify.json" ] &&
     [ ! -e "$work/dir.pem" ] || fail "a refused output left a file"
 
+# Another user's file at the output in a sticky directory (/tmp) cannot be
+# replaced: refused before verifying, naming its owner (as root, run as nobody).
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    chmod 0711 "$work"
+    mkdir -m 1777 "$work/sticky"
+    printf 'planted\n' >"$work/sticky/cert.pem"
+    chown 12345:12345 "$work/sticky/cert.pem"
+    set +e
+    timeout 60 setpriv --reuid=65534 --regid=65534 --clear-groups "$mse" verify "${ev[@]}" "${ok[@]}" \
+        --output "$work/sticky/cert.pem" >"$work/o6" 2>&1
+    rc=$?
+    set -e
+    [ "$rc" = 22 ] || fail "sticky: exit $rc, want 22: $(cat "$work/o6")"
+    grep -qxF "error: cannot save at $work/sticky/cert.pem: it belongs to another user (uid 12345) and the directory is sticky, so it cannot be replaced (give --output a path of your own) (MSE_ERR_FILE_WRITE)" "$work/o6" ||
+        fail "sticky: message: $(cat "$work/o6")"
+    grep -q 'Checking your app' "$work/o6" && fail "sticky: verified before refusing the output"
+    [ "$(cat "$work/sticky/cert.pem")" = planted ] || fail "sticky: the file changed"
+fi
+
 echo "verify_evidence: 1 passed, 0 failed"
