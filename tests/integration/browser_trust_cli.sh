@@ -4,6 +4,7 @@
 # use, flags read back with certutil, a password-protected database refused
 # rather than prompting (stdin is /dev/null), and `list`/`remove` errors.
 set -euo pipefail
+umask 022 # the records written here must not be group-writable (mse trust add refuses those)
 : "${MSE_BUILD_DIR:?set by CTest}"
 : "${MSE_TEST_DATA:?set by CTest}"
 MSE_BIN="$MSE_BUILD_DIR/mse"
@@ -173,6 +174,30 @@ for builder in "" -pp; do
     [[ $rc -ne 0 ]] && grep -q 'ERROR -8172' "$TMP/vfy" ||
         fail "vfychain $builder: a leaf signed by a peer-trusted CA:TRUE certificate: $(cat "$TMP/vfy")"
 done
+
+# A record someone else could have written vouches for nothing: writable by
+# group or others (mse verify writes 0644), or another user's (a pair planted
+# in a shared directory where mse verify could then not replace it).
+record pass
+chmod 0664 "$TMP/leaf.pem.verify.json"
+expect 2 "$MSE_BIN" trust add "$TMP/leaf.pem" --name planted --nssdb "$TMP/planteddb"
+grep -qxF "error: refusing to trust $TMP/leaf.pem: its verification record $TMP/leaf.pem.verify.json cannot be relied on: other users may write it (mode 0664)." "$TMP/out" ||
+    fail "group-writable record: $(cat "$TMP/out")"
+grep -q '(MSE_ERR_UNVERIFIED_CERT)' "$TMP/out" || fail "group-writable record: wrong code: $(cat "$TMP/out")"
+[[ ! -e $TMP/planteddb ]] || fail "a refused trust add created the database"
+chmod 0644 "$TMP/leaf.pem.verify.json"
+if [[ $(id -u) -eq 0 ]]; then
+    chown 12345:12345 "$TMP/leaf.pem.verify.json"
+    expect 2 "$MSE_BIN" trust add "$TMP/leaf.pem" --name planted --nssdb "$TMP/planteddb"
+    grep -qxF "error: refusing to trust $TMP/leaf.pem: its verification record $TMP/leaf.pem.verify.json cannot be relied on: it belongs to another user (uid 12345)." "$TMP/out" ||
+        fail "another user's record: $(cat "$TMP/out")"
+    expect 0 "$MSE_BIN" trust add "$TMP/leaf.pem" --name planted --nssdb "$TMP/planteddb" --force
+    grep -q "warning: --force: trusting $TMP/leaf.pem although its verification record .* belongs to another user" "$TMP/out" ||
+        fail "--force over another user's record: no warning: $(cat "$TMP/out")"
+    expect 0 "$MSE_BIN" trust list --nssdb "$TMP/planteddb" --json
+    grep -q '"forced": true' "$TMP/out" || fail "not marked as forced: $(cat "$TMP/out")"
+    chown 0:0 "$TMP/leaf.pem.verify.json"
+fi
 
 # The same certificate already in the database under a nickname mse did not
 # add: NSS holds a certificate once, so certutil -A would re-flag that entry.
