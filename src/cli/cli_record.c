@@ -137,7 +137,15 @@ mse_err cli_record_check(const char *json, size_t len, const uint8_t sha256[32],
     copy_printable(out->verified_at, sizeof out->verified_at, json_string_value(jat));
     if (jtarget)
         copy_printable(out->target, sizeof out->target, json_string_value(jtarget));
-    checks_text(json_object_get(root, "checks"), out->checks, sizeof out->checks);
+    json_t *checks = json_object_get(root, "checks");
+    checks_text(checks, out->checks, sizeof out->checks);
+    /* Exactly "pass": "skipped" (no --fingerprint), a missing check or any
+     * other shape means the code running in the enclave was not pinned. */
+    json_t *mre = json_is_object(checks) ? json_object_get(checks, "mrenclave") : NULL;
+    json_t *mre_outcome = json_is_object(mre) ? json_object_get(mre, "outcome") : NULL;
+    out->code_checked = json_is_string(mre_outcome) &&
+                        json_string_length(mre_outcome) == strlen("pass") &&
+                        strcmp(json_string_value(mre_outcome), "pass") == 0;
 out:
     json_decref(root);
     return err;

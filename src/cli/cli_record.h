@@ -17,6 +17,7 @@ struct cli_record {
     char target[256];      /* "" when absent */
     char verified_at[32];  /* RFC 3339 */
     char checks[512];      /* "name=value, ..." of the record's checks object, shortened */
+    bool code_checked;     /* checks.mrenclave.outcome is "pass": the code fingerprint matched */
 };
 
 /*
@@ -24,7 +25,9 @@ struct cli_record {
  * `mse verify`, see docs/cmd/mse-trust.md) against the certificate's SHA-256:
  * JSON object without duplicate keys, "sha256" 64 hex digits equal to
  * `sha256`, "verdict" exactly "success", "verified_at" an RFC 3339 UTC
- * instant. Errors: MSE_ERR_JSON, MSE_ERR_JSON_DUPLICATE_KEY,
+ * instant. code_checked tells whether the record shows the code fingerprint
+ * (MRENCLAVE) checked and matched; without it the verification accepted any
+ * code the signer signed, which the caller decides about. Errors: MSE_ERR_JSON, MSE_ERR_JSON_DUPLICATE_KEY,
  * MSE_ERR_JSON_FIELD, MSE_ERR_UNVERIFIED_CERT (other certificate, or a
  * verdict other than success).
  */

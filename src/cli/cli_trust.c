@@ -54,8 +54,8 @@ static const struct mse_opt add_options[] = {
     {"name", 0, "NAME", "nickname in the database ([A-Za-z0-9._-], at most 64)", T_NAME, 0,
      MSE_OPT_AT(MSE_OPT_STRING, struct cli_trust_args, name)},
     {"force", 0, NULL,
-     "add without a matching record of a successful `mse verify`, or over an entry mse did not "
-     "add (warned)",
+     "add without a matching record of a successful `mse verify` that checked the code "
+     "fingerprint, outside the certificate's validity, or over an entry mse did not add (warned)",
      T_FORCE, 0, MSE_OPT_AT(MSE_OPT_TRUE, struct cli_trust_args, force)},
     {0},
 };
@@ -190,8 +190,26 @@ MSE_MUST_USE static mse_err check_record(const struct cli_trust_args *a,
     if (err == MSE_OK)
         err = cli_record_check((const char *)rec, rec_len, cert->sha256, &o->record);
     free(rec);
-    if (err == MSE_OK) {
+    if (err == MSE_OK && o->record.code_checked) {
         o->record_ok = true;
+        return MSE_OK;
+    }
+    if (err == MSE_OK) {
+        /* A genuine enclave is not yet the user's app: without the
+         * fingerprint, anyone's code on any SGX machine passes (the signer
+         * check alone pins only who signed it, if it was given at all). */
+        if (!a->force)
+            return mse_say(why, why_cap, MSE_ERR_UNVERIFIED_CERT,
+                           "refusing to trust %s: its verification record (%s) shows the code "
+                           "fingerprint (MRENCLAVE) was not checked, so the enclave may run any "
+                           "code.\nRun `mse verify DOMAIN --fingerprint ...` (or --code with "
+                           "--context) and trust the certificate it saves, or pass --force if "
+                           "you have checked the enclave's code some other way.",
+                           a->cert, rec_path);
+        cli_note(&o->notes,
+                 "--force: trusting %s although its verification record (%s) shows the code "
+                 "fingerprint (MRENCLAVE) was not checked: the enclave may run any code.",
+                 a->cert, rec_path);
         return MSE_OK;
     }
     const char *reason =
@@ -282,7 +300,7 @@ MSE_MUST_USE static mse_err install(const struct cli_trust_args *a,
     snprintf(mark.name, sizeof mark.name, "%s", a->name);
     memcpy(mark.sha256, o->sha256, sizeof mark.sha256);
     mse_time_format(now, mark.added_at);
-    snprintf(mark.target, sizeof mark.target, "%s", o->record_ok ? o->record.target : "");
+    snprintf(mark.target, sizeof mark.target, "%s", o->record.target);
     mse_err err = cli_marks_put(o->marks, &mark);
     if (err == MSE_OK)
         err = cli_marks_save(o->db.dir, o->marks, why, why_cap);
@@ -311,6 +329,14 @@ MSE_MUST_USE static mse_err trust_add(const struct cli_trust_args *a, int64_t no
     mse_hex_encode(cert.sha256, sizeof cert.sha256, o->sha256);
     memcpy(o->san, cert.san, sizeof o->san);
     err = check_record(a, &cert, o, why, why_cap);
+    /* The browser would refuse it anyway: say so now rather than after a restart. */
+    if (err == MSE_OK && (cert.expired || cert.not_yet_valid) && !a->force)
+        err = mse_say(why, why_cap, MSE_ERR_RATLS_CERT_VALIDITY,
+                      "refusing to trust %s: it is valid from %s to %s, not now; the browser "
+                      "would reject it. Run `mse verify` again for the server's current "
+                      "certificate (--force adds it anyway).",
+                      a->cert, cert.not_before[0] ? cert.not_before : "?",
+                      cert.not_after[0] ? cert.not_after : "?");
     if (err == MSE_OK) {
         note_cert(a->cert, &cert, &o->notes);
         err = install(a, &cert, now, o, why, why_cap);
@@ -432,7 +458,7 @@ static void print_list(const struct cli_trust_args *a, const struct cli_trust_ou
         char flags[32];
         cli_nss_listed_flags(o->listing, m->name, flags, sizeof flags);
         printf("%-24s %-8s added %s, %s%s\n", m->name, flags[0] ? flags : "-", m->added_at,
-               m->forced ? "with --force, no verification record"
+               m->forced ? "with --force, no verification record of a pinned code"
                          : "verified by mse verify of ",
                m->forced ? "" : m->target);
         if (!flags[0])

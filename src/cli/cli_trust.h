@@ -39,6 +39,8 @@ struct cli_trust_cert {
     bool self_signed;    /* subject == issuer */
     bool expired;        /* notAfter is in the past (checked against `now`) */
     bool not_yet_valid;  /* notBefore is in the future */
+    char not_before[21]; /* notBefore, RFC 3339 UTC ("" if it cannot be converted) */
+    char not_after[21];  /* notAfter, likewise */
     char san[512];       /* "DNS:localhost, IP:127.0.0.1" or "" when there is no SAN */
 };
 

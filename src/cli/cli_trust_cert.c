@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -17,6 +18,7 @@
 #include <openssl/x509v3.h>
 
 #include <mse/guard.h>
+#include <mse/time.h>
 
 #include "cli_trust.h"
 
@@ -123,6 +125,15 @@ static void san_text(X509 *x, char *out, size_t cap)
     GENERAL_NAMES_free(gens);
 }
 
+/* An ASN1_TIME as RFC 3339 UTC, "" when OpenSSL cannot convert it. */
+static void time_text(const ASN1_TIME *t, char out[21])
+{
+    struct tm tm;
+    out[0] = '\0';
+    if (ASN1_TIME_to_tm(t, &tm) == 1)
+        mse_time_format((int64_t)timegm(&tm), out);
+}
+
 mse_err cli_trust_cert_load(const uint8_t *data, size_t len, int64_t now,
                             struct cli_trust_cert *out)
 {
@@ -144,6 +155,8 @@ mse_err cli_trust_cert_load(const uint8_t *data, size_t len, int64_t now,
     /* RFC 5280 4.1.2.5: both bounds are inclusive. */
     out->expired = ASN1_TIME_cmp_time_t(X509_get0_notAfter(x), (time_t)now) < 0;
     out->not_yet_valid = ASN1_TIME_cmp_time_t(X509_get0_notBefore(x), (time_t)now) > 0;
+    time_text(X509_get0_notBefore(x), out->not_before);
+    time_text(X509_get0_notAfter(x), out->not_after);
     san_text(x, out->san, sizeof out->san);
 out:
     ERR_clear_error();

@@ -28,8 +28,12 @@ flags() { certutil -L -d "sql:$1" | awk -v n="$2" '$1 == n { print $2 }'; }
 DB=$TMP/db
 cp "$D/leaf.pem" "$TMP/leaf.pem"
 sha=$(openssl x509 -in "$TMP/leaf.pem" -outform der | openssl dgst -sha256 -r | cut -d' ' -f1)
-printf '{"sha256":"%s","verified_at":"2026-11-23T01:00:00Z","verdict":"success","target":"localhost:1"}\n' \
-    "$sha" >"$TMP/leaf.pem.verify.json"
+# record MRENCLAVE_OUTCOME : the record mse verify writes beside leaf.pem (checks shortened).
+record() {
+    printf '{"sha256":"%s","verified_at":"2026-11-23T01:00:00Z","verdict":"success","target":"localhost:1","checks":{"quote":{"outcome":"pass"},"mrenclave":{"outcome":"%s"}}}\n' \
+        "$sha" "$1" >"$TMP/leaf.pem.verify.json"
+}
+record pass
 
 # Usage errors: exit 2, nothing created.
 expect 2 "$MSE_BIN" trust
@@ -52,6 +56,42 @@ expect 22 "$MSE_BIN" trust add "$TMP/nope.pem" --name x --nssdb "$DB" --force
 # list/remove before any database exists.
 expect 22 "$MSE_BIN" trust list --nssdb "$DB"
 expect 22 "$MSE_BIN" trust remove x --nssdb "$DB"
+
+# A verification without the code fingerprint (MRENCLAVE skipped: any code on
+# any SGX machine passes) is refused without --force, and nothing is created;
+# with --force it is added, warned about and marked as forced.
+record skipped
+expect 2 "$MSE_BIN" trust add "$TMP/leaf.pem" --name leaf --nssdb "$DB"
+grep -q "^error: refusing to trust $TMP/leaf.pem: its verification record ($TMP/leaf.pem.verify.json) shows the code fingerprint (MRENCLAVE) was not checked" "$TMP/out" ||
+    fail "skipped fingerprint not explained: $(cat "$TMP/out")"
+grep -q '(MSE_ERR_UNVERIFIED_CERT)' "$TMP/out" || fail "skipped fingerprint: wrong code: $(cat "$TMP/out")"
+[[ ! -e $DB ]] || fail "a refused trust add created the database"
+expect 0 "$MSE_BIN" trust add "$TMP/leaf.pem" --name leaf --nssdb "$DB" --force
+grep -q 'warning: --force: trusting .* the code fingerprint (MRENCLAVE) was not checked' "$TMP/out" ||
+    fail "--force over a skipped fingerprint gave no warning: $(cat "$TMP/out")"
+expect 0 "$MSE_BIN" trust list --nssdb "$DB" --json
+grep -q '"forced": true' "$TMP/out" || fail "not marked as forced: $(cat "$TMP/out")"
+expect 0 "$MSE_BIN" trust remove leaf --nssdb "$DB"
+rm -rf "$DB"
+record pass
+
+# A certificate outside its validity now (mse-real-ratls.pem ended
+# 2024-04-26T09:38:33Z), even with a matching record, is refused (exit 11):
+# the browser would reject it; --force adds it with a warning.
+cp "$D/mse-real-ratls.pem" "$TMP/old.pem"
+old_sha=$(openssl x509 -in "$TMP/old.pem" -outform der | openssl dgst -sha256 -r | cut -d' ' -f1)
+printf '{"sha256":"%s","verified_at":"2023-06-01T00:00:00Z","verdict":"success","target":"localhost:1","checks":{"mrenclave":{"outcome":"pass"}}}\n' \
+    "$old_sha" >"$TMP/old.pem.verify.json"
+expect 11 "$MSE_BIN" trust add "$TMP/old.pem" --name old --nssdb "$DB"
+grep -qF "error: refusing to trust $TMP/old.pem: it is valid from 2023-05-17T09:38:42Z to 2024-04-26T09:38:33Z, not now" "$TMP/out" ||
+    fail "expired certificate not explained: $(cat "$TMP/out")"
+grep -q '(MSE_ERR_RATLS_CERT_VALIDITY)' "$TMP/out" || fail "expired: wrong code: $(cat "$TMP/out")"
+[[ ! -e $DB ]] || fail "a refused trust add created the database"
+expect 0 "$MSE_BIN" trust add "$TMP/old.pem" --name old --nssdb "$DB" --force
+grep -q "warning: $TMP/old.pem has expired" "$TMP/out" || fail "--force: no expiry warning: $(cat "$TMP/out")"
+[[ $(flags "$DB" old) == "P,," ]] || fail "--force: expired certificate not added"
+expect 0 "$MSE_BIN" trust remove old --nssdb "$DB"
+rm -rf "$DB"
 
 # First add: creates the database, adds P,, (the record matches: no --force).
 expect 0 "$MSE_BIN" trust add "$TMP/leaf.pem" --name leaf --nssdb "$DB"

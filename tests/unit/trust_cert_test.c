@@ -76,6 +76,8 @@ static void test_real_mse_certificate(void **state)
     assert_true(c.self_signed);
     assert_false(c.expired);
     assert_string_equal(c.san, "DNS:localhost");
+    assert_string_equal(c.not_before, "2023-05-17T09:38:42Z");
+    assert_string_equal(c.not_after, "2024-04-26T09:38:33Z");
     cli_trust_cert_free(&c);
     /* One second either side of its validity. */
     load("trust/mse-real-ratls.pem", at("2024-04-26T09:38:34Z"), MSE_OK, &c);

@@ -135,12 +135,44 @@ static void test_target_sanitized(void **state)
     assert_string_equal(r.target, "a?[31mb");
 }
 
+/* Whether the record shows the code fingerprint checked: exactly "pass". */
+static void test_code_checked(void **state)
+{
+    static const char *const shapes[][2] = {
+        {"{\"mrenclave\":{\"outcome\":\"pass\"}}", "1"},
+        {"{\"mrenclave\":{\"outcome\":\"skipped\"}}", "0"},
+        {"{\"mrenclave\":{\"outcome\":\"warn\"}}", "0"},
+        {"{\"mrenclave\":{\"outcome\":\"passed\"}}", "0"},
+        {"{\"mrenclave\":\"pass\"}", "0"},
+        {"{\"MRENCLAVE\":{\"outcome\":\"pass\"}}", "0"},
+        {"{\"fingerprint\":\"ok\"}", "0"},
+        {"[]", "0"},
+    };
+    struct cli_record r;
+    char json[512];
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        snprintf(json, sizeof json,
+                 "{\"sha256\":\"%s\",\"verified_at\":\"2026-11-23T01:00:00Z\",\"verdict\":"
+                 "\"success\",\"checks\":%s}",
+                 SHA, shapes[i][0]);
+        assert_int_equal(check(json, &r), MSE_OK);
+        assert_int_equal(r.code_checked, shapes[i][1][0] == '1');
+    }
+    /* No checks at all: not checked. */
+    snprintf(json, sizeof json,
+             "{\"sha256\":\"%s\",\"verified_at\":\"2026-11-23T01:00:00Z\",\"verdict\":"
+             "\"success\"}",
+             SHA);
+    assert_int_equal(check(json, &r), MSE_OK);
+    assert_false(r.code_checked);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_record),     cmocka_unit_test(test_other_certificate),
         cmocka_unit_test(test_not_a_success),   cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_target_sanitized),
+        cmocka_unit_test(test_target_sanitized), cmocka_unit_test(test_code_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
