@@ -183,11 +183,152 @@ static void remove_temp(char *dir, char *file)
     free(dir);
 }
 
+mse_err cli_nssdb_list(const struct cli_nssdb *db, char **listing, char *why, size_t why_cap)
+{
+    char what[4200];
+    char *argv[] = {CERTUTIL, "-L", "-d", (char *)db->arg, NULL};
+    snprintf(what, sizeof what, "certutil could not list %s", db->dir);
+    *listing = NULL;
+    return certutil_ok(argv, listing, why, why_cap, what);
+}
+
+/*
+ * One line of certutil -L's table: the nickname, padded with spaces, then the
+ * trust flags, which never contain a space (e.g. "my app    CT,C,C"). So the
+ * flags are the last word and the nickname is everything before them, spaces
+ * included ("leaf x" is one nickname, never "leaf" with flags "x"). False
+ * for lines without both parts.
+ */
+static bool listing_entry(const char *line, size_t llen, size_t *nick_len, const char **flags,
+                          size_t *flags_len)
+{
+    while (llen > 0 && (line[llen - 1] == ' ' || line[llen - 1] == '\r'))
+        llen--;
+    size_t f = llen;
+    while (f > 0 && line[f - 1] != ' ')
+        f--;
+    size_t n = f;
+    while (n > 0 && line[n - 1] == ' ')
+        n--;
+    if (f == llen || n == 0 || n == f)
+        return false;
+    *nick_len = n;
+    *flags = line + f;
+    *flags_len = llen - f;
+    return true;
+}
+
+/* The line at the cursor (without its newline) into line and llen, then advance; false at the end. */
+static bool next_line(const char **cursor, const char **line, size_t *llen)
+{
+    if (!*cursor || !**cursor)
+        return false;
+    const char *end = strchr(*cursor, '\n');
+    *line = *cursor;
+    *llen = end ? (size_t)(end - *cursor) : strlen(*cursor);
+    *cursor = end ? end + 1 : NULL;
+    return true;
+}
+
+void cli_nss_listed_flags(const char *listing, const char *name, char *flags, size_t cap)
+{
+    size_t nlen = strlen(name), llen = 0, nick_len = 0, flags_len = 0;
+    const char *cursor = listing, *line = NULL, *f = NULL;
+    flags[0] = '\0';
+    while (next_line(&cursor, &line, &llen)) {
+        if (listing_entry(line, llen, &nick_len, &f, &flags_len) && nick_len == nlen &&
+            memcmp(line, name, nlen) == 0) {
+            size_t n = flags_len < cap - 1 ? flags_len : cap - 1;
+            memcpy(flags, f, n);
+            flags[n] = '\0';
+            return;
+        }
+    }
+}
+
+/* How many lines of the listing are exactly this one. */
+static size_t line_count(const char *listing, const char *line, size_t llen)
+{
+    size_t count = 0, other_len = 0;
+    const char *cursor = listing, *other = NULL;
+    while (next_line(&cursor, &other, &other_len))
+        count += other_len == llen && memcmp(other, line, llen) == 0;
+    return count;
+}
+
+/* The nickname as printable ASCII, for a message (a foreign name is anyone's bytes). */
+static void printable(const char *s, size_t len, char *out, size_t cap)
+{
+    size_t i = 0;
+    for (; i < len && i + 1 < cap; i++)
+        out[i] = s[i] >= 0x20 && s[i] <= 0x7e ? s[i] : '?';
+    out[i] = '\0';
+}
+
+/*
+ * Every entry but NAME's is listed after the import exactly as before. NSS
+ * keeps one entry per certificate: importing a certificate that the database
+ * already holds under another nickname (the user's own, say "C,C,C") gives
+ * that entry the new trust flags and NAME never appears. Such an entry is put
+ * back to its old flags (certutil -M) and the import is an error, so mse
+ * trust add never changes an entry it did not add, even when it fails.
+ */
+MSE_MUST_USE static mse_err others_unchanged(const struct cli_nssdb *db, const char *name,
+                                             const char *before, const char *after, char *why,
+                                             size_t why_cap)
+{
+    size_t nlen = strlen(name), llen = 0, nick_len = 0, flags_len = 0;
+    const char *cursor = after, *line = NULL, *f = NULL;
+    while (next_line(&cursor, &line, &llen)) {
+        bool entry = listing_entry(line, llen, &nick_len, &f, &flags_len);
+        if (entry && nick_len == nlen && memcmp(line, name, nlen) == 0)
+            continue;
+        if (line_count(after, line, llen) == line_count(before, line, llen))
+            continue;
+        char nick[512], shown[512], old_flags[32] = "", new_flags[32] = "";
+        if (!entry || nick_len >= sizeof nick)
+            return mse_say(why, why_cap, MSE_ERR_IO,
+                           "certutil -A changed other entries of %s than '%s':\nbefore:\n%s\n"
+                           "after:\n%s",
+                           db->dir, name, before, after);
+        memcpy(nick, line, nick_len);
+        nick[nick_len] = '\0';
+        printable(nick, nick_len, shown, sizeof shown);
+        printable(f, flags_len < sizeof new_flags ? flags_len : sizeof new_flags - 1, new_flags,
+                  sizeof new_flags);
+        cli_nss_listed_flags(before, nick, old_flags, sizeof old_flags);
+        if (!old_flags[0])
+            return mse_say(why, why_cap, MSE_ERR_IO,
+                           "certutil -A added '%s' (trust %s) to %s, not '%s': the database "
+                           "already names this certificate's subject '%s'; remove that entry "
+                           "by hand",
+                           shown, new_flags, db->dir, name, shown);
+        char *modify[] = {CERTUTIL, "-M", "-d", (char *)db->arg, "-n", nick, "-t", old_flags, NULL};
+        char what[5400];
+        snprintf(what, sizeof what,
+                 "this certificate is already in %s as '%s', which mse trust did not add; "
+                 "certutil -A changed its trust from %s to %s and could not put it back",
+                 db->dir, shown, old_flags, new_flags);
+        MSE_TRY(certutil_ok(modify, NULL, why, why_cap, what));
+        return mse_say(why, why_cap, MSE_ERR_IO,
+                       "this certificate is already in %s as '%s' (trust %s), which mse trust did "
+                       "not add: NSS holds a certificate once, so it cannot also be '%s'. Its "
+                       "trust is as it was. Remove '%s' first if mse trust should manage it.",
+                       db->dir, shown, old_flags, name, shown);
+    }
+    return MSE_OK;
+}
+
 mse_err cli_nssdb_add_peer(const struct cli_nssdb *db, const char *name, const uint8_t *der,
                            size_t der_len, char *why, size_t why_cap)
 {
-    char *tmp_dir = NULL, *tmp_file = NULL, *listing = NULL, what[4400];
-    mse_err err = write_temp_der(der, der_len, &tmp_dir, &tmp_file);
+    char *tmp_dir = NULL, *tmp_file = NULL, *before = NULL, *listing = NULL, what[4400];
+    /* The table before the import: certutil -A of a certificate the database
+     * already holds under another nickname re-flags that entry instead. */
+    mse_err err = cli_nssdb_list(db, &before, why, why_cap);
+    if (err != MSE_OK)
+        goto out;
+    err = write_temp_der(der, der_len, &tmp_dir, &tmp_file);
     if (err != MSE_OK) {
         err = mse_say(why, why_cap, err, "cannot write a temporary file: %s", mse_err_str(err));
         goto out;
@@ -210,58 +351,35 @@ mse_err cli_nssdb_add_peer(const struct cli_nssdb *db, const char *name, const u
     }
     if (err != MSE_OK)
         goto out;
-    /* Read back: the name must now carry exactly peer trust. */
+    /* Read back: the name must now carry exactly peer trust, and nothing else changed. */
     err = cli_nssdb_list(db, &listing, why, why_cap);
     if (err != MSE_OK)
         goto out;
+    err = others_unchanged(db, name, before, listing, why, why_cap);
     char flags[32];
     cli_nss_listed_flags(listing, name, flags, sizeof flags);
-    if (strcmp(flags, "P,,") != 0)
+    if (err == MSE_OK && !flags[0])
         err = mse_say(why, why_cap, MSE_ERR_IO,
-                      "after certutil -A, '%s' is listed with trust '%s', not 'P,,' (the same "
-                      "certificate may already be stored under another name):\n%s",
-                      name, flags, listing);
+                      "'%s' is not in %s after certutil -A: the database already holds this "
+                      "certificate under another nickname, with the same trust (NSS holds a "
+                      "certificate once); nothing was changed:\n%s",
+                      name, db->dir, listing);
+    else if (err == MSE_OK && strcmp(flags, "P,,") != 0)
+        err = mse_say(why, why_cap, MSE_ERR_IO,
+                      "after certutil -A, '%s' is listed with trust '%s', not 'P,,':\n%s", name,
+                      flags, listing);
+    if (err != MSE_OK && flags[0]) {
+        /* Fail closed: no entry of ours with trust beside a failure. */
+        int ignored = 0;
+        char cleanup[256];
+        if (cli_nssdb_delete_all(db, name, &ignored, cleanup, sizeof cleanup) != MSE_OK) {
+            size_t n = strlen(why);
+            snprintf(why + n, why_cap - n, "\n('%s' may remain in %s)", name, db->dir);
+        }
+    }
 out:
+    free(before);
     free(listing);
     remove_temp(tmp_dir, tmp_file);
     return err;
-}
-
-mse_err cli_nssdb_list(const struct cli_nssdb *db, char **listing, char *why, size_t why_cap)
-{
-    char what[4200];
-    char *argv[] = {CERTUTIL, "-L", "-d", (char *)db->arg, NULL};
-    snprintf(what, sizeof what, "certutil could not list %s", db->dir);
-    *listing = NULL;
-    return certutil_ok(argv, listing, why, why_cap, what);
-}
-
-/*
- * The trust flags certutil -L prints for NAME ("P,," ...), from its table:
- * a line holding the nickname, spaces, then the flags. Empty if not found.
- */
-void cli_nss_listed_flags(const char *listing, const char *name, char *flags, size_t cap)
-{
-    size_t nlen = strlen(name);
-    flags[0] = '\0';
-    for (const char *line = listing; line && *line;) {
-        const char *end = strchr(line, '\n');
-        size_t llen = end ? (size_t)(end - line) : strlen(line);
-        if (llen > nlen && strncmp(line, name, nlen) == 0 && line[nlen] == ' ') {
-            size_t i = nlen;
-            while (i < llen && line[i] == ' ')
-                i++;
-            size_t j = i;
-            while (j < llen && line[j] != ' ' && line[j] != '\r')
-                j++;
-            /* Everything between the nickname and the flags must be blanks: the
-             * nickname is the whole first column, not a prefix of another. */
-            if (j > i && (j == llen || line[j] == ' ' || line[j] == '\r')) {
-                size_t n = j - i < cap - 1 ? j - i : cap - 1;
-                memcpy(flags, line + i, n);
-                flags[n] = '\0';
-            }
-        }
-        line = end ? end + 1 : NULL;
-    }
 }

@@ -36,7 +36,10 @@ MSE_MUST_USE mse_err cli_nssdb_delete_all(const struct cli_nssdb *db, const char
 /*
  * Import exactly der under name with peer trust "P,," (through a private
  * temporary file, so the bytes cannot change between the caller's checks
- * and the import), then read the flags back: anything but "P,," is an error.
+ * and the import), then read the flags back: anything but "P,," is an error,
+ * and so is any other entry listed differently than before (the database
+ * already held this certificate under another nickname: that entry's trust
+ * is put back).
  * A half-added entry (certificate stored, trust refused) is removed.
  */
 MSE_MUST_USE mse_err cli_nssdb_add_peer(const struct cli_nssdb *db, const char *name,

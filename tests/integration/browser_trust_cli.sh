@@ -116,6 +116,24 @@ expect 0 "$MSE_BIN" trust remove leaf --nssdb "$DB"
 expect 2 "$MSE_BIN" trust remove leaf --nssdb "$DB"
 expect 0 "$MSE_BIN" trust list --nssdb "$DB"
 grep -q '^leaf2  *P,,' "$TMP/out" || fail "list does not show leaf2"
+# A foreign nickname with a space after NAME ("leaf2 x") is another entry:
+# `list` shows leaf2's own flags (not "x"), and `add --name leaf3` beside a
+# foreign "leaf3 x" is not mistaken for replacing an entry mse did not add.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null \
+    -subj /CN=foreign -days 2 -out "$TMP/foreign.pem" 2>/dev/null
+certutil -A -d "sql:$DB" -n "leaf2 x" -t "C,," -i "$TMP/foreign.pem"
+expect 0 "$MSE_BIN" trust list --nssdb "$DB"
+grep -q '^leaf2  *P,,  *added' "$TMP/out" || fail "list: leaf2's flags misread: $(cat "$TMP/out")"
+expect 0 "$MSE_BIN" trust list --nssdb "$DB" --json
+grep -q '"trust": "P,,"' "$TMP/out" || fail "list --json: leaf2's flags misread: $(cat "$TMP/out")"
+certutil -D -d "sql:$DB" -n "leaf2 x"
+certutil -A -d "sql:$DB" -n "leaf3 x" -t "C,," -i "$TMP/foreign.pem"
+expect 0 "$MSE_BIN" trust add "$D/nosan.pem" --name leaf3 --nssdb "$DB" --force
+grep -q 'was not added by mse trust' "$TMP/out" && fail "leaf3 confused with 'leaf3 x': $(cat "$TMP/out")"
+certutil -L -d "sql:$DB" | grep -q '^leaf3 x  *C,,' || fail "'leaf3 x' changed"
+expect 0 "$MSE_BIN" trust remove leaf3 --nssdb "$DB"
+certutil -L -d "sql:$DB" | grep -q '^leaf3 x  *C,,' || fail "remove leaf3 touched 'leaf3 x'"
+certutil -D -d "sql:$DB" -n "leaf3 x"
 
 # No-SAN and expired-record warnings; a record for another certificate is refused.
 expect 0 "$MSE_BIN" trust add "$D/nosan.pem" --name nosan --nssdb "$DB" --force
@@ -128,6 +146,27 @@ printf '{"sha256":"%s","verified_at":"2026-11-23T01:00:00Z","verdict":"success",
     "$sha" >"$TMP/leaf.pem.verify.json"
 expect 2 "$MSE_BIN" trust add "$TMP/leaf.pem" --name leaf --nssdb "$DB"
 grep -q 'malformed' "$TMP/out" || fail "duplicate-key record not refused as malformed"
+
+# The same certificate already in the database under a nickname mse did not
+# add: NSS holds a certificate once, so certutil -A would re-flag that entry.
+# mse trust add fails (exit 22), says so, and the entry keeps its trust.
+record pass
+mkdir -p "$TMP/dupdb"
+certutil -N -d "sql:$TMP/dupdb" --empty-password
+certutil -A -d "sql:$TMP/dupdb" -n "user cert" -t "C,C,C" -i "$TMP/leaf.pem"
+expect 22 "$MSE_BIN" trust add "$TMP/leaf.pem" --name dup --nssdb "$TMP/dupdb"
+grep -qF "error: this certificate is already in $TMP/dupdb as 'user cert' (trust C,C,C), which mse trust did not add" "$TMP/out" ||
+    fail "duplicate certificate not explained: $(cat "$TMP/out")"
+certutil -L -d "sql:$TMP/dupdb" | grep -q '^user cert  *C,C,C *$' ||
+    fail "the user's entry changed: $(certutil -L -d "sql:$TMP/dupdb")"
+[[ -z $(flags "$TMP/dupdb" dup) ]] || fail "dup added beside the user's entry"
+expect 0 "$MSE_BIN" trust list --nssdb "$TMP/dupdb"
+grep -q '^(none)' "$TMP/out" || fail "a failed add left a mark: $(cat "$TMP/out")"
+# Same trust already (P,,): nothing changes either, and the reason is given.
+certutil -M -d "sql:$TMP/dupdb" -n "user cert" -t "P,,"
+expect 22 "$MSE_BIN" trust add "$TMP/leaf.pem" --name dup --nssdb "$TMP/dupdb"
+grep -qF "error: 'dup' is not in $TMP/dupdb after certutil -A: the database already holds this certificate under another nickname" "$TMP/out" ||
+    fail "duplicate with the same trust not explained: $(cat "$TMP/out")"
 
 # A password-protected database: certutil cannot write without the password;
 # mse trust fails (exit 22) instead of waiting for a password prompt.
