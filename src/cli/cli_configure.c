@@ -363,10 +363,14 @@ MSE_MUST_USE static mse_err configure_send(const struct cli_configure_args *a,
     FILE *f = open_memstream(&request, &request_len);
     if (f == NULL)
         return mse_say(why, why_cap, MSE_ERR_NOMEM, "request");
+    /* Host is DOMAIN's authority, an IPv6 literal in brackets (RFC 9112 3.2, RFC 3986
+     * 3.2.2; mse_endpoint_parse leaves a colon in DOMAIN only for one): mse-enclave refuses
+     * "Host: ::1" as invalid, and with it a configuration already sent. */
+    const bool ipv6 = strchr(a->domain, ':') != NULL;
     fprintf(f,
-            "POST " CONFIG_PATH " HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
-            "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-            a->domain, p->body_len);
+            "POST " CONFIG_PATH " HTTP/1.1\r\nHost: %s%s%s:%s\r\n"
+            "Content-Type: application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+            ipv6 ? "[" : "", a->domain, ipv6 ? "]" : "", a->dial.port, p->body_len);
     fwrite(p->body, 1, p->body_len, f);
     mse_err err = fclose(f) == 0 ? MSE_OK : MSE_ERR_NOMEM;
     if (err == MSE_OK)

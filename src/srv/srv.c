@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -561,6 +562,28 @@ static size_t conn_max(const struct srv_config *cfg, const struct rlimit *rl)
     return max;
 }
 
+/*
+ * With a configuration phase (zero-trust, owner) the server receives the
+ * owner's secrets: the code's key and, in owner mode, the owner's private
+ * key. They must not reach a core file (crash collectors keep and ship
+ * them) or another process of the host's user (ptrace, /proc/PID/mem):
+ * non-dumpable stops both, and the core limit 0 also covers
+ * fs.suid_dumpable=2, which still dumps non-dumpable processes. The app
+ * gets its dumpable flag back at execve and keeps the core limit: it holds
+ * the decrypted code. Without a configuration phase (untrusted-ssl) the
+ * keys are the host's own, and its tools may inspect the server. Best
+ * effort: Gramine may not implement these calls, and inside SGX the
+ * enclave's memory is out of the host's reach anyway.
+ */
+static void keep_secrets_out_of_dumps(void)
+{
+    const struct rlimit no_core = {0, 0};
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        srv_log("note: cannot make the process non-dumpable: %s", strerror(errno));
+    if (setrlimit(RLIMIT_CORE, &no_core) != 0)
+        srv_log("note: cannot set the core file size limit to 0: %s", strerror(errno));
+}
+
 int srv_run(const struct srv_config *cfg)
 {
     struct srv s;
@@ -569,6 +592,8 @@ int srv_run(const struct srv_config *cfg)
     memset(&s, 0, sizeof s);
     s.cfg = cfg;
     s.exit_code = MSE_EXIT_OK;
+    if (cfg->uuid != NULL)
+        keep_secrets_out_of_dumps();
     /* A client closing mid-write must not kill the server. */
     signal(SIGPIPE, SIG_IGN);
     /* As many connections as the system lets this process have. */

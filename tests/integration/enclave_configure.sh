@@ -114,6 +114,34 @@ ok "owner trust end to end: key checked locally, configured, app on the owner's 
 kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true
 CTX=$SAVED_CTX UUID=$SAVED_UUID ENC=$SAVED_ENC
 
+# 1c. An IPv6 literal DOMAIN: the request's Host is "[::1]:PORT" (bracketed), which the
+# enclave accepts; "Host: ::1" was refused as invalid after the secrets were sent.
+if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+    mkdir "$WORK/app-v6"
+    rm -f "$WORK/v6.port"
+    "$ENCLAVE" --host ::1 --port 0 --port-file "$WORK/v6.port" --max-seconds 120 --mode zero-trust \
+        --provider sim --sim-pki "$WORK/pki" --sim-mrenclave "$MRENCLAVE" --san ::1 --uuid "$UUID" \
+        --code-dir "$ENC" --app-dir "$WORK/app-v6" --hello >"$WORK/v6.log" 2>&1 &
+    SERVER_PID=$!
+    PIDS+=("$SERVER_PID")
+    for _ in $(seq 1 300); do
+        [ -s "$WORK/v6.port" ] && break
+        kill -0 "$SERVER_PID" 2>/dev/null || fail "v6: mse-enclave exited at start: $(cat "$WORK/v6.log")"
+        sleep 0.05
+    done
+    [ -s "$WORK/v6.port" ] || fail "v6: mse-enclave did not report its port"
+    V6_PORT=$(cat "$WORK/v6.port")
+    "$MSE" configure "[::1]:$V6_PORT" --context "$CTX" "${VERIFY[@]}" >"$WORK/v6.out" 2>&1 ||
+        fail "mse configure [::1]: $(cat "$WORK/v6.out")"
+    grep -q "^configured \[::1\]:$V6_PORT: {\"status\":200,\"message\":\"configured\"}" "$WORK/v6.out" ||
+        fail "mse configure [::1]: $(cat "$WORK/v6.out")"
+    cmp -s "$WORK/app-v6/index.html" "$WORK/cf.code/index.html" || fail "v6: code not installed"
+    ok "mse configure [::1]:PORT (IPv6 literal, bracketed Host) configured the enclave"
+    kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true
+else
+    echo "note: no IPv6 loopback here; the [::1] case is not run"
+fi
+
 # 2. Wrong MRENCLAVE: a genuine simulated enclave running other code.
 mkdir "$WORK/app-mrenclave"
 start_enclave mrenclave --mode zero-trust --provider sim --sim-pki "$WORK/pki" \

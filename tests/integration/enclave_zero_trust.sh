@@ -24,6 +24,40 @@ same_cert "$WORK/ratls.pem" "$WORK/presented.pem" ||
     fail "configuration server does not present the RA-TLS certificate"
 ok "configuration phase on the RA-TLS certificate, served at ratls.pem"
 
+# The secrets to come stay out of core files and other processes' reach: no core
+# file at all (limit 0, soft and hard), and non-dumpable, which the kernel shows by
+# giving the files in /proc/PID to root; that is visible only for a server that is not root, so
+# a second one runs as nobody (where the test may change users).
+grep -Eq '^Max core file size +0 +0 +bytes' "/proc/$SERVER_PID/limits" ||
+    fail "core files not disabled: $(grep -i core "/proc/$SERVER_PID/limits")"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    N="$WORK/nobody"
+    mkdir -m 0777 "$N"
+    chmod 0711 "$WORK"
+    fake_attestation "$N/att"
+    mkdir "$N/code" "$N/app"
+    chmod -R a+rwX "$N"
+    setpriv --reuid 65534 --regid 65534 --clear-groups "$ENCLAVE" --host 127.0.0.1 --port 0 \
+        --port-file "$N/port" --max-seconds 120 --mode zero-trust --hello --uuid "$UUID" \
+        --code-dir "$N/code" --app-dir "$N/app" --attestation-root "$N/att" --san localhost \
+        >"$WORK/nobody.log" 2>&1 &
+    NOBODY_PID=$!
+    PIDS+=("$NOBODY_PID")
+    for _ in $(seq 1 300); do
+        [ -s "$N/port" ] && break
+        kill -0 "$NOBODY_PID" 2>/dev/null || fail "mse-enclave as nobody exited: $(cat "$WORK/nobody.log")"
+        sleep 0.05
+    done
+    [ -s "$N/port" ] || fail "mse-enclave as nobody did not report its port"
+    [ "$(awk '/^Uid:/ {print $2}' "/proc/$NOBODY_PID/status")" = 65534 ] || fail "not running as nobody"
+    [ "$(stat -c %u "/proc/$NOBODY_PID/environ")" = 0 ] ||
+        fail "mse-enclave is dumpable (/proc/$NOBODY_PID/environ owned by $(stat -c %U "/proc/$NOBODY_PID/environ"))"
+    kill -TERM "$NOBODY_PID"; wait "$NOBODY_PID" || true
+    ok "core files disabled and the server non-dumpable (as nobody: /proc/PID/environ owned by root)"
+else
+    ok "core files disabled (the non-dumpable check needs root and setpriv)"
+fi
+
 abuse_config "$BASE/.well-known/mse/configure"
 kill -0 "$SERVER_PID" || fail "server died during abuse tests"
 [ -z "$(ls -A "$WORK/app")" ] || fail "code decrypted before a valid configuration"
