@@ -158,6 +158,9 @@ mse_err cli_configure_parse_response(const uint8_t *buf, size_t len, int *status
     size_t n = 0;
     while (n + 1 < msg_cap && mse_rd_u8(&rd, &c) == MSE_OK)
         msg[n++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+    /* The body's final newline is not part of the message (it ends the line it is printed on). */
+    while (n > 0 && msg[n - 1] == ' ')
+        n--;
     msg[n] = '\0';
     return MSE_OK;
 }

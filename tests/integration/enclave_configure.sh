@@ -72,7 +72,8 @@ if "$MSE" configure localhost --connect 127.0.0.1 --port "$PORT" --context "$CTX
     >"$WORK/again.out" 2>&1; then
     fail "second configuration accepted"
 fi
-grep -q "HTTP 409" "$WORK/again.out" || fail "second configuration: $(cat "$WORK/again.out")"
+grep -qxF 'error: HTTP 409: {"status":409,"message":"already configured"} (MSE_ERR_CONFIG_REFUSED)' \
+    "$WORK/again.out" || fail "second configuration: $(cat "$WORK/again.out")"
 ok "a second mse configure gets 409"
 
 # 1b. App owner trust end to end: the owner's key goes with the configuration.
