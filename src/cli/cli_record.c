@@ -203,13 +203,38 @@ mse_err cli_record_save(const char *path, const char *target, const uint8_t *der
     return MSE_OK;
 }
 
-/* Not a directory (a missing file is fine: it will be created). */
-MSE_MUST_USE static mse_err not_a_directory(const char *path, char *why, size_t why_cap)
+/*
+ * A regular file or nothing (it will be created). The save renames a new
+ * file over it and so would replace a symbolic link rather than write where
+ * it points, and refuses a directory, FIFO or device (mse_file_write_*):
+ * saying so here, before any network work, names the reason.
+ */
+MSE_MUST_USE static mse_err replaceable(const char *path, const struct stat *dir, char *why,
+                                        size_t why_cap)
 {
     struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return mse_say(why, why_cap, MSE_ERR_FILE_WRITE, "cannot save at %s: it is a directory",
-                       path);
+    if (lstat(path, &st) != 0)
+        return MSE_OK;
+    /* In a sticky directory (/tmp) only the file's or the directory's owner
+     * may replace it: another user's file there, planted or not, stays. */
+    uid_t me = geteuid();
+    if (S_ISREG(st.st_mode) && (dir->st_mode & S_ISVTX) && me != 0 && st.st_uid != me &&
+        dir->st_uid != me)
+        return mse_say(why, why_cap, MSE_ERR_FILE_WRITE,
+                       "cannot save at %s: it belongs to another user (uid %u) and the directory "
+                       "is sticky, so it cannot be replaced (give --output a path of your own)",
+                       path, (unsigned)st.st_uid);
+    const char *kind = S_ISREG(st.st_mode)    ? NULL
+                       : S_ISDIR(st.st_mode)  ? "a directory"
+                       : S_ISLNK(st.st_mode)  ? "a symbolic link"
+                       : S_ISFIFO(st.st_mode) ? "a FIFO"
+                       : S_ISSOCK(st.st_mode) ? "a socket"
+                                              : "a device";
+    if (kind)
+        return mse_say(why, why_cap, MSE_ERR_FILE_WRITE,
+                       "cannot save at %s: it is %s, not a regular file (give --output a file "
+                       "name, or remove it)",
+                       path, kind);
     return MSE_OK;
 }
 
@@ -237,7 +262,7 @@ mse_err cli_record_output_check(const char *path, bool with_record, char *why, s
     if (access(dir, W_OK | X_OK) != 0)
         return mse_say(why, why_cap, MSE_ERR_FILE_WRITE,
                        "cannot save at %s: the directory %s is not writable", path, dir);
-    MSE_TRY(not_a_directory(path, why, why_cap));
+    MSE_TRY(replaceable(path, &st, why, why_cap));
     snprintf(rec_path, sizeof rec_path, "%s.verify.json", path);
-    return with_record ? not_a_directory(rec_path, why, why_cap) : MSE_OK;
+    return with_record ? replaceable(rec_path, &st, why, why_cap) : MSE_OK;
 }

@@ -50,8 +50,9 @@ MSE_MUST_USE mse_err cli_record_save(const char *path, const char *target, const
 /*
  * Whether a file can be saved at path, checked before any network work so
  * that a verification is never run for nothing: the parent directory exists,
- * is a directory and is writable, and neither path nor <path>.verify.json
- * (with_record) is a directory. MSE_ERR_FILE_WRITE with the reason.
+ * is a directory and is writable, and path and <path>.verify.json
+ * (with_record) are each a regular file or absent (never a directory,
+ * symbolic link, FIFO, socket or device). MSE_ERR_FILE_WRITE with the reason.
  */
 MSE_MUST_USE mse_err cli_record_output_check(const char *path, bool with_record, char *why,
                                              size_t why_cap);

@@ -30,9 +30,13 @@
  * temporary file, so the file cannot change between the check and the import
  * (cli_nss.c).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -177,6 +181,42 @@ mse_err cli_trust_parse(int argc, char **argv, struct cli_trust_args *a, char *w
     return MSE_OK;
 }
 
+/*
+ * Read the verification record, and in *foreign say why someone else could
+ * have written it: it belongs to another user (root excepted), or group or
+ * others may write it (mse verify writes it 0644). Judged on the descriptor
+ * that is read, so what is judged is what is read. The certificate itself
+ * needs no such check: the record pins its SHA-256.
+ */
+MSE_MUST_USE static mse_err read_record(const char *path, uint8_t **data, size_t *len,
+                                        char *foreign, size_t foreign_cap)
+{
+    struct stat st;
+    struct mse_buf b = {0};
+    size_t used = 0;
+    mse_err err = MSE_OK;
+    foreign[0] = '\0';
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return errno == ENOENT ? MSE_ERR_FILE_NOT_FOUND : MSE_ERR_IO;
+    MSE_ENSURE_OUT(fstat(fd, &st) == 0 && S_ISREG(st.st_mode), MSE_ERR_IO);
+    if (st.st_uid != geteuid() && st.st_uid != 0)
+        snprintf(foreign, foreign_cap, "it belongs to another user (uid %u)",
+                 (unsigned)st.st_uid);
+    else if (st.st_mode & (S_IWGRP | S_IWOTH))
+        snprintf(foreign, foreign_cap, "other users may write it (mode %04o)",
+                 (unsigned)(st.st_mode & 07777));
+    MSE_CHECK_OUT(mse_fd_read_into(fd, CLI_TRUST_FILE_LIMIT, &b, &used));
+    b.data[used] = '\0';
+    *data = b.data;
+    *len = used;
+    b = (struct mse_buf){0};
+out:
+    mse_buf_free(&b);
+    close(fd);
+    return err;
+}
+
 /* Step 1 of add: the verification record beside the certificate, unless --force. */
 MSE_MUST_USE static mse_err check_record(const struct cli_trust_args *a,
                                          const struct cli_trust_cert *cert,
@@ -186,10 +226,27 @@ MSE_MUST_USE static mse_err check_record(const struct cli_trust_args *a,
     uint8_t *rec = NULL;
     size_t rec_len = 0;
     snprintf(rec_path, sizeof rec_path, "%s.verify.json", a->cert);
-    mse_err err = mse_file_read(rec_path, CLI_TRUST_FILE_LIMIT, &rec, &rec_len);
+    char foreign[128];
+    mse_err err = read_record(rec_path, &rec, &rec_len, foreign, sizeof foreign);
     if (err == MSE_OK)
         err = cli_record_check((const char *)rec, rec_len, cert->sha256, &o->record);
     free(rec);
+    if (err == MSE_OK && foreign[0]) {
+        /* Another user could have planted the pair (a shared directory where
+         * mse verify then could not replace it): it shows nothing. */
+        if (!a->force)
+            return mse_say(why, why_cap, MSE_ERR_UNVERIFIED_CERT,
+                           "refusing to trust %s: its verification record %s cannot be relied "
+                           "on: %s.\nRun `mse verify DOMAIN ... --output` into a directory of "
+                           "your own and trust the certificate it saves, or pass --force if you "
+                           "have verified this exact certificate (SHA-256 %s) some other way.",
+                           a->cert, rec_path, foreign, o->sha256);
+        cli_note(&o->notes, "--force: trusting %s although its verification record %s cannot "
+                            "be relied on: %s.",
+                 a->cert, rec_path, foreign);
+        memset(&o->record, 0, sizeof o->record);
+        return MSE_OK;
+    }
     if (err == MSE_OK && o->record.code_checked) {
         o->record_ok = true;
         return MSE_OK;

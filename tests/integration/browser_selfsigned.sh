@@ -14,6 +14,7 @@
 # how `mse trust` checks them. Every step is bounded; every process is killed
 # on exit.
 source "$(dirname "$0")/libbrowser.sh"
+umask 022 # the stand-in records must not be group-writable (mse trust add refuses those)
 
 PAGE_TITLE="mse browser test"
 PAGE_MARKER="MSE-PAGE-TEXT-7c1e"

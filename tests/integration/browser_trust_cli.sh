@@ -4,6 +4,7 @@
 # use, flags read back with certutil, a password-protected database refused
 # rather than prompting (stdin is /dev/null), and `list`/`remove` errors.
 set -euo pipefail
+umask 022 # the records written here must not be group-writable (mse trust add refuses those)
 : "${MSE_BUILD_DIR:?set by CTest}"
 : "${MSE_TEST_DATA:?set by CTest}"
 MSE_BIN="$MSE_BUILD_DIR/mse"
@@ -146,6 +147,57 @@ printf '{"sha256":"%s","verified_at":"2026-11-23T01:00:00Z","verdict":"success",
     "$sha" >"$TMP/leaf.pem.verify.json"
 expect 2 "$MSE_BIN" trust add "$TMP/leaf.pem" --name leaf --nssdb "$DB"
 grep -q 'malformed' "$TMP/out" || fail "duplicate-key record not refused as malformed"
+
+# Peer trust is not CA trust, in NSS's own verifier too (programs other than
+# Chromium that read the same database): a leaf for another site signed by a
+# CA:TRUE certificate that mse trust added is refused, by the classic and the
+# libpkix path builder (-8172 SEC_ERROR_UNTRUSTED_ISSUER), while the
+# certificate itself is accepted as a server certificate.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$TMP/evil.key" \
+    -subj /CN=evil -days 2 -addext basicConstraints=critical,CA:TRUE \
+    -addext subjectAltName=DNS:localhost -out "$TMP/evil.pem" 2>/dev/null
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null \
+    -subj /CN=victim.example -out "$TMP/victim.csr" 2>/dev/null
+printf 'subjectAltName=DNS:victim.example\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+    >"$TMP/victim.ext"
+openssl x509 -req -in "$TMP/victim.csr" -CA "$TMP/evil.pem" -CAkey "$TMP/evil.key" -set_serial 7 \
+    -days 1 -extfile "$TMP/victim.ext" -out "$TMP/victim.pem" 2>/dev/null
+mkdir -p "$TMP/cadb"
+expect 0 "$MSE_BIN" trust add "$TMP/evil.pem" --name evil --nssdb "$TMP/cadb" --force
+[[ $(flags "$TMP/cadb" evil) == "P,," ]] || fail "evil not P,,"
+for builder in "" -pp; do
+    rc=0
+    vfychain -d "sql:$TMP/cadb" $builder -u 1 -a "$TMP/evil.pem" >"$TMP/vfy" 2>&1 || rc=$?
+    [[ $rc -eq 0 ]] || fail "vfychain $builder: the trusted peer itself refused: $(cat "$TMP/vfy")"
+    rc=0
+    vfychain -d "sql:$TMP/cadb" $builder -u 1 -a "$TMP/victim.pem" >"$TMP/vfy" 2>&1 || rc=$?
+    [[ $rc -ne 0 ]] && grep -q 'ERROR -8172' "$TMP/vfy" ||
+        fail "vfychain $builder: a leaf signed by a peer-trusted CA:TRUE certificate: $(cat "$TMP/vfy")"
+done
+
+# A record someone else could have written vouches for nothing: writable by
+# group or others (mse verify writes 0644), or another user's (a pair planted
+# in a shared directory where mse verify could then not replace it).
+record pass
+chmod 0664 "$TMP/leaf.pem.verify.json"
+expect 2 "$MSE_BIN" trust add "$TMP/leaf.pem" --name planted --nssdb "$TMP/planteddb"
+grep -qxF "error: refusing to trust $TMP/leaf.pem: its verification record $TMP/leaf.pem.verify.json cannot be relied on: other users may write it (mode 0664)." "$TMP/out" ||
+    fail "group-writable record: $(cat "$TMP/out")"
+grep -q '(MSE_ERR_UNVERIFIED_CERT)' "$TMP/out" || fail "group-writable record: wrong code: $(cat "$TMP/out")"
+[[ ! -e $TMP/planteddb ]] || fail "a refused trust add created the database"
+chmod 0644 "$TMP/leaf.pem.verify.json"
+if [[ $(id -u) -eq 0 ]]; then
+    chown 12345:12345 "$TMP/leaf.pem.verify.json"
+    expect 2 "$MSE_BIN" trust add "$TMP/leaf.pem" --name planted --nssdb "$TMP/planteddb"
+    grep -qxF "error: refusing to trust $TMP/leaf.pem: its verification record $TMP/leaf.pem.verify.json cannot be relied on: it belongs to another user (uid 12345)." "$TMP/out" ||
+        fail "another user's record: $(cat "$TMP/out")"
+    expect 0 "$MSE_BIN" trust add "$TMP/leaf.pem" --name planted --nssdb "$TMP/planteddb" --force
+    grep -q "warning: --force: trusting $TMP/leaf.pem although its verification record .* belongs to another user" "$TMP/out" ||
+        fail "--force over another user's record: no warning: $(cat "$TMP/out")"
+    expect 0 "$MSE_BIN" trust list --nssdb "$TMP/planteddb" --json
+    grep -q '"forced": true' "$TMP/out" || fail "not marked as forced: $(cat "$TMP/out")"
+    chown 0:0 "$TMP/leaf.pem.verify.json"
+fi
 
 # The same certificate already in the database under a nickname mse did not
 # add: NSS holds a certificate once, so certutil -A would re-flag that entry.

@@ -101,4 +101,48 @@ set +e
 "$mse" verify "${ev[@]}" --at yesterday >/dev/null 2>&1; [ $? = 2 ] || fail "bad --at"
 "$mse" verify >/dev/null 2>&1; [ $? = 2 ] || fail "no target"
 set -e
+# An output that is not a regular file (a symbolic link, which the save would
+# replace rather than write through; a FIFO; a directory as the record) is
+# refused before any verification, naming what it is; nothing is touched.
+ok=(--at 2023-06-25T00:00:00Z --allow-expired-collateral --allow-tcb OutOfDate)
+printf 'keep\n' >"$work/target"
+ln -s "$work/target" "$work/link.pem"
+mkfifo "$work/fifo.pem"
+mkdir "$work/dir.pem.verify.json"
+for case in "link.pem:link.pem:a symbolic link" "fifo.pem:fifo.pem:a FIFO" \
+    "dir.pem:dir.pem.verify.json:a directory"; do
+    IFS=: read -r given named kind <<<"$case"
+    set +e
+    timeout 60 "$mse" verify "${ev[@]}" "${ok[@]}" --output "$work/$given" >"$work/o5" 2>&1
+    rc=$?
+    set -e
+    [ "$rc" = 22 ] || fail "$given: exit $rc, want 22: $(cat "$work/o5")"
+    grep -qxF "error: cannot save at $work/$named: it is $kind, not a regular file (give --output a file name, or remove it) (MSE_ERR_FILE_WRITE)" "$work/o5" ||
+        fail "$given: message: $(cat "$work/o5")"
+    grep -q 'Checking your app' "$work/o5" && fail "$given: verified before refusing the output"
+done
+[ "$(cat "$work/target")" = keep ] && [ -L "$work/link.pem" ] && [ -p "$work/fifo.pem" ] ||
+    fail "a refused output was touched"
+[ ! -e "$work/link.pem.verify.json" ] && [ ! -e "$work/fifo.pem.verify.json" ] &&
+    [ ! -e "$work/dir.pem" ] || fail "a refused output left a file"
+
+# Another user's file at the output in a sticky directory (/tmp) cannot be
+# replaced: refused before verifying, naming its owner (as root, run as nobody).
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    chmod 0711 "$work"
+    mkdir -m 1777 "$work/sticky"
+    printf 'planted\n' >"$work/sticky/cert.pem"
+    chown 12345:12345 "$work/sticky/cert.pem"
+    set +e
+    timeout 60 setpriv --reuid=65534 --regid=65534 --clear-groups "$mse" verify "${ev[@]}" "${ok[@]}" \
+        --output "$work/sticky/cert.pem" >"$work/o6" 2>&1
+    rc=$?
+    set -e
+    [ "$rc" = 22 ] || fail "sticky: exit $rc, want 22: $(cat "$work/o6")"
+    grep -qxF "error: cannot save at $work/sticky/cert.pem: it belongs to another user (uid 12345) and the directory is sticky, so it cannot be replaced (give --output a path of your own) (MSE_ERR_FILE_WRITE)" "$work/o6" ||
+        fail "sticky: message: $(cat "$work/o6")"
+    grep -q 'Checking your app' "$work/o6" && fail "sticky: verified before refusing the output"
+    [ "$(cat "$work/sticky/cert.pem")" = planted ] || fail "sticky: the file changed"
+fi
+
 echo "verify_evidence: 1 passed, 0 failed"
