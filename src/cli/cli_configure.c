@@ -158,27 +158,42 @@ mse_err cli_configure_parse_response(const uint8_t *buf, size_t len, int *status
     size_t n = 0;
     while (n + 1 < msg_cap && mse_rd_u8(&rd, &c) == MSE_OK)
         msg[n++] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+    /* The body's final newline is not part of the message (it ends the line it is printed on). */
+    while (n > 0 && msg[n - 1] == ' ')
+        n--;
     msg[n] = '\0';
     return MSE_OK;
 }
 
-/* Read the answer (the server closes after it) and return its status and body. */
+/*
+ * Read the answer (the server closes after it) and return its status and body.
+ * The request is already sent: without an answer nobody knows whether it was
+ * applied, and why says so and how to find out.
+ */
 MSE_MUST_USE static mse_err read_response(struct mse_tls_conn *c, int timeout_ms, int *status,
-                                          char *msg, size_t msg_cap)
+                                          char *msg, size_t msg_cap, char *why, size_t why_cap)
 {
     uint8_t *buf = malloc(RESPONSE_MAX);
     MSE_ENSURE(buf != NULL, MSE_ERR_NOMEM);
     size_t used = 0;
+    mse_err last = MSE_OK;
     while (used < RESPONSE_MAX) {
         size_t got = 0;
-        if (mse_tls_read(c, buf + used, RESPONSE_MAX - used, &got, timeout_ms) != MSE_OK ||
-            got == 0)
+        last = mse_tls_read(c, buf + used, RESPONSE_MAX - used, &got, timeout_ms);
+        if (last != MSE_OK || got == 0)
             break;
         used += got;
     }
     mse_err err = cli_configure_parse_response(buf, used, status, msg, msg_cap);
     free(buf);
-    return err;
+    if (err != MSE_OK)
+        return mse_say(why, why_cap, err,
+                       "the configuration was sent, but %s: whether the server applied it is "
+                       "unknown (mse configure again answers HTTP 409 if it did)",
+                       used > 0                      ? "its answer is not HTTP"
+                       : last == MSE_ERR_NET_TIMEOUT ? "no answer came within the timeout"
+                                                     : "the connection ended without an answer");
+    return MSE_OK;
 }
 
 /* DOMAIN, --port and --connect: where to dial, and the name the certificate must carry. */
@@ -382,9 +397,10 @@ MSE_MUST_USE static mse_err configure_send(const struct cli_configure_args *a,
     if (err != MSE_OK)
         return mse_say(why, why_cap, err, "sending the configuration: %s", mse_err_str(err));
     int status = 0;
-    err = read_response(conn, (int)p->policy.timeout_ms, &status, o->answer, sizeof o->answer);
+    err = read_response(conn, (int)p->policy.timeout_ms, &status, o->answer, sizeof o->answer,
+                        why, why_cap);
     if (err != MSE_OK)
-        return mse_say(why, why_cap, err, "no valid answer from the configuration server");
+        return err;
     if (status != 200)
         return mse_say(why, why_cap, MSE_ERR_CONFIG_REFUSED, "HTTP %d: %s", status, o->answer);
     o->configured = true;

@@ -69,7 +69,7 @@ struct configure_verify_opts {
 /*
  * The configuration server's answer (untrusted bytes, up to the connection's
  * end): "HTTP/1.x NNN" -> *status, the body after the head -> msg, one line,
- * control bytes replaced, truncated to msg_cap. MSE_ERR_SERVER when it is not
+ * control bytes replaced by spaces, trailing spaces dropped, truncated to msg_cap. MSE_ERR_SERVER when it is not
  * an HTTP/1.x status line. (Exposed for tests/fuzz/fuzz_configure_reply.c.)
  */
 MSE_MUST_USE mse_err cli_configure_parse_response(const uint8_t *buf, size_t len, int *status,

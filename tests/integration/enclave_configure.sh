@@ -72,7 +72,8 @@ if "$MSE" configure localhost --connect 127.0.0.1 --port "$PORT" --context "$CTX
     >"$WORK/again.out" 2>&1; then
     fail "second configuration accepted"
 fi
-grep -q "HTTP 409" "$WORK/again.out" || fail "second configuration: $(cat "$WORK/again.out")"
+grep -qxF 'error: HTTP 409: {"status":409,"message":"already configured"} (MSE_ERR_CONFIG_REFUSED)' \
+    "$WORK/again.out" || fail "second configuration: $(cat "$WORK/again.out")"
 ok "a second mse configure gets 409"
 
 # 1b. App owner trust end to end: the owner's key goes with the configuration.
@@ -141,6 +142,72 @@ if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2
 else
     echo "note: no IPv6 loopback here; the [::1] case is not run"
 fi
+
+# 1d. The answer lost after the secrets were sent (a TCP relay forwards the request, then
+# drops the enclave's answer and closes): mse configure says the configuration was sent
+# and that whether it was applied is unknown (exit 22); again, it gets 409 (it was).
+cat >"$WORK/cut_answer.py" <<'EOF'
+import os, socket, sys, threading
+upstream, port_file = int(sys.argv[1]), sys.argv[2]
+lst = socket.socket()
+lst.bind(("127.0.0.1", 0))
+lst.listen(1)
+lst.settimeout(60)
+with open(port_file + ".tmp", "w") as f:
+    f.write(str(lst.getsockname()[1]))
+os.rename(port_file + ".tmp", port_file)
+c, _ = lst.accept()
+s = socket.create_connection(("127.0.0.1", upstream), timeout=60)
+c.settimeout(60)
+cut = threading.Event()
+def down():
+    # The enclave's bytes reach the client until the request has gone up; its answer does not.
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        if not cut.is_set():
+            c.sendall(d)
+    c.close()
+t = threading.Thread(target=down)
+t.start()
+buf = b""
+while not cut.is_set():
+    d = c.recv(65536)
+    if not d:
+        break
+    buf += d
+    while len(buf) >= 5 and len(buf) >= 5 + int.from_bytes(buf[3:5], "big"):
+        # The request is the client's first application_data record over 100 bytes (TLS
+        # 1.3's Finished is one of 53): the cut comes before it goes up, so before any answer.
+        n = int.from_bytes(buf[3:5], "big")
+        if buf[0] == 23 and n > 100:
+            cut.set()
+        buf = buf[5 + n:]
+    s.sendall(d)
+t.join(60)
+EOF
+mkdir "$WORK/app-cut"
+start_enclave cut --mode zero-trust --provider sim --sim-pki "$WORK/pki" --sim-mrenclave "$MRENCLAVE" \
+    --san localhost --uuid "$UUID" --code-dir "$ENC" --app-dir "$WORK/app-cut" --hello
+python3 "$WORK/cut_answer.py" "$PORT" "$WORK/cut.relay" &
+RELAY_PID=$!
+PIDS+=("$RELAY_PID")
+for _ in $(seq 1 300); do [ -s "$WORK/cut.relay" ] && break; sleep 0.05; done
+[ -s "$WORK/cut.relay" ] || fail "the relay did not start"
+rc=0
+"$MSE" configure "localhost:$(cat "$WORK/cut.relay")" --context "$CTX" "${VERIFY[@]}" \
+    >"$WORK/cut.out" 2>"$WORK/cut.err" || rc=$?
+[ "$rc" = 22 ] || fail "answer lost: exit $rc, not 22: $(cat "$WORK/cut.out" "$WORK/cut.err")"
+grep -qxF "error: the configuration was sent, but the connection ended without an answer: whether the server applied it is unknown (mse configure again answers HTTP 409 if it did) (MSE_ERR_SERVER)" "$WORK/cut.err" ||
+    fail "answer lost: $(cat "$WORK/cut.err")"
+wait "$RELAY_PID" || true
+grep -q -- "-> 200 configured" "$WORK/cut.log" || fail "answer lost: the enclave did not configure: $(cat "$WORK/cut.log")"
+rc=0
+"$MSE" configure "localhost:$PORT" --context "$CTX" "${VERIFY[@]}" >"$WORK/cut2.out" 2>&1 || rc=$?
+[ "$rc" = 22 ] && grep -q "HTTP 409" "$WORK/cut2.out" || fail "after a lost answer: exit $rc: $(cat "$WORK/cut2.out")"
+ok "answer lost after sending: exit 22, 'sent ... whether applied is unknown', and the advised retry gets 409"
+kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true
 
 # 2. Wrong MRENCLAVE: a genuine simulated enclave running other code.
 mkdir "$WORK/app-mrenclave"

@@ -223,6 +223,34 @@ static void test_configure_local_first(void **state)
     free(o);
 }
 
+/* The configuration server's answer as mse configure shows it: status, one line, no trailing blank. */
+static void test_configure_response(void **state)
+{
+    (void)state;
+    char msg[128];
+    int status = 0;
+    static const char conflict[] = "HTTP/1.1 409 Conflict\r\nContent-Type: application/json\r\n"
+                                   "\r\n{\"status\":409,\"message\":\"already configured\"}\n";
+    assert_int_equal(cli_configure_parse_response((const uint8_t *)conflict, sizeof conflict - 1,
+                                                  &status, msg, sizeof msg),
+                     MSE_OK);
+    assert_int_equal(status, 409);
+    assert_string_equal(msg, "{\"status\":409,\"message\":\"already configured\"}");
+    static const char lines[] = "HTTP/1.0 200 OK\r\n\r\none\r\ntwo\x7f\r\n \t\r\n";
+    assert_int_equal(cli_configure_parse_response((const uint8_t *)lines, sizeof lines - 1,
+                                                  &status, msg, sizeof msg),
+                     MSE_OK);
+    assert_int_equal(status, 200);
+    assert_string_equal(msg, "one  two");
+    static const char *const refused[] = {"", "HTTP/1.1", "HTTPS/1.1 200 OK\r\n\r\n",
+                                          "HTTP/1.1  200\r\n\r\n", "HTTP/1.1 2x0\r\n\r\n"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        assert_int_equal(cli_configure_parse_response((const uint8_t *)refused[i],
+                                                      strlen(refused[i]), &status, msg,
+                                                      sizeof msg),
+                         MSE_ERR_SERVER);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_verify_unreadable),
         cmocka_unit_test(test_configure_usage),
         cmocka_unit_test(test_configure_local_first),
+        cmocka_unit_test(test_configure_response),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
