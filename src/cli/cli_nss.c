@@ -13,6 +13,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include <mse/bytes.h>
 #include <mse/guard.h>
 
 #include "cli_nss.h"
@@ -181,6 +186,36 @@ static void remove_temp(char *dir, char *file)
         rmdir(dir);
     free(file);
     free(dir);
+}
+
+mse_err cli_nssdb_name_holds(const struct cli_nssdb *db, const char *name,
+                             const uint8_t sha256[32], bool *holds, char *why, size_t why_cap)
+{
+    int status = 0;
+    char *pem = NULL;
+    char *argv[] = {CERTUTIL, "-L", "-d", (char *)db->arg, "-n", (char *)name, "-a", NULL};
+    *holds = false;
+    MSE_TRY(certutil(argv, &status, &pem, why, why_cap));
+    BIO *bio = status == 0 && pem ? BIO_new_mem_buf(pem, -1) : NULL;
+    char *type = NULL, *header = NULL;
+    unsigned char *der = NULL;
+    long der_len = 0;
+    /* Every CERTIFICATE block certutil printed; a bounded number (its output is bounded). */
+    while (bio && !*holds && PEM_read_bio(bio, &type, &header, &der, &der_len) == 1) {
+        uint8_t digest[32];
+        if (strcmp(type, PEM_STRING_X509) == 0 &&
+            EVP_Digest(der, (size_t)der_len, digest, NULL, EVP_sha256(), NULL) == 1)
+            *holds = mse_ct_eq(digest, sha256, sizeof digest);
+        OPENSSL_free(type);
+        OPENSSL_free(header);
+        OPENSSL_free(der);
+        type = header = NULL;
+        der = NULL;
+    }
+    ERR_clear_error();
+    BIO_free(bio);
+    free(pem);
+    return MSE_OK;
 }
 
 mse_err cli_nssdb_list(const struct cli_nssdb *db, char **listing, char *why, size_t why_cap)

@@ -46,6 +46,15 @@ MSE_MUST_USE mse_err cli_nssdb_add_peer(const struct cli_nssdb *db, const char *
                                         const uint8_t *der, size_t der_len, char *why,
                                         size_t why_cap);
 
+/*
+ * Whether one of the certificates certutil shows under name (certutil -L -n
+ * NAME -a, which may add others with the same subject) has this SHA-256 of
+ * its DER. *holds is false when the name is not there.
+ */
+MSE_MUST_USE mse_err cli_nssdb_name_holds(const struct cli_nssdb *db, const char *name,
+                                          const uint8_t sha256[32], bool *holds, char *why,
+                                          size_t why_cap);
+
 /* certutil -L: the table of nicknames and trust flags (malloc'd). */
 MSE_MUST_USE mse_err cli_nssdb_list(const struct cli_nssdb *db, char **listing, char *why,
                                     size_t why_cap);

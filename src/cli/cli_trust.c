@@ -313,19 +313,41 @@ static void note_cert(const char *file, const struct cli_trust_cert *cert, struc
         cli_note(n, "%s is not valid yet: the browser will reject it until then.", file);
 }
 
-/* Where the marks say NAME is mse's, or --force says to go on anyway. */
+/*
+ * Whether NAME is mse's to replace or remove: it is not in the database, or
+ * the marks name it and it still holds the certificate mse added (the user
+ * may have removed it and put another under the same name since); else
+ * --force says to go on anyway.
+ */
 MSE_MUST_USE static mse_err may_touch(const struct cli_trust_args *a,
                                       const struct cli_trust_marks *m, bool in_db,
                                       struct cli_trust_outcome *o, char *why, size_t why_cap)
 {
-    if (!in_db || cli_marks_find(m, a->name))
+    const struct cli_trust_mark *mark = cli_marks_find(m, a->name);
+    const char *verb = a->action == CLI_TRUST_ADD ? "replace" : "remove";
+    bool holds = false;
+    uint8_t sha256[32];
+    if (!in_db)
         return MSE_OK;
+    if (mark) {
+        MSE_ENSURE(mse_hex_decode(mark->sha256, strlen(mark->sha256), sha256, sizeof sha256) ==
+                       MSE_OK,
+                   MSE_ERR_INTERNAL);
+        MSE_TRY(cli_nssdb_name_holds(&o->db, a->name, sha256, &holds, why, why_cap));
+        if (holds)
+            return MSE_OK;
+    }
+    if (!a->force && mark)
+        return mse_say(why, why_cap, MSE_ERR_ARG,
+                       "'%s' in %s holds a certificate mse trust did not add (mse trust added "
+                       "SHA-256 %s under that name, which is no longer there): pass --force to "
+                       "%s it anyway",
+                       a->name, o->db.dir, mark->sha256, verb);
     if (!a->force)
         return mse_say(why, why_cap, MSE_ERR_ARG,
                        "'%s' in %s was not added by mse trust (it is not in %s/%s): pass --force "
                        "to %s it anyway",
-                       a->name, o->db.dir, o->db.dir, CLI_MARKS_FILE,
-                       a->action == CLI_TRUST_ADD ? "replace" : "remove");
+                       a->name, o->db.dir, o->db.dir, CLI_MARKS_FILE, verb);
     cli_note(&o->notes, "--force: '%s' was not added by mse trust; %s it anyway", a->name,
              a->action == CLI_TRUST_ADD ? "replacing" : "removing");
     return MSE_OK;
@@ -425,7 +447,7 @@ MSE_MUST_USE static mse_err trust_remove(const struct cli_trust_args *a,
     if (!flags[0] && !cli_marks_find(o->marks, a->name))
         return mse_say(why, why_cap, MSE_ERR_ARG, "no certificate named '%s' in %s", a->name,
                        o->db.dir);
-    MSE_TRY(may_touch(a, o->marks, true, o, why, why_cap));
+    MSE_TRY(may_touch(a, o->marks, flags[0] != '\0', o, why, why_cap));
     MSE_TRY(cli_nssdb_delete_all(&o->db, a->name, &o->removed, why, why_cap));
     if (cli_marks_find(o->marks, a->name)) {
         cli_marks_drop(o->marks, a->name);

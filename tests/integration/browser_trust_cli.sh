@@ -199,6 +199,26 @@ if [[ $(id -u) -eq 0 ]]; then
     chown 0:0 "$TMP/leaf.pem.verify.json"
 fi
 
+# A name mse added, whose certificate the user removed and replaced with one of
+# their own under the same name: the mark alone does not make it mse's.
+record pass
+mkdir -p "$TMP/reusedb"
+expect 0 "$MSE_BIN" trust add "$TMP/leaf.pem" --name reused --nssdb "$TMP/reusedb"
+certutil -D -d "sql:$TMP/reusedb" -n reused
+certutil -A -d "sql:$TMP/reusedb" -n reused -t "C,," -i "$TMP/foreign.pem"
+for action in remove add; do
+    if [[ $action == remove ]]; then
+        expect 2 "$MSE_BIN" trust remove reused --nssdb "$TMP/reusedb"
+    else
+        expect 2 "$MSE_BIN" trust add "$TMP/leaf.pem" --name reused --nssdb "$TMP/reusedb"
+    fi
+    grep -qF "error: 'reused' in $TMP/reusedb holds a certificate mse trust did not add (mse trust added SHA-256 $sha under that name, which is no longer there): pass --force to $( [[ $action == remove ]] && echo remove || echo replace) it anyway (MSE_ERR_ARG)" "$TMP/out" ||
+        fail "$action over a reused name: $(cat "$TMP/out")"
+    [[ $(flags "$TMP/reusedb" reused) == "C,," ]] || fail "$action changed the user's 'reused'"
+done
+expect 0 "$MSE_BIN" trust remove reused --nssdb "$TMP/reusedb" --force
+[[ -z $(flags "$TMP/reusedb" reused) ]] || fail "remove --force left 'reused'"
+
 # The same certificate already in the database under a nickname mse did not
 # add: NSS holds a certificate once, so certutil -A would re-flag that entry.
 # mse trust add fails (exit 22), says so, and the entry keeps its trust.
