@@ -249,6 +249,16 @@ static void dispatch(struct evhttp_request *req, void *arg)
         srv_reply(req, refusal, refusal == 400 ? "Bad Request" : "Not Implemented", why);
         return;
     }
+    /*
+     * In the configuration phase every answer ends its connection: each request
+     * is then a connection's first, held to --request-deadline (a kept-alive
+     * connection's next request is held only to the idle timeout, which a byte
+     * now and then defeats), every configuration attempt costs a handshake, and
+     * no connection of this phase, on the RA-TLS certificate, lives on into the
+     * app phase (owner mode serves the owner's certificate there).
+     */
+    if (s->phase == SRV_PHASE_CONFIG)
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
     if (path == NULL || path[0] != '/') {

@@ -8,7 +8,9 @@
  *    "ssl_private_key": "<PEM>"}            (the last one in owner mode only)
  * Answers: 200 configured; 400 malformed or unusable; 403 wrong uuid;
  * 405 not POST; 413 too large; 415 not JSON. Anything but 200 leaves the
- * server waiting for a correct configuration. Secrets are wiped after use.
+ * server waiting for a correct configuration, on a new connection: every
+ * answer of this phase closes its own (srv.c, dispatch). Secrets are wiped
+ * after use.
  */
 #include <string.h>
 #include <strings.h>
@@ -142,8 +144,8 @@ void srv_config_handle(struct srv *s, struct evhttp_request *req)
                   why);
         return;
     }
-    /* The configuration connection ends with this answer; the app phase starts after it. */
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+    /* The connection ends with this answer (dispatch: every answer of this phase does);
+     * the app phase starts after it. */
     srv_reply(req, 200, "OK", "configured");
     s->phase = SRV_PHASE_APP; /* refuse any other configuration from now on (409) */
     if (event_base_once(s->base, -1, EV_TIMEOUT, start_app, s, NULL) != 0) {

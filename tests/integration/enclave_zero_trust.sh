@@ -59,6 +59,20 @@ else
 fi
 
 abuse_config "$BASE/.well-known/mse/configure"
+# In the configuration phase every answer closes its connection, so that each request is
+# a connection's first, held to --request-deadline (a kept-alive connection's next request
+# was held only to the idle timeout: a byte every few seconds kept it open): a request
+# pipelined after a refused configuration, or after ratls.pem, is not served.
+wrong="{\"uuid\":\"$UUID\",\"code_secret_key\":\"$(printf '%064d' 0)\"}"
+attempt="POST /.well-known/mse/configure HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${#wrong}\r\n\r\n$wrong"
+for first in "$attempt" 'GET /.well-known/mse/ratls.pem HTTP/1.1\r\nHost: x\r\n\r\n'; do
+    out=$(exchange "$PORT" "$first$attempt" tls)
+    [ "$(grep -c '^HTTP/1.1 ' <<<"$out")" = 1 ] || fail "configuration phase: served on after an answer: $out"
+    grep -q '^Connection: close$' <<<"$out" || fail "configuration phase: no Connection: close: $out"
+    [[ $out == *"<open>"* ]] && fail "configuration phase: connection left open: $out"
+done
+ok "configuration phase: one answer per connection (Connection: close), the pipelined request not served"
+
 kill -0 "$SERVER_PID" || fail "server died during abuse tests"
 [ -z "$(ls -A "$WORK/app")" ] || fail "code decrypted before a valid configuration"
 
