@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -75,6 +78,38 @@ MSE_MUST_USE static mse_err mkdirs(const char *dir)
     }
     if (mkdir(path, 0700) != 0 && errno != EEXIST)
         return MSE_ERR_FILE_WRITE;
+    return MSE_OK;
+}
+
+mse_err cli_nssdb_lock(const struct cli_nssdb *db, int *fd, char *why, size_t why_cap)
+{
+    char path[4200];
+    *fd = -1;
+    if (mkdirs(db->dir) != MSE_OK)
+        return mse_say(why, why_cap, MSE_ERR_FILE_WRITE, "cannot create the directory %s",
+                       db->dir);
+    snprintf(path, sizeof path, "%s/%s", db->dir, CLI_NSSDB_LOCK_FILE);
+    int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+    if (lock < 0)
+        return mse_say(why, why_cap, MSE_ERR_FILE_WRITE, "cannot open %s: %s", path,
+                       strerror(errno));
+    /* Polled, so the wait is bounded; another mse trust holds it for seconds at most. */
+    static const struct timespec step = {.tv_sec = 0, .tv_nsec = 50 * 1000 * 1000};
+    for (int waited_ms = 0; flock(lock, LOCK_EX | LOCK_NB) != 0; waited_ms += 50) {
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            int e = errno;
+            close(lock);
+            return mse_say(why, why_cap, MSE_ERR_IO, "cannot lock %s: %s", path, strerror(e));
+        }
+        if (waited_ms >= CLI_NSSDB_LOCK_WAIT_MS) {
+            close(lock);
+            return mse_say(why, why_cap, MSE_ERR_IO,
+                           "another mse trust has held %s for %d s: try again when it is done",
+                           path, CLI_NSSDB_LOCK_WAIT_MS / 1000);
+        }
+        nanosleep(&step, NULL);
+    }
+    *fd = lock;
     return MSE_OK;
 }
 

@@ -23,6 +23,16 @@ struct cli_nssdb {
 MSE_MUST_USE mse_err cli_nssdb_resolve(const char *given, struct cli_nssdb *db, char *why,
                                        size_t why_cap);
 
+/*
+ * One `mse trust` at a time on a database: an exclusive flock(2) on
+ * <dir>/mse-trust.lock (the directory made 0700 if missing), waited for at
+ * most CLI_NSSDB_LOCK_WAIT_MS. *fd holds it; closing it releases it.
+ */
+#define CLI_NSSDB_LOCK_FILE "mse-trust.lock"
+#define CLI_NSSDB_LOCK_WAIT_MS 60000
+MSE_MUST_USE mse_err cli_nssdb_lock(const struct cli_nssdb *db, int *fd, char *why,
+                                    size_t why_cap);
+
 /* Whether the directory holds an NSS SQL database (cert9.db). */
 bool cli_nssdb_exists(const struct cli_nssdb *db);
 

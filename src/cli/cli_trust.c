@@ -367,6 +367,9 @@ MSE_MUST_USE static mse_err install(const struct cli_trust_args *a,
                                     struct cli_trust_outcome *o, char *why, size_t why_cap)
 {
     MSE_TRY(cli_nssdb_resolve(a->nssdb, &o->db, why, why_cap));
+    /* The marks are read, changed and written back, the table compared
+     * before and after the import: by one mse trust at a time. */
+    MSE_TRY(cli_nssdb_lock(&o->db, &o->lock_fd, why, why_cap));
     o->marks = calloc(1, sizeof *o->marks);
     MSE_ENSURE(o->marks != NULL, MSE_ERR_NOMEM);
     MSE_TRY(cli_marks_load(o->db.dir, o->marks, why, why_cap));
@@ -434,12 +437,15 @@ MSE_MUST_USE static mse_err trust_add(const struct cli_trust_args *a, int64_t no
 
 /* The database must exist for remove and list: neither creates it. */
 MSE_MUST_USE static mse_err open_existing(const struct cli_trust_args *a,
-                                          struct cli_trust_outcome *o, char *why, size_t why_cap)
+                                          bool lock, struct cli_trust_outcome *o, char *why,
+                                          size_t why_cap)
 {
     MSE_TRY(cli_nssdb_resolve(a->nssdb, &o->db, why, why_cap));
     if (!cli_nssdb_exists(&o->db))
         return mse_say(why, why_cap, MSE_ERR_FILE_NOT_FOUND,
                        "no NSS database at %s (mse trust add creates it)", o->db.dir);
+    if (lock)
+        MSE_TRY(cli_nssdb_lock(&o->db, &o->lock_fd, why, why_cap));
     o->marks = calloc(1, sizeof *o->marks);
     MSE_ENSURE(o->marks != NULL, MSE_ERR_NOMEM);
     MSE_TRY(cli_marks_load(o->db.dir, o->marks, why, why_cap));
@@ -450,7 +456,7 @@ MSE_MUST_USE static mse_err trust_remove(const struct cli_trust_args *a,
                                          struct cli_trust_outcome *o, char *why, size_t why_cap)
 {
     char flags[32];
-    MSE_TRY(open_existing(a, o, why, why_cap));
+    MSE_TRY(open_existing(a, true, o, why, why_cap));
     cli_nss_listed_flags(o->listing, a->name, flags, sizeof flags);
     if (!flags[0] && !cli_marks_find(o->marks, a->name))
         return mse_say(why, why_cap, MSE_ERR_ARG, "no certificate named '%s' in %s", a->name,
@@ -468,16 +474,20 @@ mse_err cli_trust_run(const struct cli_trust_args *a, int64_t now, struct cli_tr
                       char *why, size_t why_cap)
 {
     memset(o, 0, sizeof *o);
+    o->lock_fd = -1;
     switch (a->action) {
     case CLI_TRUST_ADD: return trust_add(a, now, o, why, why_cap);
     case CLI_TRUST_REMOVE: return trust_remove(a, o, why, why_cap);
-    case CLI_TRUST_LIST: return open_existing(a, o, why, why_cap);
+    case CLI_TRUST_LIST: return open_existing(a, false, o, why, why_cap);
     }
     return mse_say(why, why_cap, MSE_ERR_INTERNAL, "unknown action");
 }
 
 void cli_trust_outcome_free(struct cli_trust_outcome *o)
 {
+    if (o->lock_fd >= 0)
+        close(o->lock_fd);
+    o->lock_fd = -1;
     free(o->marks);
     free(o->listing);
     o->marks = NULL;

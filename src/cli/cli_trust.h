@@ -75,6 +75,7 @@ struct cli_trust_args {
 /* What running it produced, for the print function. */
 struct cli_trust_outcome {
     struct cli_nssdb db;
+    int lock_fd;                   /* cli_nssdb_lock while add or remove runs, else -1 */
     struct cli_notes notes;        /* warnings, in order */
     /* add */
     char sha256[65];               /* the certificate's, hex */

@@ -264,6 +264,29 @@ grep -qF "error: 'other' in $TMP/concdb changed from trust C,, to c,, during the
 [[ $(flags "$TMP/concdb" other) == "c,," ]] || fail "mse undid another program's change"
 [[ -z $(flags "$TMP/concdb" conc) ]] || fail "the failed add left 'conc' trusted"
 
+# Two mse trust add at once on one database (a certutil slowed down on -A, so
+# that they overlap): one waits for the other; both entries and both marks
+# are there, where read-modify-write of the marks used to lose one.
+mkdir -p "$TMP/slowbin"
+printf '#!/usr/bin/env bash\n[[ $1 == -A ]] && sleep 1\nexec "%s" "$@"\n' "$real_certutil" >"$TMP/slowbin/certutil"
+chmod +x "$TMP/slowbin/certutil"
+cp "$TMP/leaf.pem" "$TMP/one.pem"
+cp "$TMP/leaf.pem.verify.json" "$TMP/one.pem.verify.json"
+cp "$D/ca.pem" "$TMP/two.pem"
+two_sha=$(openssl x509 -in "$TMP/two.pem" -outform der | openssl dgst -sha256 -r | cut -d' ' -f1)
+sed "s/$sha/$two_sha/" "$TMP/leaf.pem.verify.json" >"$TMP/two.pem.verify.json"
+PATH=$TMP/slowbin:$PATH timeout 120 "$MSE_BIN" trust add "$TMP/one.pem" --name one --nssdb "$TMP/racedb" \
+    >"$TMP/race1" 2>&1 &
+race1=$!
+PATH=$TMP/slowbin:$PATH timeout 120 "$MSE_BIN" trust add "$TMP/two.pem" --name two --nssdb "$TMP/racedb" \
+    >"$TMP/race2" 2>&1 || fail "concurrent add two: $(cat "$TMP/race2")"
+wait "$race1" || fail "concurrent add one: $(cat "$TMP/race1")"
+[[ $(flags "$TMP/racedb" one) == "P,," && $(flags "$TMP/racedb" two) == "P,," ]] ||
+    fail "concurrent adds: $(certutil -L -d "sql:$TMP/racedb")"
+expect 0 "$MSE_BIN" trust list --nssdb "$TMP/racedb"
+grep -q '^one  *P,,' "$TMP/out" && grep -q '^two  *P,,' "$TMP/out" ||
+    fail "concurrent adds lost a mark: $(cat "$TMP/out")"
+
 # A password-protected database: certutil cannot write without the password;
 # mse trust fails (exit 22) instead of waiting for a password prompt.
 printf 'secret-pw\n' >"$TMP/pw"
