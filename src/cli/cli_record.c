@@ -102,6 +102,15 @@ static void checks_text(json_t *checks, char *out, size_t cap)
     }
 }
 
+/* Whether checks.<key>.outcome is exactly "pass". */
+static bool check_passed(json_t *checks, const char *key)
+{
+    json_t *check = json_is_object(checks) ? json_object_get(checks, key) : NULL;
+    json_t *outcome = json_is_object(check) ? json_object_get(check, "outcome") : NULL;
+    return json_is_string(outcome) && json_string_length(outcome) == strlen("pass") &&
+           strcmp(json_string_value(outcome), "pass") == 0;
+}
+
 mse_err cli_record_check(const char *json, size_t len, const uint8_t sha256[32],
                                struct cli_record *out)
 {
@@ -139,13 +148,10 @@ mse_err cli_record_check(const char *json, size_t len, const uint8_t sha256[32],
         copy_printable(out->target, sizeof out->target, json_string_value(jtarget));
     json_t *checks = json_object_get(root, "checks");
     checks_text(checks, out->checks, sizeof out->checks);
-    /* Exactly "pass": "skipped" (no --fingerprint), a missing check or any
-     * other shape means the code running in the enclave was not pinned. */
-    json_t *mre = json_is_object(checks) ? json_object_get(checks, "mrenclave") : NULL;
-    json_t *mre_outcome = json_is_object(mre) ? json_object_get(mre, "outcome") : NULL;
-    out->code_checked = json_is_string(mre_outcome) &&
-                        json_string_length(mre_outcome) == strlen("pass") &&
-                        strcmp(json_string_value(mre_outcome), "pass") == 0;
+    /* Exactly "pass": "skipped" (no --fingerprint), "warn" (--allow-debug),
+     * a missing check or any other shape is not. */
+    out->code_checked = check_passed(checks, "mrenclave");
+    out->not_debug = check_passed(checks, "debug");
 out:
     json_decref(root);
     return err;

@@ -18,6 +18,7 @@ struct cli_record {
     char verified_at[32];  /* RFC 3339 */
     char checks[512];      /* "name=value, ..." of the record's checks object, shortened */
     bool code_checked;     /* checks.mrenclave.outcome is "pass": the code fingerprint matched */
+    bool not_debug;        /* checks.debug.outcome is "pass": not a debug enclave */
 };
 
 /*
@@ -27,7 +28,8 @@ struct cli_record {
  * `sha256`, "verdict" exactly "success", "verified_at" an RFC 3339 UTC
  * instant. code_checked tells whether the record shows the code fingerprint
  * (MRENCLAVE) checked and matched; without it the verification accepted any
- * code the signer signed, which the caller decides about. Errors: MSE_ERR_JSON, MSE_ERR_JSON_DUPLICATE_KEY,
+ * code the signer signed, which the caller decides about; not_debug likewise
+ * whether the enclave was shown not to be a debug one. Errors: MSE_ERR_JSON, MSE_ERR_JSON_DUPLICATE_KEY,
  * MSE_ERR_JSON_FIELD, MSE_ERR_UNVERIFIED_CERT (other certificate, or a
  * verdict other than success).
  */

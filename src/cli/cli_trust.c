@@ -58,8 +58,9 @@ static const struct mse_opt add_options[] = {
     {"name", 0, "NAME", "nickname in the database ([A-Za-z0-9._-], at most 64)", T_NAME, 0,
      MSE_OPT_AT(MSE_OPT_STRING, struct cli_trust_args, name)},
     {"force", 0, NULL,
-     "add without a matching record of a successful `mse verify` that checked the code "
-     "fingerprint, outside the certificate's validity, or over an entry mse did not add (warned)",
+     "add without a matching record of your own of a successful `mse verify` that checked the "
+     "code fingerprint of a non-debug enclave, outside the certificate's validity, or over an "
+     "entry mse did not add (warned)",
      T_FORCE, 0, MSE_OPT_AT(MSE_OPT_TRUE, struct cli_trust_args, force)},
     {0},
 };
@@ -247,26 +248,33 @@ MSE_MUST_USE static mse_err check_record(const struct cli_trust_args *a,
         memset(&o->record, 0, sizeof o->record);
         return MSE_OK;
     }
-    if (err == MSE_OK && o->record.code_checked) {
+    if (err == MSE_OK && o->record.code_checked && o->record.not_debug) {
         o->record_ok = true;
         return MSE_OK;
     }
     if (err == MSE_OK) {
         /* A genuine enclave is not yet the user's app: without the
          * fingerprint, anyone's code on any SGX machine passes (the signer
-         * check alone pins only who signed it, if it was given at all). */
+         * check alone pins only who signed it, if it was given at all); a
+         * debug enclave's key is the host's to read. */
+        const char *gap = !o->record.code_checked
+                              ? "the code fingerprint (MRENCLAVE) was not checked, so the "
+                                "enclave may run any code"
+                              : "a debug enclave (accepted by --allow-debug): the host can read "
+                                "its memory, TLS key included";
+        const char *instead = !o->record.code_checked
+                                  ? "Run `mse verify DOMAIN --fingerprint ...` (or --code with "
+                                    "--context) and trust the certificate it saves, or pass "
+                                    "--force if you have checked the enclave's code some other "
+                                    "way."
+                                  : "Trust a production enclave's certificate instead, or pass "
+                                    "--force to trust this one anyway.";
         if (!a->force)
             return mse_say(why, why_cap, MSE_ERR_UNVERIFIED_CERT,
-                           "refusing to trust %s: its verification record (%s) shows the code "
-                           "fingerprint (MRENCLAVE) was not checked, so the enclave may run any "
-                           "code.\nRun `mse verify DOMAIN --fingerprint ...` (or --code with "
-                           "--context) and trust the certificate it saves, or pass --force if "
-                           "you have checked the enclave's code some other way.",
-                           a->cert, rec_path);
-        cli_note(&o->notes,
-                 "--force: trusting %s although its verification record (%s) shows the code "
-                 "fingerprint (MRENCLAVE) was not checked: the enclave may run any code.",
-                 a->cert, rec_path);
+                           "refusing to trust %s: its verification record (%s) shows %s.\n%s",
+                           a->cert, rec_path, gap, instead);
+        cli_note(&o->notes, "--force: trusting %s although its verification record (%s) shows %s.",
+                 a->cert, rec_path, gap);
         return MSE_OK;
     }
     const char *reason =

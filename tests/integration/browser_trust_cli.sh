@@ -29,10 +29,10 @@ flags() { certutil -L -d "sql:$1" | awk -v n="$2" '$1 == n { print $2 }'; }
 DB=$TMP/db
 cp "$D/leaf.pem" "$TMP/leaf.pem"
 sha=$(openssl x509 -in "$TMP/leaf.pem" -outform der | openssl dgst -sha256 -r | cut -d' ' -f1)
-# record MRENCLAVE_OUTCOME : the record mse verify writes beside leaf.pem (checks shortened).
+# record MRENCLAVE_OUTCOME [DEBUG_OUTCOME] : the record mse verify writes beside leaf.pem (checks shortened).
 record() {
-    printf '{"sha256":"%s","verified_at":"2026-11-23T01:00:00Z","verdict":"success","target":"localhost:1","checks":{"quote":{"outcome":"pass"},"mrenclave":{"outcome":"%s"}}}\n' \
-        "$sha" "$1" >"$TMP/leaf.pem.verify.json"
+    printf '{"sha256":"%s","verified_at":"2026-11-23T01:00:00Z","verdict":"success","target":"localhost:1","checks":{"quote":{"outcome":"pass"},"mrenclave":{"outcome":"%s"},"debug":{"outcome":"%s"}}}\n' \
+        "$sha" "$1" "${2:-pass}" >"$TMP/leaf.pem.verify.json"
 }
 record pass
 
@@ -74,6 +74,14 @@ expect 0 "$MSE_BIN" trust list --nssdb "$DB" --json
 grep -q '"forced": true' "$TMP/out" || fail "not marked as forced: $(cat "$TMP/out")"
 expect 0 "$MSE_BIN" trust remove leaf --nssdb "$DB"
 rm -rf "$DB"
+# A debug enclave (mse verify --allow-debug: debug "warn"): the host can read
+# its TLS key. Refused likewise without --force.
+record pass warn
+expect 2 "$MSE_BIN" trust add "$TMP/leaf.pem" --name leaf --nssdb "$DB"
+grep -qxF "error: refusing to trust $TMP/leaf.pem: its verification record ($TMP/leaf.pem.verify.json) shows a debug enclave (accepted by --allow-debug): the host can read its memory, TLS key included." "$TMP/out" ||
+    fail "debug enclave not explained: $(cat "$TMP/out")"
+grep -q '(MSE_ERR_UNVERIFIED_CERT)' "$TMP/out" || fail "debug enclave: wrong code: $(cat "$TMP/out")"
+[[ ! -e $DB ]] || fail "a refused trust add created the database"
 record pass
 
 # A certificate outside its validity now (mse-real-ratls.pem ended
@@ -81,7 +89,7 @@ record pass
 # the browser would reject it; --force adds it with a warning.
 cp "$D/mse-real-ratls.pem" "$TMP/old.pem"
 old_sha=$(openssl x509 -in "$TMP/old.pem" -outform der | openssl dgst -sha256 -r | cut -d' ' -f1)
-printf '{"sha256":"%s","verified_at":"2023-06-01T00:00:00Z","verdict":"success","target":"localhost:1","checks":{"mrenclave":{"outcome":"pass"}}}\n' \
+printf '{"sha256":"%s","verified_at":"2023-06-01T00:00:00Z","verdict":"success","target":"localhost:1","checks":{"mrenclave":{"outcome":"pass"},"debug":{"outcome":"pass"}}}\n' \
     "$old_sha" >"$TMP/old.pem.verify.json"
 expect 11 "$MSE_BIN" trust add "$TMP/old.pem" --name old --nssdb "$DB"
 grep -qF "error: refusing to trust $TMP/old.pem: it is valid from 2023-05-17T09:38:42Z to 2024-04-26T09:38:33Z, not now" "$TMP/out" ||

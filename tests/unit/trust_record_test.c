@@ -158,6 +158,22 @@ static void test_code_checked(void **state)
         assert_int_equal(check(json, &r), MSE_OK);
         assert_int_equal(r.code_checked, shapes[i][1][0] == '1');
     }
+    /* The debug check likewise: only "pass" shows a production enclave. */
+    snprintf(json, sizeof json,
+             "{\"sha256\":\"%s\",\"verified_at\":\"2026-11-23T01:00:00Z\",\"verdict\":"
+             "\"success\",\"checks\":{\"debug\":{\"outcome\":\"warn\"},\"mrenclave\":"
+             "{\"outcome\":\"pass\"}}}",
+             SHA);
+    assert_int_equal(check(json, &r), MSE_OK);
+    assert_true(r.code_checked);
+    assert_false(r.not_debug);
+    snprintf(json, sizeof json,
+             "{\"sha256\":\"%s\",\"verified_at\":\"2026-11-23T01:00:00Z\",\"verdict\":"
+             "\"success\",\"checks\":{\"debug\":{\"outcome\":\"pass\"}}}",
+             SHA);
+    assert_int_equal(check(json, &r), MSE_OK);
+    assert_false(r.code_checked);
+    assert_true(r.not_debug);
     /* No checks at all: not checked. */
     snprintf(json, sizeof json,
              "{\"sha256\":\"%s\",\"verified_at\":\"2026-11-23T01:00:00Z\",\"verdict\":"
@@ -165,6 +181,7 @@ static void test_code_checked(void **state)
              SHA);
     assert_int_equal(check(json, &r), MSE_OK);
     assert_false(r.code_checked);
+    assert_false(r.not_debug);
 }
 
 int main(void)
