@@ -306,7 +306,8 @@ static void printable(const char *s, size_t len, char *out, size_t cap)
  * already holds under another nickname (the user's own, say "C,C,C") gives
  * that entry the new trust flags and NAME never appears. Such an entry is put
  * back to its old flags (certutil -M) and the import is an error, so mse
- * trust add never changes an entry it did not add, even when it fails.
+ * trust add never changes an entry it did not add, even when it fails. Any
+ * other change is reported, never undone: it is not mse's.
  */
 MSE_MUST_USE static mse_err others_unchanged(const struct cli_nssdb *db, const char *name,
                                              const char *before, const char *after, char *why,
@@ -332,6 +333,14 @@ MSE_MUST_USE static mse_err others_unchanged(const struct cli_nssdb *db, const c
         printable(f, flags_len < sizeof new_flags ? flags_len : sizeof new_flags - 1, new_flags,
                   sizeof new_flags);
         cli_nss_listed_flags(before, nick, old_flags, sizeof old_flags);
+        /* Only what the import itself does is undone: an entry that now
+         * reads otherwise than "P,," was changed by someone else meanwhile
+         * (the browser, the user), and that change is theirs to keep. */
+        if (strcmp(new_flags, "P,,") != 0)
+            return mse_say(why, why_cap, MSE_ERR_IO,
+                           "'%s' in %s changed from trust %s to %s during the import, not by "
+                           "mse trust (another program writing the database?): try again",
+                           shown, db->dir, old_flags[0] ? old_flags : "(absent)", new_flags);
         if (!old_flags[0])
             return mse_say(why, why_cap, MSE_ERR_IO,
                            "certutil -A added '%s' (trust %s) to %s, not '%s': the database "

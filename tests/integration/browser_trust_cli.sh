@@ -248,6 +248,22 @@ expect 22 "$MSE_BIN" trust add "$TMP/leaf.pem" --name dup --nssdb "$TMP/dupdb"
 grep -qF "error: 'dup' is not in $TMP/dupdb after certutil -A: the database already holds this certificate under another nickname" "$TMP/out" ||
     fail "duplicate with the same trust not explained: $(cat "$TMP/out")"
 
+# Another program changing an entry while certutil -A runs (a certutil that
+# also re-flags 'other'): reported, never undone by mse (it is not its
+# change), and the half-done add is removed.
+mkdir -p "$TMP/bin" "$TMP/concdb"
+real_certutil=$(command -v certutil)
+printf '#!/usr/bin/env bash\n"%s" "$@"; rc=$?\n[[ $1 == -A ]] && "%s" -M -d "$3" -n other -t c,,\nexit $rc\n' \
+    "$real_certutil" "$real_certutil" >"$TMP/bin/certutil"
+chmod +x "$TMP/bin/certutil"
+certutil -N -d "sql:$TMP/concdb" --empty-password
+certutil -A -d "sql:$TMP/concdb" -n other -t "C,," -i "$TMP/foreign.pem"
+PATH=$TMP/bin:$PATH expect 22 "$MSE_BIN" trust add "$TMP/leaf.pem" --name conc --nssdb "$TMP/concdb"
+grep -qF "error: 'other' in $TMP/concdb changed from trust C,, to c,, during the import, not by mse trust (another program writing the database?): try again" "$TMP/out" ||
+    fail "concurrent change not explained: $(cat "$TMP/out")"
+[[ $(flags "$TMP/concdb" other) == "c,," ]] || fail "mse undid another program's change"
+[[ -z $(flags "$TMP/concdb" conc) ]] || fail "the failed add left 'conc' trusted"
+
 # A password-protected database: certutil cannot write without the password;
 # mse trust fails (exit 22) instead of waiting for a password prompt.
 printf 'secret-pw\n' >"$TMP/pw"
