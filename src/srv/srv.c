@@ -271,14 +271,7 @@ static void dispatch(struct evhttp_request *req, void *arg)
     }
     if (strcmp(path, SRV_PATH_CONFIGURE) == 0) {
         s->config_requests++;
-        if (s->phase == SRV_PHASE_CONFIG) {
-            srv_config_handle(s, req);
-        } else if (evhttp_request_get_command(req) == EVHTTP_REQ_POST) {
-            srv_reply(req, 409, "Conflict", "already configured");
-        } else {
-            evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
-            srv_reply(req, 405, "Method Not Allowed", "method not allowed");
-        }
+        srv_config_handle(s, req); /* in either phase: 409 once configured */
         return;
     }
     if (s->phase == SRV_PHASE_CONFIG) {
@@ -304,6 +297,8 @@ static struct bufferevent *make_bev(struct event_base *base, void *arg)
     bool refuse = false;
     if (s->cur_ctx != NULL) {
         SSL *ssl = SSL_new(s->cur_ctx);
+        if (ssl != NULL && s->phase == SRV_PHASE_CONFIG)
+            SSL_set_options(ssl, SSL_OP_CLEANSE_PLAINTEXT);
         if (ssl != NULL) {
             bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
                                                  BEV_OPT_CLOSE_ON_FREE);
@@ -604,6 +599,7 @@ int srv_run(const struct srv_config *cfg)
     s.exit_code = MSE_EXIT_OK;
     if (cfg->uuid != NULL)
         keep_secrets_out_of_dumps();
+    srv_config_init();
     /* A client closing mid-write must not kill the server. */
     signal(SIGPIPE, SIG_IGN);
     /* As many connections as the system lets this process have. */

@@ -12,6 +12,8 @@
  * answer of this phase closes its own (srv.c, dispatch). Secrets are wiped
  * after use.
  */
+#include <malloc.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -45,6 +47,53 @@ static bool content_type_json(struct evhttp_request *req)
     if (mse_rd_u8(&rd, &next) != MSE_OK)
         return true;
     return next == ';' || next == ' ';
+}
+
+/*
+ * Parsing the body copies its secrets into jansson's lexer buffer and string
+ * values, and jansson frees those itself, on a refused body (malformed,
+ * duplicate key) before srv_config_parse could wipe them: its frees wipe
+ * instead. jansson's allocator is process-wide; mse-enclave uses jansson for
+ * the configuration only.
+ */
+static void json_wipe_free(void *p)
+{
+    if (p != NULL)
+        mse_wipe(p, malloc_usable_size(p));
+    free(p);
+}
+
+void srv_config_init(void)
+{
+    json_set_alloc_funcs(malloc, json_wipe_free);
+}
+
+/* Wipe and empty libevent's buffer of the request body (it may hold secrets). */
+static void wipe_input(struct evbuffer *in)
+{
+    size_t len = evbuffer_get_length(in);
+    unsigned char *raw = evbuffer_pullup(in, -1);
+    if (raw != NULL)
+        mse_wipe(raw, len);
+    evbuffer_drain(in, len);
+}
+
+/*
+ * The body, copied out of libevent's buffer and that buffer wiped, whatever
+ * is then answered: a refusal must not leave secrets in memory either. NULL
+ * when out of memory.
+ */
+static char *take_body(struct evbuffer *in, size_t len)
+{
+    char *body = malloc(len + 1);
+    if (body != NULL && evbuffer_copyout(in, body, len) == (ev_ssize_t)len) {
+        body[len] = '\0';
+    } else {
+        free(body);
+        body = NULL;
+    }
+    wipe_input(in);
+    return body;
 }
 
 /* Owner mode: the received key must be the owner certificate's. */
@@ -84,41 +133,38 @@ void srv_config_handle(struct srv *s, struct evhttp_request *req)
     const char *why = "";
     int code;
     memset(&m, 0, sizeof m);
-    if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
-        srv_reply(req, 405, "Method Not Allowed", "method not allowed; POST the configuration");
-        return;
-    }
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+        wipe_input(in);
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
+        srv_reply(req, 405, "Method Not Allowed",
+                  s->phase == SRV_PHASE_CONFIG ? "method not allowed; POST the configuration"
+                                               : "method not allowed");
+        return;
+    }
+    if (s->phase != SRV_PHASE_CONFIG) {
+        /* A configuration sent again (mse configure's advice after a lost answer)
+         * carries the secrets too. */
+        wipe_input(in);
+        srv_reply(req, 409, "Conflict", "already configured");
+        return;
+    }
     size_t len = evbuffer_get_length(in);
-    char *body = NULL;
     srv_log("configuration request: %zu body byte(s)", len);
-    if (len > SRV_CONFIG_BODY_MAX) {
-        srv_reply(req, 413, "Payload Too Large", "configuration body too large");
-        return;
-    }
-    if (!content_type_json(req)) {
-        srv_reply(req, 415, "Unsupported Media Type", "Content-Type must be application/json");
-        return;
-    }
-    /* Take the body out of libevent's buffers and wipe them: it may hold secrets. */
-    body = malloc(len + 1);
+    char *body = take_body(in, len);
     if (body == NULL) {
         srv_reply(req, 500, "Internal Server Error", "out of memory");
         return;
     }
-    if (evbuffer_copyout(in, body, len) != (ev_ssize_t)len) {
-        free(body);
-        srv_reply(req, 500, "Internal Server Error", "cannot read the body");
-        return;
+    if (len > SRV_CONFIG_BODY_MAX) {
+        code = 413;
+        why = "configuration body too large";
+    } else if (!content_type_json(req)) {
+        code = 415;
+        why = "Content-Type must be application/json";
+    } else {
+        code = srv_config_parse(body, len, s->cfg->mode, s->cfg->uuid, &m, &why);
     }
-    body[len] = '\0';
-    unsigned char *raw = evbuffer_pullup(in, -1);
-    if (raw != NULL)
-        mse_wipe(raw, len);
-    evbuffer_drain(in, len);
-
-    code = srv_config_parse(body, len, s->cfg->mode, s->cfg->uuid, &m, &why);
     mse_wipe(body, len);
     free(body);
     if (code == 0 && s->cfg->mode == SRV_MODE_OWNER)
@@ -139,6 +185,8 @@ void srv_config_handle(struct srv *s, struct evhttp_request *req)
     if (code != 0) {
         srv_reply(req, code,
                   code == 403   ? "Forbidden"
+                  : code == 413 ? "Payload Too Large"
+                  : code == 415 ? "Unsupported Media Type"
                   : code == 500 ? "Internal Server Error"
                                 : "Bad Request",
                   why);

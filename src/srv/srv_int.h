@@ -121,8 +121,10 @@ int srv_config_parse(const char *body, size_t len, enum srv_mode mode, const cha
                      struct srv_config_msg *m, const char **why);
 void srv_config_msg_wipe(struct srv_config_msg *m);
 
-/* srv_config.c: the configuration endpoint. */
+/* srv_config.c: the configuration endpoint, in both phases (409 once configured). */
 void srv_config_handle(struct srv *s, struct evhttp_request *req);
+/* Makes jansson wipe what it frees (srv_config.c says why); once, before any request. */
+void srv_config_init(void);
 
 /* srv.c: switch to the app phase (after a successful configuration or at start). */
 MSE_MUST_USE mse_err srv_enter_app_phase(struct srv *s);
