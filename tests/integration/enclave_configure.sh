@@ -125,12 +125,7 @@ if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2
         --code-dir "$ENC" --app-dir "$WORK/app-v6" --hello >"$WORK/v6.log" 2>&1 &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
-    for _ in $(seq 1 300); do
-        [ -s "$WORK/v6.port" ] && break
-        kill -0 "$SERVER_PID" 2>/dev/null || fail "v6: mse-enclave exited at start: $(cat "$WORK/v6.log")"
-        sleep 0.05
-    done
-    [ -s "$WORK/v6.port" ] || fail "v6: mse-enclave did not report its port"
+    wait_port "v6: mse-enclave" "$SERVER_PID" "$WORK/v6.port" "$WORK/v6.log"
     V6_PORT=$(cat "$WORK/v6.port")
     "$MSE" configure "[::1]:$V6_PORT" --context "$CTX" "${VERIFY[@]}" >"$WORK/v6.out" 2>&1 ||
         fail "mse configure [::1]: $(cat "$WORK/v6.out")"

@@ -43,12 +43,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
         >"$WORK/nobody.log" 2>&1 &
     NOBODY_PID=$!
     PIDS+=("$NOBODY_PID")
-    for _ in $(seq 1 300); do
-        [ -s "$N/port" ] && break
-        kill -0 "$NOBODY_PID" 2>/dev/null || fail "mse-enclave as nobody exited: $(cat "$WORK/nobody.log")"
-        sleep 0.05
-    done
-    [ -s "$N/port" ] || fail "mse-enclave as nobody did not report its port"
+    wait_port "mse-enclave as nobody" "$NOBODY_PID" "$N/port" "$WORK/nobody.log"
     [ "$(awk '/^Uid:/ {print $2}' "/proc/$NOBODY_PID/status")" = 65534 ] || fail "not running as nobody"
     [ "$(stat -c %u "/proc/$NOBODY_PID/environ")" = 0 ] ||
         fail "mse-enclave is dumpable (/proc/$NOBODY_PID/environ owned by $(stat -c %U "/proc/$NOBODY_PID/environ"))"

@@ -28,13 +28,20 @@ start_enclave() {
         >"$WORK/$name.log" 2>&1 &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
+    wait_port "$name" "$SERVER_PID" "$WORK/$name.port" "$WORK/$name.log"
+    PORT=$(cat "$WORK/$name.port")
+}
+
+# wait_port NAME PID PORT_FILE LOG: until the server PID (started with --port-file PORT_FILE,
+# its output in LOG) has written its port there, bounded.
+wait_port() {
+    local name="$1" pid="$2" file="$3" log="$4"
     for _ in $(seq 1 300); do
-        [ -s "$WORK/$name.port" ] && break
-        kill -0 "$SERVER_PID" 2>/dev/null || fail "$name exited at start"
+        [ -s "$file" ] && break
+        kill -0 "$pid" 2>/dev/null || fail "$name exited at start: $(tail -5 "$log")"
         sleep 0.05
     done
-    [ -s "$WORK/$name.port" ] || fail "$name did not report its port"
-    PORT=$(cat "$WORK/$name.port")
+    [ -s "$file" ] || fail "$name did not report its port"
 }
 
 # wait_http URL CURL_ARGS... : until URL answers 200 (bounded).
