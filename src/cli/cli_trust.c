@@ -193,8 +193,6 @@ MSE_MUST_USE static mse_err read_record(const char *path, uint8_t **data, size_t
                                         char *foreign, size_t foreign_cap)
 {
     struct stat st;
-    struct mse_buf b = {0};
-    size_t used = 0;
     mse_err err = MSE_OK;
     foreign[0] = '\0';
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -207,13 +205,8 @@ MSE_MUST_USE static mse_err read_record(const char *path, uint8_t **data, size_t
     else if (st.st_mode & (S_IWGRP | S_IWOTH))
         snprintf(foreign, foreign_cap, "other users may write it (mode %04o)",
                  (unsigned)(st.st_mode & 07777));
-    MSE_CHECK_OUT(mse_fd_read_into(fd, CLI_TRUST_FILE_LIMIT, &b, &used));
-    b.data[used] = '\0';
-    *data = b.data;
-    *len = used;
-    b = (struct mse_buf){0};
+    err = mse_fd_read_all(fd, &st, CLI_TRUST_FILE_LIMIT, data, len);
 out:
-    mse_buf_free(&b);
     close(fd);
     return err;
 }

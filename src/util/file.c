@@ -68,21 +68,17 @@ mse_err mse_fd_read_into(int fd, size_t limit, struct mse_buf *b, size_t *len)
     return MSE_OK;
 }
 
-mse_err mse_file_read(const char *path, size_t limit, uint8_t **data, size_t *len)
+mse_err mse_fd_read_all(int fd, const struct stat *st, size_t limit, uint8_t **data,
+                        size_t *len)
 {
     mse_err err = MSE_OK;
     struct mse_buf b = {0};
-    struct stat st;
     size_t used = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? MSE_ERR_FILE_NOT_FOUND : MSE_ERR_IO;
-    MSE_ENSURE_OUT(fstat(fd, &st) == 0, MSE_ERR_IO);
     /* A regular file is read into a buffer of its size (plus the terminator); pipes and
      * files whose size says nothing (/proc) grow as they are read. */
-    if (S_ISREG(st.st_mode) && st.st_size > 0) {
-        MSE_ENSURE_OUT((uint64_t)st.st_size <= limit, MSE_ERR_LIMIT);
-        MSE_CHECK_OUT(mse_buf_grow(&b, (size_t)st.st_size + 1, limit));
+    if (S_ISREG(st->st_mode) && st->st_size > 0) {
+        MSE_ENSURE_OUT((uint64_t)st->st_size <= limit, MSE_ERR_LIMIT);
+        MSE_CHECK_OUT(mse_buf_grow(&b, (size_t)st->st_size + 1, limit));
     }
     MSE_CHECK_OUT(mse_fd_read_into(fd, limit, &b, &used));
     b.data[used] = '\0';
@@ -91,6 +87,19 @@ mse_err mse_file_read(const char *path, size_t limit, uint8_t **data, size_t *le
     b = (struct mse_buf){0};
 out:
     mse_buf_free(&b);
+    return err;
+}
+
+mse_err mse_file_read(const char *path, size_t limit, uint8_t **data, size_t *len)
+{
+    mse_err err = MSE_OK;
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? MSE_ERR_FILE_NOT_FOUND : MSE_ERR_IO;
+    MSE_ENSURE_OUT(fstat(fd, &st) == 0, MSE_ERR_IO);
+    err = mse_fd_read_all(fd, &st, limit, data, len);
+out:
     close(fd);
     return err;
 }

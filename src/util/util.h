@@ -39,6 +39,13 @@ void mse_buf_free(struct mse_buf *b);
  */
 MSE_MUST_USE mse_err mse_fd_read_into(int fd, size_t limit, struct mse_buf *b, size_t *len);
 
+struct stat;
+/* The rest of fd into a malloc'd buffer, NUL-terminated, as mse_file_read reads a path,
+ * for a caller that opened and judged the file itself: st (fd's fstat) sizes the buffer
+ * of a regular file, read then with one allocation. Same errors as mse_file_read. */
+MSE_MUST_USE mse_err mse_fd_read_all(int fd, const struct stat *st, size_t limit, uint8_t **data,
+                                     size_t *len);
+
 /* Write `len` bytes to `path` atomically: a temporary file in the same
  * directory ("<path>.tmp.XXXXXX", locked with flock(2) until renamed), fsync,
  * rename over the target, fsync of the directory. The file gets `mode` (e.g.
