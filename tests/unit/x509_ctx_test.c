@@ -5,10 +5,12 @@
  * it does not decode falls back to that context); keyless leaves the key
  * undecoded; the shared Intel root is the built-in anchor.
  */
+#define _GNU_SOURCE /* memmem */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 
 #include <mse/bytes.h>
@@ -154,6 +156,78 @@ static void test_other_key_type_falls_back(void **state)
     EVP_PKEY_free(rsa);
 }
 
+static X509 *decode(X509 *c)
+{
+    size_t len;
+    uint8_t *der = mse_test_cert_der(c, &len);
+    X509 *decoded = NULL;
+    assert_int_equal(mse_x509_from_der(der, len, &decoded), MSE_OK);
+    free(der);
+    return decoded;
+}
+
+/*
+ * dcap's decoder takes only a P-256 key with an uncompressed point; a
+ * compressed point or another curve is decoded in OpenSSL's default
+ * context, to the same key.
+ */
+static void test_other_ec_forms_fall_back(void **state)
+{
+    (void)state;
+    EVP_PKEY *compressed = mse_test_key();
+    assert_int_equal(EVP_PKEY_set_utf8_string_param(
+                         compressed, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, "compressed"),
+                     1);
+    EVP_PKEY *p384 = EVP_EC_gen("secp384r1");
+    assert_non_null(p384);
+    EVP_PKEY *keys[] = {compressed, p384};
+    for (size_t i = 0; i < 2; i++) {
+        X509 *c = mse_test_cert("other form", keys[i], NULL, NULL, 1500000000, 2500000000, true, 4);
+        X509 *decoded = decode(c);
+        EVP_PKEY *key = X509_get0_pubkey(decoded);
+        assert_non_null(key);
+        assert_null(mse_x509_libctx_of(key));
+        assert_int_equal(EVP_PKEY_eq(key, keys[i]), 1);
+        X509_free(decoded);
+        X509_free(c);
+    }
+    /* The usual form is dcap's own. */
+    EVP_PKEY *usual = mse_test_key();
+    X509 *c = mse_test_cert("usual", usual, NULL, NULL, 1500000000, 2500000000, true, 5);
+    X509 *decoded = decode(c);
+    assert_ptr_equal(mse_x509_libctx_of(X509_get0_pubkey(decoded)), mse_x509_dcap_libctx());
+    assert_int_equal(EVP_PKEY_eq(X509_get0_pubkey(decoded), usual), 1);
+    X509_free(decoded);
+    X509_free(c);
+    EVP_PKEY_free(usual);
+    EVP_PKEY_free(p384);
+    EVP_PKEY_free(compressed);
+}
+
+/* A point off the curve gives no key in either context: the certificate cannot verify anything. */
+static void test_point_off_curve_gives_no_key(void **state)
+{
+    (void)state;
+    static const uint8_t p256_spki[] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48,
+                                        0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
+                                        0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04};
+    EVP_PKEY *k = mse_test_key();
+    X509 *c = mse_test_cert("off curve", k, NULL, NULL, 1500000000, 2500000000, true, 6);
+    size_t len;
+    uint8_t *der = mse_test_cert_der(c, &len);
+    uint8_t *at = memmem(der, len, p256_spki, sizeof p256_spki);
+    assert_non_null(at);
+    at[sizeof p256_spki + 63] ^= 0x01; /* the last byte of Y */
+    X509 *decoded = NULL;
+    assert_int_equal(mse_x509_from_der(der, len, &decoded), MSE_OK);
+    assert_null(X509_get0_pubkey(decoded));
+    ERR_clear_error();
+    X509_free(decoded);
+    free(der);
+    X509_free(c);
+    EVP_PKEY_free(k);
+}
+
 /* The RA-TLS certificate is decoded without its key: ratls.c builds it. */
 static void test_keyless_leaves_key_undecoded(void **state)
 {
@@ -175,6 +249,8 @@ int main(void)
         cmocka_unit_test(test_contexts_and_shared_root),
         cmocka_unit_test(test_dcap_key_is_default_key),
         cmocka_unit_test(test_other_key_type_falls_back),
+        cmocka_unit_test(test_other_ec_forms_fall_back),
+        cmocka_unit_test(test_point_off_curve_gives_no_key),
         cmocka_unit_test(test_keyless_leaves_key_undecoded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
