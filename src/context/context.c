@@ -379,7 +379,7 @@ mse_err mse_context_path(const char *uuid, char *buf, size_t len)
 struct known_list {
     struct mse_known_file *v;
     char **paths; /* owned copies of v[k].path */
-    size_t n;
+    size_t n, cap;
 };
 
 static void known_free(struct known_list *k)
@@ -393,12 +393,17 @@ static void known_free(struct known_list *k)
 static mse_err known_add(struct known_list *k, const char *dir, const char *rel,
                          const char *suffix, const uint8_t md[32])
 {
-    struct mse_known_file *nv = realloc(k->v, (k->n + 1) * sizeof *nv);
-    MSE_ENSURE(nv != NULL, MSE_ERR_NOMEM);
-    k->v = nv;
-    char **np = realloc(k->paths, (k->n + 1) * sizeof *np);
-    MSE_ENSURE(np != NULL, MSE_ERR_NOMEM);
-    k->paths = np;
+    if (k->n == k->cap) {
+        /* Doubled, not grown by one: a code tree adds thousands, after its hashing. */
+        size_t ncap = k->cap ? 2 * k->cap : 64;
+        struct mse_known_file *nv = realloc(k->v, ncap * sizeof *nv);
+        MSE_ENSURE(nv != NULL, MSE_ERR_NOMEM);
+        k->v = nv;
+        char **np = realloc(k->paths, ncap * sizeof *np);
+        MSE_ENSURE(np != NULL, MSE_ERR_NOMEM);
+        k->paths = np;
+        k->cap = ncap;
+    }
     char *path = NULL;
     MSE_ENSURE(asprintf(&path, "%s%s%s%s", dir, rel ? "/" : "", rel ? rel : "", suffix) >= 0,
                MSE_ERR_NOMEM);

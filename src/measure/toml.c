@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include <mse/guard.h>
+#include <mse/rd.h>
 #include <mse/toml.h>
 
 #include "measure/keyindex.h"
@@ -418,6 +419,36 @@ static mse_err put_byte(struct mse_toml_buf *b, int c)
     return mse_toml_buf_put(b, &u, 1);
 }
 
+/*
+ * The next n input bytes, appended to b in one copy (taken through the bounded
+ * reader). A manifest or a context is mostly string bodies (paths, hashes,
+ * nonces): copying each run at once instead of byte by byte halves the time of
+ * parsing them, which `mse fingerprint --context` does after the code is hashed.
+ */
+static mse_err put_run(struct parser *p, struct mse_toml_buf *b, size_t n)
+{
+    struct mse_rd rd;
+    const uint8_t *run;
+    mse_rd_init(&rd, p->src, p->len);
+    MSE_TRY(mse_rd_skip(&rd, p->pos));
+    MSE_TRY(mse_rd_bytes(&rd, n, &run));
+    MSE_TRY(mse_toml_buf_put(b, run, n));
+    p->pos += n;
+    return MSE_OK;
+}
+
+/* How many bytes from pos on a string body takes as they are: neither its quote q, nor a
+ * backslash in a basic string, nor a control character other than tab. */
+static size_t plain_run(const struct parser *p, int q)
+{
+    size_t n = 0;
+    for (int c; (c = peek(p, n)) != -1 && c != q && !(q == '"' && c == '\\') &&
+                (!is_ctrl(c) || c == '\t');
+         n++)
+        ;
+    return n;
+}
+
 static mse_err parse_escape(struct parser *p, struct mse_toml_buf *b, bool multiline)
 {
     int e = peek(p, 1);
@@ -462,6 +493,11 @@ static mse_err parse_escape(struct parser *p, struct mse_toml_buf *b, bool multi
 static mse_err parse_basic_body(struct parser *p, struct mse_toml_buf *b, bool multiline)
 {
     for (;;) {
+        size_t plain = plain_run(p, '"');
+        if (plain) {
+            MSE_TRY(put_run(p, b, plain));
+            continue;
+        }
         int c = peek(p, 0);
         MSE_ENSURE(c != -1, MSE_ERR_TOML);
         if (c == '"') {
@@ -490,6 +526,11 @@ static mse_err parse_basic_body(struct parser *p, struct mse_toml_buf *b, bool m
 static mse_err parse_literal_body(struct parser *p, struct mse_toml_buf *b, bool multiline)
 {
     for (;;) {
+        size_t plain = plain_run(p, '\'');
+        if (plain) {
+            MSE_TRY(put_run(p, b, plain));
+            continue;
+        }
         int c = peek(p, 0);
         MSE_ENSURE(c != -1, MSE_ERR_TOML);
         if (c == '\'' && (!multiline || starts(p, "'''"))) {
@@ -530,11 +571,10 @@ static mse_err parse_key_part(struct parser *p, struct mse_toml_buf *b)
     int c = peek(p, 0);
     b->n = 0;
     if (is_bare(c)) {
-        while (is_bare(peek(p, 0))) {
-            MSE_TRY(put_byte(b, peek(p, 0)));
-            p->pos++;
-        }
-        return MSE_OK;
+        size_t n = 0;
+        while (is_bare(peek(p, n)))
+            n++;
+        return put_run(p, b, n);
     }
     if (c == '"') {
         p->pos++;
@@ -1160,10 +1200,15 @@ mse_err mse_toml_parse(const void *src, size_t len, struct mse_toml **out, size_
     norm = malloc(len + 1);
     MSE_ENSURE(norm != NULL, MSE_ERR_NOMEM);
     size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (in[i] == '\r' && i + 1 < len && in[i + 1] == '\n')
-            continue;
-        norm[n++] = in[i];
+    if (len > 0 && memchr(in, '\r', len) == NULL) {
+        memcpy(norm, in, len); /* no CR at all, the usual case: nothing to replace */
+        n = len;
+    } else {
+        for (size_t i = 0; i < len; i++) {
+            if (in[i] == '\r' && i + 1 < len && in[i + 1] == '\n')
+                continue;
+            norm[n++] = in[i];
+        }
     }
     p.src = norm;
     p.len = n;
