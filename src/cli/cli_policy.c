@@ -306,14 +306,17 @@ MSE_MUST_USE static mse_err resolve_signers(const struct cli_policy_args *a,
 
 /*
  * Check 3 from --context/--code. Re-encrypting and hashing the code is most of
- * the time of `mse verify --context --code`, so it runs on a thread of its own
- * while the caller fetches the certificate and the collateral; the verifier
- * callback settles it first (cli_collateral.c).
+ * the time of `mse verify --context --code`, so it runs on a thread of its own,
+ * started before anything else is read, while the caller reads the signer keys
+ * and the trust root and fetches the certificate and the collateral; the
+ * verifier callback settles it first (cli_collateral.c).
  */
 struct cli_fingerprint_task {
     pthread_t thread;
     bool running;               /* thread started and not joined yet */
     bool settled;               /* result taken into s */
+    bool stop;                  /* set (atomic) when the result is no longer wanted */
+    bool placeholder;           /* s->mrenclave holds random bytes until settled */
     const char *context, *code; /* the caller's arguments, alive until it frees s */
     uint8_t mrenclave[32];
     mse_err err;
@@ -323,7 +326,7 @@ struct cli_fingerprint_task {
 static void *fingerprint_task_run(void *arg)
 {
     struct cli_fingerprint_task *t = arg;
-    t->err = mse_fingerprint_from_context(t->context, t->code, t->mrenclave, t->reason,
+    t->err = mse_fingerprint_from_context(t->context, t->code, &t->stop, t->mrenclave, t->reason,
                                           sizeof t->reason);
     return NULL;
 }
@@ -336,6 +339,8 @@ mse_err cli_verify_setup_settle(struct cli_verify_setup *s, char *why, size_t wh
     if (!t->settled) {
         if (t->running)
             pthread_join(t->thread, NULL);
+        else
+            fingerprint_task_run(t); /* no thread could start: computed here */
         t->running = false;
         t->settled = true;
         if (t->err == MSE_OK)
@@ -361,13 +366,11 @@ MSE_MUST_USE static mse_err resolve_fingerprint(const struct cli_policy_args *a,
         t->context = a->context;
         t->code = a->code;
         s->fingerprint_task = t;
-        t->running = RAND_bytes(s->mrenclave, sizeof s->mrenclave) == 1 &&
-                     pthread_create(&t->thread, NULL, fingerprint_task_run, t) == 0;
-        if (!t->running) {
-            /* No placeholder or no thread: computed here, before anything else. */
-            fingerprint_task_run(t);
-            MSE_TRY(cli_verify_setup_settle(s, why, why_cap)); /* the caller frees t */
-        }
+        /* The thread first: the placeholder's RAND_bytes initialises OpenSSL, which takes
+         * a few milliseconds. Without a placeholder or a thread, the setup settles the
+         * fingerprint (computes it here) before it returns. */
+        t->running = pthread_create(&t->thread, NULL, fingerprint_task_run, t) == 0;
+        t->placeholder = RAND_bytes(s->mrenclave, sizeof s->mrenclave) == 1;
     } else {
         return MSE_OK;
     }
@@ -420,11 +423,15 @@ mse_err cli_verify_setup_init(const struct cli_policy_args *a, int64_t now,
     s->policy.allow_expired_collateral = a->allow_expired;
     s->policy.accepted_tcb |= a->allow_tcb;
     s->at = a->at_given ? a->at : now;
-    MSE_TRY(resolve_signers(a, s, why, why_cap));
-    if (a->trust_root)
-        MSE_TRY(load_trust_root(a->trust_root, s, why, why_cap));
-    /* Last: nothing after it fails, so an error never leaves a thread behind. */
-    mse_err err = resolve_fingerprint(a, s, why, why_cap);
+    /* First, so that the fingerprint's thread works while the rest is read; a failure
+     * below stops and joins it (cli_verify_setup_free), and its errors come after theirs. */
+    MSE_TRY(resolve_fingerprint(a, s, why, why_cap));
+    mse_err err = resolve_signers(a, s, why, why_cap);
+    if (err == MSE_OK && a->trust_root)
+        err = load_trust_root(a->trust_root, s, why, why_cap);
+    if (err == MSE_OK && s->fingerprint_task &&
+        !(s->fingerprint_task->running && s->fingerprint_task->placeholder))
+        err = cli_verify_setup_settle(s, why, why_cap);
     if (err != MSE_OK)
         cli_verify_setup_free(s);
     return err;
@@ -432,8 +439,11 @@ mse_err cli_verify_setup_init(const struct cli_policy_args *a, int64_t now,
 
 void cli_verify_setup_free(struct cli_verify_setup *s)
 {
-    if (s->fingerprint_task && s->fingerprint_task->running)
+    if (s->fingerprint_task && s->fingerprint_task->running) {
+        /* Not settled: nobody will read the result, so it stops at the next file. */
+        __atomic_store_n(&s->fingerprint_task->stop, true, __ATOMIC_RELAXED);
         pthread_join(s->fingerprint_task->thread, NULL);
+    }
     free(s->fingerprint_task);
     s->fingerprint_task = NULL;
     free(s->trust_root_der);

@@ -426,6 +426,7 @@ static mse_err known_add(struct known_list *k, const char *dir, const char *rel,
 
 struct hash_queue {
     const uint8_t *key;
+    const bool *stop;       /* NULL, or set by another thread: take no more files */
     const char *code_dir;
     char **paths;
     const uint8_t **nonces; /* nonces[i]: the nonce of paths[i], from the context */
@@ -451,6 +452,12 @@ static void *hash_files(void *arg)
         size_t i = __atomic_fetch_add(&q->next, 1, __ATOMIC_RELAXED);
         if (i >= q->n)
             break;
+        if (q->stop && __atomic_load_n(q->stop, __ATOMIC_RELAXED)) {
+            w->err = MSE_ERR_INTERNAL;
+            w->failed = i;
+            snprintf(w->why, sizeof w->why, "fingerprint stopped");
+            break;
+        }
         char full[PATH_MAX];
         int fn = snprintf(full, sizeof full, "%s/%s", q->code_dir, q->paths[i]);
         w->err = fn > 0 && (size_t)fn < sizeof full
@@ -507,11 +514,12 @@ out:
 }
 
 static mse_err encrypt_all(const struct mse_context *c, const char *code_dir, char **paths,
-                           size_t n, uint8_t (*mds)[32], char *errbuf, size_t errlen)
+                           size_t n, const bool *stop, uint8_t (*mds)[32], char *errbuf,
+                           size_t errlen)
 {
     mse_err err = MSE_OK;
-    struct hash_queue q = {.key = c->code_secret_key, .code_dir = code_dir, .paths = paths,
-                           .n = n, .mds = mds};
+    struct hash_queue q = {.key = c->code_secret_key, .stop = stop, .code_dir = code_dir,
+                           .paths = paths, .n = n, .mds = mds};
     struct hash_worker w[HASH_THREADS_MAX];
     bool running[HASH_THREADS_MAX] = {false};
     q.nonces = malloc((n ? n : 1) * sizeof *q.nonces);
@@ -547,7 +555,8 @@ out:
 
 /* The files only the deployment knows: the encrypted code, and the owner's chain in owner mode. */
 static mse_err deployment_files(const struct mse_context *c, const char *code_dir,
-                                struct known_list *k, char *errbuf, size_t errlen)
+                                const bool *stop, struct known_list *k, char *errbuf,
+                                size_t errlen)
 {
     mse_err err = MSE_OK;
     char **paths = NULL;
@@ -569,7 +578,7 @@ static mse_err deployment_files(const struct mse_context *c, const char *code_di
     MSE_TRY(mse_code_list(code_dir, &paths, &n, errbuf, errlen));
     uint8_t(*mds)[32] = calloc(n ? n : 1, sizeof *mds);
     MSE_ENSURE_OUT(mds != NULL, MSE_ERR_NOMEM);
-    err = encrypt_all(c, code_dir, paths, n, mds, errbuf, errlen);
+    err = encrypt_all(c, code_dir, paths, n, stop, mds, errbuf, errlen);
     for (size_t i = 0; err == MSE_OK && i < n; i++)
         err = known_add(k, mount, paths[i], ".enc", mds[i]);
     free(mds);
@@ -605,10 +614,10 @@ static mse_err no_runtime(const struct mse_context *c, char *errbuf, size_t errl
                    "sha256): see docs/formats/context.md");
 }
 
-mse_err mse_fingerprint_context(const struct mse_context *c, const char *code_dir,
-                                const char *runtime_dir, uint8_t mrenclave[32],
-                                char **manifest_sgx, size_t *manifest_sgx_len, char *errbuf,
-                                size_t errlen)
+static mse_err fingerprint(const struct mse_context *c, const char *code_dir,
+                           const char *runtime_dir, const bool *stop, uint8_t mrenclave[32],
+                           char **manifest_sgx, size_t *manifest_sgx_len, char *errbuf,
+                           size_t errlen)
 {
     struct known_list k = {0};
     struct mse_runtime_path path = {0};
@@ -616,7 +625,7 @@ mse_err mse_fingerprint_context(const struct mse_context *c, const char *code_di
         return no_runtime(c, errbuf, errlen);
     MSE_ENSURE(c->has_key,
                mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "context has no [config] code_secret_key"));
-    mse_err err = deployment_files(c, code_dir, &k, errbuf, errlen);
+    mse_err err = deployment_files(c, code_dir, stop, &k, errbuf, errlen);
     if (err == MSE_OK)
         err = mse_runtime_path_init(&path, runtime_dir);
     if (err == MSE_OK)
@@ -627,13 +636,22 @@ mse_err mse_fingerprint_context(const struct mse_context *c, const char *code_di
     return err;
 }
 
+mse_err mse_fingerprint_context(const struct mse_context *c, const char *code_dir,
+                                const char *runtime_dir, uint8_t mrenclave[32],
+                                char **manifest_sgx, size_t *manifest_sgx_len, char *errbuf,
+                                size_t errlen)
+{
+    return fingerprint(c, code_dir, runtime_dir, NULL, mrenclave, manifest_sgx,
+                       manifest_sgx_len, errbuf, errlen);
+}
+
 mse_err mse_fingerprint_from_context(const char *context_path, const char *code_dir,
-                                     uint8_t mrenclave[32], char *errbuf, size_t errlen)
+                                     const bool *stop, uint8_t mrenclave[32], char *errbuf,
+                                     size_t errlen)
 {
     struct mse_context c;
     MSE_TRY(mse_context_load(context_path, &c, errbuf, errlen));
-    mse_err err = mse_fingerprint_context(&c, code_dir, NULL, mrenclave, NULL, NULL, errbuf,
-                                          errlen);
+    mse_err err = fingerprint(&c, code_dir, NULL, stop, mrenclave, NULL, NULL, errbuf, errlen);
     mse_context_free(&c);
     return err;
 }

@@ -88,10 +88,13 @@ bool mse_context_uuid_ok(const char *s);
  * libpal is found by its SHA-256 in the runtime path (runtime_dir first, may
  * be NULL). A one-line reason is left in errbuf on error; a context without a
  * usable [runtime] says what it lacks.
+ * stop may be NULL. When the caller computes this on a thread of its own, it
+ * may set *stop (__atomic_store_n) to give up: the code files not yet taken
+ * are left and MSE_ERR_INTERNAL ("fingerprint stopped") comes back.
  */
 MSE_MUST_USE mse_err mse_fingerprint_from_context(const char *context_path, const char *code_dir,
-                                                  uint8_t mrenclave[32], char *errbuf,
-                                                  size_t errlen);
+                                                  const bool *stop, uint8_t mrenclave[32],
+                                                  char *errbuf, size_t errlen);
 
 /*
  * The same from an already loaded context; if manifest_sgx is not NULL it

@@ -79,4 +79,23 @@ for target in "localhost:$TLS_PORT" "127.0.0.1:1"; do
     [ ! -e "$WORK/cert.pem" ] || fail "$target, extra file: certificate written"
 done
 ok "a fingerprint that cannot be computed decides, server up or down"
-echo "verify_context: 1 passed, 0 failed"
+
+# The fingerprint's thread starts before the signer keys are read; a signer key that cannot be
+# read still decides first (the thread is stopped): the exit code and reason mse verify gives
+# for it with --fingerprint, although the code here (with extra.txt) has no fingerprint either.
+echo "not a key" >"$WORK/bad-signer.pem"
+bad=(--pccs-url "http://127.0.0.1:$PCCS_PORT" --trust-root "$WORK/pki/root.pem"
+     --signer-key "$WORK/bad-signer.pem" --output "$WORK/cert.pem")
+set +e
+"$MSE" verify "localhost:$TLS_PORT" "${bad[@]}" --fingerprint "$fp" >"$WORK/sk1.out" 2>&1
+want=$?
+"$MSE" verify "localhost:$TLS_PORT" "${bad[@]}" --context "$WORK/ctx.mse" --code "$WORK/code" \
+    >"$WORK/sk2.out" 2>&1
+rc=$?
+set -e
+[ "$want" != 0 ] && [ "$rc" = "$want" ] || { cat "$WORK/sk2.out"; fail "bad signer key: exit $rc, want $want"; }
+grep -q "bad-signer.pem" "$WORK/sk2.out" && ! grep -q "fingerprint" "$WORK/sk2.out" ||
+    { cat "$WORK/sk2.out"; fail "bad signer key: not the decisive reason"; }
+[ ! -e "$WORK/cert.pem" ] || fail "bad signer key: certificate written"
+ok "an unreadable signer key decides before the fingerprint"
+echo "verify_context: 2 passed, 0 failed"
