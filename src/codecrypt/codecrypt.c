@@ -200,10 +200,17 @@ static mse_err walk(const char *root, const char *rel, struct list *out, int dep
         MSE_ENSURE_OUT(fn > 0 && (size_t)fn < sizeof full, MSE_ERR_LIMIT);
         MSE_ENSURE_OUT(mse_toml_utf8_valid(e->d_name, strlen(e->d_name)),
                        mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "file name is not UTF-8: %s", full));
-        MSE_ENSURE_OUT(lstat(full, &st) == 0,
-                       mse_say(errbuf, errlen, MSE_ERR_IO, "cannot stat %s", full));
+        /* The entry's own type, as lstat(2) would give it; only a file system that does
+         * not record it in the directory (DT_UNKNOWN) costs a lstat per entry. */
+        bool is_dir = e->d_type == DT_DIR, is_reg = e->d_type == DT_REG;
+        if (e->d_type == DT_UNKNOWN) {
+            MSE_ENSURE_OUT(lstat(full, &st) == 0,
+                           mse_say(errbuf, errlen, MSE_ERR_IO, "cannot stat %s", full));
+            is_dir = S_ISDIR(st.st_mode);
+            is_reg = S_ISREG(st.st_mode);
+        }
         /* A link could point outside the code; its target would be encrypted unseen. */
-        MSE_ENSURE_OUT(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode),
+        MSE_ENSURE_OUT(is_dir || is_reg,
                        mse_say(errbuf, errlen, MSE_ERR_CONTEXT,
                            "%s is a symbolic link or special file; only regular files and "
                            "directories are allowed in the code",
@@ -216,7 +223,7 @@ static mse_err walk(const char *root, const char *rel, struct list *out, int dep
             cap = ncap;
         }
         ents[n].name = strdup(e->d_name);
-        ents[n].dir = S_ISDIR(st.st_mode);
+        ents[n].dir = is_dir;
         MSE_ENSURE_OUT(ents[n].name != NULL, MSE_ERR_NOMEM);
         n++;
     }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -94,11 +95,50 @@ static void test_refusals(void **state)
     free(dir);
 }
 
+/* The listing takes each entry's type from the directory: a link (to a file or to a
+ * directory) or a special file is refused by name, a plain tree is listed in order. */
+static void test_list_refuses_links_and_special_files(void **state)
+{
+    char *dir = mse_test_tmpdir(), p[4096], sub[4096], why[512];
+    char **paths = NULL;
+    size_t n = 0;
+    snprintf(sub, sizeof sub, "%s/d", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    mse_test_write(dir, "d/b.py", "b", 1);
+    mse_test_write(dir, "a.py", "a", 1);
+    assert_int_equal(mse_code_list(dir, &paths, &n, why, sizeof why), MSE_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(paths[0], "a.py");
+    assert_string_equal(paths[1], "d/b.py");
+    mse_code_list_free(paths, n);
+    const char *kinds[] = {"file link", "dir link", "fifo"};
+    for (size_t k = 0; k < 3; k++) {
+        snprintf(p, sizeof p, "%s/d/x", dir);
+        if (k == 0)
+            assert_int_equal(symlink("../a.py", p), 0);
+        else if (k == 1)
+            assert_int_equal(symlink(dir, p), 0);
+        else
+            assert_int_equal(mkfifo(p, 0600), 0);
+        why[0] = '\0';
+        paths = NULL;
+        n = 0;
+        assert_int_equal(mse_code_list(dir, &paths, &n, why, sizeof why), MSE_ERR_CONTEXT);
+        if (strstr(why, "/d/x is a symbolic link or special file") == NULL)
+            fail_msg("%s: %s", kinds[k], why);
+        assert_null(paths);
+        assert_int_equal(unlink(p), 0);
+    }
+    mse_test_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hash_equals_encrypt_then_hash),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_list_refuses_links_and_special_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

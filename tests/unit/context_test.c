@@ -386,6 +386,7 @@ static void test_fingerprint_from_context(void **state)
     assert_int_equal(symlink("/etc/passwd", p), 0);
     assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err),
                      MSE_ERR_CONTEXT);
+    assert_non_null(strstr(err, "code/link is a symbolic link"));
     unlink(p);
     /* One changed byte of code: another fingerprint. */
     mse_test_write(dir, "code/app.py", "print('hellO')\n", 15);
