@@ -68,7 +68,9 @@ static mse_err trimmed(const uint8_t *d, size_t len, const uint8_t **out, size_t
 static mse_err crl_from_der(const uint8_t *der, size_t len, X509_CRL **out)
 {
     const unsigned char *p = der;
-    X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)len);
+    /* Decoded where its signature is checked fastest (x509_ctx.c). */
+    X509_CRL *crl = (X509_CRL *)ASN1_item_d2i_ex(NULL, &p, (long)len, ASN1_ITEM_rptr(X509_CRL),
+                                                 mse_x509_dcap_libctx(), NULL);
     if (crl == NULL) {
         ERR_clear_error();
         return MSE_ERR_CRL_FORMAT;

@@ -128,7 +128,24 @@ struct mse_certs {
 };
 void mse_certs_free(struct mse_certs *cs);
 
-/* One DER certificate, every byte consumed. MSE_ERR_CERT_PARSE. */
+/*
+ * x509_ctx.c: the library contexts made once per process (why: there). Each
+ * returns NULL when they could not be made; callers then use OpenSSL's
+ * default context (NULL), which gives the same verdicts. Shared, never freed:
+ * the caller takes a reference (X509_up_ref) to keep the Intel root.
+ */
+OSSL_LIB_CTX *mse_x509_dcap_libctx(void);    /* DCAP certificates and CRLs */
+OSSL_LIB_CTX *mse_x509_keyless_libctx(void); /* certificates whose key is not decoded */
+X509 *mse_x509_intel_root(void);             /* the built-in anchor, decoded in dcap */
+const EVP_PKEY *mse_x509_p256_domain(void);  /* mse_ec_p256_domain's parameters */
+/* dcap for a key decoded there, else NULL: where its operations run without exporting it. */
+OSSL_LIB_CTX *mse_x509_libctx_of(const EVP_PKEY *key);
+
+/*
+ * One DER certificate, every byte consumed, decoded in mse_x509_dcap_libctx
+ * (one whose key that context does not decode: in OpenSSL's default context).
+ * MSE_ERR_CERT_PARSE.
+ */
 MSE_MUST_USE mse_err mse_x509_from_der(const uint8_t *der, size_t len, X509 **out) MSE_NONNULL(3);
 /*
  * Concatenated PEM certificates, in order, read strictly (no percent-decoding:
@@ -199,8 +216,8 @@ MSE_MUST_USE mse_err mse_x509_chain_verify(X509 *leaf, X509 *intermediate, X509 
  * size limit and strictness) and passes it to these, which check exactly the
  * same things. OpenSSL 3.0 spends more on decoding a certificate than on an
  * ECDSA verification, most of it in decoding the key through its provider
- * decoders: `keyless` (NULL for OpenSSL's default library context) may be a
- * library context without key decoders (a verifier's), where OpenSSL leaves
+ * decoders: `keyless` is a library context without key decoders (a
+ * verifier's, or NULL for mse_x509_keyless_libctx), where OpenSSL leaves
  * the key undecoded; these functions never read OpenSSL's decoded key (they
  * build it from the SubjectPublicKeyInfo), so the verdicts are the same.
  */
@@ -209,8 +226,9 @@ MSE_MUST_USE mse_err mse_ratls_load(const uint8_t *der, size_t der_len, OSSL_LIB
 MSE_MUST_USE mse_err mse_ratls_extract_x509(X509 *x, uint8_t *buf, size_t cap,
                                             struct mse_ratls *out) MSE_NONNULL(1, 2, 4);
 /*
- * p256_domain: NULL or mse_ec_p256_domain's parameters, from which a P-256
- * certificate key is then built (cheaper; the same checks and verdicts).
+ * p256_domain: mse_ec_p256_domain's parameters (NULL: mse_x509_p256_domain's),
+ * from which a P-256 certificate key is built (cheaper than from the curve's
+ * name; the same checks and verdicts).
  */
 MSE_MUST_USE mse_err mse_ratls_check_binding_x509(X509 *x, const EVP_PKEY *p256_domain,
                                                   const struct mse_ratls *ratls,

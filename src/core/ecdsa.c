@@ -102,7 +102,10 @@ mse_err mse_ecdsa_p256_verify(EVP_PKEY *key, const uint8_t *msg, size_t len,
     MSE_ENSURE_OUT(der_len > 0, MSE_ERR_CRYPTO);
     md = EVP_MD_CTX_new();
     MSE_ENSURE_OUT(md != NULL, MSE_ERR_NOMEM);
-    MSE_ENSURE_OUT(EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) == 1, MSE_ERR_CRYPTO);
+    /* In the key's own library context, so OpenSSL need not copy the key to another provider. */
+    MSE_ENSURE_OUT(EVP_DigestVerifyInit_ex(md, NULL, "SHA256", mse_x509_libctx_of(key), NULL, key,
+                                           NULL) == 1,
+                   MSE_ERR_CRYPTO);
     /* 1 = valid, 0 = invalid, <0 = malformed signature (also invalid: r or s out of range). */
     *valid = EVP_DigestVerify(md, der, (size_t)der_len, msg, len) == 1;
 out:

@@ -73,22 +73,16 @@ mse_err mse_pem_next(struct mse_rd *rd, const char *label, uint8_t *der, size_t 
     MSE_TRY_AS(mse_rd_skip(rd, strlen(begin)), MSE_ERR_PEM);
 
     /* The body runs to the END line: only a '-' can start it (base64 has none). */
-    struct mse_rd body_start = *rd;
-    size_t body_len = 0;
-    for (;;) {
-        struct mse_rd t = *rd;
-        uint8_t c;
-        MSE_TRY_AS(mse_rd_u8(&t, &c), MSE_ERR_PEM);
-        if (c == '-') {
-            MSE_ENSURE(rd_peek_is(rd, end), MSE_ERR_PEM);
-            break;
-        }
-        *rd = t;
-        body_len++;
-    }
-    MSE_TRY_AS(mse_rd_skip(rd, strlen(end)), MSE_ERR_PEM);
+    struct mse_rd rest = *rd;
     const uint8_t *body;
-    MSE_TRY_AS(mse_rd_bytes(&body_start, body_len, &body), MSE_ERR_PEM);
+    size_t left = mse_rd_left(rd);
+    MSE_TRY_AS(mse_rd_bytes(&rest, left, &body), MSE_ERR_PEM);
+    const uint8_t *dash = memchr(body, '-', left);
+    MSE_ENSURE(dash != NULL, MSE_ERR_PEM);
+    size_t body_len = (size_t)(dash - body);
+    MSE_TRY_AS(mse_rd_skip(rd, body_len), MSE_ERR_PEM);
+    MSE_ENSURE(rd_peek_is(rd, end), MSE_ERR_PEM);
+    MSE_TRY_AS(mse_rd_skip(rd, strlen(end)), MSE_ERR_PEM);
     /* An empty body or one with headers (':' is not base64) is refused by the decoder. */
     MSE_TRY_AS(mse_b64_decode((const char *)body, body_len, der, cap, der_len), MSE_ERR_PEM);
     MSE_ENSURE(*der_len > 0, MSE_ERR_PEM);

@@ -59,17 +59,20 @@ static const uint8_t OID_SGX_QUOTE_GRAMINE[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x
 static const uint8_t OID_DICE[] = {0x67, 0x81, 0x05, 0x05, 0x04, 0x09};
 
 /*
- * keyless: NULL (OpenSSL's default library context, as d2i_X509) or a
- * library context without key decoders (mse_verifier_new), in which OpenSSL
- * leaves the certificate's key undecoded: OpenSSL 3.0 spends more on
- * decoding a key through its provider decoders than on an ECDSA
- * verification. Either way nothing here reads the decoded key: cert_key
- * builds it from the SubjectPublicKeyInfo, so both give the same verdicts.
+ * keyless: a library context without key decoders (a verifier's), or NULL
+ * for the one made once per process (x509_ctx.c; OpenSSL's default context
+ * if that could not be made). There OpenSSL leaves the certificate's key
+ * undecoded: OpenSSL 3.0 spends more on decoding a key through its provider
+ * decoders than on an ECDSA verification. Nothing here reads OpenSSL's
+ * decoded key: cert_key builds it from the SubjectPublicKeyInfo, so every
+ * context gives the same verdicts.
  */
 static mse_err load_cert_in(const uint8_t *der, size_t len, OSSL_LIB_CTX *keyless, X509 **out)
 {
     const unsigned char *p = der;
     MSE_ENSURE(len > 0 && len <= (1u << 20), MSE_ERR_CERT_PARSE);
+    if (keyless == NULL)
+        keyless = mse_x509_keyless_libctx();
     X509 *x = (X509 *)ASN1_item_d2i_ex(NULL, &p, (long)len, ASN1_ITEM_rptr(X509), keyless, NULL);
     if (x == NULL) {
         ERR_clear_error();
@@ -313,9 +316,9 @@ static mse_err key_from_domain(const EVP_PKEY *domain, const uint8_t *point, siz
  * encoding other than RFC 5480's two and a point that is not on the curve
  * (both ways of building the key decode the point with
  * EC_POINT_oct2point, which checks it).
- * p256_domain: NULL, or P-256 domain parameters without a key (a
- * verifier's, mse_ec_p256_domain): a P-256 key is then a copy of them given
- * the point, which spares OpenSSL 3.0 building the curve's group again (the
+ * p256_domain: P-256 domain parameters without a key (a verifier's,
+ * mse_ec_p256_domain), or NULL for the ones made once per process
+ * (x509_ctx.c): a P-256 key is a copy of them given the point, which spares OpenSSL 3.0 building the curve's group again (the
  * costliest step of building the key: about a sixth of an ECDSA verification).
  */
 static mse_err cert_key(X509 *x, const EVP_PKEY *p256_domain, EVP_PKEY **out, bool *p256,
@@ -344,6 +347,8 @@ static mse_err cert_key(X509 *x, const EVP_PKEY *p256_domain, EVP_PKEY **out, bo
      * rejected" otherwise. OpenSSL would also take the hybrid form (0x06/0x07).
      */
     MSE_ENSURE(point[0] == 0x04 || point[0] == 0x02 || point[0] == 0x03, MSE_ERR_RATLS_KEY_TYPE);
+    if (p256_domain == NULL)
+        p256_domain = mse_x509_p256_domain();
     if (*p256 && p256_domain != NULL)
         err = key_from_domain(p256_domain, point, (size_t)point_len, out);
     else
