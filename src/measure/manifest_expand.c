@@ -635,6 +635,14 @@ mse_err mse_manifest_expand(const uint8_t *manifest, size_t len, const struct ms
     err = mse_toml_write_ex(root, mse_py_float_repr, out, out_len);
     if (err != MSE_OK)
         MSE_GOTO_OUT(fail(&c, err, "manifest holds a value mse cannot serialize like tomli-w"));
+    if (opts && opts->attrs) {
+        err = mse_manifest_attrs(root, opts->attrs);
+        if (err != MSE_OK) {
+            free(*out);
+            *out = NULL;
+            MSE_GOTO_OUT(fail(&c, err, "manifest has no valid sgx.enclave_size or sgx.max_threads"));
+        }
+    }
 out:
     for (size_t k = 0; k < c.n; k++) {
         free(c.v[k].uri);
