@@ -337,6 +337,34 @@ static void test_fingerprint_from_context(void **state)
     free(msgx);
     free(direct);
 
+    /* Each file's nonce is found by its path whatever the context's order: in the listing's
+     * order (how mse context new writes them, taken without a sort) and reversed. */
+    char **listed = NULL;
+    size_t nlisted = 0;
+    assert_int_equal(mse_code_list(code, &listed, &nlisted, err, sizeof err), MSE_OK);
+    assert_int_equal(nlisted, c.nnonces);
+    for (size_t i = 0; i < nlisted; i++)
+        for (size_t j = i; j < c.nnonces; j++)
+            if (strcmp(c.nonces[j].path, listed[i]) == 0) {
+                struct mse_context_nonce t = c.nonces[i];
+                c.nonces[i] = c.nonces[j];
+                c.nonces[j] = t;
+            }
+    for (size_t i = 0; i < nlisted; i++)
+        assert_string_equal(c.nonces[i].path, listed[i]);
+    mse_code_list_free(listed, nlisted);
+    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err),
+                     MSE_OK);
+    assert_memory_equal(mr2, mr, 32);
+    for (size_t i = 0, j = c.nnonces - 1; i < j; i++, j--) {
+        struct mse_context_nonce t = c.nonces[i];
+        c.nonces[i] = c.nonces[j];
+        c.nonces[j] = t;
+    }
+    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err),
+                     MSE_OK);
+    assert_memory_equal(mr2, mr, 32);
+
     /* The same through a saved and reloaded context file. */
     snprintf(p, sizeof p, "%s/ctx/context.mse", dir);
     assert_int_equal(mse_context_save(p, &c), MSE_OK);
