@@ -10,7 +10,8 @@
  *                        bytes.c (hex, base64, constant-time compare), time.c (RFC 3339)
  *   quotes               quote.c (SGX v3), quote_any.c (SGX/TDX v4/v5, display only),
  *                        quote_verify.c (the quote's signatures and bindings)
- *   certificates         x509.c (chains, validity), crl.c, pck_ext.c (SGX extension),
+ *   certificates         x509.c (chains, validity), x509_ctx.c (the OpenSSL library
+ *                        contexts they are decoded in), crl.c, pck_ext.c (SGX extension),
  *                        ecdsa.c (raw r||s, x||y), signer.c (MRSIGNER), intel_root.c
  *   RA-TLS               ratls.c (SGX carrier, key binding), ratls_tdx.c (TDX carrier)
  *   collateral           collateral_json.c (Intel's signed JSON), tcb_info.c,

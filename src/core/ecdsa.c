@@ -31,10 +31,23 @@ mse_err mse_ec_p256_key(const uint8_t xy[64], EVP_PKEY **out)
         OSSL_PARAM_construct_end(),
     };
     /*
-     * Import from parameters rather than through the DER decoders (several
-     * times cheaper in OpenSSL 3.0); the import refuses points that are not
-     * on the curve.
+     * A copy of the P-256 parameters made once per process, given the point,
+     * or else an import from parameters: both cheaper than the DER decoders in
+     * OpenSSL 3.0 (the copy spares building the curve's group), and both
+     * decode the point with EC_POINT_oct2point, which refuses one off the curve.
      */
+    const EVP_PKEY *domain = mse_x509_p256_domain();
+    if (domain != NULL) {
+        k = EVP_PKEY_dup((EVP_PKEY *)domain);
+        MSE_ENSURE(k != NULL, MSE_ERR_NOMEM);
+        if (EVP_PKEY_set1_encoded_public_key(k, point, sizeof point) != 1) {
+            EVP_PKEY_free(k);
+            ERR_clear_error();
+            return MSE_ERR_DER;
+        }
+        *out = k;
+        return MSE_OK;
+    }
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
     MSE_ENSURE(ctx != NULL, MSE_ERR_NOMEM);
     MSE_ENSURE_OUT(EVP_PKEY_fromdata_init(ctx) == 1, MSE_ERR_CRYPTO);
