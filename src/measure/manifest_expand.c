@@ -368,7 +368,12 @@ static mse_err expand_known_dir(struct ctx *c, const char *dir)
         if (under)
             v[n++] = &c->known[k];
     }
-    if (n)
+    /* The known files usually come in this order already (the code as listed): then
+     * checking it is all the sort costs. */
+    bool sorted = true;
+    for (size_t k = 1; sorted && k < n; k++)
+        sorted = cmp_walk(&v[k - 1], &v[k]) <= 0;
+    if (!sorted)
         qsort(v, n, sizeof *v, cmp_walk);
     for (size_t k = 0; k < n; k++) {
         char *uri = NULL, *rp = xstrdup(v[k]->path);
