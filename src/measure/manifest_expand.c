@@ -368,7 +368,12 @@ static mse_err expand_known_dir(struct ctx *c, const char *dir)
         if (under)
             v[n++] = &c->known[k];
     }
-    if (n)
+    /* The known files usually come in this order already (the code as listed): then
+     * checking it is all the sort costs. */
+    bool sorted = true;
+    for (size_t k = 1; sorted && k < n; k++)
+        sorted = cmp_walk(&v[k - 1], &v[k]) <= 0;
+    if (!sorted)
         qsort(v, n, sizeof *v, cmp_walk);
     for (size_t k = 0; k < n; k++) {
         char *uri = NULL, *rp = xstrdup(v[k]->path);
@@ -635,6 +640,14 @@ mse_err mse_manifest_expand(const uint8_t *manifest, size_t len, const struct ms
     err = mse_toml_write_ex(root, mse_py_float_repr, out, out_len);
     if (err != MSE_OK)
         MSE_GOTO_OUT(fail(&c, err, "manifest holds a value mse cannot serialize like tomli-w"));
+    if (opts && opts->attrs) {
+        err = mse_manifest_attrs(root, opts->attrs);
+        if (err != MSE_OK) {
+            free(*out);
+            *out = NULL;
+            MSE_GOTO_OUT(fail(&c, err, "manifest has no valid sgx.enclave_size or sgx.max_threads"));
+        }
+    }
 out:
     for (size_t k = 0; k < c.n; k++) {
         free(c.v[k].uri);

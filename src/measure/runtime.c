@@ -3,6 +3,7 @@
  * MRENCLAVE from the template, the lock, extra known files and libpal.
  * Pure: nothing here reads a file.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 
 #include <mse/bytes.h>
 #include <mse/guard.h>
+#include <mse/manifest.h>
 #include <mse/measure.h>
 #include <mse/toml.h>
 
@@ -162,6 +164,61 @@ static mse_err render_template(const struct mse_toml *rt, char **out, size_t *ou
     return mse_template_render(tpl->s, tpl->slen, vars, values->n, out, out_len, errbuf, errlen);
 }
 
+/*
+ * The enclave attributes Gramine reads: those a parse of the written manifest
+ * gives (gramine-sgx-sign measures from the manifest.sgx it reads back).
+ */
+struct attrs_read {
+    const char *manifest;
+    size_t len;
+    struct mse_enclave_attrs attrs;
+    mse_err err;
+};
+
+static void *read_attrs(void *arg)
+{
+    struct attrs_read *r = arg;
+    struct mse_toml *root = NULL;
+    r->err = mse_toml_parse(r->manifest, r->len, &root, NULL);
+    if (r->err == MSE_OK)
+        r->err = mse_manifest_attrs(root, &r->attrs);
+    mse_toml_free(root);
+    return NULL;
+}
+
+static bool same_attrs(const struct mse_enclave_attrs *a, const struct mse_enclave_attrs *b)
+{
+    return a->enclave_size == b->enclave_size && a->max_threads == b->max_threads &&
+           a->edmm == b->edmm;
+}
+
+/*
+ * mse_measure_manifest_sgx() of the expanded manifest, with its parse (a few
+ * milliseconds for thousands of code files) on a second thread while the
+ * enclave is measured with the attributes of the tree that was written. Those
+ * are the ones the parse gives back, and if they ever were not, the enclave is
+ * measured again with the parsed ones: the result is always the parsed ones'.
+ */
+static mse_err measure_expanded(const char *expanded, size_t expanded_len,
+                                const struct mse_enclave_attrs *written, const uint8_t *libpal,
+                                size_t libpal_len, uint8_t mrenclave[32])
+{
+    struct attrs_read r = {.manifest = expanded, .len = expanded_len};
+    pthread_t thread;
+    bool threaded = pthread_create(&thread, NULL, read_attrs, &r) == 0;
+    if (!threaded)
+        read_attrs(&r);
+    mse_err err = mse_measure_enclave(written, (const uint8_t *)expanded, expanded_len, libpal,
+                                      libpal_len, mrenclave);
+    if (threaded)
+        pthread_join(thread, NULL);
+    MSE_TRY(r.err);
+    if (err == MSE_OK && !same_attrs(&r.attrs, written))
+        err = mse_measure_enclave(&r.attrs, (const uint8_t *)expanded, expanded_len, libpal,
+                                  libpal_len, mrenclave);
+    return err;
+}
+
 mse_err mse_runtime_measure(const struct mse_toml *rt, const struct mse_known_file *extra,
                             size_t nextra, const uint8_t *libpal, size_t libpal_len,
                             uint8_t mrenclave[32], char **manifest_sgx, size_t *manifest_sgx_len,
@@ -171,6 +228,7 @@ mse_err mse_runtime_measure(const struct mse_toml *rt, const struct mse_known_fi
     uint8_t md[32];
     char hex[65], *rendered = NULL, *expanded = NULL, libos[4096];
     size_t rendered_len = 0, expanded_len = 0, nknown = 0;
+    struct mse_enclave_attrs attrs;
     struct mse_known_file *known = NULL;
     MSE_TRY(mse_runtime_check(rt, false, errbuf, errlen));
     MSE_ENSURE(EVP_Digest(libpal, libpal_len, md, NULL, EVP_sha256(), NULL) == 1, MSE_ERR_CRYPTO);
@@ -185,11 +243,10 @@ mse_err mse_runtime_measure(const struct mse_toml *rt, const struct mse_known_fi
     MSE_CHECK_OUT(known_table(rt, extra, nextra, &known, &nknown));
     MSE_CHECK_OUT(render_template(rt, &rendered, &rendered_len, errbuf, errlen));
     struct mse_expand_opts opts = {.default_libos = libos_path ? libos : NULL, .known = known,
-                                   .nknown = nknown, .known_only = true};
+                                   .nknown = nknown, .known_only = true, .attrs = &attrs};
     MSE_CHECK_OUT(mse_manifest_expand((const uint8_t *)rendered, rendered_len, &opts, &expanded,
                                       &expanded_len, errbuf, errlen));
-    err = mse_measure_manifest_sgx((const uint8_t *)expanded, expanded_len, libpal, libpal_len,
-                                   mrenclave, NULL);
+    err = measure_expanded(expanded, expanded_len, &attrs, libpal, libpal_len, mrenclave);
     if (err != MSE_OK)
         MSE_GOTO_OUT(mse_say(errbuf, errlen, err, "cannot measure the rendered manifest: %s",
                              mse_err_str(err)));

@@ -62,6 +62,9 @@ static mse_err put_string(struct mse_toml_buf *b, const char *s, size_t len)
         unsigned char c = (unsigned char)s[k];
         const char *esc = NULL;
         char u[7];
+        /* The usual byte first, in one test: written as it is. */
+        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+            continue;
         if (c == '"')
             esc = "\\\"";
         else if (c == '\\')
