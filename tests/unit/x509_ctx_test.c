@@ -204,6 +204,48 @@ static void test_other_ec_forms_fall_back(void **state)
     EVP_PKEY_free(compressed);
 }
 
+/*
+ * A certificate and a CRL decoded in dcap, issued by a key dcap does not
+ * decode (RSA, so the issuer is decoded in OpenSSL's default context): OpenSSL
+ * checks a signature in the library context of what is signed (dcap), which
+ * has no RSA key manager. The verdicts must still be those of d2i_X509 /
+ * d2i_X509_CRL: the chain and the CRL accepted, nothing left on the error queue.
+ */
+static void test_dcap_item_signed_by_other_key_type(void **state)
+{
+    (void)state;
+    EVP_PKEY *root_key = mse_test_key();
+    EVP_PKEY *rsa = EVP_RSA_gen(2048);
+    EVP_PKEY *leaf_key = mse_test_key();
+    assert_non_null(rsa);
+    X509 *root = mse_test_cert("root", root_key, NULL, NULL, 1500000000, 2500000000, true, 10);
+    X509 *ca = mse_test_cert("rsa ca", rsa, root, root_key, 1500000000, 2500000000, true, 11);
+    X509 *leaf = mse_test_cert("leaf", leaf_key, ca, rsa, 1500000000, 2500000000, false, 12);
+    X509 *root_d = decode(root), *ca_d = decode(ca), *leaf_d = decode(leaf);
+    assert_ptr_equal(mse_x509_libctx_of(X509_get0_pubkey(leaf_d)), mse_x509_dcap_libctx());
+    assert_null(mse_x509_libctx_of(X509_get0_pubkey(ca_d)));
+    assert_int_equal(mse_x509_chain_verify(leaf_d, ca_d, root_d, 0), MSE_OK);
+    X509_CRL *crl = mse_test_crl(ca, rsa, 1500000000, 2500000000, NULL, 0);
+    size_t len;
+    uint8_t *der = mse_test_crl_der(crl, &len);
+    X509_CRL *crl_d = NULL;
+    assert_int_equal(mse_crl_load(der, len, &crl_d), MSE_OK);
+    assert_int_equal(mse_crl_check_issuer(crl_d, ca_d), MSE_OK);
+    assert_int_equal(ERR_peek_error(), 0);
+    X509_CRL_free(crl_d);
+    free(der);
+    X509_CRL_free(crl);
+    X509_free(leaf_d);
+    X509_free(ca_d);
+    X509_free(root_d);
+    X509_free(leaf);
+    X509_free(ca);
+    X509_free(root);
+    EVP_PKEY_free(leaf_key);
+    EVP_PKEY_free(rsa);
+    EVP_PKEY_free(root_key);
+}
+
 /* A point off the curve gives no key in either context: the certificate cannot verify anything. */
 static void test_point_off_curve_gives_no_key(void **state)
 {
@@ -251,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_other_key_type_falls_back),
         cmocka_unit_test(test_other_ec_forms_fall_back),
         cmocka_unit_test(test_point_off_curve_gives_no_key),
+        cmocka_unit_test(test_dcap_item_signed_by_other_key_type),
         cmocka_unit_test(test_keyless_leaves_key_undecoded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
