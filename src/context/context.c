@@ -572,10 +572,33 @@ out:
     return err;
 }
 
-/* The files only the deployment knows: the encrypted code, and the owner's chain in owner mode. */
+/*
+ * The code's listing (mse_code_list), made on a thread of its own while the
+ * context is read: both come before the first file can be hashed.
+ */
+struct code_listing {
+    const char *dir;
+    char **paths; /* NULL once deployment_files() has taken them */
+    size_t n;
+    mse_err err;
+    char why[512];
+};
+
+static void *list_code(void *arg)
+{
+    struct code_listing *l = arg;
+    l->err = mse_code_list(l->dir, &l->paths, &l->n, l->why, sizeof l->why);
+    return NULL;
+}
+
+/*
+ * The files only the deployment knows: the encrypted code, and the owner's chain in owner
+ * mode. The code is listed here, or taken from listing (made beforehand; its error, if
+ * any, is reported where listing here would have reported it).
+ */
 static mse_err deployment_files(const struct mse_context *c, const char *code_dir,
-                                const bool *stop, struct known_list *k, char *errbuf,
-                                size_t errlen)
+                                struct code_listing *listing, const bool *stop,
+                                struct known_list *k, char *errbuf, size_t errlen)
 {
     mse_err err = MSE_OK;
     char **paths = NULL;
@@ -594,7 +617,17 @@ static mse_err deployment_files(const struct mse_context *c, const char *code_di
                    MSE_ERR_CRYPTO);
         MSE_TRY(known_add(k, chain, NULL, "", md));
     }
-    MSE_TRY(mse_code_list(code_dir, &paths, &n, errbuf, errlen));
+    if (listing) {
+        if (listing->err != MSE_OK)
+            return listing->why[0] ? mse_say(errbuf, errlen, listing->err, "%s", listing->why)
+                                   : listing->err;
+        paths = listing->paths;
+        n = listing->n;
+        listing->paths = NULL;
+        listing->n = 0;
+    } else {
+        MSE_TRY(mse_code_list(code_dir, &paths, &n, errbuf, errlen));
+    }
     uint8_t(*mds)[32] = calloc(n ? n : 1, sizeof *mds);
     MSE_ENSURE_OUT(mds != NULL, MSE_ERR_NOMEM);
     err = encrypt_all(c, code_dir, paths, n, stop, mds, errbuf, errlen);
@@ -634,9 +667,9 @@ static mse_err no_runtime(const struct mse_context *c, char *errbuf, size_t errl
 }
 
 static mse_err fingerprint(const struct mse_context *c, const char *code_dir,
-                           const char *runtime_dir, const bool *stop, uint8_t mrenclave[32],
-                           char **manifest_sgx, size_t *manifest_sgx_len, char *errbuf,
-                           size_t errlen)
+                           const char *runtime_dir, struct code_listing *listing,
+                           const bool *stop, uint8_t mrenclave[32], char **manifest_sgx,
+                           size_t *manifest_sgx_len, char *errbuf, size_t errlen)
 {
     struct known_list k = {0};
     struct mse_runtime_path path = {0};
@@ -644,7 +677,7 @@ static mse_err fingerprint(const struct mse_context *c, const char *code_dir,
         return no_runtime(c, errbuf, errlen);
     MSE_ENSURE(c->has_key,
                mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "context has no [config] code_secret_key"));
-    mse_err err = deployment_files(c, code_dir, stop, &k, errbuf, errlen);
+    mse_err err = deployment_files(c, code_dir, listing, stop, &k, errbuf, errlen);
     if (err == MSE_OK)
         err = mse_runtime_path_init(&path, runtime_dir);
     if (err == MSE_OK)
@@ -660,7 +693,7 @@ mse_err mse_fingerprint_context(const struct mse_context *c, const char *code_di
                                 char **manifest_sgx, size_t *manifest_sgx_len, char *errbuf,
                                 size_t errlen)
 {
-    return fingerprint(c, code_dir, runtime_dir, NULL, mrenclave, manifest_sgx,
+    return fingerprint(c, code_dir, runtime_dir, NULL, NULL, mrenclave, manifest_sgx,
                        manifest_sgx_len, errbuf, errlen);
 }
 
@@ -669,8 +702,17 @@ mse_err mse_fingerprint_from_context(const char *context_path, const char *code_
                                      size_t errlen)
 {
     struct mse_context c;
-    MSE_TRY(mse_context_load(context_path, &c, errbuf, errlen));
-    mse_err err = fingerprint(&c, code_dir, NULL, stop, mrenclave, NULL, NULL, errbuf, errlen);
-    mse_context_free(&c);
+    struct code_listing listing = {.dir = code_dir};
+    pthread_t lister;
+    bool listed_aside = pthread_create(&lister, NULL, list_code, &listing) == 0;
+    mse_err err = mse_context_load(context_path, &c, errbuf, errlen);
+    if (listed_aside)
+        pthread_join(lister, NULL);
+    if (err == MSE_OK) {
+        err = fingerprint(&c, code_dir, NULL, listed_aside ? &listing : NULL, stop, mrenclave,
+                          NULL, NULL, errbuf, errlen);
+        mse_context_free(&c);
+    }
+    mse_code_list_free(listing.paths, listing.n);
     return err;
 }

@@ -98,4 +98,20 @@ grep -q "bad-signer.pem" "$WORK/sk2.out" && ! grep -q "fingerprint" "$WORK/sk2.o
     { cat "$WORK/sk2.out"; fail "bad signer key: not the decisive reason"; }
 [ ! -e "$WORK/cert.pem" ] || fail "bad signer key: certificate written"
 ok "an unreadable signer key decides before the fingerprint"
-echo "verify_context: 2 passed, 0 failed"
+
+# The code is listed on a thread of its own while the context is read: a link in the code is
+# still refused by name, with mse fingerprint's exit code.
+rm -f "$WORK/code/extra.txt"
+ln -s /etc/hostname "$WORK/code/static/link.css"
+set +e
+"$MSE" fingerprint --context "$WORK/ctx.mse" --code "$WORK/code" >/dev/null 2>&1
+want=$?
+"$MSE" verify "localhost:$TLS_PORT" "${common[@]}" --context "$WORK/ctx.mse" --code "$WORK/code" \
+    >"$WORK/ln.out" 2>&1
+rc=$?
+set -e
+[ "$want" != 0 ] && [ "$rc" = "$want" ] || { cat "$WORK/ln.out"; fail "link in the code: exit $rc, want $want"; }
+grep -q "static/link.css is a symbolic link" "$WORK/ln.out" ||
+    { cat "$WORK/ln.out"; fail "link in the code: not named"; }
+ok "a link in the code is refused by name"
+echo "verify_context: 3 passed, 0 failed"
