@@ -76,6 +76,7 @@ void mse_code_scratch_free(struct mse_code_scratch *s)
 {
     mse_buf_free(&s->buf);
     EVP_MD_CTX_free(s->md);
+    EVP_MD_free(s->sha256);
     *s = (struct mse_code_scratch){0};
 }
 
@@ -112,12 +113,15 @@ mse_err mse_code_encrypted_sha256(const uint8_t key[MSE_CODE_KEY_BYTES],
     if (!s->md)
         s->md = EVP_MD_CTX_new();
     MSE_ENSURE(s->md != NULL, MSE_ERR_NOMEM);
+    if (!s->sha256)
+        s->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    MSE_ENSURE(s->sha256 != NULL, MSE_ERR_CRYPTO);
     MSE_TRY(read_into(path, s, &len));
     /* libsodium allows the ciphertext to overwrite the plaintext exactly. */
     MSE_ENSURE(crypto_secretbox_detached(s->buf.data, tag, s->buf.data, len, nonce, key) == 0,
                MSE_ERR_CRYPTO);
     /* P.enc is nonce || tag || ciphertext (mse_code_encrypt). */
-    MSE_ENSURE(EVP_DigestInit_ex2(s->md, EVP_sha256(), NULL) == 1 &&
+    MSE_ENSURE(EVP_DigestInit_ex2(s->md, s->sha256, NULL) == 1 &&
                    EVP_DigestUpdate(s->md, nonce, MSE_CODE_NONCE_BYTES) == 1 &&
                    EVP_DigestUpdate(s->md, tag, sizeof tag) == 1 &&
                    EVP_DigestUpdate(s->md, s->buf.data, len) == 1 &&

@@ -47,6 +47,7 @@ MSE_MUST_USE mse_err mse_code_decrypt(const uint8_t key[MSE_CODE_KEY_BYTES], con
 struct mse_code_scratch {
     struct mse_buf buf;
     EVP_MD_CTX *md;
+    EVP_MD *sha256; /* fetched once: EVP_sha256() looks it up again at every init */
 };
 void mse_code_scratch_free(struct mse_code_scratch *s);
 
