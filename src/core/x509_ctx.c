@@ -26,8 +26,10 @@
  *    builds from the SubjectPublicKeyInfo itself.
  *  - the built-in Intel SGX Root CA decoded in dcap, and the P-256 domain
  *    parameters (mse_ec_p256_domain), both only ever read.
- * When any of it cannot be made, each accessor returns NULL and its caller
- * uses OpenSSL's default context: the same verdicts, more slowly.
+ * When any of it cannot be made, or the process asks OpenSSL for FIPS
+ * implementations (default properties "fips=yes"), each accessor returns
+ * NULL and its caller uses OpenSSL's default context: the same verdicts,
+ * more slowly.
  */
 #include <string.h>
 
@@ -67,6 +69,7 @@ struct x509_ctx {
     void *p256_params; /* that key manager's P-256 parameters, without a key */
     OSSL_FUNC_BIO_read_ex_fn *bio_read; /* the core's, for the decoder's input */
     OSSL_LIB_CTX *dcap, *keyless;
+    OSSL_PROVIDER *dcap_provider; /* mse-dcap, loaded in dcap */
     X509 *intel_root;
     EVP_PKEY *p256_domain;
 };
@@ -254,8 +257,10 @@ static bool make_contexts(void)
         return false;
     shared.dcap = OSSL_LIB_CTX_new();
     if (shared.dcap == NULL ||
-        OSSL_PROVIDER_add_builtin(shared.dcap, DCAP_PROVIDER, dcap_provider_init) != 1 ||
-        OSSL_PROVIDER_load(shared.dcap, DCAP_PROVIDER) == NULL)
+        OSSL_PROVIDER_add_builtin(shared.dcap, DCAP_PROVIDER, dcap_provider_init) != 1)
+        return false;
+    shared.dcap_provider = OSSL_PROVIDER_load(shared.dcap, DCAP_PROVIDER);
+    if (shared.dcap_provider == NULL)
         return false;
     shared.keyless = OSSL_LIB_CTX_new();
     /* Loading "null" also keeps OpenSSL from loading its default provider there. */
@@ -280,7 +285,12 @@ static void make_shared(void)
     size_t len = 0;
     const uint8_t *der = mse_intel_root_ca_der(&len);
     const unsigned char *p = der;
-    if (!make_contexts())
+    /*
+     * A process that asks OpenSSL for FIPS implementations keeps them: dcap
+     * hands out the default provider's, so it is not made (the same verdicts
+     * in OpenSSL's default context, more slowly).
+     */
+    if (EVP_default_properties_is_fips_enabled(NULL) || !make_contexts())
         goto out;
     shared.intel_root =
         (X509 *)ASN1_item_d2i_ex(NULL, &p, (long)len, ASN1_ITEM_rptr(X509), shared.dcap, NULL);
@@ -331,8 +341,8 @@ const EVP_PKEY *mse_x509_p256_domain(void)
 OSSL_LIB_CTX *mse_x509_libctx_of(const EVP_PKEY *key)
 {
     const struct x509_ctx *s = get_shared();
-    const OSSL_PROVIDER *p = key != NULL ? EVP_PKEY_get0_provider(key) : NULL;
-    if (s == NULL || p == NULL || strcmp(OSSL_PROVIDER_get0_name(p), DCAP_PROVIDER) != 0)
+    /* The provider object itself, not its name: only the one loaded in dcap is meant. */
+    if (s == NULL || key == NULL || EVP_PKEY_get0_provider(key) != s->dcap_provider)
         return NULL;
     return s->dcap;
 }
