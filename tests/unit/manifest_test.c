@@ -28,14 +28,20 @@ static void expand_vector(const char *dir, const char *root, const char *mr_hex)
     uint8_t *m = mse_test_file("app.manifest", &ml);
     uint8_t *g = mse_test_file("gramine-output/app.manifest.sgx", &gl);
     uint8_t *e = mse_test_file("libpal.so", &el);
-    struct mse_expand_opts o = {.root = root};
+    /* The attributes of the tree written are those read back from its bytes (the runtime
+     * measures with the former while it parses the latter). */
+    struct mse_enclave_attrs written = {0}, parsed = {0};
+    struct mse_expand_opts o = {.root = root, .attrs = &written};
     mse_err rc = mse_manifest_expand(m, ml, &o, &out, &ol, err, sizeof err);
     if (rc != MSE_OK)
         fprintf(stderr, "%s: %s\n", dir, err);
     assert_int_equal(rc, MSE_OK);
     assert_int_equal(ol, gl);
     assert_memory_equal(out, g, gl);
-    assert_int_equal(mse_measure_manifest_sgx((uint8_t *)out, ol, e, el, mr, NULL), MSE_OK);
+    assert_int_equal(mse_measure_manifest_sgx((uint8_t *)out, ol, e, el, mr, &parsed), MSE_OK);
+    assert_int_equal(written.enclave_size, parsed.enclave_size);
+    assert_int_equal(written.max_threads, parsed.max_threads);
+    assert_int_equal(written.edmm, parsed.edmm);
     assert_int_equal(mse_hex_decode(mr_hex, 64, want, 32), MSE_OK);
     assert_memory_equal(mr, want, 32);
     free(out);
