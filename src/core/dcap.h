@@ -110,6 +110,13 @@ bool mse_ec_is_p256(const EVP_PKEY *key);
  */
 MSE_MUST_USE mse_err mse_ec_p256_domain(EVP_PKEY **out) MSE_NONNULL(1);
 /*
+ * A key with `domain`'s parameters (a key-less EVP_PKEY, such as
+ * mse_ec_p256_domain's) and the encoded point, which OpenSSL decodes with
+ * EC_POINT_oct2point (refusing one off the curve). MSE_ERR_DER, MSE_ERR_NOMEM.
+ */
+MSE_MUST_USE mse_err mse_ec_key_from_domain(const EVP_PKEY *domain, const uint8_t *point,
+                                            size_t point_len, EVP_PKEY **out) MSE_NONNULL(1, 2, 4);
+/*
  * *valid = whether sig (r||s, 32 bytes each, big-endian) is an ECDSA
  * signature by key over SHA-256(msg). MSE_ERR_CRYPTO only on library failure.
  */

@@ -17,6 +17,20 @@
 
 #include "dcap.h"
 
+mse_err mse_ec_key_from_domain(const EVP_PKEY *domain, const uint8_t *point, size_t point_len,
+                               EVP_PKEY **out)
+{
+    EVP_PKEY *k = EVP_PKEY_dup((EVP_PKEY *)domain);
+    MSE_ENSURE(k != NULL, MSE_ERR_NOMEM);
+    if (EVP_PKEY_set1_encoded_public_key(k, point, point_len) != 1) {
+        EVP_PKEY_free(k);
+        ERR_clear_error();
+        return MSE_ERR_DER;
+    }
+    *out = k;
+    return MSE_OK;
+}
+
 mse_err mse_ec_p256_key(const uint8_t xy[64], EVP_PKEY **out)
 {
     uint8_t point[65];
@@ -37,17 +51,8 @@ mse_err mse_ec_p256_key(const uint8_t xy[64], EVP_PKEY **out)
      * decode the point with EC_POINT_oct2point, which refuses one off the curve.
      */
     const EVP_PKEY *domain = mse_x509_p256_domain();
-    if (domain != NULL) {
-        k = EVP_PKEY_dup((EVP_PKEY *)domain);
-        MSE_ENSURE(k != NULL, MSE_ERR_NOMEM);
-        if (EVP_PKEY_set1_encoded_public_key(k, point, sizeof point) != 1) {
-            EVP_PKEY_free(k);
-            ERR_clear_error();
-            return MSE_ERR_DER;
-        }
-        *out = k;
-        return MSE_OK;
-    }
+    if (domain != NULL)
+        return mse_ec_key_from_domain(domain, point, sizeof point, out);
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
     MSE_ENSURE(ctx != NULL, MSE_ERR_NOMEM);
     MSE_ENSURE_OUT(EVP_PKEY_fromdata_init(ctx) == 1, MSE_ERR_CRYPTO);

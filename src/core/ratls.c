@@ -292,20 +292,6 @@ out:
     return err;
 }
 
-/* A key with `domain`'s parameters (a key-less EVP_PKEY) and the encoded point. */
-static mse_err key_from_domain(const EVP_PKEY *domain, const uint8_t *point, size_t point_len,
-                               EVP_PKEY **out)
-{
-    EVP_PKEY *k = EVP_PKEY_dup((EVP_PKEY *)domain);
-    MSE_ENSURE(k != NULL, MSE_ERR_NOMEM);
-    if (EVP_PKEY_set1_encoded_public_key(k, point, point_len) != 1) {
-        EVP_PKEY_free(k);
-        return MSE_ERR_RATLS_KEY_TYPE;
-    }
-    *out = k;
-    return MSE_OK;
-}
-
 /*
  * The certificate's key, built from its SubjectPublicKeyInfo rather than
  * taken from OpenSSL's decoding of it (load_cert_in): RFC 5480
@@ -349,9 +335,11 @@ static mse_err cert_key(X509 *x, const EVP_PKEY *p256_domain, EVP_PKEY **out, bo
     MSE_ENSURE(point[0] == 0x04 || point[0] == 0x02 || point[0] == 0x03, MSE_ERR_RATLS_KEY_TYPE);
     if (p256_domain == NULL)
         p256_domain = mse_x509_p256_domain();
-    if (*p256 && p256_domain != NULL)
-        err = key_from_domain(p256_domain, point, (size_t)point_len, out);
-    else
+    if (*p256 && p256_domain != NULL) {
+        err = mse_ec_key_from_domain(p256_domain, point, (size_t)point_len, out);
+        if (err == MSE_ERR_DER)
+            err = MSE_ERR_RATLS_KEY_TYPE;
+    } else
         err = key_from_params(*p256 ? "prime256v1" : "secp384r1", point, (size_t)point_len, out);
     ERR_clear_error();
     MSE_TRY(err);

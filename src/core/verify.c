@@ -861,12 +861,10 @@ static void vctx_free(struct vctx *v)
 }
 
 /* The built-in Intel root is decoded once per process (x509_ctx.c); another anchor here. */
-static mse_err decode_anchor(const uint8_t *der, size_t len, X509 **out)
+static mse_err decode_anchor(const uint8_t *der, size_t len, bool intel_anchor, X509 **out)
 {
-    size_t intel_len = 0;
-    const uint8_t *intel = mse_intel_root_ca_der(&intel_len);
-    X509 *decoded = mse_x509_intel_root();
-    if (decoded != NULL && len == intel_len && memcmp(der, intel, len) == 0) {
+    X509 *decoded = intel_anchor ? mse_x509_intel_root() : NULL;
+    if (decoded != NULL) {
         MSE_ENSURE(X509_up_ref(decoded) == 1, MSE_ERR_CRYPTO);
         *out = decoded;
         return MSE_OK;
@@ -911,10 +909,8 @@ mse_err mse_verify_drive(const struct mse_verify_input *in, const uint8_t *raw_q
         /* Decoded once, when the verifier was made (mse_verifier_verify checked it is this one). */
         v.anchor = mse_verifier_anchor(memory, &anchor_der, &anchor_len);
         MSE_ENSURE_OUT(X509_up_ref(v.anchor) == 1, MSE_ERR_CRYPTO);
-    } else {
-        if (anchor_der == NULL)
-            anchor_der = mse_intel_root_ca_der(&anchor_len);
-        MSE_CHECK_OUT(decode_anchor(anchor_der, anchor_len, &v.anchor));
+    } else if (anchor_der == NULL) {
+        anchor_der = mse_intel_root_ca_der(&anchor_len);
     }
     v.anchor_der = anchor_der;
     v.anchor_len = anchor_len;
@@ -923,6 +919,8 @@ mse_err mse_verify_drive(const struct mse_verify_input *in, const uint8_t *raw_q
         const uint8_t *intel = mse_intel_root_ca_der(&il);
         v.intel_anchor = anchor_len == il && memcmp(anchor_der, intel, il) == 0;
     }
+    if (v.anchor == NULL)
+        MSE_CHECK_OUT(decode_anchor(anchor_der, anchor_len, v.intel_anchor, &v.anchor));
     v.qbuf = malloc(MSE_RATLS_BUF_SIZE);
     MSE_ENSURE_OUT(v.qbuf != NULL, MSE_ERR_NOMEM);
 
