@@ -1,7 +1,7 @@
 /*
- * The bounds-checked reader (see <mse/rd.h>). The only place in mse that does
- * arithmetic on pointers into untrusted input. Every length test is written
- * as `n > left` so it cannot overflow.
+ * The bounds-checked reader (see <mse/rd.h>). With the inline mse_rd_u8 there,
+ * the only place in mse that does arithmetic on pointers into untrusted input.
+ * Every length test is written as `n > left` so it cannot overflow.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -72,7 +72,7 @@ MSE_MUST_USE static mse_err rd_uint(struct mse_rd *rd, size_t n, bool big_endian
     return MSE_OK;
 }
 
-/* mse_rd_u8, mse_rd_u16le, ...: rd_uint at the width of type; *out untouched on a short read. */
+/* mse_rd_u16le, mse_rd_u32le, ...: rd_uint at the width of type; *out untouched on a short read. */
 #define RD_FIXED_WIDTH(name, type, big_endian)                                                     \
     mse_err name(struct mse_rd *rd, type *out)                                                     \
     {                                                                                              \
@@ -82,12 +82,14 @@ MSE_MUST_USE static mse_err rd_uint(struct mse_rd *rd, size_t n, bool big_endian
         return MSE_OK;                                                                             \
     }
 
-RD_FIXED_WIDTH(mse_rd_u8, uint8_t, false)
 RD_FIXED_WIDTH(mse_rd_u16le, uint16_t, false)
 RD_FIXED_WIDTH(mse_rd_u32le, uint32_t, false)
 RD_FIXED_WIDTH(mse_rd_u64le, uint64_t, false)
 RD_FIXED_WIDTH(mse_rd_u16be, uint16_t, true)
 RD_FIXED_WIDTH(mse_rd_u32be, uint32_t, true)
+
+/* The exported definition of the inline byte reader in <mse/rd.h>. */
+extern inline mse_err mse_rd_u8(struct mse_rd *rd, uint8_t *out);
 
 mse_err mse_rd_end(const struct mse_rd *rd)
 {
