@@ -308,8 +308,9 @@ MSE_MUST_USE static mse_err resolve_signers(const struct cli_policy_args *a,
  * Check 3 from --context/--code. Re-encrypting and hashing the code is most of
  * the time of `mse verify --context --code`, so it runs on a thread of its own,
  * started before anything else is read, while the caller reads the signer keys
- * and the trust root and fetches the certificate and the collateral; the
- * verifier callback settles it first (cli_collateral.c).
+ * and the trust root, fetches the certificate and the collateral and verifies
+ * them on the placeholder; cli_verify_setup_decide() then waits for it and
+ * decides check 3 of that verdict with it (cli_verify.c).
  */
 struct cli_fingerprint_task {
     pthread_t thread;
@@ -349,6 +350,17 @@ mse_err cli_verify_setup_settle(struct cli_verify_setup *s, char *why, size_t wh
     if (t->err != MSE_OK)
         return mse_say(why, why_cap, t->err, "cannot compute the code fingerprint: %s",
                        t->reason[0] ? t->reason : mse_err_str(t->err));
+    return MSE_OK;
+}
+
+mse_err cli_verify_setup_decide(struct cli_verify_setup *s, struct mse_verify_result *result,
+                                char *why, size_t why_cap)
+{
+    MSE_TRY(cli_verify_setup_settle(s, why, why_cap));
+    /* Evaluated again whether or not the verdict was reached on the placeholder: under the
+     * same policy the policy checks come out the same. */
+    if (s->fingerprint_task != NULL && result != NULL)
+        mse_verify_result_repolicy(&s->policy, result);
     return MSE_OK;
 }
 
