@@ -154,6 +154,15 @@ MSE_MUST_USE mse_err cli_verify_setup_decide(struct cli_verify_setup *s,
                                              struct mse_verify_result *result, char *why,
                                              size_t why_cap);
 
+/*
+ * With a fingerprint being computed beside: wait until the code is hashed
+ * (or the computation ended), so that the caller's CPU work (the quote's
+ * verification) runs beside the enclave's measurement, on the core the
+ * hashing no longer needs, rather than taking one from it. Returns at once
+ * otherwise.
+ */
+void cli_verify_setup_await_hashed(struct cli_verify_setup *s);
+
 /* Waits for a fingerprint still being computed, then frees. */
 void cli_verify_setup_free(struct cli_verify_setup *s);
 

@@ -229,6 +229,7 @@ MSE_MUST_USE static mse_err verify_evidence(const struct cli_verify_args *a,
                                   .collateral = &ev.collateral,
                                   .trust_root_der = s->trust_root_der,
                                   .trust_root_len = s->trust_root_len, .at = s->at};
+    cli_verify_setup_await_hashed(s);
     err = mse_verify(&in, &s->policy, &o->result);
     if (err != MSE_OK) {
         err = mse_say(why, why_cap, err, "verification could not run: %s", mse_err_str(err));
@@ -339,6 +340,7 @@ MSE_MUST_USE static mse_err verify_quote(const struct cli_verify_args *a,
                 .quote = quote, .quote_len = len, .collateral = &files.collateral,
                 .trust_root_der = s->trust_root_der, .trust_root_len = s->trust_root_len,
                 .at = s->at};
+            cli_verify_setup_await_hashed(s);
             err = mse_verify_quote(&in, &s->policy, &o->result);
             if (err != MSE_OK)
                 err = mse_say(why, why_cap, err, "verification could not run: %s",
