@@ -420,7 +420,7 @@ MSE_MUST_USE static mse_err resolve_fingerprint(const struct cli_policy_args *a,
         /* The thread first: the placeholder's RAND_bytes initialises OpenSSL, which takes
          * a few milliseconds. Without a placeholder or a thread, the setup settles the
          * fingerprint (computes it here) before it returns. */
-        t->running = pthread_create(&t->thread, NULL, fingerprint_task_run, t) == 0;
+        t->running = mse_thread_start(&t->thread, fingerprint_task_run, t) == 0;
         t->placeholder = RAND_bytes(s->mrenclave, sizeof s->mrenclave) == 1;
     } else {
         return MSE_OK;

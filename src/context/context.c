@@ -554,7 +554,7 @@ static mse_err encrypt_all(const struct mse_context *c, const char *code_dir, ch
         nt = n ? n : 1;
     for (size_t t = 0; t < nt; t++) {
         w[t] = (struct hash_worker){.q = &q};
-        running[t] = t > 0 && pthread_create(&w[t].thread, NULL, hash_files, &w[t]) == 0;
+        running[t] = t > 0 && mse_thread_start(&w[t].thread, hash_files, &w[t]) == 0;
     }
     hash_files(&w[0]); /* this thread is worker 0 */
     for (size_t t = 1; t < nt; t++)
@@ -716,7 +716,7 @@ mse_err mse_fingerprint_from_context(const char *context_path, const char *code_
     struct mse_context c;
     struct code_listing listing = {.dir = code_dir};
     pthread_t lister;
-    bool listed_aside = pthread_create(&lister, NULL, list_code, &listing) == 0;
+    bool listed_aside = mse_thread_start(&lister, list_code, &listing) == 0;
     mse_err err = mse_context_load(context_path, &c, errbuf, errlen);
     if (listed_aside)
         pthread_join(lister, NULL);
