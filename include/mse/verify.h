@@ -265,6 +265,21 @@ MSE_EXTERN MSE_MUST_USE mse_err mse_verify_quote(const struct mse_verify_quote_i
                                       struct mse_verify_result *result) MSE_NONNULL(1, 2, 3);
 
 /*
+ * Evaluate the policy checks (step 3: TCB status, debug, MRSIGNER, MRENCLAVE,
+ * ISV) of `result` again under `policy`, as mse_verify / mse_verify_quote
+ * would have with it: same outcomes, verdict, err and message. For a result
+ * those functions reached a verdict on with a policy that differs from this
+ * one ONLY in mrenclave (the other fields decide earlier checks too): so a
+ * caller can verify the quote while the expected MRENCLAVE is still being
+ * computed, with a placeholder that cannot match (random bytes: a result
+ * left unevaluated refuses), and decide check 3 once it is known. A result
+ * that a DCAP or freshness check decided (its policy checks NOT_RUN) is left
+ * as it is: no policy changes that verdict.
+ */
+MSE_EXTERN void mse_verify_result_repolicy(const struct mse_policy *policy,
+                                           struct mse_verify_result *result) MSE_NONNULL(1, 2);
+
+/*
  * The result as one JSON object (keys documented in docs/cmd/mse-verify.md):
  * verdict, checks, tcb_status, advisories, mrenclave, mrsigner, isv_prod_id,
  * isv_svn, debug, binding, error {code, message}. Caller frees with free().

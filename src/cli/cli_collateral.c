@@ -98,8 +98,10 @@ MSE_MUST_USE static mse_err run_verifier(struct cli_verify_setup *s, const uint8
                                          const struct mse_collateral *c,
                                          struct mse_verify_result *result)
 {
-    /* The fingerprint computed beside the fetching; the caller reports its error. */
-    MSE_TRY(cli_verify_setup_settle(s, NULL, 0));
+    /* Not waiting for a fingerprint still being computed (only for its code to be hashed):
+     * until cli_verify_setup_decide() the policy's MRENCLAVE is a placeholder, and this
+     * verdict refuses on it at worst. */
+    cli_verify_setup_await_hashed(s);
     if (quote != NULL) {
         struct mse_verify_quote_input qin = {.quote = quote, .quote_len = quote_len,
                                              .collateral = c, .trust_root_der = s->trust_root_der,

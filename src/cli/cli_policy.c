@@ -308,11 +308,16 @@ MSE_MUST_USE static mse_err resolve_signers(const struct cli_policy_args *a,
  * Check 3 from --context/--code. Re-encrypting and hashing the code is most of
  * the time of `mse verify --context --code`, so it runs on a thread of its own,
  * started before anything else is read, while the caller reads the signer keys
- * and the trust root and fetches the certificate and the collateral; the
- * verifier callback settles it first (cli_collateral.c).
+ * and the trust root, fetches the certificate and the collateral and verifies
+ * them on the placeholder; cli_verify_setup_decide() then waits for it and
+ * decides check 3 of that verdict with it (cli_verify.c).
  */
 struct cli_fingerprint_task {
     pthread_t thread;
+    pthread_mutex_t lock;       /* guards hashed and finished */
+    pthread_cond_t changed;     /* signalled when either is set */
+    bool hashed;                /* every code file hashed: the enclave is being measured */
+    bool finished;              /* the thread's computation returned */
     bool running;               /* thread started and not joined yet */
     bool settled;               /* result taken into s */
     bool stop;                  /* set (atomic) when the result is no longer wanted */
@@ -323,12 +328,38 @@ struct cli_fingerprint_task {
     char reason[512];
 };
 
+static void task_tell(struct cli_fingerprint_task *t, bool *what)
+{
+    pthread_mutex_lock(&t->lock);
+    *what = true;
+    pthread_cond_broadcast(&t->changed);
+    pthread_mutex_unlock(&t->lock);
+}
+
+static void task_hashed(void *arg)
+{
+    struct cli_fingerprint_task *t = arg;
+    task_tell(t, &t->hashed);
+}
+
 static void *fingerprint_task_run(void *arg)
 {
     struct cli_fingerprint_task *t = arg;
-    t->err = mse_fingerprint_from_context(t->context, t->code, &t->stop, t->mrenclave, t->reason,
-                                          sizeof t->reason);
+    t->err = mse_fingerprint_from_context(t->context, t->code, &t->stop, task_hashed, t,
+                                          t->mrenclave, t->reason, sizeof t->reason);
+    task_tell(t, &t->finished);
     return NULL;
+}
+
+void cli_verify_setup_await_hashed(struct cli_verify_setup *s)
+{
+    struct cli_fingerprint_task *t = s->fingerprint_task;
+    if (t == NULL || !t->running)
+        return; /* nothing computed beside: settled already, or to be computed when settled */
+    pthread_mutex_lock(&t->lock);
+    while (!t->hashed && !t->finished)
+        pthread_cond_wait(&t->changed, &t->lock);
+    pthread_mutex_unlock(&t->lock);
 }
 
 mse_err cli_verify_setup_settle(struct cli_verify_setup *s, char *why, size_t why_cap)
@@ -352,6 +383,17 @@ mse_err cli_verify_setup_settle(struct cli_verify_setup *s, char *why, size_t wh
     return MSE_OK;
 }
 
+mse_err cli_verify_setup_decide(struct cli_verify_setup *s, struct mse_verify_result *result,
+                                char *why, size_t why_cap)
+{
+    MSE_TRY(cli_verify_setup_settle(s, why, why_cap));
+    /* Evaluated again whether or not the verdict was reached on the placeholder: under the
+     * same policy the policy checks come out the same. */
+    if (s->fingerprint_task != NULL && result != NULL)
+        mse_verify_result_repolicy(&s->policy, result);
+    return MSE_OK;
+}
+
 /* Check 3: the fingerprint given, or computed from the context and the plain code. */
 MSE_MUST_USE static mse_err resolve_fingerprint(const struct cli_policy_args *a,
                                                 struct cli_verify_setup *s, char *why,
@@ -365,11 +407,20 @@ MSE_MUST_USE static mse_err resolve_fingerprint(const struct cli_policy_args *a,
             return mse_say(why, why_cap, MSE_ERR_NOMEM, "%s", mse_err_str(MSE_ERR_NOMEM));
         t->context = a->context;
         t->code = a->code;
+        if (pthread_mutex_init(&t->lock, NULL) != 0) {
+            free(t);
+            return mse_say(why, why_cap, MSE_ERR_NOMEM, "%s", mse_err_str(MSE_ERR_NOMEM));
+        }
+        if (pthread_cond_init(&t->changed, NULL) != 0) {
+            pthread_mutex_destroy(&t->lock);
+            free(t);
+            return mse_say(why, why_cap, MSE_ERR_NOMEM, "%s", mse_err_str(MSE_ERR_NOMEM));
+        }
         s->fingerprint_task = t;
         /* The thread first: the placeholder's RAND_bytes initialises OpenSSL, which takes
          * a few milliseconds. Without a placeholder or a thread, the setup settles the
          * fingerprint (computes it here) before it returns. */
-        t->running = pthread_create(&t->thread, NULL, fingerprint_task_run, t) == 0;
+        t->running = mse_thread_start(&t->thread, fingerprint_task_run, t) == 0;
         t->placeholder = RAND_bytes(s->mrenclave, sizeof s->mrenclave) == 1;
     } else {
         return MSE_OK;
@@ -443,6 +494,10 @@ void cli_verify_setup_free(struct cli_verify_setup *s)
         /* Not settled: nobody will read the result, so it stops at the next file. */
         __atomic_store_n(&s->fingerprint_task->stop, true, __ATOMIC_RELAXED);
         pthread_join(s->fingerprint_task->thread, NULL);
+    }
+    if (s->fingerprint_task) {
+        pthread_cond_destroy(&s->fingerprint_task->changed);
+        pthread_mutex_destroy(&s->fingerprint_task->lock);
     }
     free(s->fingerprint_task);
     s->fingerprint_task = NULL;

@@ -127,9 +127,10 @@ struct cli_verify_setup {
  * root, the context and code for a computed fingerprint) into s; `now` is
  * the instant used without --at. On error s needs no free.
  * With --context/--code the fingerprint is computed on a thread of its own,
- * beside the caller's network work: until cli_verify_setup_settle() has
- * returned MSE_OK, policy.mrenclave holds 32 random bytes, so a verdict
- * reached too early can only refuse.
+ * beside the caller's network work and verification: until
+ * cli_verify_setup_settle() has returned MSE_OK, policy.mrenclave holds 32
+ * random bytes, so a verdict reached too early can only refuse, until
+ * cli_verify_setup_decide() decides its check 3 with the fingerprint.
  */
 MSE_MUST_USE mse_err cli_verify_setup_init(const struct cli_policy_args *a, int64_t now,
                                            struct cli_verify_setup *s, char *why, size_t why_cap);
@@ -140,6 +141,27 @@ MSE_MUST_USE mse_err cli_verify_setup_init(const struct cli_policy_args *a, int6
  */
 MSE_MUST_USE mse_err cli_verify_setup_settle(struct cli_verify_setup *s, char *why,
                                              size_t why_cap);
+
+/*
+ * cli_verify_setup_settle, then, when it succeeded and result is not NULL,
+ * check 3 of that verdict decided with the fingerprint: the policy checks of
+ * a verdict reached while it was being computed (on the placeholder) are
+ * evaluated again (mse_verify_result_repolicy), as if it had been known from
+ * the start. Every verdict of a setup with --context/--code goes through
+ * here before it is used.
+ */
+MSE_MUST_USE mse_err cli_verify_setup_decide(struct cli_verify_setup *s,
+                                             struct mse_verify_result *result, char *why,
+                                             size_t why_cap);
+
+/*
+ * With a fingerprint being computed beside: wait until the code is hashed
+ * (or the computation ended), so that the caller's CPU work (the quote's
+ * verification) runs beside the enclave's measurement, on the core the
+ * hashing no longer needs, rather than taking one from it. Returns at once
+ * otherwise.
+ */
+void cli_verify_setup_await_hashed(struct cli_verify_setup *s);
 
 /* Waits for a fingerprint still being computed, then frees. */
 void cli_verify_setup_free(struct cli_verify_setup *s);

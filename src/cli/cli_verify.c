@@ -229,7 +229,7 @@ MSE_MUST_USE static mse_err verify_evidence(const struct cli_verify_args *a,
                                   .collateral = &ev.collateral,
                                   .trust_root_der = s->trust_root_der,
                                   .trust_root_len = s->trust_root_len, .at = s->at};
-    MSE_CHECK_OUT(cli_verify_setup_settle(s, why, why_cap));
+    cli_verify_setup_await_hashed(s);
     err = mse_verify(&in, &s->policy, &o->result);
     if (err != MSE_OK) {
         err = mse_say(why, why_cap, err, "verification could not run: %s", mse_err_str(err));
@@ -340,9 +340,8 @@ MSE_MUST_USE static mse_err verify_quote(const struct cli_verify_args *a,
                 .quote = quote, .quote_len = len, .collateral = &files.collateral,
                 .trust_root_der = s->trust_root_der, .trust_root_len = s->trust_root_len,
                 .at = s->at};
-            err = cli_verify_setup_settle(s, why, why_cap);
-            if (err == MSE_OK)
-                err = mse_verify_quote(&in, &s->policy, &o->result);
+            cli_verify_setup_await_hashed(s);
+            err = mse_verify_quote(&in, &s->policy, &o->result);
             if (err != MSE_OK)
                 err = mse_say(why, why_cap, err, "verification could not run: %s",
                               mse_err_str(err));
@@ -406,9 +405,10 @@ mse_err cli_verify_run(const struct cli_verify_args *a, int64_t now, cli_progres
     err = a->quote      ? verify_quote(a, &s, progress, o, why, why_cap)
           : a->evidence ? verify_evidence(a, &s, o, &cert, &cert_len, why, why_cap)
                         : verify_server(a, &s, progress, o, &cert, &cert_len, why, why_cap);
-    /* A fingerprint that could not be computed decides, whatever the network did. */
+    /* A fingerprint that could not be computed decides, whatever the network did; one
+     * that was computed beside the verification decides check 3 of its verdict now. */
     char fwhy[1024];
-    mse_err ferr = cli_verify_setup_settle(&s, fwhy, sizeof fwhy);
+    mse_err ferr = cli_verify_setup_decide(&s, o->ran ? &o->result : NULL, fwhy, sizeof fwhy);
     if (ferr != MSE_OK) {
         cli_verify_outcome_free(o);
         memset(o, 0, sizeof *o);

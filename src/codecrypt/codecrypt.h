@@ -9,6 +9,7 @@
 #ifndef MSE_UTIL_CODECRYPT_H
 #define MSE_UTIL_CODECRYPT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,11 @@ struct mse_code_scratch {
     struct mse_buf buf;
     EVP_MD_CTX *md;
     EVP_MD *sha256; /* fetched once: EVP_sha256() looks it up again at every init */
+    /* OpenSSL's Poly1305 for the tag (see codecrypt.c); looked up once, at the first file:
+     * when OpenSSL has none (a FIPS-only configuration), libsodium's whole secretbox. */
+    bool poly1305_looked_up;
+    EVP_MAC *poly1305;
+    EVP_MAC_CTX *mac;
 };
 void mse_code_scratch_free(struct mse_code_scratch *s);
 

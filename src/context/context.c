@@ -554,7 +554,7 @@ static mse_err encrypt_all(const struct mse_context *c, const char *code_dir, ch
         nt = n ? n : 1;
     for (size_t t = 0; t < nt; t++) {
         w[t] = (struct hash_worker){.q = &q};
-        running[t] = t > 0 && pthread_create(&w[t].thread, NULL, hash_files, &w[t]) == 0;
+        running[t] = t > 0 && mse_thread_start(&w[t].thread, hash_files, &w[t]) == 0;
     }
     hash_files(&w[0]); /* this thread is worker 0 */
     for (size_t t = 1; t < nt; t++)
@@ -666,10 +666,18 @@ static mse_err no_runtime(const struct mse_context *c, char *errbuf, size_t errl
                    "sha256): see docs/formats/context.md");
 }
 
+/* What a caller computing the fingerprint beside other work hears of it. */
+struct fingerprint_watch {
+    const bool *stop;
+    void (*hashed)(void *);
+    void *hashed_arg;
+};
+
 static mse_err fingerprint(const struct mse_context *c, const char *code_dir,
                            const char *runtime_dir, struct code_listing *listing,
-                           const bool *stop, uint8_t mrenclave[32], char **manifest_sgx,
-                           size_t *manifest_sgx_len, char *errbuf, size_t errlen)
+                           const struct fingerprint_watch *watch, uint8_t mrenclave[32],
+                           char **manifest_sgx, size_t *manifest_sgx_len, char *errbuf,
+                           size_t errlen)
 {
     struct known_list k = {0};
     struct mse_runtime_path path = {0};
@@ -677,7 +685,10 @@ static mse_err fingerprint(const struct mse_context *c, const char *code_dir,
         return no_runtime(c, errbuf, errlen);
     MSE_ENSURE(c->has_key,
                mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "context has no [config] code_secret_key"));
-    mse_err err = deployment_files(c, code_dir, listing, stop, &k, errbuf, errlen);
+    mse_err err = deployment_files(c, code_dir, listing, watch ? watch->stop : NULL, &k, errbuf,
+                                   errlen);
+    if (err == MSE_OK && watch && watch->hashed)
+        watch->hashed(watch->hashed_arg);
     if (err == MSE_OK)
         err = mse_runtime_path_init(&path, runtime_dir);
     if (err == MSE_OK)
@@ -698,18 +709,19 @@ mse_err mse_fingerprint_context(const struct mse_context *c, const char *code_di
 }
 
 mse_err mse_fingerprint_from_context(const char *context_path, const char *code_dir,
-                                     const bool *stop, uint8_t mrenclave[32], char *errbuf,
-                                     size_t errlen)
+                                     const bool *stop, void (*hashed)(void *), void *hashed_arg,
+                                     uint8_t mrenclave[32], char *errbuf, size_t errlen)
 {
+    const struct fingerprint_watch watch = {stop, hashed, hashed_arg};
     struct mse_context c;
     struct code_listing listing = {.dir = code_dir};
     pthread_t lister;
-    bool listed_aside = pthread_create(&lister, NULL, list_code, &listing) == 0;
+    bool listed_aside = mse_thread_start(&lister, list_code, &listing) == 0;
     mse_err err = mse_context_load(context_path, &c, errbuf, errlen);
     if (listed_aside)
         pthread_join(lister, NULL);
     if (err == MSE_OK) {
-        err = fingerprint(&c, code_dir, NULL, listed_aside ? &listing : NULL, stop, mrenclave,
+        err = fingerprint(&c, code_dir, NULL, listed_aside ? &listing : NULL, &watch, mrenclave,
                           NULL, NULL, errbuf, errlen);
         mse_context_free(&c);
     }

@@ -846,6 +846,30 @@ static void decide(struct mse_verify_result *r, enum mse_check_id id, mse_err e)
         mse_msg_str(&m, mse_err_str(e));
 }
 
+/* Step 3 of the coordinator: the policy checks, evaluated on the verified fields alone. */
+static void policy_decide(const struct mse_policy *policy, struct mse_verify_result *r)
+{
+    r->ok = true;
+    r->err = MSE_OK;
+    r->message[0] = '\0';
+    mse_policy_evaluate(policy, r);
+    for (int id = MSE_CHECK_TCB_STATUS; id < MSE_CHECK_COUNT; id++) {
+        if (r->checks[id].outcome == MSE_OUTCOME_FAIL) {
+            decide(r, (enum mse_check_id)id, r->checks[id].err);
+            break;
+        }
+    }
+}
+
+void mse_verify_result_repolicy(const struct mse_policy *policy, struct mse_verify_result *r)
+{
+    /* Every policy check reports an outcome when step 3 runs, TCB_STATUS first: NOT_RUN
+     * means a DCAP or freshness check decided, which no policy changes. */
+    if (r->checks[MSE_CHECK_TCB_STATUS].outcome == MSE_OUTCOME_NOT_RUN)
+        return;
+    policy_decide(policy, r);
+}
+
 static void vctx_free(struct vctx *v)
 {
     free(v->qbuf);
@@ -969,14 +993,7 @@ mse_err mse_verify_drive(const struct mse_verify_input *in, const uint8_t *raw_q
     }
 
     /* 3. Policy: every check evaluated and reported, the first failure decides. */
-    mse_policy_evaluate(policy, r);
-    r->ok = true;
-    for (int id = MSE_CHECK_TCB_STATUS; id < MSE_CHECK_COUNT; id++) {
-        if (r->checks[id].outcome == MSE_OUTCOME_FAIL) {
-            decide(r, (enum mse_check_id)id, r->checks[id].err);
-            break;
-        }
-    }
+    policy_decide(policy, r);
 out:
     vctx_free(&v);
     if (err != MSE_OK) {

@@ -205,7 +205,7 @@ static mse_err measure_expanded(const char *expanded, size_t expanded_len,
 {
     struct attrs_read r = {.manifest = expanded, .len = expanded_len};
     pthread_t thread;
-    bool threaded = pthread_create(&thread, NULL, read_attrs, &r) == 0;
+    bool threaded = mse_thread_start(&thread, read_attrs, &r) == 0;
     if (!threaded)
         read_attrs(&r);
     mse_err err = mse_measure_enclave(written, (const uint8_t *)expanded, expanded_len, libpal,

@@ -5,6 +5,7 @@
 #ifndef MSE_UTIL_H
 #define MSE_UTIL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -108,6 +109,15 @@ void mse_dir_temp_discard(struct mse_dir_temp *t);
  */
 MSE_MUST_USE mse_err mse_say(char *errbuf, size_t errlen, mse_err err, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/*
+ * pthread_create(thread, NULL, fn, arg), the thread started on a CPU other
+ * than the caller's current one when the process may use more than one (a
+ * made thread otherwise often waits a scheduler tick on its busy maker's CPU;
+ * thread.c); it may run on all of them from its first instruction of fn on.
+ * Returns pthread_create's result.
+ */
+int mse_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg);
 
 /* Current UTC time in seconds (the only wall-clock read in mse). */
 int64_t mse_time_now(void);

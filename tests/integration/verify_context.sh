@@ -38,6 +38,50 @@ grep -q MSE_ERR_POLICY_MRENCLAVE "$WORK/bad.out" || fail "changed code: decisive
 [ ! -e "$WORK/cert.pem" ] || fail "changed code: certificate written"
 ok "changed code refused"
 
+# The quote is verified while the fingerprint is computed, on a placeholder, and check 3 is
+# decided once it is known: the verdict is the one of the whole policy at once. A check before
+# MRENCLAVE (here MRSIGNER) still decides first, MRENCLAVE reported failed too; --json carries
+# the decided verdict; a saved evidence bundle (offline) is refused the same way.
+zero_signer=$(printf '0%.0s' $(seq 1 64))
+flat() { tr -d ' \n' <"$1"; } # the --json object on one line, for a pattern (no jq in CI)
+set +e
+"$MSE" verify "localhost:$TLS_PORT" --pccs-url "http://127.0.0.1:$PCCS_PORT" \
+    --trust-root "$WORK/pki/root.pem" --mrsigner "$zero_signer" --output "$WORK/cert.pem" \
+    --context "$WORK/ctx.mse" --code "$WORK/code" --json >"$WORK/ms.out" 2>/dev/null
+rc=$?
+set -e
+[ "$rc" = 15 ] || { cat "$WORK/ms.out"; fail "changed code and another signer: exit $rc, want 15"; }
+[[ $(flat "$WORK/ms.out") == *'"mrenclave":{"outcome":"fail"'*'"error":{"code":"MSE_ERR_POLICY_MRSIGNER"'* ]] ||
+    { cat "$WORK/ms.out"; fail "changed code and another signer: json"; }
+set +e
+"$MSE" verify "localhost:$TLS_PORT" "${common[@]}" --context "$WORK/ctx.mse" --code "$WORK/code" \
+    --json >"$WORK/mj.out" 2>/dev/null
+rc=$?
+set -e
+[ "$rc" = 16 ] || { cat "$WORK/mj.out"; fail "changed code, --json: exit $rc, want 16"; }
+[[ $(flat "$WORK/mj.out") == *'"mrsigner":{"outcome":"pass"'*'"mrenclave":{"outcome":"fail"'*'"error":{"code":"MSE_ERR_POLICY_MRENCLAVE"'* ]] ||
+    { cat "$WORK/mj.out"; fail "changed code, --json: verdict"; }
+echo "print('hello')" >"$WORK/code/app.py"
+"$MSE" verify "localhost:$TLS_PORT" "${common[@]}" --context "$WORK/ctx.mse" --code "$WORK/code" \
+    --save-evidence "$WORK/ev.json" --json >"$WORK/okj.out" 2>/dev/null ||
+    { cat "$WORK/okj.out"; fail "right code, --json"; }
+[[ $(flat "$WORK/okj.out") == '{"verdict":"ok"'*'"mrenclave":{"outcome":"pass"'* ]] ||
+    { cat "$WORK/okj.out"; fail "right code, --json: verdict"; }
+offline=(--trust-root "$WORK/pki/root.pem" --signer-key "$WORK/pki/signer.pem"
+         --output "$WORK/ev-cert.pem")
+"$MSE" verify --evidence "$WORK/ev.json" "${offline[@]}" --context "$WORK/ctx.mse" \
+    --code "$WORK/code" >"$WORK/ev-ok.out" 2>&1 || { cat "$WORK/ev-ok.out"; fail "evidence, right code"; }
+rm -f "$WORK/ev-cert.pem"
+echo "print('pwned')" >"$WORK/code/app.py"
+set +e
+"$MSE" verify --evidence "$WORK/ev.json" "${offline[@]}" --context "$WORK/ctx.mse" \
+    --code "$WORK/code" >"$WORK/ev-bad.out" 2>&1
+rc=$?
+set -e
+[ "$rc" = 16 ] || { cat "$WORK/ev-bad.out"; fail "evidence, changed code: exit $rc, want 16"; }
+[ ! -e "$WORK/ev-cert.pem" ] || fail "evidence, changed code: certificate written"
+ok "check 3 decided after the quote's verification: policy order, --json, evidence"
+
 # Usage: --context without --code, and with --fingerprint.
 set +e
 "$MSE" verify "localhost:$TLS_PORT" "${common[@]}" --context "$WORK/ctx.mse" >/dev/null 2>&1
@@ -114,4 +158,4 @@ set -e
 grep -q "static/link.css is a symbolic link" "$WORK/ln.out" ||
     { cat "$WORK/ln.out"; fail "link in the code: not named"; }
 ok "a link in the code is refused by name"
-echo "verify_context: 3 passed, 0 failed"
+echo "verify_context: 4 passed, 0 failed"

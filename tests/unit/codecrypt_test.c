@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "testlib.h"
 #include "codecrypt/codecrypt.h"
@@ -63,6 +64,43 @@ static void test_hash_equals_encrypt_then_hash(void **state)
     mse_code_scratch_free(&s);
     assert_null(s.buf.data);
     free(plain);
+    mse_test_rmtree(dir);
+    free(dir);
+}
+
+/*
+ * The tag comes from OpenSSL's Poly1305 keyed from libsodium's XSalsa20 (codecrypt.c): the
+ * hash equals libsodium's whole secretbox (mse_code_encrypt) on every length from 0 to 600
+ * (the 32 bytes padded from keystream block 0, every 64-byte block boundary, Poly1305's
+ * 16-byte blocks) under random keys and nonces, and equals the hash made with the fallback
+ * (libsodium's secretbox, when OpenSSL has no Poly1305).
+ */
+static void test_tag_from_openssl_poly1305(void **state)
+{
+    char *dir = mse_test_tmpdir(), path[4096];
+    snprintf(path, sizeof path, "%s/f.py", dir);
+    uint8_t plain[600], k[MSE_CODE_KEY_BYTES], nonce[MSE_CODE_NONCE_BYTES];
+    uint8_t want[32], got[32], fallback[32], *enc = NULL;
+    size_t elen = 0;
+    struct mse_code_scratch s = {0}, sodium_only = {.poly1305_looked_up = true};
+    for (size_t len = 0; len <= sizeof plain; len++) {
+        assert_int_equal(RAND_bytes(plain, sizeof plain), 1);
+        assert_int_equal(RAND_bytes(k, sizeof k), 1);
+        assert_int_equal(RAND_bytes(nonce, sizeof nonce), 1);
+        assert_int_equal(mse_file_write_atomic(path, plain, len, 0600), MSE_OK);
+        assert_int_equal(mse_code_encrypt(k, nonce, plain, len, &enc, &elen), MSE_OK);
+        assert_int_equal(EVP_Digest(enc, elen, want, NULL, EVP_sha256(), NULL), 1);
+        free(enc);
+        assert_int_equal(mse_code_encrypted_sha256(k, nonce, path, &s, got), MSE_OK);
+        assert_int_equal(mse_code_encrypted_sha256(k, nonce, path, &sodium_only, fallback),
+                         MSE_OK);
+        if (memcmp(got, want, 32) != 0 || memcmp(fallback, want, 32) != 0)
+            fail_msg("length %zu: not the hash of libsodium's secretbox", len);
+    }
+    assert_non_null(s.mac); /* the OpenSSL path ran */
+    assert_null(sodium_only.mac);
+    mse_code_scratch_free(&s);
+    mse_code_scratch_free(&sodium_only);
     mse_test_rmtree(dir);
     free(dir);
 }
@@ -137,6 +175,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hash_equals_encrypt_then_hash),
+        cmocka_unit_test(test_tag_from_openssl_poly1305),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_list_refuses_links_and_special_files),
     };

@@ -296,6 +296,93 @@ static void test_policy_checks(void **state)
     fx_free(f);
 }
 
+/* The verdict a caller reaches on mse_verify_result_repolicy equals mse_verify's, field by field. */
+static void assert_same_verdict(const struct mse_verify_result *a, const struct mse_verify_result *b)
+{
+    assert_int_equal(a->ok, b->ok);
+    assert_int_equal(a->err, b->err);
+    assert_string_equal(a->message, b->message);
+    for (int id = 0; id < MSE_CHECK_COUNT; id++) {
+        assert_int_equal(a->checks[id].outcome, b->checks[id].outcome);
+        assert_int_equal(a->checks[id].err, b->checks[id].err);
+        assert_string_equal(a->checks[id].detail, b->checks[id].detail);
+    }
+}
+
+/*
+ * Verified on a placeholder MRENCLAVE (random bytes: refused on it), then the policy applied
+ * again once the expected value is known (mse verify --context --code): the same verdict as
+ * verifying with it from the start, whichever check decides.
+ */
+static void placeholder_then_repolicy(struct fx *f, const uint8_t expected[32])
+{
+    static const uint8_t placeholder[32] = {0x5a, 0xa5, 0x3c};
+    struct mse_verify_result direct;
+    f->pol.mrenclave = expected;
+    assert_int_equal(mse_verify(&f->in, &f->pol, &direct), MSE_OK);
+    f->pol.mrenclave = placeholder;
+    run(f);
+    if (f->r.checks[MSE_CHECK_TCB_STATUS].outcome != MSE_OUTCOME_NOT_RUN) {
+        /* Left as it is, the placeholder verdict refuses. */
+        assert_false(f->r.ok);
+        assert_int_equal(f->r.checks[MSE_CHECK_MRENCLAVE].err, MSE_ERR_POLICY_MRENCLAVE);
+    }
+    f->pol.mrenclave = expected;
+    mse_verify_result_repolicy(&f->pol, &f->r);
+    assert_same_verdict(&f->r, &direct);
+    /* Applying it twice changes nothing. */
+    mse_verify_result_repolicy(&f->pol, &f->r);
+    assert_same_verdict(&f->r, &direct);
+}
+
+static void test_repolicy_after_placeholder(void **state)
+{
+    struct fx *f = fx_new(AT_A);
+    uint8_t expected[32], other[32];
+    memcpy(expected, f->mrenclave, 32);
+    memcpy(other, f->mrenclave, 32);
+    other[31] ^= 1;
+    f->pol.allow_expired_collateral = true;
+    f->pol.accepted_tcb |= MSE_TCB_MASK(MSE_TCB_OUT_OF_DATE);
+    /* Accepted. */
+    placeholder_then_repolicy(f, expected);
+    assert_true(f->r.ok);
+    assert_int_equal(f->r.checks[MSE_CHECK_MRENCLAVE].outcome, MSE_OUTCOME_PASS);
+    /* Another fingerprint: MRENCLAVE decides (exit 16). */
+    placeholder_then_repolicy(f, other);
+    assert_int_equal(f->r.err, MSE_ERR_POLICY_MRENCLAVE);
+    assert_non_null(strstr(f->r.message, MRENCLAVE));
+    /* A policy check before MRENCLAVE still decides first, MRENCLAVE reported too. */
+    f->mrsigner[0][0] ^= 1;
+    placeholder_then_repolicy(f, other);
+    assert_int_equal(f->r.err, MSE_ERR_POLICY_MRSIGNER);
+    assert_int_equal(f->r.checks[MSE_CHECK_MRENCLAVE].outcome, MSE_OUTCOME_FAIL);
+    f->mrsigner[0][0] ^= 1;
+    /* One after it does not: ISVSVN below the minimum, MRENCLAVE wrong: MRENCLAVE decides. */
+    f->pol.check_min_isv_svn = true;
+    f->pol.min_isv_svn = 11;
+    placeholder_then_repolicy(f, other);
+    assert_int_equal(f->r.err, MSE_ERR_POLICY_MRENCLAVE);
+    placeholder_then_repolicy(f, expected);
+    assert_int_equal(f->r.err, MSE_ERR_POLICY_ISVSVN);
+    f->pol.check_min_isv_svn = false;
+    /* The TCB status refused by the policy decides before MRENCLAVE. */
+    f->pol.accepted_tcb = MSE_TCB_MASK(MSE_TCB_UP_TO_DATE);
+    placeholder_then_repolicy(f, other);
+    assert_int_equal(f->r.err, MSE_ERR_TCB_STATUS);
+    /* Freshness decided (expired collateral not tolerated): no policy changes the verdict. */
+    f->pol.allow_expired_collateral = false;
+    placeholder_then_repolicy(f, expected);
+    assert_int_equal(f->r.err, MSE_ERR_CRL_EXPIRED);
+    assert_int_equal(f->r.checks[MSE_CHECK_MRENCLAVE].outcome, MSE_OUTCOME_NOT_RUN);
+    /* A DCAP check decided (no collateral at all): the same. */
+    f->in.collateral = NULL;
+    placeholder_then_repolicy(f, expected);
+    assert_false(f->r.ok);
+    assert_int_equal(f->r.checks[MSE_CHECK_MRENCLAVE].outcome, MSE_OUTCOME_NOT_RUN);
+    fx_free(f);
+}
+
 static void test_tampered_collateral(void **state)
 {
     struct fx *f = fx_new(AT_A);
@@ -495,6 +582,7 @@ int main(void)
         cmocka_unit_test(test_boundaries),
         cmocka_unit_test(test_not_yet_valid_never_tolerated),
         cmocka_unit_test(test_policy_checks),
+        cmocka_unit_test(test_repolicy_after_placeholder),
         cmocka_unit_test(test_tampered_collateral),
         cmocka_unit_test(test_forged_collateral),
         cmocka_unit_test(test_json),
