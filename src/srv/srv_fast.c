@@ -153,7 +153,8 @@ static void read_buffered(struct srv_conn *c)
  * is readable). Bounded by what OpenSSL's buffer holds: without read-ahead a partial
  * record is completed from the socket and nothing more is read. Anything but data (a
  * partial record with nothing more on the socket, an alert, an error) is left to the
- * bufferevent's own read, run once more. */
+ * bufferevent's own read, run once more (read_buffered; reading is enabled here, as a
+ * connection is handed over only from a batch being read). */
 static void give_back_read_ahead(struct srv_conn *c)
 {
     SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
@@ -174,8 +175,7 @@ static void give_back_read_ahead(struct srv_conn *c)
         if (evbuffer_commit_space(in, &v, 1) != 0)
             break;
     }
-    if (SSL_has_pending(ssl))
-        event_active(&c->bev->ev_read, EV_READ, 1);
+    read_buffered(c);
 }
 
 /* Give the connection back to evhttp for good; it reads what is unread. c may be
