@@ -147,8 +147,9 @@ MSE_MUST_USE mse_err cli_verify_setup_settle(struct cli_verify_setup *s, char *w
  * check 3 of that verdict decided with the fingerprint: the policy checks of
  * a verdict reached while it was being computed (on the placeholder) are
  * evaluated again (mse_verify_result_repolicy), as if it had been known from
- * the start. Every verdict of a setup with --context/--code goes through
- * here before it is used.
+ * the start. Every verdict reached before cli_verify_setup_settle() returned
+ * (mse verify's) goes through here before it is used; mse configure settles
+ * first and verifies with the fingerprint itself.
  */
 MSE_MUST_USE mse_err cli_verify_setup_decide(struct cli_verify_setup *s,
                                              struct mse_verify_result *result, char *why,
