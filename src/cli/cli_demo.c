@@ -38,8 +38,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include <mse/guard.h>
 
 #include "cli.h"
@@ -79,6 +77,7 @@ struct demo {
     pid_t verify;
     int pccs_port;
     int app_port;
+    const struct mse_curl *curl; /* libcurl, for step 8's call to the app */
 };
 
 static void step(int n, const char *title)
@@ -230,27 +229,27 @@ MSE_MUST_USE static mse_err call_app(const struct demo *d, long *http_code, stru
     struct curl_slist *res = NULL;
     snprintf(url, sizeof url, "https://localhost:%d/", d->app_port);
     snprintf(resolve, sizeof resolve, "localhost:%d:127.0.0.1", d->app_port);
-    CURL *c = curl_easy_init();
+    CURL *c = d->curl->easy_init();
     MSE_ENSURE(c != NULL, MSE_ERR_NOMEM);
-    res = curl_slist_append(NULL, resolve);
+    res = d->curl->slist_append(NULL, resolve);
     MSE_ENSURE_OUT(res != NULL, MSE_ERR_NOMEM);
     /* The saved certificate is the only trust anchor: no system CAs. */
-    mse_http_setup(c, url, "https", HTTP_TIMEOUT_S * 1000L, on_body, b, d->cert);
-    curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
-    curl_easy_setopt(c, CURLOPT_RESOLVE, res);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-    CURLcode rc = curl_easy_perform(c);
+    mse_http_setup(d->curl, c, url, "https", HTTP_TIMEOUT_S * 1000L, on_body, b, d->cert);
+    d->curl->easy_setopt(c, CURLOPT_CAPATH, NULL);
+    d->curl->easy_setopt(c, CURLOPT_RESOLVE, res);
+    d->curl->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    d->curl->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    CURLcode rc = d->curl->easy_perform(c);
     if (rc != CURLE_OK) {
-        fprintf(stderr, "   libcurl: %s\n", curl_easy_strerror(rc));
+        fprintf(stderr, "   libcurl: %s\n", d->curl->easy_strerror(rc));
         MSE_GOTO_OUT(rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CONNECT_ERROR
                          ? MSE_ERR_NET_TLS
                          : MSE_ERR_NET_CONNECT);
     }
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, http_code);
+    d->curl->easy_getinfo(c, CURLINFO_RESPONSE_CODE, http_code);
 out:
-    curl_slist_free_all(res);
-    curl_easy_cleanup(c);
+    d->curl->slist_free_all(res);
+    d->curl->easy_cleanup(c);
     return err;
 }
 
@@ -708,12 +707,10 @@ int cli_demo_main(int argc, char **argv)
     int rc;
     if (n <= 0 || (size_t)n >= sizeof d.cert)
         rc = cli_out_error(&o, MSE_ERR_LIMIT, "--output path too long");
-    else if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        rc = cli_out_error(&o, MSE_ERR_INTERNAL, "libcurl initialisation failed");
-    else {
+    else if (mse_curl_api(&d.curl, why, sizeof why) != MSE_OK)
+        rc = cli_out_error(&o, MSE_ERR_INTERNAL, "%s", why);
+    else
         rc = demo_run(&d, &o, keep);
-        curl_global_cleanup();
-    }
 
     stop_all(&d);
     if (demo_stop_signal) {

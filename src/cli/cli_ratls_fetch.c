@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -103,18 +102,20 @@ mse_err cli_ratls_fetch(const struct mse_endpoint *ep, const char *path, const c
     if ((size_t)snprintf(url, sizeof url, "https://%s%s%s:%s%s", v6 ? "[" : "", ep->host,
                          v6 ? "]" : "", ep->port, path) >= sizeof url)
         return mse_say(why, why_cap, MSE_ERR_ARG, "URL too long");
-    CURL *h = curl_easy_init();
+    const struct mse_curl *cu = NULL;
+    MSE_TRY(mse_curl_api(&cu, why, why_cap));
+    CURL *h = cu->easy_init();
     if (h == NULL)
         return mse_say(why, why_cap, MSE_ERR_NOMEM, "%s", mse_err_str(MSE_ERR_NOMEM));
-    mse_http_setup(h, url, "https", timeout_ms, on_body, &b, cacert);
-    CURLcode c = curl_easy_perform(h);
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(h);
+    mse_http_setup(cu, h, url, "https", timeout_ms, on_body, &b, cacert);
+    CURLcode c = cu->easy_perform(h);
+    cu->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    cu->easy_cleanup(h);
     mse_err err = MSE_OK;
     if (b.too_big)
         err = mse_say(why, why_cap, MSE_ERR_LIMIT, "%s: larger than 1 MiB", url);
     else if (c != CURLE_OK)
-        err = mse_say(why, why_cap, curl_error(c), "%s: %s%s", url, curl_easy_strerror(c),
+        err = mse_say(why, why_cap, curl_error(c), "%s: %s%s", url, cu->easy_strerror(c),
                       c == CURLE_PEER_FAILED_VERIFICATION
                           ? " (the server's TLS certificate is not trusted by the system CAs; "
                             "give the owner's CA with --cacert)"

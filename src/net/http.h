@@ -6,7 +6,7 @@
 #ifndef MSE_NET_HTTP_H
 #define MSE_NET_HTTP_H
 
-#include <curl/curl.h>
+#include "net/curl_api.h"
 
 /*
  * Only `protocols` ("https", or "http,https" for a PCCS the user named);
@@ -16,7 +16,8 @@
  * on_body(..., body); cacert, when not NULL, replaces the default CA file.
  * The caller adds what is its own (headers, pinning) and performs.
  */
-void mse_http_setup(CURL *h, const char *url, const char *protocols, long timeout_ms,
-                    curl_write_callback on_body, void *body, const char *cacert);
+void mse_http_setup(const struct mse_curl *cu, CURL *h, const char *url, const char *protocols,
+                    long timeout_ms, curl_write_callback on_body, void *body,
+                    const char *cacert);
 
 #endif

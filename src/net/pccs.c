@@ -12,7 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
 #include <mse/bytes.h>
@@ -97,7 +96,8 @@ static mse_err make_url(const struct mse_pccs_opts *o, const struct mse_collater
     return MSE_OK;
 }
 
-static mse_err curl_error(CURLcode rc, const struct transfer *t, char *errbuf, size_t errlen)
+static mse_err transfer_error(const struct mse_curl *cu, CURLcode rc, const struct transfer *t,
+                             char *errbuf, size_t errlen)
 {
     const char *what = item_names[t->a.id];
     switch (rc) {
@@ -110,7 +110,7 @@ static mse_err curl_error(CURLcode rc, const struct transfer *t, char *errbuf, s
         return mse_say(errbuf, errlen, MSE_ERR_PCCS_TLS,
                        "PCCS TLS failed for %s (%s): %s; use --pccs-cacert FILE for a PCCS with "
                        "its own certificate",
-                       what, t->url, curl_easy_strerror(rc));
+                       what, t->url, cu->easy_strerror(rc));
     case CURLE_WRITE_ERROR:
         if (t->a.body_over)
             return mse_say(errbuf, errlen, MSE_ERR_LIMIT,
@@ -122,30 +122,31 @@ static mse_err curl_error(CURLcode rc, const struct transfer *t, char *errbuf, s
     case CURLE_GOT_NOTHING:
         return mse_say(errbuf, errlen, MSE_ERR_PCCS_BODY,
                        "PCCS answer for %s was cut short (%s): %s", what, t->url,
-                       curl_easy_strerror(rc));
+                       cu->easy_strerror(rc));
     default:
         break;
     }
     return mse_say(errbuf, errlen, MSE_ERR_PCCS_UNREACHABLE, "cannot reach PCCS for %s (%s): %s",
-                   what, t->url, curl_easy_strerror(rc));
+                   what, t->url, cu->easy_strerror(rc));
 }
 
 /* Run the added transfers to completion; results[id] gets each one's outcome. */
-static mse_err run_all(CURLM *multi, CURLcode results[MSE_PCCS_ITEM_COUNT])
+static mse_err run_all(const struct mse_curl *cu, CURLM *multi,
+                       CURLcode results[MSE_PCCS_ITEM_COUNT])
 {
     int running = 1;
     while (running) {
-        MSE_ENSURE(curl_multi_perform(multi, &running) == CURLM_OK, MSE_ERR_INTERNAL);
+        MSE_ENSURE(cu->multi_perform(multi, &running) == CURLM_OK, MSE_ERR_INTERNAL);
         if (running)
-            MSE_ENSURE(curl_multi_poll(multi, NULL, 0, 200, NULL) == CURLM_OK, MSE_ERR_INTERNAL);
+            MSE_ENSURE(cu->multi_poll(multi, NULL, 0, 200, NULL) == CURLM_OK, MSE_ERR_INTERNAL);
     }
     CURLMsg *msg;
     int left;
-    while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
+    while ((msg = cu->multi_info_read(multi, &left)) != NULL) {
         struct transfer *tr = NULL;
         if (msg->msg != CURLMSG_DONE)
             continue;
-        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&tr);
+        cu->easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&tr);
         results[tr->a.id] = msg->data.result;
     }
     return MSE_OK;
@@ -156,7 +157,7 @@ static mse_err run_all(CURLM *multi, CURLcode results[MSE_PCCS_ITEM_COUNT])
  * Retry-After that fits before the deadline: wait that long once, then ask
  * again for those items only. Returns the retry mask (0: nothing to retry).
  */
-static unsigned plan_retry(struct transfer t[MSE_PCCS_ITEM_COUNT],
+static unsigned plan_retry(const struct mse_curl *cu, struct transfer t[MSE_PCCS_ITEM_COUNT],
                            const CURLcode results[MSE_PCCS_ITEM_COUNT], int64_t deadline,
                            long *wait_s)
 {
@@ -166,7 +167,7 @@ static unsigned plan_retry(struct transfer t[MSE_PCCS_ITEM_COUNT],
         long status = 0;
         if (!t[i].h || t[i].waited_s >= 0 || results[i] != CURLE_OK)
             continue;
-        curl_easy_getinfo(t[i].h, CURLINFO_RESPONSE_CODE, &status);
+        cu->easy_getinfo(t[i].h, CURLINFO_RESPONSE_CODE, &status);
         long s = mse_pccs_retry_after_seconds(t[i].a.retry_after, mse_time_now());
         /* The wait plus a second for the answer itself must fit in the time left. */
         if (status != 429 || s < 0 || mse_monotonic_ms() + s * 1000 + 1000 > deadline)
@@ -198,7 +199,9 @@ mse_err mse_pccs_fetch(const struct mse_pccs_opts *o, const struct mse_collatera
     if (want == 0)
         return MSE_OK;
     MSE_ENSURE(o->url != NULL, MSE_ERR_ARG);
-    multi = curl_multi_init();
+    const struct mse_curl *cu = NULL;
+    MSE_TRY(mse_curl_api(&cu, errbuf, errlen));
+    multi = cu->multi_init();
     MSE_ENSURE(multi != NULL, MSE_ERR_NOMEM);
     long timeout = o->timeout_ms > 0 ? o->timeout_ms : 15000;
     int64_t deadline = mse_monotonic_ms() + timeout;
@@ -209,17 +212,17 @@ mse_err mse_pccs_fetch(const struct mse_pccs_opts *o, const struct mse_collatera
         t[i].a.id = (enum mse_pccs_item_id)i;
         t[i].waited_s = -1;
         MSE_CHECK_OUT(make_url(o, id, t[i].a.id, t[i].url, sizeof t[i].url));
-        CURL *h = t[i].h = curl_easy_init();
+        CURL *h = t[i].h = cu->easy_init();
         MSE_ENSURE_OUT(h != NULL, MSE_ERR_NOMEM);
-        mse_http_setup(h, t[i].url, "http,https", timeout, on_body, &t[i], o->cacert);
-        curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(h, CURLOPT_HEADERDATA, &t[i]);
-        curl_easy_setopt(h, CURLOPT_PRIVATE, &t[i]);
+        mse_http_setup(cu, h, t[i].url, "http,https", timeout, on_body, &t[i], o->cacert);
+        cu->easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+        cu->easy_setopt(h, CURLOPT_HEADERDATA, &t[i]);
+        cu->easy_setopt(h, CURLOPT_PRIVATE, &t[i]);
         if (o->insecure) {
-            curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-            curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+            cu->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+            cu->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
         }
-        MSE_ENSURE_OUT(curl_multi_add_handle(multi, h) == CURLM_OK, MSE_ERR_INTERNAL);
+        MSE_ENSURE_OUT(cu->multi_add_handle(multi, h) == CURLM_OK, MSE_ERR_INTERNAL);
         (*requests)++;
     }
 
@@ -227,31 +230,31 @@ mse_err mse_pccs_fetch(const struct mse_pccs_opts *o, const struct mse_collatera
     CURLcode results[MSE_PCCS_ITEM_COUNT];
     for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++)
         results[i] = CURLE_OK;
-    MSE_CHECK_OUT(run_all(multi, results));
+    MSE_CHECK_OUT(run_all(cu, multi, results));
     long wait_s;
-    unsigned again = plan_retry(t, results, deadline, &wait_s);
+    unsigned again = plan_retry(cu, t, results, deadline, &wait_s);
     if (again) {
         sleep_ms(wait_s * 1000);
         for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
             if (!(again & (1u << i)))
                 continue;
-            curl_multi_remove_handle(multi, t[i].h);
+            cu->multi_remove_handle(multi, t[i].h);
             mse_pccs_answer_reset(&t[i].a);
             t[i].waited_s = wait_s;
             long left = (long)(deadline - mse_monotonic_ms());
-            curl_easy_setopt(t[i].h, CURLOPT_TIMEOUT_MS, left > 1 ? left : 1L);
-            MSE_ENSURE_OUT(curl_multi_add_handle(multi, t[i].h) == CURLM_OK, MSE_ERR_INTERNAL);
+            cu->easy_setopt(t[i].h, CURLOPT_TIMEOUT_MS, left > 1 ? left : 1L);
+            MSE_ENSURE_OUT(cu->multi_add_handle(multi, t[i].h) == CURLM_OK, MSE_ERR_INTERNAL);
             (*requests)++;
         }
-        MSE_CHECK_OUT(run_all(multi, results));
+        MSE_CHECK_OUT(run_all(cu, multi, results));
     }
     for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
         if (!t[i].h)
             continue;
         if (results[i] != CURLE_OK)
-            MSE_GOTO_OUT(curl_error(results[i], &t[i], errbuf, errlen));
+            MSE_GOTO_OUT(transfer_error(cu, results[i], &t[i], errbuf, errlen));
         long status = 0;
-        curl_easy_getinfo(t[i].h, CURLINFO_RESPONSE_CODE, &status);
+        cu->easy_getinfo(t[i].h, CURLINFO_RESPONSE_CODE, &status);
         MSE_CHECK_OUT(mse_pccs_answer_check(&t[i].a, status, t[i].url, t[i].waited_s,
                                             mse_time_now(), errbuf, errlen));
     }
@@ -266,12 +269,12 @@ mse_err mse_pccs_fetch(const struct mse_pccs_opts *o, const struct mse_collatera
 out:
     for (int i = 0; i < MSE_PCCS_ITEM_COUNT; i++) {
         if (t[i].h) {
-            curl_multi_remove_handle(multi, t[i].h);
-            curl_easy_cleanup(t[i].h);
+            cu->multi_remove_handle(multi, t[i].h);
+            cu->easy_cleanup(t[i].h);
         }
         mse_pccs_answer_reset(&t[i].a);
     }
-    curl_multi_cleanup(multi);
+    cu->multi_cleanup(multi);
     return err;
 }
 

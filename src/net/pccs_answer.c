@@ -5,10 +5,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
-
 #include <mse/guard.h>
 
+#include "net/curl_api.h"
 #include "net/pccs_answer.h"
 #include "util/util.h"
 
@@ -124,7 +123,12 @@ long mse_pccs_retry_after_seconds(const char *v, int64_t now)
             return RETRY_AFTER_CAP;
         return strtol(v, NULL, 10);
     }
-    time_t when = curl_getdate(v, NULL);
+    /* An HTTP-date: only in an answer, so libcurl is loaded already. */
+    const struct mse_curl *cu = NULL;
+    char why[256];
+    if (mse_curl_api(&cu, why, sizeof why) != MSE_OK)
+        return -1;
+    time_t when = cu->getdate(v, NULL);
     if (when < 0)
         return -1;
     if ((int64_t)when <= now)
