@@ -177,9 +177,17 @@ MSE_MUST_USE static mse_err read_response(struct mse_tls_conn *c, int timeout_ms
     MSE_ENSURE(buf != NULL, MSE_ERR_NOMEM);
     size_t used = 0;
     mse_err last = MSE_OK;
+    /* One deadline for the whole answer: a server sending a byte now and then must not hold
+     * the command for a timeout per read. */
+    int64_t deadline = mse_monotonic_ms() + timeout_ms;
     while (used < RESPONSE_MAX) {
         size_t got = 0;
-        last = mse_tls_read(c, buf + used, RESPONSE_MAX - used, &got, timeout_ms);
+        int64_t left = deadline - mse_monotonic_ms();
+        if (left <= 0) {
+            last = MSE_ERR_NET_TIMEOUT;
+            break;
+        }
+        last = mse_tls_read(c, buf + used, RESPONSE_MAX - used, &got, (int)left);
         if (last != MSE_OK || got == 0)
             break;
         used += got;

@@ -243,6 +243,9 @@ mse_err mse_tls_connect(const struct mse_endpoint *ep, int timeout_ms, struct ms
     MSE_ENSURE_OUT(c->ctx != NULL, MSE_ERR_CRYPTO);
     SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
     SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, NULL);
+    /* The certificate verified is the one of the first handshake: a TLS 1.2 server must not
+     * switch to another by renegotiating while the caller uses the connection. */
+    SSL_CTX_set_options(c->ctx, SSL_OP_NO_RENEGOTIATION);
     c->ssl = SSL_new(c->ctx);
     MSE_ENSURE_OUT(c->ssl != NULL && SSL_set_fd(c->ssl, c->fd) == 1, MSE_ERR_CRYPTO);
     if (!ep->host_is_ip)

@@ -269,3 +269,35 @@ for _ in $(seq 1 40); do kill -0 "$SINK_PID" 2>/dev/null || break; sleep 0.05; d
 kill "$SINK_PID" 2>/dev/null || true
 [ -s "$WORK/sink.out" ] && fail "the TLS sink received application data: $(head -c 200 "$WORK/sink.out")"
 ok "a quote-less TLS server received zero bytes of application data"
+
+# 7. A server that passes verification, then answers one byte every 0.2 s for 20 s: mse
+# configure gives up at its --timeout for the whole answer, not per read.
+"$SIM" ratls --pki "$WORK/pki" --cert "$WORK/slow.pem" --key "$WORK/slow.key" --san localhost \
+    --mrenclave "$MRENCLAVE" >"$WORK/slow-ratls.log" 2>&1 || fail "mse-sim ratls: $(cat "$WORK/slow-ratls.log")"
+SLOW_PORT=$(free_port)
+(for _ in $(seq 1 100); do printf x; sleep 0.2; done) |
+    timeout 60 openssl s_server -quiet -naccept 2 -accept "127.0.0.1:$SLOW_PORT" \
+        -cert "$WORK/slow.pem" -key "$WORK/slow.key" >"$WORK/slow.out" 2>"$WORK/slow.log" &
+SLOW_PID=$!
+PIDS+=("$SLOW_PID")
+listening=no
+for _ in $(seq 1 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$SLOW_PORT") 2>/dev/null && { listening=yes; break; }
+    sleep 0.05
+done
+[ "$listening" = yes ] || fail "the slow server did not start"
+started=$(date +%s%N)
+if "$MSE" configure "localhost:$SLOW_PORT" --context "$CTX" --pccs-url "$PCCS" \
+    --trust-root "$WORK/pki/root.pem" --signer-key "$WORK/pki/signer.pem" \
+    --fingerprint "$MRENCLAVE" --no-cache --timeout 3 >"$WORK/slow-configure.out" 2>&1; then
+    fail "mse configure took a trickle of bytes for an answer"
+fi
+took_ms=$((($(date +%s%N) - started) / 1000000))
+grep -q "POST" "$WORK/slow.out" || fail "slow: the request was not sent: $(cat "$WORK/slow-configure.out")"
+grep -Eq "the configuration was sent, but (its answer is not HTTP|no answer came within)" \
+    "$WORK/slow-configure.out" ||
+    fail "slow: $(cat "$WORK/slow-configure.out")"
+# 3 s of answer after the verification; 20 s if each read had its own timeout.
+[ "$took_ms" -lt 12000 ] || fail "slow: mse configure took $took_ms ms with --timeout 3"
+kill "$SLOW_PID" 2>/dev/null || true
+ok "a server trickling its answer is given up after the timeout (${took_ms} ms)"
