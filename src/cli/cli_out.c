@@ -5,6 +5,10 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/conf.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
 
 #include "cli.h"
 
@@ -29,12 +33,45 @@ __attribute__((format(printf, 4, 0))) static void say_labeled(const struct cli_o
     fputc('\n', stderr);
 }
 
+__attribute__((format(printf, 4, 5))) static void say_labeled_text(const struct cli_out *o,
+                                                                   const char *label,
+                                                                   const char *color,
+                                                                   const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    say_labeled(o, label, color, fmt, ap);
+    va_end(ap);
+}
+
+/*
+ * When OpenSSL's own configuration left it without its default algorithms (a provider
+ * section naming one that does not load, say), every key and certificate mse reads looks
+ * malformed: the error names the file to fix instead. Asked only on the error path.
+ */
+static void openssl_config_note(const struct cli_out *o)
+{
+    EVP_MD *sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (sha256 != NULL) {
+        EVP_MD_free(sha256);
+        return;
+    }
+    ERR_clear_error();
+    char *conf = CONF_get1_default_config_file();
+    say_labeled_text(o, "note", "33",
+                     "OpenSSL has no SHA-256 in its default context: its configuration file, "
+                     "%s, loads no usable provider",
+                     conf ? conf : "openssl.cnf");
+    OPENSSL_free(conf);
+}
+
 int cli_out_error(const struct cli_out *o, mse_err err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     say_labeled(o, "error", "31", fmt, ap);
     va_end(ap);
+    openssl_config_note(o);
     return (int)mse_err_exit(err);
 }
 

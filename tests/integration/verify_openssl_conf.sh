@@ -44,3 +44,27 @@ CNF
     grep -q 'MSE_ERR_CRL_EXPIRED' "$work/strict.$extra" || fail "$extra: strict: decisive code"
     echo "ok: $extra provider configured: accepted and refused as without it"
 done
+
+# A configuration whose provider section names one that does not load leaves OpenSSL without
+# any algorithm: mse refuses (nothing saved) and says which file to fix, not only that a key
+# looked malformed.
+conf="$work/broken.cnf"
+cat >"$conf" <<CNF
+openssl_conf = openssl_init
+[openssl_init]
+providers = provider_sect
+[provider_sect]
+no_such_provider = no_such_sect
+[no_such_sect]
+activate = 1
+CNF
+set +e
+OPENSSL_CONF="$conf" "$mse" verify "${ev[@]}" --allow-expired-collateral --allow-tcb OutOfDate \
+    --output "$work/broken.pem" >"$work/broken.out" 2>&1
+rc=$?
+set -e
+[ "$rc" != 0 ] || fail "broken configuration: exit 0"
+[ ! -e "$work/broken.pem" ] || fail "broken configuration: a certificate was saved"
+grep -qF "note: OpenSSL has no SHA-256 in its default context: its configuration file, $conf, loads no usable provider" \
+    "$work/broken.out" || fail "broken configuration: $(cat "$work/broken.out")"
+echo "ok: a configuration that loads no provider is named in the error (exit $rc)"
