@@ -64,4 +64,22 @@ run ratelimited-bare 21 --too-many 1000
 [ "$REQUESTS" = 4 ] || fail "429 without Retry-After: $REQUESTS requests, want 4"
 grep -q 'HTTP 429' "$OUT" || { cat "$OUT"; fail "429 message"; }
 ok "429: Retry-After honoured once within the timeout, never beyond it"
+
+# 5. A libcurl.so.4 that is not libcurl (mse opens it at the first request, src/net/curl_api.c):
+# one error naming libcurl and its Debian package, before any request; nothing saved.
+mkdir -p "$WORK/nocurl"
+echo 'int mse_test_not_curl;' | cc -shared -fPIC -x c - -o "$WORK/nocurl/libcurl.so.4" ||
+    fail "cannot build the stand-in library"
+start_pccs nocurl
+set +e
+LD_LIBRARY_PATH="$WORK/nocurl" "$MSE" verify "$APP" "${common[@]}" \
+    --pccs-url "http://127.0.0.1:$PCCS_PORT" --output "$WORK/nocurl.pem" >"$WORK/nocurl.out" 2>&1
+rc=$?
+set -e
+[ "$rc" = 1 ] || { cat "$WORK/nocurl.out"; fail "no libcurl: exit $rc, want 1"; }
+grep -q 'cannot load libcurl, which mse needs for HTTP (Debian package libcurl4): libcurl.so.4 has no curl_easy_init' \
+    "$WORK/nocurl.out" || { cat "$WORK/nocurl.out"; fail "no libcurl: message"; }
+[ "$(pccs_requests "$PCCS_PORT")" = 0 ] || fail "no libcurl: a request was made"
+[ ! -e "$WORK/nocurl.pem" ] || fail "no libcurl: a certificate was saved"
+ok "a libcurl that cannot be loaded is one error naming it, before any request"
 echo "verify_pccs_faults: passed"
