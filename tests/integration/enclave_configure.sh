@@ -249,17 +249,12 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W
     -out "$WORK/sink.pem" -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" -days 2 \
     >/dev/null 2>&1
 SINK_PORT=$(free_port)
+# -naccept 2: the probe of wait_listening (no TLS, no data), then mse configure.
 openssl s_server -quiet -naccept 2 -accept "127.0.0.1:$SINK_PORT" -cert "$WORK/sink.pem" \
     -key "$WORK/sink.key" >"$WORK/sink.out" 2>"$WORK/sink.log" </dev/null &
 SINK_PID=$!
 PIDS+=("$SINK_PID")
-# Wait until it listens; this probe is its first accepted connection (no TLS, no data).
-listening=no
-for _ in $(seq 1 300); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$SINK_PORT") 2>/dev/null && { listening=yes; break; }
-    sleep 0.05
-done
-[ "$listening" = yes ] || fail "the TLS sink did not start"
+wait_listening "$SINK_PORT" "the TLS sink"
 if "$MSE" configure "localhost:$SINK_PORT" --context "$CTX" "${VERIFY[@]}" \
     >"$WORK/sink-configure.out" 2>&1; then
     fail "mse configure accepted a server without a quote"
@@ -275,17 +270,13 @@ ok "a quote-less TLS server received zero bytes of application data"
 "$SIM" ratls --pki "$WORK/pki" --cert "$WORK/slow.pem" --key "$WORK/slow.key" --san localhost \
     --mrenclave "$MRENCLAVE" >"$WORK/slow-ratls.log" 2>&1 || fail "mse-sim ratls: $(cat "$WORK/slow-ratls.log")"
 SLOW_PORT=$(free_port)
+# -naccept 2, as for the sink.
 (for _ in $(seq 1 100); do printf x; sleep 0.2; done) |
     timeout 60 openssl s_server -quiet -naccept 2 -accept "127.0.0.1:$SLOW_PORT" \
         -cert "$WORK/slow.pem" -key "$WORK/slow.key" >"$WORK/slow.out" 2>"$WORK/slow.log" &
 SLOW_PID=$!
 PIDS+=("$SLOW_PID")
-listening=no
-for _ in $(seq 1 300); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$SLOW_PORT") 2>/dev/null && { listening=yes; break; }
-    sleep 0.05
-done
-[ "$listening" = yes ] || fail "the slow server did not start"
+wait_listening "$SLOW_PORT" "the slow server"
 started=$(date +%s%N)
 if "$MSE" configure "localhost:$SLOW_PORT" --context "$CTX" --pccs-url "$PCCS" \
     --trust-root "$WORK/pki/root.pem" --signer-key "$WORK/pki/signer.pem" \

@@ -63,12 +63,7 @@ if command -v python3 >/dev/null; then
         --upstream-timeout 1 --app-dir "$WORK/app" --app-port "$SLOW" \
         --app-cmd "exec python3 -c 'import socket,time,os; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\"127.0.0.1\", int(os.environ[\"MSE_APP_PORT\"]))); s.listen(8); c=s.accept(); time.sleep(30)'"
     # Wait (bounded) until the silent app listens: before that the proxy gets 502, not 504.
-    listening=no
-    for _ in $(seq 1 300); do
-        (exec 3<>"/dev/tcp/127.0.0.1/$SLOW") 2>/dev/null && { listening=yes; break; }
-        sleep 0.1
-    done
-    [ "$listening" = yes ] || fail "the silent app never listened on $SLOW"
+    wait_listening "$SLOW" "the silent app"
     code=$(curl -s -o "$WORK/resp" -w '%{http_code}' --max-time 10 "http://127.0.0.1:$PORT/")
     expect_code 504 "$code" "upstream that never answers"
     # A large response streams through intact; an app's own status passes through.

@@ -35,6 +35,16 @@ ok() { echo "ok: $*"; }
 
 # A free loopback TCP port below the kernel's ephemeral range (32768+), so that client
 # sockets and port-0 servers of tests running in parallel cannot take it meanwhile.
+# wait_listening PORT WHAT: until something accepts on 127.0.0.1:PORT (bounded: 30 s). The
+# probe is a connection without data: the server sees it as its first.
+wait_listening() {
+    for _ in $(seq 1 600); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.05
+    done
+    fail "$2 never listened on port $1"
+}
+
 free_port() {
     local p
     for _ in $(seq 1 50); do
