@@ -70,6 +70,7 @@ struct x509_ctx {
     OSSL_FUNC_BIO_read_ex_fn *bio_read; /* the core's, for the decoder's input */
     OSSL_LIB_CTX *dcap, *keyless;
     OSSL_PROVIDER *dcap_provider; /* mse-dcap, loaded in dcap */
+    OSSL_PROVIDER *null_provider; /* loaded in keyless */
     X509 *intel_root;
     EVP_PKEY *p256_domain;
 };
@@ -264,7 +265,10 @@ static bool make_contexts(void)
         return false;
     shared.keyless = OSSL_LIB_CTX_new();
     /* Loading "null" also keeps OpenSSL from loading its default provider there. */
-    return shared.keyless != NULL && OSSL_PROVIDER_load(shared.keyless, "null") != NULL;
+    if (shared.keyless == NULL)
+        return false;
+    shared.null_provider = OSSL_PROVIDER_load(shared.keyless, "null");
+    return shared.null_provider != NULL;
 }
 
 /* After a failure nothing is kept: the accessors then answer NULL. */
@@ -272,10 +276,17 @@ static void drop_shared(void)
 {
     X509_free(shared.intel_root);
     EVP_PKEY_free(shared.p256_domain);
+    /* Each load holds its provider until unloaded: freeing the context does not. */
+    if (shared.null_provider != NULL)
+        OSSL_PROVIDER_unload(shared.null_provider);
+    if (shared.dcap_provider != NULL)
+        OSSL_PROVIDER_unload(shared.dcap_provider);
     OSSL_LIB_CTX_free(shared.keyless);
     OSSL_LIB_CTX_free(shared.dcap);
     if (shared.p256_params != NULL)
         shared.key_free(shared.p256_params);
+    if (shared.default_provider != NULL)
+        OSSL_PROVIDER_unload(shared.default_provider);
     OSSL_LIB_CTX_free(shared.private_ctx);
     memset(&shared, 0, sizeof shared);
 }

@@ -63,7 +63,10 @@ OPENSSL_CONF="$conf" "$mse" verify "${ev[@]}" --allow-expired-collateral --allow
     --output "$work/broken.pem" >"$work/broken.out" 2>&1
 rc=$?
 set -e
-[ "$rc" != 0 ] || fail "broken configuration: exit 0"
+# Exit 1 (the verification could not run), not a crash or a sanitizer's abort.
+[ "$rc" = 1 ] || fail "broken configuration: exit $rc, want 1: $(cat "$work/broken.out")"
+grep -q "^error: verification could not run" "$work/broken.out" ||
+    fail "broken configuration: $(cat "$work/broken.out")"
 [ ! -e "$work/broken.pem" ] || fail "broken configuration: a certificate was saved"
 grep -qF "note: OpenSSL has no SHA-256 in its default context: its configuration file, $conf, loads no usable provider" \
     "$work/broken.out" || fail "broken configuration: $(cat "$work/broken.out")"
