@@ -24,6 +24,29 @@ static void test_hex(void **state)
     assert_int_equal(n, 2);
 }
 
+/* Every byte, in each position of a pair: the value of 0-9, a-f and A-F, refused otherwise (the
+ * decoder folds case with c | 0x20, which must map no other byte into a-f). */
+static void test_hex_every_byte(void **state)
+{
+    for (int c = 0; c < 256; c++) {
+        int want = c >= '0' && c <= '9'   ? c - '0'
+                   : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                   : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                          : -1;
+        assert_int_equal(mse_hex_digit((unsigned char)c), want);
+        char pair[2] = {(char)c, '7'};
+        uint8_t out = 0;
+        assert_int_equal(mse_hex_decode(pair, 2, &out, 1), want < 0 ? MSE_ERR_HEX : MSE_OK);
+        if (want >= 0)
+            assert_int_equal(out, (uint8_t)(want << 4 | 7));
+        pair[0] = 'B';
+        pair[1] = (char)c;
+        assert_int_equal(mse_hex_decode(pair, 2, &out, 1), want < 0 ? MSE_ERR_HEX : MSE_OK);
+        if (want >= 0)
+            assert_int_equal(out, (uint8_t)(0xb0 | want));
+    }
+}
+
 static void test_base64(void **state)
 {
     uint8_t out[16];
@@ -57,6 +80,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hex),
+        cmocka_unit_test(test_hex_every_byte),
         cmocka_unit_test(test_base64),
         cmocka_unit_test(test_ct_eq),
     };
