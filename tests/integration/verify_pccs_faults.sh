@@ -15,15 +15,16 @@ common=(--trust-root "$WORK/pki/root.pem" --signer-key "$WORK/pki/signer.pem" --
         --no-cache --timeout 15)
 cd "$WORK"
 
-# run NAME EXPECTED_EXIT [faults...]: a fresh PCCS with these faults, one verification; sets OUT,
-# REQUESTS and SECONDS_TAKEN.
+# run NAME EXPECTED_EXIT [faults...]: a fresh PCCS with these faults, one verification (under
+# the command prefix in RUN_ENV, empty or an env); sets OUT, REQUESTS and SECONDS_TAKEN.
+RUN_ENV=()
 run() {
     local name="$1" want="$2" rc t0
     shift 2
     start_pccs "$name" "$@"
     t0=$(date +%s)
     set +e
-    "$MSE" verify "$APP" "${common[@]}" --pccs-url "http://127.0.0.1:$PCCS_PORT" \
+    "${RUN_ENV[@]}" "$MSE" verify "$APP" "${common[@]}" --pccs-url "http://127.0.0.1:$PCCS_PORT" \
         --output "$WORK/$name.pem" >"$WORK/$name.out" 2>&1
     rc=$?
     set -e
@@ -70,16 +71,11 @@ ok "429: Retry-After honoured once within the timeout, never beyond it"
 mkdir -p "$WORK/nocurl"
 echo 'int mse_test_not_curl;' | cc -shared -fPIC -x c - -o "$WORK/nocurl/libcurl.so.4" ||
     fail "cannot build the stand-in library"
-start_pccs nocurl
-set +e
-LD_LIBRARY_PATH="$WORK/nocurl" "$MSE" verify "$APP" "${common[@]}" \
-    --pccs-url "http://127.0.0.1:$PCCS_PORT" --output "$WORK/nocurl.pem" >"$WORK/nocurl.out" 2>&1
-rc=$?
-set -e
-[ "$rc" = 1 ] || { cat "$WORK/nocurl.out"; fail "no libcurl: exit $rc, want 1"; }
+RUN_ENV=(env "LD_LIBRARY_PATH=$WORK/nocurl")
+run nocurl 1
+RUN_ENV=()
 grep -q 'cannot load libcurl, which mse needs for HTTP (Debian package libcurl4): libcurl.so.4 has no curl_easy_init' \
-    "$WORK/nocurl.out" || { cat "$WORK/nocurl.out"; fail "no libcurl: message"; }
-[ "$(pccs_requests "$PCCS_PORT")" = 0 ] || fail "no libcurl: a request was made"
-[ ! -e "$WORK/nocurl.pem" ] || fail "no libcurl: a certificate was saved"
+    "$OUT" || { cat "$OUT"; fail "no libcurl: message"; }
+[ "$REQUESTS" = 0 ] || fail "no libcurl: $REQUESTS request(s) made"
 ok "a libcurl that cannot be loaded is one error naming it, before any request"
 echo "verify_pccs_faults: passed"
