@@ -125,8 +125,7 @@ long mse_pccs_retry_after_seconds(const char *v, int64_t now)
     }
     /* An HTTP-date: only in an answer, so libcurl is loaded already. */
     const struct mse_curl *cu = NULL;
-    char why[256];
-    if (mse_curl_api(&cu, why, sizeof why) != MSE_OK)
+    if (mse_curl_api(&cu, NULL, 0) != MSE_OK)
         return -1;
     time_t when = cu->getdate(v, NULL);
     if (when < 0)
