@@ -43,6 +43,13 @@ static mse_err new_nonce(void *arg, const char *relpath, uint8_t nonce[MSE_CODE_
     return mse_context_set_nonce(ctx, relpath, nonce);
 }
 
+/* The hash of each P.enc, recorded so that a user's fingerprint can name a file that differs
+ * and measure the manifest while the code is still being hashed (docs/formats/context.md). */
+static mse_err record_encrypted(void *arg, const char *relpath, const uint8_t sha256[32])
+{
+    return mse_context_set_encrypted_sha256(arg, relpath, sha256);
+}
+
 /* RFC 4122 version 4 uuid, lowercase. */
 static void uuid_v4(char out[37])
 {
@@ -157,8 +164,8 @@ MSE_MUST_USE static mse_err write_outputs(const char *code, const char *out_code
         err = mse_say(errbuf, errlen, err, "cannot create %s: %s", out_code, mse_err_str(err));
         goto out;
     }
-    err = mse_code_encrypt_dir(code, tmp.path, ctx->code_secret_key, new_nonce, ctx, why,
-                               sizeof why);
+    err = mse_code_encrypt_dir(code, tmp.path, ctx->code_secret_key, new_nonce, record_encrypted,
+                               ctx, why, sizeof why);
     if (err != MSE_OK) {
         err = mse_say(errbuf, errlen, err, "encrypting %s: %s", code, why);
         goto out;

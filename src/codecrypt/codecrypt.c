@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <mse/bytes.h>
@@ -334,7 +335,7 @@ void mse_code_list_free(char **paths, size_t n)
 
 mse_err mse_code_encrypt_dir(const char *src_dir, const char *dst_dir,
                              const uint8_t key[MSE_CODE_KEY_BYTES], mse_code_nonce_fn nonce_for,
-                             void *arg, char *errbuf, size_t errlen)
+                             mse_code_written_fn written, void *arg, char *errbuf, size_t errlen)
 {
     mse_err err = MSE_OK;
     char **paths = NULL;
@@ -356,6 +357,13 @@ mse_err mse_code_encrypt_dir(const char *src_dir, const char *dst_dir,
         free(plain);
         if (err == MSE_OK)
             err = mse_file_write_atomic(out, enc, elen, 0644);
+        if (err == MSE_OK && written) {
+            uint8_t md[32];
+            err = EVP_Digest(enc, elen, md, NULL, EVP_sha256(), NULL) == 1 ? MSE_OK
+                                                                          : MSE_ERR_CRYPTO;
+            if (err == MSE_OK)
+                err = written(arg, paths[k], md);
+        }
         free(enc);
         if (err != MSE_OK) {
             err = mse_say(errbuf, errlen, err, "cannot encrypt %s to %s", in, out);

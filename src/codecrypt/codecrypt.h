@@ -86,13 +86,18 @@ void mse_code_list_free(char **paths, size_t n);
 typedef mse_err (*mse_code_nonce_fn)(void *arg, const char *relpath,
                                      uint8_t nonce[MSE_CODE_NONCE_BYTES]);
 
+/* Receives the SHA-256 of <relpath>.enc as it was written. */
+typedef mse_err (*mse_code_written_fn)(void *arg, const char *relpath, const uint8_t sha256[32]);
+
 /*
  * Encrypt every file of src_dir into dst_dir (created 0700 if missing) as
- * <relpath>.enc, with nonces from nonce_for. Files are written atomically.
+ * <relpath>.enc, with nonces from nonce_for; written (may be NULL) hears the
+ * hash of each file written. Files are written atomically.
  */
 MSE_MUST_USE mse_err mse_code_encrypt_dir(const char *src_dir, const char *dst_dir,
                                           const uint8_t key[MSE_CODE_KEY_BYTES],
-                                          mse_code_nonce_fn nonce_for, void *arg, char *errbuf,
+                                          mse_code_nonce_fn nonce_for,
+                                          mse_code_written_fn written, void *arg, char *errbuf,
                                           size_t errlen);
 
 #endif

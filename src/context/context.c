@@ -96,6 +96,7 @@ mse_err mse_context_set_nonce(struct mse_context *c, const char *path,
     for (size_t k = 0; k < c->nnonces; k++) {
         if (strcmp(c->nonces[k].path, path) == 0) {
             memcpy(c->nonces[k].nonce, nonce, MSE_CODE_NONCE_BYTES);
+            c->nonces[k].has_encrypted_sha256 = false; /* another nonce, another file */
             return MSE_OK;
         }
     }
@@ -105,7 +106,30 @@ mse_err mse_context_set_nonce(struct mse_context *c, const char *path,
     nv[c->nnonces].path = strdup(path);
     MSE_ENSURE(nv[c->nnonces].path != NULL, MSE_ERR_NOMEM);
     memcpy(nv[c->nnonces].nonce, nonce, MSE_CODE_NONCE_BYTES);
+    nv[c->nnonces].has_encrypted_sha256 = false;
     c->nnonces++;
+    return MSE_OK;
+}
+
+/* The entry of path, looked for at position hint first (the tables are written in one order). */
+static struct mse_context_nonce *nonce_entry(const struct mse_context *c, const char *path,
+                                             size_t hint)
+{
+    if (hint < c->nnonces && strcmp(c->nonces[hint].path, path) == 0)
+        return &c->nonces[hint];
+    for (size_t k = 0; k < c->nnonces; k++)
+        if (strcmp(c->nonces[k].path, path) == 0)
+            return &c->nonces[k];
+    return NULL;
+}
+
+mse_err mse_context_set_encrypted_sha256(struct mse_context *c, const char *path,
+                                         const uint8_t sha256[32])
+{
+    struct mse_context_nonce *e = nonce_entry(c, path, c->nnonces - 1);
+    MSE_ENSURE(e != NULL, MSE_ERR_ARG);
+    memcpy(e->encrypted_sha256, sha256, 32);
+    e->has_encrypted_sha256 = true;
     return MSE_OK;
 }
 
@@ -194,7 +218,26 @@ static mse_err parse_fields(struct mse_context *c, char *errbuf, size_t errlen)
                                   "instance.nonces", kv->key));
                 e->path = strdup(kv->key);
                 MSE_ENSURE(e->path != NULL, MSE_ERR_NOMEM);
+                e->has_encrypted_sha256 = false;
                 c->nnonces++;
+            }
+        }
+        struct mse_toml *sums = mse_toml_get(inst, "encrypted_sha256");
+        if (sums) {
+            MSE_ENSURE(sums->type == MSE_TOML_TABLE,
+                       mse_say(errbuf, errlen, MSE_ERR_CONTEXT,
+                               "context: [instance.encrypted_sha256] not a table"));
+            for (size_t k = 0; k < sums->n; k++) {
+                const struct mse_toml_kv *kv = &sums->kv[k];
+                struct mse_context_nonce *e = nonce_entry(c, kv->key, k);
+                MSE_ENSURE(e != NULL && strlen(kv->key) == kv->klen,
+                           mse_say(errbuf, errlen, MSE_ERR_CONTEXT,
+                                   "context: [instance.encrypted_sha256] names %s, which has no "
+                                   "nonce",
+                                   kv->key));
+                MSE_TRY(hex_value(kv->val, e->encrypted_sha256, 32, errbuf, errlen,
+                                  "instance.encrypted_sha256", kv->key));
+                e->has_encrypted_sha256 = true;
             }
         }
     }
@@ -294,6 +337,18 @@ mse_err mse_context_serialize(const struct mse_context *c, char **out, size_t *l
         for (size_t k = 0; k < c->nnonces; k++)
             MSE_CHECK_OUT(put_hex(nonces, c->nonces[k].path, c->nonces[k].nonce,
                                   MSE_CODE_NONCE_BYTES));
+        bool any_sum = false;
+        for (size_t k = 0; k < c->nnonces && !any_sum; k++)
+            any_sum = c->nonces[k].has_encrypted_sha256;
+        if (any_sum || mse_toml_get(inst, "encrypted_sha256")) {
+            struct mse_toml *sums;
+            MSE_CHECK_OUT(mse_toml_set(inst, "encrypted_sha256", mse_toml_new(MSE_TOML_TABLE)));
+            sums = mse_toml_get(inst, "encrypted_sha256");
+            for (size_t k = 0; k < c->nnonces; k++)
+                if (c->nonces[k].has_encrypted_sha256)
+                    MSE_CHECK_OUT(put_hex(sums, c->nonces[k].path,
+                                          c->nonces[k].encrypted_sha256, 32));
+        }
     }
     if (c->has_runtime) {
         rt = mse_toml_clone(c->runtime);
@@ -438,7 +493,7 @@ struct hash_queue {
     const bool *stop;       /* NULL, or set by another thread: take no more files */
     const char *code_dir;
     char **paths;
-    const uint8_t **nonces; /* nonces[i]: the nonce of paths[i], from the context */
+    const struct mse_context_nonce **entries; /* entries[i]: the context's entry of paths[i] */
     size_t n;
     size_t next;            /* the next file to take (atomic) */
     uint8_t (*mds)[32];
@@ -480,7 +535,8 @@ static void *hash_files(void *arg)
         bool room = fits && pl < sizeof full - dl;
         if (room)
             memcpy(full + dl, q->paths[i], pl + 1);
-        w->err = room ? mse_code_encrypted_sha256(q->key, q->nonces[i], full, &scratch, q->mds[i])
+        w->err = room ? mse_code_encrypted_sha256(q->key, q->entries[i]->nonce, full, &scratch,
+                                                   q->mds[i])
                       : MSE_ERR_LIMIT;
         if (w->err != MSE_OK) {
             w->failed = i;
@@ -500,12 +556,13 @@ static int cmp_nonce_paths(const void *a, const void *b)
 }
 
 /*
- * The context's nonce of every listed file, by one sort and a binary search
- * each (a scan per file would be n^2/2 string compares). A file the owner did
- * not encrypt has no nonce: this is not the code the context was made for.
+ * The context's entry (nonce) of every listed file, by one sort and a binary
+ * search each (a scan per file would be n^2/2 string compares). A file the
+ * owner did not encrypt has no nonce: this is not the code the context was
+ * made for.
  */
-static mse_err nonces_of(const struct mse_context *c, char **paths, size_t n,
-                         const uint8_t **out, char *errbuf, size_t errlen)
+static mse_err entries_of(const struct mse_context *c, char **paths, size_t n,
+                          const struct mse_context_nonce **out, char *errbuf, size_t errlen)
 {
     mse_err err = MSE_OK;
     /* mse context new records the nonces in the listing's order: then the nonce of file i
@@ -515,7 +572,7 @@ static mse_err nonces_of(const struct mse_context *c, char **paths, size_t n,
         same_order = strcmp(c->nonces[i].path, paths[i]) == 0;
     if (same_order) {
         for (size_t i = 0; i < n; i++)
-            out[i] = c->nonces[i].nonce;
+            out[i] = &c->nonces[i];
         return MSE_OK;
     }
     const struct mse_context_nonce **sorted =
@@ -535,7 +592,7 @@ static mse_err nonces_of(const struct mse_context *c, char **paths, size_t n,
                                "context has no nonce for code file %s (not the code this "
                                "context was made for)",
                                paths[i]));
-        out[i] = (*hit)->nonce;
+        out[i] = *hit;
     }
 out:
     free(sorted);
@@ -543,17 +600,14 @@ out:
 }
 
 static mse_err encrypt_all(const struct mse_context *c, const char *code_dir, char **paths,
-                           size_t n, const bool *stop, uint8_t (*mds)[32], char *errbuf,
-                           size_t errlen)
+                           const struct mse_context_nonce **entries, size_t n, const bool *stop,
+                           uint8_t (*mds)[32], char *errbuf, size_t errlen)
 {
     mse_err err = MSE_OK;
     struct hash_queue q = {.key = c->code_secret_key, .stop = stop, .code_dir = code_dir,
-                           .paths = paths, .n = n, .mds = mds};
+                           .paths = paths, .entries = entries, .n = n, .mds = mds};
     struct hash_worker w[HASH_THREADS_MAX];
     bool running[HASH_THREADS_MAX] = {false};
-    q.nonces = malloc((n ? n : 1) * sizeof *q.nonces);
-    MSE_ENSURE(q.nonces != NULL, MSE_ERR_NOMEM);
-    MSE_CHECK_OUT(nonces_of(c, paths, n, q.nonces, errbuf, errlen));
     /* A thread per CPU this process may run on (taskset, cgroup cpusets), no more
      * threads than files. */
     cpu_set_t set;
@@ -577,8 +631,6 @@ static mse_err encrypt_all(const struct mse_context *c, const char *code_dir, ch
             first = &w[t];
     if (first)
         err = mse_say(errbuf, errlen, first->err, "%s", first->why);
-out:
-    free(q.nonces);
     return err;
 }
 
@@ -602,18 +654,109 @@ static void *list_code(void *arg)
 }
 
 /*
+ * One measurement of the runtime over a list of files: the real one, over the
+ * hashes of the user's code, or the claimed one, over the hashes the context's
+ * [instance.encrypted_sha256] records. The claimed one runs beside the
+ * hashing (the measurement of a 2 GB enclave is about a third of the time of
+ * hashing 100 MB of code, and cannot start before the manifest is known); its
+ * result is used only when its list of files equals the real list, entry for
+ * entry, so it is then the real measurement computed earlier.
+ */
+struct measure_job {
+    const struct mse_toml *rt;
+    const char *runtime_dir;
+    bool want_manifest;
+    struct known_list k;
+    pthread_t thread;
+    bool running;
+    uint8_t mrenclave[32];
+    char *manifest;
+    size_t manifest_len;
+    bool measured; /* err and the results are set */
+    mse_err err;
+    char why[512];
+};
+
+static void measure_job_run(struct measure_job *j, char *errbuf, size_t errlen)
+{
+    struct mse_runtime_path path = {0};
+    j->err = mse_runtime_path_init(&path, j->runtime_dir);
+    if (j->err == MSE_OK)
+        j->err = mse_runtime_fingerprint(j->rt, &path, j->k.v, j->k.n, j->mrenclave,
+                                         j->want_manifest ? &j->manifest : NULL,
+                                         &j->manifest_len, errbuf, errlen);
+    mse_runtime_path_free(&path);
+    j->measured = true;
+}
+
+static void *measure_aside(void *arg)
+{
+    struct measure_job *j = arg;
+    measure_job_run(j, j->why, sizeof j->why);
+    return NULL;
+}
+
+static void measure_job_free(struct measure_job *j)
+{
+    if (j->running)
+        pthread_join(j->thread, NULL);
+    known_free(&j->k);
+    free(j->manifest);
+}
+
+static bool known_equal(const struct known_list *x, const struct known_list *y)
+{
+    if (x->n != y->n)
+        return false;
+    for (size_t i = 0; i < x->n; i++)
+        if (strcmp(x->v[i].path, y->v[i].path) != 0 || strcmp(x->v[i].sha256, y->v[i].sha256) != 0)
+            return false;
+    return true;
+}
+
+/*
+ * The claimed measurement, started when the context claims the hash of every
+ * listed file (contexts of mse context new do); otherwise nothing is started.
+ */
+static void start_claimed(const struct mse_context *c, const char *mount, char **paths,
+                          const struct mse_context_nonce **entries, size_t n,
+                          const struct known_list *before, struct measure_job *claimed)
+{
+    if (!claimed || n != c->nnonces)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (!entries[i]->has_encrypted_sha256)
+            return;
+    for (size_t i = 0; i < before->n; i++) {
+        uint8_t md[32];
+        if (mse_hex_decode(before->v[i].sha256, 64, md, 32) != MSE_OK ||
+            known_add(&claimed->k, before->paths[i], NULL, "", md) != MSE_OK)
+            return;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (known_add(&claimed->k, mount, paths[i], ".enc", entries[i]->encrypted_sha256) !=
+            MSE_OK)
+            return;
+    claimed->running = mse_thread_start(&claimed->thread, measure_aside, claimed) == 0;
+}
+
+/*
  * The files only the deployment knows: the encrypted code, and the owner's chain in owner
  * mode. The code is listed here, or taken from listing (made beforehand; its error, if
- * any, is reported where listing here would have reported it).
+ * any, is reported where listing here would have reported it). claimed (may be NULL) is
+ * started beside the hashing when the context claims every file's hash.
  */
 static mse_err deployment_files(const struct mse_context *c, const char *code_dir,
                                 struct code_listing *listing, const bool *stop,
-                                struct known_list *k, char *errbuf, size_t errlen)
+                                struct known_list *k, struct measure_job *claimed, char *errbuf,
+                                size_t errlen)
 {
     mse_err err = MSE_OK;
     char **paths = NULL;
     size_t n = 0;
     uint8_t md[32];
+    uint8_t(*mds)[32] = NULL;
+    const struct mse_context_nonce **entries = NULL;
     const char *mount = mse_runtime_value(c->runtime, "code_dir");
     const char *mode = mse_runtime_value(c->runtime, "mode");
     MSE_ENSURE(mount, mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "context: [runtime] has no code_dir"));
@@ -638,12 +781,14 @@ static mse_err deployment_files(const struct mse_context *c, const char *code_di
     } else {
         MSE_TRY(mse_code_list(code_dir, &paths, &n, errbuf, errlen));
     }
-    uint8_t(*mds)[32] = calloc(n ? n : 1, sizeof *mds);
-    MSE_ENSURE_OUT(mds != NULL, MSE_ERR_NOMEM);
-    err = encrypt_all(c, code_dir, paths, n, stop, mds, errbuf, errlen);
+    mds = calloc(n ? n : 1, sizeof *mds);
+    entries = malloc((n ? n : 1) * sizeof *entries);
+    MSE_ENSURE_OUT(mds != NULL && entries != NULL, MSE_ERR_NOMEM);
+    MSE_CHECK_OUT(entries_of(c, paths, n, entries, errbuf, errlen));
+    start_claimed(c, mount, paths, entries, n, k, claimed);
+    err = encrypt_all(c, code_dir, paths, entries, n, stop, mds, errbuf, errlen);
     for (size_t i = 0; err == MSE_OK && i < n; i++)
         err = known_add(k, mount, paths[i], ".enc", mds[i]);
-    free(mds);
     MSE_CHECK_OUT(err);
     /* Every file the owner encrypted must be there: a missing one is another app. */
     MSE_ENSURE_OUT(n == c->nnonces,
@@ -651,6 +796,8 @@ static mse_err deployment_files(const struct mse_context *c, const char *code_di
                            "%s holds %zu code file(s), the context was made for %zu", code_dir, n,
                            c->nnonces));
 out:
+    free(mds);
+    free(entries);
     mse_code_list_free(paths, n);
     return err;
 }
@@ -689,23 +836,39 @@ static mse_err fingerprint(const struct mse_context *c, const char *code_dir,
                            char **manifest_sgx, size_t *manifest_sgx_len, char *errbuf,
                            size_t errlen)
 {
-    struct known_list k = {0};
-    struct mse_runtime_path path = {0};
     if (!c->has_runtime)
         return no_runtime(c, errbuf, errlen);
     MSE_ENSURE(c->has_key,
                mse_say(errbuf, errlen, MSE_ERR_CONTEXT, "context has no [config] code_secret_key"));
-    mse_err err = deployment_files(c, code_dir, listing, watch ? watch->stop : NULL, &k, errbuf,
-                                   errlen);
+    struct measure_job real = {.rt = c->runtime, .runtime_dir = runtime_dir,
+                               .want_manifest = manifest_sgx != NULL};
+    struct measure_job claimed = real;
+    mse_err err = deployment_files(c, code_dir, listing, watch ? watch->stop : NULL, &real.k,
+                                   &claimed, errbuf, errlen);
     if (err == MSE_OK && watch && watch->hashed)
         watch->hashed(watch->hashed_arg);
-    if (err == MSE_OK)
-        err = mse_runtime_path_init(&path, runtime_dir);
-    if (err == MSE_OK)
-        err = mse_runtime_fingerprint(c->runtime, &path, k.v, k.n, mrenclave, manifest_sgx,
-                                      manifest_sgx_len, errbuf, errlen);
-    mse_runtime_path_free(&path);
-    known_free(&k);
+    if (claimed.running) {
+        pthread_join(claimed.thread, NULL);
+        claimed.running = false;
+    }
+    struct measure_job *done = &real;
+    if (err == MSE_OK) {
+        if (claimed.measured && claimed.err == MSE_OK && known_equal(&claimed.k, &real.k))
+            done = &claimed; /* the same input: the same measurement, already made */
+        else
+            measure_job_run(&real, errbuf, errlen);
+        err = done->err;
+    }
+    if (err == MSE_OK) {
+        memcpy(mrenclave, done->mrenclave, 32);
+        if (manifest_sgx) {
+            *manifest_sgx = done->manifest;
+            *manifest_sgx_len = done->manifest_len;
+            done->manifest = NULL;
+        }
+    }
+    measure_job_free(&claimed);
+    measure_job_free(&real);
     return err;
 }
 

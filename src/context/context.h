@@ -23,6 +23,10 @@
 struct mse_context_nonce {
     char *path;                          /* relative to the code dir, '/' separators */
     uint8_t nonce[MSE_CODE_NONCE_BYTES];
+    /* [instance.encrypted_sha256]: SHA-256 of <path>.enc as mse context new wrote it. A
+     * claim of the owner's, never a result: the fingerprint hashes the code itself. */
+    bool has_encrypted_sha256;
+    uint8_t encrypted_sha256[32];
 };
 
 struct mse_context {
@@ -73,6 +77,9 @@ MSE_MUST_USE mse_err mse_context_set_nonce(struct mse_context *ctx, const char *
                                            const uint8_t nonce[MSE_CODE_NONCE_BYTES]);
 /* The nonce of a relative path, or NULL. */
 const uint8_t *mse_context_nonce(const struct mse_context *ctx, const char *path);
+/* Records the SHA-256 of <path>.enc; path must have a nonce (MSE_ERR_ARG otherwise). */
+MSE_MUST_USE mse_err mse_context_set_encrypted_sha256(struct mse_context *ctx, const char *path,
+                                                      const uint8_t sha256[32]);
 
 /* "$MSE_CONF_PATH/context" or "$HOME/.config/mse/context". */
 MSE_MUST_USE mse_err mse_context_dir(char *buf, size_t len);

@@ -59,7 +59,7 @@ static void test_install(void **state)
     snprintf(p, sizeof p, "%s/app.py", code);
     put(p, "print('hi')\n");
     int counter = 0;
-    assert_int_equal(mse_code_encrypt_dir(code, enc, key, nonce_for, &counter, errbuf,
+    assert_int_equal(mse_code_encrypt_dir(code, enc, key, nonce_for, NULL, &counter, errbuf,
                                           sizeof errbuf),
                      MSE_OK);
 

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <mse/bytes.h>
@@ -75,6 +76,16 @@ static void test_refuses_bad_contexts(void **state)
         ("version = \"2.0\"\n[config]\nname = \"a\"\n[instance]\n"
          "id = \"d17a9cbd-e2ff-4f77-ba03-e9d8ea58ca2e\"\n[instance.nonces]\n\"a\" = \"00\"\n"),
         "version = \"2.0\"\n[config]\nname = \"a\"\n[runtime]\ntemplate = \"x\"\n",
+        /* a claimed hash for a file without a nonce; a claimed hash that is not 32 bytes */
+        ("version = \"2.0\"\n[config]\nname = \"a\"\n[instance]\n"
+         "id = \"d17a9cbd-e2ff-4f77-ba03-e9d8ea58ca2e\"\n[instance.nonces]\n"
+         "\"a\" = \"f33f4a1a1555660f9396aea7811b0ff7b0f19503a7485914\"\n"
+         "[instance.encrypted_sha256]\n"
+         "\"b\" = \"b5551d631851bb421bd516a9e63c8b30581ad6973319749fcb7ab721ad3220cc\"\n"),
+        ("version = \"2.0\"\n[config]\nname = \"a\"\n[instance]\n"
+         "id = \"d17a9cbd-e2ff-4f77-ba03-e9d8ea58ca2e\"\n[instance.nonces]\n"
+         "\"a\" = \"f33f4a1a1555660f9396aea7811b0ff7b0f19503a7485914\"\n"
+         "[instance.encrypted_sha256]\n\"a\" = \"b5551d63\"\n"),
         "version = \"2.0\"\n[config]\nname = \"a\"\n[runtime]\ntemplate = 1\n",
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
@@ -92,9 +103,11 @@ static void test_round_trip(void **state)
     struct mse_context c, d;
     char *one, *two, err[256];
     size_t l1, l2;
-    uint8_t nonce[24] = {1, 2, 3};
+    uint8_t nonce[24] = {1, 2, 3}, sum[32] = {9, 8, 7};
     load_real(&c);
     assert_int_equal(mse_context_set_nonce(&c, "static/style.css", nonce), MSE_OK);
+    assert_int_equal(mse_context_set_encrypted_sha256(&c, "static/style.css", sum), MSE_OK);
+    assert_int_equal(mse_context_set_encrypted_sha256(&c, "no/nonce.py", sum), MSE_ERR_ARG);
     assert_int_equal(mse_context_serialize(&c, &one, &l1), MSE_OK);
     assert_int_equal(mse_context_parse((uint8_t *)one, l1, &d, err, sizeof err), MSE_OK);
     assert_string_equal(d.name, c.name);
@@ -102,15 +115,42 @@ static void test_round_trip(void **state)
     assert_memory_equal(d.code_secret_key, c.code_secret_key, 32);
     assert_int_equal(d.nnonces, 2);
     assert_memory_equal(mse_context_nonce(&d, "static/style.css"), nonce, 24);
+    for (size_t k = 0; k < d.nnonces; k++) {
+        bool css = strcmp(d.nonces[k].path, "static/style.css") == 0;
+        assert_int_equal(d.nonces[k].has_encrypted_sha256, css);
+        if (css)
+            assert_memory_equal(d.nonces[k].encrypted_sha256, sum, 32);
+    }
     /* Keys mse does not model (docker, tests, tests_cmd) survive. */
     assert_non_null(strstr(one, "docker = \"ghcr.io/cosmian/mse-pytorch:20230104085621\""));
     assert_int_equal(mse_context_serialize(&d, &two, &l2), MSE_OK);
     assert_int_equal(l1, l2);
     assert_memory_equal(one, two, l1);
+    /* A new nonce is a new file: its old hash goes. */
+    nonce[0] ^= 1;
+    assert_int_equal(mse_context_set_nonce(&d, "static/style.css", nonce), MSE_OK);
+    for (size_t k = 0; k < d.nnonces; k++)
+        assert_false(d.nonces[k].has_encrypted_sha256);
     free(one);
     free(two);
     mse_context_free(&c);
     mse_context_free(&d);
+}
+
+/* The context claims the hash of every P.enc, as mse context new records it. */
+static void claim_encrypted(struct mse_context *c, const char *enc_dir)
+{
+    for (size_t k = 0; k < c->nnonces; k++) {
+        char p[2200];
+        uint8_t *enc, md[32];
+        size_t elen;
+        assert_true(strlen(enc_dir) < 1024 && strlen(c->nonces[k].path) < 1024);
+        snprintf(p, sizeof p, "%s/%s.enc", enc_dir, c->nonces[k].path);
+        assert_int_equal(mse_file_read(p, 1 << 20, &enc, &elen), MSE_OK);
+        assert_int_equal(EVP_Digest(enc, elen, md, NULL, EVP_sha256(), NULL), 1);
+        assert_int_equal(mse_context_set_encrypted_sha256(c, c->nonces[k].path, md), MSE_OK);
+        free(enc);
+    }
 }
 
 static void test_save_mode_0600(void **state)
@@ -428,6 +468,36 @@ static void test_fingerprint_from_context(void **state)
     assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err),
                      MSE_OK);
     assert_memory_equal(mr, mr2, 32);
+
+    /* The hashes a context claims only let the measurement start before the code is hashed:
+     * with right claims the same fingerprint and manifest; with a wrong claim, or claims of
+     * the code before a change, the fingerprint of the code as it is. */
+    snprintf(p, sizeof p, "%s/root/opt/input/code", dir);
+    claim_encrypted(&c, p);
+    uint8_t mr3[32];
+    char *msgx2 = NULL;
+    size_t msgx2_len = 0;
+    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, &msgx2, &msgx2_len, err,
+                                             sizeof err),
+                     MSE_OK);
+    assert_memory_equal(mr, mr2, 32);
+    assert_int_equal(msgx2_len, msgx_len);
+    free(msgx2);
+    c.nonces[1].encrypted_sha256[31] ^= 1;
+    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err),
+                     MSE_OK);
+    assert_memory_equal(mr, mr2, 32);
+    c.nonces[1].encrypted_sha256[31] ^= 1;
+    mse_test_write(dir, "code/app.py", "print('hellO')\n", 15);
+    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err),
+                     MSE_OK);
+    for (size_t k = 0; k < c.nnonces; k++)
+        c.nonces[k].has_encrypted_sha256 = false;
+    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr3, NULL, NULL, err, sizeof err),
+                     MSE_OK);
+    assert_memory_not_equal(mr, mr2, 32);
+    assert_memory_equal(mr2, mr3, 32);
+    mse_test_write(dir, "code/app.py", "print('hello')\n", 15);
     free(pal);
     mse_context_free(&c);
     mse_test_rmtree(dir);
