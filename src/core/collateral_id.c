@@ -6,7 +6,6 @@
  */
 #include <string.h>
 
-#include <jansson.h>
 #include <openssl/x509.h>
 
 #include <mse/collateral.h>
@@ -44,14 +43,14 @@ static mse_err json_window(const uint8_t *data, size_t len, const char *member, 
                            int64_t *na)
 {
     mse_err err = MSE_OK;
-    json_t *root = NULL;
-    MSE_TRY(mse_json_load_strict(data, len, &root));
-    json_t *inner = json_object_get(root, member);
-    MSE_ENSURE_OUT(json_is_object(inner), MSE_ERR_JSON_FIELD);
+    struct mse_jdoc doc;
+    MSE_TRY(mse_jdoc_parse(data, len, &doc));
+    const struct mse_jval *inner = mse_jval_member(doc.v, member);
+    MSE_ENSURE_OUT(inner != NULL && inner->type == MSE_JSON_OBJECT, MSE_ERR_JSON_FIELD);
     MSE_CHECK_OUT(mse_json_field_time(inner, "issueDate", nb, MSE_ERR_JSON_FIELD));
     MSE_CHECK_OUT(mse_json_field_time(inner, "nextUpdate", na, MSE_ERR_JSON_FIELD));
 out:
-    json_decref(root);
+    mse_jdoc_free(&doc);
     return err;
 }
 

@@ -30,19 +30,19 @@ mse_err mse_json_load_strict(const uint8_t *text, size_t len, json_t **out)
 }
 
 mse_err mse_collateral_signed_body(const uint8_t *body, size_t len, const char *member, mse_err fmt,
-                                   json_t **signed_obj, const uint8_t **span, size_t *span_len,
-                                   uint8_t sig[64])
+                                   struct mse_jdoc *signed_doc, const uint8_t **span,
+                                   size_t *span_len, uint8_t sig[64])
 {
     size_t off = 0, n = 0, soff = 0, sn = 0;
     const uint8_t *sig_hex;
     struct mse_rd rd;
-    json_t *inner = NULL;
     MSE_ENSURE(len <= MSE_COLLATERAL_JSON_MAX, MSE_ERR_LIMIT);
     /*
      * The envelope is checked by a strict scanner (two keys, spelled plainly,
      * a hex signature); the signed object is exactly the span it found, and
-     * that span alone is what jansson parses and the signature covers. So the
-     * fields used are, byte for byte, the bytes signed.
+     * that span alone is what is parsed (json_tree.c: jansson's verdicts)
+     * and what the signature covers. So the fields used are, byte for
+     * byte, the bytes signed.
      */
     MSE_TRY_AS(mse_json_signed_envelope(body, len, member, &off, &n, &soff, &sn), fmt);
     mse_rd_init(&rd, body, len);
@@ -53,58 +53,59 @@ mse_err mse_collateral_signed_body(const uint8_t *body, size_t len, const char *
     MSE_TRY_AS(mse_rd_skip(&rd, off), fmt);
     MSE_TRY_AS(mse_rd_bytes(&rd, n, span), fmt);
     *span_len = n;
-    MSE_TRY(mse_json_load_strict(*span, n, &inner));
-    if (!json_is_object(inner)) {
-        json_decref(inner);
+    MSE_TRY(mse_jdoc_parse(*span, n, signed_doc));
+    if (signed_doc->v[0].type != MSE_JSON_OBJECT) {
+        mse_jdoc_free(signed_doc);
         return fmt;
     }
-    *signed_obj = inner;
     return MSE_OK;
 }
 
-mse_err mse_json_field_str(json_t *o, const char *key, const char **out, mse_err fmt)
+mse_err mse_json_field_str(const struct mse_jval *o, const char *key, const char **out, mse_err fmt)
 {
-    json_t *v = json_object_get(o, key);
-    MSE_ENSURE(json_is_string(v), fmt);
+    const struct mse_jval *v = mse_jval_member(o, key);
+    MSE_ENSURE(v != NULL && v->type == MSE_JSON_STRING, fmt);
     /* An embedded NUL would make C and JSON disagree about the value. */
-    MSE_ENSURE(strlen(json_string_value(v)) == json_string_length(v), fmt);
-    *out = json_string_value(v);
+    MSE_ENSURE(strlen(v->str) == v->len, fmt);
+    *out = v->str;
     return MSE_OK;
 }
 
-mse_err mse_json_field_hex(json_t *o, const char *key, uint8_t *out, size_t n, mse_err fmt)
+mse_err mse_json_field_hex(const struct mse_jval *o, const char *key, uint8_t *out, size_t n,
+                           mse_err fmt)
 {
-    const char *s;
+    const char *s = NULL;
     MSE_TRY(mse_json_field_str(o, key, &s, fmt));
     MSE_TRY_AS(mse_hex_decode(s, strlen(s), out, n), fmt);
     return MSE_OK;
 }
 
-mse_err mse_json_field_uint(json_t *o, const char *key, uint32_t max, uint32_t *out, mse_err fmt)
+mse_err mse_json_field_uint(const struct mse_jval *o, const char *key, uint32_t max, uint32_t *out,
+                            mse_err fmt)
 {
-    json_t *v = json_object_get(o, key);
-    MSE_ENSURE(json_is_integer(v), fmt);
-    json_int_t x = json_integer_value(v);
+    const struct mse_jval *v = mse_jval_member(o, key);
+    MSE_ENSURE(v != NULL && v->type == MSE_JSON_INTEGER, fmt);
+    int64_t x = v->integer;
     MSE_ENSURE(x >= 0 && (uint64_t)x <= max, fmt);
     *out = (uint32_t)x;
     return MSE_OK;
 }
 
-mse_err mse_json_field_time(json_t *o, const char *key, int64_t *out, mse_err fmt)
+mse_err mse_json_field_time(const struct mse_jval *o, const char *key, int64_t *out, mse_err fmt)
 {
-    const char *s;
+    const char *s = NULL;
     MSE_TRY(mse_json_field_str(o, key, &s, fmt));
     MSE_TRY_AS(mse_time_parse(s, strlen(s), out), fmt);
     return MSE_OK;
 }
 
-mse_err mse_tcb_level_parse(json_t *level, uint32_t allowed, struct mse_tcb_level_match *out,
-                            mse_err fmt)
+mse_err mse_tcb_level_parse(const struct mse_jval *level, uint32_t allowed,
+                            struct mse_tcb_level_match *out, mse_err fmt)
 {
-    const char *status, *date;
+    const char *status = NULL, *date = NULL;
     int64_t t;
     memset(out, 0, sizeof *out);
-    MSE_ENSURE(json_is_object(level), fmt);
+    MSE_ENSURE(level != NULL && level->type == MSE_JSON_OBJECT, fmt);
     MSE_TRY(mse_json_field_str(level, "tcbStatus", &status, fmt));
     MSE_TRY_AS(mse_tcb_status_parse(status, strlen(status), &out->status), fmt);
     MSE_ENSURE(allowed & MSE_TCB_MASK(out->status), fmt);
@@ -112,18 +113,17 @@ mse_err mse_tcb_level_parse(json_t *level, uint32_t allowed, struct mse_tcb_leve
     MSE_TRY(mse_json_field_time(level, "tcbDate", &t, fmt));
     MSE_ENSURE(strlen(date) < sizeof out->tcb_date, fmt);
     memcpy(out->tcb_date, date, strlen(date) + 1);
-    json_t *adv = json_object_get(level, "advisoryIDs");
+    const struct mse_jval *adv = mse_jval_member(level, "advisoryIDs");
     if (adv == NULL)
         return MSE_OK;
-    MSE_ENSURE(json_is_array(adv), fmt);
-    MSE_ENSURE(json_array_size(adv) <= MSE_MAX_ADVISORIES, fmt);
-    for (size_t i = 0; i < json_array_size(adv); i++) {
-        json_t *a = json_array_get(adv, i);
-        MSE_ENSURE(json_is_string(a), fmt);
-        size_t n = json_string_length(a);
-        MSE_ENSURE(n > 0 && n < sizeof out->advisories[0] && strlen(json_string_value(a)) == n,
-                   fmt);
-        memcpy(out->advisories[i], json_string_value(a), n + 1);
+    MSE_ENSURE(adv->type == MSE_JSON_ARRAY, fmt);
+    MSE_ENSURE(adv->count <= MSE_MAX_ADVISORIES, fmt);
+    const struct mse_jval *a = adv + 1;
+    for (size_t i = 0; i < adv->count; i++, a += a->size) {
+        MSE_ENSURE(a->type == MSE_JSON_STRING, fmt);
+        size_t n = a->len;
+        MSE_ENSURE(n > 0 && n < sizeof out->advisories[0] && strlen(a->str) == n, fmt);
+        memcpy(out->advisories[i], a->str, n + 1);
         out->advisory_count++;
     }
     return MSE_OK;

@@ -14,7 +14,8 @@
  *                        contexts they are decoded in), crl.c, pck_ext.c (SGX extension),
  *                        ecdsa.c (raw r||s, x||y), signer.c (MRSIGNER), intel_root.c
  *   RA-TLS               ratls.c (SGX carrier, key binding), ratls_tdx.c (TDX carrier)
- *   collateral           collateral_json.c (Intel's signed JSON), tcb_info.c,
+ *   collateral           collateral_json.c (Intel's signed JSON), json_tree.c (it, parsed
+ *                        into one array with jansson's verdicts), tcb_info.c,
  *                        qe_identity.c, tcb_status.c, collateral_id.c (what to fetch),
  *                        collateral.c + evidence_write.c (the evidence bundle),
  *                        collateral_dcap_qvl.c (dcap-qvl's collateral JSON)
@@ -305,6 +306,52 @@ MSE_MUST_USE mse_err mse_json_signed_envelope(const uint8_t *text, size_t len, c
                                               size_t *span_off, size_t *span_len, size_t *sig_off,
                                               size_t *sig_len) MSE_NONNULL(1, 3, 4, 5, 6, 7);
 
+/* ---- json_tree.c: Intel's signed JSON, read into one array ---------------- */
+
+enum mse_jtype {
+    MSE_JSON_OBJECT,
+    MSE_JSON_ARRAY,
+    MSE_JSON_STRING,
+    MSE_JSON_INTEGER,
+    MSE_JSON_REAL, /* kept as a type only: no Intel field is a real number */
+    MSE_JSON_TRUE,
+    MSE_JSON_FALSE,
+    MSE_JSON_NULL,
+};
+
+/* One value; its children follow it (an object's as key, value, key, value...). */
+struct mse_jval {
+    uint8_t type;   /* enum mse_jtype */
+    uint32_t size;  /* values in this one's subtree, itself included: v + v->size is the next */
+    uint32_t count; /* object: members; array: elements */
+    uint32_t len;   /* string: bytes, without the NUL that ends str */
+    union {
+        const char *str; /* string: NUL-terminated, no NUL inside (jansson refuses \u0000) */
+        int64_t integer;
+    };
+};
+
+struct mse_jdoc {
+    struct mse_jval *v; /* v[0] is the top-level value (owned) */
+    size_t n, cap;      /* values used, allocated */
+    char *strings;      /* every string of the document (owned) */
+    size_t used, strings_cap;
+};
+
+/*
+ * Parse JSON text with exactly mse_json_load_strict's verdicts and values
+ * (MSE_ERR_JSON, MSE_ERR_JSON_DUPLICATE_KEY, MSE_ERR_LIMIT; MSE_ERR_NOMEM).
+ * Free with mse_jdoc_free (also safe after a failure).
+ */
+MSE_MUST_USE mse_err mse_jdoc_parse(const uint8_t *text, size_t len, struct mse_jdoc *out)
+    MSE_NONNULL(3);
+void mse_jdoc_free(struct mse_jdoc *d) MSE_NONNULL(1);
+/* The value of member `key` of obj; NULL when obj is not an object or has no such key. */
+const struct mse_jval *mse_jval_member(const struct mse_jval *obj, const char *key)
+    MSE_NONNULL(2);
+/* Element i of arr; NULL when arr is not an array or is shorter. */
+const struct mse_jval *mse_jval_element(const struct mse_jval *arr, size_t i);
+
 /* ---- tcb_info.c / qe_identity.c ------------------------------------------ */
 
 #define MSE_COLLATERAL_JSON_MAX (1u << 20) /* 1 MiB: real TCB info is ~10 KiB */
@@ -322,7 +369,7 @@ struct mse_tcb_info {
     uint8_t fmspc[6];
     uint8_t pce_id[2];
     uint32_t tcb_evaluation_data_number;
-    json_t *json;          /* the signed "tcbInfo" object, parsed from its raw span (owned) */
+    struct mse_jdoc doc;   /* the signed "tcbInfo" object, parsed from its raw span (owned) */
     uint8_t signature[64]; /* r||s */
     const uint8_t *signed_data; /* view into the caller's body: raw "tcbInfo" value */
     size_t signed_len;
@@ -350,7 +397,7 @@ struct mse_qe_identity {
     uint8_t attributes[16], attributes_mask[16];
     uint8_t mrsigner[32];
     uint16_t isvprodid;
-    json_t *json; /* the signed "enclaveIdentity" object (owned) */
+    struct mse_jdoc doc; /* the signed "enclaveIdentity" object (owned) */
     uint8_t signature[64];
     const uint8_t *signed_data;
     size_t signed_len;
@@ -381,25 +428,27 @@ MSE_MUST_USE mse_err mse_json_load_strict(const uint8_t *text, size_t len, json_
 /*
  * The signed body {"<member>":{...},"signature":"<128 hex>"}: exactly these
  * two keys. Returns the signed object parsed from its own raw span (so
- * fields come from the signed bytes), the span, and the signature.
- * `fmt` is the format error to report.
+ * fields come from the signed bytes; mse_jdoc_parse, its v[0] an object),
+ * the span, and the signature. `fmt` is the format error to report.
  */
 MSE_MUST_USE mse_err mse_collateral_signed_body(const uint8_t *body, size_t len, const char *member,
-                                                mse_err fmt, json_t **signed_obj,
+                                                mse_err fmt, struct mse_jdoc *signed_doc,
                                                 const uint8_t **span, size_t *span_len,
                                                 uint8_t sig[64]) MSE_NONNULL(1, 3, 5, 6, 7, 8);
 /* Required fields of an object; each returns `fmt` when absent or mistyped. */
-MSE_MUST_USE mse_err mse_json_field_hex(json_t *o, const char *key, uint8_t *out, size_t n,
-                                        mse_err fmt);
-MSE_MUST_USE mse_err mse_json_field_uint(json_t *o, const char *key, uint32_t max, uint32_t *out,
+MSE_MUST_USE mse_err mse_json_field_hex(const struct mse_jval *o, const char *key, uint8_t *out,
+                                        size_t n, mse_err fmt);
+MSE_MUST_USE mse_err mse_json_field_uint(const struct mse_jval *o, const char *key, uint32_t max,
+                                         uint32_t *out, mse_err fmt);
+MSE_MUST_USE mse_err mse_json_field_time(const struct mse_jval *o, const char *key, int64_t *out,
                                          mse_err fmt);
-MSE_MUST_USE mse_err mse_json_field_time(json_t *o, const char *key, int64_t *out, mse_err fmt);
-MSE_MUST_USE mse_err mse_json_field_str(json_t *o, const char *key, const char **out, mse_err fmt);
+MSE_MUST_USE mse_err mse_json_field_str(const struct mse_jval *o, const char *key,
+                                        const char **out, mse_err fmt);
 /*
  * The status, date and advisory IDs of a TCB level object into out;
  * `allowed` is a MSE_TCB_MASK set of statuses valid in this model.
  */
-MSE_MUST_USE mse_err mse_tcb_level_parse(json_t *level, uint32_t allowed,
+MSE_MUST_USE mse_err mse_tcb_level_parse(const struct mse_jval *level, uint32_t allowed,
                                          struct mse_tcb_level_match *out, mse_err fmt);
 /* Combined status, as QVL's convergeTcbStatusWithQeTcbStatus. */
 enum mse_tcb_status mse_tcb_status_converge(enum mse_tcb_status platform, enum mse_tcb_status qe);

@@ -40,16 +40,15 @@
 
 void mse_qe_identity_free(struct mse_qe_identity *q)
 {
-    json_decref(q->json);
-    q->json = NULL;
+    mse_jdoc_free(&q->doc);
 }
 
-static mse_err level_isvsvn(json_t *lvl, uint16_t *out)
+static mse_err level_isvsvn(const struct mse_jval *lvl, uint16_t *out)
 {
     uint32_t v;
-    MSE_ENSURE(json_is_object(lvl), F);
-    json_t *tcb = json_object_get(lvl, "tcb");
-    MSE_ENSURE(json_is_object(tcb), F);
+    MSE_ENSURE(lvl->type == MSE_JSON_OBJECT, F);
+    const struct mse_jval *tcb = mse_jval_member(lvl, "tcb");
+    MSE_ENSURE(tcb != NULL && tcb->type == MSE_JSON_OBJECT, F);
     MSE_TRY(mse_json_field_uint(tcb, "isvsvn", 65535, &v, F));
     *out = (uint16_t)v;
     return MSE_OK;
@@ -62,9 +61,9 @@ mse_err mse_qe_identity_parse(const uint8_t *body, size_t len, struct mse_qe_ide
     uint8_t b4[4];
     const char *id;
     memset(out, 0, sizeof *out);
-    MSE_CHECK_OUT(mse_collateral_signed_body(body, len, "enclaveIdentity", F, &out->json,
+    MSE_CHECK_OUT(mse_collateral_signed_body(body, len, "enclaveIdentity", F, &out->doc,
                                              &out->signed_data, &out->signed_len, out->signature));
-    json_t *o = out->json;
+    const struct mse_jval *o = out->doc.v;
     MSE_CHECK_OUT(mse_json_field_uint(o, "version", 1000, &v, F));
     MSE_ENSURE_OUT(v == 2, MSE_ERR_QE_IDENTITY_VERSION);
     /* The QvE and TD QE identities are signed the same way; only the QE's applies here. */
@@ -84,13 +83,14 @@ mse_err mse_qe_identity_parse(const uint8_t *body, size_t len, struct mse_qe_ide
     MSE_CHECK_OUT(mse_json_field_hex(o, "mrsigner", out->mrsigner, 32, F));
     MSE_CHECK_OUT(mse_json_field_uint(o, "isvprodid", 65535, &v, F));
     out->isvprodid = (uint16_t)v;
-    json_t *levels = json_object_get(o, "tcbLevels");
-    MSE_ENSURE_OUT(json_is_array(levels) && json_array_size(levels) > 0, F);
-    for (size_t i = 0; i < json_array_size(levels); i++) {
+    const struct mse_jval *levels = mse_jval_member(o, "tcbLevels");
+    MSE_ENSURE_OUT(levels != NULL && levels->type == MSE_JSON_ARRAY && levels->count > 0, F);
+    const struct mse_jval *lvl = levels + 1;
+    for (size_t i = 0; i < levels->count; i++, lvl += lvl->size) {
         uint16_t isvsvn;
         struct mse_tcb_level_match m;
-        MSE_CHECK_OUT(level_isvsvn(json_array_get(levels, i), &isvsvn));
-        MSE_CHECK_OUT(mse_tcb_level_parse(json_array_get(levels, i), QE_STATUSES, &m, F));
+        MSE_CHECK_OUT(level_isvsvn(lvl, &isvsvn));
+        MSE_CHECK_OUT(mse_tcb_level_parse(lvl, QE_STATUSES, &m, F));
     }
 out:
     if (err != MSE_OK)
@@ -122,10 +122,11 @@ mse_err mse_qe_identity_match(const struct mse_qe_identity *q,
     for (int i = 0; i < 16; i++)
         MSE_ENSURE((attrs[i] & q->attributes_mask[i]) == (q->attributes[i] & q->attributes_mask[i]),
                    MSE_ERR_QE_IDENTITY_ATTRIBUTES);
-    json_t *levels = json_object_get(q->json, "tcbLevels");
-    for (size_t i = 0; i < json_array_size(levels); i++) {
+    const struct mse_jval *levels = mse_jval_member(q->doc.v, "tcbLevels");
+    size_t count = levels != NULL && levels->type == MSE_JSON_ARRAY ? levels->count : 0;
+    const struct mse_jval *lvl = levels != NULL ? levels + 1 : NULL;
+    for (size_t i = 0; i < count; i++, lvl += lvl->size) {
         uint16_t isvsvn;
-        json_t *lvl = json_array_get(levels, i);
         MSE_TRY(level_isvsvn(lvl, &isvsvn));
         if (qe->isv_svn >= isvsvn)
             return mse_tcb_level_parse(lvl, QE_STATUSES, out, F);

@@ -43,11 +43,12 @@
      MSE_TCB_MASK(MSE_TCB_REVOKED))
 
 /* The 16 component SVNs and PCESVN of one level. */
-static mse_err level_tcb(json_t *level, int version, uint8_t comp[16], uint16_t *pcesvn)
+static mse_err level_tcb(const struct mse_jval *level, int version, uint8_t comp[16],
+                         uint16_t *pcesvn)
 {
-    json_t *tcb = json_object_get(level, "tcb");
+    const struct mse_jval *tcb = mse_jval_member(level, "tcb");
     uint32_t v;
-    MSE_ENSURE(json_is_object(tcb), F);
+    MSE_ENSURE(tcb != NULL && tcb->type == MSE_JSON_OBJECT, F);
     if (version == 2) {
         for (int i = 0; i < 16; i++) {
             char key[20] = "sgxtcbcomp00svn";
@@ -57,11 +58,11 @@ static mse_err level_tcb(json_t *level, int version, uint8_t comp[16], uint16_t 
             comp[i] = (uint8_t)v;
         }
     } else {
-        json_t *comps = json_object_get(tcb, "sgxtcbcomponents");
-        MSE_ENSURE(json_is_array(comps) && json_array_size(comps) == 16, F);
-        for (size_t i = 0; i < 16; i++) {
-            json_t *c = json_array_get(comps, i);
-            MSE_ENSURE(json_is_object(c), F);
+        const struct mse_jval *comps = mse_jval_member(tcb, "sgxtcbcomponents");
+        MSE_ENSURE(comps != NULL && comps->type == MSE_JSON_ARRAY && comps->count == 16, F);
+        const struct mse_jval *c = comps + 1;
+        for (size_t i = 0; i < 16; i++, c += c->size) {
+            MSE_ENSURE(c->type == MSE_JSON_OBJECT, F);
             MSE_TRY(mse_json_field_uint(c, "svn", 255, &v, F));
             comp[i] = (uint8_t)v;
         }
@@ -73,8 +74,7 @@ static mse_err level_tcb(json_t *level, int version, uint8_t comp[16], uint16_t 
 
 void mse_tcb_info_free(struct mse_tcb_info *t)
 {
-    json_decref(t->json);
-    t->json = NULL;
+    mse_jdoc_free(&t->doc);
 }
 
 mse_err mse_tcb_info_parse(const uint8_t *body, size_t len, struct mse_tcb_info *out)
@@ -82,9 +82,9 @@ mse_err mse_tcb_info_parse(const uint8_t *body, size_t len, struct mse_tcb_info 
     mse_err err = MSE_OK;
     uint32_t v;
     memset(out, 0, sizeof *out);
-    MSE_CHECK_OUT(mse_collateral_signed_body(body, len, "tcbInfo", F, &out->json, &out->signed_data,
+    MSE_CHECK_OUT(mse_collateral_signed_body(body, len, "tcbInfo", F, &out->doc, &out->signed_data,
                                              &out->signed_len, out->signature));
-    json_t *o = out->json;
+    const struct mse_jval *o = out->doc.v;
     MSE_CHECK_OUT(mse_json_field_uint(o, "version", 1000, &v, F));
     MSE_ENSURE_OUT(v == 2 || v == 3, MSE_ERR_TCB_INFO_VERSION);
     out->version = (int)v;
@@ -101,16 +101,16 @@ mse_err mse_tcb_info_parse(const uint8_t *body, size_t len, struct mse_tcb_info 
     MSE_CHECK_OUT(mse_json_field_uint(o, "tcbType", 0, &v, F));
     MSE_CHECK_OUT(mse_json_field_uint(o, "tcbEvaluationDataNumber", UINT32_MAX,
                                       &out->tcb_evaluation_data_number, F));
-    json_t *levels = json_object_get(o, "tcbLevels");
-    MSE_ENSURE_OUT(json_is_array(levels) && json_array_size(levels) > 0, F);
+    const struct mse_jval *levels = mse_jval_member(o, "tcbLevels");
+    MSE_ENSURE_OUT(levels != NULL && levels->type == MSE_JSON_ARRAY && levels->count > 0, F);
     /* Validate every level now, so a malformed level is a format error whatever the PCK. */
     uint8_t prev_comp[16];
     uint16_t prev_pcesvn = 0;
-    for (size_t i = 0; i < json_array_size(levels); i++) {
+    const struct mse_jval *lvl = levels + 1;
+    for (size_t i = 0; i < levels->count; i++, lvl += lvl->size) {
         uint8_t comp[16];
         uint16_t pcesvn;
         struct mse_tcb_level_match m;
-        json_t *lvl = json_array_get(levels, i);
         MSE_CHECK_OUT(level_tcb(lvl, out->version, comp, &pcesvn));
         MSE_CHECK_OUT(mse_tcb_level_parse(lvl, TCB_INFO_STATUSES, &m, F));
         /*
@@ -144,11 +144,12 @@ mse_err mse_tcb_info_match(const struct mse_tcb_info *t, const struct mse_pck_ex
 {
     MSE_ENSURE(memcmp(t->fmspc, pck->fmspc, 6) == 0, MSE_ERR_TCB_INFO_FMSPC_MISMATCH);
     MSE_ENSURE(memcmp(t->pce_id, pck->pce_id, 2) == 0, MSE_ERR_TCB_INFO_PCEID_MISMATCH);
-    json_t *levels = json_object_get(t->json, "tcbLevels");
-    for (size_t i = 0; i < json_array_size(levels); i++) {
+    const struct mse_jval *levels = mse_jval_member(t->doc.v, "tcbLevels");
+    size_t count = levels != NULL && levels->type == MSE_JSON_ARRAY ? levels->count : 0;
+    const struct mse_jval *lvl = levels != NULL ? levels + 1 : NULL;
+    for (size_t i = 0; i < count; i++, lvl += lvl->size) {
         uint8_t comp[16];
         uint16_t pcesvn;
-        json_t *lvl = json_array_get(levels, i);
         MSE_TRY(level_tcb(lvl, t->version, comp, &pcesvn));
         bool ok = pck->pcesvn >= pcesvn;
         for (int c = 0; c < 16 && ok; c++)
