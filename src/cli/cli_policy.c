@@ -316,7 +316,8 @@ struct cli_fingerprint_task {
     pthread_t thread;
     pthread_mutex_t lock;       /* guards hashed and finished */
     pthread_cond_t changed;     /* signalled when either is set */
-    bool hashed;                /* every code file hashed: the enclave is being measured */
+    bool hashed;                /* waiting for the fingerprint no longer helps it (see
+                                   mse_fingerprint_from_context) */
     bool finished;              /* the thread's computation returned */
     bool running;               /* thread started and not joined yet */
     bool settled;               /* result taken into s */

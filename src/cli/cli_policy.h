@@ -159,8 +159,9 @@ MSE_MUST_USE mse_err cli_verify_setup_decide(struct cli_verify_setup *s,
  * With a fingerprint being computed beside: wait until the code is hashed
  * (or the computation ended), so that the caller's CPU work (the quote's
  * verification) runs beside the enclave's measurement, on the core the
- * hashing no longer needs, rather than taking one from it. Returns at once
- * otherwise.
+ * hashing no longer needs, rather than taking one from it. When the
+ * measurement runs beside the hashing (a context that claims the files'
+ * hashes), there is nothing to wait for. Returns at once otherwise.
  */
 void cli_verify_setup_await_hashed(struct cli_verify_setup *s);
 

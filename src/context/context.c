@@ -653,6 +653,13 @@ static void *list_code(void *arg)
     return NULL;
 }
 
+/* What a caller computing the fingerprint beside other work hears of it. */
+struct fingerprint_watch {
+    const bool *stop;
+    void (*hashed)(void *);
+    void *hashed_arg;
+};
+
 /*
  * One measurement of the runtime over a list of files: the real one, over the
  * hashes of the user's code, or the claimed one, over the hashes the context's
@@ -748,7 +755,8 @@ static void start_claimed(const struct mse_context *c, const char *mount, char *
  */
 static mse_err deployment_files(const struct mse_context *c, const char *code_dir,
                                 struct code_listing *listing, const bool *stop,
-                                struct known_list *k, struct measure_job *claimed, char *errbuf,
+                                struct known_list *k, struct measure_job *claimed,
+                                const struct fingerprint_watch *watch, bool *told, char *errbuf,
                                 size_t errlen)
 {
     mse_err err = MSE_OK;
@@ -786,6 +794,12 @@ static mse_err deployment_files(const struct mse_context *c, const char *code_di
     MSE_ENSURE_OUT(mds != NULL && entries != NULL, MSE_ERR_NOMEM);
     MSE_CHECK_OUT(entries_of(c, paths, n, entries, errbuf, errlen));
     start_claimed(c, mount, paths, entries, n, k, claimed);
+    if (claimed && claimed->running && watch && watch->hashed) {
+        /* No measurement is left for after the hashing: the caller's work is better done
+         * beside it than after it. */
+        watch->hashed(watch->hashed_arg);
+        *told = true;
+    }
     err = encrypt_all(c, code_dir, paths, entries, n, stop, mds, errbuf, errlen);
     for (size_t i = 0; err == MSE_OK && i < n; i++)
         err = known_add(k, mount, paths[i], ".enc", mds[i]);
@@ -823,12 +837,6 @@ static mse_err no_runtime(const struct mse_context *c, char *errbuf, size_t errl
                    "sha256): see docs/formats/context.md");
 }
 
-/* What a caller computing the fingerprint beside other work hears of it. */
-struct fingerprint_watch {
-    const bool *stop;
-    void (*hashed)(void *);
-    void *hashed_arg;
-};
 
 static mse_err fingerprint(const struct mse_context *c, const char *code_dir,
                            const char *runtime_dir, struct code_listing *listing,
@@ -843,9 +851,10 @@ static mse_err fingerprint(const struct mse_context *c, const char *code_dir,
     struct measure_job real = {.rt = c->runtime, .runtime_dir = runtime_dir,
                                .want_manifest = manifest_sgx != NULL};
     struct measure_job claimed = real;
+    bool told = false;
     mse_err err = deployment_files(c, code_dir, listing, watch ? watch->stop : NULL, &real.k,
-                                   &claimed, errbuf, errlen);
-    if (err == MSE_OK && watch && watch->hashed)
+                                   &claimed, watch, &told, errbuf, errlen);
+    if (err == MSE_OK && !told && watch && watch->hashed)
         watch->hashed(watch->hashed_arg);
     if (claimed.running) {
         pthread_join(claimed.thread, NULL);

@@ -98,10 +98,13 @@ bool mse_context_uuid_ok(const char *s);
  * stop may be NULL. When the caller computes this on a thread of its own, it
  * may set *stop (__atomic_store_n) to give up: the code files not yet taken
  * are left and MSE_ERR_INTERNAL ("fingerprint stopped") comes back.
- * hashed (may be NULL) is called with hashed_arg, on this thread, once every
- * code file is hashed, before the manifest is written and the enclave
- * measured (about 40 ms of one core for a 2 GB enclave): the caller may start
- * its own CPU work then. Not called when the computation fails before.
+ * hashed (may be NULL) is called once with hashed_arg, on this thread, when
+ * the caller's own CPU work no longer delays the fingerprint by more than it
+ * takes: once every code file is hashed, before the manifest is written and
+ * the enclave measured (about 30 ms of one core for a 2 GB enclave); or, when
+ * the context claims every file's hash and the measurement runs beside the
+ * hashing (docs/formats/context.md), as soon as the hashing starts. Not
+ * called when the computation fails before.
  */
 MSE_MUST_USE mse_err mse_fingerprint_from_context(const char *context_path, const char *code_dir,
                                                   const bool *stop, void (*hashed)(void *),
