@@ -109,6 +109,10 @@ struct cli_notes {
 void cli_note(struct cli_notes *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cli_notes_print(const struct cli_out *o, const struct cli_notes *n);
 
+/* The code files that differ from the hashes the context claims, in one line. */
+struct mse_code_diff;
+void cli_code_diff_say(const struct mse_code_diff *d, char *buf, size_t cap);
+
 /*
  * Progress for a person watching a terminal ("Fetching collateral..."), an
  * empty message clears it. NULL in tests; cli_progress_tty on a terminal.

@@ -357,7 +357,7 @@ MSE_MUST_USE static mse_err ctx_new_run(const struct ctx_new_args *a, struct ctx
         snprintf(r->runtime, sizeof r->runtime, "%s", mse_toml_get(ctx.runtime, "name")->s);
         /* The fingerprint users will compute from the context and the plain code. */
         r->have_fingerprint = mse_fingerprint_context(&ctx, a->code, a->runtime, r->fingerprint,
-                                                      NULL, NULL, r->fingerprint_why,
+                                                      NULL, NULL, NULL, r->fingerprint_why,
                                                       sizeof r->fingerprint_why) == MSE_OK;
     }
     mse_context_free(&ctx);

@@ -92,6 +92,7 @@ struct fp_result {
     struct mse_enclave_attrs attrs;
     char *manifest_sgx; /* the measured manifest (malloc'd) */
     size_t manifest_sgx_len;
+    struct mse_code_diff diff; /* --context: code files not as the context claims */
 };
 
 /* Which options go with which input: a conflict is named, never ignored. */
@@ -137,7 +138,8 @@ MSE_MUST_USE static mse_err run_context(const struct fp_args *a, struct fp_resul
     struct mse_context ctx;
     MSE_TRY(mse_context_load(a->context, &ctx, why, cap));
     mse_err err = mse_fingerprint_context(&ctx, a->code, a->runtime, r->mrenclave,
-                                          &r->manifest_sgx, &r->manifest_sgx_len, why, cap);
+                                          &r->manifest_sgx, &r->manifest_sgx_len, &r->diff, why,
+                                          cap);
     mse_context_free(&ctx);
     return err;
 }
@@ -201,6 +203,11 @@ static void fp_print(const struct fp_args *a, const struct fp_result *r)
     uint8_t md[32];
     const struct mse_enclave_attrs *at = r->have_attrs ? &r->attrs : NULL;
     mse_hex_encode(r->mrenclave, 32, hex);
+    if (r->diff.n > 0) {
+        char what[512];
+        cli_code_diff_say(&r->diff, what, sizeof what);
+        cli_out_warn(&a->out, "%s", what);
+    }
     if (r->manifest_sgx &&
         EVP_Digest(r->manifest_sgx, r->manifest_sgx_len, md, NULL, EVP_sha256(), NULL) == 1)
         mse_hex_encode(md, 32, mhex);

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "cli.h"
+#include "context/context.h"
 
 void cli_out_init(struct cli_out *o)
 {
@@ -152,6 +153,15 @@ void cli_notes_print(const struct cli_out *o, const struct cli_notes *n)
         return;
     for (unsigned i = 0; i < n->count; i++)
         cli_out_warn(o, "%s", n->text[i]);
+}
+
+void cli_code_diff_say(const struct mse_code_diff *d, char *buf, size_t cap)
+{
+    if (d->n == 1)
+        snprintf(buf, cap, "code file %s is not the one the context was made for", d->first);
+    else
+        snprintf(buf, cap, "%zu code files are not the ones the context was made for; the first: %s",
+                 d->n, d->first);
 }
 
 static void progress_tty(const char *msg)

@@ -325,6 +325,7 @@ struct cli_fingerprint_task {
     bool placeholder;           /* s->mrenclave holds random bytes until settled */
     const char *context, *code; /* the caller's arguments, alive until it frees s */
     uint8_t mrenclave[32];
+    struct mse_code_diff diff;
     mse_err err;
     char reason[512];
 };
@@ -347,7 +348,7 @@ static void *fingerprint_task_run(void *arg)
 {
     struct cli_fingerprint_task *t = arg;
     t->err = mse_fingerprint_from_context(t->context, t->code, &t->stop, task_hashed, t,
-                                          t->mrenclave, t->reason, sizeof t->reason);
+                                          t->mrenclave, &t->diff, t->reason, sizeof t->reason);
     task_tell(t, &t->finished);
     return NULL;
 }
@@ -375,8 +376,10 @@ mse_err cli_verify_setup_settle(struct cli_verify_setup *s, char *why, size_t wh
             fingerprint_task_run(t); /* no thread could start: computed here */
         t->running = false;
         t->settled = true;
-        if (t->err == MSE_OK)
+        if (t->err == MSE_OK) {
             memcpy(s->mrenclave, t->mrenclave, 32);
+            s->code_diff = t->diff;
+        }
     }
     if (t->err != MSE_OK)
         return mse_say(why, why_cap, t->err, "cannot compute the code fingerprint: %s",

@@ -23,6 +23,7 @@
 #include <mse/verify.h>
 
 #include "cli.h"
+#include "context/context.h"
 
 extern const char cli_default_signer_cosmian[];
 
@@ -120,6 +121,7 @@ struct cli_verify_setup {
     int64_t at;             /* the verification instant, UTC seconds */
     bool fingerprint_given; /* policy.mrenclave is set */
     struct cli_fingerprint_task *fingerprint_task; /* --context/--code: see _settle */
+    struct mse_code_diff code_diff; /* --context/--code, once settled: files not as claimed */
 };
 
 /*

@@ -418,6 +418,11 @@ mse_err cli_verify_run(const struct cli_verify_args *a, int64_t now, cli_progres
     }
     if (err != MSE_OK || !o->ran)
         goto out;
+    if (!o->result.ok && s.code_diff.n > 0) {
+        char what[512];
+        cli_code_diff_say(&s.code_diff, what, sizeof what);
+        cli_note(&o->info.notes, "%s", what);
+    }
     if (a->out.json && cli_result_json_with_policy(&o->result, &s.policy, &o->json) != MSE_OK)
         o->json = NULL;
     if (a->save_evidence) {

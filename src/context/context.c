@@ -756,8 +756,8 @@ static void start_claimed(const struct mse_context *c, const char *mount, char *
 static mse_err deployment_files(const struct mse_context *c, const char *code_dir,
                                 struct code_listing *listing, const bool *stop,
                                 struct known_list *k, struct measure_job *claimed,
-                                const struct fingerprint_watch *watch, bool *told, char *errbuf,
-                                size_t errlen)
+                                const struct fingerprint_watch *watch, bool *told,
+                                struct mse_code_diff *diff, char *errbuf, size_t errlen)
 {
     mse_err err = MSE_OK;
     char **paths = NULL;
@@ -804,6 +804,13 @@ static mse_err deployment_files(const struct mse_context *c, const char *code_di
     for (size_t i = 0; err == MSE_OK && i < n; i++)
         err = known_add(k, mount, paths[i], ".enc", mds[i]);
     MSE_CHECK_OUT(err);
+    for (size_t i = 0; diff && i < n; i++) {
+        if (!entries[i]->has_encrypted_sha256 ||
+            memcmp(mds[i], entries[i]->encrypted_sha256, 32) == 0)
+            continue;
+        if (diff->n++ == 0)
+            snprintf(diff->first, sizeof diff->first, "%s", paths[i]);
+    }
     /* Every file the owner encrypted must be there: a missing one is another app. */
     MSE_ENSURE_OUT(n == c->nnonces,
                    mse_say(errbuf, errlen, MSE_ERR_CONTEXT,
@@ -841,9 +848,11 @@ static mse_err no_runtime(const struct mse_context *c, char *errbuf, size_t errl
 static mse_err fingerprint(const struct mse_context *c, const char *code_dir,
                            const char *runtime_dir, struct code_listing *listing,
                            const struct fingerprint_watch *watch, uint8_t mrenclave[32],
-                           char **manifest_sgx, size_t *manifest_sgx_len, char *errbuf,
-                           size_t errlen)
+                           char **manifest_sgx, size_t *manifest_sgx_len,
+                           struct mse_code_diff *diff, char *errbuf, size_t errlen)
 {
+    if (diff)
+        *diff = (struct mse_code_diff){0};
     if (!c->has_runtime)
         return no_runtime(c, errbuf, errlen);
     MSE_ENSURE(c->has_key,
@@ -853,7 +862,7 @@ static mse_err fingerprint(const struct mse_context *c, const char *code_dir,
     struct measure_job claimed = real;
     bool told = false;
     mse_err err = deployment_files(c, code_dir, listing, watch ? watch->stop : NULL, &real.k,
-                                   &claimed, watch, &told, errbuf, errlen);
+                                   &claimed, watch, &told, diff, errbuf, errlen);
     if (err == MSE_OK && !told && watch && watch->hashed)
         watch->hashed(watch->hashed_arg);
     if (claimed.running) {
@@ -876,6 +885,8 @@ static mse_err fingerprint(const struct mse_context *c, const char *code_dir,
             done->manifest = NULL;
         }
     }
+    if (err != MSE_OK && diff)
+        *diff = (struct mse_code_diff){0};
     measure_job_free(&claimed);
     measure_job_free(&real);
     return err;
@@ -883,16 +894,17 @@ static mse_err fingerprint(const struct mse_context *c, const char *code_dir,
 
 mse_err mse_fingerprint_context(const struct mse_context *c, const char *code_dir,
                                 const char *runtime_dir, uint8_t mrenclave[32],
-                                char **manifest_sgx, size_t *manifest_sgx_len, char *errbuf,
-                                size_t errlen)
+                                char **manifest_sgx, size_t *manifest_sgx_len,
+                                struct mse_code_diff *diff, char *errbuf, size_t errlen)
 {
     return fingerprint(c, code_dir, runtime_dir, NULL, NULL, mrenclave, manifest_sgx,
-                       manifest_sgx_len, errbuf, errlen);
+                       manifest_sgx_len, diff, errbuf, errlen);
 }
 
 mse_err mse_fingerprint_from_context(const char *context_path, const char *code_dir,
                                      const bool *stop, void (*hashed)(void *), void *hashed_arg,
-                                     uint8_t mrenclave[32], char *errbuf, size_t errlen)
+                                     uint8_t mrenclave[32], struct mse_code_diff *diff,
+                                     char *errbuf, size_t errlen)
 {
     const struct fingerprint_watch watch = {stop, hashed, hashed_arg};
     struct mse_context c;
@@ -904,7 +916,7 @@ mse_err mse_fingerprint_from_context(const char *context_path, const char *code_
         pthread_join(lister, NULL);
     if (err == MSE_OK) {
         err = fingerprint(&c, code_dir, NULL, listed_aside ? &listing : NULL, &watch, mrenclave,
-                          NULL, NULL, errbuf, errlen);
+                          NULL, NULL, diff, errbuf, errlen);
         mse_context_free(&c);
     }
     mse_code_list_free(listing.paths, listing.n);

@@ -89,6 +89,18 @@ MSE_MUST_USE mse_err mse_context_path(const char *uuid, char *buf, size_t len);
 bool mse_context_uuid_ok(const char *s);
 
 /*
+ * The code files whose encrypted form differs from the hash the context
+ * claims for it ([instance.encrypted_sha256]): how many, and the first in the
+ * code's order, relative to the code directory. Set by a fingerprint that
+ * succeeds (zero when the context claims no hash): it explains a fingerprint
+ * that is not the owner's.
+ */
+struct mse_code_diff {
+    size_t n;
+    char first[256];
+};
+
+/*
  * The code fingerprint (MRENCLAVE) from a context and the plain code:
  * encrypt the code with the context's key and nonces, and measure the
  * context's runtime (src/measure/runtime.h) with the encrypted files' hashes;
@@ -105,11 +117,13 @@ bool mse_context_uuid_ok(const char *s);
  * the context claims every file's hash and the measurement runs beside the
  * hashing (docs/formats/context.md), as soon as the hashing starts. Not
  * called when the computation fails before.
+ * diff (may be NULL): see struct mse_code_diff.
  */
 MSE_MUST_USE mse_err mse_fingerprint_from_context(const char *context_path, const char *code_dir,
                                                   const bool *stop, void (*hashed)(void *),
                                                   void *hashed_arg, uint8_t mrenclave[32],
-                                                  char *errbuf, size_t errlen);
+                                                  struct mse_code_diff *diff, char *errbuf,
+                                                  size_t errlen);
 
 /*
  * The same from an already loaded context; if manifest_sgx is not NULL it
@@ -118,6 +132,7 @@ MSE_MUST_USE mse_err mse_fingerprint_from_context(const char *context_path, cons
 MSE_MUST_USE mse_err mse_fingerprint_context(const struct mse_context *ctx, const char *code_dir,
                                              const char *runtime_dir, uint8_t mrenclave[32],
                                              char **manifest_sgx, size_t *manifest_sgx_len,
-                                             char *errbuf, size_t errlen);
+                                             struct mse_code_diff *diff, char *errbuf,
+                                             size_t errlen);
 
 #endif

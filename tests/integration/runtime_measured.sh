@@ -77,6 +77,16 @@ set -e
 [ "$rc" = 16 ] || fail "one changed byte: exit $rc, want 16: $(cat "$WORK/changed.out")"
 [ ! -e "$USER_HOME/cert.pem" ] || fail "one changed byte: a certificate was saved"
 ok "one changed byte of the code: exit 16, nothing saved"
+# The context records each encrypted file's hash: the refusal names the file that changed, and so
+# does mse fingerprint (which still prints the fingerprint of the code as it is).
+grep -q "code file app.py is not the one the context was made for" "$WORK/changed.out" ||
+    fail "one changed byte: the file is not named: $(cat "$WORK/changed.out")"
+"$MSE" fingerprint --context "$USER_HOME/ctx.mse" --code "$USER_HOME/app" >"$WORK/fp-changed.out" 2>&1 ||
+    fail "mse fingerprint on changed code: $(cat "$WORK/fp-changed.out")"
+grep -q "code file app.py is not the one the context was made for" "$WORK/fp-changed.out" ||
+    fail "mse fingerprint on changed code: the file is not named"
+[ "$(tail -1 "$WORK/fp-changed.out")" != "$fp" ] || fail "mse fingerprint on changed code: the old fingerprint"
+ok "the changed file is named (mse verify and mse fingerprint)"
 cp "$OWNER/app/app.py" "$USER_HOME/app/app.py"
 
 # Another runtime (its own libpal) that the user does not have: one error naming the file.

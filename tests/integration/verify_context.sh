@@ -35,6 +35,8 @@ rc=$?
 set -e
 [ "$rc" = 16 ] || { cat "$WORK/bad.out"; fail "changed code: exit $rc, want 16"; }
 grep -q MSE_ERR_POLICY_MRENCLAVE "$WORK/bad.out" || fail "changed code: decisive code"
+grep -q "code file app.py is not the one the context was made for" "$WORK/bad.out" ||
+    fail "changed code: the file is not named"
 [ ! -e "$WORK/cert.pem" ] || fail "changed code: certificate written"
 ok "changed code refused"
 

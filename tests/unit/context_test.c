@@ -356,7 +356,8 @@ static void test_fingerprint_from_context(void **state)
     uint8_t mr[32], mr_direct[32], mr2[32];
     char *msgx = NULL;
     size_t msgx_len = 0;
-    mse_err rc = mse_fingerprint_context(&c, code, rtdir, mr, &msgx, &msgx_len, err, sizeof err);
+    mse_err rc = mse_fingerprint_context(&c, code, rtdir, mr, &msgx, &msgx_len, NULL, err,
+                                         sizeof err);
     if (rc != MSE_OK)
         fprintf(stderr, "%s\n", err);
     assert_int_equal(rc, MSE_OK);
@@ -393,7 +394,8 @@ static void test_fingerprint_from_context(void **state)
     for (size_t i = 0; i < nlisted; i++)
         assert_string_equal(c.nonces[i].path, listed[i]);
     mse_code_list_free(listed, nlisted);
-    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err),
+    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, NULL, err,
+                                             sizeof err),
                      MSE_OK);
     assert_memory_equal(mr2, mr, 32);
     for (size_t i = 0, j = c.nnonces - 1; i < j; i++, j--) {
@@ -401,7 +403,8 @@ static void test_fingerprint_from_context(void **state)
         c.nonces[i] = c.nonces[j];
         c.nonces[j] = t;
     }
-    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err),
+    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, NULL, err,
+                                             sizeof err),
                      MSE_OK);
     assert_memory_equal(mr2, mr, 32);
 
@@ -411,7 +414,8 @@ static void test_fingerprint_from_context(void **state)
     struct mse_context d;
     assert_int_equal(mse_context_load(p, &d, err, sizeof err), MSE_OK);
     assert_true(d.has_runtime);
-    assert_int_equal(mse_fingerprint_context(&d, code, rtdir, mr2, NULL, NULL, err, sizeof err),
+    assert_int_equal(mse_fingerprint_context(&d, code, rtdir, mr2, NULL, NULL, NULL, err,
+                                             sizeof err),
                      MSE_OK);
     assert_memory_equal(mr, mr2, 32);
     mse_context_free(&d);
@@ -420,7 +424,8 @@ static void test_fingerprint_from_context(void **state)
     struct mse_toml *lp = mse_toml_get(c.runtime, "libpal_sha256");
     char saved = lp->s[0];
     lp->s[0] = saved == '0' ? '1' : '0';
-    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err),
+    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, NULL, err,
+                                             sizeof err),
                      MSE_ERR_RUNTIME_FILE);
     assert_non_null(strstr(err, "libpal.so"));
     assert_non_null(strstr(err, lp->s));
@@ -430,7 +435,8 @@ static void test_fingerprint_from_context(void **state)
     free(mode->s);
     mode->s = strdup("owner");
     mode->slen = 5;
-    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err),
+    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, NULL, err,
+                                             sizeof err),
                      MSE_ERR_CONTEXT);
     assert_non_null(strstr(err, "owner"));
     free(mode->s);
@@ -439,33 +445,37 @@ static void test_fingerprint_from_context(void **state)
     /* A code file without a nonce is refused. */
     snprintf(p, sizeof p, "%s/code/new.py", dir);
     mse_test_write(dir, "code/new.py", "x", 1);
-    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err),
+    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, NULL, err,
+                                             sizeof err),
                      MSE_ERR_CONTEXT);
     assert_non_null(strstr(err, "new.py"));
     unlink(p);
     /* A code file the owner encrypted that is missing is refused. */
     snprintf(p, sizeof p, "%s/code/a", dir);
     unlink(p);
-    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err),
+    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, NULL, err,
+                                             sizeof err),
                      MSE_ERR_CONTEXT);
     mse_test_write(dir, "code/a", "y", 1);
     /* A symbolic link in the code is refused. */
     snprintf(p, sizeof p, "%s/code/link", dir);
     assert_int_equal(symlink("/etc/passwd", p), 0);
-    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err),
+    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, NULL, err,
+                                             sizeof err),
                      MSE_ERR_CONTEXT);
     assert_non_null(strstr(err, "code/link is a symbolic link"));
     unlink(p);
     /* One changed byte of code: another fingerprint. */
     mse_test_write(dir, "code/app.py", "print('hellO')\n", 15);
-    rc = mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err);
+    rc = mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, NULL, err, sizeof err);
     if (rc != MSE_OK)
         fprintf(stderr, "%s\n", err);
     assert_int_equal(rc, MSE_OK);
     assert_memory_not_equal(mr, mr2, 32);
     mse_test_write(dir, "code/app.py", "print('hello')\n", 15);
     /* And it still works after those refusals. */
-    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err),
+    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, NULL, err,
+                                             sizeof err),
                      MSE_OK);
     assert_memory_equal(mr, mr2, 32);
 
@@ -477,23 +487,36 @@ static void test_fingerprint_from_context(void **state)
     uint8_t mr3[32];
     char *msgx2 = NULL;
     size_t msgx2_len = 0;
-    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, &msgx2, &msgx2_len, err,
+    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, &msgx2, &msgx2_len, NULL, err,
                                              sizeof err),
                      MSE_OK);
     assert_memory_equal(mr, mr2, 32);
     assert_int_equal(msgx2_len, msgx_len);
     free(msgx2);
+    /* ... and the files that differ from the claims are named (the first, and how many). */
+    struct mse_code_diff diff;
+    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, &diff, err,
+                                             sizeof err),
+                     MSE_OK);
+    assert_int_equal(diff.n, 0);
     c.nonces[1].encrypted_sha256[31] ^= 1;
-    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err),
+    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, &diff, err,
+                                             sizeof err),
                      MSE_OK);
     assert_memory_equal(mr, mr2, 32);
+    assert_int_equal(diff.n, 1);
+    assert_string_equal(diff.first, c.nonces[1].path);
     c.nonces[1].encrypted_sha256[31] ^= 1;
     mse_test_write(dir, "code/app.py", "print('hellO')\n", 15);
-    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, err, sizeof err),
+    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr2, NULL, NULL, &diff, err,
+                                             sizeof err),
                      MSE_OK);
+    assert_int_equal(diff.n, 1);
+    assert_string_equal(diff.first, "app.py");
     for (size_t k = 0; k < c.nnonces; k++)
         c.nonces[k].has_encrypted_sha256 = false;
-    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr3, NULL, NULL, err, sizeof err),
+    assert_int_equal(mse_fingerprint_context(&c, code, rtdir, mr3, NULL, NULL, NULL, err,
+                                             sizeof err),
                      MSE_OK);
     assert_memory_not_equal(mr, mr2, 32);
     assert_memory_equal(mr2, mr3, 32);
@@ -512,7 +535,7 @@ static void test_fingerprint_needs_a_runtime(void **state)
     uint8_t mr[32];
     load_real(&c);
     assert_false(c.has_runtime);
-    assert_int_equal(mse_fingerprint_context(&c, "/nonexistent", NULL, mr, NULL, NULL, err,
+    assert_int_equal(mse_fingerprint_context(&c, "/nonexistent", NULL, mr, NULL, NULL, NULL, err,
                                              sizeof err),
                      MSE_ERR_CONTEXT);
     assert_non_null(strstr(err, "Docker"));
@@ -524,7 +547,7 @@ static void test_fingerprint_needs_a_runtime(void **state)
     assert_int_equal(mse_context_parse((const uint8_t *)old, strlen(old), &c, err, sizeof err),
                      MSE_OK);
     assert_true(c.runtime_by_path);
-    assert_int_equal(mse_fingerprint_context(&c, "/nonexistent", NULL, mr, NULL, NULL, err,
+    assert_int_equal(mse_fingerprint_context(&c, "/nonexistent", NULL, mr, NULL, NULL, NULL, err,
                                              sizeof err),
                      MSE_ERR_CONTEXT);
     assert_non_null(strstr(err, "older mse"));
