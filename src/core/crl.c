@@ -68,10 +68,16 @@ static mse_err trimmed(const uint8_t *d, size_t len, const uint8_t **out, size_t
 static mse_err crl_from_der(const uint8_t *der, size_t len, X509_CRL **out)
 {
     const unsigned char *p = der;
-    /* Decoded where its signature is checked fastest (x509_ctx.c). */
-    X509_CRL *crl = (X509_CRL *)ASN1_item_d2i_ex(NULL, &p, (long)len, ASN1_ITEM_rptr(X509_CRL),
-                                                 mse_x509_dcap_libctx(), NULL);
-    if (crl == NULL) {
+    OSSL_LIB_CTX *dcap = mse_x509_dcap_libctx();
+    /*
+     * Decoded where its signature is checked fastest (x509_ctx.c), into a CRL
+     * made there: the decoder leaves the CRL's own context, in which
+     * X509_CRL_verify works, unset (x509.c decode_in). Freed on failure.
+     */
+    X509_CRL *crl = X509_CRL_new_ex(dcap, NULL);
+    MSE_ENSURE(crl != NULL, MSE_ERR_NOMEM);
+    if (ASN1_item_d2i_ex((ASN1_VALUE **)&crl, &p, (long)len, ASN1_ITEM_rptr(X509_CRL), dcap,
+                         NULL) == NULL) {
         ERR_clear_error();
         return MSE_ERR_CRL_FORMAT;
     }

@@ -57,8 +57,16 @@ void mse_certs_der(const struct mse_certs *cs, size_t i, const uint8_t **der, si
 static mse_err decode_in(OSSL_LIB_CTX *libctx, const uint8_t *der, size_t len, X509 **out)
 {
     const unsigned char *p = der;
-    X509 *c = (X509 *)ASN1_item_d2i_ex(NULL, &p, (long)len, ASN1_ITEM_rptr(X509), libctx, NULL);
-    if (c == NULL) {
+    /*
+     * The decoder decodes the key in libctx but leaves the certificate's own
+     * context unset, and X509_verify works in that one: the issuer's key was
+     * then copied into OpenSSL's default context on every verification. So
+     * an object made in libctx is decoded into (freed and NULL on failure).
+     */
+    X509 *c = X509_new_ex(libctx, NULL);
+    MSE_ENSURE(c != NULL, MSE_ERR_NOMEM);
+    if (ASN1_item_d2i_ex((ASN1_VALUE **)&c, &p, (long)len, ASN1_ITEM_rptr(X509), libctx, NULL) ==
+        NULL) {
         ERR_clear_error();
         return MSE_ERR_CERT_PARSE;
     }
