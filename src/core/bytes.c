@@ -55,35 +55,30 @@ void mse_hex_encode(const uint8_t *in, size_t len, char *out)
 }
 
 /*
- * What each byte is in base64 text: a digit's value plus one (so the
- * unlisted bytes, 0, are refused), whitespace (skipped) or padding. One
- * load per byte instead of a chain of range tests: the PEM certificates
- * and CRLs of one verification are ~16 KB of base64.
+ * Each byte's base64 digit value placed at its position in a quantum of
+ * four digits (bits 18, 12, 6, 0), or B64_NOT_DIGIT: four loads and an OR
+ * give a quantum's 24 bits, or show that one of its bytes is not a digit.
+ * The PEM certificates and CRLs of one verification are ~8 KB of base64.
  */
-enum { B64_SPACE = 65, B64_PAD = 66 };
-static const uint8_t B64_CODE[256] = {
-    ['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6, ['G'] = 7, ['H'] = 8,
-    ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16,
-    ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23,
-    ['X'] = 24, ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30,
-    ['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36, ['k'] = 37,
-    ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42, ['q'] = 43, ['r'] = 44,
-    ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49, ['x'] = 50, ['y'] = 51,
-    ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56, ['4'] = 57, ['5'] = 58,
-    ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
-    [' '] = B64_SPACE, ['\n'] = B64_SPACE, ['\r'] = B64_SPACE, ['\t'] = B64_SPACE,
-    ['='] = B64_PAD,
-};
-
-/* A digit's value (0-63), or 64 or more for any other byte. */
-static inline unsigned b64_digit(char c)
-{
-    return (unsigned)B64_CODE[(unsigned char)c] - 1u;
-}
+#define B64_NOT_DIGIT 0x80000000u
+#define B64_VALUE(c)                                                                               \
+    ((c) >= 'A' && (c) <= 'Z'   ? (c) - 'A'                                                        \
+     : (c) >= 'a' && (c) <= 'z' ? (c) - 'a' + 26                                                   \
+     : (c) >= '0' && (c) <= '9' ? (c) - '0' + 52                                                   \
+     : (c) == '+'               ? 62                                                               \
+     : (c) == '/'               ? 63                                                               \
+                                : -1)
+#define B64_AT(c, shift) (B64_VALUE(c) < 0 ? B64_NOT_DIGIT : (uint32_t)B64_VALUE(c) << (shift))
+#define B64_4(c, s) B64_AT(c, s), B64_AT((c) + 1, s), B64_AT((c) + 2, s), B64_AT((c) + 3, s)
+#define B64_16(c, s) B64_4(c, s), B64_4((c) + 4, s), B64_4((c) + 8, s), B64_4((c) + 12, s)
+#define B64_64(c, s) B64_16(c, s), B64_16((c) + 16, s), B64_16((c) + 32, s), B64_16((c) + 48, s)
+#define B64_256(s) {B64_64(0, s), B64_64(64, s), B64_64(128, s), B64_64(192, s)}
+static const uint32_t B64_DIGIT[4][256] = {B64_256(18), B64_256(12), B64_256(6), B64_256(0)};
 
 mse_err mse_b64_decode(const char *in, size_t in_len, uint8_t *out, size_t out_cap,
                        size_t *out_len)
 {
+    const unsigned char *u = (const unsigned char *)in;
     uint32_t acc = 0;
     size_t nbits = 0, n = 0, pad = 0, digits = 0, i = 0;
     while (i < in_len) {
@@ -92,32 +87,34 @@ mse_err mse_b64_decode(const char *in, size_t in_len, uint8_t *out, size_t out_c
          * same bits and bytes as four turns of the loop below, which handles
          * everything else (whitespace, padding, errors) in input order.
          */
-        if (pad == 0 && in_len - i >= 4 && out_cap - n >= 3) {
-            unsigned a = b64_digit(in[i]), b = b64_digit(in[i + 1]);
-            unsigned c = b64_digit(in[i + 2]), d = b64_digit(in[i + 3]);
-            if ((a | b | c | d) < 64) {
-                acc = acc << 24 | a << 18 | b << 12 | c << 6 | d; /* <= 6 bits were pending */
-                out[n++] = (uint8_t)(acc >> (nbits + 16));
-                out[n++] = (uint8_t)(acc >> (nbits + 8));
-                out[n++] = (uint8_t)(acc >> nbits);
-                digits += 4;
-                i += 4;
-                continue;
-            }
+        while (pad == 0 && in_len - i >= 4 && out_cap - n >= 3) {
+            uint32_t q = B64_DIGIT[0][u[i]] | B64_DIGIT[1][u[i + 1]] | B64_DIGIT[2][u[i + 2]] |
+                         B64_DIGIT[3][u[i + 3]];
+            if (q & B64_NOT_DIGIT)
+                break;
+            acc = acc << 24 | q; /* <= 6 bits were pending */
+            out[n++] = (uint8_t)(acc >> (nbits + 16));
+            out[n++] = (uint8_t)(acc >> (nbits + 8));
+            out[n++] = (uint8_t)(acc >> nbits);
+            digits += 4;
+            i += 4;
         }
-        unsigned code = B64_CODE[(unsigned char)in[i++]];
-        if (code == B64_SPACE)
+        if (i == in_len)
+            break;
+        unsigned char c = u[i++];
+        uint32_t v = B64_DIGIT[3][c];
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
             continue;
-        if (code == B64_PAD) {
+        if (c == '=') {
             pad++;
             MSE_ENSURE(pad <= 2, MSE_ERR_BASE64);
             continue;
         }
         /* Data after padding is not base64. */
         MSE_ENSURE(pad == 0, MSE_ERR_BASE64);
-        MSE_ENSURE(code != 0, MSE_ERR_BASE64);
+        MSE_ENSURE(v != B64_NOT_DIGIT, MSE_ERR_BASE64);
         digits++;
-        acc = (acc << 6) | (code - 1);
+        acc = (acc << 6) | v;
         nbits += 6;
         if (nbits >= 8) {
             nbits -= 8;
