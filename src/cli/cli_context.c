@@ -223,7 +223,12 @@ static int show(const struct cli_out *o, const char *uuid)
         printf("project:                %s\n", c.project ? c.project : "-");
         printf("python application:     %s\n", c.python_application ? c.python_application : "-");
         printf("domain:                 %s\n", c.config_domain_name ? c.config_domain_name : "-");
-        printf("enclave size:           %lldG\n", (long long)c.enclave_size);
+        /* mse-cli wrote [instance] enclave_size (GB); mse context new, the runtime's value. */
+        const char *rt_size = c.has_runtime ? mse_runtime_value(c.runtime, "enclave_size") : NULL;
+        if (c.enclave_size > 0)
+            printf("enclave size:           %lldG\n", (long long)c.enclave_size);
+        else
+            printf("enclave size:           %s\n", rt_size ? rt_size : "-");
         printf("expires at:             %s\n", c.expires_at ? c.expires_at : "-");
         printf("certificate origin:     %s\n",
                c.ssl_certificate_origin ? c.ssl_certificate_origin : "-");

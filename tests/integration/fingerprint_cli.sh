@@ -60,6 +60,7 @@ out=$("$mse" context --list --json) || fail "list --json exited $?"
 show=$("$mse" context --show "$id") || fail "show exited $?"
 [[ $show == *demo.dev.cosmilink.com* ]] || fail "show: $show"
 [[ $show != *a389f8ba* ]] || fail "show prints the key"
+grep -q "^enclave size: *1G$" <<<"$show" || fail "show: mse-cli's enclave size: $show"
 "$mse" context --export "$id" --output "$tmp/export.toml"
 cmp -s "$tmp/export.toml" "$data/real/mse-context-v2.toml" || fail "export"
 [ "$(stat -c %a "$tmp/export.toml")" = 600 ] || fail "export mode"
@@ -72,4 +73,13 @@ mkdir -p "$MSE_CONF_PATH/context/$id"
 cp "$data/real/mse-context-v2.toml" "$MSE_CONF_PATH/context/$id/context.mse"
 "$mse" context --purge 2>/dev/null
 [ -z "$("$mse" context --list)" ] || fail "purge"
+# A context of mse context new gives the enclave size in its runtime's values, not in [instance].
+mkdir -p "$tmp/newcode"
+echo "print('x')" >"$tmp/newcode/app.py"
+"$mse" context new --code "$tmp/newcode" --name sized --san localhost --out-code "$tmp/newcode.enc" \
+    >/dev/null || fail "context new"
+id=$("$mse" context --list | awk '$2 == "sized" {print $1}')
+show=$("$mse" context --show "$id") || fail "show (mse context new) exited $?"
+grep -q "^enclave size: *2G$" <<<"$show" || fail "show: the runtime's enclave size: $show"
+"$mse" context --purge 2>/dev/null
 echo OK
