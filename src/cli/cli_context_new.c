@@ -40,7 +40,7 @@ static mse_err new_nonce(void *arg, const char *relpath, uint8_t nonce[MSE_CODE_
 {
     struct mse_context *ctx = arg;
     randombytes_buf(nonce, MSE_CODE_NONCE_BYTES);
-    return mse_context_set_nonce(ctx, relpath, nonce);
+    return mse_context_add_nonce(ctx, relpath, nonce); /* the listing's paths are distinct */
 }
 
 /* The hash of each P.enc, recorded so that a user's fingerprint can name a file that differs

@@ -90,6 +90,27 @@ static mse_err get_hex(const struct mse_toml *t, const char *key, uint8_t *out, 
     return hex_value(mse_toml_get(t, key), out, n, errbuf, errlen, section, key);
 }
 
+mse_err mse_context_add_nonce(struct mse_context *c, const char *path,
+                              const uint8_t nonce[MSE_CODE_NONCE_BYTES])
+{
+    /* Grown by half again, not by one: a code tree adds its files one by one. */
+    if (c->nnonces == c->cap_nonces) {
+        MSE_ENSURE(c->cap_nonces < SIZE_MAX / 2 / sizeof *c->nonces, MSE_ERR_LIMIT);
+        size_t cap = c->cap_nonces < 16 ? 16 : c->cap_nonces + c->cap_nonces / 2;
+        struct mse_context_nonce *nv = realloc(c->nonces, cap * sizeof *nv);
+        MSE_ENSURE(nv != NULL, MSE_ERR_NOMEM);
+        c->nonces = nv;
+        c->cap_nonces = cap;
+    }
+    struct mse_context_nonce *e = &c->nonces[c->nnonces];
+    e->path = strdup(path);
+    MSE_ENSURE(e->path != NULL, MSE_ERR_NOMEM);
+    memcpy(e->nonce, nonce, MSE_CODE_NONCE_BYTES);
+    e->has_encrypted_sha256 = false;
+    c->nnonces++;
+    return MSE_OK;
+}
+
 mse_err mse_context_set_nonce(struct mse_context *c, const char *path,
                               const uint8_t nonce[MSE_CODE_NONCE_BYTES])
 {
@@ -100,15 +121,7 @@ mse_err mse_context_set_nonce(struct mse_context *c, const char *path,
             return MSE_OK;
         }
     }
-    struct mse_context_nonce *nv = realloc(c->nonces, (c->nnonces + 1) * sizeof *nv);
-    MSE_ENSURE(nv != NULL, MSE_ERR_NOMEM);
-    c->nonces = nv;
-    nv[c->nnonces].path = strdup(path);
-    MSE_ENSURE(nv[c->nnonces].path != NULL, MSE_ERR_NOMEM);
-    memcpy(nv[c->nnonces].nonce, nonce, MSE_CODE_NONCE_BYTES);
-    nv[c->nnonces].has_encrypted_sha256 = false;
-    c->nnonces++;
-    return MSE_OK;
+    return mse_context_add_nonce(c, path, nonce);
 }
 
 /* The entry of path, looked for at position hint first (the tables are written in one order). */
@@ -209,6 +222,7 @@ static mse_err parse_fields(struct mse_context *c, char *errbuf, size_t errlen)
                 realloc(c->nonces, (c->nnonces + nonces->n + 1) * sizeof *nv);
             MSE_ENSURE(nv != NULL, MSE_ERR_NOMEM);
             c->nonces = nv;
+            c->cap_nonces = c->nnonces + nonces->n + 1;
             for (size_t k = 0; k < nonces->n; k++) {
                 const struct mse_toml_kv *kv = &nonces->kv[k];
                 struct mse_context_nonce *e = &c->nonces[c->nnonces];
@@ -381,7 +395,9 @@ mse_err mse_context_save(const char *path, const struct mse_context *c)
     size_t len = 0;
     MSE_TRY(mse_mkdir_parents(path));
     MSE_TRY(mse_context_serialize(c, &buf, &len));
-    mse_err err = mse_file_write_atomic(path, buf, len, 0600);
+    /* A context that could not be read back is not written. */
+    mse_err err = len <= MSE_CONTEXT_LIMIT ? mse_file_write_atomic(path, buf, len, 0600)
+                                           : MSE_ERR_LIMIT;
     mse_wipe(buf, len);
     free(buf);
     return err;

@@ -18,7 +18,9 @@
 #include "codecrypt/codecrypt.h"
 
 #define MSE_CONTEXT_FILE "context.mse"
-#define MSE_CONTEXT_LIMIT (4u << 20)
+/* The largest context read or written: the TOML reader's own limit. About 80,000 code files
+ * with paths of 40 bytes (a nonce and a claimed hash each). */
+#define MSE_CONTEXT_LIMIT MSE_TOML_MAX_INPUT
 
 struct mse_context_nonce {
     char *path;                          /* relative to the code dir, '/' separators */
@@ -50,7 +52,7 @@ struct mse_context {
     char *expires_at;                    /* as written ("2022-11-18 16:22:11.516125") */
     char *ssl_certificate_origin;        /* "owner", "operator", "self" */
     struct mse_context_nonce *nonces;    /* [instance.nonces], file order */
-    size_t nnonces;
+    size_t nnonces, cap_nonces;          /* entries used, allocated */
     /* [runtime] (mse): the whole runtime (src/measure/runtime.h) */
     bool has_runtime;                    /* a [runtime] mse can compute a fingerprint from */
     bool runtime_by_path;                /* an older [runtime] naming files on the owner's machine */
@@ -76,6 +78,10 @@ void mse_context_free(struct mse_context *ctx);
 MSE_MUST_USE mse_err mse_context_set_nonce(struct mse_context *ctx, const char *path,
                                            const uint8_t nonce[MSE_CODE_NONCE_BYTES]);
 /* The nonce of a relative path, or NULL. */
+/* The nonce of a path the context has none for yet (a code listing's paths are distinct): no
+ * search, so recording a whole tree costs no n^2/2 string compares. */
+MSE_MUST_USE mse_err mse_context_add_nonce(struct mse_context *ctx, const char *path,
+                                           const uint8_t nonce[MSE_CODE_NONCE_BYTES]);
 const uint8_t *mse_context_nonce(const struct mse_context *ctx, const char *path);
 /* Records the SHA-256 of <path>.enc; path must have a nonce (MSE_ERR_ARG otherwise). */
 MSE_MUST_USE mse_err mse_context_set_encrypted_sha256(struct mse_context *ctx, const char *path,

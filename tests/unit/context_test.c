@@ -137,6 +137,44 @@ static void test_round_trip(void **state)
     mse_context_free(&d);
 }
 
+/* A context too large to be read back is not written (the limit is the reader's). */
+static void test_save_refuses_what_cannot_be_read(void **state)
+{
+    char *dir = mse_test_tmpdir(), p[1024], path[4001];
+    struct mse_context c;
+    uint8_t nonce[24] = {7}, sum[32] = {8};
+    load_real(&c);
+    memset(path, 'p', sizeof path - 1);
+    path[sizeof path - 1] = '\0';
+    /* 2,100 entries of about 8 KB (a 4,000-byte path in each of two tables): over 16 MiB. */
+    for (int k = 0; k < 2100; k++) {
+        snprintf(path, 12, "%010d", k);
+        path[10] = 'p';
+        assert_int_equal(mse_context_add_nonce(&c, path, nonce), MSE_OK);
+        assert_int_equal(mse_context_set_encrypted_sha256(&c, path, sum), MSE_OK);
+    }
+    char *text;
+    size_t len;
+    assert_int_equal(mse_context_serialize(&c, &text, &len), MSE_OK);
+    assert_true(len > MSE_CONTEXT_LIMIT);
+    free(text);
+    snprintf(p, sizeof p, "%s/ctx/context.mse", dir);
+    assert_int_equal(mse_context_save(p, &c), MSE_ERR_LIMIT);
+    assert_int_equal(access(p, F_OK), -1);
+    /* Under the limit it is written and reads back. */
+    c.nnonces = 1900;
+    assert_int_equal(mse_context_save(p, &c), MSE_OK);
+    struct mse_context d;
+    char err[256];
+    assert_int_equal(mse_context_load(p, &d, err, sizeof err), MSE_OK);
+    assert_int_equal(d.nnonces, 1900);
+    mse_context_free(&d);
+    c.nnonces = 2100 + 1; /* the real file's own entry comes first */
+    mse_context_free(&c);
+    mse_test_rmtree(dir);
+    free(dir);
+}
+
 /* The context claims the hash of every P.enc, as mse context new records it. */
 static void claim_encrypted(struct mse_context *c, const char *enc_dir)
 {
@@ -585,6 +623,7 @@ int main(void)
         cmocka_unit_test(test_refuses_bad_contexts),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_save_mode_0600),
+        cmocka_unit_test(test_save_refuses_what_cannot_be_read),
         cmocka_unit_test(test_killed_writer_leaves_previous_file),
         cmocka_unit_test(test_fingerprint_from_context),
         cmocka_unit_test(test_fingerprint_needs_a_runtime),
