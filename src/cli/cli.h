@@ -109,7 +109,9 @@ struct cli_notes {
 void cli_note(struct cli_notes *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cli_notes_print(const struct cli_out *o, const struct cli_notes *n);
 
-/* The code files that differ from the hashes the context claims, in one line. */
+/* The code files that differ from the hashes the context claims, in one line that ends with
+ * CLI_CODE_DIFF_END (mse demo shows the line by it). */
+#define CLI_CODE_DIFF_END "the context was made for"
 struct mse_code_diff;
 void cli_code_diff_say(const struct mse_code_diff *d, char *buf, size_t cap);
 

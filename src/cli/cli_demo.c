@@ -580,6 +580,7 @@ static int step_tamper(struct demo_run *r)
     unlink(r->p.log_verify);
     int st = run_wait(d, argv, r->p.log_verify, VERIFY_TIMEOUT_MS);
     print_lines(r->p.log_verify, "   | ", "FAIL");
+    print_lines(r->p.log_verify, "   | ", CLI_CODE_DIFF_END);
     print_lines(r->p.log_verify, "   | ", "Verification:");
     if (st != MSE_EXIT_FINGERPRINT)
         return cli_out_error(r->o, MSE_ERR_INTERNAL,

@@ -158,9 +158,9 @@ void cli_notes_print(const struct cli_out *o, const struct cli_notes *n)
 void cli_code_diff_say(const struct mse_code_diff *d, char *buf, size_t cap)
 {
     if (d->n == 1)
-        snprintf(buf, cap, "code file %s is not the one the context was made for", d->first);
+        snprintf(buf, cap, "code file %s is not the one " CLI_CODE_DIFF_END, d->first);
     else
-        snprintf(buf, cap, "%zu code files are not the ones the context was made for; the first: %s",
+        snprintf(buf, cap, "%zu code files are not the ones " CLI_CODE_DIFF_END " (the first: %s)",
                  d->n, d->first);
 }
 

@@ -62,6 +62,8 @@ grep -q 'mse verify computed the fingerprint from the context and the code: [0-9
 grep -q '^7\. .*one byte of the plain code changed' "$TMP/out" || fail "step 7 is not the one-byte change"
 grep -q 'Refused (exit 16) and nothing saved: mse fails closed' "$TMP/out" ||
     fail "changed code not shown refused as check 3"
+grep -q '| warning: code file index.html is not the one the context was made for$' "$TMP/out" ||
+    fail "the changed file is not named"
 grep -q '^   HTTP 200\. The app answered:' "$TMP/out" || fail "no HTTP 200 from the app"
 answer=$(sed -n 's/^   > //p' "$TMP/out")
 [[ -n $answer ]] || fail "the app's answer is empty"
