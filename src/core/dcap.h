@@ -284,6 +284,20 @@ MSE_MUST_USE mse_err mse_pck_ext_from_cert(X509 *c, struct mse_pck_ext *out) MSE
 
 /* ---- json_span.c -------------------------------------------------------- */
 
+/* JSON whitespace (RFC 8259: space, tab, LF, CR), for json_span.c and json_tree.c. */
+static inline bool mse_json_is_ws(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static inline void mse_json_skip_ws(struct mse_rd *rd)
+{
+    struct mse_rd t = *rd;
+    uint8_t c;
+    while (mse_rd_u8(&t, &c) == MSE_OK && mse_json_is_ws(c))
+        *rd = t;
+}
+
 /*
  * The raw bytes of the value of top-level member `key` of a JSON object, as
  * they appear in the text (what Intel signs). The key must appear in the

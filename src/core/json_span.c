@@ -23,19 +23,6 @@
 
 #define J MSE_ERR_JSON
 
-static bool ws(uint8_t c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static void skip_ws(struct mse_rd *rd)
-{
-    struct mse_rd t = *rd;
-    uint8_t c;
-    while (mse_rd_u8(&t, &c) == MSE_OK && ws(c))
-        *rd = t;
-}
-
 static mse_err expect(struct mse_rd *rd, uint8_t want)
 {
     uint8_t c;
@@ -72,7 +59,7 @@ static mse_err skip_value(struct mse_rd *rd)
         /* Scalar: runs to the next delimiter. */
         for (;;) {
             struct mse_rd u = t;
-            if (mse_rd_u8(&u, &c) != MSE_OK || ws(c) || c == ',' || c == '}' || c == ']')
+            if (mse_rd_u8(&u, &c) != MSE_OK || mse_json_is_ws(c) || c == ',' || c == '}' || c == ']')
                 break;
             t = u;
         }
@@ -100,16 +87,16 @@ static mse_err skip_value(struct mse_rd *rd)
  */
 MSE_MUST_USE static mse_err member_key(struct mse_rd *rd, const uint8_t **key, size_t *key_len)
 {
-    skip_ws(rd);
+    mse_json_skip_ws(rd);
     MSE_TRY(expect(rd, '"'));
     const uint8_t *start = mse_rd_pos(rd);
     size_t kstart = rd->off;
     MSE_TRY(skip_string_body(rd));
     *key = start;
     *key_len = rd->off - kstart - 1;
-    skip_ws(rd);
+    mse_json_skip_ws(rd);
     MSE_TRY(expect(rd, ':'));
-    skip_ws(rd);
+    mse_json_skip_ws(rd);
     return MSE_OK;
 }
 
@@ -120,9 +107,9 @@ mse_err mse_json_member_span(const uint8_t *text, size_t len, const char *key, s
     size_t klen = strlen(key);
     bool found = false;
     mse_rd_init(&rd, text, len);
-    skip_ws(&rd);
+    mse_json_skip_ws(&rd);
     MSE_TRY(expect(&rd, '{'));
-    skip_ws(&rd);
+    mse_json_skip_ws(&rd);
     {
         struct mse_rd t = rd;
         uint8_t c;
@@ -141,7 +128,7 @@ mse_err mse_json_member_span(const uint8_t *text, size_t len, const char *key, s
             *off = vstart;
             *span_len = rd.off - vstart;
         }
-        skip_ws(&rd);
+        mse_json_skip_ws(&rd);
         uint8_t c;
         MSE_TRY_AS(mse_rd_u8(&rd, &c), J);
         if (c == '}')
@@ -175,7 +162,7 @@ mse_err mse_json_signed_envelope(const uint8_t *text, size_t len, const char *me
     bool have_member = false, have_sig = false;
     size_t mlen = strlen(member);
     mse_rd_init(&rd, text, len);
-    skip_ws(&rd);
+    mse_json_skip_ws(&rd);
     MSE_TRY(expect(&rd, '{'));
     for (int i = 0; i < 2; i++) {
         const uint8_t *kp;
@@ -198,10 +185,10 @@ mse_err mse_json_signed_envelope(const uint8_t *text, size_t len, const char *me
             /* Any other key, an escaped spelling, or a repeat. */
             return J;
         }
-        skip_ws(&rd);
+        mse_json_skip_ws(&rd);
         MSE_TRY(expect(&rd, i == 0 ? ',' : '}'));
     }
-    skip_ws(&rd);
+    mse_json_skip_ws(&rd);
     MSE_ENSURE(mse_rd_left(&rd) == 0, J);
     return MSE_OK;
 }

@@ -68,19 +68,6 @@ static mse_err push(struct mse_jdoc *d, enum mse_jtype type, size_t *at)
     return MSE_OK;
 }
 
-static bool is_ws(uint8_t c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-static void skip_ws(struct mse_rd *rd)
-{
-    struct mse_rd t = *rd;
-    uint8_t c;
-    while (mse_rd_u8(&t, &c) == MSE_OK && is_ws(c))
-        *rd = t;
-}
-
 /* The next byte, not consumed; 0 at the end (never a token of the subset). */
 static uint8_t peek(const struct mse_rd *rd)
 {
@@ -170,25 +157,25 @@ static mse_err fast_object(struct jparse *p, size_t depth)
     size_t at, count = 0;
     uint8_t c;
     MSE_TRY(push(d, MSE_JSON_OBJECT, &at));
-    skip_ws(&p->rd);
+    mse_json_skip_ws(&p->rd);
     if (peek(&p->rd) == '}') {
         MSE_TRY_AS(mse_rd_skip(&p->rd, 1), UNSURE);
     } else {
         for (;;) {
             MSE_ENSURE(count < FAST_MEMBERS, UNSURE);
-            skip_ws(&p->rd);
+            mse_json_skip_ws(&p->rd);
             MSE_TRY_AS(mse_rd_u8(&p->rd, &c), UNSURE);
             MSE_ENSURE(c == '"', UNSURE);
             size_t key = d->n;
             MSE_TRY(fast_string(p));
             /* jansson reports the repeated key itself (MSE_ERR_JSON_DUPLICATE_KEY). */
             MSE_ENSURE(!repeated_key(d, at, count, key), UNSURE);
-            skip_ws(&p->rd);
+            mse_json_skip_ws(&p->rd);
             MSE_TRY_AS(mse_rd_u8(&p->rd, &c), UNSURE);
             MSE_ENSURE(c == ':', UNSURE);
             MSE_TRY(fast_value(p, depth + 1));
             count++;
-            skip_ws(&p->rd);
+            mse_json_skip_ws(&p->rd);
             MSE_TRY_AS(mse_rd_u8(&p->rd, &c), UNSURE);
             if (c == '}')
                 break;
@@ -206,14 +193,14 @@ static mse_err fast_array(struct jparse *p, size_t depth)
     size_t at, count = 0;
     uint8_t c;
     MSE_TRY(push(d, MSE_JSON_ARRAY, &at));
-    skip_ws(&p->rd);
+    mse_json_skip_ws(&p->rd);
     if (peek(&p->rd) == ']') {
         MSE_TRY_AS(mse_rd_skip(&p->rd, 1), UNSURE);
     } else {
         for (;;) {
             MSE_TRY(fast_value(p, depth + 1));
             count++;
-            skip_ws(&p->rd);
+            mse_json_skip_ws(&p->rd);
             MSE_TRY_AS(mse_rd_u8(&p->rd, &c), UNSURE);
             if (c == ']')
                 break;
@@ -230,7 +217,7 @@ static mse_err fast_value(struct jparse *p, size_t depth)
 {
     uint8_t c;
     MSE_ENSURE(depth <= FAST_DEPTH, UNSURE);
-    skip_ws(&p->rd);
+    mse_json_skip_ws(&p->rd);
     MSE_TRY_AS(mse_rd_u8(&p->rd, &c), UNSURE);
     switch (c) {
     case '{': return fast_object(p, depth);
@@ -317,11 +304,11 @@ mse_err mse_jdoc_parse(const uint8_t *text, size_t len, struct mse_jdoc *out)
     out->strings = malloc(out->strings_cap);
     MSE_ENSURE(out->strings != NULL, MSE_ERR_NOMEM);
     mse_rd_init(&p.rd, text, len);
-    skip_ws(&p.rd);
+    mse_json_skip_ws(&p.rd);
     /* jansson also takes a top-level array; only objects are read here. */
     err = peek(&p.rd) == '{' ? fast_value(&p, 1) : UNSURE;
     if (err == MSE_OK) {
-        skip_ws(&p.rd);
+        mse_json_skip_ws(&p.rd);
         err = mse_rd_left(&p.rd) == 0 ? MSE_OK : UNSURE;
     }
     if (err == UNSURE)
