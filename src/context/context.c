@@ -461,8 +461,9 @@ static void known_free(struct known_list *k)
     free(k->v);
 }
 
-static mse_err known_add(struct known_list *k, const char *dir, const char *rel,
-                         const char *suffix, const uint8_t md[32])
+/* dir ["/" rel] suffix, whose SHA-256 is hex (64 lowercase digits). */
+static mse_err known_add_hex(struct known_list *k, const char *dir, const char *rel,
+                             const char *suffix, const char hex[65])
 {
     if (k->n == k->cap) {
         /* Doubled, not grown by one: a code tree adds thousands, after its hashing. */
@@ -489,9 +490,17 @@ static mse_err known_add(struct known_list *k, const char *dir, const char *rel,
     memcpy(path + dl + (rel ? 1 + rl : 0), suffix, sl + 1);
     k->paths[k->n] = path;
     k->v[k->n].path = path;
-    mse_hex_encode(md, 32, k->v[k->n].sha256);
+    memcpy(k->v[k->n].sha256, hex, sizeof k->v[k->n].sha256);
     k->n++;
     return MSE_OK;
+}
+
+static mse_err known_add(struct known_list *k, const char *dir, const char *rel,
+                         const char *suffix, const uint8_t md[32])
+{
+    char hex[65];
+    mse_hex_encode(md, 32, hex);
+    return known_add_hex(k, dir, rel, suffix, hex);
 }
 
 /*
@@ -750,12 +759,9 @@ static void start_claimed(const struct mse_context *c, const char *mount, char *
     for (size_t i = 0; i < n; i++)
         if (!entries[i]->has_encrypted_sha256)
             return;
-    for (size_t i = 0; i < before->n; i++) {
-        uint8_t md[32];
-        if (mse_hex_decode(before->v[i].sha256, 64, md, 32) != MSE_OK ||
-            known_add(&claimed->k, before->paths[i], NULL, "", md) != MSE_OK)
+    for (size_t i = 0; i < before->n; i++)
+        if (known_add_hex(&claimed->k, before->paths[i], NULL, "", before->v[i].sha256) != MSE_OK)
             return;
-    }
     for (size_t i = 0; i < n; i++)
         if (known_add(&claimed->k, mount, paths[i], ".enc", entries[i]->encrypted_sha256) !=
             MSE_OK)
@@ -770,10 +776,10 @@ static void start_claimed(const struct mse_context *c, const char *mount, char *
  * started beside the hashing when the context claims every file's hash.
  */
 static mse_err deployment_files(const struct mse_context *c, const char *code_dir,
-                                struct code_listing *listing, const bool *stop,
-                                struct known_list *k, struct measure_job *claimed,
-                                const struct fingerprint_watch *watch, bool *told,
-                                struct mse_code_diff *diff, char *errbuf, size_t errlen)
+                                struct code_listing *listing,
+                                const struct fingerprint_watch *watch, struct known_list *k,
+                                struct measure_job *claimed, struct mse_code_diff *diff,
+                                char *errbuf, size_t errlen)
 {
     mse_err err = MSE_OK;
     char **paths = NULL;
@@ -810,13 +816,12 @@ static mse_err deployment_files(const struct mse_context *c, const char *code_di
     MSE_ENSURE_OUT(mds != NULL && entries != NULL, MSE_ERR_NOMEM);
     MSE_CHECK_OUT(entries_of(c, paths, n, entries, errbuf, errlen));
     start_claimed(c, mount, paths, entries, n, k, claimed);
-    if (claimed && claimed->running && watch && watch->hashed) {
+    if (claimed && claimed->running && watch && watch->hashed)
         /* No measurement is left for after the hashing: the caller's work is better done
          * beside it than after it. */
         watch->hashed(watch->hashed_arg);
-        *told = true;
-    }
-    err = encrypt_all(c, code_dir, paths, entries, n, stop, mds, errbuf, errlen);
+    err = encrypt_all(c, code_dir, paths, entries, n, watch ? watch->stop : NULL, mds, errbuf,
+                      errlen);
     for (size_t i = 0; err == MSE_OK && i < n; i++)
         err = known_add(k, mount, paths[i], ".enc", mds[i]);
     MSE_CHECK_OUT(err);
@@ -876,10 +881,10 @@ static mse_err fingerprint(const struct mse_context *c, const char *code_dir,
     struct measure_job real = {.rt = c->runtime, .runtime_dir = runtime_dir,
                                .want_manifest = manifest_sgx != NULL};
     struct measure_job claimed = real;
-    bool told = false;
-    mse_err err = deployment_files(c, code_dir, listing, watch ? watch->stop : NULL, &real.k,
-                                   &claimed, watch, &told, diff, errbuf, errlen);
-    if (err == MSE_OK && !told && watch && watch->hashed)
+    mse_err err = deployment_files(c, code_dir, listing, watch, &real.k, &claimed, diff, errbuf,
+                                   errlen);
+    /* Told already when the claimed measurement started (it is joined only below). */
+    if (err == MSE_OK && !claimed.running && watch && watch->hashed)
         watch->hashed(watch->hashed_arg);
     if (claimed.running) {
         pthread_join(claimed.thread, NULL);
