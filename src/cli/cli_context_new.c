@@ -171,6 +171,13 @@ MSE_MUST_USE static mse_err write_outputs(const char *code, const char *out_code
         goto out;
     }
     err = mse_context_save(out, ctx);
+    if (err == MSE_ERR_LIMIT) {
+        err = mse_say(errbuf, errlen, err,
+                      "writing %s: the context of %zu code file(s) would be over the %u MiB a "
+                      "context may hold",
+                      out, ctx->nnonces, MSE_CONTEXT_LIMIT >> 20);
+        goto out;
+    }
     if (err != MSE_OK) {
         err = mse_say(errbuf, errlen, err, "writing %s: %s", out, mse_err_str(err));
         goto out;

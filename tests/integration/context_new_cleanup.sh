@@ -27,6 +27,27 @@ grep -q 'nothing was left behind' "$WORK/fail.out" || { cat "$WORK/fail.out"; fa
 [ -z "$(leftovers)" ] || fail "temporary files left after a failure: $(leftovers)"
 ok "a failure after encryption leaves nothing"
 
+# 1b. A code tree whose context would be over the size a context may hold (2,400 files with
+# 3,700-byte paths: two entries of that length each): refused with the limit named, nothing left.
+big="$WORK/big"
+deep=$(printf 'd%.0s' $(seq 1 240))
+dir="$big"
+for _ in $(seq 1 15); do dir="$dir/$deep"; done
+mkdir -p "$dir"
+(cd "$dir" && for i in $(seq 1 2400); do : >"$(printf 'f%0100d' "$i")"; done)
+set +e
+(cd "$WORK" && "$MSE" context new --code big --name big --san localhost --out "$WORK/out/big.mse" \
+    --out-code "$WORK/out/big.code.enc" >"$WORK/big.out" 2>&1)
+rc=$?
+set -e
+[ "$rc" = 3 ] || { cat "$WORK/big.out"; fail "oversized context: exit $rc, want 3 (MSE_ERR_LIMIT)"; }
+grep -q 'the context of 2400 code file(s) would be over the 16 MiB a context may hold' "$WORK/big.out" ||
+    { cat "$WORK/big.out"; fail "oversized context: message"; }
+[ ! -e "$WORK/out/big.mse" ] && [ ! -e "$WORK/out/big.code.enc" ] || fail "oversized context: files left"
+[ -z "$(leftovers)" ] || fail "temporary files left after an oversized context: $(leftovers)"
+rm -rf "$big"
+ok "a context over 16 MiB is refused with the limit named and leaves nothing"
+
 # 2. kill -9 campaign: measure one run, then kill runs at random instants within it.
 t0=$(date +%s%N)
 new --out "$WORK/out/ctx.mse" >/dev/null || fail "a complete run"
