@@ -546,6 +546,7 @@ static void srv_free(struct srv *s)
         event_free(s->listener_resume);
     SSL_CTX_free(s->ratls_ctx);
     SSL_CTX_free(s->app_ctx);
+    srv_cork_free(s);
     free(s->ratls_pem);
     if (s->base != NULL)
         event_base_free(s->base);
@@ -624,6 +625,7 @@ int srv_run(const struct srv_config *cfg)
     MSE_CHECK_OUT(make_ratls_pem(&s));
     MSE_CHECK_OUT(make_app_ctx(&s));
     MSE_CHECK_OUT(srv_fast_init(&s));
+    MSE_CHECK_OUT(srv_cork_init(&s));
 
     evhttp_set_gencb(s.http, dispatch, &s);
     evhttp_set_bevcb(s.http, make_bev, &s);

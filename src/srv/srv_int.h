@@ -101,6 +101,7 @@ struct srv {
     char fast_date[48];            /* srv_fast.c: its Date field line, remade once a second */
     size_t fast_date_len;
     time_t fast_date_at;           /* the second fast_date shows */
+    BIO_METHOD *cork_method;       /* srv_cork.c: the write filter of TLS connections */
     int exit_code;
 };
 
@@ -188,6 +189,12 @@ MSE_MUST_USE mse_err srv_gate_start(struct srv *s, struct srv_conn *c);
 void srv_gate_open(struct srv_conn *c);
 /* Disarm without enabling reading (the connection is being freed). */
 void srv_gate_close(struct srv_conn *c);
+
+/* srv_cork.c: a TLS connection's session tickets leave with its next write (why: see there). */
+MSE_MUST_USE mse_err srv_cork_init(struct srv *s);
+void srv_cork_free(struct srv *s);
+/* Install the filter on a just-adopted TLS connection, before any byte is written. */
+void srv_cork_start(struct srv *s, struct srv_conn *c);
 
 /* srv_proxy.c: read from this upstream again (its client connection drained or closed). */
 void srv_proxy_resume(struct srv_upstream *up);
