@@ -19,7 +19,7 @@
 set -euo pipefail
 
 BUILD="${1:-${MSE_BUILD_DIR:-build}}"
-SECS="${2:-3}"
+SECS="${2:-2}"
 CONNS_LIST="${3:-1 16 64 256}"
 ENCLAVE="$BUILD/mse-enclave"
 SERVER_CPU="${SERVER_CPU:-0}"
@@ -136,19 +136,22 @@ run() {
         /Requests\/sec/ { r = $2 }
         END { printf "%s %.1f\n", r + 0, (n > 0 ? (t1 - t0) * 1e6 / hz / n : 0) }'
 }
-# The machine may be shared: runs alternate mse/nginx; the best of ROUNDS is kept
-# (highest requests/s, lowest CPU per request).
-ROUNDS="${ROUNDS:-2}"
+# The machine may be shared, and its speed then changes from one second to the next:
+# each case runs ROUNDS rounds of both servers, alternating which goes first (mse then
+# nginx, nginx then mse, ...), and keeps each server's best run (highest requests/s,
+# lowest CPU per request). Beside the ratio of the best runs, "median" is the median over
+# the rounds of the ratio within a round, whose two runs are seconds apart.
+ROUNDS="${ROUNDS:-4}"
 best() { # best "R C" "R C": highest R, lowest nonzero C
     awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
         r = (x[1] + 0 > y[1] + 0) ? x[1] : y[1];
         c = (x[2] + 0 == 0 || (y[2] + 0 > 0 && y[2] + 0 < x[2] + 0)) ? y[2] : x[2];
         print r + 0, c + 0 }'
 }
-echo "loopback, 1 wrk thread on CPU $CLIENT_CPU, servers on CPU $SERVER_CPU, ${SECS}s per run, best of $ROUNDS alternating runs"
+echo "loopback, 1 wrk thread on CPU $CLIENT_CPU, servers on CPU $SERVER_CPU, ${SECS}s per run, $ROUNDS rounds of both (the order alternates)"
 echo "nginx $("$NGINX" -v 2>&1 | sed 's/.*\///'): worker_processes 1, access_log off, same P-256 certificate and key, TLS 1.2-1.3, keepalive_requests 100000"
-echo "req/s: requests per second (ratio mse/nginx, >= 1 is the target); us/req: the front server's CPU time per request (ratio nginx/mse, >= 1 is as efficient)"
-printf '%-16s %5s %10s %10s %6s %8s %8s %6s\n' case conns "mse req/s" "nginx" ratio "mse us" "nginx" ratio
+echo "req/s: best requests per second (ratio mse/nginx, >= 1 is the target; median: of the ratios within a round); us/req: the front server's CPU time per request (ratio nginx/mse, >= 1 is as efficient)"
+printf '%-16s %5s %10s %10s %6s %7s %8s %8s %6s\n' case conns "mse req/s" "nginx" ratio median "mse us" "nginx" ratio
 for case in hello proxied hello-handshake; do
     extra=()
     case "$case" in
@@ -157,15 +160,25 @@ for case in hello proxied hello-handshake; do
     hello-handshake) mp=$MSE_HELLO mpid=$MSE_HELLO_PID np=$NG_HELLO extra=(-H "Connection: close") ;;
     esac
     for conns in $CONNS_LIST; do
-        m="0 0" n="0 0"
-        for _ in $(seq 1 "$ROUNDS"); do
-            m=$(best "$m" "$(run "$mp" "$mpid" "$conns" "${extra[@]}")")
-            n=$(best "$n" "$(run "$np" "$NG_WORKER_PID" "$conns" "${extra[@]}")")
+        m="0 0" n="0 0" ratios=""
+        for round in $(seq 1 "$ROUNDS"); do
+            if [ $((round % 2)) -eq 1 ]; then
+                mr=$(run "$mp" "$mpid" "$conns" "${extra[@]}")
+                nr=$(run "$np" "$NG_WORKER_PID" "$conns" "${extra[@]}")
+            else
+                nr=$(run "$np" "$NG_WORKER_PID" "$conns" "${extra[@]}")
+                mr=$(run "$mp" "$mpid" "$conns" "${extra[@]}")
+            fi
+            m=$(best "$m" "$mr")
+            n=$(best "$n" "$nr")
+            ratios="$ratios $(awk -v a="${mr%% *}" -v b="${nr%% *}" 'BEGIN { print (b > 0) ? a / b : 0 }')"
         done
-        echo "$case $conns $m $n" | awk '{
+        med=$(printf '%s\n' $ratios | sort -g | awk '{ v[NR] = $1 } END {
+            printf "%.2fx", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+        echo "$case $conns $m $n $med" | awk '{
             rr = ($5 > 0) ? sprintf("%.2fx", $3 / $5) : "n/a";
             cr = ($4 > 0) ? sprintf("%.2fx", $6 / $4) : "n/a";
-            printf "%-16s %5s %10.0f %10.0f %6s %8.1f %8.1f %6s\n", $1, $2, $3, $5, rr, $4, $6, cr }'
+            printf "%-16s %5s %10.0f %10.0f %6s %7s %8.1f %8.1f %6s\n", $1, $2, $3, $5, rr, $7, $4, $6, cr }'
     done
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (numbers are only comparable on an idle machine)"
