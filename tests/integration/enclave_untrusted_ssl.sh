@@ -42,6 +42,18 @@ sleep 4 | tls13 -sess_out "$WORK/sess2.pem" >/dev/null 2>&1 || true
 [ -s "$WORK/sess2.pem" ] || fail "a client that sent nothing got no session ticket in 4 s"
 ok "TLS 1.3 session tickets: with the response, resumed, and without a request"
 
+# TLS 1.2 renegotiation (a client's new ClientHello on the connection) is refused
+# (SSL_OP_NO_RENEGOTIATION): the client gets the no_renegotiation alert, and no answer to
+# a request sent after it; the server goes on serving.
+(printf 'R\n'; sleep 1; printf 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'; sleep 1) |
+    openssl s_client -tls1_2 -connect "127.0.0.1:$PORT" -servername localhost >"$WORK/reneg" 2>&1 || true
+grep -q '^RENEGOTIATING' "$WORK/reneg" || fail "the client did not try to renegotiate: $(cat "$WORK/reneg")"
+grep -q 'no renegotiation' "$WORK/reneg" || fail "renegotiation not refused: $(tail -5 "$WORK/reneg")"
+grep -q 'Hello from the enclave!' "$WORK/reneg" && fail "a request after a refused renegotiation was answered"
+body=$(curl -s --cacert "$OP/cert.pem" --resolve "localhost:$PORT:127.0.0.1" "https://localhost:$PORT/")
+[ "$body" = "Hello from the enclave!" ] || fail "after a refused renegotiation: $body"
+ok "TLS 1.2 renegotiation refused with no_renegotiation; the server goes on"
+
 # (2) configuration on RA-TLS, then plain HTTP, proxying to an app
 make_context us
 APP_PORT=$(free_port)
