@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Requests per second of mse-enclave beside nginx (Debian nginx-light) on
-# loopback, with the same certificate, key and TLS settings (TLS 1.2+, P-256
-# ECDSA, keep-alive), the same response body, one worker each:
+# loopback, with the same certificate and key (P-256 ECDSA), the same protocol
+# versions (TLS 1.2-1.3; wrk negotiates 1.3, and both servers leave the choice
+# of suite to the client), keep-alive, the same response body, one worker each:
 #   hello    mse-enclave's built-in hello app   vs  nginx `return 200` of the same body
 #   proxied  mse-enclave proxying to an app     vs  nginx proxying to the same app
 #            (the app: mse-enclave's hello over plain HTTP on loopback)

@@ -42,6 +42,22 @@ sleep 4 | tls13 -sess_out "$WORK/sess2.pem" >/dev/null 2>&1 || true
 [ -s "$WORK/sess2.pem" ] || fail "a client that sent nothing got no session ticket in 4 s"
 ok "TLS 1.3 session tickets: with the response, resumed, and without a request"
 
+# Suites: TLS 1.2 only with forward-secret AEAD (a CBC suite is refused); the client's
+# order decides (a TLS 1.3 client that puts AES-128-GCM first gets it).
+cipher_of() {
+    { echo | openssl s_client -connect "127.0.0.1:$PORT" -servername localhost "$@" 2>/dev/null || true; } |
+        sed -n 's/^New, \([^,]*\), Cipher is \(.*\)$/\1 \2/p'
+}
+got=$(cipher_of -tls1_2 -cipher ECDHE-ECDSA-AES128-SHA)
+[ "$got" = "(NONE) (NONE)" ] || fail "TLS 1.2 CBC suite not refused: '$got'"
+got=$(cipher_of -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256)
+[ "$got" = "TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256" ] || fail "TLS 1.2 AES-128-GCM: '$got'"
+got=$(cipher_of -tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384)
+[ "$got" = "TLSv1.3 TLS_AES_128_GCM_SHA256" ] || fail "the client's first TLS 1.3 suite: '$got'"
+got=$(cipher_of -tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384)
+[ "$got" = "TLSv1.3 TLS_CHACHA20_POLY1305_SHA256" ] || fail "the client's first TLS 1.3 suite: '$got'"
+ok "TLS suites: AEAD only in TLS 1.2, the client's order decides"
+
 # TLS 1.2 renegotiation (a client's new ClientHello on the connection) is refused
 # (SSL_OP_NO_RENEGOTIATION): the client gets the no_renegotiation alert, and no answer to
 # a request sent after it; the server goes on serving.
