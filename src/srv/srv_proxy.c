@@ -82,13 +82,13 @@ static bool hop_by_hop(const char *name)
 }
 
 /*
- * Also drop headers the Connection header names as hop-by-hop (RFC 9110
- * 7.6.1). The header is client or app input: read with the bounded reader,
- * a comma-separated list of tokens with optional whitespace.
+ * Also drop headers the Connection header (conn, NULL when there is none)
+ * names as hop-by-hop (RFC 9110 7.6.1). The header is client or app input:
+ * read with the bounded reader, a comma-separated list of tokens with
+ * optional whitespace.
  */
-static bool listed_in_connection(struct evkeyvalq *h, const char *name)
+static bool listed_in_connection(const char *conn, const char *name)
 {
-    const char *conn = evhttp_find_header(h, "Connection");
     if (conn == NULL)
         return false;
     struct mse_rd rd;
@@ -118,6 +118,8 @@ static bool listed_in_connection(struct evkeyvalq *h, const char *name)
 
 void srv_proxy_copy_headers(struct evkeyvalq *from, struct evkeyvalq *to)
 {
+    /* Looked up once, not once per field (evhttp's lookup walks every field). */
+    const char *conn = evhttp_find_header(from, "Connection");
     struct evkeyval *kv;
     TAILQ_FOREACH(kv, from, next)
     {
@@ -126,7 +128,7 @@ void srv_proxy_copy_headers(struct evkeyvalq *from, struct evkeyvalq *to)
          * (on_headers), both by srv_fields_refusal. Dropping it here too keeps this
          * function's promise, only tokens out, whoever calls it. */
         if (!srv_token(kv->key, strlen(kv->key)) || hop_by_hop(kv->key) ||
-            listed_in_connection(from, kv->key))
+            listed_in_connection(conn, kv->key))
             continue;
         evhttp_add_header(to, kv->key, kv->value);
     }
