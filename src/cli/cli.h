@@ -84,6 +84,10 @@ bool cli_argv_has_json(int argc, char **argv);
  */
 void cli_json_error(mse_err err, const char *message);
 
+/* false, with the error said (on stdout too with --json), when OpenSSL cannot run: its
+ * configuration left it without SHA-256 in the default context (cli_out.c says why). */
+bool cli_openssl_usable(int argc, char **argv);
+
 /* "error: <message> (MSE_ERR_NAME)" on stderr; returns the exit code of err. */
 int cli_out_failure(const struct cli_out *o, mse_err err, const char *message);
 

@@ -34,45 +34,12 @@ __attribute__((format(printf, 4, 0))) static void say_labeled(const struct cli_o
     fputc('\n', stderr);
 }
 
-__attribute__((format(printf, 4, 5))) static void say_labeled_text(const struct cli_out *o,
-                                                                   const char *label,
-                                                                   const char *color,
-                                                                   const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    say_labeled(o, label, color, fmt, ap);
-    va_end(ap);
-}
-
-/*
- * When OpenSSL's own configuration left it without its default algorithms (a provider
- * section naming one that does not load, say), every key and certificate mse reads looks
- * malformed: the error names the file to fix instead. Asked only on the error path.
- */
-static void openssl_config_note(const struct cli_out *o)
-{
-    EVP_MD *sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-    if (sha256 != NULL) {
-        EVP_MD_free(sha256);
-        return;
-    }
-    ERR_clear_error();
-    char *conf = CONF_get1_default_config_file();
-    say_labeled_text(o, "note", "33",
-                     "OpenSSL has no SHA-256 in its default context: its configuration file, "
-                     "%s, loads no usable provider",
-                     conf ? conf : "openssl.cnf");
-    OPENSSL_free(conf);
-}
-
 int cli_out_error(const struct cli_out *o, mse_err err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     say_labeled(o, "error", "31", fmt, ap);
     va_end(ap);
-    openssl_config_note(o);
     return (int)mse_err_exit(err);
 }
 
@@ -173,4 +140,34 @@ cli_progress_fn cli_progress_for(const struct cli_out *out)
 {
     /* Progress only for a person watching a terminal; never in pipes or logs. */
     return !out->quiet && !out->json && isatty(STDERR_FILENO) ? progress_tty : NULL;
+}
+
+/*
+ * OpenSSL's own configuration can leave it without its default algorithms (a
+ * provider section naming one that does not load): every key, certificate and
+ * signature mse reads would then look malformed, and the first error would
+ * blame that input. So it is asked once, before any command runs, and the
+ * error names the file to fix.
+ */
+bool cli_openssl_usable(int argc, char **argv)
+{
+    EVP_MD *sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (sha256 != NULL) {
+        EVP_MD_free(sha256);
+        return true;
+    }
+    ERR_clear_error();
+    char *conf = CONF_get1_default_config_file();
+    char message[512];
+    snprintf(message, sizeof message,
+             "OpenSSL cannot run: it has no SHA-256 in its default context, as its "
+             "configuration file, %s, loads no usable provider",
+             conf ? conf : "openssl.cnf");
+    OPENSSL_free(conf);
+    struct cli_out o;
+    cli_out_init(&o);
+    if (cli_argv_has_json(argc, argv))
+        cli_json_error(MSE_ERR_CRYPTO, message);
+    (void)cli_out_failure(&o, MSE_ERR_CRYPTO, message);
+    return false;
 }

@@ -1,4 +1,5 @@
 /* mse: dispatch to the subcommands (the list is cli_commands, cli_commands.c). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,6 +29,11 @@ int main(int argc, char **argv)
         printf("mse %s\n", MSE_VERSION);
         return MSE_EXIT_OK;
     }
+    bool help = false;
+    for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+        help = help || strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0;
+    if (!help && !cli_openssl_usable(argc, argv))
+        return (int)mse_err_exit(MSE_ERR_CRYPTO);
     /* The mse-cli spellings: `mse home verify ...`, `mse cloud verify ...`. */
     if ((strcmp(argv[1], "home") == 0 || strcmp(argv[1], "cloud") == 0) && argc >= 3 &&
         strcmp(argv[2], "verify") == 0)

@@ -46,8 +46,8 @@ CNF
 done
 
 # A configuration whose provider section names one that does not load leaves OpenSSL without
-# any algorithm: mse refuses (nothing saved) and says which file to fix, not only that a key
-# looked malformed.
+# any algorithm: every command refuses before it reads anything (nothing saved), and its
+# one error names the file to fix, not some input that only looked malformed.
 conf="$work/broken.cnf"
 cat >"$conf" <<CNF
 openssl_conf = openssl_init
@@ -58,16 +58,31 @@ no_such_provider = no_such_sect
 [no_such_sect]
 activate = 1
 CNF
+want="error: OpenSSL cannot run: it has no SHA-256 in its default context, as its configuration file, $conf, loads no usable provider (MSE_ERR_CRYPTO)"
+# With and without the pinned identities (the built-in signer key is then read first).
+for pins in yes no; do
+    args=("${ev[@]}")
+    [ "$pins" = yes ] || args=(--evidence "$data/mse-home-evidence.json" --no-cache --at 2023-06-25T00:00:00Z)
+    set +e
+    OPENSSL_CONF="$conf" "$mse" verify "${args[@]}" --allow-expired-collateral --allow-tcb OutOfDate \
+        --output "$work/broken.pem" >"$work/broken.out" 2>"$work/broken.err"
+    rc=$?
+    set -e
+    # Exit 1 (the verification could not run), not a crash or a sanitizer's abort.
+    [ "$rc" = 1 ] || fail "broken configuration ($pins): exit $rc, want 1: $(cat "$work/broken.err")"
+    [ "$(cat "$work/broken.err")" = "$want" ] || fail "broken configuration ($pins): $(cat "$work/broken.err")"
+    [ ! -s "$work/broken.out" ] || fail "broken configuration ($pins): stdout: $(cat "$work/broken.out")"
+    [ ! -e "$work/broken.pem" ] || fail "broken configuration ($pins): a certificate was saved"
+done
+# --json: the same error as one object on stdout; --help still answers.
 set +e
-OPENSSL_CONF="$conf" "$mse" verify "${ev[@]}" --allow-expired-collateral --allow-tcb OutOfDate \
-    --output "$work/broken.pem" >"$work/broken.out" 2>&1
+OPENSSL_CONF="$conf" "$mse" fingerprint --json --context /nonexistent --code /nonexistent \
+    >"$work/broken.json" 2>/dev/null
 rc=$?
 set -e
-# Exit 1 (the verification could not run), not a crash or a sanitizer's abort.
-[ "$rc" = 1 ] || fail "broken configuration: exit $rc, want 1: $(cat "$work/broken.out")"
-grep -q "^error: verification could not run" "$work/broken.out" ||
-    fail "broken configuration: $(cat "$work/broken.out")"
-[ ! -e "$work/broken.pem" ] || fail "broken configuration: a certificate was saved"
-grep -qF "note: OpenSSL has no SHA-256 in its default context: its configuration file, $conf, loads no usable provider" \
-    "$work/broken.out" || fail "broken configuration: $(cat "$work/broken.out")"
-echo "ok: a configuration that loads no provider is named in the error (exit $rc)"
+[ "$rc" = 1 ] || fail "broken configuration, --json: exit $rc"
+grep -q '^{"error":{"code":"MSE_ERR_CRYPTO","exit":1,"message":"OpenSSL cannot run: ' "$work/broken.json" ||
+    fail "broken configuration, --json: $(cat "$work/broken.json")"
+OPENSSL_CONF="$conf" "$mse" verify --help | grep -q '^usage: mse verify' ||
+    fail "broken configuration: mse verify --help"
+echo "ok: a configuration that loads no provider is named in the one error of any command (exit $rc)"
