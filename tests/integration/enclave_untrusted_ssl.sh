@@ -58,6 +58,21 @@ got=$(cipher_of -tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_G
 [ "$got" = "TLSv1.3 TLS_CHACHA20_POLY1305_SHA256" ] || fail "the client's first TLS 1.3 suite: '$got'"
 ok "TLS suites: AEAD only in TLS 1.2, the client's order decides"
 
+# An RSA certificate (owners and operators often have one) is served with the RSA suites.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$OP/rsa.key" -out "$OP/rsa.pem" \
+    -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" -days 2 >/dev/null 2>&1
+EC_PORT=$PORT
+start_enclave rsa --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost --hello \
+    --ssl-cert "$OP/rsa.pem" --ssl-key "$OP/rsa.key"
+got=$(cipher_of -tls1_2)
+[ "$got" = "TLSv1.2 ECDHE-RSA-AES256-GCM-SHA384" ] || fail "RSA certificate, TLS 1.2: '$got'"
+got=$(cipher_of -tls1_3)
+[ "$got" = "TLSv1.3 TLS_AES_256_GCM_SHA384" ] || fail "RSA certificate, TLS 1.3: '$got'"
+body=$(curl -s --cacert "$OP/rsa.pem" --resolve "localhost:$PORT:127.0.0.1" "https://localhost:$PORT/")
+[ "$body" = "Hello from the enclave!" ] || fail "RSA certificate: $body"
+PORT=$EC_PORT
+ok "an RSA certificate is served (TLS 1.2 ECDHE-RSA with AES-GCM, TLS 1.3)"
+
 # TLS 1.2 renegotiation (a client's new ClientHello on the connection) is refused
 # (SSL_OP_NO_RENEGOTIATION): the client gets the no_renegotiation alert, and no answer to
 # a request sent after it; the server goes on serving.
