@@ -5,8 +5,10 @@
  * another quote of a remembered platform is answered from memory; other
  * bytes, an instant outside the window, another anchor are not; a tampered
  * quote after a good one is still refused, with the cold path's verdict;
- * raw quotes (mse_verifier_verify_quote) share that memory.
+ * raw quotes (mse_verifier_verify_quote) share that memory; verifiers in two
+ * threads at once.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -539,6 +541,66 @@ static int teardown(void **state)
     return 0;
 }
 
+/*
+ * Verifiers in two threads at once, one each, as <mse/verifier.h> allows, beside
+ * the cold path in the same threads: every verdict is the good one. CI runs this
+ * test under ThreadSanitizer too, where a race between them (in mse or in what
+ * they share: the anchor's bytes, the collateral, OpenSSL) fails it.
+ */
+struct worker {
+    const uint8_t *cert;
+    size_t len;
+    const struct mse_collateral *col;
+    const struct mse_policy *policy;
+    int warm_ok, cold_ok; /* counted here: cmocka's asserts belong to the main thread */
+};
+
+#define WORKER_ROUNDS 10
+
+static void *verify_rounds(void *arg)
+{
+    struct worker *w = arg;
+    struct mse_verifier *v = NULL;
+    struct mse_verify_result r;
+    struct mse_verify_input in = {.cert_der = w->cert, .cert_len = w->len, .collateral = w->col,
+                                  .trust_root_der = root_der, .trust_root_len = root_len,
+                                  .at = now_t};
+    if (mse_verifier_new(root_der, root_len, &v) != MSE_OK)
+        return NULL;
+    for (int i = 0; i < WORKER_ROUNDS; i++) {
+        if (mse_verifier_verify(v, &in, w->policy, &r) == MSE_OK && r.ok)
+            w->warm_ok++;
+        if (mse_verify(&in, w->policy, &r) == MSE_OK && r.ok)
+            w->cold_ok++;
+    }
+    mse_verifier_free(v);
+    return NULL;
+}
+
+static void test_verifiers_in_threads(void **state)
+{
+    struct evidence ev;
+    load_collateral(&ev);
+    struct mse_policy p = policy(); /* made once here: policy() fills static arrays */
+    struct worker w[2] = {{0}};
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++) {
+        w[i].cert = make_cert(&w[i].len);
+        w[i].col = &ev.col;
+        w[i].policy = &p;
+    }
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(mse_thread_start(&th[i], verify_rounds, &w[i]), 0);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(w[i].warm_ok, WORKER_ROUNDS);
+        assert_int_equal(w[i].cold_ok, WORKER_ROUNDS);
+        free((void *)w[i].cert);
+    }
+    free_collateral(&ev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -549,6 +611,7 @@ int main(void)
         cmocka_unit_test(test_memory_bounded),
         cmocka_unit_test(test_anchor_fixed),
         cmocka_unit_test(test_raw_quotes_from_memory),
+        cmocka_unit_test(test_verifiers_in_threads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
