@@ -563,10 +563,12 @@ static void srv_free(struct srv *s)
         event_free(s->listener_resume);
     SSL_CTX_free(s->ratls_ctx);
     SSL_CTX_free(s->app_ctx);
-    srv_cork_free(s);
     free(s->ratls_pem);
     if (s->base != NULL)
         event_base_free(s->base);
+    /* Last: event_base_free runs the finalizers of bufferevents freed before, and so frees
+     * their TLS sessions and the write filters made with this method. */
+    srv_cork_free(s);
 }
 
 /*
