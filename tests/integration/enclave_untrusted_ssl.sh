@@ -39,6 +39,40 @@ grep -q '^Hello from the enclave!$' "$WORK/resp1" || fail "TLS 1.3 request: $(ca
 sleep 4 | tls13 -sess_out "$WORK/sess2.pem" >/dev/null 2>&1 || true
 [ -s "$WORK/sess2.pem" ] || fail "a client that sent nothing got no session ticket in 4 s"
 ok "TLS 1.3 session tickets: with the response, and without a request"
+# Each ticket resumes: 20 rounds of a request on a new session, then one on a connection
+# that offers its ticket (Python's ssl: the session object, not a file between processes).
+if command -v python3 >/dev/null; then
+    python3 - "$PORT" <<'EOF' || fail "TLS 1.3 session resumption"
+import socket, ssl, sys
+port = int(sys.argv[1])
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+req = b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+def exchange(session):
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=30),
+                        server_hostname="localhost", session=session)
+    s.sendall(req)
+    data = b""
+    while True:
+        d = s.recv(4096)
+        if not d:
+            break
+        data += d
+    got = (s.session, s.session_reused, b"Hello from the enclave!" in data)
+    s.close()
+    return got
+for i in range(20):
+    sess, _, ok = exchange(None)
+    if not ok or sess is None or not sess.has_ticket:
+        sys.exit(f"round {i}: no answer or no ticket on a new session")
+    _, reused, ok = exchange(sess)
+    if not ok or not reused:
+        sys.exit(f"round {i}: the ticket did not resume (answered: {ok})")
+EOF
+    ok "TLS 1.3 tickets resume (20 rounds)"
+fi
 
 # Suites: TLS 1.2 only with forward-secret AEAD (a CBC suite is refused); the client's
 # order decides (a TLS 1.3 client that puts AES-128-GCM first gets it).
