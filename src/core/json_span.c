@@ -59,7 +59,8 @@ static mse_err skip_value(struct mse_rd *rd)
         /* Scalar: runs to the next delimiter. */
         for (;;) {
             struct mse_rd u = t;
-            if (mse_rd_u8(&u, &c) != MSE_OK || mse_json_is_ws(c) || c == ',' || c == '}' || c == ']')
+            if (mse_rd_u8(&u, &c) != MSE_OK || mse_json_is_ws(c) || c == ',' || c == '}' ||
+                c == ']')
                 break;
             t = u;
         }
