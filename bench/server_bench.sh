@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # Requests per second of mse-enclave beside nginx (Debian nginx-light) on
 # loopback, with the same certificate and key (P-256 ECDSA), the same protocol
-# versions (TLS 1.2-1.3; wrk negotiates 1.3, and both servers leave the choice
-# of suite to the client), keep-alive, the same response body, one worker each:
+# versions (TLS 1.2-1.3; wrk negotiates 1.3), keep-alive, the same response body,
+# one worker each, each server with its own default choice of suite: nginx takes
+# the client's first, which for wrk (an OpenSSL client) is AES-256-GCM-SHA384;
+# mse-enclave its own order, AES-128-GCM-SHA256 first (docs/cmd/mse-enclave.md,
+# TLS), whose key schedule costs both sides less. NGINX_SAME_SUITES=1 gives nginx
+# mse-enclave's order, to compare the servers with the same suite. The suite each
+# server gives an OpenSSL client is printed in the header.
 #   hello    mse-enclave's built-in hello app   vs  nginx `return 200` of the same body
 #   proxied  mse-enclave proxying to an app     vs  nginx proxying to the same app
 #            (the app: mse-enclave's hello over plain HTTP on loopback)
 #   hello, new handshake per request (Connection: close): the same, every
-#            request on a new connection with a full TLS handshake
+#            request on a new connection with its TLS handshake (wrk resumes its
+#            TLS 1.3 session with the last ticket: a resumption with a new X25519
+#            exchange, no certificate)
 # at 1, 16, 64 and 256 concurrent connections, and the ratio mse/nginx
 # (issue 13 targets at least 1.0); beside it each front server's CPU time per
 # request, read from /proc (steadier than requests/s when the machine is shared).
@@ -83,6 +90,11 @@ MSE_PROXY_PID=$!
 
 NG_HELLO=$(free_port)
 NG_PROXY=$(free_port)
+NGINX_SUITES=""
+[ "${NGINX_SAME_SUITES:-0}" = 1 ] && NGINX_SUITES="    ssl_prefer_server_ciphers on;
+    ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES256-GCM-SHA384;
+    ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384;
+    ssl_conf_command Options PrioritizeChaCha;"
 cat >"$WORK/nginx/nginx.conf" <<EOF
 worker_processes 1;
 user $(id -un);
@@ -95,6 +107,7 @@ http {
     ssl_certificate $WORK/cert.pem;
     ssl_certificate_key $WORK/key.pem;
     keepalive_requests 100000;
+$NGINX_SUITES
     upstream app { server 127.0.0.1:$APP; keepalive 64; }
     server {
         listen 127.0.0.1:$NG_HELLO ssl;
@@ -122,6 +135,10 @@ a=$(curl -s --cacert "$WORK/cert.pem" --resolve "localhost:$MSE_PROXY:127.0.0.1"
 b=$(curl -s --cacert "$WORK/cert.pem" --resolve "localhost:$NG_HELLO:127.0.0.1" "https://localhost:$NG_HELLO/")
 [ "$a" = "$b" ] || { echo "server_bench: responses differ: '$a' vs '$b'" >&2; exit 1; }
 
+suite_of() { # PORT: the suite an OpenSSL client (s_client's defaults, like wrk's) is given
+    { echo | openssl s_client -connect "127.0.0.1:$1" 2>/dev/null || true; } |
+        sed -n 's/^New, \([^,]*\), Cipher is \(.*\)$/\1 \2/p'
+}
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # run PORT PID CONNECTIONS [wrk options...]: prints "requests/s CPU-µs-per-request", the
 # second being the front server's own CPU time (process PID) divided by the requests served:
@@ -151,6 +168,7 @@ best() { # best "R C" "R C": highest R, lowest nonzero C
 }
 echo "loopback, 1 wrk thread on CPU $CLIENT_CPU, servers on CPU $SERVER_CPU, ${SECS}s per run, $ROUNDS rounds of both (the order alternates)"
 echo "nginx $("$NGINX" -v 2>&1 | sed 's/.*\///'): worker_processes 1, access_log off, same P-256 certificate and key, TLS 1.2-1.3, keepalive_requests 100000"
+echo "suite for an OpenSSL client: mse-enclave $(suite_of "$MSE_HELLO"), nginx $(suite_of "$NG_HELLO")"
 echo "req/s: best requests per second (ratio mse/nginx, >= 1 is the target; median: of the ratios within a round); us/req: the front server's CPU time per request (ratio nginx/mse, >= 1 is as efficient)"
 printf '%-16s %5s %10s %10s %6s %7s %8s %8s %6s\n' case conns "mse req/s" "nginx" ratio median "mse us" "nginx" ratio
 for case in hello proxied hello-handshake; do

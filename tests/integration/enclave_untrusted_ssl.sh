@@ -74,21 +74,31 @@ EOF
     ok "TLS 1.3 tickets resume (20 rounds)"
 fi
 
-# Suites: TLS 1.2 only with forward-secret AEAD (a CBC suite is refused); the client's
-# order decides (a TLS 1.3 client that puts AES-128-GCM first gets it).
+# Suites: TLS 1.2 only with forward-secret AEAD (a CBC suite is refused); the server's
+# order, AES-128-GCM first, except for a client that puts ChaCha20 first; a client that
+# offers only AES-256-GCM gets it.
 cipher_of() {
     { echo | openssl s_client -connect "127.0.0.1:$PORT" -servername localhost "$@" 2>/dev/null || true; } |
         sed -n 's/^New, \([^,]*\), Cipher is \(.*\)$/\1 \2/p'
 }
-got=$(cipher_of -tls1_2 -cipher ECDHE-ECDSA-AES128-SHA)
-[ "$got" = "(NONE) (NONE)" ] || fail "TLS 1.2 CBC suite not refused: '$got'"
-got=$(cipher_of -tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256)
-[ "$got" = "TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256" ] || fail "TLS 1.2 AES-128-GCM: '$got'"
-got=$(cipher_of -tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384)
-[ "$got" = "TLSv1.3 TLS_AES_128_GCM_SHA256" ] || fail "the client's first TLS 1.3 suite: '$got'"
-got=$(cipher_of -tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384)
-[ "$got" = "TLSv1.3 TLS_CHACHA20_POLY1305_SHA256" ] || fail "the client's first TLS 1.3 suite: '$got'"
-ok "TLS suites: AEAD only in TLS 1.2, the client's order decides"
+expect_cipher() { # EXPECTED WHY s_client-options...
+    local want="$1" why="$2" got
+    shift 2
+    got=$(cipher_of "$@")
+    [ "$got" = "$want" ] || fail "$why: '$got', expected '$want'"
+}
+expect_cipher "(NONE) (NONE)" "TLS 1.2 CBC suite not refused" -tls1_2 -cipher ECDHE-ECDSA-AES128-SHA
+expect_cipher "TLSv1.2 ECDHE-ECDSA-AES128-GCM-SHA256" "TLS 1.2, AES-256 asked for first" \
+    -tls1_2 -cipher ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256
+expect_cipher "TLSv1.2 ECDHE-ECDSA-CHACHA20-POLY1305" "TLS 1.2, ChaCha20 asked for first" \
+    -tls1_2 -cipher ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-GCM-SHA256
+expect_cipher "TLSv1.3 TLS_AES_128_GCM_SHA256" "TLS 1.3, AES-256 asked for first" \
+    -tls1_3 -ciphersuites TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256
+expect_cipher "TLSv1.3 TLS_CHACHA20_POLY1305_SHA256" "TLS 1.3, ChaCha20 asked for first" \
+    -tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256
+expect_cipher "TLSv1.3 TLS_AES_256_GCM_SHA384" "TLS 1.3, only AES-256 offered" \
+    -tls1_3 -ciphersuites TLS_AES_256_GCM_SHA384
+ok "TLS suites: AEAD only in TLS 1.2; AES-128-GCM first unless the client puts ChaCha20 first"
 
 # An RSA certificate (owners and operators often have one) is served with the RSA suites.
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$OP/rsa.key" -out "$OP/rsa.pem" \
@@ -96,10 +106,8 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$OP/rsa.key" -out "$OP/rsa.pe
 EC_PORT=$PORT
 start_enclave rsa --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost --hello \
     --ssl-cert "$OP/rsa.pem" --ssl-key "$OP/rsa.key"
-got=$(cipher_of -tls1_2)
-[ "$got" = "TLSv1.2 ECDHE-RSA-AES256-GCM-SHA384" ] || fail "RSA certificate, TLS 1.2: '$got'"
-got=$(cipher_of -tls1_3)
-[ "$got" = "TLSv1.3 TLS_AES_256_GCM_SHA384" ] || fail "RSA certificate, TLS 1.3: '$got'"
+expect_cipher "TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256" "RSA certificate, TLS 1.2" -tls1_2
+expect_cipher "TLSv1.3 TLS_AES_128_GCM_SHA256" "RSA certificate, TLS 1.3" -tls1_3
 body=$(curl -s --cacert "$OP/rsa.pem" --resolve "localhost:$PORT:127.0.0.1" "https://localhost:$PORT/")
 [ "$body" = "Hello from the enclave!" ] || fail "RSA certificate: $body"
 PORT=$EC_PORT
