@@ -330,7 +330,7 @@ static struct bufferevent *make_bev(struct event_base *base, void *arg)
  * every handshake more (about 9% fewer handshakes per second with OpenSSL clients, which
  * ask for AES-256 first). A client that puts ChaCha20 first, a device without AES
  * instructions, gets ChaCha20 (SSL_OP_PRIORITIZE_CHACHA); one that needs AES-256
- * offers only it. Go's and BoringSSL's servers choose in the same order.
+ * offers only it. Go's crypto/tls server, too, chooses by its own order, AES-128-GCM first.
  */
 #define SRV_TLS12_CIPHERS                                                                      \
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                               \
