@@ -198,8 +198,9 @@ static void handle_hello(struct evhttp_request *req)
 {
     struct evhttp_connection *evcon = evhttp_request_get_connection(req);
     /* Straight into the request's own output buffer: no buffer made and freed per request. */
-    if (srv_has_content(req) && evbuffer_add_reference(evhttp_request_get_output_buffer(req), SRV_HELLO_BODY,
-                               sizeof SRV_HELLO_BODY - 1, NULL, NULL) != 0) {
+    struct evbuffer *out = evhttp_request_get_output_buffer(req);
+    if (srv_has_content(req) &&
+        evbuffer_add_reference(out, SRV_HELLO_BODY, sizeof SRV_HELLO_BODY - 1, NULL, NULL) != 0) {
         evhttp_send_error(req, HTTP_INTERNAL, NULL);
         return;
     }
@@ -336,7 +337,8 @@ static struct bufferevent *make_bev(struct event_base *base, void *arg)
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                               \
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"                               \
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384"
-#define SRV_TLS13_SUITES "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384"
+#define SRV_TLS13_SUITES                                                                       \
+    "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384"
 
 MSE_MUST_USE static mse_err new_ctx(SSL_CTX **out)
 {
