@@ -27,7 +27,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include <mse/guard.h>
 
@@ -122,10 +126,30 @@ static void conn_release(struct srv *s, struct srv_conn *c)
     srv_listener_update(s);
 }
 
+/*
+ * TLS wants a close_notify before the write side closes (RFC 8446, 6.1): with it a
+ * client that reads to the end of the stream (a response delimited by the close, as
+ * an app behind the proxy may send) tells the end from a truncation by anyone who can
+ * cut the TCP connection. Sent only after a completed handshake and when nothing waits
+ * in the output buffer, so that OpenSSL holds no half-written record; it never blocks:
+ * a full socket or a client already gone means no alert.
+ */
+static void send_close_notify(struct bufferevent *bev)
+{
+    SSL *ssl = bufferevent_openssl_get_ssl(bev);
+    if (ssl == NULL || !SSL_is_init_finished(ssl) ||
+        evbuffer_get_length(bufferevent_get_output(bev)) != 0)
+        return;
+    (void)SSL_shutdown(ssl);
+    ERR_clear_error(); /* a write that failed is not this connection's error to report */
+}
+
 static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 {
     struct srv_conn *c = arg;
     struct srv *s = c->s;
+    if (c->tls && !c->refuse)
+        send_close_notify(evhttp_connection_get_bufferevent(evcon));
     if (c->resume != NULL)
         srv_proxy_resume(c->resume);
     conn_release(s, c);
