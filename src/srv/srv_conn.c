@@ -144,6 +144,17 @@ static void send_close_notify(struct bufferevent *bev)
     ERR_clear_error(); /* a write that failed is not this connection's error to report */
 }
 
+void srv_conn_abort(struct evhttp_connection *evcon)
+{
+    /* No close_notify: a client reading to the end of the stream must see a body cut
+     * short, not a complete one. SSL_shutdown then marks the session closed, sending
+     * nothing. */
+    SSL *ssl = bufferevent_openssl_get_ssl(evhttp_connection_get_bufferevent(evcon));
+    if (ssl != NULL)
+        SSL_set_quiet_shutdown(ssl, 1);
+    evhttp_connection_free(evcon);
+}
+
 static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 {
     struct srv_conn *c = arg;

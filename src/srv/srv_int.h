@@ -160,6 +160,8 @@ void srv_conn_free(struct srv *s);
 /* A record for a connection being made; NULL only if the pool is empty (never at the cap). */
 struct srv_conn *srv_conn_new(struct srv *s, struct bufferevent *bev, bool tls, bool refuse);
 struct srv_conn *srv_conn_find(struct srv *s, const struct bufferevent *bev);
+/* Frees a client connection whose response is cut short: no close_notify on it. */
+void srv_conn_abort(struct evhttp_connection *evcon);
 /* The connection delivered a complete request: its first-request deadline no longer applies. */
 void srv_conn_first_request(struct srv *s, struct srv_conn *c);
 /* Enable or disable accepting from the cap and the accept-error pause. */

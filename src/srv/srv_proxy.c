@@ -225,7 +225,7 @@ static void fail_client(struct proxy_req *p)
         return;
     }
     srv_log("upstream failed mid-response: closing the client connection");
-    evhttp_connection_free(evcon); /* frees p->client too */
+    srv_conn_abort(evcon); /* frees p->client too */
 }
 
 /* Why the app's response head must not reach the client (see the top), or NULL. */

@@ -73,37 +73,6 @@ for i in range(20):
 EOF
     ok "TLS 1.3 tickets resume (20 rounds)"
 fi
-# The server ends each TLS connection it closes with close_notify (RFC 8446, 6.1), so a
-# client reading to the end of the stream can tell the end from a truncation: Python's ssl
-# with suppress_ragged_eofs=False raises SSLEOFError at an end without it.
-if command -v python3 >/dev/null; then
-    python3 - "$PORT" <<'EOF' || fail "close_notify at the server's close"
-import socket, ssl, sys
-port = int(sys.argv[1])
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-ctx.check_hostname = False
-ctx.verify_mode = ssl.CERT_NONE
-for req in (b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
-            b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n",
-            b"DELETE / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"):
-    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=30),
-                        server_hostname="localhost", suppress_ragged_eofs=False)
-    s.sendall(req)
-    data = b""
-    try:
-        while True:
-            d = s.recv(4096)
-            if not d:
-                break
-            data += d
-    except ssl.SSLEOFError:
-        sys.exit(f"{req.split()[0]}: the stream ended without close_notify after {data[:40]!r}")
-    if not data.startswith(b"HTTP/1."):
-        sys.exit(f"{req.split()[0]}: no response: {data[:80]!r}")
-    s.close()
-EOF
-    ok "close_notify ends each connection the server closes (hello and evhttp paths)"
-fi
 
 # Suites: TLS 1.2 only with forward-secret AEAD (a CBC suite is refused); the server's
 # order, AES-128-GCM first, except for a client that puts ChaCha20 first; a client that
