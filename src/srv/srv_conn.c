@@ -134,12 +134,13 @@ static void conn_release(struct srv *s, struct srv_conn *c)
  * in the output buffer, so that OpenSSL holds no half-written record; it never blocks:
  * a full socket or a client already gone means no alert.
  */
-static void send_close_notify(struct bufferevent *bev)
+static void send_close_notify(const struct srv *s, struct bufferevent *bev)
 {
     SSL *ssl = bufferevent_openssl_get_ssl(bev);
     if (ssl == NULL || !SSL_is_init_finished(ssl) ||
         evbuffer_get_length(bufferevent_get_output(bev)) != 0)
         return;
+    srv_cork_hold(s, bev); /* evhttp's shutdown(2) follows: the alert leaves with the FIN */
     (void)SSL_shutdown(ssl);
     ERR_clear_error(); /* a write that failed is not this connection's error to report */
 }
@@ -160,7 +161,7 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
     struct srv_conn *c = arg;
     struct srv *s = c->s;
     if (c->tls && !c->refuse)
-        send_close_notify(evhttp_connection_get_bufferevent(evcon));
+        send_close_notify(s, evhttp_connection_get_bufferevent(evcon));
     if (c->resume != NULL)
         srv_proxy_resume(c->resume);
     conn_release(s, c);

@@ -18,7 +18,15 @@
  * socket BIO untouched. Only the records written while OpenSSL is in its
  * ticket-writing state are held; in TLS 1.2 that state is inside a flight
  * that is flushed after its last message, so nothing changes there.
+ *
+ * A connection the server is about to close (its last response queued, or
+ * its close_notify) is held the same way from then on (srv_cork_hold): the
+ * last response, the close_notify and the FIN of the shutdown(2) that follows
+ * them leave in one segment instead of three, and the client reads its last
+ * response and the end of the stream in one wake-up.
  */
+#include <stdbool.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 
 #include <event2/bufferevent_ssl.h>
@@ -29,16 +37,23 @@
 
 #include "srv_int.h"
 
+/* A filter's own state. */
+struct cork {
+    const SSL *ssl; /* whose handshake state tells ticket records apart */
+    bool hold;      /* closing: everything waits for the FIN */
+};
+
 static int cork_write(BIO *b, const char *data, int len)
 {
     BIO *next = BIO_next(b);
-    const SSL *ssl = BIO_get_data(b);
+    const struct cork *k = BIO_get_data(b);
     BIO_clear_retry_flags(b);
     if (next == NULL || len <= 0)
         return 0;
     int fd = -1;
-    if (ssl == NULL || SSL_get_state(ssl) != TLS_ST_SW_SESSION_TICKET ||
-        BIO_get_fd(next, &fd) < 0 || fd < 0) {
+    bool more = k != NULL && (k->hold || (k->ssl != NULL &&
+                                          SSL_get_state(k->ssl) == TLS_ST_SW_SESSION_TICKET));
+    if (!more || BIO_get_fd(next, &fd) < 0 || fd < 0) {
         int n = BIO_write(next, data, len);
         BIO_copy_next_retry(b);
         return n;
@@ -61,7 +76,19 @@ static long cork_ctrl(BIO *b, int cmd, long num, void *ptr)
 
 static int cork_create(BIO *b)
 {
+    struct cork *k = calloc(1, sizeof *k);
+    if (k == NULL)
+        return 0;
+    BIO_set_data(b, k);
     BIO_set_init(b, 1);
+    return 1;
+}
+
+static int cork_destroy(BIO *b)
+{
+    free(BIO_get_data(b));
+    BIO_set_data(b, NULL);
+    BIO_set_init(b, 0);
     return 1;
 }
 
@@ -69,11 +96,13 @@ mse_err srv_cork_init(struct srv *s)
 {
     int type = BIO_get_new_index();
     MSE_ENSURE(type > 0, MSE_ERR_CRYPTO);
-    s->cork_method = BIO_meth_new(type | BIO_TYPE_FILTER, "mse ticket cork");
+    s->cork_type = type | BIO_TYPE_FILTER;
+    s->cork_method = BIO_meth_new(s->cork_type, "mse ticket cork");
     MSE_ENSURE(s->cork_method != NULL, MSE_ERR_NOMEM);
     MSE_ENSURE(BIO_meth_set_write(s->cork_method, cork_write) == 1 &&
                    BIO_meth_set_ctrl(s->cork_method, cork_ctrl) == 1 &&
-                   BIO_meth_set_create(s->cork_method, cork_create) == 1,
+                   BIO_meth_set_create(s->cork_method, cork_create) == 1 &&
+                   BIO_meth_set_destroy(s->cork_method, cork_destroy) == 1,
                MSE_ERR_CRYPTO);
     return MSE_OK;
 }
@@ -95,9 +124,17 @@ void srv_cork_start(struct srv *s, struct srv_conn *c)
         BIO_free(cork); /* served without it: tickets go out at once, as OpenSSL writes them */
         return;
     }
-    BIO_set_data(cork, ssl);
+    ((struct cork *)BIO_get_data(cork))->ssl = ssl;
     BIO_push(cork, sock);
     /* The SSL now holds the socket BIO as its read BIO and through the filter as its write
      * BIO; libevent finds the descriptor to close through either. */
     SSL_set0_wbio(ssl, cork);
+}
+
+void srv_cork_hold(const struct srv *s, struct bufferevent *bev)
+{
+    SSL *ssl = bufferevent_openssl_get_ssl(bev);
+    BIO *b = ssl != NULL ? SSL_get_wbio(ssl) : NULL;
+    if (b != NULL && s->cork_method != NULL && BIO_method_type(b) == s->cork_type)
+        ((struct cork *)BIO_get_data(b))->hold = true;
 }

@@ -231,8 +231,11 @@ static void serve(struct srv_conn *c)
         }
         wrote = true;
         if (h.close) {
-            /* Nothing after it is read; the connection is freed once the response is out. */
+            /* Nothing after it is read; the connection is freed once the response is out,
+             * which leaves with the close_notify and the FIN. */
             c->closing = true;
+            if (c->tls)
+                srv_cork_hold(s, bev);
             bufferevent_disable(bev, EV_READ);
             (void)evbuffer_drain(in, evbuffer_get_length(in));
         }

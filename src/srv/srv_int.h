@@ -102,6 +102,7 @@ struct srv {
     size_t fast_date_len;
     time_t fast_date_at;           /* the second fast_date shows */
     BIO_METHOD *cork_method;       /* srv_cork.c: the write filter of TLS connections */
+    int cork_type;                 /* its BIO type */
     int exit_code;
 };
 
@@ -197,6 +198,8 @@ MSE_MUST_USE mse_err srv_cork_init(struct srv *s);
 void srv_cork_free(struct srv *s);
 /* Install the filter on a just-adopted TLS connection, before any byte is written. */
 void srv_cork_start(struct srv *s, struct srv_conn *c);
+/* The connection closes next: what it writes from now on leaves with its FIN. */
+void srv_cork_hold(const struct srv *s, struct bufferevent *bev);
 
 /* srv_proxy.c: read from this upstream again (its client connection drained or closed). */
 void srv_proxy_resume(struct srv_upstream *up);

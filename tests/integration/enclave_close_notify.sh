@@ -4,6 +4,7 @@
 # stream can tell the end from a truncation (Python's ssl with suppress_ragged_eofs=False
 # raises SSLEOFError at an end without close_notify):
 #  - the hello app: `Connection: close`, HTTP/1.0, and a request evhttp answers (DELETE);
+#    the last response, close_notify and FIN leave in one segment;
 #  - the proxy: an app response delimited by the app's close, passed on to an HTTP/1.0
 #    client as delimited by the close, ends with close_notify;
 #  - the proxy: an app response cut short (the app closes inside a Content-Length body or
@@ -59,6 +60,42 @@ ends() { python3 "$WORK/ends.py" "$@"; }
 start_enclave hello "${TLS[@]}" --hello
 ends "$PORT" clean / "DELETE /" || fail "hello app"
 ok "hello app: close_notify ends each connection the server closes (Connection: close, HTTP/1.0, evhttp)"
+# ... and it leaves with the last response and the FIN (srv_cork.c): on a new TLS 1.3
+# connection with one `Connection: close` request the client receives two segments with
+# data, the server's handshake flight and then tickets, response and close_notify together
+# (nginx: five). Read from the client socket's TCP_INFO (tcpi_data_segs_in, Linux 4.6).
+# The kernel sends held tickets on its own after about 200 ms, so a client delayed that long
+# between its Finished and its request sees three: up to five attempts, one must see two.
+python3 - "$PORT" <<'EOF' || fail "the last response, close_notify and FIN not in one segment"
+import socket, ssl, struct, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+seen = []
+for attempt in range(5):
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30),
+                        server_hostname="localhost", suppress_ragged_eofs=False)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+    data = b""
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        data += d
+    info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+    s.close()
+    if not data.startswith(b"HTTP/1.1 200 OK"):
+        sys.exit(f"no response: {data[:80]!r}")
+    if len(info) < 160:
+        print("SKIP: no tcpi_data_segs_in in this kernel's TCP_INFO")
+        sys.exit(0)
+    seen.append(struct.unpack_from("I", info, 152)[0])
+    if seen[-1] == 2:
+        sys.exit(0)
+sys.exit(f"segments with data from the server, per attempt: {seen}")
+EOF
+ok "hello app: the last response, close_notify and FIN leave in one segment"
 
 # The proxy, to an app that answers each path with fixed bytes and then closes.
 mkdir -p "$WORK/app"
