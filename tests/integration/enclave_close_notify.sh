@@ -15,39 +15,46 @@ command -v python3 >/dev/null || { echo "SKIP: needs python3 for TLS exchanges";
 
 fake_attestation "$WORK/att"
 OP="$WORK/op"
-mkdir -p "$OP"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$OP/key.pem" \
-    -out "$OP/cert.pem" -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" -days 2 \
-    >/dev/null 2>&1
+operator_cert "$OP"
 TLS=(--mode untrusted-ssl --attestation-root "$WORK/att" --san localhost
      --ssl-cert "$OP/cert.pem" --ssl-key "$OP/key.pem")
 
-# ends PORT EXPECTED PATH... : for each path and each HTTP version, one TLS connection with
-# one request; prints nothing and succeeds when every stream ended as EXPECTED ("clean":
-# close_notify after a response; "cut": no close_notify after the response's first bytes).
+# fetch.py: one request on a new TLS 1.3 connection, read to the end of the stream; how the
+# stream ended ("clean": with close_notify; "cut": without), and the socket's TCP_INFO.
+cat >"$WORK/fetch.py" <<'EOF'
+import socket, ssl
+def fetch(port, request):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=30),
+                        server_hostname="localhost", suppress_ragged_eofs=False)
+    s.sendall(request)
+    data, end = b"", "clean"
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            data += d
+    except ssl.SSLEOFError:
+        end = "cut"
+    info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+    s.close()
+    return data, end, info
+EOF
+# ends PORT EXPECTED PATH... : for each path ("GET /x", or "/x" for a GET) and each HTTP
+# version, one request; succeeds when every stream ended as EXPECTED after a response.
 cat >"$WORK/ends.py" <<'EOF'
-import socket, ssl, sys
+import sys
+from fetch import fetch
 port, expected, paths = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-ctx.check_hostname = False
-ctx.verify_mode = ssl.CERT_NONE
 for path in paths:
     method, target = path.split(" ") if " " in path else ("GET", path)
     for version, extra in (("HTTP/1.1", "Connection: close\r\n"), ("HTTP/1.0", "")):
         req = f"{method} {target} {version}\r\nHost: localhost\r\n{extra}\r\n".encode()
-        s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=30),
-                            server_hostname="localhost", suppress_ragged_eofs=False)
-        s.sendall(req)
-        data, end = b"", "clean"
-        try:
-            while True:
-                d = s.recv(65536)
-                if not d:
-                    break
-                data += d
-        except ssl.SSLEOFError:
-            end = "cut"
-        s.close()
+        data, end, _ = fetch(port, req)
         if not data.startswith(b"HTTP/1."):
             sys.exit(f"{method} {target} {version}: no response: {data[:80]!r}")
         if end != expected:
@@ -55,6 +62,7 @@ for path in paths:
                      f"after {len(data)} bytes: {data[:60]!r}")
 EOF
 ends() { python3 "$WORK/ends.py" "$@"; }
+export PYTHONPATH="$WORK"
 
 # The hello app: the fast path, and evhttp's.
 start_enclave hello "${TLS[@]}" --hello
@@ -67,24 +75,11 @@ ok "hello app: close_notify ends each connection the server closes (Connection: 
 # The kernel sends held tickets on its own after about 200 ms, so a client delayed that long
 # between its Finished and its request sees three: up to five attempts, one must see two.
 python3 - "$PORT" <<'EOF' || fail "the last response, close_notify and FIN not in one segment"
-import socket, ssl, struct, sys
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-ctx.check_hostname = False
-ctx.verify_mode = ssl.CERT_NONE
-ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+import struct, sys
+from fetch import fetch
 seen = []
 for attempt in range(5):
-    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30),
-                        server_hostname="localhost", suppress_ragged_eofs=False)
-    s.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-    data = b""
-    while True:
-        d = s.recv(65536)
-        if not d:
-            break
-        data += d
-    info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
-    s.close()
+    data, _, info = fetch(int(sys.argv[1]), b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
     if not data.startswith(b"HTTP/1.1 200 OK"):
         sys.exit(f"no response: {data[:80]!r}")
     if len(info) < 160:
@@ -124,22 +119,12 @@ start_enclave proxy "${TLS[@]}" --app-dir "$WORK/app" --app-port "$(free_port)" 
     --app-cmd 'exec python3 app.py'
 wait_http "https://127.0.0.1:$PORT/ready" -k
 python3 - "$PORT" <<'EOF' || fail "the app's close-delimited response not passed on whole"
-import socket, ssl, sys
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-ctx.check_hostname = False
-ctx.verify_mode = ssl.CERT_NONE
-s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30),
-                    server_hostname="localhost", suppress_ragged_eofs=False)
-s.sendall(b"GET /whole HTTP/1.0\r\nHost: localhost\r\n\r\n")
-data = b""
-while True:
-    d = s.recv(65536)
-    if not d:
-        break
-    data += d
+import sys
+from fetch import fetch
+data, end, _ = fetch(int(sys.argv[1]), b"GET /whole HTTP/1.0\r\nHost: localhost\r\n\r\n")
 head, body = data.split(b"\r\n\r\n", 1)
-if body != b"x" * 100000:
-    sys.exit(f"{len(body)} bytes of body: {head!r}")
+if body != b"x" * 100000 or end != "clean":
+    sys.exit(f"{len(body)} bytes of body, ended '{end}': {head!r}")
 EOF
 ends "$PORT" clean /whole || fail "proxy, whole response"
 ends "$PORT" cut /cut-length /cut-chunk || fail "proxy, response cut short"

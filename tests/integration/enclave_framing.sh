@@ -120,9 +120,7 @@ grep -q 'POST / -> 400 more than one Content-Length' "$WORK/plain.log" || fail "
 
 # Pipelining over TLS (bufferevent_openssl): 1,000 requests in records of 50 (38 KB, within the
 # server's receive window), read only after a pause, all answered.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/key.pem" \
-    -out "$WORK/cert.pem" -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" -days 2 \
-    >/dev/null 2>&1
+operator_cert "$WORK"
 start_enclave tls --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost --hello \
     --ssl-cert "$WORK/cert.pem" --ssl-key "$WORK/key.pem"
 python3 - "$PORT" "$WORK/cert.pem" <<'EOF' || fail "1,000 pipelined requests over TLS"

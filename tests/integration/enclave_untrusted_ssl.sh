@@ -10,10 +10,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=1:thread_
 
 fake_attestation "$WORK/att"
 OP="$WORK/op"
-mkdir -p "$OP"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$OP/key.pem" \
-    -out "$OP/cert.pem" -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" -days 2 \
-    >/dev/null 2>&1
+operator_cert "$OP"
 
 # (1) operator certificate + hello
 start_enclave op --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost --hello \

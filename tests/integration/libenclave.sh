@@ -18,6 +18,15 @@ fake_attestation() {
     head -c 1200 /dev/urandom >"$dir/quote"
 }
 
+# operator_cert DIR: a self-signed P-256 certificate for localhost, DIR/cert.pem and
+# DIR/key.pem (an operator's or owner's certificate for --ssl-cert/--ssl-key).
+operator_cert() {
+    mkdir -p "$1"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1/key.pem" \
+        -out "$1/cert.pem" -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" -days 2 \
+        >/dev/null 2>&1
+}
+
 # start_enclave NAME ARGS... : runs mse-enclave with --port 0 and waits for its port.
 # Sets PORT and SERVER_PID; log in $WORK/NAME.log.
 start_enclave() {
