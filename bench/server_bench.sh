@@ -140,19 +140,29 @@ suite_of() { # PORT: the suite an OpenSSL client (s_client's defaults, like wrk'
         sed -n 's/^New, \([^,]*\), Cipher is \(.*\)$/\1 \2/p'
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# run PORT PID CONNECTIONS [wrk options...]: prints "requests/s CPU-µs-per-request", the
-# second being the front server's own CPU time (process PID) divided by the requests served:
-# steadier than requests/s on a shared machine, where the server's core is not all its own.
+cpu_line() { grep "^cpu$CLIENT_CPU " /proc/stat; }
+# run PORT PID CONNECTIONS [wrk options...]: prints "requests/s CPU-µs-per-request wrk%",
+# the second being the front server's own CPU time (process PID) divided by the requests
+# served: steadier than requests/s on a shared machine, where the server's core is not all
+# its own; the third how busy wrk's core was (near 100: the client, not the server, bounds
+# requests/s).
 run() {
-    local port="$1" pid="$2" conns="$3" t0 t1 out
+    local port="$1" pid="$2" conns="$3" t0 t1 c0 c1 out
     shift 3
     t0=$(cpu_ticks "$pid")
+    c0=$(cpu_line)
     out=$("${ON_CLIENT[@]}" wrk -t1 -c"$conns" -d"${SECS}s" "$@" "https://127.0.0.1:$port/" 2>/dev/null)
+    c1=$(cpu_line)
     t1=$(cpu_ticks "$pid")
-    echo "$out" | awk -v t0="$t0" -v t1="$t1" -v hz="$(getconf CLK_TCK)" '
+    echo "$out" | awk -v t0="$t0" -v t1="$t1" -v hz="$(getconf CLK_TCK)" -v c0="$c0" -v c1="$c1" '
+        function busy(a, b,   x, y, i, t, idle) {
+            split(a, x, " "); split(b, y, " ");
+            for (i = 2; i <= 9; i++) t += y[i] - x[i];
+            idle = (y[5] - x[5]) + (y[6] - x[6]);
+            return t > 0 ? 100 * (t - idle) / t : 0 }
         /requests in/ { n = $1 }
         /Requests\/sec/ { r = $2 }
-        END { printf "%s %.1f\n", r + 0, (n > 0 ? (t1 - t0) * 1e6 / hz / n : 0) }'
+        END { printf "%s %.1f %.0f\n", r + 0, (n > 0 ? (t1 - t0) * 1e6 / hz / n : 0), busy(c0, c1) }'
 }
 # The machine may be shared, and its speed then changes from one second to the next:
 # each case runs ROUNDS rounds of both servers, alternating which goes first (mse then
@@ -160,17 +170,18 @@ run() {
 # lowest CPU per request). Beside the ratio of the best runs, "median" is the median over
 # the rounds of the ratio within a round, whose two runs are seconds apart.
 ROUNDS="${ROUNDS:-4}"
-best() { # best "R C" "R C": highest R, lowest nonzero C
+best() { # best "R C W" "R C W": highest R, lowest nonzero C, lowest nonzero W
     awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
         r = (x[1] + 0 > y[1] + 0) ? x[1] : y[1];
         c = (x[2] + 0 == 0 || (y[2] + 0 > 0 && y[2] + 0 < x[2] + 0)) ? y[2] : x[2];
-        print r + 0, c + 0 }'
+        w = (x[3] + 0 == 0 || (y[3] + 0 > 0 && y[3] + 0 < x[3] + 0)) ? y[3] : x[3];
+        print r + 0, c + 0, w + 0 }'
 }
 echo "loopback, 1 wrk thread on CPU $CLIENT_CPU, servers on CPU $SERVER_CPU, ${SECS}s per run, $ROUNDS rounds of both (the order alternates)"
 echo "nginx $("$NGINX" -v 2>&1 | sed 's/.*\///'): worker_processes 1, access_log off, same P-256 certificate and key, TLS 1.2-1.3, keepalive_requests 100000"
 echo "suite for an OpenSSL client: mse-enclave $(suite_of "$MSE_HELLO"), nginx $(suite_of "$NG_HELLO")"
-echo "req/s: best requests per second (ratio mse/nginx, >= 1 is the target; median: of the ratios within a round); us/req: the front server's CPU time per request (ratio nginx/mse, >= 1 is as efficient)"
-printf '%-16s %5s %10s %10s %6s %7s %8s %8s %6s\n' case conns "mse req/s" "nginx" ratio median "mse us" "nginx" ratio
+echo "req/s: best requests per second (ratio mse/nginx, >= 1 is the target; median: of the ratios within a round); us/req: the front server's CPU time per request (ratio nginx/mse, >= 1 is as efficient); wrk%: how busy wrk's core was, the least of all the cell's runs (near 100: wrk, not the server, sets requests/s)"
+printf '%-16s %5s %10s %10s %6s %7s %8s %8s %6s %5s\n' case conns "mse req/s" "nginx" ratio median "mse us" "nginx" ratio "wrk%"
 for case in hello proxied hello-handshake; do
     extra=()
     case "$case" in
@@ -179,7 +190,7 @@ for case in hello proxied hello-handshake; do
     hello-handshake) mp=$MSE_HELLO mpid=$MSE_HELLO_PID np=$NG_HELLO extra=(-H "Connection: close") ;;
     esac
     for conns in $CONNS_LIST; do
-        m="0 0" n="0 0" ratios=""
+        m="0 0 0" n="0 0 0" ratios=""
         for round in $(seq 1 "$ROUNDS"); do
             if [ $((round % 2)) -eq 1 ]; then
                 mr=$(run "$mp" "$mpid" "$conns" "${extra[@]}")
@@ -195,9 +206,10 @@ for case in hello proxied hello-handshake; do
         med=$(printf '%s\n' $ratios | sort -g | awk '{ v[NR] = $1 } END {
             printf "%.2fx", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
         echo "$case $conns $m $n $med" | awk '{
-            rr = ($5 > 0) ? sprintf("%.2fx", $3 / $5) : "n/a";
-            cr = ($4 > 0) ? sprintf("%.2fx", $6 / $4) : "n/a";
-            printf "%-16s %5s %10.0f %10.0f %6s %7s %8.1f %8.1f %6s\n", $1, $2, $3, $5, rr, $7, $4, $6, cr }'
+            rr = ($6 > 0) ? sprintf("%.2fx", $3 / $6) : "n/a";
+            cr = ($4 > 0) ? sprintf("%.2fx", $7 / $4) : "n/a";
+            w = ($5 < $8 || $8 == 0) ? $5 : $8;
+            printf "%-16s %5s %10.0f %10.0f %6s %7s %8.1f %8.1f %6s %5.0f\n", $1, $2, $3, $6, rr, $9, $4, $7, cr, w }'
     done
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (numbers are only comparable on an idle machine)"
