@@ -19,31 +19,6 @@ operator_cert "$OP"
 TLS=(--mode untrusted-ssl --attestation-root "$WORK/att" --san localhost
      --ssl-cert "$OP/cert.pem" --ssl-key "$OP/key.pem")
 
-# fetch.py: one request on a new TLS 1.3 connection, read to the end of the stream; how the
-# stream ended ("clean": with close_notify; "cut": without), and the socket's TCP_INFO.
-cat >"$WORK/fetch.py" <<'EOF'
-import socket, ssl
-def fetch(port, request):
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
-    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=30),
-                        server_hostname="localhost", suppress_ragged_eofs=False)
-    s.sendall(request)
-    data, end = b"", "clean"
-    try:
-        while True:
-            d = s.recv(65536)
-            if not d:
-                break
-            data += d
-    except ssl.SSLEOFError:
-        end = "cut"
-    info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
-    s.close()
-    return data, end, info
-EOF
 # ends PORT EXPECTED PATH... : for each path ("GET /x", or "/x" for a GET) and each HTTP
 # version, one request; succeeds when every stream ended as EXPECTED after a response.
 cat >"$WORK/ends.py" <<'EOF'
@@ -54,7 +29,8 @@ for path in paths:
     method, target = path.split(" ") if " " in path else ("GET", path)
     for version, extra in (("HTTP/1.1", "Connection: close\r\n"), ("HTTP/1.0", "")):
         req = f"{method} {target} {version}\r\nHost: localhost\r\n{extra}\r\n".encode()
-        data, end, _ = fetch(port, req)
+        r = fetch(port, req)
+        data, end = r.data, r.end
         if not data.startswith(b"HTTP/1."):
             sys.exit(f"{method} {target} {version}: no response: {data[:80]!r}")
         if end != expected:
@@ -62,7 +38,6 @@ for path in paths:
                      f"after {len(data)} bytes: {data[:60]!r}")
 EOF
 ends() { python3 "$WORK/ends.py" "$@"; }
-export PYTHONPATH="$WORK"
 
 # The hello app: the fast path, and evhttp's.
 start_enclave hello "${TLS[@]}" --hello
@@ -79,7 +54,8 @@ import struct, sys
 from fetch import fetch
 seen = []
 for attempt in range(5):
-    data, _, info = fetch(int(sys.argv[1]), b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+    r = fetch(int(sys.argv[1]), b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+    data, info = r.data, r.tcp_info
     if not data.startswith(b"HTTP/1.1 200 OK"):
         sys.exit(f"no response: {data[:80]!r}")
     if len(info) < 160:
@@ -121,7 +97,8 @@ wait_http "https://127.0.0.1:$PORT/ready" -k
 python3 - "$PORT" <<'EOF' || fail "the app's close-delimited response not passed on whole"
 import sys
 from fetch import fetch
-data, end, _ = fetch(int(sys.argv[1]), b"GET /whole HTTP/1.0\r\nHost: localhost\r\n\r\n")
+r = fetch(int(sys.argv[1]), b"GET /whole HTTP/1.0\r\nHost: localhost\r\n\r\n")
+data, end = r.data, r.end
 head, body = data.split(b"\r\n\r\n", 1)
 if body != b"x" * 100000 or end != "clean":
     sys.exit(f"{len(body)} bytes of body, ended '{end}': {head!r}")

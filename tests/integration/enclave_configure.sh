@@ -245,13 +245,11 @@ start_enclave forged --mode zero-trust --attestation-root "$WORK/att3" --san loc
 configure_refused forged "not signed by the attestation key"
 
 # 6. A TLS sink with an ordinary certificate for localhost records whatever arrives.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/sink.key" \
-    -out "$WORK/sink.pem" -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" -days 2 \
-    >/dev/null 2>&1
+operator_cert "$WORK/sink"
 SINK_PORT=$(free_port)
 # -naccept 2: the probe of wait_listening (no TLS, no data), then mse configure.
-openssl s_server -quiet -naccept 2 -accept "127.0.0.1:$SINK_PORT" -cert "$WORK/sink.pem" \
-    -key "$WORK/sink.key" >"$WORK/sink.out" 2>"$WORK/sink.log" </dev/null &
+openssl s_server -quiet -naccept 2 -accept "127.0.0.1:$SINK_PORT" -cert "$WORK/sink/cert.pem" \
+    -key "$WORK/sink/key.pem" >"$WORK/sink.out" 2>"$WORK/sink.log" </dev/null &
 SINK_PID=$!
 PIDS+=("$SINK_PID")
 wait_listening "$SINK_PORT" "the TLS sink"

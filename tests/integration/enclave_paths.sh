@@ -5,9 +5,7 @@
 source "$(dirname "$0")/libenclave.sh"
 
 fake_attestation "$WORK/att"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/key.pem" \
-    -out "$WORK/cert.pem" -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" -days 2 \
-    >/dev/null 2>&1
+operator_cert "$WORK"
 mkdir -p "$WORK/code" "$WORK/app"
 : >"$WORK/plain-file"
 UUID=6ebc0242-3d2f-4e81-b135-7b2cf911df14

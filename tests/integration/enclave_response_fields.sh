@@ -85,15 +85,10 @@ ok "${#CASES[@]} malformed app responses -> 502 with the reason, logged once, no
 
 # Read as raw bytes: exchange's output is text, and obs-text must be compared byte for byte.
 python3 - "$P" <<'EOF' || fail "valid response not passed on unchanged"
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
-s.sendall(b"GET /r/valid HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-out = b""
-while True:
-    d = s.recv(65536)
-    if not d:
-        break
-    out += d
+import sys
+from fetch import fetch
+out = fetch(int(sys.argv[1]), b"GET /r/valid HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            tls=False, timeout=20).data
 head, body = out.split(b"\r\n\r\n", 1)
 lines = head.split(b"\r\n")
 want = [b"X-Obs: caf\xc3\xa9 \x80\xff", b"X-Tab: a\tb", b"!#$%&'*+-.^_`|~09azAZ: v",

@@ -12,9 +12,7 @@ trap '' PIPE
 N=150 # per server; bash keeps each as an open file descriptor
 ulimit -n 4096 2>/dev/null || true
 fake_attestation "$WORK/att"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/key.pem" \
-    -out "$WORK/cert.pem" -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" -days 2 \
-    >/dev/null 2>&1
+operator_cert "$WORK"
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 nfds() { ls "/proc/$1/fd" | wc -l; }

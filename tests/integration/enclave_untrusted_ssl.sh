@@ -40,26 +40,13 @@ ok "TLS 1.3 session tickets: with the response, and without a request"
 # that offers its ticket (Python's ssl: the session object, not a file between processes).
 if command -v python3 >/dev/null; then
     python3 - "$PORT" <<'EOF' || fail "TLS 1.3 session resumption"
-import socket, ssl, sys
+import sys
+from fetch import fetch
 port = int(sys.argv[1])
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-ctx.check_hostname = False
-ctx.verify_mode = ssl.CERT_NONE
-ctx.minimum_version = ssl.TLSVersion.TLSv1_3
 req = b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
 def exchange(session):
-    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=30),
-                        server_hostname="localhost", session=session)
-    s.sendall(req)
-    data = b""
-    while True:
-        d = s.recv(4096)
-        if not d:
-            break
-        data += d
-    got = (s.session, s.session_reused, b"Hello from the enclave!" in data)
-    s.close()
-    return got
+    r = fetch(port, req, session=session)
+    return r.session, r.reused, b"Hello from the enclave!" in r.data
 for i in range(20):
     sess, _, ok = exchange(None)
     if not ok or sess is None or not sess.has_ticket:
@@ -98,14 +85,13 @@ expect_cipher "TLSv1.3 TLS_AES_256_GCM_SHA384" "TLS 1.3, only AES-256 offered" \
 ok "TLS suites: AEAD only in TLS 1.2; AES-128-GCM first unless the client puts ChaCha20 first"
 
 # An RSA certificate (owners and operators often have one) is served with the RSA suites.
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$OP/rsa.key" -out "$OP/rsa.pem" \
-    -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" -days 2 >/dev/null 2>&1
+operator_cert "$OP/rsa" rsa
 EC_PORT=$PORT
 start_enclave rsa --mode untrusted-ssl --attestation-root "$WORK/att" --san localhost --hello \
-    --ssl-cert "$OP/rsa.pem" --ssl-key "$OP/rsa.key"
+    --ssl-cert "$OP/rsa/cert.pem" --ssl-key "$OP/rsa/key.pem"
 expect_cipher "TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256" "RSA certificate, TLS 1.2" -tls1_2
 expect_cipher "TLSv1.3 TLS_AES_128_GCM_SHA256" "RSA certificate, TLS 1.3" -tls1_3
-body=$(curl -s --cacert "$OP/rsa.pem" --resolve "localhost:$PORT:127.0.0.1" "https://localhost:$PORT/")
+body=$(curl -s --cacert "$OP/rsa/cert.pem" --resolve "localhost:$PORT:127.0.0.1" "https://localhost:$PORT/")
 [ "$body" = "Hello from the enclave!" ] || fail "RSA certificate: $body"
 PORT=$EC_PORT
 ok "an RSA certificate is served (TLS 1.2 ECDHE-RSA with AES-GCM, TLS 1.3)"

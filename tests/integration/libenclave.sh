@@ -18,14 +18,52 @@ fake_attestation() {
     head -c 1200 /dev/urandom >"$dir/quote"
 }
 
-# operator_cert DIR: a self-signed P-256 certificate for localhost, DIR/cert.pem and
-# DIR/key.pem (an operator's or owner's certificate for --ssl-cert/--ssl-key).
+# operator_cert DIR [rsa]: a self-signed certificate for localhost, DIR/cert.pem and
+# DIR/key.pem (an operator's or owner's certificate for --ssl-cert/--ssl-key): P-256, or
+# RSA-2048 with "rsa".
 operator_cert() {
+    local key=(-newkey ec -pkeyopt ec_paramgen_curve:P-256)
+    [ "${2:-}" = rsa ] && key=(-newkey rsa:2048)
     mkdir -p "$1"
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$1/key.pem" \
-        -out "$1/cert.pem" -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" -days 2 \
-        >/dev/null 2>&1
+    openssl req -x509 "${key[@]}" -nodes -keyout "$1/key.pem" -out "$1/cert.pem" \
+        -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost" -days 2 >/dev/null 2>&1
 }
+
+# fetch.py, for the tests' Python (on PYTHONPATH): fetch(port, request, tls=True,
+# session=None, timeout=30) sends REQUEST on a new connection to 127.0.0.1:PORT (TLS 1.3
+# without certificate checks, offering SESSION; plain TCP with tls=False) and reads to the
+# end of the stream. It returns .data (the bytes), .end ("clean"; "cut": TLS ended without
+# close_notify), .tcp_info (the socket's TCP_INFO bytes), .session and .reused (TLS).
+cat >"$WORK/fetch.py" <<'EOF'
+import socket, ssl, types
+# One context for every connection: a session resumes only on the context that made it.
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+def fetch(port, request, tls=True, session=None, timeout=30):
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    if tls:
+        s = ctx.wrap_socket(s, server_hostname="localhost", session=session,
+                            suppress_ragged_eofs=False)
+    s.sendall(request)
+    data, end = b"", "clean"
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            data += d
+    except ssl.SSLEOFError:
+        end = "cut"
+    r = types.SimpleNamespace(data=data, end=end,
+                              tcp_info=s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256),
+                              session=s.session if tls else None,
+                              reused=s.session_reused if tls else False)
+    s.close()
+    return r
+EOF
+export PYTHONPATH="$WORK${PYTHONPATH:+:$PYTHONPATH}"
 
 # start_enclave NAME ARGS... : runs mse-enclave with --port 0 and waits for its port.
 # Sets PORT and SERVER_PID; log in $WORK/NAME.log.
