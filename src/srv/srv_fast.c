@@ -234,8 +234,7 @@ static void serve(struct srv_conn *c)
             /* Nothing after it is read; the connection is freed once the response is out,
              * which leaves with the close_notify and the FIN. */
             c->closing = true;
-            if (c->tls)
-                srv_cork_hold(s, bev);
+            srv_cork_hold(s, bev); /* no-op on a plain connection */
             bufferevent_disable(bev, EV_READ);
             (void)evbuffer_drain(in, evbuffer_get_length(in));
         }
