@@ -10,9 +10,12 @@
  * connection cap that is 48 MiB any client can pin until the deadline.
  *
  * So the connection's bufferevent does not read until the client's whole
- * first record waits in the kernel's receive queue. SO_RCVLOWAT makes epoll
- * report the socket only once that many bytes are queued: first the 5-byte
- * record header, then the record it announces. The wait costs the kernel's
+ * first record waits in the kernel's receive queue. The gate wakes on the
+ * first byte: clients send their ClientHello in one segment, so that wake-up
+ * finds it whole and the gate costs no more system calls than a read would.
+ * A first record that is still short sets SO_RCVLOWAT, which makes epoll
+ * report the socket only once that many bytes are queued: the 5-byte record
+ * header, then the record it announces. The wait costs the kernel's
  * socket buffer and no heap here (the gate's event lives in the connection
  * record, made at start); the first-request deadline still applies, and the
  * client's idle timeout runs from accept until the first record is in.
@@ -125,11 +128,14 @@ void srv_gate_open(struct srv_conn *c)
     if (!c->gated)
         return;
     c->gated = false;
-    event_del(c->gate);
     evutil_socket_t fd = bufferevent_getfd(c->bev);
-    if (fd >= 0)
+    if (fd >= 0 && c->gate_need > 0)
         set_lowat(fd, 1);
+    /* The gate and the bufferevent wait for the same event (EV_READ) on the same
+     * socket: enabled before the gate goes, the socket's registration with epoll
+     * never changes, and the switch costs no epoll_ctl. */
     bufferevent_enable(c->bev, EV_READ);
+    event_del(c->gate);
 }
 
 /* What the socket's receive queue holds now, read without taking it. */
@@ -194,7 +200,7 @@ static void gate_readable(evutil_socket_t fd, short events, void *arg)
         /* Reported readable with fewer bytes than the low-water mark asks for: the
          * client closed its side (epoll reports that whatever the mark), so the record
          * can never be completed. Waiting on would report it again at once, forever. */
-        if ((events & EV_CLOSED) || need <= c->gate_need) {
+        if (need <= c->gate_need) {
             srv_conn_drop_gated(c, false);
             return;
         }
@@ -224,11 +230,9 @@ mse_err srv_gate_start(struct srv *s, struct srv_conn *c)
         s->gate_skips++;
         return MSE_OK;
     }
-    MSE_ENSURE(event_assign(c->gate, s->base, fd, EV_READ | EV_CLOSED | EV_PERSIST, gate_readable,
-                            c) == 0,
+    MSE_ENSURE(event_assign(c->gate, s->base, fd, EV_READ | EV_PERSIST, gate_readable, c) == 0,
                MSE_ERR_INTERNAL);
-    c->gate_need = 0;
-    set_lowat(fd, TLS_RECORD_HEADER);
+    c->gate_need = 0; /* the kernel's default mark: the first byte */
     bufferevent_disable(c->bev, EV_READ);
     /* The bufferevent's read timeout does not run while it is not reading: the
      * client's idle timeout runs here instead, from accept to the whole first record. */

@@ -47,7 +47,7 @@ struct srv_conn {
     bool tls;                        /* a TLS connection: gated until its first record is in */
     bool gated;                      /* the gate's event is armed, the bufferevent not reading */
     struct event *gate;              /* the gate's event; storage made at start, kept on reuse */
-    size_t gate_need;                /* the gate's current low-water mark, bytes; 0: the header's */
+    size_t gate_need;                /* the gate's current low-water mark, bytes; 0: the kernel's (one byte) */
     struct srv_upstream *resume;     /* proxy back-pressure: resume this upstream on close */
     bool closing;                    /* srv_fast.c: freed once its last response is written */
     bool backlogged;                 /* srv_fast.c: not reading until its responses are written */
