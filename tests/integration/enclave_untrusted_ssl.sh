@@ -57,6 +57,53 @@ for i in range(20):
 EOF
     ok "TLS 1.3 tickets resume (20 rounds)"
 fi
+# Sessions live in the server's bounded cache (src/srv/srv.c, new_ctx): the ticket is a
+# 32-byte reference into it, not the session encrypted under a ticket key (OpenSSL's own
+# run to about 200 bytes), and lives 300 s.
+ticket_bytes=$(openssl sess_id -in "$WORK/sess1.pem" -text -noout |
+    awk '/TLS session ticket:/ {on = 1; next} on && !NF {on = 0} on {
+        sub(/^ *[0-9a-f]+ - /, ""); sub(/   .*/, ""); gsub(/-/, " "); n += split($0, b, " ") }
+        END { print n + 0 }')
+[ "$ticket_bytes" -gt 0 ] && [ "$ticket_bytes" -le 32 ] ||
+    fail "the TLS 1.3 ticket is $ticket_bytes bytes: not a reference into the server's cache"
+openssl sess_id -in "$WORK/sess1.pem" -text -noout | grep -q 'lifetime hint: 300 (seconds)' ||
+    fail "ticket lifetime: $(openssl sess_id -in "$WORK/sess1.pem" -text -noout | grep -i lifetime)"
+ok "TLS 1.3 ticket: a $ticket_bytes-byte reference to the server's session, 300 s lifetime"
+# A client that drops its connection without close_notify (as browsers leave idle ones)
+# keeps its session: OpenSSL would take an unexpected end of the stream for a fatal error
+# and drop the session from the cache (SSL_OP_IGNORE_UNEXPECTED_EOF). TLS 1.2 resumes by
+# session ID from the same cache.
+if command -v python3 >/dev/null; then
+    python3 - "$PORT" <<'EOF' || fail "session resumption after an abrupt close"
+import socket, ssl, sys, time
+port = int(sys.argv[1])
+def connect(ctx, session):
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=30),
+                        server_hostname="localhost", session=session)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    data = b""
+    while b"Hello from the enclave!" not in data:
+        d = s.recv(4096)
+        if not d:
+            sys.exit("no answer")
+        data += d
+    return s
+for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.minimum_version = ctx.maximum_version = version
+    s = connect(ctx, None)
+    session = s.session
+    s.close()  # no close_notify: Python's close() does not send it
+    time.sleep(0.2)  # the server has seen the end of the stream
+    s = connect(ctx, session)
+    if not s.session_reused:
+        sys.exit(f"{version.name}: the session did not resume after an abrupt close")
+    s.close()
+EOF
+    ok "a session resumes after the client dropped the connection without close_notify (TLS 1.2, 1.3)"
+fi
 
 # Suites: TLS 1.2 only with forward-secret AEAD (a CBC suite is refused); the server's
 # order, AES-128-GCM first, except for a client that puts ChaCha20 first; a client that
