@@ -371,6 +371,11 @@ MSE_MUST_USE static mse_err new_ctx(SSL_CTX **out)
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
     SSL_CTX_sess_set_cache_size(ctx, SRV_SESSION_CACHE_MAX);
     SSL_CTX_set_timeout(ctx, SRV_SESSION_LIFETIME);
+    /* One TLS 1.3 ticket per connection, as Go's server sends (OpenSSL's default is two
+     * after a full handshake): it resumes the client's next connection, which brings
+     * the next ticket; a second would be one more entry in the cache and one more TCP
+     * segment per new client. */
+    (void)SSL_CTX_set_num_tickets(ctx, 1);
     *out = ctx;
     return MSE_OK;
 }

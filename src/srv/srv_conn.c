@@ -191,8 +191,6 @@ static void adopt_pending(evutil_socket_t fd_unused, short events_unused, void *
         } else {
             c->evcon = cbarg;
             evhttp_connection_set_closecb(c->evcon, on_conn_close, c);
-            if (c->tls && !c->refuse)
-                srv_cork_start(s, c);
             if (c->refuse)
                 shutdown(bufferevent_getfd(bev), SHUT_RDWR);
             else if (c->tls && srv_gate_start(s, c) != MSE_OK)

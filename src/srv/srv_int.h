@@ -193,11 +193,9 @@ void srv_gate_open(struct srv_conn *c);
 /* Disarm without enabling reading (the connection is being freed). */
 void srv_gate_close(struct srv_conn *c);
 
-/* srv_cork.c: a TLS connection's session tickets leave with its next write (why: see there). */
+/* srv_cork.c: a closing TLS connection's last bytes leave with its FIN (why: see there). */
 MSE_MUST_USE mse_err srv_cork_init(struct srv *s);
 void srv_cork_free(struct srv *s);
-/* Install the filter on a just-adopted TLS connection, before any byte is written. */
-void srv_cork_start(struct srv *s, struct srv_conn *c);
 /* The connection closes next: what it writes from now on leaves with its FIN. */
 void srv_cork_hold(const struct srv *s, struct bufferevent *bev);
 
