@@ -47,6 +47,7 @@
 #include <sys/socket.h>
 
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_struct.h>
 
 #include <mse/guard.h>
 #include <mse/rd.h>
@@ -136,6 +137,10 @@ void srv_gate_open(struct srv_conn *c)
      * never changes, and the switch costs no epoll_ctl. */
     bufferevent_enable(c->bev, EV_READ);
     event_del(c->gate);
+    /* What the gate saw (the first record, or the end of the stream) is there to read:
+     * the bufferevent's read event runs in this turn of the loop, not after one more
+     * epoll_wait (as srv_write_now does for writes). */
+    event_active(&c->bev->ev_read, EV_READ, 1);
 }
 
 /* What the socket's receive queue holds now, read without taking it. */
