@@ -22,6 +22,11 @@
 # on CPU SERVER_CPU (default 0) and wrk on CPU CLIENT_CPU (default 1), with
 # taskset, the same for both servers, so that the load generator never takes
 # the servers' core and the ratio compares one core against one core.
+# SERVER_CPU_QUOTA=P (root, cgroup cpu controller v1 or v2): each front server process
+# (mse-enclave's two, nginx's worker) runs in a cgroup of its own limited to P% of a core
+# (CFS quota per 10-ms period); the upstream app is not limited. wrk then has more CPU
+# than the server it loads, so requests/s is the server's throughput on its share of a
+# core, where without it wrk's own core bounds the keep-alive cells (the wrk% column).
 # Usage: bench/server_bench.sh [BUILD_DIR] [SECONDS] ["CONNECTION COUNTS"]
 # A benchmark, never a test: it prints numbers and exits 0 unless a tool is missing.
 set -euo pipefail
@@ -41,12 +46,39 @@ done
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/mse-server-bench.XXXXXX")"
 PIDS=()
+CGROUPS=()
 cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
     for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    for g in "${CGROUPS[@]}"; do rmdir "$g" 2>/dev/null || true; done
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+
+QUOTA="${SERVER_CPU_QUOTA:-}"
+if [ -n "$QUOTA" ]; then
+    [[ "$QUOTA" =~ ^[0-9]+$ ]] && [ "$QUOTA" -ge 5 ] && [ "$QUOTA" -le 100 ] ||
+        { echo "server_bench: SERVER_CPU_QUOTA is a percentage of a core, 5-100" >&2; exit 2; }
+fi
+# cap NAME PID...: PIDs into a new cgroup limited to QUOTA% of a core.
+cap() {
+    local name="$1" dir
+    shift
+    if [ -w /sys/fs/cgroup/cpu ] && [ -e /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then
+        dir="/sys/fs/cgroup/cpu/mse-server-bench-$$-$name"
+        mkdir "$dir" && CGROUPS+=("$dir")
+        echo 10000 >"$dir/cpu.cfs_period_us"
+        echo $((QUOTA * 100)) >"$dir/cpu.cfs_quota_us"
+    elif grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
+        dir="/sys/fs/cgroup/mse-server-bench-$$-$name"
+        mkdir "$dir" && CGROUPS+=("$dir")
+        echo "$((QUOTA * 100)) 10000" >"$dir/cpu.max"
+    else
+        echo "server_bench: SERVER_CPU_QUOTA needs root and the cgroup cpu controller" >&2
+        exit 2
+    fi
+    for p in "$@"; do echo "$p" >"$dir/cgroup.procs"; done
+}
 
 free_port() {
     local p
@@ -132,6 +164,11 @@ NGINX_PID=$!
 for p in "$APP" "$MSE_HELLO" "$MSE_PROXY" "$NG_HELLO" "$NG_PROXY"; do wait_port "$p"; done
 NG_WORKER_PID=$(pgrep -P "$NGINX_PID" | head -1)
 [ -n "$NG_WORKER_PID" ] || { echo "server_bench: no nginx worker" >&2; exit 1; }
+if [ -n "$QUOTA" ]; then
+    cap mse-hello "$MSE_HELLO_PID"
+    cap mse-proxy "$MSE_PROXY_PID"
+    cap nginx "$NG_WORKER_PID"
+fi
 
 # Same answer from both (a benchmark of different responses would be meaningless).
 a=$(curl -s --cacert "$WORK/cert.pem" --resolve "localhost:$MSE_PROXY:127.0.0.1" "https://localhost:$MSE_PROXY/")
@@ -183,7 +220,8 @@ best() { # best "R C W" "R C W": highest R, lowest nonzero C, lowest nonzero W
 echo "loopback, 1 wrk thread on CPU $CLIENT_CPU, servers on CPU $SERVER_CPU, ${SECS}s per run, $ROUNDS rounds of both (the order alternates)"
 echo "nginx $("$NGINX" -v 2>&1 | sed 's/.*\///'): worker_processes 1, access_log off, same P-256 certificate and key, TLS 1.2-1.3, keepalive_requests 100000"
 echo "suite for an OpenSSL client: mse-enclave $(suite_of "$MSE_HELLO"), nginx $(suite_of "$NG_HELLO")"
-echo "req/s: best requests per second (ratio mse/nginx, >= 1 is the target; median: of the ratios within a round); us/req: the front server's CPU time per request (ratio nginx/mse, >= 1 is as efficient); wrk%: how busy wrk's core was, the least of all the cell's runs (near 100: wrk, not the server, sets requests/s)"
+[ -z "$QUOTA" ] || echo "each front server limited to $QUOTA% of a core (cgroup CPU quota), the app and wrk not"
+echo "req/s: best requests per second (ratio mse/nginx, >= 1 is the target; median: of the ratios within a round); us/req: the front server's CPU time per request (ratio nginx/mse, >= 1 is as efficient); wrk%: how busy wrk's core was, the least of all the cell's runs (near 100: wrk, not the server, sets requests/s; in the handshake cells wrk polls a connection in its handshake without sleeping, so there it is near 100 whatever bounds requests/s)"
 printf '%-16s %5s %10s %10s %6s %7s %8s %8s %6s %5s\n' case conns "mse req/s" "nginx" ratio median "mse us" "nginx" ratio "wrk%"
 for case in hello proxied hello-handshake; do
     extra=()
