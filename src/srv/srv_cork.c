@@ -61,12 +61,6 @@ static int cork_create(BIO *b)
     return 1;
 }
 
-static int cork_destroy(BIO *b)
-{
-    BIO_set_init(b, 0);
-    return 1;
-}
-
 mse_err srv_cork_init(struct srv *s)
 {
     int type = BIO_get_new_index();
@@ -76,8 +70,7 @@ mse_err srv_cork_init(struct srv *s)
     MSE_ENSURE(s->cork_method != NULL, MSE_ERR_NOMEM);
     MSE_ENSURE(BIO_meth_set_write(s->cork_method, cork_write) == 1 &&
                    BIO_meth_set_ctrl(s->cork_method, cork_ctrl) == 1 &&
-                   BIO_meth_set_create(s->cork_method, cork_create) == 1 &&
-                   BIO_meth_set_destroy(s->cork_method, cork_destroy) == 1,
+                   BIO_meth_set_create(s->cork_method, cork_create) == 1,
                MSE_ERR_CRYPTO);
     return MSE_OK;
 }

@@ -101,7 +101,7 @@ struct srv {
     char fast_date[48];            /* srv_fast.c: its Date field line, remade once a second */
     size_t fast_date_len;
     time_t fast_date_at;           /* the second fast_date shows */
-    BIO_METHOD *cork_method;       /* srv_cork.c: the write filter of TLS connections */
+    BIO_METHOD *cork_method;       /* srv_cork.c: the write filter of closing TLS connections */
     int cork_type;                 /* its BIO type */
     int exit_code;
 };
