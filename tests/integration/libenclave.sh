@@ -34,13 +34,20 @@ operator_cert() {
 # without certificate checks, offering SESSION; plain TCP with tls=False) and reads to the
 # end of the stream. It returns .data (the bytes), .end ("clean"; "cut": TLS ended without
 # close_notify), .tcp_info (the socket's TCP_INFO bytes), .session and .reused (TLS).
+# client_context(version=None): a TLS client context without certificate checks, for TLS
+# 1.3 (fetch's own) or for VERSION only.
 cat >"$WORK/fetch.py" <<'EOF'
 import socket, ssl, types
+def client_context(version=None):
+    c = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    c.check_hostname = False
+    c.verify_mode = ssl.CERT_NONE
+    c.minimum_version = version or ssl.TLSVersion.TLSv1_3
+    if version is not None:
+        c.maximum_version = version
+    return c
 # One context for every connection: a session resumes only on the context that made it.
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-ctx.check_hostname = False
-ctx.verify_mode = ssl.CERT_NONE
-ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+ctx = client_context()
 def fetch(port, request, tls=True, session=None, timeout=30):
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     if tls:
